@@ -1,0 +1,23 @@
+#!/bin/bash
+# install-deps.sh - system packages unwindcheck needs to build and test (Debian 12).
+#   libelf-dev   ELF reading (the ELFObject module links libelf through pkg-config)
+#   libdw-dev    DWARF CFI and line tables (the DWARF cross-check links libdw)
+#   pkg-config   how SwiftPM finds both
+#   binutils     readelf/objdump: the oracles of the differential tests
+#   xz-utils, zstd  decompress kernel modules (corpus scripts)
+# Idempotent: does nothing when everything is already installed.
+set -eu
+PKGS=(libelf-dev libdw-dev pkg-config binutils xz-utils zstd)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all present (${PKGS[*]})"
+  exit 0
+fi
+SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

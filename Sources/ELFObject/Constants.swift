@@ -1,0 +1,163 @@
+/// ELF constants as Swifty `RawRepresentable` values. Each static member names the C
+/// constant it corresponds to, so the spec spelling stays searchable.
+
+/// `e_machine`. Only the two architectures unwindcheck analyses are accepted.
+public struct Machine: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+  public var rawValue: UInt16
+  public init(rawValue: UInt16) { self.rawValue = rawValue }
+  /// `EM_X86_64`
+  public static let x86_64 = Machine(rawValue: 62)
+  /// `EM_AARCH64`
+  public static let aarch64 = Machine(rawValue: 183)
+  public var description: String {
+    switch self {
+    case .x86_64: "x86-64"
+    case .aarch64: "AArch64"
+    default: "machine \(rawValue)"
+    }
+  }
+}
+
+/// `e_type`.
+public struct ObjectType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+  public var rawValue: UInt16
+  public init(rawValue: UInt16) { self.rawValue = rawValue }
+  /// `ET_REL`: compiler `.o`, `ld -r` output, final `.ko`.
+  public static let relocatable = ObjectType(rawValue: 1)
+  /// `ET_EXEC`
+  public static let executable = ObjectType(rawValue: 2)
+  /// `ET_DYN`
+  public static let shared = ObjectType(rawValue: 3)
+  /// `ET_CORE`
+  public static let core = ObjectType(rawValue: 4)
+  public var description: String {
+    switch rawValue {
+    case 0: "ET_NONE"
+    case 1: "ET_REL"
+    case 2: "ET_EXEC"
+    case 3: "ET_DYN"
+    case 4: "ET_CORE"
+    default: "type \(rawValue)"
+    }
+  }
+}
+
+/// `sh_type`.
+public struct SectionType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+  public var rawValue: UInt32
+  public init(rawValue: UInt32) { self.rawValue = rawValue }
+  /// `SHT_NULL`
+  public static let null = SectionType(rawValue: 0)
+  /// `SHT_PROGBITS`
+  public static let progbits = SectionType(rawValue: 1)
+  /// `SHT_SYMTAB`
+  public static let symtab = SectionType(rawValue: 2)
+  /// `SHT_STRTAB`
+  public static let strtab = SectionType(rawValue: 3)
+  /// `SHT_RELA`
+  public static let rela = SectionType(rawValue: 4)
+  /// `SHT_NOBITS`
+  public static let nobits = SectionType(rawValue: 8)
+  /// `SHT_REL`
+  public static let rel = SectionType(rawValue: 9)
+  /// `SHT_GROUP`
+  public static let group = SectionType(rawValue: 17)
+  /// `SHT_SYMTAB_SHNDX`
+  public static let symtabShndx = SectionType(rawValue: 18)
+  public var description: String {
+    switch rawValue {
+    case 0: "SHT_NULL"
+    case 1: "SHT_PROGBITS"
+    case 2: "SHT_SYMTAB"
+    case 3: "SHT_STRTAB"
+    case 4: "SHT_RELA"
+    case 8: "SHT_NOBITS"
+    case 9: "SHT_REL"
+    case 17: "SHT_GROUP"
+    case 18: "SHT_SYMTAB_SHNDX"
+    default: "type 0x\(String(rawValue, radix: 16))"
+    }
+  }
+}
+
+/// `sh_flags`.
+public struct SectionFlags: OptionSet, Hashable, Sendable {
+  public var rawValue: UInt64
+  public init(rawValue: UInt64) { self.rawValue = rawValue }
+  /// `SHF_WRITE`
+  public static let write = SectionFlags(rawValue: 0x1)
+  /// `SHF_ALLOC`
+  public static let alloc = SectionFlags(rawValue: 0x2)
+  /// `SHF_EXECINSTR`
+  public static let execInstr = SectionFlags(rawValue: 0x4)
+  /// `SHF_MERGE`
+  public static let merge = SectionFlags(rawValue: 0x10)
+  /// `SHF_STRINGS`
+  public static let strings = SectionFlags(rawValue: 0x20)
+  /// `SHF_INFO_LINK`
+  public static let infoLink = SectionFlags(rawValue: 0x40)
+  /// `SHF_GROUP`
+  public static let group = SectionFlags(rawValue: 0x200)
+  /// `SHF_COMPRESSED`
+  public static let compressed = SectionFlags(rawValue: 0x800)
+}
+
+/// `STT_*` from `st_info`.
+public struct SymbolType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+  public var rawValue: UInt8
+  public init(rawValue: UInt8) { self.rawValue = rawValue }
+  /// `STT_NOTYPE`
+  public static let noType = SymbolType(rawValue: 0)
+  /// `STT_OBJECT`
+  public static let object = SymbolType(rawValue: 1)
+  /// `STT_FUNC`
+  public static let function = SymbolType(rawValue: 2)
+  /// `STT_SECTION`
+  public static let section = SymbolType(rawValue: 3)
+  /// `STT_FILE`
+  public static let file = SymbolType(rawValue: 4)
+  public var description: String {
+    switch rawValue {
+    case 0: "NOTYPE"
+    case 1: "OBJECT"
+    case 2: "FUNC"
+    case 3: "SECTION"
+    case 4: "FILE"
+    default: "STT_\(rawValue)"
+    }
+  }
+}
+
+/// `STB_*` from `st_info`.
+public struct SymbolBinding: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+  public var rawValue: UInt8
+  public init(rawValue: UInt8) { self.rawValue = rawValue }
+  /// `STB_LOCAL`
+  public static let local = SymbolBinding(rawValue: 0)
+  /// `STB_GLOBAL`
+  public static let global = SymbolBinding(rawValue: 1)
+  /// `STB_WEAK`
+  public static let weak = SymbolBinding(rawValue: 2)
+  public var description: String {
+    switch rawValue {
+    case 0: "LOCAL"
+    case 1: "GLOBAL"
+    case 2: "WEAK"
+    default: "STB_\(rawValue)"
+    }
+  }
+}
+
+/// Reserved values of `st_shndx`.
+enum SpecialSectionIndex {
+  /// `SHN_UNDEF`
+  static let undefined: UInt32 = 0
+  /// `SHN_LORESERVE`
+  static let loReserve: UInt32 = 0xff00
+  /// `SHN_ABS`
+  static let absolute: UInt32 = 0xfff1
+  /// `SHN_COMMON`
+  static let common: UInt32 = 0xfff2
+  /// `SHN_XINDEX`
+  static let xindex: UInt32 = 0xffff
+}

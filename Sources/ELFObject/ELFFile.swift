@@ -1,0 +1,94 @@
+/// A validated, read-only ELF64 relocatable object (compiler `.o`, `ld -r` output, or a
+/// final `.ko`) for x86-64 or AArch64, either byte order.
+///
+/// Opening checks everything later passes rely on, so they can index without traps:
+/// the header, the section table against the file size, every section's file range,
+/// every name offset, every symbol's section index, and every relocation's symbol and
+/// patched field. Section bytes are not copied: `withBytes(of:_:)` lends a view into
+/// the file mapping, valid while the `ELFFile` is alive.
+public final class ELFFile: @unchecked Sendable {
+  // @unchecked: immutable after `open`; the mapping is read-only and owned by `handle`.
+  public let path: String
+  public let header: ELFHeader
+  public let sections: [Section]
+  public let symbols: [Symbol]
+  /// The `SHT_SYMTAB` section, if any.
+  public let symbolTable: SectionIndex?
+  /// Every `SHT_RELA` section, in section order.
+  public let relocationSections: [RelocationSection]
+  private let relocationSectionByTarget: [SectionIndex: Int]
+  private let handle: LibElfHandle
+
+  public var machine: Machine { header.machine }
+  public var byteOrder: ByteOrder { header.byteOrder }
+  public var fileSize: Int { handle.size }
+
+  /// Opens and validates `path`. Throws `ELFError` for anything malformed or unsupported.
+  public static func open(path: String) throws(ELFError) -> ELFFile {
+    let handle = try LibElfHandle(path: path)
+    let header = try ELFHeader.parse(handle.image, path: path)
+    try handle.attachLibelf()
+    return try ELFFile(path: path, handle: handle, header: header)
+  }
+
+  private init(path: String, handle: LibElfHandle, header: ELFHeader) throws(ELFError) {
+    self.path = path
+    self.handle = handle
+    self.header = header
+    let count = try handle.sectionCount()
+    guard count == header.sectionCount else {
+      throw ELFError(.libelf(function: "elf_getshdrnum", message: "disagrees with e_shnum (\(count) vs \(header.sectionCount))"),
+                     at: .header(offset: 60))
+    }
+    let loader = SectionLoader(handle: handle, header: header)
+    let sections = try loader.loadSections()
+    self.sections = sections
+    let (symtab, symbols) = try loader.loadSymbols(sections)
+    self.symbolTable = symtab
+    self.symbols = symbols
+    let relocs = try loader.loadRelocations(sections, symbolTable: symtab, symbolCount: symbols.count)
+    self.relocationSections = relocs
+    var byTarget: [SectionIndex: Int] = [:]
+    for (i, r) in relocs.enumerated() where byTarget[r.target] == nil { byTarget[r.target] = i }
+    self.relocationSectionByTarget = byTarget
+  }
+
+  /// Lends the bytes of a section (empty for `SHT_NOBITS`). The buffer must not escape
+  /// `body`. The bytes are in the file's byte order: read them with `ByteReader`.
+  public func withBytes<R, E: Error>(
+    of index: SectionIndex, _ body: (UnsafeRawBufferPointer) throws(E) -> R
+  ) throws(E) -> R {
+    try body(bytes(of: index))
+  }
+
+  /// A bounds-checked reader over a section's bytes in the file's byte order. Only valid
+  /// while this `ELFFile` is alive.
+  public func reader(for index: SectionIndex) -> ByteReader {
+    ByteReader(bytes(of: index), order: header.byteOrder)
+  }
+
+  private func bytes(of index: SectionIndex) -> UnsafeRawBufferPointer {
+    let s = sections[index.int]
+    guard s.hasFileBytes, s.size > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+    // Validated at open: fileOffset + size <= file size.
+    return UnsafeRawBufferPointer(rebasing: handle.image[Int(s.fileOffset)..<Int(s.fileOffset + s.size)])
+  }
+
+  public func section(_ index: SectionIndex) -> Section { sections[index.int] }
+
+  /// The first section with this name (object files may have several of the same name).
+  public func section(named name: String) -> Section? { sections.first { $0.name == name } }
+
+  public func symbol(_ index: SymbolIndex) -> Symbol { symbols[index.int] }
+
+  /// The relocation section patching `target`, if there is one.
+  public func relocations(for target: SectionIndex) -> RelocationSection? {
+    relocationSectionByTarget[target].map { relocationSections[$0] }
+  }
+
+  /// Whether this looks like a final module: `.modinfo` and `.gnu.linkonce.this_module`
+  /// exist only after modpost and the final `ld -r -T module.lds`.
+  public var isFinalModule: Bool {
+    section(named: ".gnu.linkonce.this_module") != nil
+  }
+}

@@ -1,0 +1,80 @@
+// The unwindcheck executable: argument parsing only. Everything else is UnwindDriver.
+import ArgumentParser
+import UnwindDriver
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let unwindcheckVersion = "0.1.0"
+
+struct Unwindcheck: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "unwindcheck",
+    abstract: "Static unwind validator for Linux-kernel-style ELF objects (x86-64, arm64).",
+    discussion: """
+      Exit codes: 0 clean, 1 findings under --werror, 2 usage error, \
+      3 unreadable or malformed input.
+      """,
+    version: unwindcheckVersion,
+    subcommands: [Check.self],
+    defaultSubcommand: nil)
+}
+
+struct Check: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Validate objects (ELF structure for now; stack validation builds on it).")
+
+  @Flag(help: "Print per-object structure counts (sections, symbols, relocations) on stdout.")
+  var stats = false
+
+  @Argument(help: "Object files: compiler .o, linked module .o, or final .ko.")
+  var files: [String]
+
+  func validate() throws {
+    if files.isEmpty { throw ValidationError("at least one object file is required") }
+  }
+
+  func run() throws {
+    var options = CheckOptions()
+    options.stats = stats
+    let status = runCheck(
+      paths: files, options: options,
+      out: { print($0) },
+      err: writeStderr)
+    if status != .clean { throw ExitCode(status.rawValue) }
+  }
+}
+
+/// Maps ArgumentParser's usage failures (EX_USAGE, 64) onto our documented exit code 2.
+@main
+enum Main {
+  static func main() {
+    do {
+      var command = try Unwindcheck.parseAsRoot()
+      try command.run()
+    } catch {
+      let code = Unwindcheck.exitCode(for: error)
+      if code == .validationFailure {
+        writeStderr(Unwindcheck.fullMessage(for: error))
+        exit(ExitStatus.usage.rawValue)
+      }
+      Unwindcheck.exit(withError: error)
+    }
+  }
+}
+
+/// Writes one line to file descriptor 2 (unbuffered, so it interleaves with stdout as
+/// the lines were produced).
+func writeStderr(_ line: String) {
+  var text = line
+  text.append("\n")
+  text.withUTF8 { buf in
+    var rest = UnsafeRawBufferPointer(buf)
+    while !rest.isEmpty {
+      let n = write(2, rest.baseAddress, rest.count)
+      if n <= 0 { return }
+      rest = UnsafeRawBufferPointer(rebasing: rest[n...])
+    }
+  }
+}
