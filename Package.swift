@@ -7,6 +7,7 @@
 //   ELFObject                ELF read model over libelf; LibElf.swift is the only C caller
 //   UnwindDriver             pipeline orchestration, options, diagnostics rendering
 //   unwindcheck              executable: argument parsing only
+//   UnwindTestSupport        test helpers (paths, oracle processes); tests only
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -37,8 +38,10 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
-    .testTarget(name: "ELFObjectTests", dependencies: ["ELFObject", "CLibDW"],
+    .target(name: "UnwindTestSupport", dependencies: ["ELFObject"], swiftSettings: swiftSettings),
+    .testTarget(name: "ELFObjectTests", dependencies: ["ELFObject", "CLibDW", "UnwindTestSupport"],
                 swiftSettings: swiftSettings),
-    .testTarget(name: "CLITests", dependencies: ["UnwindDriver"], swiftSettings: swiftSettings),
+    .testTarget(name: "CLITests", dependencies: ["UnwindDriver", "unwindcheck", "UnwindTestSupport"],
+                swiftSettings: swiftSettings),
   ]
 )

@@ -103,7 +103,22 @@ public struct ELFError: Error, Sendable, CustomStringConvertible {
     }
   }
 
-  public var description: String { "\(what) \(whereText)" }
+  /// One line: names taken from a corrupt string table may hold control characters,
+  /// which are shown as `\xNN` so the diagnostic stays on one line.
+  public var description: String { escapingControlCharacters("\(what) \(whereText)") }
+}
+
+func escapingControlCharacters(_ text: String) -> String {
+  guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+  var out = ""
+  for u in text.unicodeScalars {
+    if u.value < 0x20 || u.value == 0x7F {
+      out += "\\x" + (u.value < 0x10 ? "0" : "") + String(u.value, radix: 16)
+    } else {
+      out.unicodeScalars.append(u)
+    }
+  }
+  return out
 }
 
 @inline(__always)

@@ -24,4 +24,6 @@ public struct Section: Sendable {
   /// Whether the section has bytes in the file (everything but `SHT_NOBITS`/`SHT_NULL`).
   public var hasFileBytes: Bool { type != .nobits && type != .null }
   public var isExecutable: Bool { flags.contains(.execInstr) }
+  /// The name for diagnostics: `[N]` when the name is empty (or was corrupted to empty).
+  public var displayName: String { name.isEmpty ? "[\(index.rawValue)]" : name }
 }

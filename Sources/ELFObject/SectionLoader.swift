@@ -53,9 +53,12 @@ struct SectionLoader {
   /// A NUL-terminated string at `offset` inside the string table at file range
   /// `[tableOffset, tableOffset + size)`, or nil if it starts or runs outside it.
   private func cString(inFileRange tableOffset: UInt64, size: UInt64, at offset: UInt64) -> String? {
-    guard offset < size else { return nil }
     let image = handle.image
-    let start = Int(tableOffset + offset), end = Int(tableOffset + size)
+    // The table itself may be the corrupt part (this is also used to name a section
+    // whose bounds are being reported as bad), so check its range against the file.
+    let (tableEnd, overflow) = tableOffset.addingReportingOverflow(size)
+    guard offset < size, !overflow, tableEnd <= UInt64(image.count) else { return nil }
+    let start = Int(tableOffset + offset), end = Int(tableEnd)
     let slice = UnsafeRawBufferPointer(rebasing: image[start..<end])
     guard let nul = slice.firstIndex(of: 0) else { return nil }
     return String(decoding: UnsafeRawBufferPointer(rebasing: slice[..<nul]), as: UTF8.self)
@@ -68,11 +71,11 @@ struct SectionLoader {
       throw ELFError(.multipleSymbolTables, at: .sectionHeader(index: tables[1].index.rawValue, offset: headerOffset(tables[1].index.int)))
     }
     guard symtab.size % UInt64(HostLayout.symbolSize) == 0 else {
-      throw ELFError(.badEntrySize(name: symtab.name, size: symtab.size, entrySize: UInt64(HostLayout.symbolSize)),
+      throw ELFError(.badEntrySize(name: symtab.displayName, size: symtab.size, entrySize: UInt64(HostLayout.symbolSize)),
                      at: .sectionHeader(index: symtab.index.rawValue, offset: headerOffset(symtab.index.int) + 32))
     }
     guard Int(symtab.link) < sections.count, symtab.link != 0, sections[Int(symtab.link)].type == .strtab else {
-      throw ELFError(.sectionIndexOutOfRange(field: "sh_link (string table) of \(symtab.name)", value: UInt64(symtab.link), count: sections.count),
+      throw ELFError(.sectionIndexOutOfRange(field: "sh_link (string table) of \(symtab.displayName)", value: UInt64(symtab.link), count: sections.count),
                      at: .sectionHeader(index: symtab.index.rawValue, offset: headerOffset(symtab.index.int) + 40))
     }
     let strtab = sections[Int(symtab.link)]
@@ -95,7 +98,7 @@ struct SectionLoader {
       let shndx = UInt32(data.loadUnaligned(fromByteOffset: at + 6, as: UInt16.self))
       let value = data.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self)
       let size = data.loadUnaligned(fromByteOffset: at + 16, as: UInt64.self)
-      let location = ELFError.Location.section(name: symtab.name, offset: UInt64(at))
+      let location = ELFError.Location.section(name: symtab.displayName, offset: UInt64(at))
       guard let name = cString(inFileRange: strtab.fileOffset, size: strtab.size, at: UInt64(nameOffset)) else {
         throw ELFError(.stringOutOfRange(what: "symbol \(i) name", offset: UInt64(nameOffset), tableSize: strtab.size), at: location)
       }
@@ -134,22 +137,22 @@ struct SectionLoader {
     for rela in sections where rela.type == .rela {
       let hdr = headerOffset(rela.index.int)
       guard rela.size % UInt64(HostLayout.relaSize) == 0 else {
-        throw ELFError(.badEntrySize(name: rela.name, size: rela.size, entrySize: UInt64(HostLayout.relaSize)),
+        throw ELFError(.badEntrySize(name: rela.displayName, size: rela.size, entrySize: UInt64(HostLayout.relaSize)),
                        at: .sectionHeader(index: rela.index.rawValue, offset: hdr + 32))
       }
       guard rela.info != 0, Int(rela.info) < sections.count else {
-        throw ELFError(.sectionIndexOutOfRange(field: "sh_info (target section) of \(rela.name)", value: UInt64(rela.info), count: sections.count),
+        throw ELFError(.sectionIndexOutOfRange(field: "sh_info (target section) of \(rela.displayName)", value: UInt64(rela.info), count: sections.count),
                        at: .sectionHeader(index: rela.index.rawValue, offset: hdr + 44))
       }
       guard let symbolTable, rela.link == symbolTable.rawValue else {
-        throw ELFError(.sectionIndexOutOfRange(field: "sh_link (symbol table) of \(rela.name)", value: UInt64(rela.link), count: sections.count),
+        throw ELFError(.sectionIndexOutOfRange(field: "sh_link (symbol table) of \(rela.displayName)", value: UInt64(rela.link), count: sections.count),
                        at: .sectionHeader(index: rela.index.rawValue, offset: hdr + 40))
       }
       let target = sections[Int(rela.info)]
       let data = try handle.convertedData(rela.index.int)
       let count = min(data.count, Int(rela.size)) / HostLayout.relaSize
       if count > 0 && !target.hasFileBytes {
-        throw ELFError(.relocationAgainstNoBits(target: target.name), at: .section(name: rela.name, offset: 0))
+        throw ELFError(.relocationAgainstNoBits(target: target.displayName), at: .section(name: rela.displayName, offset: 0))
       }
       var relocations: [Relocation] = []
       relocations.reserveCapacity(count)
@@ -162,13 +165,13 @@ struct SectionLoader {
         let type = HostLayout.relocationType(info)
         guard symbol < UInt64(symbolCount) else {
           throw ELFError(.relocationSymbolOutOfRange(symbol: symbol, count: symbolCount),
-                         at: .section(name: rela.name, offset: UInt64(at + 8)))
+                         at: .section(name: rela.displayName, offset: UInt64(at + 8)))
         }
         let width = relocationWidth(type: type, machine: header.machine)
         let (end, overflow) = offset.addingReportingOverflow(UInt64(width))
         guard !overflow, end <= target.size else {
-          throw ELFError(.relocationBeyondSection(offset: offset, width: width, target: target.name, size: target.size),
-                         at: .section(name: rela.name, offset: UInt64(at)))
+          throw ELFError(.relocationBeyondSection(offset: offset, width: width, target: target.displayName, size: target.size),
+                         at: .section(name: rela.displayName, offset: UInt64(at)))
         }
         relocations.append(Relocation(offset: offset, symbol: SymbolIndex(Int(symbol)), type: type, addend: addend))
       }

@@ -1,0 +1,44 @@
+#!/bin/bash
+# build-test-objects.sh - rebuild the committed objects in TestObjects/ from their
+# sources and record the exact tool versions in TestObjects/TOOLCHAIN.txt.
+#   x86_64/*.S     Swift toolchain clang --target=x86_64-linux-gnu
+#   arm64/*.S      Swift toolchain clang --target=aarch64-linux-gnu
+#   bigendian/*.S  Swift toolchain clang --target=aarch64_be-linux-gnu
+#   other/elf32.S  Swift toolchain clang --target=i386-linux-gnu (an input we refuse)
+#   compiled/*.c   gcc -O2 (x86-64, with and without frame pointers) and clang -O2
+#                  (x86-64 and aarch64), -fasynchronous-unwind-tables
+# The swift toolchain's clang is always present where Swift is; gcc is Debian's.
+set -eu
+cd "$(dirname "$0")/../TestObjects"
+CLANG=${CLANG:-$(dirname "$(readlink -f "$(command -v swift)")")/clang}
+GCC=${GCC:-gcc}
+[ -x "$CLANG" ] || { echo "no clang next to swift ($CLANG)"; exit 1; }
+
+asm() { # target dir
+  for s in "$2"/*.S; do
+    "$CLANG" --target="$1" -c "$s" -o "${s%.S}.o"
+    echo "  $s -> ${s%.S}.o ($1)"
+  done
+}
+asm x86_64-linux-gnu x86_64
+asm aarch64-linux-gnu arm64
+asm aarch64_be-linux-gnu bigendian
+"$CLANG" --target=i386-linux-gnu -c other/elf32.S -o other/elf32.o
+
+CFLAGS="-O2 -fasynchronous-unwind-tables -fno-pic -mno-red-zone"
+for c in compiled/*.c; do
+  b=${c%.c}
+  "$GCC" $CFLAGS -c "$c" -o "$b.gcc-x86_64.o"
+  "$GCC" $CFLAGS -fno-omit-frame-pointer -c "$c" -o "$b.gcc-x86_64-fp.o"
+  "$CLANG" --target=x86_64-linux-gnu $CFLAGS -c "$c" -o "$b.clang-x86_64.o"
+  "$CLANG" --target=aarch64-linux-gnu -O2 -fasynchronous-unwind-tables -c "$c" -o "$b.clang-arm64.o"
+  echo "  $c -> $b.{gcc-x86_64,gcc-x86_64-fp,clang-x86_64,clang-arm64}.o"
+done
+
+{
+  echo "# Tools that built the committed objects (Scripts/build-test-objects.sh)"
+  echo "clang: $("$CLANG" --version | head -1)"
+  echo "gcc: $("$GCC" --version | head -1)"
+  echo "C flags: $CFLAGS (clang arm64: -O2 -fasynchronous-unwind-tables)"
+} > TOOLCHAIN.txt
+cat TOOLCHAIN.txt
