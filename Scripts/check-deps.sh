@@ -1,0 +1,28 @@
+#!/bin/bash
+# check-deps.sh - the module graph points one way only: each target may import only the
+# modules on its allow-list (plus the standard library and libc). SwiftPM already
+# rejects cycles; this keeps layers from reaching around each other (e.g. only
+# ELFObject/LibElf.swift may import CLibElf, and no core module imports Foundation).
+set -eu
+cd "$(dirname "$0")/../Sources"
+declare -A allow=(
+  [ELFObject]="Glibc CLibElf"
+  [UnwindDriver]="ELFObject"
+  [unwindcheck]="ArgumentParser UnwindDriver Glibc"
+  [UnwindTestSupport]="ELFObject Foundation"
+)
+bad=0
+for target in "${!allow[@]}"; do
+  [ -d "$target" ] || continue
+  while IFS=: read -r file mod; do
+    mod=${mod#import }; mod=${mod%% *}
+    case " ${allow[$target]} " in *" $mod "*) ;; *)
+      echo "check-deps: $file imports $mod (allowed for $target: ${allow[$target]})"; bad=1;;
+    esac
+  done < <(grep -rHoE '^import [A-Za-z_]+' "$target" --include='*.swift' || true)
+done
+# Only LibElf.swift talks to libelf.
+others=$(grep -rlE '^import CLibElf' ELFObject | grep -v '^ELFObject/LibElf.swift$' || true)
+[ -z "$others" ] || { echo "check-deps: only ELFObject/LibElf.swift may import CLibElf: $others"; bad=1; }
+[ $bad = 0 ] && echo "check-deps: module imports OK"
+exit $bad
