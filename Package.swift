@@ -5,6 +5,9 @@
 //
 //   CLibElf, CLibDW          system libraries (pkg-config), C shims for macros
 //   ELFObject                ELF read model over libelf; LibElf.swift is the only C caller
+//   UnwindModel              pure vocabulary: InstructionKind, StackOp, DecodedText columns
+//   DecodeX86                pure: bytes -> X86Instruction (length, prefixes, ModRM, ...)
+//   ArchX86                  objtool's view of x86: kinds and stack ops per instruction
 //   UnwindDriver             pipeline orchestration, options, diagnostics rendering
 //   unwindcheck              executable: argument parsing only
 //   UnwindTestSupport        test helpers (paths, oracle processes); tests only
@@ -30,7 +33,11 @@ let package = Package(
     .systemLibrary(name: "CLibDW", pkgConfig: "libdw",
                    providers: [.apt(["libdw-dev"])]),
     .target(name: "ELFObject", dependencies: ["CLibElf"], swiftSettings: swiftSettings),
-    .target(name: "UnwindDriver", dependencies: ["ELFObject"], swiftSettings: swiftSettings),
+    .target(name: "UnwindModel", swiftSettings: swiftSettings),
+    .target(name: "DecodeX86", swiftSettings: swiftSettings),
+    .target(name: "ArchX86", dependencies: ["DecodeX86", "UnwindModel"], swiftSettings: swiftSettings),
+    .target(name: "UnwindDriver", dependencies: ["ELFObject", "UnwindModel", "ArchX86"],
+            swiftSettings: swiftSettings),
     .executableTarget(
       name: "unwindcheck",
       dependencies: [
@@ -40,6 +47,8 @@ let package = Package(
       swiftSettings: swiftSettings),
     .target(name: "UnwindTestSupport", dependencies: ["ELFObject"], swiftSettings: swiftSettings),
     .testTarget(name: "ELFObjectTests", dependencies: ["ELFObject", "CLibDW", "UnwindTestSupport"],
+                swiftSettings: swiftSettings),
+    .testTarget(name: "DecodeX86Tests", dependencies: ["DecodeX86", "ArchX86", "UnwindModel", "UnwindTestSupport"],
                 swiftSettings: swiftSettings),
     .testTarget(name: "CLITests", dependencies: ["UnwindDriver", "unwindcheck", "UnwindTestSupport"],
                 swiftSettings: swiftSettings),

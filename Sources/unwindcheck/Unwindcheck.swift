@@ -17,7 +17,7 @@ struct Unwindcheck: ParsableCommand {
       3 unreadable or malformed input.
       """,
     version: unwindcheckVersion,
-    subcommands: [Check.self],
+    subcommands: [Check.self, Decode.self],
     defaultSubcommand: nil)
 }
 
@@ -42,6 +42,35 @@ struct Check: ParsableCommand {
       paths: files, options: options,
       out: { print($0) },
       err: writeStderr)
+    if status != .clean { throw ExitCode(status.rawValue) }
+  }
+}
+
+struct Decode: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Print every instruction of the executable sections (linear sweep).",
+    discussion: """
+      One line per instruction: SECTION<TAB>0xOFFSET<TAB>LENGTH<TAB>KIND<TAB>STACK-OPS. \
+      KIND is objtool's instruction type (jcc, jmp, jmp*, call, call*, ret, \
+      context-switch, bug, nop, endbr, trap, stac, clac, std, cld, other, invalid); \
+      direct branches add ->0xTARGET. STACK-OPS is - or DEST<-SRC ops joined by commas.
+      """)
+
+  @Option(help: "Only decode the section with this name.")
+  var section: String?
+
+  @Argument(help: "Object files.")
+  var files: [String]
+
+  func validate() throws {
+    if files.isEmpty { throw ValidationError("at least one object file is required") }
+  }
+
+  func run() throws {
+    var options = DecodeOptions()
+    options.section = section
+    var out = OutputBuffer(fd: 1)
+    let status = runDecode(paths: files, options: options, out: &out, err: writeStderr)
     if status != .clean { throw ExitCode(status.rawValue) }
   }
 }

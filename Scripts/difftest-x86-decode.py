@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""difftest-x86-decode.py UNWINDCHECK LIST [--sample N] - x86-64 instruction boundaries
+and lengths of `unwindcheck decode` against GNU objdump (-d -z: every byte of every
+executable section, zero runs included) over every object in LIST.
+
+Per (file, section) both instruction lists are compared as (offset, length) pairs; an
+instruction present in one and not the other is a mismatch. Prints the first mismatches
+with their bytes, then one summary line:
+  x86-decode-difftest: F files, N objdump instructions, M ours, K mismatches, B (bad)
+Exit status 1 on any mismatch."""
+import re, subprocess, sys
+from multiprocessing import Pool
+
+LINE = re.compile(rb"^\s*([0-9a-f]+):\t((?:[0-9a-f]{2} )+)\s*\t?(.*)$")
+
+def objdump(files):
+    out = subprocess.run(["objdump", "-d", "-z", "--insn-width=16"] + files,
+                         capture_output=True).stdout
+    res, cur_file, cur_sec, bad = {}, None, None, 0
+    for line in out.split(b"\n"):
+        if line.endswith(b"file format elf64-x86-64"):
+            cur_file = line.split(b":")[0].decode(); continue
+        if line.startswith(b"Disassembly of section "):
+            cur_sec = line[len(b"Disassembly of section "):-1].decode()
+            res.setdefault((cur_file, cur_sec), []); continue
+        m = LINE.match(line)
+        if m and cur_sec is not None:
+            n = len(m.group(2).split())
+            res[(cur_file, cur_sec)].append((int(m.group(1), 16), n))
+            if b"(bad)" in m.group(3): bad += 1
+    return res, bad
+
+def ours(tool, files):
+    out = subprocess.run([tool, "decode"] + files, capture_output=True)
+    res, cur_file = {}, files[0] if len(files) == 1 else None
+    for line in out.stdout.split(b"\n"):
+        if line.startswith(b"==> ") and line.endswith(b" <=="):
+            cur_file = line[4:-4].decode(); continue
+        f = line.split(b"\t")
+        if len(f) < 3: continue
+        res.setdefault((cur_file, f[0].decode()), []).append((int(f[1], 16), int(f[2])))
+    return res, out.stderr.decode()
+
+def compare(args):
+    tool, files = args
+    a, bad = objdump(files)
+    b, err = ours(tool, files)
+    n_obj = sum(len(v) for v in a.values()); n_ours = sum(len(v) for v in b.values())
+    mism, examples = 0, []
+    for key in set(a) | set(b):
+        sa, sb = set(a.get(key, [])), set(b.get(key, []))
+        if sa != sb:
+            only_a, only_b = sorted(sa - sb), sorted(sb - sa)
+            mism += len(only_a) + len(only_b)
+            if len(examples) < 5:
+                examples.append((key, only_a[:3], only_b[:3]))
+    return n_obj, n_ours, mism, bad, examples, err
+
+def main():
+    tool, lst = sys.argv[1], sys.argv[2]
+    files = [l.strip() for l in open(lst) if l.strip()]
+    if "--sample" in sys.argv:
+        step = max(1, len(files) // int(sys.argv[sys.argv.index("--sample") + 1]))
+        files = files[::step]
+    batches = [(tool, files[i:i + 40]) for i in range(0, len(files), 40)]
+    tot = [0, 0, 0, 0]; shown = 0
+    with Pool(2) as pool:
+        for n_obj, n_ours, mism, bad, examples, err in pool.imap_unordered(compare, batches):
+            tot[0] += n_obj; tot[1] += n_ours; tot[2] += mism; tot[3] += bad
+            if err: print("stderr:", err.strip()[:300])
+            for key, oa, ob in examples:
+                if shown < 30:
+                    print(f"MISMATCH {key[0]} {key[1]}: objdump-only {[(hex(o), n) for o, n in oa]} ours-only {[(hex(o), n) for o, n in ob]}")
+                    shown += 1
+    print(f"x86-decode-difftest: {len(files)} files, {tot[0]} objdump instructions, {tot[1]} ours, {tot[2]} mismatches, {tot[3]} (bad)")
+    sys.exit(1 if tot[2] else 0)
+
+main()

@@ -1,0 +1,86 @@
+/// The x86-64 opcode maps as readable grids: one row per high nibble, one character per
+/// low nibble, in the layout of the Intel SDM's opcode tables (Vol. 2, Appendix A).
+/// Each character says what follows the opcode byte (its operand *shape*, which is all
+/// length decoding needs):
+///
+///     .  nothing                 m  ModRM (+SIB, displacement)
+///     b  imm8                    M  ModRM + imm8
+///     w  imm16                   Z  ModRM + imm16/32 (operand size)
+///     z  imm16/32 (operand size) g  F6/F7 group 3: ModRM, + immediate if /0 or /1
+///     v  imm16/32/64 (B8+r)      a  moffs (8 bytes, 4 with 67h)
+///     e  imm16 + imm8 (enter)    q  0F 78: ModRM (vmread); + 2 x imm8 with 66h/F2h
+///     T  3DNow! (0F 0F): ModRM + imm8 suffix
+///     P  legacy prefix           R  REX prefix (40-4F)
+///     E  0F escape               3  0F 38 escape     4  0F 3A escape
+///     V  VEX (C4, C5)            X  EVEX (62)        O  8F: pop r/m or XOP
+///     x  invalid in 64-bit mode (objdump prints "(bad)", one byte)
+///
+/// Immediate-size rules that depend on prefixes (66h, REX.W, 67h) are applied by the
+/// decoder, not encoded here.
+enum OpcodeMaps {
+  /// One-byte opcodes 00-FF.
+  static let oneByte = [
+    /* 0x */ "mmmmbzxxmmmmbzxE",
+    /* 1x */ "mmmmbzxxmmmmbzxx",
+    /* 2x */ "mmmmbzPxmmmmbzPx",
+    /* 3x */ "mmmmbzPxmmmmbzPx",
+    /* 4x */ "RRRRRRRRRRRRRRRR",
+    /* 5x */ "................",
+    /* 6x */ "xxXmPPPPzZbM....",
+    /* 7x */ "bbbbbbbbbbbbbbbb",
+    /* 8x */ "MZxMmmmmmmmmmmmO",
+    /* 9x */ "..........x.....",
+    /* Ax */ "aaaa....bz......",
+    /* Bx */ "bbbbbbbbvvvvvvvv",
+    /* Cx */ "MMw.VVMZe.w..bx.",
+    /* Dx */ "mmmmxxx.mmmmmmmm",
+    /* Ex */ "bbbbbbbbzzxb....",
+    /* Fx */ "P.PP..gg......mm",
+  ]
+
+  /// Two-byte opcodes 0F 00-FF.
+  static let twoByte = [
+    /* 0x */ "mmmmx.....x.xm.T",
+    /* 1x */ "mmmmmmmmmmmmmmmm",
+    /* 2x */ "mmmmxxxxmmmmmmmm",
+    /* 3x */ "......x.3x4xxxxx",
+    /* 4x */ "mmmmmmmmmmmmmmmm",
+    /* 5x */ "mmmmmmmmmmmmmmmm",
+    /* 6x */ "mmmmmmmmmmmmmmmm",
+    /* 7x */ "MMMMmmm.qmxxmmmm",
+    /* 8x */ "zzzzzzzzzzzzzzzz",
+    /* 9x */ "mmmmmmmmmmmmmmmm",
+    /* Ax */ "...mMmxx...mMmmm",
+    /* Bx */ "mmmmmmmmmmMmmmmm",
+    /* Cx */ "mmMmMMMm........",
+    /* Dx */ "mmmmmmmmmmmmmmmm",
+    /* Ex */ "mmmmmmmmmmmmmmmm",
+    /* Fx */ "mmmmmmmmmmmmmmmm",
+  ]
+
+  /// Opcodes of VEX/EVEX map 1 (0F) that take an imm8 after ModRM: the shift-by-
+  /// immediate groups 71-73, pshufd-style 70, and C2 (cmpps), C4/C5 (pinsrw/pextrw),
+  /// C6 (shufps). Map 3 (0F 3A) always has one; map 2 (0F 38) never.
+  static let vexMap1WithImm8: Set<UInt8> = [0x70, 0x71, 0x72, 0x73, 0xC2, 0xC4, 0xC5, 0xC6]
+
+  /// The grids as byte codes, built once.
+  static let oneByteCodes: [UInt8] = flatten(oneByte)
+  static let twoByteCodes: [UInt8] = flatten(twoByte)
+
+  static func flatten(_ rows: [String]) -> [UInt8] {
+    precondition(rows.count == 16 && rows.allSatisfy { $0.utf8.count == 16 }, "opcode grid must be 16x16")
+    return rows.flatMap { Array($0.utf8) }
+  }
+}
+
+/// The shape codes as byte values, for switch statements in the decoder.
+enum Shape {
+  static let none = UInt8(ascii: "."), modrm = UInt8(ascii: "m"), modrmImm8 = UInt8(ascii: "M")
+  static let modrmImmZ = UInt8(ascii: "Z"), imm8 = UInt8(ascii: "b"), imm16 = UInt8(ascii: "w")
+  static let immZ = UInt8(ascii: "z"), immV = UInt8(ascii: "v"), moffs = UInt8(ascii: "a")
+  static let enter = UInt8(ascii: "e"), group3 = UInt8(ascii: "g"), prefix = UInt8(ascii: "P")
+  static let rex = UInt8(ascii: "R"), invalid = UInt8(ascii: "x"), escape0F = UInt8(ascii: "E")
+  static let vex = UInt8(ascii: "V"), evex = UInt8(ascii: "X"), pop8F = UInt8(ascii: "O")
+  static let escape38 = UInt8(ascii: "3"), escape3A = UInt8(ascii: "4"), amd3DNow = UInt8(ascii: "T")
+  static let op0F78 = UInt8(ascii: "q")
+}

@@ -1,0 +1,110 @@
+import ArchX86
+import ELFObject
+import UnwindModel
+
+/// Options of `unwindcheck decode`.
+public struct DecodeOptions: Sendable {
+  /// Restrict to sections with this name.
+  public var section: String?
+  public init() {}
+}
+
+/// Decodes every executable section of an object into `DecodedText`, with the section.
+public struct DecodedSection: Sendable {
+  public var section: Section
+  public var text: DecodedText
+}
+
+public enum ObjectDecoder {
+  public struct UnsupportedMachine: Error, Sendable {
+    public var machine: Machine
+  }
+
+  /// Linear sweep of the executable sections of `file` (optionally only `name`).
+  public static func decodeSections(of file: ELFFile, named name: String? = nil) throws(UnsupportedMachine) -> [DecodedSection] {
+    guard file.machine == .x86_64 else { throw UnsupportedMachine(machine: file.machine) }
+    let decoder = X86TextDecoder()
+    var result: [DecodedSection] = []
+    for section in file.sections where section.isExecutable && section.hasFileBytes {
+      if let name, section.name != name { continue }
+      let ranges = functionRanges(in: section.index, of: file)
+      let text = file.withBytes(of: section.index) { decoder.decode($0, functionRanges: ranges) }
+      result.append(DecodedSection(section: section, text: text))
+    }
+    return result
+  }
+
+  /// Sorted byte ranges of the `STT_FUNC` symbols defined in `section`.
+  static func functionRanges(in section: SectionIndex, of file: ELFFile) -> [Range<UInt64>] {
+    file.symbols.lazy
+      .filter { $0.isFunction && $0.section == .section(section) && $0.size > 0 }
+      .map { $0.value..<($0.value &+ $0.size) }
+      .sorted { $0.lowerBound < $1.lowerBound }
+  }
+}
+
+/// Writes `SECTION<TAB>0xOFFSET<TAB>LENGTH<TAB>KIND<TAB>STACK-OPS` for each instruction.
+/// KIND carries the branch target of direct jumps and calls as `KIND->0xTARGET`;
+/// STACK-OPS is `-` or the ops joined by `,` (see `StackOp.text`).
+public func renderDecoded(_ sections: [DecodedSection], into out: inout OutputBuffer) {
+  for decoded in sections {
+    let name = decoded.section.name
+    let t = decoded.text
+    for i in 0..<t.count {
+      out.append(name)
+      out.append(byte: 0x09)
+      out.append("0x")
+      out.appendHex(UInt64(t.offsets[i]))
+      out.append(byte: 0x09)
+      out.appendDecimal(Int(t.lengths[i]))
+      out.append(byte: 0x09)
+      out.append(t.kinds[i].name)
+      if let target = t.target(InstructionIndex(i)) {
+        out.append("->0x")
+        out.appendHex(UInt64(bitPattern: target))
+      }
+      out.append(byte: 0x09)
+      let ops = t.ops(InstructionIndex(i))
+      if ops.isEmpty {
+        out.append(byte: UInt8(ascii: "-"))
+      } else {
+        var first = true
+        for op in ops {
+          if !first { out.append(byte: UInt8(ascii: ",")) }
+          first = false
+          out.append(op.text(registerName: X86Register.name))
+        }
+      }
+      out.endLine()
+    }
+  }
+}
+
+/// `unwindcheck decode FILE...`: one header line `==> FILE <==` per file when there
+/// are several.
+public func runDecode(paths: [String], options: DecodeOptions, out: inout OutputBuffer,
+                     err: (String) -> Void) -> ExitStatus {
+  var status = ExitStatus.clean
+  for path in paths {
+    do {
+      let file = try ELFFile.open(path: path)
+      let sections = try ObjectDecoder.decodeSections(of: file, named: options.section)
+      if paths.count > 1 {
+        out.append("==> \(path) <==")
+        out.endLine()
+      }
+      renderDecoded(sections, into: &out)
+    } catch let error as ELFError {
+      err(DiagnosticFormat.line(for: error, path: path))
+      status = .badInput
+    } catch let error as ObjectDecoder.UnsupportedMachine {
+      err(DiagnosticFormat.error(path: path, "decode: \(error.machine) is not supported yet"))
+      status = .badInput
+    } catch {
+      err(DiagnosticFormat.error(path: path, "\(error)"))
+      status = .badInput
+    }
+  }
+  out.flush()
+  return status
+}
