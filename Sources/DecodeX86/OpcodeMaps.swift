@@ -10,6 +10,7 @@
 ///     v  imm16/32/64 (B8+r)      a  moffs (8 bytes, 4 with 67h)
 ///     e  imm16 + imm8 (enter)    q  0F 78: ModRM (vmread); + 2 x imm8 with 66h/F2h
 ///     T  3DNow! (0F 0F): ModRM + imm8 suffix
+///     r  ModRM that always names registers (mov cr/dr: no SIB or displacement)
 ///     P  legacy prefix           R  REX prefix (40-4F)
 ///     E  0F escape               3  0F 38 escape     4  0F 3A escape
 ///     V  VEX (C4, C5)            X  EVEX (62)        O  8F: pop r/m or XOP
@@ -42,7 +43,7 @@ enum OpcodeMaps {
   static let twoByte = [
     /* 0x */ "mmmmx.....x.xm.T",
     /* 1x */ "mmmmmmmmmmmmmmmm",
-    /* 2x */ "mmmmxxxxmmmmmmmm",
+    /* 2x */ "rrrrxxxxmmmmmmmm",
     /* 3x */ "......x.3x4xxxxx",
     /* 4x */ "mmmmmmmmmmmmmmmm",
     /* 5x */ "mmmmmmmmmmmmmmmm",
@@ -50,7 +51,7 @@ enum OpcodeMaps {
     /* 7x */ "MMMMmmm.qmxxmmmm",
     /* 8x */ "zzzzzzzzzzzzzzzz",
     /* 9x */ "mmmmmmmmmmmmmmmm",
-    /* Ax */ "...mMmxx...mMmmm",
+    /* Ax */ "...mMmmm...mMmmm",
     /* Bx */ "mmmmmmmmmmMmmmmm",
     /* Cx */ "mmMmMMMm........",
     /* Dx */ "mmmmmmmmmmmmmmmm",
@@ -82,5 +83,5 @@ enum Shape {
   static let rex = UInt8(ascii: "R"), invalid = UInt8(ascii: "x"), escape0F = UInt8(ascii: "E")
   static let vex = UInt8(ascii: "V"), evex = UInt8(ascii: "X"), pop8F = UInt8(ascii: "O")
   static let escape38 = UInt8(ascii: "3"), escape3A = UInt8(ascii: "4"), amd3DNow = UInt8(ascii: "T")
-  static let op0F78 = UInt8(ascii: "q")
+  static let op0F78 = UInt8(ascii: "q"), modrmRegisterOnly = UInt8(ascii: "r")
 }

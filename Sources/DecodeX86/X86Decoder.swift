@@ -85,9 +85,27 @@ public struct X86Decoder: Sendable {
         p += 1
         continue
       }
+      if byte == 0x9B && Self.fwaitCombines(code, p + 1, limit) {
+        // fwait before fstcw/fstenv/fsave/fstsw/fclex/finit: objdump shows one
+        // instruction (`fstcw`), so 9B counts as a prefix of the x87 instruction.
+        if insn.firstPrefix == 0 { insn.firstPrefix = byte }
+        p += 1
+        continue
+      }
       if shape == Shape.rex {
         insn.rex = byte
         p += 1
+        // A REX followed by another prefix has no effect; objdump prints the bytes up
+        // to it as an instruction of their own (`rex.W`), and so do we.
+        if p < limit {
+          let next = oneByte[Int(code[p])]
+          if next == Shape.rex || next == Shape.prefix || code[p] == 0x9B {
+            insn.length = UInt8(p - start)
+            insn.opcode = byte
+            insn.isPrefixOnly = true
+            return insn
+          }
+        }
         continue
       }
       break
@@ -132,6 +150,11 @@ public struct X86Decoder: Sendable {
       case Shape.modrm: needsModRM = true
       case Shape.modrmImm8: needsModRM = true; immediateBytes = 1
       case Shape.immZ: immediateBytes = immZ(insn)
+      case Shape.modrmRegisterOnly:
+        guard p < limit else { return invalid() }
+        insn.hasModRM = true
+        insn.modrm = code[p] | 0xC0  // the mod bits are ignored: always a register
+        p += 1
       case Shape.escape38, Shape.escape3A:
         guard p < limit else { return invalid() }
         insn.map = s2 == Shape.escape38 ? .threeByte0F38 : .threeByte0F3A
@@ -163,6 +186,8 @@ public struct X86Decoder: Sendable {
       let p0 = code[p]
       var map: UInt8 = 1
       var w = false
+      // pp is in the last payload byte (bits 1:0) for VEX/XOP, in P1 for EVEX.
+      insn.vexPP = code[p + (byte == 0xC5 ? 0 : 1)] & 3
       switch byte {
       case 0xC5:
         insn.encoding = .vex
@@ -175,13 +200,14 @@ public struct X86Decoder: Sendable {
       case 0x8F:
         insn.encoding = .xop
         map = p0 & 0x1F
+        insn.xopMap = map
         w = code[p + 1] & 0x80 != 0
         insn.rex = 0x40 | ((~p0 >> 5) & 0x7) | (w ? 0x8 : 0)
       default:  // 0x62 EVEX
         insn.encoding = .evex
         map = p0 & 0x07
         w = code[p + 1] & 0x80 != 0
-        guard code[p + 1] & 0x04 != 0 else { return invalid() }  // fixed 1 bit
+        guard code[p + 1] & 0x04 != 0, p0 & 0x08 == 0 else { return invalid() }  // fixed 1 and 0 bits
         insn.rex = 0x40 | ((~p0 >> 5) & 0x7) | (w ? 0x8 : 0)
       }
       p += payload
@@ -258,7 +284,23 @@ public struct X86Decoder: Sendable {
       p += immediateBytes
     }
     insn.length = UInt8(p - start)
+    if !OpcodeValidity.isDefined(insn) { return invalid() }
     return insn
+  }
+
+  /// Whether the x87 instruction at `at` is one that an `fwait` (9B) joins: D9 /6 /7
+  /// and DD /6 /7 on memory, DB E2/E3, DF E0 (the non-`fn` forms of the store and
+  /// control instructions).
+  @inline(__always)
+  static func fwaitCombines(_ code: UnsafeRawBufferPointer, _ at: Int, _ limit: Int) -> Bool {
+    guard at + 1 < limit else { return false }
+    let op = code[at], modrm = code[at + 1], reg = (modrm >> 3) & 7
+    switch op {
+    case 0xD9, 0xDD: return modrm < 0xC0 && reg >= 6
+    case 0xDB: return modrm == 0xE2 || modrm == 0xE3
+    case 0xDF: return modrm == 0xE0
+    default: return false
+    }
   }
 
   /// Little-endian signed read of 1, 2, 4 or 8 bytes; the caller checked the bounds.

@@ -27,6 +27,8 @@ public struct X86Instruction: Sendable {
   /// Total length in bytes (1...15). For an invalid encoding: 1.
   public var length: UInt8 = 0
   public var isValid = true
+  /// Only prefixes ending in a REX that another prefix follows (objdump's `rex.W`).
+  public var isPrefixOnly = false
   public var encoding = Encoding.legacy
   public var map = Map.oneByte
   public var opcode: UInt8 = 0
@@ -35,6 +37,9 @@ public struct X86Instruction: Sendable {
   public var firstPrefix: UInt8 = 0
   /// The REX byte in effect (0x40-0x4F), or 0 if none.
   public var rex: UInt8 = 0
+  /// VEX/EVEX `pp` (0 none, 1 66h, 2 F3h, 3 F2h); XOP map number (8, 9, 10).
+  public var vexPP: UInt8 = 0
+  public var xopMap: UInt8 = 0
   public var hasModRM = false
   public var modrm: UInt8 = 0
   public var hasSIB = false
