@@ -192,11 +192,15 @@ public struct X86Decoder: Sendable {
       case 0xC5:
         insn.encoding = .vex
         insn.rex = 0x40 | ((~p0 >> 5) & 0x4)  // R
+        insn.vexL = (p0 >> 2) & 1
+        insn.vexVVVV = (~p0 >> 3) & 0xF
       case 0xC4:
         insn.encoding = .vex
         map = p0 & 0x1F
         w = code[p + 1] & 0x80 != 0
         insn.rex = 0x40 | ((~p0 >> 5) & 0x7) | (w ? 0x8 : 0)
+        insn.vexL = (code[p + 1] >> 2) & 1
+        insn.vexVVVV = (~code[p + 1] >> 3) & 0xF
       case 0x8F:
         insn.encoding = .xop
         map = p0 & 0x1F
@@ -206,6 +210,10 @@ public struct X86Decoder: Sendable {
       default:  // 0x62 EVEX
         insn.encoding = .evex
         map = p0 & 0x07
+        insn.evexMap = map
+        insn.vexVVVV = (~code[p + 1] >> 3) & 0xF
+        insn.vexL = (code[p + 2] >> 5) & 3
+        insn.evexBroadcast = code[p + 2] & 0x10 != 0
         w = code[p + 1] & 0x80 != 0
         guard code[p + 1] & 0x04 != 0, p0 & 0x08 == 0 else { return invalid() }  // fixed 1 and 0 bits
         insn.rex = 0x40 | ((~p0 >> 5) & 0x7) | (w ? 0x8 : 0)
@@ -288,19 +296,14 @@ public struct X86Decoder: Sendable {
     return insn
   }
 
-  /// Whether the x87 instruction at `at` is one that an `fwait` (9B) joins: D9 /6 /7
-  /// and DD /6 /7 on memory, DB E2/E3, DF E0 (the non-`fn` forms of the store and
-  /// control instructions).
+  /// Whether an `fwait` (9B) at `at - 1` joins the instruction after it: objdump shows
+  /// 9B followed by an x87 instruction (D8-DF, optionally after a REX) as one
+  /// instruction (`fstcw`, `finit`, ...), with 9B as its prefix.
   @inline(__always)
   static func fwaitCombines(_ code: UnsafeRawBufferPointer, _ at: Int, _ limit: Int) -> Bool {
-    guard at + 1 < limit else { return false }
-    let op = code[at], modrm = code[at + 1], reg = (modrm >> 3) & 7
-    switch op {
-    case 0xD9, 0xDD: return modrm < 0xC0 && reg >= 6
-    case 0xDB: return modrm == 0xE2 || modrm == 0xE3
-    case 0xDF: return modrm == 0xE0
-    default: return false
-    }
+    var i = at
+    if i < limit && code[i] & 0xF0 == 0x40 { i += 1 }
+    return i < limit && (0xD8...0xDF).contains(code[i])
   }
 
   /// Little-endian signed read of 1, 2, 4 or 8 bytes; the caller checked the bounds.

@@ -40,6 +40,13 @@ public struct X86Instruction: Sendable {
   /// VEX/EVEX `pp` (0 none, 1 66h, 2 F3h, 3 F2h); XOP map number (8, 9, 10).
   public var vexPP: UInt8 = 0
   public var xopMap: UInt8 = 0
+  /// VEX.L, or EVEX L'L (0-3).
+  public var vexL: UInt8 = 0
+  /// The register in VEX/EVEX vvvv (un-inverted; 0 when unused, i.e. encoded 1111).
+  public var vexVVVV: UInt8 = 0
+  /// EVEX map (1-7) and its b bit (broadcast / rounding).
+  public var evexMap: UInt8 = 0
+  public var evexBroadcast = false
   public var hasModRM = false
   public var modrm: UInt8 = 0
   public var hasSIB = false
