@@ -10,19 +10,44 @@ public struct X86TextDecoder: Sendable {
   /// `functionRanges`: sorted, non-overlapping byte ranges of `STT_FUNC` symbols in this
   /// section (only `iretq` classification depends on them).
   public func decode(_ code: UnsafeRawBufferPointer, functionRanges: [Range<UInt64>] = []) -> DecodedText {
-    var text = DecodedText(reservingCapacity: code.count / 4 + 1)
+    // Columns are filled through raw pointers sized for the worst case (one
+    // instruction per byte), then copied once into arrays: no per-instruction
+    // capacity or uniqueness checks in the loop.
+    let capacity = code.count + 1
+    let offsets = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
+    let lengths = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+    let kinds = UnsafeMutablePointer<InstructionKind>.allocate(capacity: capacity)
+    let immediates = UnsafeMutablePointer<Int64>.allocate(capacity: capacity)
+    let starts = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity + 1)
+    defer {
+      offsets.deallocate(); lengths.deallocate(); kinds.deallocate()
+      immediates.deallocate(); starts.deallocate()
+    }
+    var ops: [StackOp] = []
+    ops.reserveCapacity(code.count / 16 + 16)
+    var n = 0
     var nextRange = 0
+    starts[0] = 0
     decoder.forEachInstruction(in: code) { offset, insn in
       var inside = false
-      if !functionRanges.isEmpty && insn.opcode == 0xCF {
+      if insn.opcode == 0xCF && !functionRanges.isEmpty {
         let o = UInt64(offset)
         while nextRange < functionRanges.count && functionRanges[nextRange].upperBound <= o { nextRange += 1 }
         inside = nextRange < functionRanges.count && functionRanges[nextRange].contains(o)
       }
-      let kind = X86Semantics.classify(insn, insideFunction: inside, ops: &text.stackOps)
-      text.append(offset: UInt32(truncatingIfNeeded: offset), length: insn.length, kind: kind,
-                  immediate: X86Semantics.immediate(insn))
+      kinds[n] = X86Semantics.classify(insn, insideFunction: inside, ops: &ops)
+      offsets[n] = UInt32(truncatingIfNeeded: offset)
+      lengths[n] = insn.length
+      immediates[n] = X86Semantics.immediate(insn)
+      n += 1
+      starts[n] = UInt32(truncatingIfNeeded: ops.count)
     }
-    return text
+    return DecodedText(
+      offsets: Array(UnsafeBufferPointer(start: offsets, count: n)),
+      lengths: Array(UnsafeBufferPointer(start: lengths, count: n)),
+      kinds: Array(UnsafeBufferPointer(start: kinds, count: n)),
+      immediates: Array(UnsafeBufferPointer(start: immediates, count: n)),
+      stackOpStarts: Array(UnsafeBufferPointer(start: starts, count: n + 1)),
+      stackOps: ops)
   }
 }

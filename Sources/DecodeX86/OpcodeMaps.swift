@@ -64,9 +64,9 @@ enum OpcodeMaps {
   /// C6 (shufps). Map 3 (0F 3A) always has one; map 2 (0F 38) never.
   static let vexMap1WithImm8: Set<UInt8> = [0x70, 0x71, 0x72, 0x73, 0xC2, 0xC4, 0xC5, 0xC6]
 
-  /// The grids as byte codes, built once.
-  static let oneByteCodes: [UInt8] = flatten(oneByte)
-  static let twoByteCodes: [UInt8] = flatten(twoByte)
+  /// The grids as shapes, built once.
+  static let oneByteShapes: [Shape] = flatten(oneByte).map(Shape.init(code:))
+  static let twoByteShapes: [Shape] = flatten(twoByte).map(Shape.init(code:))
 
   static func flatten(_ rows: [String]) -> [UInt8] {
     precondition(rows.count == 16 && rows.allSatisfy { $0.utf8.count == 16 }, "opcode grid must be 16x16")
@@ -74,14 +74,68 @@ enum OpcodeMaps {
   }
 }
 
-/// The shape codes as byte values, for switch statements in the decoder.
-enum Shape {
-  static let none = UInt8(ascii: "."), modrm = UInt8(ascii: "m"), modrmImm8 = UInt8(ascii: "M")
-  static let modrmImmZ = UInt8(ascii: "Z"), imm8 = UInt8(ascii: "b"), imm16 = UInt8(ascii: "w")
-  static let immZ = UInt8(ascii: "z"), immV = UInt8(ascii: "v"), moffs = UInt8(ascii: "a")
-  static let enter = UInt8(ascii: "e"), group3 = UInt8(ascii: "g"), prefix = UInt8(ascii: "P")
-  static let rex = UInt8(ascii: "R"), invalid = UInt8(ascii: "x"), escape0F = UInt8(ascii: "E")
-  static let vex = UInt8(ascii: "V"), evex = UInt8(ascii: "X"), pop8F = UInt8(ascii: "O")
-  static let escape38 = UInt8(ascii: "3"), escape3A = UInt8(ascii: "4"), amd3DNow = UInt8(ascii: "T")
-  static let op0F78 = UInt8(ascii: "q"), modrmRegisterOnly = UInt8(ascii: "r")
+/// The operand shapes of the grids (one case per grid character).
+enum Shape: UInt8 {
+  case none, modrm, modrmImm8, modrmImmZ, imm8, imm16, immZ, immV, moffs, enter, group3
+  case prefix, rex, invalid, escape0F, vex, evex, pop8F, escape38, escape3A, amd3DNow, op0F78
+  case modrmRegisterOnly
+
+  init(code: UInt8) {
+    switch code {
+    case UInt8(ascii: "."): self = .none
+    case UInt8(ascii: "m"): self = .modrm
+    case UInt8(ascii: "M"): self = .modrmImm8
+    case UInt8(ascii: "Z"): self = .modrmImmZ
+    case UInt8(ascii: "b"): self = .imm8
+    case UInt8(ascii: "w"): self = .imm16
+    case UInt8(ascii: "z"): self = .immZ
+    case UInt8(ascii: "v"): self = .immV
+    case UInt8(ascii: "a"): self = .moffs
+    case UInt8(ascii: "e"): self = .enter
+    case UInt8(ascii: "g"): self = .group3
+    case UInt8(ascii: "P"): self = .prefix
+    case UInt8(ascii: "R"): self = .rex
+    case UInt8(ascii: "E"): self = .escape0F
+    case UInt8(ascii: "V"): self = .vex
+    case UInt8(ascii: "X"): self = .evex
+    case UInt8(ascii: "O"): self = .pop8F
+    case UInt8(ascii: "3"): self = .escape38
+    case UInt8(ascii: "4"): self = .escape3A
+    case UInt8(ascii: "T"): self = .amd3DNow
+    case UInt8(ascii: "q"): self = .op0F78
+    case UInt8(ascii: "r"): self = .modrmRegisterOnly
+    case UInt8(ascii: "x"): self = .invalid
+    default: preconditionFailure("unknown opcode-grid code \(code)")
+    }
+  }
+}
+
+/// All decoder tables as raw pointers into one immortal allocation each, so the hot
+/// loop does no lazy-global checks, reference counting or bounds checks on them.
+struct DecoderTables: @unchecked Sendable {
+  let oneByte: UnsafePointer<Shape>
+  let twoByte: UnsafePointer<Shape>
+  let legacy: UnsafePointer<UInt16>
+  let twoByte0F01: UnsafePointer<UInt16>
+  let x87Register: UnsafePointer<UInt16>
+  let vex: UnsafePointer<UInt16>
+  let evex: UnsafePointer<UInt16>
+
+  /// Built on first use, never freed.
+  static let shared = DecoderTables()
+
+  private init() {
+    func immortal<T>(_ a: [T]) -> UnsafePointer<T> {
+      let p = UnsafeMutablePointer<T>.allocate(capacity: a.count)
+      p.initialize(from: a, count: a.count)
+      return UnsafePointer(p)
+    }
+    oneByte = immortal(OpcodeMaps.oneByteShapes)
+    twoByte = immortal(OpcodeMaps.twoByteShapes)
+    legacy = immortal(OpcodeValidity.legacy)
+    twoByte0F01 = immortal(OpcodeValidity.twoByte0F01)
+    x87Register = immortal(OpcodeValidity.x87Register)
+    vex = immortal(OpcodeValidity.vex)
+    evex = immortal(OpcodeValidity.evex)
+  }
 }

@@ -39,8 +39,33 @@ enum OpcodeValidity {
     return 1 << UInt16(((insn.modrm >> 3) & 7) * 2 + (insn.modrm >= 0xC0 ? 1 : 0))
   }
 
-  /// Whether a fully length-decoded instruction is a defined encoding.
-  static func isDefined(_ insn: X86Instruction) -> Bool {
+  /// Whether a fully length-decoded instruction is a defined encoding. The common
+  /// case, a legacy-encoded instruction, is one table load inlined into the decoder;
+  /// everything else goes through `isDefinedSlowPath`.
+  @inline(__always)
+  static func isDefined(_ insn: X86Instruction, _ tables: DecoderTables) -> Bool {
+    guard insn.encoding == .legacy else { return isDefinedSlowPath(insn, tables) }
+    let map: Int
+    switch insn.map {
+    case .oneByte:
+      if insn.opcode >= 0xC6 && insn.hasModRM && insn.modrm >= 0xC0 { return isDefinedSlowPath(insn, tables) }
+      map = 0
+    case .twoByte0F:
+      switch insn.opcode {
+      case 0x01, 0xA6, 0xA7, 0x1A, 0x1B: return isDefinedSlowPath(insn, tables)
+      default: map = 1
+      }
+    case .threeByte0F38: map = 2
+    case .threeByte0F3A: map = 3
+    case .amd3DNow: return isDefinedSlowPath(insn, tables)
+    }
+    return tables.legacy[(map * 256 + Int(insn.opcode)) * 4 + prefixIndex(insn)] & formBit(insn) != 0
+  }
+
+  /// The rarer cases: register forms with per-ModRM meaning (x87, 0F 01, xabort/xbegin,
+  /// VIA), MPX, 3DNow!, VEX, EVEX, XOP.
+  @inline(never)
+  static func isDefinedSlowPath(_ insn: X86Instruction, _ tables: DecoderTables) -> Bool {
     let op = Int(insn.opcode)
     let p = prefixIndex(insn)
     switch insn.encoding {
@@ -50,7 +75,7 @@ enum OpcodeValidity {
       case .oneByte:
         if (0xD8...0xDF).contains(insn.opcode) && insn.modrm >= 0xC0 {
           let m = Int(insn.modrm - 0xC0)
-          return x87Register[(op - 0xD8) * 4 + (m >> 4)] & (1 << UInt16(m & 15)) != 0
+          return tables.x87Register[(op - 0xD8) * 4 + (m >> 4)] & (1 << UInt16(m & 15)) != 0
         }
         // xabort (C6 F8) and xbegin (C7 F8) are the only register forms of /7.
         if (insn.opcode == 0xC6 || insn.opcode == 0xC7) && insn.modrm >= 0xF8 { return insn.modrm == 0xF8 }
@@ -60,7 +85,7 @@ enum OpcodeValidity {
         if (insn.opcode == 0xA6 || insn.opcode == 0xA7) && insn.modrm >= 0xC0 && insn.modrm & 7 != 0 { return false }
         if insn.opcode == 0x01 && insn.modrm >= 0xC0 {
           let m = Int(insn.modrm)
-          return twoByte0F01[p * 16 + (m >> 4)] & (1 << UInt16(m & 15)) != 0
+          return tables.twoByte0F01[p * 16 + (m >> 4)] & (1 << UInt16(m & 15)) != 0
         }
         // MPX bndldx/bndstx take no rip-relative operand (the probes use (%rax)).
         if (insn.opcode == 0x1A || insn.opcode == 0x1B) && p == 0 && insn.isRIPRelative { return false }
@@ -70,7 +95,7 @@ enum OpcodeValidity {
       case .amd3DNow:
         return amd3DNowSuffixes.contains(UInt8(truncatingIfNeeded: insn.immediate))
       }
-      return legacy[(map * 256 + op) * 4 + p] & formBit(insn) != 0
+      return tables.legacy[(map * 256 + op) * 4 + p] & formBit(insn) != 0
     case .vex:
       let m: Int
       switch insn.map {
@@ -81,7 +106,7 @@ enum OpcodeValidity {
       }
       // Probe column 0: vvvv names a register (encoded 0000); 1: vvvv unused (1111).
       let w = insn.rexW ? 1 : 0, l = Int(insn.vexL & 1), unusedV = insn.vexVVVV == 0 ? 1 : 0
-      return vex[((((m * 256 + op) * 2 + w) * 2 + l) * 4 + p) * 2 + unusedV] & formBit(insn) != 0
+      return tables.vex[((((m * 256 + op) * 2 + w) * 2 + l) * 4 + p) * 2 + unusedV] & formBit(insn) != 0
     case .evex:
       let m: Int
       switch insn.evexMap {
@@ -94,7 +119,7 @@ enum OpcodeValidity {
       }
       guard insn.vexL < 3 else { return false }
       let w = insn.rexW ? 1 : 0, b = insn.evexBroadcast ? 1 : 0
-      return evex[((((m * 256 + op) * 2 + w) * 4 + p) * 3 + Int(insn.vexL)) * 2 + b] & formBit(insn) != 0
+      return tables.evex[((((m * 256 + op) * 2 + w) * 4 + p) * 3 + Int(insn.vexL)) * 2 + b] & formBit(insn) != 0
     case .xop:
       guard insn.vexPP == 0 else { return false }  // XOP has no pp variants
       switch insn.xopMap {

@@ -4,13 +4,10 @@
 /// displacement, immediate. It never traps: any byte sequence decodes either to an
 /// instruction or to a one-byte invalid result.
 public struct X86Decoder: Sendable {
-  /// Shape codes of the one-byte and 0F maps (256 each), copied once.
-  private let oneByte: [UInt8]
-  private let twoByte: [UInt8]
+  let tables: DecoderTables
 
   public init() {
-    oneByte = OpcodeMaps.oneByteCodes
-    twoByte = OpcodeMaps.twoByteCodes
+    tables = DecoderTables.shared
   }
 
   /// The architectural maximum instruction length.
@@ -19,36 +16,29 @@ public struct X86Decoder: Sendable {
   /// Decodes the instruction at `offset` in `code`. `offset` must be inside `code`.
   @inline(__always)
   public func decode(_ code: UnsafeRawBufferPointer, at offset: Int) -> X86Instruction {
-    oneByte.withUnsafeBufferPointer { one in
-      twoByte.withUnsafeBufferPointer { two in
-        Self.decode(code, at: offset, oneByte: one, twoByte: two)
-      }
-    }
+    Self.decode(code, at: offset, tables)
   }
 
-  /// Decodes a run of instructions, calling `body` for each, with the maps pinned once.
+  /// Decodes a run of instructions (linear sweep), calling `body` for each.
   public func forEachInstruction(
     in code: UnsafeRawBufferPointer, from start: Int = 0, to end: Int? = nil,
     _ body: (Int, X86Instruction) -> Void
   ) {
     let end = min(end ?? code.count, code.count)
-    oneByte.withUnsafeBufferPointer { one in
-      twoByte.withUnsafeBufferPointer { two in
-        var offset = start
-        while offset < end {
-          let insn = Self.decode(code, at: offset, oneByte: one, twoByte: two)
-          body(offset, insn)
-          offset += Int(insn.length)
-        }
-      }
+    let tables = self.tables
+    var offset = start
+    while offset < end {
+      let insn = Self.decode(code, at: offset, tables)
+      body(offset, insn)
+      offset += Int(insn.length)
     }
   }
 
   // MARK: - The decoder proper
 
   @inline(__always)
-  static func decode(_ code: UnsafeRawBufferPointer, at start: Int,
-                     oneByte: UnsafeBufferPointer<UInt8>, twoByte: UnsafeBufferPointer<UInt8>) -> X86Instruction {
+  static func decode(_ code: UnsafeRawBufferPointer, at start: Int, _ tables: DecoderTables) -> X86Instruction {
+    let oneByte = tables.oneByte, twoByte = tables.twoByte
     var insn = X86Instruction()
     // Never read past the section or past 15 bytes.
     let limit = min(code.count, start + maximumLength)
@@ -64,7 +54,7 @@ public struct X86Decoder: Sendable {
     }
 
     // 1. Legacy prefixes and REX. A REX not directly before the opcode is ignored.
-    var shape: UInt8 = 0
+    var shape = Shape.none
     var byte: UInt8 = 0
     while true {
       guard p < limit else { return invalid() }
@@ -292,7 +282,7 @@ public struct X86Decoder: Sendable {
       p += immediateBytes
     }
     insn.length = UInt8(p - start)
-    if !OpcodeValidity.isDefined(insn) { return invalid() }
+    if !OpcodeValidity.isDefined(insn, tables) { return invalid() }
     return insn
   }
 

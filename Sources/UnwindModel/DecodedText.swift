@@ -23,6 +23,18 @@ public struct DecodedText: Sendable {
 
   public init() {}
 
+  public init(offsets: [UInt32], lengths: [UInt8], kinds: [InstructionKind], immediates: [Int64],
+              stackOpStarts: [UInt32], stackOps: [StackOp]) {
+    precondition(lengths.count == offsets.count && kinds.count == offsets.count
+                 && immediates.count == offsets.count && stackOpStarts.count == offsets.count + 1)
+    self.offsets = offsets
+    self.lengths = lengths
+    self.kinds = kinds
+    self.immediates = immediates
+    self.stackOpStarts = stackOpStarts
+    self.stackOps = stackOps
+  }
+
   public init(reservingCapacity n: Int) {
     offsets.reserveCapacity(n)
     lengths.reserveCapacity(n)
