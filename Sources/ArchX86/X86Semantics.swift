@@ -19,10 +19,13 @@ public enum X86Semantics {
     let modIsReg = insn.hasModRM && insn.mod == 3
     /// `%reg` as the r/m operand, register form.
     func rmIsReg(_ r: UInt8) -> Bool { modIsReg && insn.rm == r }
-    /// `disp(%reg)` as the r/m operand: memory form, not rip-relative, no index register.
+    /// `disp(%reg)` as the r/m operand: memory form, not rip-relative, no index
+    /// register. A SIB base of 101 with mod 00 is no base at all (`disp32` absolute,
+    /// e.g. `mov %gs:0x28,%rax`), not %rbp (objtool since 6.11).
     func rmIsMem(_ r: UInt8) -> Bool {
       guard insn.hasModRM, insn.mod != 3, !insn.isRIPRelative else { return false }
-      return insn.hasSIB ? (insn.sibBase == r && insn.sibIndex == sp) : insn.rm == r
+      guard insn.hasSIB else { return insn.rm == r }
+      return insn.sibBase == r && insn.sibIndex == sp && (insn.sibBase != bp || insn.mod != 0)
     }
     let disp = Int32(truncatingIfNeeded: insn.displacement)
 

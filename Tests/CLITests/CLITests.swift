@@ -83,3 +83,67 @@ struct CLITests {
     print("cli-malformed: \(relative): \(variants.count) variants, all exit 3 with one line: \(failures.isEmpty)")
   }
 }
+
+/// `unwindcheck decode`: the documented line format, section filter, several files,
+/// and instruction boundaries identical to GNU objdump's on every x86 TestObject.
+@Suite(.enabled(if: TestSupport.unwindcheckBinary != nil, "needs the built unwindcheck executable"))
+struct DecodeCLITests {
+  var binary: String { TestSupport.unwindcheckBinary! }
+
+  @Test func lineFormat() throws {
+    let path = TestSupport.absolute("TestObjects/x86_64/frames.o")
+    let r = try TestSupport.run(binary, ["decode", path])
+    #expect(r.status == 0)
+    let lines = r.stdout.split(separator: "\n").map(String.init)
+    // fp_func: push %rbp; mov %rsp,%rbp; push %rbx; call external_helper
+    #expect(Array(lines.prefix(4)) == [
+      ".text\t0x0\t1\tother\tpush<-rbp",
+      ".text\t0x1\t3\tother\trbp<-rsp",
+      ".text\t0x4\t1\tother\tpush<-rbx",
+      ".text\t0x5\t5\tcall->0xa\tpush<-const",
+    ])
+    #expect(lines.contains(".text\t0x2f\t7\tjmp*\t-"))  // jmp *.Ltable(,%rdi,8)
+  }
+
+  @Test func sectionFilterAndSeveralFiles() throws {
+    let a = TestSupport.absolute("TestObjects/x86_64/frames.o")
+    let b = TestSupport.absolute("TestObjects/compiled/list_sort.gcc-x86_64.o")
+    let none = try TestSupport.run(binary, ["decode", "--section", ".nothing", a])
+    #expect(none.status == 0 && none.stdout.isEmpty)
+    let two = try TestSupport.run(binary, ["decode", a, b])
+    #expect(two.stdout.hasPrefix("==> \(a) <==\n"))
+    #expect(two.stdout.contains("\n==> \(b) <==\n"))
+  }
+
+  @Test func arm64IsRefusedForNow() throws {
+    let path = TestSupport.absolute("TestObjects/arm64/frames.o")
+    let r = try TestSupport.run(binary, ["decode", path])
+    #expect(r.status == 3)
+    #expect(r.stderr == "\(path): error: unwindcheck: decode: AArch64 is not supported yet\n")
+  }
+
+  /// The oracle: objdump -d -z boundaries for every executable section.
+  @Test(.enabled(if: TestSupport.hasTool("objdump")),
+        arguments: TestSupport.testObjects().filter { !$0.contains("arm64") && !$0.contains("bigendian") })
+  func boundariesMatchObjdump(_ relative: String) throws {
+    let path = TestSupport.absolute(relative)
+    let ours = try TestSupport.run(binary, ["decode", path]).stdout.split(separator: "\n").map { line -> String in
+      let f = line.split(separator: "\t")
+      return "\(f[0]) \(f[1]) \(f[2])"
+    }
+    var reference: [String] = []
+    var section = ""
+    for line in try TestSupport.run("objdump", ["-d", "-z", "--insn-width=16", path]).stdout.split(separator: "\n") {
+      if line.hasPrefix("Disassembly of section ") {
+        section = String(line.dropFirst("Disassembly of section ".count).dropLast())
+        continue
+      }
+      let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
+      guard parts.count >= 2, parts[0].hasSuffix(":"),
+            let off = Int(parts[0].dropLast().trimmingCharacters(in: .whitespaces), radix: 16) else { continue }
+      reference.append("\(section) 0x\(String(off, radix: 16)) \(parts[1].split(separator: " ").count)")
+    }
+    #expect(!reference.isEmpty)
+    #expect(ours == reference)
+  }
+}
