@@ -1,7 +1,7 @@
 #!/bin/bash
 # build-test-objects.sh - rebuild the committed objects in TestObjects/ from their
 # sources and record the exact tool versions in TestObjects/TOOLCHAIN.txt.
-#   x86_64/*.S     Swift toolchain clang --target=x86_64-linux-gnu
+#   x86_64/*.S, x86_64/cfi/*.S   Swift toolchain clang --target=x86_64-linux-gnu
 #   arm64/*.S      Swift toolchain clang --target=aarch64-linux-gnu
 #   bigendian/*.S  Swift toolchain clang --target=aarch64_be-linux-gnu
 #   other/elf32.S  Swift toolchain clang --target=i386-linux-gnu (an input we refuse)
@@ -21,6 +21,7 @@ asm() { # target dir
   done
 }
 asm x86_64-linux-gnu x86_64
+asm x86_64-linux-gnu x86_64/cfi
 asm aarch64-linux-gnu arm64
 asm aarch64_be-linux-gnu bigendian
 "$CLANG" --target=i386-linux-gnu -c other/elf32.S -o other/elf32.o

@@ -1,0 +1,27 @@
+#!/bin/bash
+# record-objtool-expectations.sh - run the real objtool 6.12 (Debian linux-kbuild-6.12's
+# objtool.real-x86, fetched by Scripts/fetch-kernel-corpus.sh) on every stack-validation
+# TestObject and record its findings as the expected output, in two modes:
+#   CASE.objtool-orc.txt       objtool --orc --dry-run CASE.o
+#   CASE.objtool-stackval.txt  objtool --stackval --dry-run CASE.o
+# run from the case's directory so lines read "CASE.o: warning: objtool: ...".
+# The exact binary and flags go to TestObjects/x86_64/cfi/EXPECTATIONS.txt.
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+DIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}
+# shellcheck disable=SC1091
+source "$DIR/tools.env"
+cd "$HERE/../TestObjects/x86_64/cfi"
+for o in *.o; do
+  c=${o%.o}
+  "$OBJTOOL612" --orc --dry-run "$o" > "$c.objtool-orc.txt" 2>&1 || true
+  "$OBJTOOL612" --stackval --dry-run "$o" > "$c.objtool-stackval.txt" 2>&1 || true
+done
+{
+  echo "Expected findings recorded from the real objtool (Scripts/record-objtool-expectations.sh)."
+  echo "binary: $(basename "$(dirname "$(dirname "$(dirname "$OBJTOOL612")")")")/tools/objtool/objtool.real-x86 (Debian package linux-kbuild-$ABI)"
+  echo "sha256: $(sha256sum "$OBJTOOL612" | cut -d' ' -f1)"
+  echo "modes: --orc --dry-run (CASE.objtool-orc.txt), --stackval --dry-run (CASE.objtool-stackval.txt)"
+} > EXPECTATIONS.txt
+cat EXPECTATIONS.txt
+ls *.objtool-*.txt | wc -l
