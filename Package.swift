@@ -8,6 +8,7 @@
 //   UnwindModel              pure vocabulary: InstructionKind, StackOp, DecodedText columns
 //   DecodeX86                pure: bytes -> X86Instruction (length, prefixes, ModRM, ...)
 //   ArchX86                  objtool's view of x86: kinds and stack ops per instruction
+//   Analysis                 functions, branch resolution, the CFI walk, findings (arch as data)
 //   UnwindDriver             pipeline orchestration, options, diagnostics rendering
 //   unwindcheck              executable: argument parsing only
 //   UnwindTestSupport        test helpers (paths, oracle processes); tests only
@@ -36,12 +37,13 @@ let package = Package(
     .target(name: "UnwindModel", swiftSettings: swiftSettings),
     .target(name: "DecodeX86", swiftSettings: swiftSettings),
     .target(name: "ArchX86", dependencies: ["DecodeX86", "UnwindModel"], swiftSettings: swiftSettings),
-    .target(name: "UnwindDriver", dependencies: ["ELFObject", "UnwindModel", "ArchX86"],
+    .target(name: "Analysis", dependencies: ["ELFObject", "UnwindModel"], swiftSettings: swiftSettings),
+    .target(name: "UnwindDriver", dependencies: ["ELFObject", "UnwindModel", "ArchX86", "Analysis"],
             swiftSettings: swiftSettings),
     .executableTarget(
       name: "unwindcheck",
       dependencies: [
-        "UnwindDriver",
+        "UnwindDriver", "ArchX86",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
@@ -52,6 +54,8 @@ let package = Package(
                 swiftSettings: swiftSettings),
     .testTarget(name: "DecodeX86Tests", dependencies: ["DecodeX86", "ArchX86", "UnwindModel", "ELFObject", "UnwindTestSupport"],
                 exclude: ["Data"], swiftSettings: swiftSettings),
+    .testTarget(name: "AnalysisTests", dependencies: ["UnwindDriver", "ELFObject", "UnwindModel", "UnwindTestSupport"],
+                swiftSettings: swiftSettings),
     .testTarget(name: "CLITests", dependencies: ["UnwindDriver", "unwindcheck", "UnwindTestSupport"],
                 swiftSettings: swiftSettings),
   ]

@@ -1,10 +1,32 @@
+import Analysis
+import ArchX86
 import ELFObject
+import UnwindModel
 
-/// Options of `unwindcheck check` that exist at this stage of the pipeline.
+/// Options of `unwindcheck check`, with objtool's meanings.
 public struct CheckOptions: Sendable {
   /// Print per-object structure counts on stdout.
   public var stats = false
+  /// `--stackval`: add the frame-pointer rules.
+  public var stackval = false
+  /// `--link`, `--module`, `--no-unreachable` as objtool.
+  public var link = false
+  public var module = false
+  public var noUnreachable = false
+  /// Findings make the run fail (exit 1).
+  public var werror = false
+  /// Kernel ABI / objtool version to emulate.
+  public var kernel = KernelVersion.v6_12
   public init() {}
+
+  var analysisOptions: AnalysisOptions {
+    var o = AnalysisOptions()
+    o.framePointerRules = stackval
+    o.linked = link
+    o.module = module
+    o.skipUnreachable = noUnreachable
+    return o
+  }
 }
 
 /// Structure counts of one object, as `check --stats` prints them.
@@ -38,19 +60,35 @@ public struct ObjectSummary: Sendable, Equatable {
   }
 }
 
+/// Validates one opened object: x86-64 objects get the stack validation; others
+/// (arm64 until its issue lands) only the structural checks done when opening.
+public func validate(_ file: ELFFile, options: CheckOptions) -> [Finding] {
+  guard file.machine == .x86_64, let sections = try? ObjectDecoder.decodeSections(of: file) else { return [] }
+  var validator = Validator(file: file, texts: sections.map { ($0.section.index, $0.text) },
+                            arch: X86Architecture.description(kernel: options.kernel),
+                            options: options.analysisOptions)
+  return validator.run().findings
+}
+
 /// `unwindcheck check FILE...`: opens and validates each object. Every unreadable
-/// object gives one error line; the others are processed regardless.
+/// object gives one error line; the others are processed regardless. Findings go to
+/// `err` in objtool's line shape.
 public func runCheck(paths: [String], options: CheckOptions,
                      out: (String) -> Void, err: (String) -> Void) -> ExitStatus {
   var status = ExitStatus.clean
+  var anyFinding = false
   for path in paths {
     do {
       let file = try ELFFile.open(path: path)
       if options.stats { out(ObjectSummary(file).statsText(path: path)) }
+      let findings = validate(file, options: options)
+      for f in findings { err(f.line(file: path)) }
+      anyFinding = anyFinding || !findings.isEmpty
     } catch {
       err(DiagnosticFormat.line(for: error, path: path))
       status = .badInput
     }
   }
+  if status == .clean && anyFinding && options.werror { status = .findings }
   return status
 }

@@ -1,5 +1,6 @@
 // The unwindcheck executable: argument parsing only. Everything else is UnwindDriver.
 import ArgumentParser
+import ArchX86
 import UnwindDriver
 
 #if canImport(Glibc)
@@ -23,21 +24,46 @@ struct Unwindcheck: ParsableCommand {
 
 struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Validate objects (ELF structure for now; stack validation builds on it).")
+    abstract: "Validate the stack metadata of objects, as objtool --orc --dry-run does.")
 
   @Flag(help: "Print per-object structure counts (sections, symbols, relocations) on stdout.")
   var stats = false
+
+  @Flag(help: "Also apply the frame-pointer rules (objtool --stackval).")
+  var stackval = false
+
+  @Flag(help: "The input is a linked object: vmlinux.o or a module's linked .o (objtool --link).")
+  var link = false
+
+  @Flag(help: "The object belongs to a module (objtool --module).")
+  var module = false
+
+  @Flag(name: .customLong("no-unreachable"), help: "Skip the unreachable-instruction pass.")
+  var noUnreachable = false
+
+  @Flag(help: "Exit with status 1 when there are findings.")
+  var werror = false
+
+  @Option(help: "Kernel ABI / objtool version to emulate: 6.1, 6.12 or 6.14.")
+  var kernel: String = "6.12"
 
   @Argument(help: "Object files: compiler .o, linked module .o, or final .ko.")
   var files: [String]
 
   func validate() throws {
     if files.isEmpty { throw ValidationError("at least one object file is required") }
+    if KernelVersion(rawValue: kernel) == nil { throw ValidationError("--kernel must be 6.1, 6.12 or 6.14") }
   }
 
   func run() throws {
     var options = CheckOptions()
     options.stats = stats
+    options.stackval = stackval
+    options.link = link
+    options.module = module
+    options.noUnreachable = noUnreachable
+    options.werror = werror
+    options.kernel = KernelVersion(rawValue: kernel) ?? .v6_12
     let status = runCheck(
       paths: files, options: options,
       out: { print($0) },

@@ -1,0 +1,196 @@
+import ELFObject
+import UnwindModel
+
+/// A global instruction number across all executable sections of one object.
+public struct InsnRef: Hashable, Comparable, Sendable {
+  public var raw: Int32
+  public init(_ raw: Int) { self.raw = Int32(truncatingIfNeeded: raw) }
+  public var int: Int { Int(raw) }
+  public static func < (a: Self, b: Self) -> Bool { a.raw < b.raw }
+}
+
+/// The object as the walk sees it: every executable section's decoded instructions
+/// numbered globally, each instruction's owning symbol, and the symbol relations
+/// objtool derives (`.cold` parents, aliases). Built once, read-only afterwards.
+struct Program {
+  struct TextSection {
+    var section: SectionIndex
+    var name: String
+    var size: UInt64
+    var text: DecodedText
+    /// Global number of this section's first instruction.
+    var first: Int
+  }
+
+  let file: ELFFile
+  var sections: [TextSection] = []
+  /// Per global instruction: index into `sections`.
+  var sectionOf: [Int32] = []
+  /// Per global instruction: owning symbol (objtool `insn->sym`), or -1.
+  var symbolOf: [Int32] = []
+  /// Per symbol: parent function (`pfunc`), itself unless a `.cold` child.
+  var parent: [Int32]
+  /// Per symbol: whether it is an alias of an earlier symbol at the same place.
+  var isAlias: [Bool]
+  /// Per section index: slot in `sections`, or -1.
+  var slotOfSection: [Int32]
+
+  var count: Int { sectionOf.count }
+
+  init(file: ELFFile, texts: [(SectionIndex, DecodedText)]) {
+    self.file = file
+    parent = file.symbols.indices.map { Int32($0) }
+    isAlias = Array(repeating: false, count: file.symbols.count)
+    slotOfSection = Array(repeating: -1, count: file.sections.count)
+    for (index, text) in texts {
+      let s = file.section(index)
+      slotOfSection[index.int] = Int32(sections.count)
+      sections.append(TextSection(section: index, name: s.name, size: s.size, text: text, first: sectionOf.count))
+      sectionOf.append(contentsOf: repeatElement(Int32(sections.count - 1), count: text.count))
+    }
+    symbolOf = Array(repeating: -1, count: sectionOf.count)
+    linkSymbols()
+  }
+
+  /// Symbols of each text section sorted by offset (stable in symbol-table order), as
+  /// objtool's per-section symbol list.
+  func sortedSymbols(inSlot slot: Int) -> [Symbol] {
+    let idx = sections[slot].section
+    return file.symbols.filter { $0.section == .section(idx) && !$0.isSectionSymbol && $0.type != .file }
+      .enumerated().sorted { ($0.element.value, $0.offset) < ($1.element.value, $1.offset) }.map(\.element)
+  }
+
+  private mutating func linkSymbols() {
+    // Aliases: a later function symbol at the same place as an earlier one.
+    for slot in sections.indices {
+      var seen: [UInt64: Int32] = [:]
+      for sym in sortedSymbols(inSlot: slot) where sym.isFunction {
+        if seen[sym.value] != nil { isAlias[sym.index.int] = true } else { seen[sym.value] = Int32(sym.index.int) }
+      }
+    }
+    // Owning symbol of each instruction: the last symbol (by offset) covering it.
+    for slot in sections.indices {
+      let text = sections[slot].text
+      for sym in sortedSymbols(inSlot: slot) where sym.size > 0 && !isAlias[sym.index.int] {
+        guard var i = lowerBound(text.offsets, UInt32(truncatingIfNeeded: sym.value)) else { continue }
+        let end = sym.value &+ sym.size
+        while i < text.count && UInt64(text.offsets[i]) < end {
+          symbolOf[sections[slot].first + i] = Int32(sym.index.int)
+          i += 1
+        }
+      }
+    }
+    // `.cold` children: parent by name.
+    var byName: [String: Int32] = [:]
+    for sym in file.symbols where sym.isFunction && byName[sym.name] == nil { byName[sym.name] = Int32(sym.index.int) }
+    for sym in file.symbols where sym.isFunction {
+      guard let prefix = nameBeforeCold(sym.name) else { continue }
+      if let p = byName[prefix] { parent[sym.index.int] = p }
+    }
+  }
+
+  // MARK: - Queries
+
+  func slot(_ i: InsnRef) -> Int { Int(sectionOf[i.int]) }
+  func local(_ i: InsnRef) -> Int { i.int - sections[slot(i)].first }
+  func offset(_ i: InsnRef) -> UInt64 { UInt64(sections[slot(i)].text.offsets[local(i)]) }
+  func length(_ i: InsnRef) -> Int { Int(sections[slot(i)].text.lengths[local(i)]) }
+  func kind(_ i: InsnRef) -> InstructionKind { sections[slot(i)].text.kinds[local(i)] }
+  func immediate(_ i: InsnRef) -> Int64 { sections[slot(i)].text.immediates[local(i)] }
+  func ops(_ i: InsnRef) -> ArraySlice<StackOp> { sections[slot(i)].text.ops(InstructionIndex(local(i))) }
+  func sectionName(_ i: InsnRef) -> String { sections[slot(i)].name }
+
+  /// The instruction starting exactly at `offset` of section `index`.
+  func instruction(in index: SectionIndex, at offset: UInt64) -> InsnRef? {
+    guard index.int < slotOfSection.count else { return nil }
+    let slot = Int(slotOfSection[index.int])
+    guard slot >= 0, offset <= UInt64(UInt32.max) else { return nil }
+    let text = sections[slot].text
+    guard let i = lowerBound(text.offsets, UInt32(offset)), i < text.count, UInt64(text.offsets[i]) == offset else { return nil }
+    return InsnRef(sections[slot].first + i)
+  }
+
+  /// The next instruction of the same section.
+  func next(_ i: InsnRef) -> InsnRef? {
+    let s = slot(i)
+    return i.int + 1 < sections[s].first + sections[s].text.count ? InsnRef(i.int + 1) : nil
+  }
+
+  func previous(_ i: InsnRef) -> InsnRef? {
+    i.int > sections[slot(i)].first ? InsnRef(i.int - 1) : nil
+  }
+
+  /// objtool `insn_func`: the owning symbol if it is a function.
+  func function(_ i: InsnRef) -> Int32? {
+    let s = symbolOf[i.int]
+    return s >= 0 && file.symbols[Int(s)].isFunction ? s : nil
+  }
+
+  func symbolName(_ s: Int32) -> String { file.symbols[Int(s)].name }
+
+  /// `sym+0xoff` as objtool prints a location: the containing function, else any
+  /// containing symbol, else the section.
+  func locationText(_ i: InsnRef) -> String {
+    let off = offset(i)
+    let idx = sections[slot(i)].section
+    var best: Symbol?
+    for sym in file.symbols where sym.section == .section(idx) && sym.size > 0 && !sym.isSectionSymbol
+      && sym.value <= off && off < sym.value &+ sym.size {
+      if best == nil || (sym.isFunction && !best!.isFunction) { best = sym }
+    }
+    if let b = best { return "\(b.name)+0x\(String(off - b.value, radix: 16))" }
+    return "\(sectionName(i))+0x\(String(off, radix: 16))"
+  }
+
+  /// The relocation patching a byte of instruction `i` (objtool `insn_reloc`).
+  func relocation(in i: InsnRef, relocations: RelocationIndexCache) -> Relocation? {
+    relocations.first(in: sections[slot(i)].section, from: offset(i), to: offset(i) + UInt64(length(i)))
+  }
+}
+
+/// Sorted relocation offsets per section, for "the relocation inside this
+/// instruction" queries.
+struct RelocationIndexCache {
+  private var bySection: [SectionIndex: [Relocation]] = [:]
+
+  init(file: ELFFile) {
+    for rs in file.relocationSections {
+      bySection[rs.target, default: []].append(contentsOf: rs.relocations)
+    }
+    for k in Array(bySection.keys) { bySection[k]!.sort { $0.offset < $1.offset } }
+  }
+
+  func first(in section: SectionIndex, from start: UInt64, to end: UInt64) -> Relocation? {
+    guard let list = bySection[section] else { return nil }
+    var lo = 0, hi = list.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if list[mid].offset < start { lo = mid + 1 } else { hi = mid }
+    }
+    return lo < list.count && list[lo].offset < end ? list[lo] : nil
+  }
+
+  func all(in section: SectionIndex) -> [Relocation] { bySection[section] ?? [] }
+}
+
+/// The part of `name` before its first ".cold" (objtool: `strstr(name, ".cold")`).
+func nameBeforeCold(_ name: String) -> String? {
+  let bytes = Array(name.utf8), needle = Array(".cold".utf8)
+  guard bytes.count >= needle.count else { return nil }
+  for i in 0...(bytes.count - needle.count) where bytes[i..<(i + needle.count)].elementsEqual(needle) {
+    return String(decoding: bytes[..<i], as: UTF8.self)
+  }
+  return nil
+}
+
+/// Index of the first element >= `value` in a sorted array (nil if the array is empty).
+@inline(__always)
+func lowerBound(_ a: [UInt32], _ value: UInt32) -> Int? {
+  guard !a.isEmpty else { return nil }
+  var lo = 0, hi = a.count
+  while lo < hi {
+    let mid = (lo + hi) / 2
+    if a[mid] < value { lo = mid + 1 } else { hi = mid }
+  }
+  return lo
+}

@@ -1,0 +1,195 @@
+import ELFObject
+import UnwindModel
+
+/// Branch and call targets, sibling calls, dead ends: what objtool's
+/// `add_jump_destinations`, `add_call_destinations` and `add_dead_ends` compute before
+/// the walk. Columns indexed by global instruction number.
+struct Resolution {
+  /// Resolved intra-object jump target (`insn->jump_dest`), or -1.
+  var jumpDest: [Int32]
+  /// Call destination symbol (`insn->call_dest`) for calls and sibling-call jumps, or -1.
+  var callDest: [Int32]
+  /// A call whose target was resolved: its push op is dropped (the callee's ret undoes it).
+  var dropOps: [Bool]
+  var deadEnd: [Bool]
+  /// Kind after thunk conversions (retpoline call -> call*, return-thunk jump -> ret).
+  var kind: [InstructionKind]
+  var fatal: [Finding] = []
+
+  init(program p: Program, relocations: RelocationIndexCache, arch: ArchitectureDescription) {
+    let n = p.count
+    jumpDest = Array(repeating: -1, count: n)
+    callDest = Array(repeating: -1, count: n)
+    dropOps = Array(repeating: false, count: n)
+    deadEnd = Array(repeating: false, count: n)
+    kind = (0..<n).map { p.kind(InsnRef($0)) }
+    for i in 0..<n where kind[i] == .bug { deadEnd[i] = true }  // ud2 is a dead end by default
+    addDiscardedAnnotations(p, relocations: relocations)
+    addJumpDestinations(p, relocations: relocations, arch: arch)
+    addCallDestinations(p, relocations: relocations, arch: arch)
+  }
+
+  /// `.discard.reachable` / `.discard.unreachable`: the instruction *before* each
+  /// target loses / gains its dead-end mark (objtool 6.12 `add_dead_ends`).
+  private mutating func addDiscardedAnnotations(_ p: Program, relocations: RelocationIndexCache) {
+    for (name, value) in [(".discard.unreachable", true), (".discard.reachable", false)] {
+      guard let sec = p.file.section(named: name) else { continue }
+      for r in relocations.all(in: sec.index) {
+        let sym = p.file.symbol(r.symbol)
+        guard let target = sym.section.index else { continue }
+        let off = UInt64(bitPattern: Int64(bitPattern: sym.value) &+ r.addend)
+        if let insn = p.instruction(in: target, at: off), let prev = p.previous(insn) {
+          deadEnd[prev.int] = value
+        } else if let slot = Optional(Int(p.slotOfSection[target.int])), slot >= 0, off == p.sections[slot].size,
+                  p.sections[slot].text.count > 0 {
+          deadEnd[p.sections[slot].first + p.sections[slot].text.count - 1] = value
+        }
+      }
+    }
+  }
+
+  private func isStaticJump(_ k: InstructionKind) -> Bool { k == .jumpConditional || k == .jumpUnconditional }
+
+  private mutating func addJumpDestinations(_ p: Program, relocations: RelocationIndexCache, arch: ArchitectureDescription) {
+    for i in 0..<p.count where isStaticJump(kind[i]) {
+      let insn = InsnRef(i)
+      var destSection: SectionIndex
+      var destOffset: UInt64
+      if let r = p.relocation(in: insn, relocations: relocations) {
+        let sym = p.file.symbol(r.symbol)
+        if sym.isSectionSymbol, let s = sym.section.index {
+          destSection = s
+          destOffset = UInt64(bitPattern: r.addend &+ arch.branchAddendBias)
+        } else if arch.isRetpolineThunk(sym.name) {
+          kind[i] = .jumpDynamic  // retpoline: an indirect jump in disguise
+          continue
+        } else if arch.isReturnThunk(sym.name) {
+          kind[i] = .ret
+          continue
+        } else if p.function(insn) != nil {
+          callDest[i] = Int32(sym.index.int)  // sibling call (external, or via a function symbol)
+          continue
+        } else if let s = sym.section.index {
+          destSection = s
+          destOffset = UInt64(bitPattern: Int64(bitPattern: sym.value) &+ r.addend &+ arch.branchAddendBias)
+        } else {
+          continue  // non-function code jumping to another object
+        }
+      } else {
+        destSection = p.sections[p.slot(insn)].section
+        destOffset = UInt64(bitPattern: Int64(bitPattern: p.offset(insn)) &+ Int64(p.length(insn)) &+ p.immediate(insn))
+      }
+      guard let dest = p.instruction(in: destSection, at: destOffset) else {
+        fatal.append(Finding(rule: .jumpDestinationNotFound, location: p.locationText(insn),
+                             message: "can't find jump dest instruction at \(p.file.section(destSection).name)+0x\(String(destOffset, radix: 16))",
+                             section: p.sectionName(insn), offset: p.offset(insn)))
+        continue
+      }
+      if let from = p.function(insn), let to = p.function(dest), from != to {
+        // Internal sibling call: a jump to the first instruction of another function.
+        let toSym = p.file.symbols[Int(to)]
+        if p.offset(dest) == toSym.value && p.parent[Int(from)] != p.parent[Int(to)] {
+          callDest[i] = to
+          continue
+        }
+      }
+      jumpDest[i] = Int32(dest.raw)
+    }
+  }
+
+  private mutating func addCallDestinations(_ p: Program, relocations: RelocationIndexCache, arch: ArchitectureDescription) {
+    for i in 0..<p.count where kind[i] == .call {
+      let insn = InsnRef(i)
+      var dest: Int32 = -1
+      if let r = p.relocation(in: insn, relocations: relocations) {
+        let sym = p.file.symbol(r.symbol)
+        if sym.isSectionSymbol, let s = sym.section.index {
+          let off = UInt64(bitPattern: r.addend &+ arch.branchAddendBias)
+          guard let d = callDestination(p, in: s, at: off) else {
+            fatal.append(Finding(rule: .callDestinationNotFound, location: p.locationText(insn),
+                                 message: "can't find call dest symbol at \(p.file.section(s).name)+0x\(String(off, radix: 16))",
+                                 section: p.sectionName(insn), offset: p.offset(insn)))
+            continue
+          }
+          dest = d
+        } else if arch.isRetpolineThunk(sym.name) {
+          kind[i] = .callDynamic
+          continue
+        } else {
+          dest = Int32(sym.index.int)
+        }
+      } else {
+        let sec = p.sections[p.slot(insn)].section
+        let off = UInt64(bitPattern: Int64(bitPattern: p.offset(insn)) &+ Int64(p.length(insn)) &+ p.immediate(insn))
+        guard let d = callDestination(p, in: sec, at: off) else {
+          fatal.append(Finding(rule: .intraFunctionCall, location: p.locationText(insn),
+                               message: "unannotated intra-function call", section: p.sectionName(insn), offset: p.offset(insn)))
+          continue
+        }
+        if p.function(insn) != nil && !p.file.symbols[Int(d)].isFunction {
+          fatal.append(Finding(rule: .callToNonFunction, location: p.locationText(insn),
+                               message: "unsupported call to non-function", section: p.sectionName(insn), offset: p.offset(insn)))
+          continue
+        }
+        dest = d
+      }
+      callDest[i] = dest
+      dropOps[i] = true
+      if isDeadEndFunction(p, dest, arch: arch, depth: 0) { deadEnd[i] = true }
+    }
+  }
+
+  /// The function (else any symbol) starting at `offset` of `section`.
+  private func callDestination(_ p: Program, in section: SectionIndex, at offset: UInt64) -> Int32? {
+    var any: Int32?
+    for sym in p.file.symbols where sym.section == .section(section) && sym.value == offset && !sym.isSectionSymbol {
+      if sym.isFunction { return Int32(sym.index.int) }
+      if any == nil { any = Int32(sym.index.int) }
+    }
+    return any
+  }
+
+  /// objtool `__dead_end_function`: a known noreturn global, or a local function with
+  /// instructions, no return and no sibling call (a sibling call's answer is its
+  /// target's, which for another object means "returns").
+  private func isDeadEndFunction(_ p: Program, _ f: Int32, arch: ArchitectureDescription, depth: Int) -> Bool {
+    let sym = p.file.symbols[Int(f)]
+    if sym.binding == .weak { return false }
+    if sym.binding == .global && arch.noreturnFunctions.contains(sym.name) { return true }
+    guard sym.size > 0, let sec = sym.section.index, let start = p.instruction(in: sec, at: sym.value),
+          p.function(start) != nil else { return false }
+    var members: [InsnRef] = []
+    var i: InsnRef? = start
+    let owner = p.symbolOf[start.int]
+    while let cur = i, p.symbolOf[cur.int] == owner {
+      members.append(cur)
+      i = p.next(cur)
+    }
+    // The .cold child, if any.
+    if let child = p.file.symbols.first(where: { $0.isFunction && p.parent[$0.index.int] == f && $0.index.int != Int(f) }),
+       let cs = child.section.index, var c = p.instruction(in: cs, at: child.value) {
+      while p.symbolOf[c.int] == Int32(child.index.int) {
+        members.append(c)
+        guard let n = p.next(c) else { break }
+        c = n
+      }
+    }
+    if members.isEmpty { return false }
+    if members.contains(where: { kind[$0.int] == .ret }) { return false }
+    for m in members where isSiblingCall(p, m) {
+      return false  // a sibling call out of this object: it returns
+    }
+    return true
+  }
+
+  /// objtool `is_sibling_call`: only function code makes sibling calls; an indirect
+  /// jump (no jump table) or a static jump with a call destination.
+  func isSiblingCall(_ p: Program, _ i: InsnRef) -> Bool {
+    guard p.function(i) != nil else { return false }
+    switch kind[i.int] {
+    case .jumpDynamic: return true  // jump tables come with the patch-site work
+    case .jumpConditional, .jumpUnconditional: return callDest[i.int] >= 0
+    default: return false
+    }
+  }
+}

@@ -1,0 +1,314 @@
+import ELFObject
+import UnwindModel
+
+/// The result of validating one object.
+public struct ValidationResult: Sendable {
+  public var findings: [Finding]
+  /// Interned CFI states and, per executable section, each instruction's state before
+  /// it executes (nil = never reached). The ORC stage reads these.
+  public var cfiStates: CFIStateTable
+  public var instructionCFI: [(section: SectionIndex, offsets: [UInt32], cfi: [CFIStateID?])]
+}
+
+/// objtool's stack validation (`validate_functions` + the unreachable pass) over one
+/// object: every function is walked from its entry state, depth first, with an explicit
+/// stack of pending paths instead of recursion. A finding ends the walk of its
+/// function (objtool's "return 1" propagates to the root), which decides which
+/// instructions get CFI and therefore what ORC says.
+public struct Validator {
+  let p: Program
+  let r: Resolution
+  let arch: ArchitectureDescription
+  let options: AnalysisOptions
+  let interpreter: CFIInterpreter
+
+  var table = CFIStateTable()
+  var cfi: [UInt32]
+  var visited: [Bool]
+  var warned: [Bool]
+  var findings: [Finding] = []
+  static let noState = UInt32.max
+
+  public init(file: ELFFile, texts: [(SectionIndex, DecodedText)], arch: ArchitectureDescription, options: AnalysisOptions) {
+    let program = Program(file: file, texts: texts)
+    let relocations = RelocationIndexCache(file: file)
+    p = program
+    r = Resolution(program: program, relocations: relocations, arch: arch)
+    self.arch = arch
+    self.options = options
+    interpreter = CFIInterpreter(arch: arch, framePointerRules: options.framePointerRules)
+    cfi = Array(repeating: Self.noState, count: program.count)
+    visited = Array(repeating: false, count: program.count)
+    warned = Array(repeating: false, count: file.symbols.count)
+  }
+
+  /// Runs the whole validation and returns findings plus per-instruction CFI.
+  public mutating func run() -> ValidationResult {
+    findings.append(contentsOf: r.fatal)
+    var warnings = r.fatal.count
+    if r.fatal.isEmpty {
+      warnings += validateFunctions()
+      if warnings == 0 && !options.skipUnreachable { validateReachable() }
+    }
+    var perSection: [(section: SectionIndex, offsets: [UInt32], cfi: [CFIStateID?])] = []
+    for s in p.sections {
+      let ids = (0..<s.text.count).map { i -> CFIStateID? in
+        let v = cfi[s.first + i]
+        return v == Self.noState ? nil : CFIStateID(rawValue: v)
+      }
+      perSection.append((s.section, s.text.offsets, ids))
+    }
+    return ValidationResult(findings: findings, cfiStates: table, instructionCFI: perSection)
+  }
+
+  // MARK: - Reporting
+
+  /// objtool `WARN_INSN`: one finding per symbol; later ones are suppressed.
+  private mutating func warn(_ insn: InsnRef, _ rule: RuleID, _ message: String) {
+    let sym = p.symbolOf[insn.int]
+    if sym < 0 || !warned[Int(sym)] {
+      findings.append(Finding(rule: rule, location: p.locationText(insn), message: message,
+                              section: p.sectionName(insn), offset: p.offset(insn)))
+    }
+    if sym >= 0 { warned[Int(sym)] = true }
+  }
+
+  /// objtool `WARN`: not tied to an instruction, never suppressed.
+  private mutating func warnPlain(_ rule: RuleID, _ message: String, section: String? = nil) {
+    findings.append(Finding(rule: rule, location: nil, message: message, section: section))
+  }
+
+  // MARK: - Roots
+
+  private mutating func validateFunctions() -> Int {
+    var warnings = 0
+    for slot in p.sections.indices {
+      for sym in p.sortedSymbols(inSlot: slot) where sym.isFunction {
+        if sym.size == 0 {
+          warnPlain(.missingSize, "\(sym.name)() is missing an ELF size annotation")
+          warnings += 1
+          continue
+        }
+        let s = Int32(sym.index.int)
+        guard p.parent[Int(s)] == s, !p.isAlias[Int(s)],
+              let start = p.instruction(in: p.sections[slot].section, at: sym.value), !visited[start.int] else { continue }
+        warnings += walk(from: start, function: p.function(start).map { p.parent[Int($0)] })
+      }
+    }
+    return warnings
+  }
+
+  // MARK: - The walk (objtool validate_branch)
+
+  private struct Pending {
+    var insn: InsnRef
+    var state: CFIState
+    /// Resume after the dispatch of `insn` (a conditional jump whose target was walked).
+    var resume: Bool
+  }
+
+  private func isModifiedFrame(_ s: CFIState) -> Bool {
+    let entry = arch.functionEntryCFI
+    if s.cfa.base != entry.cfa.base || s.drap || s.cfa.offset != entry.cfa.offset || s.stackSize != entry.cfa.offset {
+      return true
+    }
+    for i in 0..<cfiRegisterCount where s.regs[i] != entry.regs[i] { return true }
+    return false
+  }
+
+  private func isValidFrame(_ s: CFIState) -> Bool {
+    let bp = Int(arch.framePointer)
+    if s.cfa.base == Int8(bp) && s.regs[bp] == CFIRule(base: CFIRule.cfaBase, offset: -s.cfa.offset)
+      && s.regs[cfiReturnAddress] == CFIRule(base: CFIRule.cfaBase, offset: -s.cfa.offset + 8) {
+      return true
+    }
+    return s.drap && s.regs[bp].base == Int8(bp)
+  }
+
+  /// The join-point comparison (objtool `insn_cfi_match`); reports the first difference.
+  private mutating func matches(_ insn: InsnRef, _ arriving: CFIState) -> Bool {
+    let recorded = table[CFIStateID(rawValue: cfi[insn.int])]
+    if recorded.cfa != arriving.cfa {
+      warn(insn, .stackStateMismatch,
+           "stack state mismatch: cfa1=\(recorded.cfa.objtoolText) cfa2=\(arriving.cfa.objtoolText)")
+      return false
+    }
+    for i in 0..<cfiRegisterCount where recorded.regs[i] != arriving.regs[i] {
+      warn(insn, .stackStateMismatch,
+           "stack state mismatch: reg1[\(i)]=\(recorded.regs[i].objtoolText) reg2[\(i)]=\(arriving.regs[i].objtoolText)")
+      return false
+    }
+    if recorded.type != arriving.type {
+      warn(insn, .stackStateMismatch, "stack state mismatch: type1=\(recorded.type.rawValue) type2=\(arriving.type.rawValue)")
+      return false
+    }
+    if recorded.drap != arriving.drap || (recorded.drap && (recorded.drapRegister != arriving.drapRegister
+                                                            || recorded.drapOffset != arriving.drapOffset)) {
+      warn(insn, .stackStateMismatch,
+           "stack state mismatch: drap1=\(recorded.drap ? 1 : 0)(\(recorded.drapRegister),\(recorded.drapOffset)) drap2=\(arriving.drap ? 1 : 0)(\(arriving.drapRegister),\(arriving.drapOffset))")
+      return false
+    }
+    return true
+  }
+
+  /// Walks one root; returns 1 if a finding stopped it.
+  private mutating func walk(from root: InsnRef, function fn: Int32?) -> Int {
+    var stack = [Pending(insn: root, state: arch.functionEntryCFI, resume: false)]
+    var lastStored: (UInt32, CFIState)? = nil
+    pathLoop: while let pending = stack.popLast() {
+      var insn = pending.insn
+      var state = pending.state
+      if pending.resume {
+        if r.deadEnd[insn.int] { continue pathLoop }
+        guard let n = p.next(insn) else {
+          if state.cfa.base == CFIRule.undefinedBase { continue pathLoop }
+          warnPlain(.unexpectedEndOfSection, "\(p.sectionName(insn)): unexpected end of section", section: p.sectionName(insn))
+          return 1
+        }
+        insn = n
+      }
+      while true {
+        // Straight-line code must not run into another function.
+        if let fn, let owner = p.function(insn), fn != p.parent[Int(owner)] {
+          let name = p.symbolName(fn)
+          if name.hasPrefix("__cfi_") || name.hasPrefix("__pfx_") { continue pathLoop }
+          warnPlain(.fallsThrough, "\(name)() falls through to next function \(p.symbolName(owner))()")
+          return 1
+        }
+        if visited[insn.int] {
+          if !matches(insn, state) { return 1 }
+          continue pathLoop
+        }
+        // Record the state before this instruction (interned; consecutive equal states share).
+        if let (id, s) = lastStored, s == state {
+          cfi[insn.int] = id
+        } else {
+          let id = table.intern(state).rawValue
+          cfi[insn.int] = id
+          lastStored = (id, state)
+        }
+        visited[insn.int] = true
+
+        let next = p.next(insn)
+        if !r.dropOps[insn.int] {
+          for op in p.ops(insn) {
+            if case .stop(let rule, let message) = interpreter.apply(op, to: &state, insideFunction: p.function(insn) != nil,
+                                                                     nextIsHint: false) {
+              warn(insn, rule, message)
+              return 1
+            }
+          }
+        }
+
+        switch r.kind[insn.int] {
+        case .ret:
+          if fn != nil && isModifiedFrame(state) {
+            warn(insn, .returnWithModifiedFrame, "return with modified stack frame")
+            return 1
+          }
+          if state.bpScratch {
+            warn(insn, .framePointerScratch, "BP used as a scratch register")
+            return 1
+          }
+          continue pathLoop
+        case .call, .callDynamic:
+          if options.framePointerRules && fn != nil && !isSpecialCall(insn) && !isValidFrame(state) {
+            warn(insn, .callWithoutFramePointer, "call without frame pointer save/setup")
+            return 1
+          }
+        case .jumpConditional, .jumpUnconditional:
+          if r.isSiblingCall(p, insn) {
+            if p.function(insn) != nil && isModifiedFrame(state) {
+              warn(insn, .siblingCallWithModifiedFrame, "sibling call from callable instruction with modified stack frame")
+              return 1
+            }
+          } else if r.jumpDest[insn.int] >= 0 {
+            let dest = InsnRef(Int(r.jumpDest[insn.int]))
+            if r.kind[insn.int] == .jumpConditional {
+              // Walk the target first, then come back for the fall-through.
+              stack.append(Pending(insn: insn, state: state, resume: true))
+              stack.append(Pending(insn: dest, state: state, resume: false))
+              continue pathLoop
+            }
+            insn = dest
+            continue
+          }
+          if r.kind[insn.int] == .jumpUnconditional { continue pathLoop }
+        case .jumpDynamic:
+          if r.isSiblingCall(p, insn) && p.function(insn) != nil && isModifiedFrame(state) {
+            warn(insn, .siblingCallWithModifiedFrame, "sibling call from callable instruction with modified stack frame")
+            return 1
+          }
+          continue pathLoop
+        case .contextSwitch:
+          if fn != nil {
+            warn(insn, .unsupportedInstruction, "unsupported instruction in callable function")
+            return 1
+          }
+          continue pathLoop
+        default:
+          break
+        }
+
+        if r.deadEnd[insn.int] { continue pathLoop }
+        guard let n = next else {
+          if state.cfa.base == CFIRule.undefinedBase { continue pathLoop }
+          warnPlain(.unexpectedEndOfSection, "\(p.sectionName(insn)): unexpected end of section", section: p.sectionName(insn))
+          return 1
+        }
+        insn = n
+      }
+    }
+    return 0
+  }
+
+  /// Calls exempt from the frame-pointer rule: `__fentry__` (and embedded thunks).
+  private func isSpecialCall(_ insn: InsnRef) -> Bool {
+    guard r.kind[insn.int] == .call, r.callDest[insn.int] >= 0 else { return false }
+    return p.symbolName(r.callDest[insn.int]) == "__fentry__"
+  }
+
+  // MARK: - Unreachable instructions
+
+  private mutating func validateReachable() {
+    for i in 0..<p.count {
+      let insn = InsnRef(i)
+      if visited[i] || ignoreUnreachable(insn) { continue }
+      if let prev = p.previous(insn), r.deadEnd[prev.int], r.kind[prev.int] == .call, r.callDest[prev.int] >= 0 {
+        warn(insn, .missingNoreturn, "\(p.symbolName(r.callDest[prev.int]))() is missing a __noreturn annotation")
+        continue
+      }
+      warn(insn, .unreachableInstruction, "unreachable instruction")
+    }
+  }
+
+  /// objtool `ignore_unreachable_insn`.
+  private func ignoreUnreachable(_ insn: InsnRef) -> Bool {
+    let k = r.kind[insn.int]
+    if k == .nop || k == .trap { return true }
+    let sec = p.sectionName(insn)
+    if sec == ".altinstr_replacement" || sec == ".altinstr_aux" { return true }
+    guard let fn = p.function(insn) else { return !options.linked ? false : true }
+    if let prev = p.previous(insn), r.deadEnd[prev.int] {
+      if k == .bug { return true }
+      if k == .jumpUnconditional, r.jumpDest[insn.int] >= 0, r.kind[Int(r.jumpDest[insn.int])] == .bug { return true }
+    }
+    // KASAN/UBSAN: code leading (within the function) to a no-return sanitizer call.
+    var cur = insn
+    for _ in 0..<5 {
+      if r.kind[cur.int] == .call, r.callDest[cur.int] >= 0 {
+        let name = p.symbolName(r.callDest[cur.int])
+        if name == "__ubsan_handle_builtin_unreachable" || name == "__asan_handle_no_return" { return true }
+      }
+      if r.kind[cur.int] == .jumpUnconditional {
+        let d = r.jumpDest[cur.int]
+        guard d >= 0, p.function(InsnRef(Int(d))) == fn else { break }
+        cur = InsnRef(Int(d))
+        continue
+      }
+      guard let n = p.next(cur), p.function(n) == fn else { break }
+      cur = n
+    }
+    return false
+  }
+}

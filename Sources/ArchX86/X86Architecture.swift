@@ -1,0 +1,37 @@
+import UnwindModel
+
+/// The x86-64 facts the analysis needs, as data.
+public enum X86Architecture {
+  /// Function entry (objtool `arch_initial_func_cfi_state`): CFA = rsp + 8, return
+  /// address at CFA - 8, nothing else saved; stack size 8, frame type CALL.
+  public static let functionEntryCFI: CFIState = {
+    var s = CFIState.allUndefined
+    s.cfa = CFIRule(base: Int8(X86Register.rsp), offset: 8)
+    s.regs[cfiReturnAddress] = CFIRule(base: CFIRule.cfaBase, offset: -8)
+    s.stackSize = 8
+    s.type = .call
+    return s
+  }()
+
+  /// rbx, rbp, r12-r15: the registers objtool's `save_reg` tracks.
+  public static let calleeSavedMask: UInt32 = (1 << 3) | (1 << 5) | (1 << 12) | (1 << 13) | (1 << 14) | (1 << 15)
+
+  /// The description for the kernel ABI being emulated (`--kernel 6.1|6.12`).
+  public static func description(kernel: KernelVersion) -> ArchitectureDescription {
+    ArchitectureDescription(
+      functionEntryCFI: functionEntryCFI, calleeSavedMask: calleeSavedMask,
+      stackPointer: X86Register.rsp, framePointer: X86Register.rbp,
+      noreturnFunctions: Set(kernel == .v6_1 ? X86Noreturns.linux6_1 : X86Noreturns.linux6_12),
+      branchAddendBias: 4,
+      isRetpolineThunk: { $0.hasPrefix("__x86_indirect_") || $0.hasPrefix("__pi___x86_indirect_") },
+      isReturnThunk: { $0 == "__x86_return_thunk" || $0 == "__pi___x86_return_thunk" },
+      registerName: X86Register.name)
+  }
+}
+
+/// Which objtool the analysis emulates where versions differ.
+public enum KernelVersion: String, Sendable, CaseIterable {
+  case v6_1 = "6.1"
+  case v6_12 = "6.12"
+  case v6_14 = "6.14"
+}

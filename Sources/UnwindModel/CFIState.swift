@@ -1,0 +1,126 @@
+/// Where a value lives, in objtool's `struct cfi_reg` terms: `base` is a register
+/// number (x86: ModRM order, 16 = return address) or one of the pseudo-bases below,
+/// plus an offset. For the CFA it reads "CFA = value(base) + offset"; for a saved
+/// register "the caller's value is stored at base + offset".
+public struct CFIRule: Hashable, Sendable {
+  public var base: Int8
+  public var offset: Int32
+
+  public init(base: Int8, offset: Int32 = 0) {
+    self.base = base
+    self.offset = offset
+  }
+
+  /// objtool's `CFI_UNDEFINED`, `CFI_CFA`, `CFI_SP_INDIRECT`, `CFI_BP_INDIRECT`.
+  public static let undefinedBase: Int8 = -1
+  public static let cfaBase: Int8 = -2
+  public static let spIndirectBase: Int8 = -3
+  public static let bpIndirectBase: Int8 = -4
+
+  public static let undefined = CFIRule(base: undefinedBase)
+
+  /// objtool's `%d%+d` rendering, e.g. `4+8`, `-2-16`, `-1+0`.
+  public var objtoolText: String {
+    "\(base)\(offset >= 0 ? "+" : "")\(offset)"
+  }
+}
+
+/// Number of register slots (x86: 16 GPRs + return address), objtool `CFI_NUM_REGS`.
+public let cfiRegisterCount = 17
+/// The return-address slot, objtool `CFI_RA`.
+public let cfiReturnAddress = 16
+
+/// Unwind frame types as objtool 6.12 numbers them (`UNWIND_HINT_TYPE_*`).
+public enum CFIFrameType: UInt8, Sendable {
+  case undefined = 0, endOfStack = 1, call = 2, regs = 3, regsPartial = 4
+}
+
+/// The call-frame state before one instruction: objtool's `struct cfi_state`, named in
+/// DWARF vocabulary. Registers live in fixed-size inline storage, so copying and
+/// mutating a state never allocates; instructions store only an interned
+/// `CFIStateID`.
+public struct CFIState: Sendable {
+  public var cfa: CFIRule
+  /// Where each register's caller value is saved.
+  public var regs: InlineArray<17, CFIRule>
+  /// What each register currently holds when it is a copy of a stack address
+  /// (`mov %rsp,%reg`, `lea disp(%rsp),%reg`, swizzle setup).
+  public var vals: InlineArray<17, CFIRule>
+  /// Bytes between the CFA and the current stack pointer as tracked by push/pop/add.
+  public var stackSize: Int32
+  public var drapRegister: Int8
+  public var drapOffset: Int32
+  public var type: CFIFrameType
+  public var bpScratch: Bool
+  public var drap: Bool
+  public var signal: Bool
+  public var forceUndefined: Bool
+
+  /// The all-undefined state (objtool `init_cfi`).
+  public static let allUndefined = CFIState(
+    cfa: .undefined, regs: InlineArray(repeating: .undefined), vals: InlineArray(repeating: .undefined),
+    stackSize: 0, drapRegister: CFIRule.undefinedBase, drapOffset: -1, type: .undefined,
+    bpScratch: false, drap: false, signal: false, forceUndefined: false)
+
+  public init(cfa: CFIRule, regs: InlineArray<17, CFIRule>, vals: InlineArray<17, CFIRule>,
+              stackSize: Int32, drapRegister: Int8, drapOffset: Int32, type: CFIFrameType,
+              bpScratch: Bool, drap: Bool, signal: Bool, forceUndefined: Bool) {
+    self.cfa = cfa
+    self.regs = regs
+    self.vals = vals
+    self.stackSize = stackSize
+    self.drapRegister = drapRegister
+    self.drapOffset = drapOffset
+    self.type = type
+    self.bpScratch = bpScratch
+    self.drap = drap
+    self.signal = signal
+    self.forceUndefined = forceUndefined
+  }
+}
+
+extension CFIState: Hashable {
+  /// The whole record, as objtool's `cficmp` (a memcmp of everything).
+  public static func == (a: CFIState, b: CFIState) -> Bool {
+    guard a.cfa == b.cfa, a.stackSize == b.stackSize, a.drapRegister == b.drapRegister,
+          a.drapOffset == b.drapOffset, a.type == b.type, a.bpScratch == b.bpScratch,
+          a.drap == b.drap, a.signal == b.signal, a.forceUndefined == b.forceUndefined else { return false }
+    for i in 0..<cfiRegisterCount where a.regs[i] != b.regs[i] || a.vals[i] != b.vals[i] { return false }
+    return true
+  }
+
+  public func hash(into h: inout Hasher) {
+    h.combine(cfa)
+    h.combine(stackSize)
+    h.combine(type)
+    for i in 0..<cfiRegisterCount {
+      h.combine(regs[i])
+      h.combine(vals[i])
+    }
+  }
+}
+
+/// Index of an interned `CFIState`.
+public struct CFIStateID: RawRepresentable, Hashable, Sendable {
+  public var rawValue: UInt32
+  public init(rawValue: UInt32) { self.rawValue = rawValue }
+}
+
+/// Hash-consing table for CFI states (objtool `cfi_hash_find_or_add`): most
+/// instructions share their predecessor's state, so the table stays small.
+public struct CFIStateTable: Sendable {
+  public private(set) var states: [CFIState] = []
+  private var index: [CFIState: CFIStateID] = [:]
+
+  public init() {}
+
+  public mutating func intern(_ s: CFIState) -> CFIStateID {
+    if let id = index[s] { return id }
+    let id = CFIStateID(rawValue: UInt32(states.count))
+    states.append(s)
+    index[s] = id
+    return id
+  }
+
+  public subscript(id: CFIStateID) -> CFIState { states[Int(id.rawValue)] }
+}

@@ -1,0 +1,59 @@
+/// A stable rule identifier: the same in text, JSON and SARIF output, and the key of
+/// `unwindcheck explain`. Codes never change meaning once released.
+public struct RuleID: Hashable, Sendable, CustomStringConvertible {
+  public let code: String
+  public let name: String
+  public var description: String { code }
+
+  // Stack state (objtool "CFI" class).
+  public static let undefinedStackState = RuleID(code: "UV1001", name: "undefined-stack-state")
+  public static let unsupportedStackRegisterModification = RuleID(code: "UV1002", name: "unsupported-stack-register-modification")
+  public static let unsupportedStackRealignment = RuleID(code: "UV1003", name: "unsupported-stack-realignment")
+  public static let unknownStackInstruction = RuleID(code: "UV1004", name: "unknown-stack-instruction")
+  public static let unknownStackMemoryOperation = RuleID(code: "UV1005", name: "unknown-stack-memory-operation")
+  public static let stackStateMismatch = RuleID(code: "UV1010", name: "stack-state-mismatch")
+  public static let returnWithModifiedFrame = RuleID(code: "UV1011", name: "return-with-modified-frame")
+  public static let siblingCallWithModifiedFrame = RuleID(code: "UV1012", name: "sibling-call-with-modified-frame")
+  public static let callWithoutFramePointer = RuleID(code: "UV1013", name: "call-without-frame-pointer")
+  public static let framePointerScratch = RuleID(code: "UV1014", name: "frame-pointer-used-as-scratch")
+  // Control flow and structure.
+  public static let fallsThrough = RuleID(code: "UV1020", name: "falls-through-to-next-function")
+  public static let unexpectedEndOfSection = RuleID(code: "UV1021", name: "unexpected-end-of-section")
+  public static let unreachableInstruction = RuleID(code: "UV1022", name: "unreachable-instruction")
+  public static let missingNoreturn = RuleID(code: "UV1023", name: "missing-noreturn-annotation")
+  public static let missingSize = RuleID(code: "UV1024", name: "missing-elf-size")
+  public static let unsupportedInstruction = RuleID(code: "UV1025", name: "unsupported-instruction-in-function")
+  // Setup problems objtool treats as fatal.
+  public static let cannotDecode = RuleID(code: "UV0101", name: "cannot-decode")
+  public static let jumpDestinationNotFound = RuleID(code: "UV0102", name: "jump-destination-not-an-instruction")
+  public static let intraFunctionCall = RuleID(code: "UV0103", name: "unannotated-intra-function-call")
+  public static let callToNonFunction = RuleID(code: "UV0104", name: "call-to-non-function")
+  public static let callDestinationNotFound = RuleID(code: "UV0105", name: "call-destination-not-found")
+}
+
+/// One validation result. Findings are data, not errors: they carry everything the
+/// renderers need (already-resolved names), so reporting never touches the ELF file.
+public struct Finding: Sendable, Hashable {
+  public var rule: RuleID
+  /// `sym+0xoff` (or `section+0xoff`), or nil for function-scoped messages whose text
+  /// names the functions itself (`fall1() falls through to next function fall2()`).
+  public var location: String?
+  public var message: String
+  /// Section name and offset of the instruction, when there is one.
+  public var section: String?
+  public var offset: UInt64?
+
+  public init(rule: RuleID, location: String?, message: String, section: String? = nil, offset: UInt64? = nil) {
+    self.rule = rule
+    self.location = location
+    self.message = message
+    self.section = section
+    self.offset = offset
+  }
+
+  /// The objtool-compatible line: `FILE: warning: unwindcheck: LOC: MESSAGE [RULE]`.
+  public func line(file: String) -> String {
+    let loc = location.map { "\($0): " } ?? ""
+    return "\(file): warning: unwindcheck: \(loc)\(message) [\(rule.code)]"
+  }
+}
