@@ -61,7 +61,8 @@ struct Resolution {
           destSection = s
           destOffset = UInt64(bitPattern: r.addend &+ arch.branchAddendBias)
         } else if arch.isRetpolineThunk(sym.name) {
-          kind[i] = .jumpDynamic  // retpoline: an indirect jump in disguise
+          // A retpoline is an indirect jump in disguise.
+          kind[i] = kind[i] == .jumpConditional ? .jumpDynamicConditional : .jumpDynamic
           continue
         } else if arch.isReturnThunk(sym.name) {
           kind[i] = .ret
@@ -113,7 +114,8 @@ struct Resolution {
           }
           dest = d
         } else if arch.isRetpolineThunk(sym.name) {
-          kind[i] = .callDynamic
+          kind[i] = .callDynamic  // an indirect call; like any call its push is undone
+          dropOps[i] = true
           continue
         } else {
           dest = Int32(sym.index.int)

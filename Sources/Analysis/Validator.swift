@@ -234,12 +234,12 @@ public struct Validator {
             continue
           }
           if r.kind[insn.int] == .jumpUnconditional { continue pathLoop }
-        case .jumpDynamic:
+        case .jumpDynamic, .jumpDynamicConditional:
           if r.isSiblingCall(p, insn) && p.function(insn) != nil && isModifiedFrame(state) {
             warn(insn, .siblingCallWithModifiedFrame, "sibling call from callable instruction with modified stack frame")
             return 1
           }
-          continue pathLoop
+          if r.kind[insn.int] == .jumpDynamic { continue pathLoop }
         case .contextSwitch:
           if fn != nil {
             warn(insn, .unsupportedInstruction, "unsupported instruction in callable function")

@@ -33,6 +33,9 @@ public enum InstructionKind: UInt8, Sendable, CaseIterable {
   case cld
   /// Not a valid encoding (objdump's `(bad)`); the analysis reports it.
   case invalid
+  /// `INSN_JUMP_DYNAMIC_CONDITIONAL`: a conditional jump to a retpoline thunk (only
+  /// produced by branch resolution, never by a decoder).
+  case jumpDynamicConditional
 
   /// The name `unwindcheck decode` prints.
   public var name: String {
@@ -54,6 +57,7 @@ public enum InstructionKind: UInt8, Sendable, CaseIterable {
     case .std: "std"
     case .cld: "cld"
     case .invalid: "invalid"
+    case .jumpDynamicConditional: "jcc*"
     }
   }
 
