@@ -12,8 +12,18 @@ struct Resolution {
   /// A call whose target was resolved: its push op is dropped (the callee's ret undoes it).
   var dropOps: [Bool]
   var deadEnd: [Bool]
-  /// Kind after thunk conversions (retpoline call -> call*, return-thunk jump -> ret).
+  /// Kind after thunk conversions (retpoline call -> call*, return-thunk jump -> ret)
+  /// and annotated intra-function calls (call -> jmp that keeps its push).
   var kind: [InstructionKind]
+  /// Alternative successors (objtool `insn->alts`) in the order they were added; the
+  /// walk visits them in reverse, as 6.12's prepended list does.
+  var alternatives: [Int32: [Int32]] = [:]
+  /// STACK_FRAME_NON_STANDARD functions' instructions (`insn->ignore`).
+  var ignore: [Bool]
+  /// ANNOTATE_IGNORE_ALTERNATIVE sites (`insn->ignore_alts`).
+  var ignoreAlternatives: Set<Int32> = []
+  /// Functions whose unreachable code is never reported (static-call trampolines).
+  var staticCallTrampoline: [Bool]
   var fatal: [Finding] = []
 
   init(program p: Program, relocations: RelocationIndexCache, arch: ArchitectureDescription) {
@@ -22,11 +32,88 @@ struct Resolution {
     callDest = Array(repeating: -1, count: n)
     dropOps = Array(repeating: false, count: n)
     deadEnd = Array(repeating: false, count: n)
+    ignore = Array(repeating: false, count: n)
+    staticCallTrampoline = p.file.symbols.map { $0.name.hasPrefix("__SCT__") }
     kind = (0..<n).map { p.kind(InsnRef($0)) }
     for i in 0..<n where kind[i] == .bug { deadEnd[i] = true }  // ud2 is a dead end by default
-    addDiscardedAnnotations(p, relocations: relocations)
+    let special = SpecialSections(file: p.file, relocations: relocations)
+    // objtool decode_sections() order matters: each step relies on the previous ones.
+    addIgnores(p, special)
+    for a in special.annotationTargets(".discard.ignore_alts") {
+      if let insn = p.instruction(in: a.section, at: a.offset) { ignoreAlternatives.insert(insn.raw) }
+    }
+    addSpecialSectionAlternatives(p, special)
     addJumpDestinations(p, relocations: relocations, arch: arch)
+    readIntraFunctionCalls(p, special)
     addCallDestinations(p, relocations: relocations, arch: arch)
+    addDiscardedAnnotations(p, relocations: relocations)
+  }
+
+  /// STACK_FRAME_NON_STANDARD: the function (and its .cold part) is never walked.
+  private mutating func addIgnores(_ p: Program, _ special: SpecialSections) {
+    for f in special.nonStandardFrameFunctions() {
+      for i in 0..<p.count {
+        let s = p.symbolOf[i]
+        if s >= 0 && (Int(s) == f.int || Int(p.parent[Int(s)]) == f.int) { ignore[i] = true }
+      }
+    }
+  }
+
+  private mutating func addAlternative(_ from: InsnRef, _ to: InsnRef) {
+    alternatives[from.raw, default: []].append(to.raw)
+  }
+
+  /// Jump labels and exception fixups as alternative successors (objtool
+  /// `add_special_section_alts`; `.altinstructions` groups come with the patch-site
+  /// model).
+  private mutating func addSpecialSectionAlternatives(_ p: Program, _ special: SpecialSections) {
+    for jl in special.jumpLabels {
+      guard let site = p.instruction(in: jl.code.section, at: jl.code.offset) else {
+        fatal.append(Finding(rule: .specialSectionEntry, location: nil, message: "special: can't find orig instruction"))
+        continue
+      }
+      switch kind[site.int] {
+      case .nop:
+        // A NOP site may become a jump to the target.
+        if let t = p.instruction(in: jl.target.section, at: jl.target.offset) { addAlternative(site, t) }
+      case .jumpUnconditional:
+        // A JMP site may become a NOP: the next instruction.
+        if let n = p.next(site) { addAlternative(site, n) }
+      default:
+        fatal.append(Finding(rule: .specialSectionEntry, location: p.locationText(site),
+                             message: "unsupported instruction at jump label", section: p.sectionName(site), offset: p.offset(site)))
+      }
+    }
+    for ex in special.exceptionTable {
+      guard let insn = p.instruction(in: ex.insn.section, at: ex.insn.offset),
+            let fixup = p.instruction(in: ex.fixup.section, at: ex.fixup.offset) else {
+        fatal.append(Finding(rule: .specialSectionEntry, location: nil, message: "special: can't find new instruction"))
+        continue
+      }
+      addAlternative(insn, fixup)
+    }
+  }
+
+  /// ANNOTATE_INTRA_FUNCTION_CALL: the call becomes a jump that keeps its push, so the
+  /// target starts with the return address on the stack.
+  private mutating func readIntraFunctionCalls(_ p: Program, _ special: SpecialSections) {
+    for a in special.annotationTargets(".discard.intra_function_calls") {
+      guard let insn = p.instruction(in: a.section, at: a.offset) else { continue }
+      guard kind[insn.int] == .call else {
+        fatal.append(Finding(rule: .intraFunctionCall, location: p.locationText(insn),
+                             message: "intra_function_call not a direct call", section: p.sectionName(insn), offset: p.offset(insn)))
+        continue
+      }
+      kind[insn.int] = .jumpUnconditional
+      let dest = UInt64(bitPattern: Int64(bitPattern: p.offset(insn)) &+ Int64(p.length(insn)) &+ p.immediate(insn))
+      guard let d = p.instruction(in: p.sections[p.slot(insn)].section, at: dest) else {
+        fatal.append(Finding(rule: .intraFunctionCall, location: p.locationText(insn),
+                             message: "can't find call dest at \(p.sectionName(insn))+0x\(String(dest, radix: 16))",
+                             section: p.sectionName(insn), offset: p.offset(insn)))
+        continue
+      }
+      jumpDest[insn.int] = Int32(d.raw)
+    }
   }
 
   /// `.discard.reachable` / `.discard.unreachable`: the instruction *before* each
@@ -51,7 +138,7 @@ struct Resolution {
   private func isStaticJump(_ k: InstructionKind) -> Bool { k == .jumpConditional || k == .jumpUnconditional }
 
   private mutating func addJumpDestinations(_ p: Program, relocations: RelocationIndexCache, arch: ArchitectureDescription) {
-    for i in 0..<p.count where isStaticJump(kind[i]) {
+    for i in 0..<p.count where isStaticJump(kind[i]) && jumpDest[i] < 0 {
       let insn = InsnRef(i)
       var destSection: SectionIndex
       var destOffset: UInt64

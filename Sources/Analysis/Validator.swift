@@ -91,7 +91,8 @@ public struct Validator {
         }
         let s = Int32(sym.index.int)
         guard p.parent[Int(s)] == s, !p.isAlias[Int(s)],
-              let start = p.instruction(in: p.sections[slot].section, at: sym.value), !visited[start.int] else { continue }
+              let start = p.instruction(in: p.sections[slot].section, at: sym.value), !visited[start.int],
+              !r.ignore[start.int] else { continue }
         warnings += walk(from: start, function: p.function(start).map { p.parent[Int($0)] })
       }
     }
@@ -100,11 +101,20 @@ public struct Validator {
 
   // MARK: - The walk (objtool validate_branch)
 
+  /// Where a pending path resumes.
+  private enum Phase {
+    /// At the top of the per-instruction procedure.
+    case start
+    /// The instruction is recorded and its alternatives were walked: apply its ops.
+    case afterAlternatives
+    /// After the dispatch of a conditional jump whose target was walked.
+    case afterDispatch
+  }
+
   private struct Pending {
     var insn: InsnRef
     var state: CFIState
-    /// Resume after the dispatch of `insn` (a conditional jump whose target was walked).
-    var resume: Bool
+    var phase: Phase
   }
 
   private func isModifiedFrame(_ s: CFIState) -> Bool {
@@ -153,12 +163,13 @@ public struct Validator {
 
   /// Walks one root; returns 1 if a finding stopped it.
   private mutating func walk(from root: InsnRef, function fn: Int32?) -> Int {
-    var stack = [Pending(insn: root, state: arch.functionEntryCFI, resume: false)]
+    var stack = [Pending(insn: root, state: arch.functionEntryCFI, phase: .start)]
     var lastStored: (UInt32, CFIState)? = nil
     pathLoop: while let pending = stack.popLast() {
       var insn = pending.insn
       var state = pending.state
-      if pending.resume {
+      var phase = pending.phase
+      if phase == .afterDispatch {
         if r.deadEnd[insn.int] { continue pathLoop }
         guard let n = p.next(insn) else {
           if state.cfa.base == CFIRule.undefinedBase { continue pathLoop }
@@ -166,28 +177,38 @@ public struct Validator {
           return 1
         }
         insn = n
+        phase = .start
       }
       while true {
-        // Straight-line code must not run into another function.
-        if let fn, let owner = p.function(insn), fn != p.parent[Int(owner)] {
-          let name = p.symbolName(fn)
-          if name.hasPrefix("__cfi_") || name.hasPrefix("__pfx_") { continue pathLoop }
-          warnPlain(.fallsThrough, "\(name)() falls through to next function \(p.symbolName(owner))()")
-          return 1
+        if phase == .start {
+          // Straight-line code must not run into another function.
+          if let fn, let owner = p.function(insn), fn != p.parent[Int(owner)] {
+            let name = p.symbolName(fn)
+            if name.hasPrefix("__cfi_") || name.hasPrefix("__pfx_") { continue pathLoop }
+            warnPlain(.fallsThrough, "\(name)() falls through to next function \(p.symbolName(owner))()")
+            return 1
+          }
+          if visited[insn.int] {
+            if !matches(insn, state) { return 1 }
+            continue pathLoop
+          }
+          // Record the state before this instruction (interned; consecutive equal states share).
+          if let (id, s) = lastStored, s == state {
+            cfi[insn.int] = id
+          } else {
+            let id = table.intern(state).rawValue
+            cfi[insn.int] = id
+            lastStored = (id, state)
+          }
+          visited[insn.int] = true
+          // Alternative successors first, each with the state before this instruction.
+          if let alts = r.alternatives[insn.raw], !r.ignoreAlternatives.contains(insn.raw) {
+            stack.append(Pending(insn: insn, state: state, phase: .afterAlternatives))
+            for a in alts { stack.append(Pending(insn: InsnRef(Int(a)), state: state, phase: .start)) }
+            continue pathLoop
+          }
         }
-        if visited[insn.int] {
-          if !matches(insn, state) { return 1 }
-          continue pathLoop
-        }
-        // Record the state before this instruction (interned; consecutive equal states share).
-        if let (id, s) = lastStored, s == state {
-          cfi[insn.int] = id
-        } else {
-          let id = table.intern(state).rawValue
-          cfi[insn.int] = id
-          lastStored = (id, state)
-        }
-        visited[insn.int] = true
+        phase = .start
 
         let next = p.next(insn)
         if !r.dropOps[insn.int] {
@@ -226,8 +247,8 @@ public struct Validator {
             let dest = InsnRef(Int(r.jumpDest[insn.int]))
             if r.kind[insn.int] == .jumpConditional {
               // Walk the target first, then come back for the fall-through.
-              stack.append(Pending(insn: insn, state: state, resume: true))
-              stack.append(Pending(insn: dest, state: state, resume: false))
+              stack.append(Pending(insn: insn, state: state, phase: .afterDispatch))
+              stack.append(Pending(insn: dest, state: state, phase: .start))
               continue pathLoop
             }
             insn = dest
@@ -285,10 +306,11 @@ public struct Validator {
   /// objtool `ignore_unreachable_insn`.
   private func ignoreUnreachable(_ insn: InsnRef) -> Bool {
     let k = r.kind[insn.int]
-    if k == .nop || k == .trap { return true }
+    if r.ignore[insn.int] || k == .nop || k == .trap { return true }
     let sec = p.sectionName(insn)
     if sec == ".altinstr_replacement" || sec == ".altinstr_aux" { return true }
-    guard let fn = p.function(insn) else { return !options.linked ? false : true }
+    guard let fn = p.function(insn) else { return options.linked }
+    if r.staticCallTrampoline[Int(fn)] { return true }
     if let prev = p.previous(insn), r.deadEnd[prev.int] {
       if k == .bug { return true }
       if k == .jumpUnconditional, r.jumpDest[insn.int] >= 0, r.kind[Int(r.jumpDest[insn.int])] == .bug { return true }

@@ -29,6 +29,7 @@ public struct RuleID: Hashable, Sendable, CustomStringConvertible {
   public static let intraFunctionCall = RuleID(code: "UV0103", name: "unannotated-intra-function-call")
   public static let callToNonFunction = RuleID(code: "UV0104", name: "call-to-non-function")
   public static let callDestinationNotFound = RuleID(code: "UV0105", name: "call-destination-not-found")
+  public static let specialSectionEntry = RuleID(code: "UV0106", name: "bad-special-section-entry")
 }
 
 /// One validation result. Findings are data, not errors: they carry everything the

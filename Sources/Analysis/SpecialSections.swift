@@ -1,0 +1,85 @@
+import ELFObject
+import UnwindModel
+
+/// Readers for the code-patching and annotation sections objtool consumes. Code
+/// addresses always come from relocations (section symbol + addend, or symbol value
+/// + addend), never from the PC-relative words, exactly as objtool reads them.
+/// Entry sizes are fixed per section (`sh_entsize` is 0 in final modules).
+struct SpecialSections {
+  /// A resolved code address.
+  struct Address: Hashable {
+    var section: SectionIndex
+    var offset: UInt64
+  }
+
+  /// `__jump_table` entry: code site, branch target, key flags (low bits of the key
+  /// relocation's addend).
+  struct JumpLabel { var code: Address; var target: Address; var keyFlags: UInt8 }
+  /// `__ex_table` entry: faulting instruction and its fixup.
+  struct ExceptionEntry { var insn: Address; var fixup: Address }
+
+  static let jumpLabelEntrySize = 16
+  static let exceptionEntrySize = 12
+
+  let file: ELFFile
+  let relocations: RelocationIndexCache
+
+  /// The address a relocation at `offset` of `section` points to.
+  func address(in section: SectionIndex, at offset: UInt64) -> Address? {
+    guard let r = relocations.first(in: section, from: offset, to: offset + 1) else { return nil }
+    let sym = file.symbol(r.symbol)
+    guard let target = sym.section.index else { return nil }
+    return Address(section: target, offset: UInt64(bitPattern: Int64(bitPattern: sym.value) &+ r.addend))
+  }
+
+  func addend(in section: SectionIndex, at offset: UInt64) -> Int64? {
+    relocations.first(in: section, from: offset, to: offset + 1)?.addend
+  }
+
+  /// Entries of a fixed-size table; entries without the needed relocations are skipped.
+  private func entries(_ name: String, size: Int) -> [(SectionIndex, UInt64)] {
+    guard let sec = file.section(named: name), sec.size > 0 else { return [] }
+    return stride(from: 0, to: Int(sec.size) - size + 1, by: size).map { (sec.index, UInt64($0)) }
+  }
+
+  var jumpLabels: [JumpLabel] {
+    entries("__jump_table", size: Self.jumpLabelEntrySize).compactMap { sec, off in
+      guard let code = address(in: sec, at: off), let target = address(in: sec, at: off + 4) else { return nil }
+      let flags = UInt8(truncatingIfNeeded: addend(in: sec, at: off + 8) ?? 0) & 3
+      return JumpLabel(code: code, target: target, keyFlags: flags)
+    }
+  }
+
+  var exceptionTable: [ExceptionEntry] {
+    entries("__ex_table", size: Self.exceptionEntrySize).compactMap { sec, off in
+      guard let insn = address(in: sec, at: off), var fixup = address(in: sec, at: off + 4) else { return nil }
+      // Legacy _ASM_EXTABLE_EX entries carry a 0x7ffffff0 bias on the fixup.
+      if fixup.offset >= 0x7FFF_FFF0 { fixup.offset -= 0x7FFF_FFF0 }
+      return ExceptionEntry(insn: insn, fixup: fixup)
+    }
+  }
+
+  /// Targets of an annotation section whose relocations point at instructions
+  /// (`.discard.intra_function_calls`, `.discard.ignore_alts`, ...).
+  func annotationTargets(_ name: String) -> [Address] {
+    guard let sec = file.section(named: name) else { return [] }
+    return relocations.all(in: sec.index).compactMap { r in
+      let sym = file.symbol(r.symbol)
+      guard let target = sym.section.index else { return nil }
+      return Address(section: target, offset: UInt64(bitPattern: Int64(bitPattern: sym.value) &+ r.addend))
+    }
+  }
+
+  /// Functions named by `.discard.func_stack_frame_non_standard` (STACK_FRAME_NON_STANDARD).
+  func nonStandardFrameFunctions() -> [SymbolIndex] {
+    guard let sec = file.section(named: ".discard.func_stack_frame_non_standard") else { return [] }
+    return relocations.all(in: sec.index).compactMap { r in
+      let sym = file.symbol(r.symbol)
+      if sym.isFunction { return sym.index }
+      // A section symbol + addend: the function starting there.
+      guard sym.isSectionSymbol, let s = sym.section.index else { return nil }
+      let off = UInt64(bitPattern: r.addend)
+      return file.symbols.first { $0.isFunction && $0.section == .section(s) && $0.value == off }?.index
+    }
+  }
+}
