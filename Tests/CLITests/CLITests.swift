@@ -8,11 +8,21 @@ import UnwindTestSupport
 struct CLITests {
   var binary: String { TestSupport.unwindcheckBinary! }
 
+  /// Without --werror, findings are warnings: exit 0, and no error lines.
   @Test(arguments: TestSupport.testObjects())
-  func cleanObjectExitsZero(_ relative: String) throws {
+  func readableObjectExitsZero(_ relative: String) throws {
     let r = try TestSupport.run(binary, ["check", TestSupport.absolute(relative)])
     #expect(r.status == 0)
-    #expect(r.stderr.isEmpty)
+    #expect(!r.stderr.contains(": error: "))
+  }
+
+  @Test func werrorTurnsFindingsIntoExit1() throws {
+    let path = TestSupport.absolute("TestObjects/x86_64/cfi/modret.o")
+    let r = try TestSupport.run(binary, ["check", "--werror", path])
+    #expect(r.status == 1)
+    #expect(r.stderr == "\(path): warning: unwindcheck: modret+0x1: return with modified stack frame [UV1011]\n")
+    let clean = try TestSupport.run(binary, ["check", "--werror", TestSupport.absolute("TestObjects/x86_64/cfi/clean.o")])
+    #expect(clean.status == 0 && clean.stderr.isEmpty)
   }
 
   @Test func statsReportsStructure() throws {

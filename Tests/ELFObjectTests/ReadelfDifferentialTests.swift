@@ -117,6 +117,6 @@ struct ReadelfDifferentialTests {
       }
     }
     #expect(ours == expectedRelocs)
-    #expect(!ours.isEmpty, "every TestObject has relocations")
+    #expect(file.relocationSections.isEmpty || !ours.isEmpty, "relocation sections were read")
   }
 }
