@@ -34,6 +34,15 @@ struct Program {
   var isAlias: [Bool]
   /// Per section index: slot in `sections`, or -1.
   var slotOfSection: [Int32]
+  /// Instructions decoded from the sections; virtual ones (alternative NOP padding)
+  /// are numbered after them.
+  var realCount = 0
+  var virtuals: [(offset: UInt64, length: Int)] = []
+  /// Per instruction (real and virtual): index into `groups`, or -1.
+  var groupOf: [Int32] = []
+  var groups: [AlternativeGroup] = []
+  /// One shared byte-offset CFI table per patch site, indexed by `AlternativeGroup.table`.
+  var siteTableLengths: [Int] = []
 
   var count: Int { sectionOf.count }
 
@@ -49,8 +58,21 @@ struct Program {
       sectionOf.append(contentsOf: repeatElement(Int32(sections.count - 1), count: text.count))
     }
     symbolOf = Array(repeating: -1, count: sectionOf.count)
+    realCount = sectionOf.count
+    groupOf = Array(repeating: -1, count: sectionOf.count)
     linkSymbols()
   }
+
+  /// Adds a virtual NOP (the padding after a shorter replacement) and returns it.
+  mutating func addVirtualNOP(slot: Int, offset: UInt64, length: Int, symbol: Int32, group: Int32) -> InsnRef {
+    virtuals.append((offset, length))
+    sectionOf.append(Int32(slot))
+    symbolOf.append(symbol)
+    groupOf.append(group)
+    return InsnRef(sectionOf.count - 1)
+  }
+
+  func isVirtual(_ i: InsnRef) -> Bool { i.int >= realCount }
 
   /// Symbols of each text section sorted by offset (stable in symbol-table order), as
   /// objtool's per-section symbol list.
@@ -93,11 +115,17 @@ struct Program {
 
   func slot(_ i: InsnRef) -> Int { Int(sectionOf[i.int]) }
   func local(_ i: InsnRef) -> Int { i.int - sections[slot(i)].first }
-  func offset(_ i: InsnRef) -> UInt64 { UInt64(sections[slot(i)].text.offsets[local(i)]) }
-  func length(_ i: InsnRef) -> Int { Int(sections[slot(i)].text.lengths[local(i)]) }
-  func kind(_ i: InsnRef) -> InstructionKind { sections[slot(i)].text.kinds[local(i)] }
-  func immediate(_ i: InsnRef) -> Int64 { sections[slot(i)].text.immediates[local(i)] }
-  func ops(_ i: InsnRef) -> ArraySlice<StackOp> { sections[slot(i)].text.ops(InstructionIndex(local(i))) }
+  func offset(_ i: InsnRef) -> UInt64 {
+    isVirtual(i) ? virtuals[i.int - realCount].offset : UInt64(sections[slot(i)].text.offsets[local(i)])
+  }
+  func length(_ i: InsnRef) -> Int {
+    isVirtual(i) ? virtuals[i.int - realCount].length : Int(sections[slot(i)].text.lengths[local(i)])
+  }
+  func kind(_ i: InsnRef) -> InstructionKind { isVirtual(i) ? .nop : sections[slot(i)].text.kinds[local(i)] }
+  func immediate(_ i: InsnRef) -> Int64 { isVirtual(i) ? 0 : sections[slot(i)].text.immediates[local(i)] }
+  func ops(_ i: InsnRef) -> ArraySlice<StackOp> {
+    isVirtual(i) ? [][...] : sections[slot(i)].text.ops(InstructionIndex(local(i)))
+  }
   func sectionName(_ i: InsnRef) -> String { sections[slot(i)].name }
 
   /// The instruction starting exactly at `offset` of section `index`.
@@ -110,14 +138,31 @@ struct Program {
     return InsnRef(sections[slot].first + i)
   }
 
-  /// The next instruction of the same section.
+  /// The next instruction of the same section (none after a virtual NOP).
   func next(_ i: InsnRef) -> InsnRef? {
+    guard !isVirtual(i) else { return nil }
     let s = slot(i)
     return i.int + 1 < sections[s].first + sections[s].text.count ? InsnRef(i.int + 1) : nil
   }
 
   func previous(_ i: InsnRef) -> InsnRef? {
-    i.int > sections[slot(i)].first ? InsnRef(i.int - 1) : nil
+    guard !isVirtual(i) else { return nil }
+    return i.int > sections[slot(i)].first ? InsnRef(i.int - 1) : nil
+  }
+
+  /// objtool `next_insn_to_validate`: alternatives are patched in place, so the end of
+  /// a replacement (after its padding NOP, if any) continues after the original site.
+  func nextToValidate(_ i: InsnRef) -> InsnRef? {
+    let g = groupOf[i.int]
+    if g >= 0 {
+      let group = groups[Int(g)]
+      if group.nop >= 0 {
+        if i.raw == group.last { return InsnRef(Int(group.nop)) }
+        if i.raw == group.nop { return next(InsnRef(Int(groups[Int(group.original)].last))) }
+      }
+      if i.raw == group.last && group.original >= 0 { return next(InsnRef(Int(groups[Int(group.original)].last))) }
+    }
+    return next(i)
   }
 
   /// objtool `insn_func`: the owning symbol if it is a function.

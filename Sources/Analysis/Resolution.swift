@@ -20,13 +20,18 @@ struct Resolution {
   var alternatives: [Int32: [Int32]] = [:]
   /// STACK_FRAME_NON_STANDARD functions' instructions (`insn->ignore`).
   var ignore: [Bool]
-  /// ANNOTATE_IGNORE_ALTERNATIVE sites (`insn->ignore_alts`).
+  /// ANNOTATE_IGNORE_ALTERNATIVE sites (`insn->ignore_alts`), and sites whose
+  /// replacement is not followed (x86 SMAP without uaccess validation).
   var ignoreAlternatives: Set<Int32> = []
+  /// Sites whose original stream is not followed after the replacements (x86 POPCNT).
+  var skipOriginal: Set<Int32> = []
+  /// Non-fatal findings made while reading special sections ("empty alternative entry").
+  var warnings: [Finding] = []
   /// Functions whose unreachable code is never reported (static-call trampolines).
   var staticCallTrampoline: [Bool]
   var fatal: [Finding] = []
 
-  init(program p: Program, relocations: RelocationIndexCache, arch: ArchitectureDescription) {
+  init(program p: Program, relocations: RelocationIndexCache, arch: ArchitectureDescription, sites: AlternativeSites) {
     let n = p.count
     jumpDest = Array(repeating: -1, count: n)
     callDest = Array(repeating: -1, count: n)
@@ -42,6 +47,15 @@ struct Resolution {
     for a in special.annotationTargets(".discard.ignore_alts") {
       if let insn = p.instruction(in: a.section, at: a.offset) { ignoreAlternatives.insert(insn.raw) }
     }
+    for f in sites.findings {
+      if f.message == "empty alternative entry" { warnings.append(f) } else { fatal.append(f) }
+    }
+    for (from, to, skipOrig, skipRepl) in sites.successors {
+      addAlternative(from, to)
+      if skipOrig { skipOriginal.insert(from.raw) }
+      if skipRepl { ignoreAlternatives.insert(from.raw) }
+    }
+    for (jump, dest) in sites.jumpDestinations { jumpDest[jump.int] = Int32(dest.raw) }
     addSpecialSectionAlternatives(p, special)
     addJumpDestinations(p, relocations: relocations, arch: arch)
     readIntraFunctionCalls(p, special)
@@ -64,8 +78,7 @@ struct Resolution {
   }
 
   /// Jump labels and exception fixups as alternative successors (objtool
-  /// `add_special_section_alts`; `.altinstructions` groups come with the patch-site
-  /// model).
+  /// `add_special_section_alts`, after the `.altinstructions` groups).
   private mutating func addSpecialSectionAlternatives(_ p: Program, _ special: SpecialSections) {
     for jl in special.jumpLabels {
       guard let site = p.instruction(in: jl.code.section, at: jl.code.offset) else {

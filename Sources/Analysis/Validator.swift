@@ -27,13 +27,19 @@ public struct Validator {
   var visited: [Bool]
   var warned: [Bool]
   var findings: [Finding] = []
+  /// The shared byte-offset CFI table of every patch site (objtool `alt_group->cfi`).
+  var siteTables: [[UInt32]]
   static let noState = UInt32.max
 
   public init(file: ELFFile, texts: [(SectionIndex, DecodedText)], arch: ArchitectureDescription, options: AnalysisOptions) {
-    let program = Program(file: file, texts: texts)
+    var program = Program(file: file, texts: texts)
     let relocations = RelocationIndexCache(file: file)
+    let special = SpecialSections(file: file, relocations: relocations)
+    let sites = program.buildAlternativeGroups(special.alternativeEntries(layout: arch.alternativeLayout),
+                                               layout: arch.alternativeLayout)
     p = program
-    r = Resolution(program: program, relocations: relocations, arch: arch)
+    r = Resolution(program: program, relocations: relocations, arch: arch, sites: sites)
+    siteTables = program.siteTableLengths.map { Array(repeating: Self.noState, count: $0) }
     self.arch = arch
     self.options = options
     interpreter = CFIInterpreter(arch: arch, framePointerRules: options.framePointerRules)
@@ -44,8 +50,9 @@ public struct Validator {
 
   /// Runs the whole validation and returns findings plus per-instruction CFI.
   public mutating func run() -> ValidationResult {
+    findings.append(contentsOf: r.warnings)
     findings.append(contentsOf: r.fatal)
-    var warnings = r.fatal.count
+    var warnings = r.fatal.count + r.warnings.count
     if r.fatal.isEmpty {
       warnings += validateFunctions()
       if warnings == 0 && !options.skipUnreachable { validateReachable() }
@@ -171,7 +178,7 @@ public struct Validator {
       var phase = pending.phase
       if phase == .afterDispatch {
         if r.deadEnd[insn.int] { continue pathLoop }
-        guard let n = p.next(insn) else {
+        guard let n = p.nextToValidate(insn) else {
           if state.cfa.base == CFIRule.undefinedBase { continue pathLoop }
           warnPlain(.unexpectedEndOfSection, "\(p.sectionName(insn)): unexpected end of section", section: p.sectionName(insn))
           return 1
@@ -201,6 +208,19 @@ public struct Validator {
             lastStored = (id, state)
           }
           visited[insn.int] = true
+          // Patch sites: every stream writes its state into the shared byte-offset table;
+          // first writer wins, a different whole state at the same offset is a conflict.
+          if let off = p.groupOffset(insn) {
+            let g = p.groups[Int(p.groupOf[insn.int])]
+            let t = Int(g.table)
+            if siteTables[t][off] == Self.noState {
+              siteTables[t][off] = cfi[insn.int]
+            } else if siteTables[t][off] != cfi[insn.int] {
+              let site = InsnRef(Int(g.original >= 0 ? p.groups[Int(g.original)].first : g.first))
+              warn(site, .alternativeConflict, "stack layout conflict in alternatives: \(p.locationText(insn))")
+              return 1
+            }
+          }
           // Alternative successors first, each with the state before this instruction.
           if let alts = r.alternatives[insn.raw], !r.ignoreAlternatives.contains(insn.raw) {
             stack.append(Pending(insn: insn, state: state, phase: .afterAlternatives))
@@ -208,9 +228,10 @@ public struct Validator {
             continue pathLoop
           }
         }
+        if phase == .afterAlternatives && r.skipOriginal.contains(insn.raw) { continue pathLoop }
         phase = .start
 
-        let next = p.next(insn)
+        let next = p.nextToValidate(insn)
         if !r.dropOps[insn.int] {
           for op in p.ops(insn) {
             if case .stop(let rule, let message) = interpreter.apply(op, to: &state, insideFunction: p.function(insn) != nil,

@@ -25,7 +25,22 @@ public enum X86Architecture {
       branchAddendBias: 4,
       isRetpolineThunk: { $0.hasPrefix("__x86_indirect_") || $0.hasPrefix("__pi___x86_indirect_") },
       isReturnThunk: { $0 == "__x86_return_thunk" || $0 == "__pi___x86_return_thunk" },
-      registerName: X86Register.name)
+      registerName: X86Register.name,
+      alternativeLayout: alternativeLayout(kernel: kernel))
+  }
+
+  /// X86_FEATURE_POPCNT (word 4, bit 23) and X86_FEATURE_SMAP (word 9, bit 20).
+  static let featurePOPCNT: UInt16 = 4 * 32 + 23
+  static let featureSMAP: UInt16 = 9 * 32 + 20
+
+  /// `struct alt_instr`: 12 bytes in 6.1 (u16 feature), 14 bytes since 6.2 (u32 ft_flags).
+  static func alternativeLayout(kernel: KernelVersion) -> AlternativeLayout {
+    let old = kernel == .v6_1
+    return AlternativeLayout(
+      entrySize: old ? 12 : 14, featureOffset: 8, originalLengthOffset: old ? 10 : 12,
+      replacementLengthOffset: old ? 11 : 13,
+      skipOriginalFeatures: [featurePOPCNT], skipReplacementFeatures: [featureSMAP],
+      nestedGroups: !old)
   }
 }
 

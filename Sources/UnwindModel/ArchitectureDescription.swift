@@ -18,12 +18,15 @@ public struct ArchitectureDescription: Sendable {
   public var isReturnThunk: @Sendable (String) -> Bool
   /// Register name for diagnostics.
   public var registerName: @Sendable (UInt8) -> String
+  /// `.altinstructions` entry layout (it differs by kernel version and arch).
+  public var alternativeLayout: AlternativeLayout
 
   public init(functionEntryCFI: CFIState, calleeSavedMask: UInt32, stackPointer: UInt8, framePointer: UInt8,
               noreturnFunctions: Set<String>, branchAddendBias: Int64,
               isRetpolineThunk: @escaping @Sendable (String) -> Bool,
               isReturnThunk: @escaping @Sendable (String) -> Bool,
-              registerName: @escaping @Sendable (UInt8) -> String) {
+              registerName: @escaping @Sendable (UInt8) -> String,
+              alternativeLayout: AlternativeLayout) {
     self.functionEntryCFI = functionEntryCFI
     self.calleeSavedMask = calleeSavedMask
     self.stackPointer = stackPointer
@@ -33,6 +36,7 @@ public struct ArchitectureDescription: Sendable {
     self.isRetpolineThunk = isRetpolineThunk
     self.isReturnThunk = isReturnThunk
     self.registerName = registerName
+    self.alternativeLayout = alternativeLayout
   }
 
   @inline(__always) public func isCalleeSaved(_ r: UInt8) -> Bool { r < 32 && calleeSavedMask & (1 << UInt32(r)) != 0 }
@@ -49,4 +53,32 @@ public struct AnalysisOptions: Sendable {
   /// `--no-unreachable`.
   public var skipUnreachable = false
   public init() {}
+}
+
+/// Where the fields of one `.altinstructions` entry are (`struct alt_instr`); the two
+/// code pointers are always s32 PC-relative words at 0 and 4, read via relocations.
+public struct AlternativeLayout: Sendable {
+  public var entrySize: Int
+  /// u16 CPU feature (x86: low half of `ft_flags` in 6.2+; arm64: `cpucap`).
+  public var featureOffset: Int
+  public var originalLengthOffset: Int
+  public var replacementLengthOffset: Int
+  /// Features whose original code objtool does not follow (x86 POPCNT), and whose
+  /// replacement it does not follow (x86 SMAP when uaccess validation is off).
+  public var skipOriginalFeatures: Set<UInt16>
+  public var skipReplacementFeatures: Set<UInt16>
+  /// Consecutive entries for one original site form one nested group
+  /// (ALTERNATIVE_2/3 since 6.10) whose length is the largest orig_len.
+  public var nestedGroups: Bool
+
+  public init(entrySize: Int, featureOffset: Int, originalLengthOffset: Int, replacementLengthOffset: Int,
+              skipOriginalFeatures: Set<UInt16> = [], skipReplacementFeatures: Set<UInt16> = [], nestedGroups: Bool) {
+    self.entrySize = entrySize
+    self.featureOffset = featureOffset
+    self.originalLengthOffset = originalLengthOffset
+    self.replacementLengthOffset = replacementLengthOffset
+    self.skipOriginalFeatures = skipOriginalFeatures
+    self.skipReplacementFeatures = skipReplacementFeatures
+    self.nestedGroups = nestedGroups
+  }
 }

@@ -16,6 +16,7 @@ public struct RuleID: Hashable, Sendable, CustomStringConvertible {
   public static let siblingCallWithModifiedFrame = RuleID(code: "UV1012", name: "sibling-call-with-modified-frame")
   public static let callWithoutFramePointer = RuleID(code: "UV1013", name: "call-without-frame-pointer")
   public static let framePointerScratch = RuleID(code: "UV1014", name: "frame-pointer-used-as-scratch")
+  public static let alternativeConflict = RuleID(code: "UV1201", name: "alternative-cfi-conflict")
   // Control flow and structure.
   public static let fallsThrough = RuleID(code: "UV1020", name: "falls-through-to-next-function")
   public static let unexpectedEndOfSection = RuleID(code: "UV1021", name: "unexpected-end-of-section")

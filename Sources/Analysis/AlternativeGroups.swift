@@ -1,0 +1,168 @@
+import ELFObject
+import UnwindModel
+
+/// One code stream of a patch site: the original instructions, or one replacement
+/// (objtool `struct alt_group`). All streams of a site share one byte-offset CFI
+/// table (`table`), so the CFI each stream computes at a shared boundary is compared.
+struct AlternativeGroup {
+  /// -1 for the original stream; else the original stream's group index.
+  var original: Int32
+  var first: Int32
+  /// Last real instruction, or -1 for a replacement that is only padding.
+  var last: Int32
+  /// The virtual padding NOP of a shorter replacement, or -1.
+  var nop: Int32
+  /// Index of the shared site table.
+  var table: Int32
+}
+
+/// An `.altinstructions` entry with its code resolved.
+struct AlternativeEntry {
+  var original: SpecialSections.Address
+  var replacement: SpecialSections.Address?
+  var originalLength: Int
+  var replacementLength: Int
+  var feature: UInt16
+}
+
+extension SpecialSections {
+  /// `.altinstructions` entries in section order; with nested groups, consecutive
+  /// entries for one site get the largest original length (ALTERNATIVE_2/3).
+  func alternativeEntries(layout: AlternativeLayout) -> [AlternativeEntry] {
+    guard let sec = file.section(named: ".altinstructions"), sec.size > 0 else { return [] }
+    let bytes = file.reader(for: sec.index)
+    var result: [AlternativeEntry] = []
+    var groupStart = 0
+    for off in stride(from: 0, to: Int(sec.size) - layout.entrySize + 1, by: layout.entrySize) {
+      guard let orig = address(in: sec.index, at: UInt64(off)),
+            let origLen = bytes.u8(at: off + layout.originalLengthOffset),
+            let newLen = bytes.u8(at: off + layout.replacementLengthOffset),
+            let feature = bytes.u16(at: off + layout.featureOffset) else { continue }
+      let repl = newLen > 0 ? address(in: sec.index, at: UInt64(off + 4)) : nil
+      var e = AlternativeEntry(original: orig, replacement: repl, originalLength: Int(origLen),
+                               replacementLength: Int(newLen), feature: feature)
+      if layout.nestedGroups, let prev = result.last, prev.original == orig {
+        let len = max(prev.originalLength, e.originalLength)
+        for k in groupStart..<result.count { result[k].originalLength = len }
+        e.originalLength = len
+      } else {
+        groupStart = result.count
+      }
+      result.append(e)
+    }
+    return result
+  }
+}
+
+/// What building the groups contributes to branch resolution.
+struct AlternativeSites {
+  /// (original first instruction, replacement first instruction or padding NOP, skip
+  /// the original stream after walking this one, skip this replacement).
+  var successors: [(from: InsnRef, to: InsnRef, skipOriginal: Bool, skipReplacement: Bool)] = []
+  /// Replacement jumps to their own end: they continue after the original site.
+  var jumpDestinations: [(InsnRef, InsnRef)] = []
+  var findings: [Finding] = []
+}
+
+extension Program {
+  /// objtool `handle_group_alt` for every entry: original groups (one per site, shared
+  /// by nested entries), replacement groups, padding NOPs, in-place jump redirection.
+  mutating func buildAlternativeGroups(_ entries: [AlternativeEntry], layout: AlternativeLayout) -> AlternativeSites {
+    var out = AlternativeSites()
+    for e in entries {
+      guard let orig = instruction(in: e.original.section, at: e.original.offset) else {
+        out.findings.append(Finding(rule: .specialSectionEntry, location: nil, message: "special: can't find orig instruction"))
+        continue
+      }
+      if e.originalLength == 0 {
+        out.findings.append(Finding(rule: .specialSectionEntry, location: locationText(orig), message: "empty alternative entry",
+                                    section: sectionName(orig), offset: offset(orig)))
+        continue
+      }
+      // The original stream's group, created by the first entry for this site.
+      var og = groupOf[orig.int]
+      if og < 0 || groups[Int(og)].original >= 0 || groups[Int(og)].first != orig.raw {
+        og = Int32(groups.count)
+        let table = Int32(siteTableLengths.count)
+        siteTableLengths.append(e.originalLength)
+        var last = orig
+        var i: InsnRef? = orig
+        while let cur = i, offset(cur) < e.original.offset + UInt64(e.originalLength) {
+          groupOf[cur.int] = og
+          last = cur
+          i = next(cur)
+        }
+        groups.append(AlternativeGroup(original: -1, first: orig.raw, last: last.raw, nop: -1, table: table))
+      } else {
+        let g = groups[Int(og)]
+        let span = Int(offset(InsnRef(Int(g.last))) - offset(orig)) + length(InsnRef(Int(g.last)))
+        if span != e.originalLength {
+          out.findings.append(Finding(rule: .specialSectionEntry, location: locationText(orig),
+                                      message: "weirdly overlapping alternative! \(span) != \(e.originalLength)",
+                                      section: sectionName(orig), offset: offset(orig)))
+          continue
+        }
+      }
+      let site = groups[Int(og)]
+      let ng = Int32(groups.count)
+      groups.append(AlternativeGroup(original: og, first: -1, last: -1, nop: -1, table: site.table))
+      var newFirst: InsnRef?
+      var nop: InsnRef?
+      if let repl = e.replacement, e.replacementLength > 0 {
+        guard let first = instruction(in: repl.section, at: repl.offset) else {
+          out.findings.append(Finding(rule: .specialSectionEntry, location: nil, message: "special: can't find new instruction"))
+          continue
+        }
+        newFirst = first
+        var last: InsnRef?
+        var i: InsnRef? = first
+        while let cur = i, offset(cur) < repl.offset + UInt64(e.replacementLength) {
+          last = cur
+          symbolOf[cur.int] = symbolOf[orig.int]  // replacement code belongs to the original's function
+          groupOf[cur.int] = ng
+          let k = kind(cur)
+          if (k == .jumpConditional || k == .jumpUnconditional) && immediate(cur) != 0 {
+            let dest = Int64(bitPattern: offset(cur)) &+ Int64(length(cur)) &+ immediate(cur)
+            if dest == Int64(repl.offset) + Int64(e.replacementLength) {
+              guard let after = next(InsnRef(Int(site.last))) else {
+                out.findings.append(Finding(rule: .specialSectionEntry, location: locationText(cur),
+                                            message: "can't find alternative jump destination",
+                                            section: sectionName(cur), offset: offset(cur)))
+                continue
+              }
+              out.jumpDestinations.append((cur, after))
+            }
+          }
+          i = next(cur)
+        }
+        guard let l = last else {
+          out.findings.append(Finding(rule: .specialSectionEntry, location: nil, message: "can't find last new alternative instruction"))
+          continue
+        }
+        groups[Int(ng)].last = l.raw
+      }
+      if e.replacementLength < e.originalLength {
+        // Padding makes the replacement as long as the original: its NOP records the
+        // state after the replacement's last instruction at the replacement's end.
+        let slot = e.replacement.map { Int(slotOfSection[$0.section.int]) } ?? slot(orig)
+        let nopOffset = (e.replacement?.offset ?? 0) + UInt64(e.replacementLength)
+        nop = addVirtualNOP(slot: max(slot, 0), offset: nopOffset, length: e.originalLength - e.replacementLength,
+                            symbol: symbolOf[orig.int], group: ng)
+        groups[Int(ng)].nop = nop!.raw
+      }
+      groups[Int(ng)].first = (newFirst ?? nop)!.raw
+      out.successors.append((orig, newFirst ?? nop!, layout.skipOriginalFeatures.contains(e.feature),
+                             layout.skipReplacementFeatures.contains(e.feature)))
+    }
+    return out
+  }
+
+  /// Offset of `i` within its group (the index into the shared site table).
+  func groupOffset(_ i: InsnRef) -> Int? {
+    let g = groupOf[i.int]
+    guard g >= 0 else { return nil }
+    let first = InsnRef(Int(groups[Int(g)].first))
+    let off = Int(offset(i)) - Int(offset(first))
+    return off >= 0 && off < siteTableLengths[Int(groups[Int(g)].table)] ? off : nil
+  }
+}
