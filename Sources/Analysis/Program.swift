@@ -43,12 +43,27 @@ struct Program {
   var groups: [AlternativeGroup] = []
   /// One shared byte-offset CFI table per patch site, indexed by `AlternativeGroup.table`.
   var siteTableLengths: [Int] = []
+  /// Symbols (not section/file symbols) by where they start.
+  var symbolsAt: [SymbolPlace: [Int32]] = [:]
+  /// Per function symbol: its `.cold` child, or -1.
+  var coldChild: [Int32]
+
+  struct SymbolPlace: Hashable {
+    var section: UInt32
+    var offset: UInt64
+  }
 
   var count: Int { sectionOf.count }
 
   init(file: ELFFile, texts: [(SectionIndex, DecodedText)]) {
     self.file = file
     parent = file.symbols.indices.map { Int32($0) }
+    coldChild = Array(repeating: -1, count: file.symbols.count)
+    for sym in file.symbols where !sym.isSectionSymbol && sym.type != .file {
+      if let sec = sym.section.index {
+        symbolsAt[SymbolPlace(section: sec.rawValue, offset: sym.value), default: []].append(Int32(sym.index.int))
+      }
+    }
     isAlias = Array(repeating: false, count: file.symbols.count)
     slotOfSection = Array(repeating: -1, count: file.sections.count)
     for (index, text) in texts {
@@ -107,7 +122,10 @@ struct Program {
     for sym in file.symbols where sym.isFunction && byName[sym.name] == nil { byName[sym.name] = Int32(sym.index.int) }
     for sym in file.symbols where sym.isFunction {
       guard let prefix = nameBeforeCold(sym.name) else { continue }
-      if let p = byName[prefix] { parent[sym.index.int] = p }
+      if let p = byName[prefix] {
+        parent[sym.index.int] = p
+        coldChild[Int(p)] = Int32(sym.index.int)
+      }
     }
   }
 
@@ -178,6 +196,14 @@ struct Program {
   func locationText(_ i: InsnRef) -> String {
     let off = offset(i)
     let idx = sections[slot(i)].section
+    // The owning symbol is the answer unless it was inherited (replacement code).
+    let own = symbolOf[i.int]
+    if own >= 0 {
+      let sym = file.symbols[Int(own)]
+      if sym.section == .section(idx) && sym.value <= off && off < sym.value &+ sym.size && sym.isFunction {
+        return "\(sym.name)+0x\(String(off - sym.value, radix: 16))"
+      }
+    }
     var best: Symbol?
     for sym in file.symbols where sym.section == .section(idx) && sym.size > 0 && !sym.isSectionSymbol
       && sym.value <= off && off < sym.value &+ sym.size {
@@ -185,6 +211,11 @@ struct Program {
     }
     if let b = best { return "\(b.name)+0x\(String(off - b.value, radix: 16))" }
     return "\(sectionName(i))+0x\(String(off, radix: 16))"
+  }
+
+  /// Symbols starting at `offset` of `section`, in symbol-table order.
+  func symbols(startingAt offset: UInt64, in section: SectionIndex) -> [Int32] {
+    symbolsAt[SymbolPlace(section: section.rawValue, offset: offset)] ?? []
   }
 
   /// The relocation patching a byte of instruction `i` (objtool `insn_reloc`).

@@ -25,11 +25,16 @@ struct Resolution {
   var ignoreAlternatives: Set<Int32> = []
   /// Sites whose original stream is not followed after the replacements (x86 POPCNT).
   var skipOriginal: Set<Int32> = []
+  /// Indirect jumps tied to a switch table (not sibling calls).
+  var jumpTable: Set<Int32> = []
+  /// A rip-relative table reference was seen: objtool then skips the unreachable pass.
+  var ignoreUnreachables = false
   /// Non-fatal findings made while reading special sections ("empty alternative entry").
   var warnings: [Finding] = []
   /// Functions whose unreachable code is never reported (static-call trampolines).
   var staticCallTrampoline: [Bool]
   var fatal: [Finding] = []
+  private var noreturnCache: [Int32: Bool] = [:]
 
   init(program p: Program, relocations: RelocationIndexCache, arch: ArchitectureDescription, sites: AlternativeSites) {
     let n = p.count
@@ -61,15 +66,16 @@ struct Resolution {
     readIntraFunctionCalls(p, special)
     addCallDestinations(p, relocations: relocations, arch: arch)
     addDiscardedAnnotations(p, relocations: relocations)
+    addJumpTableAlternatives(p, relocations: relocations)
   }
 
   /// STACK_FRAME_NON_STANDARD: the function (and its .cold part) is never walked.
   private mutating func addIgnores(_ p: Program, _ special: SpecialSections) {
-    for f in special.nonStandardFrameFunctions() {
-      for i in 0..<p.count {
-        let s = p.symbolOf[i]
-        if s >= 0 && (Int(s) == f.int || Int(p.parent[Int(s)]) == f.int) { ignore[i] = true }
-      }
+    let ignored = Set(special.nonStandardFrameFunctions().map { Int32($0.int) })
+    guard !ignored.isEmpty else { return }
+    for i in 0..<p.count {
+      let s = p.symbolOf[i]
+      if s >= 0 && (ignored.contains(s) || ignored.contains(p.parent[Int(s)])) { ignore[i] = true }
     }
   }
 
@@ -237,18 +243,20 @@ struct Resolution {
       }
       callDest[i] = dest
       dropOps[i] = true
-      if isDeadEndFunction(p, dest, arch: arch, depth: 0) { deadEnd[i] = true }
+      if let known = noreturnCache[dest] {
+        if known { deadEnd[i] = true }
+      } else {
+        let answer = isDeadEndFunction(p, dest, arch: arch, depth: 0)
+        noreturnCache[dest] = answer
+        if answer { deadEnd[i] = true }
+      }
     }
   }
 
   /// The function (else any symbol) starting at `offset` of `section`.
   private func callDestination(_ p: Program, in section: SectionIndex, at offset: UInt64) -> Int32? {
-    var any: Int32?
-    for sym in p.file.symbols where sym.section == .section(section) && sym.value == offset && !sym.isSectionSymbol {
-      if sym.isFunction { return Int32(sym.index.int) }
-      if any == nil { any = Int32(sym.index.int) }
-    }
-    return any
+    let candidates = p.symbols(startingAt: offset, in: section)
+    return candidates.first { p.file.symbols[Int($0)].isFunction } ?? candidates.first
   }
 
   /// objtool `__dead_end_function`: a known noreturn global, or a local function with
@@ -268,7 +276,8 @@ struct Resolution {
       i = p.next(cur)
     }
     // The .cold child, if any.
-    if let child = p.file.symbols.first(where: { $0.isFunction && p.parent[$0.index.int] == f && $0.index.int != Int(f) }),
+    let childIndex = p.coldChild[Int(f)]
+    if childIndex >= 0, case let child = p.file.symbols[Int(childIndex)],
        let cs = child.section.index, var c = p.instruction(in: cs, at: child.value) {
       while p.symbolOf[c.int] == Int32(child.index.int) {
         members.append(c)
@@ -289,7 +298,7 @@ struct Resolution {
   func isSiblingCall(_ p: Program, _ i: InsnRef) -> Bool {
     guard p.function(i) != nil else { return false }
     switch kind[i.int] {
-    case .jumpDynamic: return true  // jump tables come with the patch-site work
+    case .jumpDynamic: return !jumpTable.contains(i.raw)
     case .jumpConditional, .jumpUnconditional: return callDest[i.int] >= 0
     default: return false
     }

@@ -55,7 +55,7 @@ public struct Validator {
     var warnings = r.fatal.count + r.warnings.count
     if r.fatal.isEmpty {
       warnings += validateFunctions()
-      if warnings == 0 && !options.skipUnreachable { validateReachable() }
+      if warnings == 0 && !options.skipUnreachable && !r.ignoreUnreachables { validateReachable() }
     }
     var perSection: [(section: SectionIndex, offsets: [UInt32], cfi: [CFIStateID?])] = []
     for s in p.sections {
@@ -122,6 +122,8 @@ public struct Validator {
     var insn: InsnRef
     var state: CFIState
     var phase: Phase
+    /// The interned id of `state`, when known (saves hashing it again).
+    var stateID: UInt32 = Validator.noState
   }
 
   private func isModifiedFrame(_ s: CFIState) -> Bool {
@@ -171,11 +173,12 @@ public struct Validator {
   /// Walks one root; returns 1 if a finding stopped it.
   private mutating func walk(from root: InsnRef, function fn: Int32?) -> Int {
     var stack = [Pending(insn: root, state: arch.functionEntryCFI, phase: .start)]
-    var lastStored: (UInt32, CFIState)? = nil
     pathLoop: while let pending = stack.popLast() {
       var insn = pending.insn
       var state = pending.state
       var phase = pending.phase
+      // The interned id of `state` while no op has changed it since it was interned.
+      var stateID = pending.stateID
       if phase == .afterDispatch {
         if r.deadEnd[insn.int] { continue pathLoop }
         guard let n = p.nextToValidate(insn) else {
@@ -199,14 +202,11 @@ public struct Validator {
             if !matches(insn, state) { return 1 }
             continue pathLoop
           }
-          // Record the state before this instruction (interned; consecutive equal states share).
-          if let (id, s) = lastStored, s == state {
-            cfi[insn.int] = id
-          } else {
-            let id = table.intern(state).rawValue
-            cfi[insn.int] = id
-            lastStored = (id, state)
-          }
+          // Record the state before this instruction; most instructions change nothing,
+          // so the id of the previous one is reused without hashing (objtool reuses
+          // the previous instruction's record the same way).
+          if stateID == Self.noState { stateID = table.intern(state).rawValue }
+          cfi[insn.int] = stateID
           visited[insn.int] = true
           // Patch sites: every stream writes its state into the shared byte-offset table;
           // first writer wins, a different whole state at the same offset is a conflict.
@@ -223,8 +223,8 @@ public struct Validator {
           }
           // Alternative successors first, each with the state before this instruction.
           if let alts = r.alternatives[insn.raw], !r.ignoreAlternatives.contains(insn.raw) {
-            stack.append(Pending(insn: insn, state: state, phase: .afterAlternatives))
-            for a in alts { stack.append(Pending(insn: InsnRef(Int(a)), state: state, phase: .start)) }
+            stack.append(Pending(insn: insn, state: state, phase: .afterAlternatives, stateID: stateID))
+            for a in alts { stack.append(Pending(insn: InsnRef(Int(a)), state: state, phase: .start, stateID: stateID)) }
             continue pathLoop
           }
         }
@@ -233,7 +233,9 @@ public struct Validator {
 
         let next = p.nextToValidate(insn)
         if !r.dropOps[insn.int] {
-          for op in p.ops(insn) {
+          let ops = p.ops(insn)
+          if !ops.isEmpty { stateID = Self.noState }
+          for op in ops {
             if case .stop(let rule, let message) = interpreter.apply(op, to: &state, insideFunction: p.function(insn) != nil,
                                                                      nextIsHint: false) {
               warn(insn, rule, message)
@@ -268,8 +270,8 @@ public struct Validator {
             let dest = InsnRef(Int(r.jumpDest[insn.int]))
             if r.kind[insn.int] == .jumpConditional {
               // Walk the target first, then come back for the fall-through.
-              stack.append(Pending(insn: insn, state: state, phase: .afterDispatch))
-              stack.append(Pending(insn: dest, state: state, phase: .start))
+              stack.append(Pending(insn: insn, state: state, phase: .afterDispatch, stateID: stateID))
+              stack.append(Pending(insn: dest, state: state, phase: .start, stateID: stateID))
               continue pathLoop
             }
             insn = dest

@@ -1,0 +1,121 @@
+import ELFObject
+import UnwindModel
+
+/// x86 switch jump tables (objtool `add_jump_table_alts`): an indirect jump is tied to
+/// an anonymous table in `.rodata*` found by scanning back from the jump for an
+/// instruction whose relocation points there; the table's relocations, from that
+/// head on and while consecutive, name the case targets, which become alternative
+/// successors of the jump.
+extension Resolution {
+  mutating func addJumpTableAlternatives(_ p: Program, relocations: RelocationIndexCache) {
+    let file = p.file
+    func isRodata(_ s: SectionIndex) -> Bool {
+      let name = file.section(s).name
+      return name.hasPrefix(".rodata") && !name.contains(".str1.")
+    }
+    guard file.sections.contains(where: { isRodata($0.index) }) else { return }
+    // Relocations of each rodata section in file order, with an offset -> position map.
+    var tables: [SectionIndex: (relocs: [Relocation], position: [UInt64: Int])] = [:]
+    for rs in file.relocationSections where isRodata(rs.target) {
+      var pos: [UInt64: Int] = [:]
+      for (k, r) in rs.relocations.enumerated() where pos[r.offset] == nil { pos[r.offset] = k }
+      tables[rs.target] = (rs.relocations, pos)
+    }
+    var heads: Set<[UInt64]> = []  // (section, offset) of table heads already claimed
+
+    for fsym in file.symbols where fsym.isFunction {
+      let f = Int32(fsym.index.int)
+      guard let sec = fsym.section.index, let start = p.instruction(in: sec, at: fsym.value),
+            p.symbolOf[start.int] == f else { continue }
+      // The function's instructions (with its .cold part) in order.
+      var members: [InsnRef] = []
+      var i: InsnRef? = start
+      while let cur = i, p.symbolOf[cur.int] == f { members.append(cur); i = p.next(cur) }
+      // Back-links for forward unconditional jumps that extend the straight-line region.
+      var firstJumpSource: [Int32: Int32] = [:]
+      var last: InsnRef? = nil
+      var found: [(jump: InsnRef, section: SectionIndex, head: Int)] = []
+      for insn in members {
+        if last == nil { last = insn }
+        let d = jumpDest[insn.int]
+        if kind[insn.int] == .jumpUnconditional, d >= 0, let l = last, p.offset(insn) > p.offset(l),
+           p.offset(InsnRef(Int(d))) > p.offset(insn), firstJumpSource[d] == nil {
+          firstJumpSource[d] = insn.raw
+          last = InsnRef(Int(d))
+        }
+        guard kind[insn.int] == .jumpDynamic else { continue }
+        // Scan back for the table reference.
+        var cur: InsnRef? = insn
+        while let c = cur, let owner = p.function(c), p.parent[Int(owner)] == f {
+          if c != insn && kind[c.int] == .jumpDynamic { break }
+          if kind[c.int] == .jumpUnconditional, jumpDest[c.int] >= 0 {
+            let dOff = p.offset(InsnRef(Int(jumpDest[c.int])))
+            if dOff <= p.offset(c) || dOff > p.offset(insn) { break }
+          }
+          if let (tsec, head, pcRelative) = switchTable(p, c, relocations: relocations, tables: tables, isRodata: isRodata) {
+            let entry = tables[tsec]!.relocs[head]
+            let target = file.symbol(entry.symbol)
+            if let ts = target.section.index, let dest = p.instruction(in: ts, at: UInt64(bitPattern: entry.addend)),
+               let df = p.function(dest), p.parent[Int(df)] == f {
+              if pcRelative { ignoreUnreachables = true }
+              found.append((insn, tsec, head))
+              heads.insert([UInt64(tsec.rawValue), entry.offset])
+              break
+            }
+          }
+          if let src = firstJumpSource[c.raw] { cur = InsnRef(Int(src)) } else {
+            cur = p.previous(c).flatMap { p.symbolOf[$0.int] == p.symbolOf[c.int] ? $0 : nil }
+          }
+        }
+      }
+      for (jump, tsec, head) in found {
+        let relocs = tables[tsec]!.relocs
+        var prevOffset: UInt64? = nil
+        var k = head
+        while k < relocs.count {
+          let r = relocs[k]
+          if k != head && heads.contains([UInt64(tsec.rawValue), r.offset]) { break }
+          if let po = prevOffset, r.offset != po + 8 { break }
+          let sym = file.symbol(r.symbol)
+          // A function pointer right after the table: not a case target.
+          if sym.section == fsym.section && UInt64(bitPattern: r.addend) == fsym.value { break }
+          guard let ts = sym.section.index, let dest = p.instruction(in: ts, at: UInt64(bitPattern: r.addend)),
+                let df = p.function(dest), p.parent[Int(df)] == f else { break }
+          alternatives[jump.raw, default: []].append(dest.raw)
+          prevOffset = r.offset
+          k += 1
+        }
+        if prevOffset == nil {
+          fatal.append(Finding(rule: .specialSectionEntry, location: p.locationText(jump), message: "can't find switch jump table",
+                               section: p.sectionName(jump), offset: p.offset(jump)))
+        } else {
+          jumpTable.insert(jump.raw)
+        }
+      }
+    }
+  }
+
+  /// objtool `arch_find_switch_table` (x86): a relocation in `insn` against a rodata
+  /// section symbol whose target is anonymous data with a relocation of its own.
+  private func switchTable(_ p: Program, _ insn: InsnRef, relocations: RelocationIndexCache,
+                           tables: [SectionIndex: (relocs: [Relocation], position: [UInt64: Int])],
+                           isRodata: (SectionIndex) -> Bool) -> (SectionIndex, Int, Bool)? {
+    guard !p.isVirtual(insn), let r = p.relocation(in: insn, relocations: relocations) else { return nil }
+    let sym = p.file.symbol(r.symbol)
+    guard sym.isSectionSymbol, let tsec = sym.section.index, isRodata(tsec) else { return nil }
+    let pcRelative = r.type == 2  // R_X86_64_PC32
+    let offset = UInt64(bitPattern: r.addend &+ (pcRelative ? 4 : 0))
+    let name = p.file.section(tsec).name
+    if name != ".rodata..c_jump_table" && rodataSymbolCovers(p, tsec, offset) { return nil }
+    guard let head = tables[tsec]?.position[offset] else { return nil }
+    return (tsec, head, pcRelative)
+  }
+}
+
+extension Resolution {
+  /// Whether a sized symbol covers `offset` of a rodata section (tables are anonymous).
+  fileprivate func rodataSymbolCovers(_ p: Program, _ section: SectionIndex, _ offset: UInt64) -> Bool {
+    p.file.symbols.contains { $0.section == .section(section) && !$0.isSectionSymbol && $0.size > 0
+      && $0.value <= offset && offset < $0.value + $0.size }
+  }
+}
