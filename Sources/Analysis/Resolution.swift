@@ -36,7 +36,12 @@ struct Resolution {
   var fatal: [Finding] = []
   private var noreturnCache: [Int32: Bool] = [:]
 
-  init(program p: Program, relocations: RelocationIndexCache, arch: ArchitectureDescription, sites: AlternativeSites) {
+  /// Whether to re-derive the annotations a final module lost (see `UnwindDriver`).
+  let recoverFinalModule: Bool
+
+  init(program p: Program, relocations: RelocationIndexCache, arch: ArchitectureDescription, sites: AlternativeSites,
+       recoverFinalModule: Bool = false) {
+    self.recoverFinalModule = recoverFinalModule
     let n = p.count
     jumpDest = Array(repeating: -1, count: n)
     callDest = Array(repeating: -1, count: n)
@@ -66,6 +71,7 @@ struct Resolution {
     readIntraFunctionCalls(p, special)
     addCallDestinations(p, relocations: relocations, arch: arch)
     addDiscardedAnnotations(p, relocations: relocations)
+    if recoverFinalModule { recoverReachableWarnings(p, special) }
     addJumpTableAlternatives(p, relocations: relocations)
   }
 
@@ -132,6 +138,21 @@ struct Resolution {
         continue
       }
       jumpDest[insn.int] = Int32(d.raw)
+    }
+  }
+
+  /// A final `.ko` has lost every `.discard.*` annotation (module.lds discards them).
+  /// Recover WARN reachability from `__bug_table`: each entry flagged BUGFLAG_WARNING
+  /// whose address holds a `ud2` was annotated reachable (ASM_REACHABLE in __WARN_FLAGS).
+  private mutating func recoverReachableWarnings(_ p: Program, _ special: SpecialSections) {
+    guard let sec = p.file.section(named: "__bug_table"), sec.size > 0 else { return }
+    let bytes = p.file.reader(for: sec.index)
+    let entrySize = 12  // s32 bug_addr, s32 file, u16 line, u16 flags (relative pointers, verbose)
+    for off in stride(from: 0, to: Int(sec.size) - entrySize + 1, by: entrySize) {
+      guard let flags = bytes.u16(at: off + 10), flags & 1 != 0,
+            let addr = special.address(in: sec.index, at: UInt64(off)),
+            let insn = p.instruction(in: addr.section, at: addr.offset), kind[insn.int] == .bug else { continue }
+      deadEnd[insn.int] = false
     }
   }
 
@@ -230,6 +251,13 @@ struct Resolution {
         let sec = p.sections[p.slot(insn)].section
         let off = UInt64(bitPattern: Int64(bitPattern: p.offset(insn)) &+ Int64(p.length(insn)) &+ p.immediate(insn))
         guard let d = callDestination(p, in: sec, at: off) else {
+          if recoverFinalModule, let target = p.instruction(in: sec, at: off) {
+            // Lost ANNOTATE_INTRA_FUNCTION_CALL (RSB stuffing `call 1f`): a jump that
+            // keeps its push, as the annotation would have made it.
+            kind[i] = .jumpUnconditional
+            jumpDest[i] = Int32(target.raw)
+            continue
+          }
           fatal.append(Finding(rule: .intraFunctionCall, location: p.locationText(insn),
                                message: "unannotated intra-function call", section: p.sectionName(insn), offset: p.offset(insn)))
           continue

@@ -38,7 +38,10 @@ public struct Validator {
     let sites = program.buildAlternativeGroups(special.alternativeEntries(layout: arch.alternativeLayout),
                                                layout: arch.alternativeLayout)
     p = program
-    r = Resolution(program: program, relocations: relocations, arch: arch, sites: sites)
+    // A final module (modpost's .gnu.linkonce.this_module) without any .discard.*
+    // section lost its objtool annotations to module.lds: re-derive what we can.
+    let recover = file.isFinalModule && !file.sections.contains { $0.name.hasPrefix(".discard.") }
+    r = Resolution(program: program, relocations: relocations, arch: arch, sites: sites, recoverFinalModule: recover)
     siteTables = program.siteTableLengths.map { Array(repeating: Self.noState, count: $0) }
     self.arch = arch
     self.options = options
