@@ -5,18 +5,22 @@
 #   CASE.objtool-orc.txt       objtool --orc --dry-run CASE.o
 #   CASE.objtool-stackval.txt  objtool --stackval --dry-run CASE.o
 # run from the case's directory so lines read "CASE.o: warning: objtool: ...".
+# Cases: TestObjects/x86_64/cfi (stack rules) and TestObjects/x86_64/alt (patch sites).
 # The exact binary and flags go to TestObjects/x86_64/cfi/EXPECTATIONS.txt.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 DIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}
 # shellcheck disable=SC1091
 source "$DIR/tools.env"
-cd "$HERE/../TestObjects/x86_64/cfi"
-for o in *.o; do
-  c=${o%.o}
-  "$OBJTOOL612" --orc --dry-run "$o" > "$c.objtool-orc.txt" 2>&1 || true
-  "$OBJTOOL612" --stackval --dry-run "$o" > "$c.objtool-stackval.txt" 2>&1 || true
+for d in cfi alt; do
+  cd "$HERE/../TestObjects/x86_64/$d"
+  for o in *.o; do
+    c=${o%.o}
+    "$OBJTOOL612" --orc --dry-run "$o" > "$c.objtool-orc.txt" 2>&1 || true
+    "$OBJTOOL612" --stackval --dry-run "$o" > "$c.objtool-stackval.txt" 2>&1 || true
+  done
 done
+cd "$HERE/../TestObjects/x86_64/cfi"
 {
   echo "Expected findings recorded from the real objtool (Scripts/record-objtool-expectations.sh)."
   echo "binary: $(basename "$(dirname "$(dirname "$(dirname "$OBJTOOL612")")")")/tools/objtool/objtool.real-x86 (Debian package linux-kbuild-$ABI)"

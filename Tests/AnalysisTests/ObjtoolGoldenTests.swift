@@ -9,11 +9,17 @@ import UnwindModel
 import UnwindTestSupport
 
 enum ObjtoolGolden {
-  static let directory = TestSupport.testObjectsDirectory.appendingPathComponent("x86_64/cfi")
-
+  /// Cases as "DIR/NAME" under TestObjects/x86_64: cfi/ (stack rules), alt/ (patch sites).
   static var cases: [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
-      .filter { $0.hasSuffix(".o") }.map { String($0.dropLast(2)) }.sorted()
+    ["cfi", "alt"].flatMap { dir in
+      ((try? FileManager.default.contentsOfDirectory(
+        atPath: TestSupport.testObjectsDirectory.appendingPathComponent("x86_64/\(dir)").path)) ?? [])
+        .filter { $0.hasSuffix(".o") }.map { "\(dir)/\($0.dropLast(2))" }
+    }.sorted()
+  }
+
+  static func path(_ c: String, _ suffix: String) -> String {
+    TestSupport.testObjectsDirectory.appendingPathComponent("x86_64/\(c)\(suffix)").path
   }
 
   /// Our finding lines in objtool's spelling: tool name swapped, rule id dropped.
@@ -26,9 +32,10 @@ enum ObjtoolGolden {
 
 struct ObjtoolGoldenTests {
   @Test(arguments: ObjtoolGolden.cases, [false, true])
-  func findingsMatchObjtool(_ name: String, _ stackval: Bool) throws {
-    let object = ObjtoolGolden.directory.appendingPathComponent("\(name).o").path
-    let expectedFile = ObjtoolGolden.directory.appendingPathComponent("\(name).objtool-\(stackval ? "stackval" : "orc").txt")
+  func findingsMatchObjtool(_ c: String, _ stackval: Bool) throws {
+    let object = ObjtoolGolden.path(c, ".o")
+    let name = String(c.split(separator: "/").last!)
+    let expectedFile = URL(fileURLWithPath: ObjtoolGolden.path(c, ".objtool-\(stackval ? "stackval" : "orc").txt"))
     let expected = try String(contentsOf: expectedFile, encoding: .utf8).split(separator: "\n").map(String.init)
     var options = CheckOptions()
     options.stackval = stackval
@@ -38,10 +45,10 @@ struct ObjtoolGoldenTests {
   }
 
   @Test func everyCaseHasRecordedExpectations() {
-    #expect(ObjtoolGolden.cases.count >= 14)
+    #expect(ObjtoolGolden.cases.count >= 21)
     for c in ObjtoolGolden.cases {
       for mode in ["orc", "stackval"] {
-        #expect(FileManager.default.fileExists(atPath: ObjtoolGolden.directory.appendingPathComponent("\(c).objtool-\(mode).txt").path), "\(c) \(mode)")
+        #expect(FileManager.default.fileExists(atPath: ObjtoolGolden.path(c, ".objtool-\(mode).txt")), "\(c) \(mode)")
       }
     }
   }
