@@ -21,6 +21,7 @@ public struct Validator {
   let arch: ArchitectureDescription
   let options: AnalysisOptions
   let interpreter: CFIInterpreter
+  let hints: UnwindHints
 
   var table = CFIStateTable()
   var cfi: [UInt32]
@@ -43,6 +44,7 @@ public struct Validator {
     let recover = file.isFinalModule && !file.sections.contains { $0.name.hasPrefix(".discard.") }
     r = Resolution(program: program, relocations: relocations, arch: arch, sites: sites, recoverFinalModule: recover)
     siteTables = program.siteTableLengths.map { Array(repeating: Self.noState, count: $0) }
+    hints = UnwindHints(program, special, arch: arch, kernel61: options.hintNumbering61)
     self.arch = arch
     self.options = options
     interpreter = CFIInterpreter(arch: arch, framePointerRules: options.framePointerRules)
@@ -55,9 +57,11 @@ public struct Validator {
   public mutating func run() -> ValidationResult {
     findings.append(contentsOf: r.warnings)
     findings.append(contentsOf: r.fatal)
-    var warnings = r.fatal.count + r.warnings.count
-    if r.fatal.isEmpty {
+    findings.append(contentsOf: hints.findings)
+    var warnings = r.fatal.count + r.warnings.count + hints.findings.count
+    if r.fatal.isEmpty && hints.findings.isEmpty {
       warnings += validateFunctions()
+      warnings += validateUnwindHints()
       if warnings == 0 && !options.skipUnreachable && !r.ignoreUnreachables { validateReachable() }
     }
     var perSection: [(section: SectionIndex, offsets: [UInt32], cfi: [CFIStateID?])] = []
@@ -103,10 +107,30 @@ public struct Validator {
         guard p.parent[Int(s)] == s, !p.isAlias[Int(s)],
               let start = p.instruction(in: p.sections[slot].section, at: sym.value), !visited[start.int],
               !r.ignore[start.int] else { continue }
-        warnings += walk(from: start, function: p.function(start).map { p.parent[Int($0)] })
+        warnings += walk(from: start, function: p.function(start).map { p.parent[Int($0)] }, initial: arch.functionEntryCFI)
       }
     }
     return warnings
+  }
+
+  /// Instructions carrying a hint that no function walk reached (entry code): walked
+  /// from the all-undefined state, which the hint immediately replaces.
+  private mutating func validateUnwindHints() -> Int {
+    guard !hints.hints.isEmpty else { return 0 }
+    var warnings = 0
+    for i in 0..<p.realCount {
+      let insn = InsnRef(i)
+      guard isHint(insn), !visited[i], !r.ignore[i] else { continue }
+      warnings += walk(from: insn, function: p.function(insn), initial: .allUndefined)
+    }
+    return warnings
+  }
+
+  /// objtool `insn->hint` (SAVE marks are not hints).
+  private func isHint(_ insn: InsnRef) -> Bool {
+    guard let h = hints.hints[insn.raw] else { return false }
+    if case .save = h { return false }
+    return true
   }
 
   // MARK: - The walk (objtool validate_branch)
@@ -174,14 +198,16 @@ public struct Validator {
   }
 
   /// Walks one root; returns 1 if a finding stopped it.
-  private mutating func walk(from root: InsnRef, function fn: Int32?) -> Int {
-    var stack = [Pending(insn: root, state: arch.functionEntryCFI, phase: .start)]
+  private mutating func walk(from root: InsnRef, function fn: Int32?, initial: CFIState) -> Int {
+    var stack = [Pending(insn: root, state: initial, phase: .start)]
     pathLoop: while let pending = stack.popLast() {
       var insn = pending.insn
       var state = pending.state
       var phase = pending.phase
       // The interned id of `state` while no op has changed it since it was interned.
       var stateID = pending.stateID
+      // The previous instruction of this straight-line run (objtool `prev_insn`).
+      var previous: InsnRef? = pending.phase == .start ? nil : pending.insn
       if phase == .afterDispatch {
         if r.deadEnd[insn.int] { continue pathLoop }
         guard let n = p.nextToValidate(insn) else {
@@ -189,6 +215,7 @@ public struct Validator {
           warnPlain(.unexpectedEndOfSection, "\(p.sectionName(insn)): unexpected end of section", section: p.sectionName(insn))
           return 1
         }
+        previous = insn
         insn = n
         phase = .start
       }
@@ -201,14 +228,41 @@ public struct Validator {
             warnPlain(.fallsThrough, "\(name)() falls through to next function \(p.symbolName(owner))()")
             return 1
           }
+          let hint = isHint(insn) ? hints.hints[insn.raw] : nil
           if visited[insn.int] {
-            if !matches(insn, state) { return 1 }
+            if hint == nil && !matches(insn, state) { return 1 }
             continue pathLoop
           }
-          // Record the state before this instruction; most instructions change nothing,
-          // so the id of the previous one is reused without hashing (objtool reuses
-          // the previous instruction's record the same way).
-          if stateID == Self.noState { stateID = table.intern(state).rawValue }
+          if let hint {
+            // A hint replaces the walked state.
+            switch hint {
+            case .state(let s):
+              state = s
+            case .forceUndefined:
+              state = UnwindHints.forceUndefinedState
+            case .restore:
+              guard let save = saveInstruction(before: insn, function: fn) else {
+                warn(insn, .restoreWithoutSave, "no corresponding CFI save for CFI restore")
+                return 1
+              }
+              guard visited[save.int] else {
+                // Reached by a branch before the straight-line path got to the SAVE:
+                // leave it to that path.
+                if previous == nil { continue pathLoop }
+                warn(insn, .saveRestoreCombo, "objtool isn't smart enough to handle this CFI save/restore combo")
+                return 1
+              }
+              state = table[CFIStateID(rawValue: cfi[save.int])]
+            case .save:
+              break
+            }
+            stateID = table.intern(state).rawValue
+          } else if stateID == Self.noState {
+            // Record the state before this instruction; most instructions change nothing,
+            // so the id of the previous one is reused without hashing (objtool reuses
+            // the previous instruction's record the same way).
+            stateID = table.intern(state).rawValue
+          }
           cfi[insn.int] = stateID
           visited[insn.int] = true
           // Patch sites: every stream writes its state into the shared byte-offset table;
@@ -240,7 +294,7 @@ public struct Validator {
           if !ops.isEmpty { stateID = Self.noState }
           for op in ops {
             if case .stop(let rule, let message) = interpreter.apply(op, to: &state, insideFunction: p.function(insn) != nil,
-                                                                     nextIsHint: false) {
+                                                                     nextIsHint: next.map(isHint) ?? false) {
               warn(insn, rule, message)
               return 1
             }
@@ -277,6 +331,7 @@ public struct Validator {
               stack.append(Pending(insn: dest, state: state, phase: .start, stateID: stateID))
               continue pathLoop
             }
+            previous = insn
             insn = dest
             continue
           }
@@ -288,7 +343,7 @@ public struct Validator {
           }
           if r.kind[insn.int] == .jumpDynamic { continue pathLoop }
         case .contextSwitch:
-          if fn != nil {
+          if fn != nil && !(next.map(isHint) ?? false) {
             warn(insn, .unsupportedInstruction, "unsupported instruction in callable function")
             return 1
           }
@@ -303,10 +358,24 @@ public struct Validator {
           warnPlain(.unexpectedEndOfSection, "\(p.sectionName(insn)): unexpected end of section", section: p.sectionName(insn))
           return 1
         }
+        previous = insn
         insn = n
       }
     }
     return 0
+  }
+
+  /// The nearest SAVE mark before `insn` inside the walked function's symbol (objtool
+  /// `sym_for_each_insn_continue_reverse`).
+  private func saveInstruction(before insn: InsnRef, function fn: Int32?) -> InsnRef? {
+    guard let fn else { return nil }
+    let sym = p.file.symbols[Int(fn)]
+    var i = p.previous(insn)
+    while let cur = i, p.sections[p.slot(cur)].section == sym.section.index, p.offset(cur) >= sym.value {
+      if case .save = hints.hints[cur.raw] { return cur }
+      i = p.previous(cur)
+    }
+    return nil
   }
 
   /// Calls exempt from the frame-pointer rule: `__fentry__` (and embedded thunks).

@@ -25,6 +25,7 @@ public struct CheckOptions: Sendable {
     o.linked = link
     o.module = module
     o.skipUnreachable = noUnreachable
+    o.hintNumbering61 = kernel == .v6_1
     return o
   }
 }

@@ -52,6 +52,8 @@ public struct AnalysisOptions: Sendable {
   public var module = false
   /// `--no-unreachable`.
   public var skipUnreachable = false
+  /// Read unwind hints with 6.1's type numbering.
+  public var hintNumbering61 = false
   public init() {}
 }
 

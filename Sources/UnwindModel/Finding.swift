@@ -31,6 +31,10 @@ public struct RuleID: Hashable, Sendable, CustomStringConvertible {
   public static let callToNonFunction = RuleID(code: "UV0104", name: "call-to-non-function")
   public static let callDestinationNotFound = RuleID(code: "UV0105", name: "call-destination-not-found")
   public static let specialSectionEntry = RuleID(code: "UV0106", name: "bad-special-section-entry")
+  public static let badHint = RuleID(code: "UV0107", name: "bad-unwind-hint")
+  // Unwind hints.
+  public static let restoreWithoutSave = RuleID(code: "UV1030", name: "restore-hint-without-save")
+  public static let saveRestoreCombo = RuleID(code: "UV1031", name: "save-restore-combination")
 }
 
 /// One validation result. Findings are data, not errors: they carry everything the

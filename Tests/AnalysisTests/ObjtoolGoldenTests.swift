@@ -45,7 +45,7 @@ struct ObjtoolGoldenTests {
   }
 
   @Test func everyCaseHasRecordedExpectations() {
-    #expect(ObjtoolGolden.cases.count >= 21)
+    #expect(ObjtoolGolden.cases.count >= 24)
     for c in ObjtoolGolden.cases {
       for mode in ["orc", "stackval"] {
         #expect(FileManager.default.fileExists(atPath: ObjtoolGolden.path(c, ".objtool-\(mode).txt")), "\(c) \(mode)")

@@ -1,0 +1,99 @@
+import ELFObject
+import UnwindModel
+
+/// `.discard.unwind_hints` (UNWIND_HINT_* in assembly): 12-byte entries, u32 ip
+/// (through its relocation), s16 sp_offset, u8 sp_reg (an ORC register number), u8
+/// type, u8 signal. A hint replaces the walked state at its instruction.
+struct UnwindHints {
+  enum Kind {
+    /// The instruction's state is given (REGS, REGS_PARTIAL, CALL, END_OF_STACK...).
+    case state(CFIState)
+    /// UNDEFINED: state forced undefined; stack ops are ignored until the next hint.
+    case forceUndefined
+    /// SAVE marks the instruction (it is not itself a hint); RESTORE adopts the state
+    /// recorded at the nearest earlier SAVE of the function.
+    case save
+    case restore
+  }
+
+  var hints: [Int32: Kind] = [:]
+  var findings: [Finding] = []
+
+  static let entrySize = 12
+
+  /// ORC register numbers (`ORC_REG_*`) to CFI bases, objtool `arch_decode_hint_reg`.
+  static func cfiBase(orcRegister r: UInt8) -> Int8? {
+    switch r {
+    case 0: return CFIRule.undefinedBase  // UNDEFINED
+    case 2: return 2  // DX
+    case 3: return 7  // DI
+    case 4: return 5  // BP
+    case 5: return 4  // SP
+    case 6: return 10  // R10
+    case 7: return 13  // R13
+    case 9: return CFIRule.spIndirectBase  // SP_INDIRECT
+    default: return nil
+    }
+  }
+
+  init(_ p: Program, _ special: SpecialSections, arch: ArchitectureDescription, kernel61: Bool) {
+    guard let sec = p.file.section(named: ".discard.unwind_hints"), sec.size > 0 else { return }
+    guard p.file.relocations(for: sec.index) != nil else {
+      findings.append(Finding(rule: .badHint, location: nil, message: "missing .rela.discard.unwind_hints section"))
+      return
+    }
+    guard sec.size % UInt64(Self.entrySize) == 0 else {
+      findings.append(Finding(rule: .badHint, location: nil, message: "struct unwind_hint size mismatch"))
+      return
+    }
+    let bytes = p.file.reader(for: sec.index)
+    for (i, off) in stride(from: 0, to: Int(sec.size), by: Self.entrySize).enumerated() {
+      guard let at = special.address(in: sec.index, at: UInt64(off)) else {
+        findings.append(Finding(rule: .badHint, location: nil, message: "can't find reloc for unwind_hints[\(i)]"))
+        return
+      }
+      guard let insn = p.instruction(in: at.section, at: at.offset) else {
+        findings.append(Finding(rule: .badHint, location: nil, message: "can't find insn for unwind_hints[\(i)]"))
+        return
+      }
+      let spOffset = Int32(Int16(bitPattern: bytes.u16(at: off + 4) ?? 0))
+      let spReg = bytes.u8(at: off + 6) ?? 0
+      let rawType = bytes.u8(at: off + 7) ?? 0
+      let signal = (bytes.u8(at: off + 8) ?? 0) != 0
+      // 6.1 numbered the types CALL 0, REGS 1, REGS_PARTIAL 2, FUNC 3, ENTRY 4, SAVE 5,
+      // RESTORE 6; 6.12 UNDEFINED 0, END_OF_STACK 1, CALL 2, REGS 3, REGS_PARTIAL 4,
+      // FUNC 5, SAVE 6, RESTORE 7.
+      let type: UInt8 = kernel61 ? [2, 3, 4, 5, 2, 6, 7][Int(min(rawType, 6))] : rawType
+      switch type {
+      case 0:
+        hints[insn.raw] = .forceUndefined
+      case 6:
+        hints[insn.raw] = .save
+      case 7:
+        hints[insn.raw] = .restore
+      case 5:
+        hints[insn.raw] = .state(arch.functionEntryCFI)
+      default:
+        var cfi: CFIState
+        if case .state(let existing) = hints[insn.raw] { cfi = existing } else { cfi = .allUndefined }
+        guard let base = Self.cfiBase(orcRegister: spReg) else {
+          findings.append(Finding(rule: .badHint, location: p.locationText(insn),
+                                  message: "unsupported unwind_hint sp base reg \(spReg)",
+                                  section: p.sectionName(insn), offset: p.offset(insn)))
+          return
+        }
+        cfi.cfa = CFIRule(base: base, offset: spOffset)
+        cfi.type = CFIFrameType(rawValue: type) ?? .call
+        cfi.signal = kernel61 ? false : signal
+        hints[insn.raw] = .state(cfi)
+      }
+    }
+  }
+
+  /// The force-undefined record (objtool `force_undefined_cfi`).
+  static var forceUndefinedState: CFIState {
+    var s = CFIState.allUndefined
+    s.forceUndefined = true
+    return s
+  }
+}
