@@ -4,6 +4,7 @@
 # TestObject and record its findings as the expected output, in two modes:
 #   CASE.objtool-orc.txt       objtool --orc --dry-run CASE.o
 #   CASE.objtool-stackval.txt  objtool --stackval --dry-run CASE.o
+#   CASE.objtool-backtrace.txt objtool --orc --dry-run --backtrace CASE.o
 # run from the case's directory so lines read "CASE.o: warning: objtool: ...".
 # Cases: TestObjects/x86_64/cfi (stack rules) and TestObjects/x86_64/alt (patch sites).
 # The exact binary and flags go to TestObjects/x86_64/cfi/EXPECTATIONS.txt.
@@ -18,6 +19,7 @@ for d in cfi alt; do
     c=${o%.o}
     "$OBJTOOL612" --orc --dry-run "$o" > "$c.objtool-orc.txt" 2>&1 || true
     "$OBJTOOL612" --stackval --dry-run "$o" > "$c.objtool-stackval.txt" 2>&1 || true
+    "$OBJTOOL612" --orc --dry-run --backtrace "$o" > "$c.objtool-backtrace.txt" 2>&1 || true
   done
 done
 cd "$HERE/../TestObjects/x86_64/cfi"
@@ -25,7 +27,8 @@ cd "$HERE/../TestObjects/x86_64/cfi"
   echo "Expected findings recorded from the real objtool (Scripts/record-objtool-expectations.sh)."
   echo "binary: $(basename "$(dirname "$(dirname "$(dirname "$OBJTOOL612")")")")/tools/objtool/objtool.real-x86 (Debian package linux-kbuild-$ABI)"
   echo "sha256: $(sha256sum "$OBJTOOL612" | cut -d' ' -f1)"
-  echo "modes: --orc --dry-run (CASE.objtool-orc.txt), --stackval --dry-run (CASE.objtool-stackval.txt)"
+  echo "modes: --orc --dry-run (CASE.objtool-orc.txt), --stackval --dry-run (CASE.objtool-stackval.txt),"
+  echo "       --orc --dry-run --backtrace (CASE.objtool-backtrace.txt)"
 } > EXPECTATIONS.txt
 cat EXPECTATIONS.txt
 ls *.objtool-*.txt | wc -l

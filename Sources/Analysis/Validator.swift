@@ -107,7 +107,7 @@ public struct Validator {
         guard p.parent[Int(s)] == s, !p.isAlias[Int(s)],
               let start = p.instruction(in: p.sections[slot].section, at: sym.value), !visited[start.int],
               !r.ignore[start.int] else { continue }
-        warnings += walk(from: start, function: p.function(start).map { p.parent[Int($0)] }, initial: arch.functionEntryCFI)
+        warnings += walk(from: start, function: p.function(start).map { p.parent[Int($0)] }, initial: arch.functionEntryCFI, rootLabel: "<=== (sym)")
       }
     }
     return warnings
@@ -121,7 +121,7 @@ public struct Validator {
     for i in 0..<p.realCount {
       let insn = InsnRef(i)
       guard isHint(insn), !visited[i], !r.ignore[i] else { continue }
-      warnings += walk(from: insn, function: p.function(insn), initial: .allUndefined)
+      warnings += walk(from: insn, function: p.function(insn), initial: .allUndefined, rootLabel: "<=== (hint)")
     }
     return warnings
   }
@@ -151,6 +151,36 @@ public struct Validator {
     var phase: Phase
     /// The interned id of `state`, when known (saves hashing it again).
     var stateID: UInt32 = Validator.noState
+    /// The branch chain that led here (index into `backtraceNodes`), for --backtrace.
+    var chain: Int32 = -1
+  }
+
+  /// One step of a branch chain: the jump or alternative site and its label.
+  private var backtraceNodes: [(insn: InsnRef, label: String, parent: Int32)] = []
+
+  private mutating func extend(_ chain: Int32, _ insn: InsnRef, _ label: String) -> Int32 {
+    guard options.backtrace else { return -1 }
+    backtraceNodes.append((insn, label, chain))
+    return Int32(backtraceNodes.count - 1)
+  }
+
+  /// Ends a walk with a finding: with --backtrace, the chain back to the root.
+  private mutating func failed(_ chain: Int32, root: InsnRef, rootLabel: String) -> Int {
+    guard options.backtrace else { return 1 }
+    var c = chain
+    while c >= 0 {
+      let node = backtraceNodes[Int(c)]
+      appendBacktrace(node.insn, node.label)
+      c = node.parent
+    }
+    appendBacktrace(root, rootLabel)
+    return 1
+  }
+
+  private mutating func appendBacktrace(_ insn: InsnRef, _ label: String) {
+    var f = Finding(rule: .backtrace, location: p.locationText(insn), message: label)
+    f.isBacktrace = true
+    findings.append(f)
   }
 
   private func isModifiedFrame(_ s: CFIState) -> Bool {
@@ -198,12 +228,14 @@ public struct Validator {
   }
 
   /// Walks one root; returns 1 if a finding stopped it.
-  private mutating func walk(from root: InsnRef, function fn: Int32?, initial: CFIState) -> Int {
+  private mutating func walk(from root: InsnRef, function fn: Int32?, initial: CFIState, rootLabel: String) -> Int {
+    backtraceNodes.removeAll(keepingCapacity: true)
     var stack = [Pending(insn: root, state: initial, phase: .start)]
     pathLoop: while let pending = stack.popLast() {
       var insn = pending.insn
       var state = pending.state
       var phase = pending.phase
+      var chain = pending.chain
       // The interned id of `state` while no op has changed it since it was interned.
       var stateID = pending.stateID
       // The previous instruction of this straight-line run (objtool `prev_insn`).
@@ -213,7 +245,7 @@ public struct Validator {
         guard let n = p.nextToValidate(insn) else {
           if state.cfa.base == CFIRule.undefinedBase { continue pathLoop }
           warnPlain(.unexpectedEndOfSection, "\(p.sectionName(insn)): unexpected end of section", section: p.sectionName(insn))
-          return 1
+          return failed(chain, root: root, rootLabel: rootLabel)
         }
         previous = insn
         insn = n
@@ -226,11 +258,11 @@ public struct Validator {
             let name = p.symbolName(fn)
             if name.hasPrefix("__cfi_") || name.hasPrefix("__pfx_") { continue pathLoop }
             warnPlain(.fallsThrough, "\(name)() falls through to next function \(p.symbolName(owner))()")
-            return 1
+            return failed(chain, root: root, rootLabel: rootLabel)
           }
           let hint = isHint(insn) ? hints.hints[insn.raw] : nil
           if visited[insn.int] {
-            if hint == nil && !matches(insn, state) { return 1 }
+            if hint == nil && !matches(insn, state) { return failed(chain, root: root, rootLabel: rootLabel) }
             continue pathLoop
           }
           if let hint {
@@ -243,14 +275,14 @@ public struct Validator {
             case .restore:
               guard let save = saveInstruction(before: insn, function: fn) else {
                 warn(insn, .restoreWithoutSave, "no corresponding CFI save for CFI restore")
-                return 1
+                return failed(chain, root: root, rootLabel: rootLabel)
               }
               guard visited[save.int] else {
                 // Reached by a branch before the straight-line path got to the SAVE:
                 // leave it to that path.
                 if previous == nil { continue pathLoop }
                 warn(insn, .saveRestoreCombo, "objtool isn't smart enough to handle this CFI save/restore combo")
-                return 1
+                return failed(chain, root: root, rootLabel: rootLabel)
               }
               state = table[CFIStateID(rawValue: cfi[save.int])]
             case .save:
@@ -275,13 +307,16 @@ public struct Validator {
             } else if siteTables[t][off] != cfi[insn.int] {
               let site = InsnRef(Int(g.original >= 0 ? p.groups[Int(g.original)].first : g.first))
               warn(site, .alternativeConflict, "stack layout conflict in alternatives: \(p.locationText(insn))")
-              return 1
+              return failed(chain, root: root, rootLabel: rootLabel)
             }
           }
           // Alternative successors first, each with the state before this instruction.
           if let alts = r.alternatives[insn.raw], !r.ignoreAlternatives.contains(insn.raw) {
-            stack.append(Pending(insn: insn, state: state, phase: .afterAlternatives, stateID: stateID))
-            for a in alts { stack.append(Pending(insn: InsnRef(Int(a)), state: state, phase: .start, stateID: stateID)) }
+            stack.append(Pending(insn: insn, state: state, phase: .afterAlternatives, stateID: stateID, chain: chain))
+            let altChain = extend(chain, insn, "(alt)")
+            for a in alts {
+              stack.append(Pending(insn: InsnRef(Int(a)), state: state, phase: .start, stateID: stateID, chain: altChain))
+            }
             continue pathLoop
           }
         }
@@ -296,7 +331,7 @@ public struct Validator {
             if case .stop(let rule, let message) = interpreter.apply(op, to: &state, insideFunction: p.function(insn) != nil,
                                                                      nextIsHint: next.map(isHint) ?? false) {
               warn(insn, rule, message)
-              return 1
+              return failed(chain, root: root, rootLabel: rootLabel)
             }
           }
         }
@@ -305,33 +340,35 @@ public struct Validator {
         case .ret:
           if fn != nil && isModifiedFrame(state) {
             warn(insn, .returnWithModifiedFrame, "return with modified stack frame")
-            return 1
+            return failed(chain, root: root, rootLabel: rootLabel)
           }
           if state.bpScratch {
             warn(insn, .framePointerScratch, "BP used as a scratch register")
-            return 1
+            return failed(chain, root: root, rootLabel: rootLabel)
           }
           continue pathLoop
         case .call, .callDynamic:
           if options.framePointerRules && fn != nil && !isSpecialCall(insn) && !isValidFrame(state) {
             warn(insn, .callWithoutFramePointer, "call without frame pointer save/setup")
-            return 1
+            return failed(chain, root: root, rootLabel: rootLabel)
           }
         case .jumpConditional, .jumpUnconditional:
           if r.isSiblingCall(p, insn) {
             if p.function(insn) != nil && isModifiedFrame(state) {
               warn(insn, .siblingCallWithModifiedFrame, "sibling call from callable instruction with modified stack frame")
-              return 1
+              return failed(chain, root: root, rootLabel: rootLabel)
             }
           } else if r.jumpDest[insn.int] >= 0 {
             let dest = InsnRef(Int(r.jumpDest[insn.int]))
             if r.kind[insn.int] == .jumpConditional {
               // Walk the target first, then come back for the fall-through.
-              stack.append(Pending(insn: insn, state: state, phase: .afterDispatch, stateID: stateID))
-              stack.append(Pending(insn: dest, state: state, phase: .start, stateID: stateID))
+              stack.append(Pending(insn: insn, state: state, phase: .afterDispatch, stateID: stateID, chain: chain))
+              stack.append(Pending(insn: dest, state: state, phase: .start, stateID: stateID,
+                                   chain: extend(chain, insn, "(branch)")))
               continue pathLoop
             }
             previous = insn
+            chain = extend(chain, insn, "(branch)")
             insn = dest
             continue
           }
@@ -339,13 +376,13 @@ public struct Validator {
         case .jumpDynamic, .jumpDynamicConditional:
           if r.isSiblingCall(p, insn) && p.function(insn) != nil && isModifiedFrame(state) {
             warn(insn, .siblingCallWithModifiedFrame, "sibling call from callable instruction with modified stack frame")
-            return 1
+            return failed(chain, root: root, rootLabel: rootLabel)
           }
           if r.kind[insn.int] == .jumpDynamic { continue pathLoop }
         case .contextSwitch:
           if fn != nil && !(next.map(isHint) ?? false) {
             warn(insn, .unsupportedInstruction, "unsupported instruction in callable function")
-            return 1
+            return failed(chain, root: root, rootLabel: rootLabel)
           }
           continue pathLoop
         default:
@@ -356,7 +393,7 @@ public struct Validator {
         guard let n = next else {
           if state.cfa.base == CFIRule.undefinedBase { continue pathLoop }
           warnPlain(.unexpectedEndOfSection, "\(p.sectionName(insn)): unexpected end of section", section: p.sectionName(insn))
-          return 1
+          return failed(chain, root: root, rootLabel: rootLabel)
         }
         previous = insn
         insn = n

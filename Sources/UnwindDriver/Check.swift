@@ -15,6 +15,8 @@ public struct CheckOptions: Sendable {
   public var noUnreachable = false
   /// Findings make the run fail (exit 1).
   public var werror = false
+  /// Print the branch chain after each finding.
+  public var backtrace = false
   /// Kernel ABI / objtool version to emulate.
   public var kernel = KernelVersion.v6_12
   public init() {}
@@ -26,6 +28,7 @@ public struct CheckOptions: Sendable {
     o.module = module
     o.skipUnreachable = noUnreachable
     o.hintNumbering61 = kernel == .v6_1
+    o.backtrace = backtrace
     return o
   }
 }
@@ -84,7 +87,7 @@ public func runCheck(paths: [String], options: CheckOptions,
       if options.stats { out(ObjectSummary(file).statsText(path: path)) }
       let findings = validate(file, options: options)
       for f in findings { err(f.line(file: path)) }
-      anyFinding = anyFinding || !findings.isEmpty
+      anyFinding = anyFinding || findings.contains { !$0.isBacktrace }
     } catch {
       err(DiagnosticFormat.line(for: error, path: path))
       status = .badInput

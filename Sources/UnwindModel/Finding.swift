@@ -32,6 +32,8 @@ public struct RuleID: Hashable, Sendable, CustomStringConvertible {
   public static let callDestinationNotFound = RuleID(code: "UV0105", name: "call-destination-not-found")
   public static let specialSectionEntry = RuleID(code: "UV0106", name: "bad-special-section-entry")
   public static let badHint = RuleID(code: "UV0107", name: "bad-unwind-hint")
+  /// Not a rule: the lines of a `--backtrace`.
+  public static let backtrace = RuleID(code: "UV0000", name: "backtrace")
   // Unwind hints.
   public static let restoreWithoutSave = RuleID(code: "UV1030", name: "restore-hint-without-save")
   public static let saveRestoreCombo = RuleID(code: "UV1031", name: "save-restore-combination")
@@ -48,6 +50,9 @@ public struct Finding: Sendable, Hashable {
   /// Section name and offset of the instruction, when there is one.
   public var section: String?
   public var offset: UInt64?
+  /// A `--backtrace` line belonging to the finding before it (`  sym+0x5: (branch)`),
+  /// printed without a rule id, as objtool prints its backtrace.
+  public var isBacktrace = false
 
   public init(rule: RuleID, location: String?, message: String, section: String? = nil, offset: UInt64? = nil) {
     self.rule = rule
@@ -59,6 +64,7 @@ public struct Finding: Sendable, Hashable {
 
   /// The objtool-compatible line: `FILE: warning: unwindcheck: LOC: MESSAGE [RULE]`.
   public func line(file: String) -> String {
+    if isBacktrace { return "\(file): warning: unwindcheck:   \(location ?? ""): \(message)" }
     let loc = location.map { "\($0): " } ?? ""
     return "\(file): warning: unwindcheck: \(loc)\(message) [\(rule.code)]"
   }

@@ -44,6 +44,9 @@ struct Check: ParsableCommand {
   @Flag(help: "Exit with status 1 when there are findings.")
   var werror = false
 
+  @Flag(help: "After each finding, print the branch chain that led to it (objtool --backtrace).")
+  var backtrace = false
+
   @Option(help: "Kernel ABI / objtool version to emulate: 6.1, 6.12 or 6.14.")
   var kernel: String = "6.12"
 
@@ -63,6 +66,7 @@ struct Check: ParsableCommand {
     options.module = module
     options.noUnreachable = noUnreachable
     options.werror = werror
+    options.backtrace = backtrace
     options.kernel = KernelVersion(rawValue: kernel) ?? .v6_12
     let status = runCheck(
       paths: files, options: options,

@@ -31,14 +31,16 @@ enum ObjtoolGolden {
 }
 
 struct ObjtoolGoldenTests {
-  @Test(arguments: ObjtoolGolden.cases, [false, true])
-  func findingsMatchObjtool(_ c: String, _ stackval: Bool) throws {
+  /// Modes: objtool --orc, --stackval, and --orc --backtrace.
+  @Test(arguments: ObjtoolGolden.cases, ["orc", "stackval", "backtrace"])
+  func findingsMatchObjtool(_ c: String, _ mode: String) throws {
     let object = ObjtoolGolden.path(c, ".o")
     let name = String(c.split(separator: "/").last!)
-    let expectedFile = URL(fileURLWithPath: ObjtoolGolden.path(c, ".objtool-\(stackval ? "stackval" : "orc").txt"))
+    let expectedFile = URL(fileURLWithPath: ObjtoolGolden.path(c, ".objtool-\(mode).txt"))
     let expected = try String(contentsOf: expectedFile, encoding: .utf8).split(separator: "\n").map(String.init)
     var options = CheckOptions()
-    options.stackval = stackval
+    options.stackval = mode == "stackval"
+    options.backtrace = mode == "backtrace"
     let file = try ELFFile.open(path: object)
     let ours = validate(file, options: options).map { ObjtoolGolden.normalized($0.line(file: "\(name).o")) }
     #expect(ours == expected)
@@ -47,7 +49,7 @@ struct ObjtoolGoldenTests {
   @Test func everyCaseHasRecordedExpectations() {
     #expect(ObjtoolGolden.cases.count >= 24)
     for c in ObjtoolGolden.cases {
-      for mode in ["orc", "stackval"] {
+      for mode in ["orc", "stackval", "backtrace"] {
         #expect(FileManager.default.fileExists(atPath: ObjtoolGolden.path(c, ".objtool-\(mode).txt")), "\(c) \(mode)")
       }
     }
