@@ -43,7 +43,7 @@ let package = Package(
     .executableTarget(
       name: "unwindcheck",
       dependencies: [
-        "UnwindDriver", "ArchX86",
+        "UnwindDriver", "ArchX86", "UnwindModel",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),

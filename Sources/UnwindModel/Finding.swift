@@ -39,6 +39,24 @@ public struct RuleID: Hashable, Sendable, CustomStringConvertible {
   public static let saveRestoreCombo = RuleID(code: "UV1031", name: "save-restore-combination")
 }
 
+extension RuleID {
+  /// Every rule, in code order (the catalogue test checks each has an entry).
+  public static let all: [RuleID] = [
+    .cannotDecode, .jumpDestinationNotFound, .intraFunctionCall, .callToNonFunction, .callDestinationNotFound,
+    .specialSectionEntry, .badHint,
+    .undefinedStackState, .unsupportedStackRegisterModification, .unsupportedStackRealignment,
+    .unknownStackInstruction, .unknownStackMemoryOperation, .stackStateMismatch, .returnWithModifiedFrame,
+    .siblingCallWithModifiedFrame, .callWithoutFramePointer, .framePointerScratch,
+    .fallsThrough, .unexpectedEndOfSection, .unreachableInstruction, .missingNoreturn, .missingSize,
+    .unsupportedInstruction, .restoreWithoutSave, .saveRestoreCombo, .alternativeConflict,
+  ]
+
+  /// Lookup by code (`UV1010`) or name (`stack-state-mismatch`).
+  public static func named(_ key: String) -> RuleID? {
+    all.first { $0.code.lowercased() == key.lowercased() || $0.name == key.lowercased() }
+  }
+}
+
 /// One validation result. Findings are data, not errors: they carry everything the
 /// renderers need (already-resolved names), so reporting never touches the ELF file.
 public struct Finding: Sendable, Hashable {

@@ -2,6 +2,7 @@
 import ArgumentParser
 import ArchX86
 import UnwindDriver
+import UnwindModel
 
 #if canImport(Glibc)
 import Glibc
@@ -18,7 +19,7 @@ struct Unwindcheck: ParsableCommand {
       3 unreadable or malformed input.
       """,
     version: unwindcheckVersion,
-    subcommands: [Check.self, Decode.self],
+    subcommands: [Check.self, Decode.self, Explain.self],
     defaultSubcommand: nil)
 }
 
@@ -102,6 +103,25 @@ struct Decode: ParsableCommand {
     var out = OutputBuffer(fd: 1)
     let status = runDecode(paths: files, options: options, out: &out, err: writeStderr)
     if status != .clean { throw ExitCode(status.rawValue) }
+  }
+}
+
+struct Explain: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Explain a finding's rule: meaning, typical causes, how to fix it.")
+
+  @Argument(help: "A rule id (UV1010) or name (stack-state-mismatch); omit to list all rules.")
+  var rule: String?
+
+  func run() throws {
+    guard let rule else {
+      for e in RuleCatalogue.entries { print("\(e.rule.code)  \(e.rule.name)") }
+      return
+    }
+    guard let id = RuleID.named(rule), let entry = RuleCatalogue.entry(for: id) else {
+      throw ValidationError("unknown rule '\(rule)' (unwindcheck explain lists them)")
+    }
+    print(RuleCatalogue.text(for: entry))
   }
 }
 

@@ -1,0 +1,173 @@
+import UnwindModel
+
+/// The catalogue `unwindcheck explain RULE` prints: for every rule what it means, what
+/// usually causes it, how to fix or annotate it, and the TestObject that shows it
+/// (with the real objtool's output recorded beside it).
+public struct CatalogueEntry: Sendable {
+  public var rule: RuleID
+  /// objtool's message (the text kernel developers grep for).
+  public var objtoolMessage: String
+  public var meaning: String
+  public var causes: String
+  public var fix: String
+  /// Path under TestObjects/ of an object that triggers it, if one exists.
+  public var example: String?
+}
+
+public enum RuleCatalogue {
+  public static func entry(for rule: RuleID) -> CatalogueEntry? { entries.first { $0.rule == rule } }
+
+  public static func text(for e: CatalogueEntry) -> String {
+    """
+    \(e.rule.code) \(e.rule.name)
+    objtool: \(e.objtoolMessage)
+
+    Meaning: \(e.meaning)
+    Typical causes: \(e.causes)
+    How to fix: \(e.fix)
+    \(e.example.map { "Example: TestObjects/\($0)" } ?? "")
+    """
+  }
+
+  public static let entries: [CatalogueEntry] = [
+    CatalogueEntry(
+      rule: .cannotDecode, objtoolMessage: "can't decode instruction at SECTION:0xOFF",
+      meaning: "Bytes in an executable section are not a valid instruction, so the code cannot be analysed.",
+      causes: "Data placed in .text (literal pools, tables), a wrong .byte sequence in assembly, or an instruction newer than the decoder.",
+      fix: "Move data out of executable sections; if the encoding is valid, report it with the bytes (unwindcheck decode shows them).",
+      example: nil),
+    CatalogueEntry(
+      rule: .jumpDestinationNotFound, objtoolMessage: "can't find jump dest instruction at SECTION+0xOFF",
+      meaning: "A direct jump targets a byte that is not the start of an instruction.",
+      causes: "Jumping into the middle of an instruction (obfuscation, hand-patched bytes), or a relocation with a wrong addend.",
+      fix: "Jump to an instruction boundary; check the label and the relocation.", example: nil),
+    CatalogueEntry(
+      rule: .intraFunctionCall, objtoolMessage: "unannotated intra-function call",
+      meaning: "A `call` targets code that is not a symbol start: a call used as a jump that pushes (RSB stuffing, retpoline). The stack effect cannot be inferred without an annotation.",
+      causes: "`call 1f` sequences in assembly without ANNOTATE_INTRA_FUNCTION_CALL.",
+      fix: "Add ANNOTATE_INTRA_FUNCTION_CALL before the call (and UNWIND_HINT as needed at the target). For a final .ko, unwindcheck recovers the lost annotation itself.",
+      example: "x86_64/cfi/intracall.S"),
+    CatalogueEntry(
+      rule: .callToNonFunction, objtoolMessage: "unsupported call to non-function",
+      meaning: "A function calls a symbol that is not STT_FUNC.",
+      causes: "An assembly label used as a call target without `SYM_FUNC_START`/`.type ..., @function`.",
+      fix: "Declare the target as a function (SYM_FUNC_START/END or .type/.size).", example: nil),
+    CatalogueEntry(
+      rule: .callDestinationNotFound, objtoolMessage: "can't find call dest symbol at SECTION+0xOFF",
+      meaning: "A call through a section-relative relocation lands where no symbol starts.",
+      causes: "A call to a local label instead of a function, or a corrupt relocation.",
+      fix: "Call a symbol, or annotate an intra-function call.", example: nil),
+    CatalogueEntry(
+      rule: .specialSectionEntry, objtoolMessage: "special: can't find orig instruction / unsupported instruction at jump label / ...",
+      meaning: "An entry of .altinstructions, __jump_table or __ex_table does not point at instruction boundaries, or its site has an unexpected shape.",
+      causes: "Hand-written ALTERNATIVE or jump-label sites with wrong labels or lengths; a jump label site that is neither a NOP nor a JMP.",
+      fix: "Use the kernel's ALTERNATIVE()/static_branch macros; check the labels.", example: "x86_64/cfi/badlabel.S"),
+    CatalogueEntry(
+      rule: .badHint, objtoolMessage: "unsupported unwind_hint sp base reg N (and malformed .discard.unwind_hints)",
+      meaning: "An UNWIND_HINT names a CFA base the unwinder cannot use, or the hint table is malformed.",
+      causes: "UNWIND_HINT with an sp_reg other than sp, bp, sp-indirect, r10, r13, di, dx or undefined.",
+      fix: "Use UNWIND_HINT_REGS/IRET_REGS/FUNC with a supported base register.", example: "x86_64/cfi/hintreg.S"),
+    CatalogueEntry(
+      rule: .undefinedStackState, objtoolMessage: "undefined stack state",
+      meaning: "An instruction changes the stack after the stack pointer was set to a value the analysis cannot relate to the frame.",
+      causes: "`mov %reg,%rsp` with an unknown register, then a push/pop or call.",
+      fix: "Switch stacks with the swizzle pattern (mov %rsp,(%reg); mov %reg,%rsp; ...; pop %rsp), or describe the new frame with an UNWIND_HINT.",
+      example: "x86_64/cfi/undefined.S"),
+    CatalogueEntry(
+      rule: .unsupportedStackRegisterModification, objtoolMessage: "unsupported stack register modification",
+      meaning: "An add/lea changes the register the CFA is based on in a way no rule understands.",
+      causes: "Arithmetic on the frame pointer while it defines the frame (e.g. `lea 8(%rbp),%rbp`).",
+      fix: "Keep the frame pointer constant while it is the CFA base, or put an UNWIND_HINT on the next instruction.",
+      example: "x86_64/cfi/regmod.S"),
+    CatalogueEntry(
+      rule: .unsupportedStackRealignment, objtoolMessage: "unsupported stack pointer realignment",
+      meaning: "`and $imm,%rsp` realigns the stack without a frame pointer or DRAP register to recover the frame.",
+      causes: "Assembly that aligns rsp directly.",
+      fix: "Set up a frame pointer first (push %rbp; mov %rsp,%rbp) or use the DRAP pattern (lea 8(%rsp),%r10 before the and).",
+      example: "x86_64/cfi/realign.S"),
+    CatalogueEntry(
+      rule: .unknownStackInstruction, objtoolMessage: "unknown stack-related instruction",
+      meaning: "A stack operation of a form the CFI rules do not model.",
+      causes: "An unusual register-to-stack-pointer move produced by a new compiler pattern.",
+      fix: "Rewrite with standard push/pop/add/sub, or report the instruction.", example: nil),
+    CatalogueEntry(
+      rule: .unknownStackMemoryOperation, objtoolMessage: "unknown stack-related memory operation",
+      meaning: "A write to memory is modelled as a stack operation but is not a pop.",
+      causes: "Unusual encodings; not produced by the x86 decoder today.",
+      fix: "Report the instruction.", example: nil),
+    CatalogueEntry(
+      rule: .stackStateMismatch, objtoolMessage: "stack state mismatch: cfa1=B+O cfa2=B+O (or regN, type, drap)",
+      meaning: "Two paths reach the same instruction with different frames: the unwinder cannot describe both. 1 is the state recorded first, 2 the arriving one; B is a register number (4 rsp, 5 rbp, -1 undefined, -2 CFA).",
+      causes: "A branch that skips a push or pop; a register saved on only one path; inline asm that pushes conditionally.",
+      fix: "Make every path agree on the stack depth and saved registers at the join.",
+      example: "x86_64/cfi/mismatch.S"),
+    CatalogueEntry(
+      rule: .returnWithModifiedFrame, objtoolMessage: "return with modified stack frame",
+      meaning: "A function returns while its stack differs from the entry state: something pushed is still there, or a register save is still recorded.",
+      causes: "A missing pop/add before ret; popping into a different register than was pushed.",
+      fix: "Restore the stack and registers before returning.", example: "x86_64/cfi/modret.S"),
+    CatalogueEntry(
+      rule: .siblingCallWithModifiedFrame, objtoolMessage: "sibling call from callable instruction with modified stack frame",
+      meaning: "A tail call (a jump to another function, or an indirect jump without a jump table) leaves with the stack not restored.",
+      causes: "A jmp to another function while registers are still pushed; an indirect jump the analysis did not match to a switch table.",
+      fix: "Restore the frame before the tail call.", example: "x86_64/cfi/sibling.S"),
+    CatalogueEntry(
+      rule: .callWithoutFramePointer, objtoolMessage: "call without frame pointer save/setup",
+      meaning: "With frame-pointer rules (--stackval), a function calls without having set up rbp as frame pointer.",
+      causes: "Assembly functions that call without `push %rbp; mov %rsp,%rbp`, or code built without -fno-omit-frame-pointer.",
+      fix: "Add FRAME_BEGIN/FRAME_END (push %rbp; mov %rsp,%rbp ... pop %rbp).", example: "x86_64/cfi/stackval.S"),
+    CatalogueEntry(
+      rule: .framePointerScratch, objtoolMessage: "BP used as a scratch register",
+      meaning: "With frame-pointer rules, rbp was saved and reused as a general register instead of as the frame pointer.",
+      causes: "Hand-written assembly using rbp for data.",
+      fix: "Use another register, or make rbp the frame pointer.", example: "x86_64/cfi/stackval.S"),
+    CatalogueEntry(
+      rule: .fallsThrough, objtoolMessage: "FUNC() falls through to next function NEXT()",
+      meaning: "Straight-line code runs past the end of a function into the next one.",
+      causes: "A missing ret/jmp at the end of an assembly function; a call to a noreturn function the analysis does not know; wrong .size.",
+      fix: "End the function with ret/jmp, mark noreturn callees, or fix the ELF size.", example: "x86_64/cfi/fallthrough.S"),
+    CatalogueEntry(
+      rule: .unexpectedEndOfSection, objtoolMessage: "SECTION: unexpected end of section",
+      meaning: "Execution runs off the end of an executable section with a defined frame.",
+      causes: "A last function without a terminating instruction.",
+      fix: "End the code with ret/jmp/ud2.", example: "x86_64/cfi/endofsection.S"),
+    CatalogueEntry(
+      rule: .unreachableInstruction, objtoolMessage: "unreachable instruction",
+      meaning: "An instruction no path reaches (reported only when nothing else was found). It gets no unwind data.",
+      causes: "Code after a call to an unknown noreturn function; WARN() sites whose reachable annotation was lost; dead code.",
+      fix: "Annotate noreturn functions; remove dead code. Final .ko inputs: unwindcheck re-derives WARN reachability from __bug_table.",
+      example: "x86_64/cfi/unreachable.S"),
+    CatalogueEntry(
+      rule: .missingNoreturn, objtoolMessage: "FUNC() is missing a __noreturn annotation",
+      meaning: "Unreachable code follows a call to a function the analysis treats as noreturn.",
+      causes: "A noreturn function without the attribute in C, or missing from objtool's noreturns list.",
+      fix: "Add __noreturn to the declaration (and to tools/objtool/noreturns.h).", example: "x86_64/cfi/noreturn.S"),
+    CatalogueEntry(
+      rule: .missingSize, objtoolMessage: "FUNC() is missing an ELF size annotation",
+      meaning: "An STT_FUNC symbol has size 0, so its instructions cannot be attributed to it.",
+      causes: "Assembly functions without `.size` (SYM_FUNC_END).",
+      fix: "Add SYM_FUNC_END / .size.", example: "x86_64/cfi/structure.S"),
+    CatalogueEntry(
+      rule: .unsupportedInstruction, objtoolMessage: "unsupported instruction in callable function",
+      meaning: "A context switch (syscall, sysret, iret, far jump or return) inside an STT_FUNC, where unwinding cannot follow.",
+      causes: "Entry code marked as a function.",
+      fix: "Mark entry code as non-function (SYM_CODE_START) or put an UNWIND_HINT on the next instruction.",
+      example: "x86_64/cfi/ctxswitch.S"),
+    CatalogueEntry(
+      rule: .restoreWithoutSave, objtoolMessage: "no corresponding CFI save for CFI restore",
+      meaning: "An UNWIND_HINT_RESTORE has no UNWIND_HINT_SAVE before it in the same function.",
+      causes: "A missing or misplaced SAVE hint.",
+      fix: "Put UNWIND_HINT_SAVE where the state to restore is valid.", example: "x86_64/cfi/badhint.S"),
+    CatalogueEntry(
+      rule: .saveRestoreCombo, objtoolMessage: "objtool isn't smart enough to handle this CFI save/restore combo",
+      meaning: "A RESTORE hint is reached (not at a block start) before its SAVE was visited.",
+      causes: "SAVE/RESTORE on code whose control flow reaches the RESTORE first.",
+      fix: "Restructure so the SAVE is on the straight-line path before the RESTORE.", example: nil),
+    CatalogueEntry(
+      rule: .alternativeConflict, objtoolMessage: "stack layout conflict in alternatives: WHERE",
+      meaning: "Two code streams of one patch site (original and a replacement, or two replacements) have different CFI at a byte offset where both have an instruction boundary. Whichever is patched in, the unwinder may stop there, so one of them would be described wrongly. Reported at the site's first original instruction; WHERE is the instruction that found the conflict.",
+      causes: "A replacement that pushes/pops at a different point than the original; a replacement that leaves the stack deeper at its end (its padding NOP records that state).",
+      fix: "Make all streams agree at shared boundaries: align pushes/pops with the original's instruction boundaries, pad with one long NOP instead of several short ones, or rebalance the replacement.",
+      example: "x86_64/alt/conflict.S"),
+  ]
+}
