@@ -54,7 +54,7 @@ let package = Package(
                 swiftSettings: swiftSettings),
     .testTarget(name: "DecodeX86Tests", dependencies: ["DecodeX86", "ArchX86", "UnwindModel", "ELFObject", "UnwindTestSupport"],
                 exclude: ["Data"], swiftSettings: swiftSettings),
-    .testTarget(name: "AnalysisTests", dependencies: ["UnwindDriver", "ELFObject", "UnwindModel", "UnwindTestSupport"],
+    .testTarget(name: "AnalysisTests", dependencies: ["UnwindDriver", "ELFObject", "UnwindModel", "ArchX86", "Analysis", "UnwindTestSupport"],
                 swiftSettings: swiftSettings),
     .testTarget(name: "CLITests", dependencies: ["UnwindDriver", "unwindcheck", "UnwindTestSupport"],
                 swiftSettings: swiftSettings),

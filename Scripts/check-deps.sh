@@ -7,8 +7,13 @@ set -eu
 cd "$(dirname "$0")/../Sources"
 declare -A allow=(
   [ELFObject]="Glibc CLibElf"
-  [UnwindDriver]="ELFObject"
-  [unwindcheck]="ArgumentParser UnwindDriver Glibc"
+  [UnwindModel]=""
+  [DecodeX86]=""
+  [ArchX86]="DecodeX86 UnwindModel"
+  [Analysis]="ELFObject UnwindModel"
+  [UnwindDriver]="ELFObject UnwindModel ArchX86 Analysis Glibc"
+  [unwindcheck]="ArgumentParser UnwindDriver ArchX86 UnwindModel Glibc"
+  [unwindcheck-bench]="ELFObject DecodeX86 ArchX86 UnwindModel Glibc"
   [UnwindTestSupport]="ELFObject Foundation"
 )
 bad=0

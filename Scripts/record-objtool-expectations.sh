@@ -6,14 +6,14 @@
 #   CASE.objtool-stackval.txt  objtool --stackval --dry-run CASE.o
 #   CASE.objtool-backtrace.txt objtool --orc --dry-run --backtrace CASE.o
 # run from the case's directory so lines read "CASE.o: warning: objtool: ...".
-# Cases: TestObjects/x86_64/cfi (stack rules) and TestObjects/x86_64/alt (patch sites).
+# Cases: TestObjects/x86_64/cfi (stack rules), alt (patch sites), annotate (annotations).
 # The exact binary and flags go to TestObjects/x86_64/cfi/EXPECTATIONS.txt.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 DIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}
 # shellcheck disable=SC1091
 source "$DIR/tools.env"
-for d in cfi alt; do
+for d in cfi alt annotate; do
   cd "$HERE/../TestObjects/x86_64/$d"
   for o in *.o; do
     c=${o%.o}

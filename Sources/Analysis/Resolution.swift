@@ -40,7 +40,7 @@ struct Resolution {
   let recoverFinalModule: Bool
 
   init(program p: Program, relocations: RelocationIndexCache, arch: ArchitectureDescription, sites: AlternativeSites,
-       recoverFinalModule: Bool = false) {
+       recoverFinalModule: Bool = false, readAnnotateInsn: Bool = false) {
     self.recoverFinalModule = recoverFinalModule
     let n = p.count
     jumpDest = Array(repeating: -1, count: n)
@@ -54,7 +54,9 @@ struct Resolution {
     let special = SpecialSections(file: p.file, relocations: relocations)
     // objtool decode_sections() order matters: each step relies on the previous ones.
     addIgnores(p, special)
-    for a in special.annotationTargets(".discard.ignore_alts") {
+    let annotations = readAnnotateInsn ? special.instructionAnnotations() : []
+    func annotated(_ type: UInt32) -> [SpecialSections.Address] { annotations.filter { $0.1 == type }.map(\.0) }
+    for a in special.annotationTargets(".discard.ignore_alts") + annotated(SpecialSections.AnnotationType.ignoreAlternatives) {
       if let insn = p.instruction(in: a.section, at: a.offset) { ignoreAlternatives.insert(insn.raw) }
     }
     for f in sites.findings {
@@ -68,9 +70,14 @@ struct Resolution {
     for (jump, dest) in sites.jumpDestinations { jumpDest[jump.int] = Int32(dest.raw) }
     addSpecialSectionAlternatives(p, special)
     addJumpDestinations(p, relocations: relocations, arch: arch)
-    readIntraFunctionCalls(p, special)
+    readIntraFunctionCalls(p, special.annotationTargets(".discard.intra_function_calls")
+                              + annotated(SpecialSections.AnnotationType.intraFunctionCall))
     addCallDestinations(p, relocations: relocations, arch: arch)
     addDiscardedAnnotations(p, relocations: relocations)
+    // 6.14+ REACHABLE annotates the instruction itself (not the one after it).
+    for a in annotated(SpecialSections.AnnotationType.reachable) {
+      if let insn = p.instruction(in: a.section, at: a.offset) { deadEnd[insn.int] = false }
+    }
     if recoverFinalModule { recoverReachableWarnings(p, special) }
     addJumpTableAlternatives(p, relocations: relocations)
   }
@@ -121,8 +128,8 @@ struct Resolution {
 
   /// ANNOTATE_INTRA_FUNCTION_CALL: the call becomes a jump that keeps its push, so the
   /// target starts with the return address on the stack.
-  private mutating func readIntraFunctionCalls(_ p: Program, _ special: SpecialSections) {
-    for a in special.annotationTargets(".discard.intra_function_calls") {
+  private mutating func readIntraFunctionCalls(_ p: Program, _ targets: [SpecialSections.Address]) {
+    for a in targets {
       guard let insn = p.instruction(in: a.section, at: a.offset) else { continue }
       guard kind[insn.int] == .call else {
         fatal.append(Finding(rule: .intraFunctionCall, location: p.locationText(insn),

@@ -70,6 +70,24 @@ struct SpecialSections {
     }
   }
 
+  /// `.discard.annotate_insn` (6.14+): 8-byte entries, s32 PC-relative instruction
+  /// address (through its relocation) and u32 ANNOTYPE.
+  func instructionAnnotations() -> [(Address, UInt32)] {
+    guard let sec = file.section(named: ".discard.annotate_insn"), sec.size > 0 else { return [] }
+    let bytes = file.reader(for: sec.index)
+    return stride(from: 0, to: Int(sec.size) - 7, by: 8).compactMap { off in
+      guard let a = address(in: sec.index, at: UInt64(off)), let type = bytes.u32(at: off + 4) else { return nil }
+      return (a, type)
+    }
+  }
+
+  /// ANNOTYPE values (include/linux/objtool_types.h, 6.14+) that affect the walk.
+  enum AnnotationType {
+    static let ignoreAlternatives: UInt32 = 6
+    static let intraFunctionCall: UInt32 = 7
+    static let reachable: UInt32 = 8
+  }
+
   /// Functions named by `.discard.func_stack_frame_non_standard` (STACK_FRAME_NON_STANDARD).
   func nonStandardFrameFunctions() -> [SymbolIndex] {
     guard let sec = file.section(named: ".discard.func_stack_frame_non_standard") else { return [] }

@@ -42,7 +42,8 @@ public struct Validator {
     // A final module (modpost's .gnu.linkonce.this_module) without any .discard.*
     // section lost its objtool annotations to module.lds: re-derive what we can.
     let recover = file.isFinalModule && !file.sections.contains { $0.name.hasPrefix(".discard.") }
-    r = Resolution(program: program, relocations: relocations, arch: arch, sites: sites, recoverFinalModule: recover)
+    r = Resolution(program: program, relocations: relocations, arch: arch, sites: sites, recoverFinalModule: recover,
+                   readAnnotateInsn: options.annotateInstructions)
     siteTables = program.siteTableLengths.map { Array(repeating: Self.noState, count: $0) }
     hints = UnwindHints(program, special, arch: arch, kernel61: options.hintNumbering61)
     self.arch = arch

@@ -29,6 +29,7 @@ public struct CheckOptions: Sendable {
     o.skipUnreachable = noUnreachable
     o.hintNumbering61 = kernel == .v6_1
     o.backtrace = backtrace
+    o.annotateInstructions = kernel == .v6_14
     return o
   }
 }
@@ -67,11 +68,16 @@ public struct ObjectSummary: Sendable, Equatable {
 /// Validates one opened object: x86-64 objects get the stack validation; others
 /// (arm64 until its issue lands) only the structural checks done when opening.
 public func validate(_ file: ELFFile, options: CheckOptions) -> [Finding] {
-  guard file.machine == .x86_64, let sections = try? ObjectDecoder.decodeSections(of: file) else { return [] }
+  analyse(file, options: options)?.findings ?? []
+}
+
+/// The full validation result (findings and per-instruction CFI) of an x86-64 object.
+public func analyse(_ file: ELFFile, options: CheckOptions) -> ValidationResult? {
+  guard file.machine == .x86_64, let sections = try? ObjectDecoder.decodeSections(of: file) else { return nil }
   var validator = Validator(file: file, texts: sections.map { ($0.section.index, $0.text) },
                             arch: X86Architecture.description(kernel: options.kernel),
                             options: options.analysisOptions)
-  return validator.run().findings
+  return validator.run()
 }
 
 /// `unwindcheck check FILE...`: opens and validates each object. Every unreadable

@@ -54,6 +54,8 @@ public struct AnalysisOptions: Sendable {
   public var skipUnreachable = false
   /// Read unwind hints with 6.1's type numbering.
   public var hintNumbering61 = false
+  /// Read 6.14+'s `.discard.annotate_insn` annotations.
+  public var annotateInstructions = false
   /// `--backtrace`: after a finding, the branch chain that led to it.
   public var backtrace = false
   public init() {}

@@ -4,6 +4,8 @@
 import ELFObject
 import Foundation
 import Testing
+import Analysis
+import ArchX86
 import UnwindDriver
 import UnwindModel
 import UnwindTestSupport
@@ -11,7 +13,7 @@ import UnwindTestSupport
 enum ObjtoolGolden {
   /// Cases as "DIR/NAME" under TestObjects/x86_64: cfi/ (stack rules), alt/ (patch sites).
   static var cases: [String] {
-    ["cfi", "alt"].flatMap { dir in
+    ["cfi", "alt", "annotate"].flatMap { dir in
       ((try? FileManager.default.contentsOfDirectory(
         atPath: TestSupport.testObjectsDirectory.appendingPathComponent("x86_64/\(dir)").path)) ?? [])
         .filter { $0.hasSuffix(".o") }.map { "\(dir)/\($0.dropLast(2))" }
@@ -47,11 +49,35 @@ struct ObjtoolGoldenTests {
   }
 
   @Test func everyCaseHasRecordedExpectations() {
-    #expect(ObjtoolGolden.cases.count >= 24)
+    #expect(ObjtoolGolden.cases.count >= 30)
     for c in ObjtoolGolden.cases {
       for mode in ["orc", "stackval", "backtrace"] {
         #expect(FileManager.default.fileExists(atPath: ObjtoolGolden.path(c, ".objtool-\(mode).txt")), "\(c) \(mode)")
       }
     }
+  }
+}
+
+/// 6.14+ `.discard.annotate_insn` has no objtool 6.12 oracle; it must mean exactly
+/// what the 6.12 per-kind sections mean, which the oracle does check (discard.o).
+struct AnnotateInsnTests {
+  @Test func annotateInsnFormEqualsDiscardSectionForm() throws {
+    let dir = "TestObjects/x86_64/annotate/"
+    let old = try ELFFile.open(path: TestSupport.absolute(dir + "discard.o"))
+    let new = try ELFFile.open(path: TestSupport.absolute(dir + "annotate.o"))
+    var o612 = CheckOptions()
+    o612.kernel = .v6_12
+    var o614 = CheckOptions()
+    o614.kernel = .v6_14
+    let a = try #require(analyse(old, options: o612))
+    let b = try #require(analyse(new, options: o614))
+    #expect(a.findings.isEmpty && b.findings.isEmpty)
+    // Same per-instruction CFI (as CFA rules) in .text.
+    func cfa(_ r: ValidationResult) -> [String] {
+      r.instructionCFI.flatMap { sec in sec.cfi.map { id in id.map { r.cfiStates[$0].cfa.objtoolText } ?? "-" } }
+    }
+    #expect(cfa(a) == cfa(b))
+    // Without 6.14 semantics the new form is not understood: objtool 6.12 would fail it.
+    #expect(!validate(new, options: o612).isEmpty)
   }
 }
