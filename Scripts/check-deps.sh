@@ -24,7 +24,7 @@ for target in "${!allow[@]}"; do
     case " ${allow[$target]} " in *" $mod "*) ;; *)
       echo "check-deps: $file imports $mod (allowed for $target: ${allow[$target]})"; bad=1;;
     esac
-  done < <(grep -rHoE '^import [A-Za-z_]+' "$target" --include='*.swift' || true)
+  done < <(grep -rHoE '^import [A-Za-z_][A-Za-z0-9_]*' "$target" --include='*.swift' || true)
 done
 # Only LibElf.swift talks to libelf.
 others=$(grep -rlE '^import CLibElf' ELFObject | grep -v '^ELFObject/LibElf.swift$' || true)
