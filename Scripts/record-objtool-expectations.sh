@@ -22,6 +22,14 @@ for d in cfi alt annotate; do
     "$OBJTOOL612" --orc --dry-run --backtrace "$o" > "$c.objtool-backtrace.txt" 2>&1 || true
   done
 done
+# Real compiler output (gcc/clang -O2, jump tables, frame pointers on and off).
+cd "$HERE/../TestObjects/compiled"
+for o in *x86_64*.o; do
+  c=${o%.o}
+  "$OBJTOOL612" --orc --dry-run "$o" > "$c.objtool-orc.txt" 2>&1 || true
+  "$OBJTOOL612" --stackval --dry-run "$o" > "$c.objtool-stackval.txt" 2>&1 || true
+  "$OBJTOOL612" --orc --dry-run --backtrace "$o" > "$c.objtool-backtrace.txt" 2>&1 || true
+done
 cd "$HERE/../TestObjects/x86_64/cfi"
 {
   echo "Expected findings recorded from the real objtool (Scripts/record-objtool-expectations.sh)."

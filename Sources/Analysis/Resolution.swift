@@ -51,6 +51,9 @@ struct Resolution {
     staticCallTrampoline = p.file.symbols.map { $0.name.hasPrefix("__SCT__") }
     kind = (0..<n).map { p.kind(InsnRef($0)) }
     for i in 0..<n where kind[i] == .bug { deadEnd[i] = true }  // ud2 is a dead end by default
+    // Undefined encodings are walked as plain instructions, as objtool's decoder (the
+    // kernel's, which accepts e.g. 0x06 in 64-bit code) treats them; `decode` shows
+    // them as "invalid".
     let special = SpecialSections(file: p.file, relocations: relocations)
     // objtool decode_sections() order matters: each step relies on the previous ones.
     addIgnores(p, special)

@@ -32,7 +32,7 @@ public enum RuleCatalogue {
   public static let entries: [CatalogueEntry] = [
     CatalogueEntry(
       rule: .cannotDecode, objtoolMessage: "can't decode instruction at SECTION:0xOFF",
-      meaning: "Bytes in an executable section are not a valid instruction, so the code cannot be analysed.",
+      meaning: "Bytes in an executable section cannot be decoded, so the code cannot be analysed. (Undefined one-byte opcodes are walked as plain instructions, as objtool does; `unwindcheck decode` marks them invalid.)",
       causes: "Data placed in .text (literal pools, tables), a wrong .byte sequence in assembly, or an instruction newer than the decoder.",
       fix: "Move data out of executable sections; if the encoding is valid, report it with the bytes (unwindcheck decode shows them).",
       example: nil),

@@ -13,15 +13,16 @@ import UnwindTestSupport
 enum ObjtoolGolden {
   /// Cases as "DIR/NAME" under TestObjects/x86_64: cfi/ (stack rules), alt/ (patch sites).
   static var cases: [String] {
-    ["cfi", "alt", "annotate"].flatMap { dir in
+    ["x86_64/cfi", "x86_64/alt", "x86_64/annotate", "compiled"].flatMap { dir in
       ((try? FileManager.default.contentsOfDirectory(
-        atPath: TestSupport.testObjectsDirectory.appendingPathComponent("x86_64/\(dir)").path)) ?? [])
-        .filter { $0.hasSuffix(".o") }.map { "\(dir)/\($0.dropLast(2))" }
+        atPath: TestSupport.testObjectsDirectory.appendingPathComponent(dir).path)) ?? [])
+        .filter { $0.hasSuffix(".o") && (dir != "compiled" || $0.contains("x86_64")) }
+        .map { "\(dir)/\($0.dropLast(2))" }
     }.sorted()
   }
 
   static func path(_ c: String, _ suffix: String) -> String {
-    TestSupport.testObjectsDirectory.appendingPathComponent("x86_64/\(c)\(suffix)").path
+    TestSupport.testObjectsDirectory.appendingPathComponent("\(c)\(suffix)").path
   }
 
   /// Our finding lines in objtool's spelling: tool name swapped, rule id dropped.
@@ -49,7 +50,7 @@ struct ObjtoolGoldenTests {
   }
 
   @Test func everyCaseHasRecordedExpectations() {
-    #expect(ObjtoolGolden.cases.count >= 30)
+    #expect(ObjtoolGolden.cases.count >= 33)
     for c in ObjtoolGolden.cases {
       for mode in ["orc", "stackval", "backtrace"] {
         #expect(FileManager.default.fileExists(atPath: ObjtoolGolden.path(c, ".objtool-\(mode).txt")), "\(c) \(mode)")
