@@ -14,6 +14,8 @@ struct AlternativeGroup {
   var nop: Int32
   /// Index of the shared site table.
   var table: Int32
+  /// The CPU feature of a replacement's `.altinstructions` entry.
+  var feature: UInt16 = 0
 }
 
 /// An `.altinstructions` entry with its code resolved.
@@ -105,7 +107,7 @@ extension Program {
       }
       let site = groups[Int(og)]
       let ng = Int32(groups.count)
-      groups.append(AlternativeGroup(original: og, first: -1, last: -1, nop: -1, table: site.table))
+      groups.append(AlternativeGroup(original: og, first: -1, last: -1, nop: -1, table: site.table, feature: e.feature))
       var newFirst: InsnRef?
       var nop: InsnRef?
       if let repl = e.replacement, e.replacementLength > 0 {

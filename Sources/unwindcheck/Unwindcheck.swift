@@ -19,7 +19,7 @@ struct Unwindcheck: ParsableCommand {
       3 unreadable or malformed input.
       """,
     version: unwindcheckVersion,
-    subcommands: [Check.self, Decode.self, Explain.self],
+    subcommands: [Check.self, Decode.self, Alternatives.self, Explain.self],
     defaultSubcommand: nil)
 }
 
@@ -102,6 +102,32 @@ struct Decode: ParsableCommand {
     options.section = section
     var out = OutputBuffer(fd: 1)
     let status = runDecode(paths: files, options: options, out: &out, err: writeStderr)
+    if status != .clean { throw ExitCode(status.rawValue) }
+  }
+}
+
+struct Alternatives: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Show every patch site: its code streams, the merged byte-offset CFI table, conflicts.")
+
+  @Option(help: "Only sites inside this function.")
+  var function: String?
+
+  @Option(help: "Kernel ABI / objtool version to emulate: 6.1, 6.12 or 6.14.")
+  var kernel: String = "6.12"
+
+  @Argument(help: "Object files.")
+  var files: [String]
+
+  func validate() throws {
+    if files.isEmpty { throw ValidationError("at least one object file is required") }
+    if KernelVersion(rawValue: kernel) == nil { throw ValidationError("--kernel must be 6.1, 6.12 or 6.14") }
+  }
+
+  func run() throws {
+    var options = CheckOptions()
+    options.kernel = KernelVersion(rawValue: kernel) ?? .v6_12
+    let status = runAlternatives(paths: files, function: function, options: options, out: { print($0) }, err: writeStderr)
     if status != .clean { throw ExitCode(status.rawValue) }
   }
 }

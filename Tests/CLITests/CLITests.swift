@@ -157,3 +157,30 @@ struct DecodeCLITests {
     #expect(ours == reference)
   }
 }
+
+/// `unwindcheck alternatives`: the conflicting stream and offset objtool reports
+/// (`badalt+0x1: ... badalt+0x7`, TestObjects/x86_64/alt/conflict.objtool-orc.txt) are
+/// the ones the report marks; a clean site has no marks.
+@Suite(.enabled(if: TestSupport.unwindcheckBinary != nil, "needs the built unwindcheck executable"))
+struct AlternativesCLITests {
+  var binary: String { TestSupport.unwindcheckBinary! }
+
+  @Test func conflictIsMarkedWhereObjtoolFoundIt() throws {
+    let r = try TestSupport.run(binary, ["alternatives", TestSupport.absolute("TestObjects/x86_64/alt/conflict.o")])
+    #expect(r.status == 0)
+    let marked = r.stdout.split(separator: "\n").filter { $0.contains("<-- conflicts with the table") }
+    #expect(marked.count == 1)
+    #expect(marked.first?.contains("badalt+0x7") == true)
+    #expect(r.stdout.contains("site badalt+0x1 (7 bytes) in badalt()"))
+    #expect(r.stdout.contains("stack layout conflict in alternatives: badalt+0x7 [UV1201]"))
+  }
+
+  @Test func cleanSiteHasNoConflict() throws {
+    let r = try TestSupport.run(binary, ["alternatives", "--function", "save_fl",
+                                         TestSupport.absolute("TestObjects/x86_64/alt/pvsave.o")])
+    #expect(r.status == 0)
+    #expect(r.stdout.contains("replacement 1 (feature 0x75):"))
+    #expect(r.stdout.contains("(padding)"))
+    #expect(!r.stdout.contains("<-- conflicts"))
+  }
+}

@@ -1,0 +1,95 @@
+import ELFObject
+import UnwindModel
+
+/// What `unwindcheck alternatives` prints for one patch site: its streams and the
+/// merged byte-offset CFI table, as the walk left them.
+public struct PatchSiteReport: Sendable {
+  public struct Instruction: Sendable {
+    /// Offset from the start of its stream.
+    public var offset: Int
+    public var length: Int
+    public var kind: InstructionKind
+    /// Where it is (`sym+0xoff` or `section+0xoff`); "(padding)" for the virtual NOP.
+    public var location: String
+    /// The CFI recorded before it, if the walk reached it.
+    public var cfi: String?
+  }
+
+  public struct Stream: Sendable {
+    /// "original" or "replacement N (feature F)".
+    public var label: String
+    public var instructions: [Instruction]
+  }
+
+  public var function: String?
+  public var location: String
+  public var length: Int
+  public var streams: [Stream]
+  /// The shared table: offset -> CFI text (nil = no stream recorded a state there).
+  public var table: [(offset: Int, cfi: String?)]
+}
+
+extension Validator {
+  /// One report per patch site, in section order (optionally only sites in `function`).
+  public func patchSites(function: String? = nil) -> [PatchSiteReport] {
+    var reports: [PatchSiteReport] = []
+    for (gi, g) in p.groups.enumerated() where g.original < 0 {
+      let first = InsnRef(Int(g.first))
+      let owner = p.function(first).map(p.symbolName)
+      if let function, owner != function { continue }
+      var streams = [PatchSiteReport.Stream(label: "original", instructions: instructions(of: g))]
+      var n = 0
+      for r in p.groups where Int(r.original) == gi {
+        n += 1
+        streams.append(.init(label: "replacement \(n) (feature 0x\(String(r.feature, radix: 16)))",
+                             instructions: instructions(of: r)))
+      }
+      let table = siteTables[Int(g.table)].enumerated().map { off, id in
+        (off, id == Self.noState ? nil : cfiText(CFIStateID(rawValue: id)))
+      }
+      reports.append(PatchSiteReport(function: owner, location: p.locationText(first),
+                                     length: p.siteTableLengths[Int(g.table)], streams: streams, table: table))
+    }
+    return reports
+  }
+
+  private func instructions(of g: AlternativeGroup) -> [PatchSiteReport.Instruction] {
+    var out: [PatchSiteReport.Instruction] = []
+    guard g.first >= 0 else { return out }
+    let start = p.offset(InsnRef(Int(g.first)))
+    var i: InsnRef? = InsnRef(Int(g.first))
+    while let cur = i {
+      let virtual = p.isVirtual(cur)
+      let id = cfi[cur.int]
+      out.append(.init(offset: Int(p.offset(cur)) - Int(start), length: p.length(cur), kind: r.kind[cur.int],
+                       location: virtual ? "(padding)" : p.locationText(cur),
+                       cfi: id == Self.noState ? nil : cfiText(CFIStateID(rawValue: id))))
+      if cur.raw == g.nop || (cur.raw == g.last && g.nop < 0) { break }
+      i = cur.raw == g.last ? InsnRef(Int(g.nop)) : p.next(cur)
+    }
+    return out
+  }
+
+  /// `CFA=rsp+16 rbx=[CFA-16] ra=[CFA-8]` (plus frame type and DRAP when set).
+  func cfiText(_ id: CFIStateID) -> String {
+    let s = table[id]
+    func base(_ b: Int8) -> String {
+      switch b {
+      case CFIRule.undefinedBase: return "undef"
+      case CFIRule.cfaBase: return "CFA"
+      case CFIRule.spIndirectBase: return "[\(arch.registerName(arch.stackPointer))]"
+      case CFIRule.bpIndirectBase: return "[\(arch.registerName(arch.framePointer))]"
+      default: return Int(b) == cfiReturnAddress ? "ra" : arch.registerName(UInt8(b))
+      }
+    }
+    func offset(_ o: Int32) -> String { o < 0 ? "-\(-Int(o))" : "+\(o)" }
+    var parts = [s.cfa.base == CFIRule.undefinedBase ? "CFA=undefined" : "CFA=\(base(s.cfa.base))\(offset(s.cfa.offset))"]
+    for i in 0..<cfiRegisterCount where s.regs[i].base != CFIRule.undefinedBase {
+      let name = i == cfiReturnAddress ? "ra" : arch.registerName(UInt8(i))
+      parts.append("\(name)=[\(base(s.regs[i].base))\(offset(s.regs[i].offset))]")
+    }
+    if s.type != .call { parts.append("type=\(s.type)") }
+    if s.drap { parts.append("drap=\(base(s.drapRegister))") }
+    return parts.joined(separator: " ")
+  }
+}

@@ -1,0 +1,57 @@
+import Analysis
+import ArchX86
+import ELFObject
+import UnwindModel
+
+/// `unwindcheck alternatives FILE...`: every patch site with its streams (offset,
+/// length, kind and recorded CFI per instruction), the merged byte-offset table, and
+/// the findings located at the site.
+public func runAlternatives(paths: [String], function: String?, options: CheckOptions,
+                            out: (String) -> Void, err: (String) -> Void) -> ExitStatus {
+  var status = ExitStatus.clean
+  for path in paths {
+    do {
+      let file = try ELFFile.open(path: path)
+      guard file.machine == .x86_64, let sections = try? ObjectDecoder.decodeSections(of: file) else {
+        err(DiagnosticFormat.error(path: path, "alternatives: \(file.machine) is not supported yet"))
+        status = .badInput
+        continue
+      }
+      var validator = Validator(file: file, texts: sections.map { ($0.section.index, $0.text) },
+                                arch: X86Architecture.description(kernel: options.kernel),
+                                options: options.analysisOptions)
+      let result = validator.run()
+      let sites = validator.patchSites(function: function)
+      out("\(path): \(sites.count) patch site\(sites.count == 1 ? "" : "s")")
+      for site in sites { out(render(site, findings: result.findings, path: path)) }
+    } catch {
+      err(DiagnosticFormat.line(for: error, path: path))
+      status = .badInput
+    }
+  }
+  return status
+}
+
+private func render(_ site: PatchSiteReport, findings: [Finding], path: String) -> String {
+  func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+  var lines = ["site \(site.location) (\(site.length) bytes)\(site.function.map { " in \($0)()" } ?? "")"]
+  let merged = Dictionary(site.table.compactMap { e in e.cfi.map { (e.offset, $0) } }, uniquingKeysWith: { a, _ in a })
+  for stream in site.streams {
+    lines.append("  \(stream.label):")
+    for i in stream.instructions {
+      // A stream whose own state differs from the table's at one of its boundaries is
+      // the conflict (the table keeps the first writer's state).
+      let differs = i.cfi != nil && merged[i.offset] != nil && merged[i.offset] != i.cfi
+      lines.append("    " + pad("+0x\(String(i.offset, radix: 16))", 7) + pad("\(i.length)", 3) + pad(i.kind.name, 15)
+                   + pad(i.location, 28) + (i.cfi ?? "(not reached)") + (differs ? "   <-- conflicts with the table" : ""))
+    }
+  }
+  lines.append("  merged table:")
+  for (off, cfi) in site.table where cfi != nil {
+    lines.append("    " + pad("+0x\(String(off, radix: 16))", 7) + cfi!)
+  }
+  for f in findings where !f.isBacktrace && f.location == site.location {
+    lines.append("  finding: " + f.line(file: path))
+  }
+  return lines.joined(separator: "\n")
+}
