@@ -28,6 +28,16 @@ public struct Validator {
   var visited: [Bool]
   var warned: [Bool]
   var findings: [Finding] = []
+  /// Memo of state transitions: applying one stack op to an interned state is a pure
+  /// function of (state, op, context), so repeated push/pop/sub patterns cost one hash
+  /// of a small key instead of hashing and copying whole states.
+  private struct Transition: Hashable {
+    var from: UInt32
+    var op: StackOp
+    var context: UInt8
+  }
+  private var transitions: [Transition: UInt32] = [:]
+
   /// The shared byte-offset CFI table of every patch site (objtool `alt_group->cfi`).
   var siteTables: [[UInt32]]
   static let noState = UInt32.max
@@ -327,12 +337,26 @@ public struct Validator {
         let next = p.nextToValidate(insn)
         if !r.dropOps[insn.int] {
           let ops = p.ops(insn)
-          if !ops.isEmpty { stateID = Self.noState }
-          for op in ops {
-            if case .stop(let rule, let message) = interpreter.apply(op, to: &state, insideFunction: p.function(insn) != nil,
-                                                                     nextIsHint: next.map(isHint) ?? false) {
-              warn(insn, rule, message)
-              return failed(chain, root: root, rootLabel: rootLabel)
+          if !ops.isEmpty {
+            let inside = p.function(insn) != nil
+            let nextHint = next.map(isHint) ?? false
+            let context: UInt8 = (inside ? 1 : 0) | (nextHint ? 2 : 0)
+            for op in ops {
+              if stateID != Self.noState, let to = transitions[Transition(from: stateID, op: op, context: context)] {
+                if to != stateID {
+                  stateID = to
+                  state = table[CFIStateID(rawValue: to)]
+                }
+                continue
+              }
+              let from = stateID
+              if case .stop(let rule, let message) = interpreter.apply(op, to: &state, insideFunction: inside,
+                                                                       nextIsHint: nextHint) {
+                warn(insn, rule, message)
+                return failed(chain, root: root, rootLabel: rootLabel)
+              }
+              stateID = table.intern(state).rawValue
+              if from != Self.noState { transitions[Transition(from: from, op: op, context: context)] = stateID }
             }
           }
         }
