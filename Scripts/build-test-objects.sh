@@ -43,5 +43,6 @@ done
   echo "clang: $("$CLANG" --version | head -1)"
   echo "gcc: $("$GCC" --version | head -1)"
   echo "C flags: $CFLAGS (clang arm64: -O2 -fasynchronous-unwind-tables)"
+  [ -f kernel-headers/patchsites.o ] && echo "kernel-headers/patchsites.o: gcc-12 with the Debian 6.12 amd64 headers (Scripts/build-kernel-module.sh; not rebuilt here)"
 } > TOOLCHAIN.txt
 cat TOOLCHAIN.txt

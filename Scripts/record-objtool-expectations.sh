@@ -13,8 +13,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 DIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}
 # shellcheck disable=SC1091
 source "$DIR/tools.env"
-for d in cfi alt annotate; do
-  cd "$HERE/../TestObjects/x86_64/$d"
+for d in x86_64/cfi x86_64/alt x86_64/annotate kernel-headers; do
+  cd "$HERE/../TestObjects/$d"
   for o in *.o; do
     c=${o%.o}
     "$OBJTOOL612" --orc --dry-run "$o" > "$c.objtool-orc.txt" 2>&1 || true

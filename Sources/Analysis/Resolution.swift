@@ -34,6 +34,8 @@ struct Resolution {
   /// Functions whose unreachable code is never reported (static-call trampolines).
   var staticCallTrampoline: [Bool]
   var fatal: [Finding] = []
+  var jumpLabelCount = 0
+  var exceptionEntryCount = 0
   private var noreturnCache: [Int32: Bool] = [:]
 
   /// Whether to re-derive the annotations a final module lost (see `UnwindDriver`).
@@ -102,7 +104,9 @@ struct Resolution {
   /// Jump labels and exception fixups as alternative successors (objtool
   /// `add_special_section_alts`, after the `.altinstructions` groups).
   private mutating func addSpecialSectionAlternatives(_ p: Program, _ special: SpecialSections) {
-    for jl in special.jumpLabels {
+    let labels = special.jumpLabels
+    jumpLabelCount = labels.count
+    for jl in labels {
       guard let site = p.instruction(in: jl.code.section, at: jl.code.offset) else {
         fatal.append(Finding(rule: .specialSectionEntry, location: nil, message: "special: can't find orig instruction"))
         continue
@@ -119,7 +123,9 @@ struct Resolution {
                              message: "unsupported instruction at jump label", section: p.sectionName(site), offset: p.offset(site)))
       }
     }
-    for ex in special.exceptionTable {
+    let exceptions = special.exceptionTable
+    exceptionEntryCount = exceptions.count
+    for ex in exceptions {
       guard let insn = p.instruction(in: ex.insn.section, at: ex.insn.offset),
             let fixup = p.instruction(in: ex.fixup.section, at: ex.fixup.offset) else {
         fatal.append(Finding(rule: .specialSectionEntry, location: nil, message: "special: can't find new instruction"))

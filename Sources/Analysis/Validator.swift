@@ -4,6 +4,9 @@ import UnwindModel
 /// The result of validating one object.
 public struct ValidationResult: Sendable {
   public var findings: [Finding]
+  /// Patch-site counts: sites (original streams), replacement streams, sites with two or
+  /// more replacements (ALTERNATIVE_2/3), jump labels, exception-table entries.
+  public var patchSiteCounts: (sites: Int, replacements: Int, multiSites: Int, jumpLabels: Int, exceptionEntries: Int)
   /// Interned CFI states and, per executable section, each instruction's state before
   /// it executes (nil = never reached). The ORC stage reads these.
   public var cfiStates: CFIStateTable
@@ -83,7 +86,13 @@ public struct Validator {
       }
       perSection.append((s.section, s.text.offsets, ids))
     }
-    return ValidationResult(findings: findings, cfiStates: table, instructionCFI: perSection)
+    let originals = p.groups.indices.filter { p.groups[$0].original < 0 }
+    var perSite: [Int32: Int] = [:]
+    for g in p.groups where g.original >= 0 { perSite[g.original, default: 0] += 1 }
+    let counts = (sites: originals.count, replacements: p.groups.count - originals.count,
+                  multiSites: perSite.values.filter { $0 >= 2 }.count,
+                  jumpLabels: r.jumpLabelCount, exceptionEntries: r.exceptionEntryCount)
+    return ValidationResult(findings: findings, patchSiteCounts: counts, cfiStates: table, instructionCFI: perSection)
   }
 
   // MARK: - Reporting

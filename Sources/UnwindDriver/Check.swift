@@ -91,7 +91,11 @@ public func runCheck(paths: [String], options: CheckOptions,
     do {
       let file = try ELFFile.open(path: path)
       if options.stats { out(ObjectSummary(file).statsText(path: path)) }
-      let findings = validate(file, options: options)
+      let result = analyse(file, options: options)
+      let findings = result?.findings ?? []
+      if options.stats, let c = result?.patchSiteCounts {
+        out("\(path): patch sites: \(c.sites) (\(c.replacements) replacements, \(c.multiSites) with 2+), jump labels: \(c.jumpLabels), exception entries: \(c.exceptionEntries)")
+      }
       for f in findings { err(f.line(file: path)) }
       anyFinding = anyFinding || findings.contains { !$0.isBacktrace }
     } catch {

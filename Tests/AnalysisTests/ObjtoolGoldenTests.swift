@@ -13,7 +13,7 @@ import UnwindTestSupport
 enum ObjtoolGolden {
   /// Cases as "DIR/NAME" under TestObjects/x86_64: cfi/ (stack rules), alt/ (patch sites).
   static var cases: [String] {
-    ["x86_64/cfi", "x86_64/alt", "x86_64/annotate", "compiled"].flatMap { dir in
+    ["x86_64/cfi", "x86_64/alt", "x86_64/annotate", "compiled", "kernel-headers"].flatMap { dir in
       ((try? FileManager.default.contentsOfDirectory(
         atPath: TestSupport.testObjectsDirectory.appendingPathComponent(dir).path)) ?? [])
         .filter { $0.hasSuffix(".o") && (dir != "compiled" || $0.contains("x86_64")) }
@@ -50,7 +50,7 @@ struct ObjtoolGoldenTests {
   }
 
   @Test func everyCaseHasRecordedExpectations() {
-    #expect(ObjtoolGolden.cases.count >= 33)
+    #expect(ObjtoolGolden.cases.count >= 34)
     for c in ObjtoolGolden.cases {
       for mode in ["orc", "stackval", "backtrace"] {
         #expect(FileManager.default.fileExists(atPath: ObjtoolGolden.path(c, ".objtool-\(mode).txt")), "\(c) \(mode)")
