@@ -37,8 +37,9 @@ let package = Package(
     .target(name: "UnwindModel", swiftSettings: swiftSettings),
     .target(name: "DecodeX86", swiftSettings: swiftSettings),
     .target(name: "ArchX86", dependencies: ["DecodeX86", "UnwindModel"], swiftSettings: swiftSettings),
+    .target(name: "ArchARM64", dependencies: ["UnwindModel"], swiftSettings: swiftSettings),
     .target(name: "Analysis", dependencies: ["ELFObject", "UnwindModel"], swiftSettings: swiftSettings),
-    .target(name: "UnwindDriver", dependencies: ["ELFObject", "UnwindModel", "ArchX86", "Analysis"],
+    .target(name: "UnwindDriver", dependencies: ["ELFObject", "UnwindModel", "ArchX86", "ArchARM64", "Analysis"],
             swiftSettings: swiftSettings),
     .executableTarget(
       name: "unwindcheck",

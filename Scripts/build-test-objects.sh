@@ -24,6 +24,7 @@ asm x86_64-linux-gnu x86_64
 asm x86_64-linux-gnu x86_64/cfi
 asm x86_64-linux-gnu x86_64/alt
 asm x86_64-linux-gnu x86_64/annotate
+asm x86_64-linux-gnu x86_64/alt61
 asm aarch64-linux-gnu arm64
 asm aarch64_be-linux-gnu bigendian
 "$CLANG" --target=i386-linux-gnu -c other/elf32.S -o other/elf32.o

@@ -22,6 +22,13 @@ for d in x86_64/cfi x86_64/alt x86_64/annotate kernel-headers; do
     "$OBJTOOL612" --orc --dry-run --backtrace "$o" > "$c.objtool-backtrace.txt" 2>&1 || true
   done
 done
+# The 6.1 layout, against objtool 6.1 (CASE.objtool61-orc.txt) and 6.12.
+cd "$HERE/../TestObjects/x86_64/alt61"
+for o in *.o; do
+  c=${o%.o}
+  "$OBJTOOL61" --orc --dry-run "$o" > "$c.objtool61-orc.txt" 2>&1 || true
+  "$OBJTOOL612" --orc --dry-run "$o" > "$c.objtool-orc.txt" 2>&1 || true
+done
 # Real compiler output (gcc/clang -O2, jump tables, frame pointers on and off).
 cd "$HERE/../TestObjects/compiled"
 for o in *x86_64*.o; do
@@ -35,6 +42,7 @@ cd "$HERE/../TestObjects/x86_64/cfi"
   echo "Expected findings recorded from the real objtool (Scripts/record-objtool-expectations.sh)."
   echo "binary: $(basename "$(dirname "$(dirname "$(dirname "$OBJTOOL612")")")")/tools/objtool/objtool.real-x86 (Debian package linux-kbuild-$ABI)"
   echo "sha256: $(sha256sum "$OBJTOOL612" | cut -d' ' -f1)"
+  echo "6.1 cases (x86_64/alt61/*.objtool61-orc.txt): linux-kbuild-6.1 objtool, sha256 $(sha256sum "$OBJTOOL61" | cut -d' ' -f1)"
   echo "modes: --orc --dry-run (CASE.objtool-orc.txt), --stackval --dry-run (CASE.objtool-stackval.txt),"
   echo "       --orc --dry-run --backtrace (CASE.objtool-backtrace.txt)"
 } > EXPECTATIONS.txt

@@ -64,7 +64,8 @@ struct Resolution {
     for a in special.annotationTargets(".discard.ignore_alts") + annotated(SpecialSections.AnnotationType.ignoreAlternatives) {
       if let insn = p.instruction(in: a.section, at: a.offset) { ignoreAlternatives.insert(insn.raw) }
     }
-    for f in sites.findings {
+    fatal.append(contentsOf: special.sizeFindings(alternativeEntrySize: arch.alternativeLayout.entrySize))
+    for f in sites.findings where fatal.isEmpty {
       if f.message == "empty alternative entry" { warnings.append(f) } else { fatal.append(f) }
     }
     for (from, to, skipOrig, skipRepl) in sites.successors {

@@ -36,6 +36,16 @@ struct SpecialSections {
     relocations.first(in: section, from: offset, to: offset + 1)?.addend
   }
 
+  /// objtool's check that a special section holds whole entries ("%s size not a
+  /// multiple of %d"), which is fatal there.
+  func sizeFindings(alternativeEntrySize: Int) -> [Finding] {
+    [(".altinstructions", alternativeEntrySize), ("__jump_table", Self.jumpLabelEntrySize),
+     ("__ex_table", Self.exceptionEntrySize)].compactMap { name, size in
+      guard let sec = file.section(named: name), sec.size % UInt64(size) != 0 else { return nil }
+      return Finding(rule: .specialSectionEntry, location: nil, message: "\(name) size not a multiple of \(size)")
+    }
+  }
+
   /// Entries of a fixed-size table; entries without the needed relocations are skipped.
   private func entries(_ name: String, size: Int) -> [(SectionIndex, UInt64)] {
     guard let sec = file.section(named: name), sec.size > 0 else { return [] }

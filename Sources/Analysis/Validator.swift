@@ -326,7 +326,11 @@ public struct Validator {
               siteTables[t][off] = cfi[insn.int]
             } else if siteTables[t][off] != cfi[insn.int] {
               let site = InsnRef(Int(g.original >= 0 ? p.groups[Int(g.original)].first : g.first))
-              warn(site, .alternativeConflict, "stack layout conflict in alternatives: \(p.locationText(insn))")
+              if options.conflictAtInstruction {
+                warn(insn, .alternativeConflict, "stack layout conflict in alternatives")
+              } else {
+                warn(site, .alternativeConflict, "stack layout conflict in alternatives: \(p.locationText(insn))")
+              }
               return failed(chain, root: root, rootLabel: rootLabel)
             }
           }

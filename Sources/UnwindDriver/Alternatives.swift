@@ -1,4 +1,5 @@
 import Analysis
+import ArchARM64
 import ArchX86
 import ELFObject
 import UnwindModel
@@ -12,6 +13,18 @@ public func runAlternatives(paths: [String], function: String?, options: CheckOp
   for path in paths {
     do {
       let file = try ELFFile.open(path: path)
+      if file.machine == .aarch64 {
+        // No arm64 walk yet: list the entries, each resolved to code.
+        let entries = AlternativeEntries.check(file, layout: ARM64Architecture.alternativeLayout,
+                                               callbackBit: ARM64Architecture.callbackBit,
+                                               instructionSize: ARM64Architecture.instructionSize)
+        out("\(path): \(entries.count) alternative entr\(entries.count == 1 ? "y" : "ies") (arm64; CFI merging comes with the arm64 walk)")
+        for e in entries {
+          out("  \(e.original) (\(e.originalLength) bytes) <- \(e.replacement) (\(e.replacementLength) bytes), cpucap 0x\(String(e.feature, radix: 16))"
+              + (e.problem.map { "  UNRESOLVED: \($0)" } ?? ""))
+        }
+        continue
+      }
       guard file.machine == .x86_64, let sections = try? ObjectDecoder.decodeSections(of: file) else {
         err(DiagnosticFormat.error(path: path, "alternatives: \(file.machine) is not supported yet"))
         status = .badInput

@@ -30,6 +30,7 @@ public struct CheckOptions: Sendable {
     o.hintNumbering61 = kernel == .v6_1
     o.backtrace = backtrace
     o.annotateInstructions = kernel == .v6_14
+    o.conflictAtInstruction = kernel == .v6_1
     return o
   }
 }

@@ -54,6 +54,9 @@ public struct AnalysisOptions: Sendable {
   public var skipUnreachable = false
   /// Read unwind hints with 6.1's type numbering.
   public var hintNumbering61 = false
+  /// Report alternative conflicts as objtool 6.1 did: at the conflicting instruction,
+  /// without naming it in the message.
+  public var conflictAtInstruction = false
   /// Read 6.14+'s `.discard.annotate_insn` annotations.
   public var annotateInstructions = false
   /// `--backtrace`: after a finding, the branch chain that led to it.

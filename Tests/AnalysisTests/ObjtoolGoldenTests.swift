@@ -82,3 +82,39 @@ struct AnnotateInsnTests {
     #expect(!validate(new, options: o612).isEmpty)
   }
 }
+
+/// The 6.1 `.altinstructions` layout (12-byte entries) under `--kernel 6.1`, against
+/// objtool 6.1; and against objtool 6.12, which rejects that layout.
+struct Kernel61Tests {
+  static let dir = "TestObjects/x86_64/alt61/"
+
+  func lines(_ name: String, _ options: CheckOptions) throws -> [String] {
+    let file = try ELFFile.open(path: TestSupport.absolute(Self.dir + name + ".o"))
+    return validate(file, options: options).map { ObjtoolGolden.normalized($0.line(file: name + ".o")) }
+  }
+
+  func recorded(_ name: String, _ suffix: String) throws -> [String] {
+    try String(contentsOfFile: TestSupport.absolute(Self.dir + name + suffix), encoding: .utf8)
+      .split(separator: "\n").map(String.init)
+  }
+
+  @Test func conflictMatchesObjtool61() throws {
+    var o = CheckOptions()
+    o.kernel = .v6_1
+    #expect(try lines("conflict61", o) == recorded("conflict61", ".objtool61-orc.txt"))
+  }
+
+  @Test func sixTwelveRejectsTheOldLayoutAsObjtool612Does() throws {
+    for name in ["conflict61", "three61"] {
+      #expect(try lines(name, CheckOptions()) == recorded(name, ".objtool-orc.txt"))
+    }
+  }
+
+  /// objtool 6.1 misses this conflict (a fresh CFI table per entry); we report it.
+  @Test func threeStreamConflictObjtool61Misses() throws {
+    var o = CheckOptions()
+    o.kernel = .v6_1
+    #expect(try recorded("three61", ".objtool61-orc.txt").isEmpty)
+    #expect(try lines("three61", o) == ["three61.o: warning: objtool: three+0x1: stack layout conflict in alternatives"])
+  }
+}

@@ -184,3 +184,21 @@ struct AlternativesCLITests {
     #expect(!r.stdout.contains("<-- conflicts"))
   }
 }
+
+/// arm64 `.altinstructions` (no walk yet): entries resolved to code, as the source
+/// TestObjects/arm64/alternatives.S lays them out (relocations checked against readelf
+/// by the ELF differential test).
+@Suite(.enabled(if: TestSupport.unwindcheckBinary != nil, "needs the built unwindcheck executable"))
+struct ARM64AlternativesCLITests {
+  @Test func entriesAndCallbackResolve() throws {
+    let r = try TestSupport.run(TestSupport.unwindcheckBinary!,
+                                ["alternatives", TestSupport.absolute("TestObjects/arm64/alternatives.o")])
+    #expect(r.status == 0)
+    let lines = r.stdout.split(separator: "\n").map(String.init)
+    #expect(lines.first?.hasSuffix(": 2 alternative entries (arm64; CFI merging comes with the arm64 walk)") == true)
+    // f: nop at +0 <- dmb ish after the function (subsection 1, .text+0x18), cpucap 0x21.
+    #expect(lines.contains("  .text+0x0 (4 bytes) <- .text+0x18 (4 bytes), cpucap 0x21"))
+    #expect(lines.contains("  .text+0xc (4 bytes) <- callback alt_cb_patch_nops() (external) (0 bytes), cpucap 0x8001"))
+    #expect(!r.stdout.contains("UNRESOLVED"))
+  }
+}

@@ -1,0 +1,75 @@
+import ELFObject
+import UnwindModel
+
+/// Reading `.altinstructions` without a decoder: every entry's original range and
+/// replacement range (or callback function) resolved and checked to be code, for
+/// architectures whose walk is not there yet (arm64).
+public struct AlternativeEntryReport: Sendable {
+  public var original: String
+  public var originalLength: Int
+  /// `section+0xoff` of the replacement, or `callback NAME()`.
+  public var replacement: String
+  public var replacementLength: Int
+  public var feature: UInt16
+  public var isCallback: Bool
+  /// Why the entry does not resolve to code, or nil.
+  public var problem: String?
+}
+
+public enum AlternativeEntries {
+  /// Resolves every entry of `file`'s `.altinstructions` with `layout`. `callbackBit`
+  /// marks callback entries; `instructionSize` (if fixed) is checked for alignment.
+  public static func check(_ file: ELFFile, layout: AlternativeLayout, callbackBit: UInt16?, instructionSize: Int?) -> [AlternativeEntryReport] {
+    let special = SpecialSections(file: file, relocations: RelocationIndexCache(file: file))
+    guard let sec = file.section(named: ".altinstructions"), sec.size > 0 else { return [] }
+    let bytes = file.reader(for: sec.index)
+    var out: [AlternativeEntryReport] = []
+    func code(_ a: SpecialSections.Address, length: Int) -> String? {
+      let s = file.section(a.section)
+      guard s.isExecutable else { return "\(s.displayName) is not executable" }
+      guard a.offset + UInt64(length) <= s.size else { return "\(s.displayName)+0x\(String(a.offset, radix: 16)) runs past the section end" }
+      if let n = instructionSize, a.offset % UInt64(n) != 0 || length % n != 0 { return "not on a \(n)-byte instruction boundary" }
+      return nil
+    }
+    func where_(_ a: SpecialSections.Address) -> String { "\(file.section(a.section).displayName)+0x\(String(a.offset, radix: 16))" }
+    for off in stride(from: 0, to: Int(sec.size) - layout.entrySize + 1, by: layout.entrySize) {
+      let feature = bytes.u16(at: off + layout.featureOffset) ?? 0
+      let origLen = Int(bytes.u8(at: off + layout.originalLengthOffset) ?? 0)
+      let newLen = Int(bytes.u8(at: off + layout.replacementLengthOffset) ?? 0)
+      let isCallback = callbackBit.map { feature & $0 != 0 } ?? false
+      guard let orig = special.address(in: sec.index, at: UInt64(off)) else {
+        out.append(.init(original: "?", originalLength: origLen, replacement: "?", replacementLength: newLen,
+                         feature: feature, isCallback: isCallback, problem: "no relocation for the original at entry offset 0x\(String(off, radix: 16))"))
+        continue
+      }
+      var problem = code(orig, length: origLen)
+      var replacement = "-"
+      if isCallback, let r = special.relocations.first(in: sec.index, from: UInt64(off + 4), to: UInt64(off + 5)) {
+        // The callback is usually a kernel function (alt_cb_patch_nops, ...): an
+        // undefined symbol here, resolved when the module is loaded.
+        let sym = file.symbol(r.symbol)
+        if sym.section == .undefined {
+          replacement = "callback \(sym.name)() (external)"
+        } else if let s = sym.section.index {
+          let at = UInt64(bitPattern: Int64(bitPattern: sym.value) &+ r.addend)
+          let fn = file.symbols.first { $0.isFunction && $0.section == .section(s) && $0.value == at }
+          replacement = "callback \(fn.map { "\($0.name)()" } ?? "\(file.section(s).displayName)+0x\(String(at, radix: 16))")"
+          if fn == nil && problem == nil { problem = "callback is not a function" }
+        }
+        if newLen != 0 && problem == nil { problem = "callback entry with replacement length \(newLen)" }
+      } else if let alt = special.address(in: sec.index, at: UInt64(off + 4)) {
+        if isCallback {
+          replacement = where_(alt)
+        } else {
+          replacement = where_(alt)
+          if problem == nil { problem = code(alt, length: newLen) }
+        }
+      } else if newLen > 0 || isCallback {
+        problem = problem ?? "no relocation for the replacement"
+      }
+      out.append(.init(original: where_(orig), originalLength: origLen, replacement: replacement, replacementLength: newLen,
+                       feature: feature, isCallback: isCallback, problem: problem))
+    }
+    return out
+  }
+}
