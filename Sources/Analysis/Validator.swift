@@ -43,6 +43,8 @@ public struct Validator {
 
   /// The shared byte-offset CFI table of every patch site (objtool `alt_group->cfi`).
   var siteTables: [[UInt32]]
+  /// Which instruction wrote each slot (for conflict notes).
+  var siteWriters: [[Int32]]
   static let noState = UInt32.max
 
   public init(file: ELFFile, texts: [(SectionIndex, DecodedText)], arch: ArchitectureDescription, options: AnalysisOptions) {
@@ -58,6 +60,7 @@ public struct Validator {
     r = Resolution(program: program, relocations: relocations, arch: arch, sites: sites, recoverFinalModule: recover,
                    readAnnotateInsn: options.annotateInstructions)
     siteTables = program.siteTableLengths.map { Array(repeating: Self.noState, count: $0) }
+    siteWriters = program.siteTableLengths.map { Array(repeating: -1, count: $0) }
     hints = UnwindHints(program, special, arch: arch, kernel61: options.hintNumbering61)
     self.arch = arch
     self.options = options
@@ -324,12 +327,22 @@ public struct Validator {
             let t = Int(g.table)
             if siteTables[t][off] == Self.noState {
               siteTables[t][off] = cfi[insn.int]
+              siteWriters[t][off] = insn.raw
             } else if siteTables[t][off] != cfi[insn.int] {
               let site = InsnRef(Int(g.original >= 0 ? p.groups[Int(g.original)].first : g.first))
+              let before = findings.count
               if options.conflictAtInstruction {
                 warn(insn, .alternativeConflict, "stack layout conflict in alternatives")
               } else {
                 warn(site, .alternativeConflict, "stack layout conflict in alternatives: \(p.locationText(insn))")
+              }
+              if findings.count > before {
+                let writer = InsnRef(Int(siteWriters[t][off]))
+                findings[findings.count - 1].notes = [
+                  "site \(p.locationText(site)), offset +0x\(String(off, radix: 16)):",
+                  "first recorded by \(streamName(writer)) at \(p.isVirtual(writer) ? "its padding" : p.locationText(writer)): \(cfiText(CFIStateID(rawValue: siteTables[t][off])))",
+                  "conflicting \(streamName(insn)) at \(p.isVirtual(insn) ? "its padding" : p.locationText(insn)): \(cfiText(CFIStateID(rawValue: cfi[insn.int])))",
+                ]
               }
               return failed(chain, root: root, rootLabel: rootLabel)
             }
@@ -438,6 +451,16 @@ public struct Validator {
       }
     }
     return 0
+  }
+
+  /// "original" or "replacement N (feature 0xF)" for an instruction of a patch site.
+  private func streamName(_ insn: InsnRef) -> String {
+    let gi = Int(p.groupOf[insn.int])
+    guard gi >= 0 else { return "code" }
+    let g = p.groups[gi]
+    guard g.original >= 0 else { return "original" }
+    let n = p.groups[..<gi].filter { $0.original == g.original }.count + 1
+    return "replacement \(n) (feature 0x\(String(g.feature, radix: 16)))"
   }
 
   /// The nearest SAVE mark before `insn` inside the walked function's symbol (objtool

@@ -17,6 +17,8 @@ public struct CheckOptions: Sendable {
   public var werror = false
   /// Print the branch chain after each finding.
   public var backtrace = false
+  /// Print each finding's notes (patch-site conflicts: both streams and their CFI).
+  public var verbose = false
   /// Kernel ABI / objtool version to emulate.
   public var kernel = KernelVersion.v6_12
   public init() {}
@@ -97,7 +99,10 @@ public func runCheck(paths: [String], options: CheckOptions,
       if options.stats, let c = result?.patchSiteCounts {
         out("\(path): patch sites: \(c.sites) (\(c.replacements) replacements, \(c.multiSites) with 2+), jump labels: \(c.jumpLabels), exception entries: \(c.exceptionEntries)")
       }
-      for f in findings { err(f.line(file: path)) }
+      for f in findings {
+        err(f.line(file: path))
+        if options.verbose { for n in f.notes { err("\(path): note: unwindcheck:   \(n)") } }
+      }
       anyFinding = anyFinding || findings.contains { !$0.isBacktrace }
     } catch {
       err(DiagnosticFormat.line(for: error, path: path))

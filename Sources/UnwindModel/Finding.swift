@@ -71,6 +71,9 @@ public struct Finding: Sendable, Hashable {
   /// A `--backtrace` line belonging to the finding before it (`  sym+0x5: (branch)`),
   /// printed without a rule id, as objtool prints its backtrace.
   public var isBacktrace = false
+  /// Details beyond objtool's one line (for a patch-site conflict: both streams, their
+  /// offsets and CFI); printed with `check --verbose`.
+  public var notes: [String] = []
 
   public init(rule: RuleID, location: String?, message: String, section: String? = nil, offset: UInt64? = nil) {
     self.rule = rule

@@ -48,6 +48,9 @@ struct Check: ParsableCommand {
   @Flag(help: "After each finding, print the branch chain that led to it (objtool --backtrace).")
   var backtrace = false
 
+  @Flag(help: "Print notes under findings (for patch-site conflicts: both streams and their CFI).")
+  var verbose = false
+
   @Option(help: "Kernel ABI / objtool version to emulate: 6.1, 6.12 or 6.14.")
   var kernel: String = "6.12"
 
@@ -68,6 +71,7 @@ struct Check: ParsableCommand {
     options.noUnreachable = noUnreachable
     options.werror = werror
     options.backtrace = backtrace
+    options.verbose = verbose
     options.kernel = KernelVersion(rawValue: kernel) ?? .v6_12
     let status = runCheck(
       paths: files, options: options,

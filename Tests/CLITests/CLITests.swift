@@ -202,3 +202,22 @@ struct ARM64AlternativesCLITests {
     #expect(!r.stdout.contains("UNRESOLVED"))
   }
 }
+
+/// `check --verbose`: a conflict's notes name both streams at the offset objtool
+/// reported (conflict.S: original `nop` at badalt+0x7 versus the replacement's
+/// `pop %rax` after `pushf; nop5`, feature 117 = 0x75 in the source).
+@Suite(.enabled(if: TestSupport.unwindcheckBinary != nil, "needs the built unwindcheck executable"))
+struct ConflictNotesTests {
+  @Test func notesNameBothStreams() throws {
+    let path = TestSupport.absolute("TestObjects/x86_64/alt/conflict.o")
+    let r = try TestSupport.run(TestSupport.unwindcheckBinary!, ["check", "--verbose", path])
+    let notes = r.stderr.split(separator: "\n").filter { $0.contains(": note: unwindcheck:") }
+    #expect(notes.count == 3)
+    #expect(notes[0].hasSuffix("site badalt+0x1, offset +0x6:"))
+    #expect(notes[1].contains("replacement 1 (feature 0x75) at .altinstr_replacement+0x6: CFA=rsp+24"))
+    #expect(notes[2].contains("original at badalt+0x7: CFA=rsp+16"))
+    // Without --verbose the output is objtool's single line.
+    let plain = try TestSupport.run(TestSupport.unwindcheckBinary!, ["check", path])
+    #expect(!plain.stderr.contains("note:"))
+  }
+}
