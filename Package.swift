@@ -9,6 +9,7 @@
 //   DecodeX86                pure: bytes -> X86Instruction (length, prefixes, ModRM, ...)
 //   ArchX86                  objtool's view of x86: kinds and stack ops per instruction
 //   Analysis                 functions, branch resolution, the CFI walk, findings (arch as data)
+//   ORC                      ORC entry formats (6.1, 6.12), orc dump (emission: next)
 //   UnwindDriver             pipeline orchestration, options, diagnostics rendering
 //   unwindcheck              executable: argument parsing only
 //   UnwindTestSupport        test helpers (paths, oracle processes); tests only
@@ -39,12 +40,13 @@ let package = Package(
     .target(name: "ArchX86", dependencies: ["DecodeX86", "UnwindModel"], swiftSettings: swiftSettings),
     .target(name: "ArchARM64", dependencies: ["UnwindModel"], swiftSettings: swiftSettings),
     .target(name: "Analysis", dependencies: ["ELFObject", "UnwindModel"], swiftSettings: swiftSettings),
-    .target(name: "UnwindDriver", dependencies: ["ELFObject", "UnwindModel", "ArchX86", "ArchARM64", "Analysis"],
+    .target(name: "ORC", dependencies: ["ELFObject", "UnwindModel"], swiftSettings: swiftSettings),
+    .target(name: "UnwindDriver", dependencies: ["ELFObject", "UnwindModel", "ArchX86", "ArchARM64", "Analysis", "ORC"],
             swiftSettings: swiftSettings),
     .executableTarget(
       name: "unwindcheck",
       dependencies: [
-        "UnwindDriver", "ArchX86", "UnwindModel",
+        "UnwindDriver", "ArchX86", "UnwindModel", "ORC",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),

@@ -12,8 +12,9 @@ declare -A allow=(
   [ArchX86]="DecodeX86 UnwindModel"
   [Analysis]="ELFObject UnwindModel"
   [ArchARM64]="UnwindModel"
-  [UnwindDriver]="ELFObject UnwindModel ArchX86 ArchARM64 Analysis Glibc"
-  [unwindcheck]="ArgumentParser UnwindDriver ArchX86 UnwindModel Glibc"
+  [ORC]="ELFObject UnwindModel"
+  [UnwindDriver]="ELFObject UnwindModel ArchX86 ArchARM64 Analysis ORC Glibc"
+  [unwindcheck]="ArgumentParser UnwindDriver ArchX86 UnwindModel ORC Glibc"
   [unwindcheck-bench]="ELFObject DecodeX86 ArchX86 UnwindModel Glibc"
   [UnwindTestSupport]="ELFObject Foundation"
 )

@@ -2,6 +2,7 @@
 import ArgumentParser
 import ArchX86
 import UnwindDriver
+import ORC
 import UnwindModel
 
 #if canImport(Glibc)
@@ -19,7 +20,7 @@ struct Unwindcheck: ParsableCommand {
       3 unreadable or malformed input.
       """,
     version: unwindcheckVersion,
-    subcommands: [Check.self, Decode.self, Alternatives.self, Explain.self],
+    subcommands: [Check.self, Decode.self, Alternatives.self, ORCCommand.self, Explain.self],
     defaultSubcommand: nil)
 }
 
@@ -132,6 +133,33 @@ struct Alternatives: ParsableCommand {
     var options = CheckOptions()
     options.kernel = KernelVersion(rawValue: kernel) ?? .v6_12
     let status = runAlternatives(paths: files, function: function, options: options, out: { print($0) }, err: writeStderr)
+    if status != .clean { throw ExitCode(status.rawValue) }
+  }
+}
+
+struct ORCCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "orc", abstract: "ORC unwind tables.", subcommands: [ORCDumpCommand.self])
+}
+
+struct ORCDumpCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "dump", abstract: "Print an object's ORC table as objtool --dump=orc does.")
+
+  @Option(help: "ORC format: 6.12 (default; also 6.14) or 6.1.")
+  var kernel: String = "6.12"
+
+  @Argument(help: "Object files (.o after objtool, or .ko).")
+  var files: [String]
+
+  func validate() throws {
+    if files.isEmpty { throw ValidationError("at least one object file is required") }
+    if KernelVersion(rawValue: kernel) == nil { throw ValidationError("--kernel must be 6.1, 6.12 or 6.14") }
+  }
+
+  func run() throws {
+    var out = OutputBuffer(fd: 1)
+    let status = runORCDump(paths: files, format: kernel == "6.1" ? .v6_1 : .v6_12, out: &out, err: writeStderr)
     if status != .clean { throw ExitCode(status.rawValue) }
   }
 }

@@ -1,0 +1,25 @@
+#!/bin/bash
+# difftest-orc-dump.sh [LIST] - `unwindcheck orc dump` against the real objtool 6.12's
+# `--dump=orc` on every module in LIST (default: all shipped Debian 6.12 amd64 modules).
+# Prints differing files and a summary:
+#   orc-dump-difftest: F files, I identical, D differ, E entries compared
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+DIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}
+LIST=${1:-$DIR/amd64-list.txt}
+# shellcheck disable=SC1091
+source "$DIR/tools.env"
+cd "$HERE/.."
+swift build -c release --product unwindcheck >/dev/null
+B="$(swift build -c release --show-bin-path)/unwindcheck"
+same=0; differ=0; entries=0
+while read -r f; do
+  a=$("$OBJTOOL612" --dump=orc "$f" 2>&1 || true)
+  b=$("$B" orc dump "$f" 2>&1 || true)
+  if [ "$a" = "$b" ]; then
+    same=$((same + 1)); [ -n "$a" ] && entries=$((entries + $(printf '%s\n' "$a" | wc -l)))
+  else
+    differ=$((differ + 1)); echo "DIFF $f"
+  fi
+done < "$LIST"
+echo "orc-dump-difftest: $((same + differ)) files, $same identical, $differ differ, $entries entries compared"

@@ -1,0 +1,68 @@
+import ELFObject
+import UnwindModel
+
+/// Which ORC ABI: 6.12+ (3-bit type incl. UNDEFINED/END_OF_STACK, signal bit) or 6.1
+/// (2-bit type CALL/REGS/REGS_PARTIAL, end bit).
+public enum ORCFormat: Sendable {
+  case v6_1
+  case v6_12
+}
+
+/// `struct orc_entry` (arch/x86/include/asm/orc_types.h): 6 packed bytes, the same byte
+/// layout on both endiannesses: s16 sp_offset, s16 bp_offset, u8 (sp_reg:4, bp_reg:4),
+/// u8 (type:3, signal:1 in 6.12; type:2, end:1 in 6.1).
+public struct ORCEntry: Hashable, Sendable {
+  public var spOffset: Int16
+  public var bpOffset: Int16
+  public var spRegister: UInt8
+  public var bpRegister: UInt8
+  public var type: UInt8
+  /// 6.12 `signal`, 6.1 `end`.
+  public var flag: Bool
+
+  public static let size = 6
+
+  public init(spOffset: Int16, bpOffset: Int16, spRegister: UInt8, bpRegister: UInt8, type: UInt8, flag: Bool) {
+    self.spOffset = spOffset
+    self.bpOffset = bpOffset
+    self.spRegister = spRegister
+    self.bpRegister = bpRegister
+    self.type = type
+    self.flag = flag
+  }
+
+  /// Reads entry `index` of an `.orc_unwind` payload.
+  public init?(_ reader: ByteReader, index: Int, format: ORCFormat) {
+    let at = index * Self.size
+    guard let sp = reader.u16(at: at), let bp = reader.u16(at: at + 2),
+          let regs = reader.u8(at: at + 4), let bits = reader.u8(at: at + 5) else { return nil }
+    spOffset = Int16(bitPattern: sp)
+    bpOffset = Int16(bitPattern: bp)
+    spRegister = regs & 0xF
+    bpRegister = regs >> 4
+    switch format {
+    case .v6_12:
+      type = bits & 0x7
+      flag = bits & 0x8 != 0
+    case .v6_1:
+      type = bits & 0x3
+      flag = bits & 0x4 != 0
+    }
+  }
+
+  /// The 6 bytes in `order`.
+  public func bytes(order: ByteOrder, format: ORCFormat) -> [UInt8] {
+    let sp = UInt16(bitPattern: spOffset), bp = UInt16(bitPattern: bpOffset)
+    let word: (UInt16) -> [UInt8] = { v in
+      order == .little ? [UInt8(v & 0xFF), UInt8(v >> 8)] : [UInt8(v >> 8), UInt8(v & 0xFF)]
+    }
+    let last: UInt8 = format == .v6_12 ? (type & 0x7) | (flag ? 0x8 : 0) : (type & 0x3) | (flag ? 0x4 : 0)
+    return word(sp) + word(bp) + [(spRegister & 0xF) | (bpRegister << 4), last]
+  }
+}
+
+/// `ORC_REG_*` (identical in 6.1 and 6.12).
+public enum ORCRegister {
+  public static let undefined: UInt8 = 0, prevSP: UInt8 = 1, dx: UInt8 = 2, di: UInt8 = 3, bp: UInt8 = 4
+  public static let sp: UInt8 = 5, r10: UInt8 = 6, r13: UInt8 = 7, bpIndirect: UInt8 = 8, spIndirect: UInt8 = 9
+}
