@@ -59,6 +59,8 @@ let package = Package(
                 exclude: ["Data"], swiftSettings: swiftSettings),
     .testTarget(name: "AnalysisTests", dependencies: ["UnwindDriver", "ELFObject", "UnwindModel", "ArchX86", "Analysis", "UnwindTestSupport"],
                 swiftSettings: swiftSettings),
+    .testTarget(name: "ORCTests", dependencies: ["ORC", "ELFObject", "UnwindTestSupport"],
+                swiftSettings: swiftSettings),
     .testTarget(name: "CLITests", dependencies: ["UnwindDriver", "unwindcheck", "UnwindTestSupport"],
                 swiftSettings: swiftSettings),
   ]
