@@ -37,7 +37,9 @@ for o in *x86_64*.o; do
   "$OBJTOOL612" --stackval --dry-run "$o" > "$c.objtool-stackval.txt" 2>&1 || true
   "$OBJTOOL612" --orc --dry-run --backtrace "$o" > "$c.objtool-backtrace.txt" 2>&1 || true
 done
+# --ibt changes what counts as a sibling call (a jump past ENDBR); --ibt needs --link.
 cd "$HERE/../TestObjects/x86_64/cfi"
+"$OBJTOOL612" --orc --ibt --link --dry-run ibtjump.o > ibtjump.objtool-ibt.txt 2>&1 || true
 {
   echo "Expected findings recorded from the real objtool (Scripts/record-objtool-expectations.sh)."
   echo "binary: $(basename "$(dirname "$(dirname "$(dirname "$OBJTOOL612")")")")/tools/objtool/objtool.real-x86 (Debian package linux-kbuild-$ABI)"

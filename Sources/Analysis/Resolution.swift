@@ -41,9 +41,12 @@ struct Resolution {
   /// Whether to re-derive the annotations a final module lost (see `UnwindDriver`).
   let recoverFinalModule: Bool
 
+  let ibt: Bool
+
   init(program p: Program, relocations: RelocationIndexCache, arch: ArchitectureDescription, sites: AlternativeSites,
-       recoverFinalModule: Bool = false, readAnnotateInsn: Bool = false) {
+       recoverFinalModule: Bool = false, readAnnotateInsn: Bool = false, ibt: Bool = false) {
     self.recoverFinalModule = recoverFinalModule
+    self.ibt = ibt
     let n = p.count
     jumpDest = Array(repeating: -1, count: n)
     callDest = Array(repeating: -1, count: n)
@@ -233,7 +236,12 @@ struct Resolution {
       if let from = p.function(insn), let to = p.function(dest), from != to {
         // Internal sibling call: a jump to the first instruction of another function.
         let toSym = p.file.symbols[Int(to)]
-        if p.offset(dest) == toSym.value && p.parent[Int(from)] != p.parent[Int(to)] {
+        var first = p.offset(dest) == toSym.value
+        if !first && ibt, let prev = p.previous(dest), p.symbolOf[prev.int] == to, p.kind(prev) == .endbr,
+           p.offset(dest) == toSym.value + UInt64(p.length(prev)) {
+          first = true  // direct jump past the ENDBR
+        }
+        if first && p.parent[Int(from)] != p.parent[Int(to)] {
           callDest[i] = to
           continue
         }

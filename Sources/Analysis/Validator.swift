@@ -11,6 +11,8 @@ public struct ValidationResult: Sendable {
   /// it executes (nil = never reached). The ORC stage reads these.
   public var cfiStates: CFIStateTable
   public var instructionCFI: [(section: SectionIndex, offsets: [UInt32], cfi: [CFIStateID?])]
+  /// Patch sites: the original range and its shared byte-offset table.
+  public var sites: [(section: SectionIndex, start: UInt64, end: UInt64, table: [CFIStateID?])] = []
 }
 
 /// objtool's stack validation (`validate_functions` + the unreachable pass) over one
@@ -58,7 +60,7 @@ public struct Validator {
     // section lost its objtool annotations to module.lds: re-derive what we can.
     let recover = file.isFinalModule && !file.sections.contains { $0.name.hasPrefix(".discard.") }
     r = Resolution(program: program, relocations: relocations, arch: arch, sites: sites, recoverFinalModule: recover,
-                   readAnnotateInsn: options.annotateInstructions)
+                   readAnnotateInsn: options.annotateInstructions, ibt: options.ibt)
     siteTables = program.siteTableLengths.map { Array(repeating: Self.noState, count: $0) }
     siteWriters = program.siteTableLengths.map { Array(repeating: -1, count: $0) }
     hints = UnwindHints(program, special, arch: arch, kernel61: options.hintNumbering61)
@@ -95,7 +97,13 @@ public struct Validator {
     let counts = (sites: originals.count, replacements: p.groups.count - originals.count,
                   multiSites: perSite.values.filter { $0 >= 2 }.count,
                   jumpLabels: r.jumpLabelCount, exceptionEntries: r.exceptionEntryCount)
-    return ValidationResult(findings: findings, patchSiteCounts: counts, cfiStates: table, instructionCFI: perSection)
+    var result = ValidationResult(findings: findings, patchSiteCounts: counts, cfiStates: table, instructionCFI: perSection)
+    for g in p.groups where g.original < 0 {
+      let first = InsnRef(Int(g.first)), last = InsnRef(Int(g.last))
+      result.sites.append((p.sections[p.slot(first)].section, p.offset(first), p.offset(last) + UInt64(p.length(last)),
+                           siteTables[Int(g.table)].map { $0 == Self.noState ? nil : CFIStateID(rawValue: $0) }))
+    }
+    return result
   }
 
   // MARK: - Reporting

@@ -13,6 +13,8 @@ public struct CheckOptions: Sendable {
   public var link = false
   public var module = false
   public var noUnreachable = false
+  /// `--ibt` (Kbuild passes it with X86_KERNEL_IBT): jumps past ENDBR are sibling calls.
+  public var ibt = false
   /// Findings make the run fail (exit 1).
   public var werror = false
   /// Print the branch chain after each finding.
@@ -29,6 +31,7 @@ public struct CheckOptions: Sendable {
     o.linked = link
     o.module = module
     o.skipUnreachable = noUnreachable
+    o.ibt = ibt
     o.hintNumbering61 = kernel == .v6_1
     o.backtrace = backtrace
     o.annotateInstructions = kernel == .v6_14

@@ -1,8 +1,23 @@
+import Analysis
 import ELFObject
 import ORC
+import UnwindModel
+
+/// The ORC unwindcheck would write for `file`, from its own analysis.
+public func generateORC(_ file: ELFFile, options: CheckOptions, format: ORCFormat) throws(ORCGenerator.Problem) -> [ORCPlacedEntry]? {
+  guard let result = analyse(file, options: options) else { return nil }
+  let inputs = result.instructionCFI.map { sec in
+    ORCSectionInput(section: sec.section, name: file.section(sec.section).name, size: file.section(sec.section).size,
+                    offsets: sec.offsets, cfi: sec.cfi,
+                    sites: result.sites.filter { $0.section == sec.section }.map { ($0.start, $0.end, $0.table) }
+                      .sorted { $0.0 < $1.0 })
+  }
+  return try ORCGenerator.entries(inputs, states: result.cfiStates, format: format)
+}
 
 /// `unwindcheck orc dump FILE...`: objtool's `--dump=orc` text.
-public func runORCDump(paths: [String], format: ORCFormat, out: inout OutputBuffer, err: (String) -> Void) -> ExitStatus {
+public func runORCDump(paths: [String], format: ORCFormat, generate: Bool = false, options: CheckOptions = CheckOptions(),
+                       out: inout OutputBuffer, err: (String) -> Void) -> ExitStatus {
   var status = ExitStatus.clean
   for path in paths {
     do {
@@ -10,6 +25,19 @@ public func runORCDump(paths: [String], format: ORCFormat, out: inout OutputBuff
       if paths.count > 1 {
         out.append("==> \(path) <==")
         out.endLine()
+      }
+      if generate {
+        switch Result(catching: { () throws(ORCGenerator.Problem) in try generateORC(file, options: options, format: format) }) {
+        case .success(let entries):
+          for line in ORCGenerator.dumpLines(entries ?? [], format: format) {
+            out.append(line)
+            out.endLine()
+          }
+        case .failure(let problem):
+          err(DiagnosticFormat.error(path: path, "cannot express the CFI as ORC: \(problem)"))
+          status = .findings
+        }
+        continue
       }
       switch Result(catching: { () throws(ORCDump.Problem) in try ORCDump.lines(file, format: format) }) {
       case .success(let lines):

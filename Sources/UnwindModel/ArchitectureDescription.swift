@@ -52,6 +52,9 @@ public struct AnalysisOptions: Sendable {
   public var module = false
   /// `--no-unreachable`.
   public var skipUnreachable = false
+  /// `--ibt`: a direct jump just past a function's ENDBR also enters that function
+  /// (objtool `is_first_func_insn`), so it is a sibling call.
+  public var ibt = false
   /// Read unwind hints with 6.1's type numbering.
   public var hintNumbering61 = false
   /// Report alternative conflicts as objtool 6.1 did: at the conflicting instruction,

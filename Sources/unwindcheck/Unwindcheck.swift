@@ -43,6 +43,9 @@ struct Check: ParsableCommand {
   @Flag(name: .customLong("no-unreachable"), help: "Skip the unreachable-instruction pass.")
   var noUnreachable = false
 
+  @Flag(help: "IBT kernel (objtool --ibt): a direct jump past a function's ENDBR is a sibling call.")
+  var ibt = false
+
   @Flag(help: "Exit with status 1 when there are findings.")
   var werror = false
 
@@ -70,6 +73,7 @@ struct Check: ParsableCommand {
     options.link = link
     options.module = module
     options.noUnreachable = noUnreachable
+    options.ibt = ibt
     options.werror = werror
     options.backtrace = backtrace
     options.verbose = verbose
@@ -149,6 +153,12 @@ struct ORCDumpCommand: ParsableCommand {
   @Option(help: "ORC format: 6.12 (default; also 6.14) or 6.1.")
   var kernel: String = "6.12"
 
+  @Flag(help: "Print the ORC unwindcheck generates for the object (from its own analysis) instead of the ORC it contains.")
+  var generate = false
+
+  @Flag(help: "With --generate: analyse as objtool --ibt (Kbuild on IBT kernels).")
+  var ibt = false
+
   @Argument(help: "Object files (.o after objtool, or .ko).")
   var files: [String]
 
@@ -159,7 +169,11 @@ struct ORCDumpCommand: ParsableCommand {
 
   func run() throws {
     var out = OutputBuffer(fd: 1)
-    let status = runORCDump(paths: files, format: kernel == "6.1" ? .v6_1 : .v6_12, out: &out, err: writeStderr)
+    var options = CheckOptions()
+    options.kernel = KernelVersion(rawValue: kernel) ?? .v6_12
+    options.ibt = ibt
+    let status = runORCDump(paths: files, format: kernel == "6.1" ? .v6_1 : .v6_12, generate: generate, options: options,
+                            out: &out, err: writeStderr)
     if status != .clean { throw ExitCode(status.rawValue) }
   }
 }

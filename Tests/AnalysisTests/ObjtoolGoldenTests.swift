@@ -118,3 +118,21 @@ struct Kernel61Tests {
     #expect(try lines("three61", o) == ["three61.o: warning: objtool: three+0x1: stack layout conflict in alternatives"])
   }
 }
+
+/// `--ibt`: a direct jump past another function's ENDBR is a sibling call
+/// (objtool `is_first_func_insn`); Kbuild runs objtool this way on IBT kernels.
+struct IBTTests {
+  @Test func jumpPastEndbrIsSiblingCallOnlyWithIBT() throws {
+    let path = TestSupport.absolute("TestObjects/x86_64/cfi/ibtjump.o")
+    let file = try ELFFile.open(path: path)
+    var o = CheckOptions()
+    o.ibt = true
+    o.link = true
+    let expected = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/cfi/ibtjump.objtool-ibt.txt"), encoding: .utf8)
+      .split(separator: "\n").map(String.init)
+    #expect(validate(file, options: o).map { ObjtoolGolden.normalized($0.line(file: "ibtjump.o")) } == expected)
+    #expect(expected.isEmpty)
+    // Without --ibt: objtool's orc-mode expectation (falls through), checked by the goldens.
+    #expect(!validate(file, options: CheckOptions()).isEmpty)
+  }
+}

@@ -1,0 +1,147 @@
+import ELFObject
+import UnwindModel
+
+/// One executable section's CFI as the ORC stage needs it.
+public struct ORCSectionInput: Sendable {
+  public var section: SectionIndex
+  public var name: String
+  public var size: UInt64
+  /// Instruction offsets and the state recorded before each (nil = never reached).
+  public var offsets: [UInt32]
+  public var cfi: [CFIStateID?]
+  /// Patch sites in this section: the original range and its shared byte-offset table.
+  public var sites: [(start: UInt64, end: UInt64, table: [CFIStateID?])]
+
+  public init(section: SectionIndex, name: String, size: UInt64, offsets: [UInt32], cfi: [CFIStateID?],
+              sites: [(start: UInt64, end: UInt64, table: [CFIStateID?])]) {
+    self.section = section
+    self.name = name
+    self.size = size
+    self.offsets = offsets
+    self.cfi = cfi
+    self.sites = sites
+  }
+}
+
+/// An ORC table entry at `section + offset`.
+public struct ORCPlacedEntry: Sendable, Equatable {
+  public var section: SectionIndex
+  public var sectionName: String
+  public var offset: UInt64
+  public var entry: ORCEntry
+}
+
+/// CFI -> ORC, in objtool's emission order (`orc_create`): per text section, an entry
+/// wherever it differs from the previous one, patch sites from their shared table
+/// (every non-empty byte slot), never-reached code as UNDEFINED, and a terminator at
+/// the section end when the section produced anything.
+public enum ORCGenerator {
+  public enum Problem: Error, Sendable, Equatable {
+    case unknownCFABase(section: String, offset: UInt64, base: Int8)
+    case unknownBPBase(section: String, offset: UInt64, base: Int8)
+    case unknownType(section: String, offset: UInt64, type: UInt8)
+  }
+
+  /// Sections that never get ORC of their own (objtool: not "text").
+  public static func isText(_ name: String) -> Bool {
+    name != ".altinstr_replacement" && name != ".altinstr_aux" && !name.hasPrefix(".discard.")
+  }
+
+  public static func entries(_ sections: [ORCSectionInput], states: CFIStateTable,
+                             format: ORCFormat) throws(Problem) -> [ORCPlacedEntry] {
+    var out: [ORCPlacedEntry] = []
+    let undefined = ORCEntry(spOffset: 0, bpOffset: 0, spRegister: 0, bpRegister: 0, type: 0, flag: false)
+    for s in sections where isText(s.name) {
+      var previous = undefined  // all-zero bytes
+      var empty = true
+      var siteIndex = 0
+      var i = 0
+      func add(_ e: ORCEntry, _ offset: UInt64) {
+        if e == previous { return }
+        out.append(ORCPlacedEntry(section: s.section, sectionName: s.name, offset: offset, entry: e))
+        previous = e
+        empty = false
+      }
+      while i < s.offsets.count {
+        let off = UInt64(s.offsets[i])
+        while siteIndex < s.sites.count && s.sites[siteIndex].start < off { siteIndex += 1 }
+        if siteIndex < s.sites.count && s.sites[siteIndex].start == off {
+          // A patch site: every recorded byte offset of the shared table.
+          let site = s.sites[siteIndex]
+          for (k, id) in site.table.enumerated() {
+            guard let id else { continue }
+            add(try entry(states[id], format: format, s.name, off), off + UInt64(k))
+          }
+          while i < s.offsets.count && UInt64(s.offsets[i]) < site.end { i += 1 }
+          siteIndex += 1
+          continue
+        }
+        add(try s.cfi[i].map { (id) throws(Problem) in try entry(states[id], format: format, s.name, off) } ?? undefined, off)
+        i += 1
+      }
+      if !empty {
+        out.append(ORCPlacedEntry(section: s.section, sectionName: s.name, offset: s.size, entry: undefined))
+      }
+    }
+    return out
+  }
+
+  /// objtool `init_orc_entry` (x86 CFI register numbers).
+  static func entry(_ cfi: CFIState, format: ORCFormat, _ section: String, _ offset: UInt64) throws(Problem) -> ORCEntry {
+    var e = ORCEntry(spOffset: 0, bpOffset: 0, spRegister: 0, bpRegister: 0, type: 0, flag: false)
+    switch format {
+    case .v6_12:
+      switch cfi.type {
+      case .undefined: return e
+      case .endOfStack: e.type = 1; return e
+      case .call: e.type = 2
+      case .regs: e.type = 3
+      case .regsPartial: e.type = 4
+      }
+      e.flag = cfi.signal
+    case .v6_1:
+      // 6.1: CALL 0, REGS 1, REGS_PARTIAL 2; undefined CFA encodes "undefined".
+      switch cfi.type {
+      case .regs: e.type = 1
+      case .regsPartial: e.type = 2
+      default: e.type = 0
+      }
+      if cfi.cfa.base == CFIRule.undefinedBase { return e }
+    }
+    switch cfi.cfa.base {
+    case 4: e.spRegister = ORCRegister.sp
+    case CFIRule.spIndirectBase: e.spRegister = ORCRegister.spIndirect
+    case 5: e.spRegister = ORCRegister.bp
+    case CFIRule.bpIndirectBase: e.spRegister = ORCRegister.bpIndirect
+    case 10: e.spRegister = ORCRegister.r10
+    case 13: e.spRegister = ORCRegister.r13
+    case 7: e.spRegister = ORCRegister.di
+    case 2: e.spRegister = ORCRegister.dx
+    default: throw .unknownCFABase(section: section, offset: offset, base: cfi.cfa.base)
+    }
+    let bp = cfi.regs[5]
+    switch bp.base {
+    case CFIRule.undefinedBase: e.bpRegister = ORCRegister.undefined
+    case CFIRule.cfaBase: e.bpRegister = ORCRegister.prevSP
+    case 5: e.bpRegister = ORCRegister.bp
+    default: throw .unknownBPBase(section: section, offset: offset, base: bp.base)
+    }
+    e.spOffset = Int16(truncatingIfNeeded: cfi.cfa.offset)
+    e.bpOffset = Int16(truncatingIfNeeded: bp.offset)
+    return e
+  }
+
+  /// The entries in `orc dump` text (section symbols named by their section).
+  public static func dumpLines(_ entries: [ORCPlacedEntry], format: ORCFormat) -> [String] {
+    entries.map { p in
+      let e = p.entry
+      let loc = "\(p.sectionName)+\(String(p.offset, radix: 16)):"
+      switch format {
+      case .v6_12:
+        return loc + "type:\(ORCDump.typeName(e.type, format)) sp:\(ORCDump.register(e.spRegister, e.spOffset)) bp:\(ORCDump.register(e.bpRegister, e.bpOffset)) signal:\(e.flag ? 1 : 0)"
+      case .v6_1:
+        return loc + " sp:\(ORCDump.register(e.spRegister, e.spOffset)) bp:\(ORCDump.register(e.bpRegister, e.bpOffset)) type:\(ORCDump.typeName(e.type, format)) end:\(e.flag ? 1 : 0)"
+      }
+    }
+  }
+}
