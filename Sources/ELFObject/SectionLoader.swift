@@ -17,7 +17,8 @@ struct SectionLoader {
     for i in 0..<count { raw.append(try handle.sectionHeader(i)) }
 
     // Every section's bytes must lie inside the file.
-    for (i, h) in raw.enumerated() where i > 0 && h.type != SectionType.nobits.rawValue && h.type != 0 {
+    // (Section 0 included: a corrupted type there would otherwise expose its range.)
+    for (i, h) in raw.enumerated() where h.type != SectionType.nobits.rawValue && h.type != 0 {
       let (end, overflow) = h.offset.addingReportingOverflow(h.size)
       if overflow || end > fileSize {
         let name = (try? sectionName(raw, i)) ?? "[\(i)]"

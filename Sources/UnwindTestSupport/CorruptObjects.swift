@@ -80,6 +80,8 @@ public enum CorruptObjects {
 
     // 3. Section headers.
     func sh(_ i: Int, _ field: Int) -> Int { shoff + 64 * i + field }
+    // Section 0 given a type and an out-of-file range (found by the mutation sweep).
+    add("[0].sh_type=PROGBITS+sh_size=huge", [(sh(0, 4), 4, 1), (sh(0, 32), 8, 0xFFFF_FFFF)], "beyond end of file")
     for s in file.sections where s.index.rawValue > 0 {
       let i = s.index.int
       add("[\(i)] \(s.name).sh_name=huge", [(sh(i, 0), 4, 0x7FFF_FFFF)], "section name offset")
