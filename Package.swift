@@ -53,7 +53,7 @@ let package = Package(
     .executableTarget(name: "unwindcheck-bench", dependencies: ["ELFObject", "DecodeX86", "ArchX86", "UnwindModel"],
                       swiftSettings: swiftSettings),
     .target(name: "UnwindTestSupport", dependencies: ["ELFObject"], swiftSettings: swiftSettings),
-    .testTarget(name: "ELFObjectTests", dependencies: ["ELFObject", "CLibDW", "UnwindTestSupport"],
+    .testTarget(name: "ELFObjectTests", dependencies: ["ELFObject", "CLibDW", "UnwindDriver", "UnwindTestSupport"],
                 swiftSettings: swiftSettings),
     .testTarget(name: "DecodeX86Tests", dependencies: ["DecodeX86", "ArchX86", "UnwindModel", "ELFObject", "UnwindTestSupport"],
                 exclude: ["Data"], swiftSettings: swiftSettings),

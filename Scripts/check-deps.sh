@@ -31,5 +31,21 @@ done
 # Only LibElf.swift talks to libelf.
 others=$(grep -rlE '^import CLibElf' ELFObject | grep -v '^ELFObject/LibElf.swift$' || true)
 [ -z "$others" ] || { echo "check-deps: only ELFObject/LibElf.swift may import CLibElf: $others"; bad=1; }
+# Test targets import only what Package.swift declares for them (an undeclared import
+# can build locally by luck of build order and fail on a clean checkout).
+cd ..
+while read -r target deps; do
+  for mod in $(grep -hoE '^import [A-Za-z_][A-Za-z0-9_]*' "Tests/$target"/*.swift | awk '{print $2}' | sort -u); do
+    case " $deps Foundation Testing XCTest Glibc " in *" $mod "*) ;; *)
+      echo "check-deps: Tests/$target imports $mod, not among its dependencies in Package.swift"; bad=1;;
+    esac
+  done
+done < <(python3 - <<'PY'
+import re
+s = open("Package.swift").read()
+for m in re.finditer(r'\.testTarget\(name: "([^"]+)", dependencies: \[([^\]]*)\]', s):
+    print(m.group(1), " ".join(re.findall(r'"([^"]+)"', m.group(2))))
+PY
+)
 [ $bad = 0 ] && echo "check-deps: module imports OK"
 exit $bad

@@ -56,14 +56,13 @@ struct Check: ParsableCommand {
   var verbose = false
 
   @Option(help: "Kernel ABI / objtool version to emulate: 6.1, 6.12 or 6.14.")
-  var kernel: String = "6.12"
+  var kernel: KernelVersion = .v6_12
 
   @Argument(help: "Object files: compiler .o, linked module .o, or final .ko.")
   var files: [String]
 
   func validate() throws {
     if files.isEmpty { throw ValidationError("at least one object file is required") }
-    if KernelVersion(rawValue: kernel) == nil { throw ValidationError("--kernel must be 6.1, 6.12 or 6.14") }
   }
 
   func run() throws {
@@ -77,7 +76,7 @@ struct Check: ParsableCommand {
     options.werror = werror
     options.backtrace = backtrace
     options.verbose = verbose
-    options.kernel = KernelVersion(rawValue: kernel) ?? .v6_12
+    options.kernel = kernel
     let status = runCheck(
       paths: files, options: options,
       out: { print($0) },
@@ -123,19 +122,18 @@ struct Alternatives: ParsableCommand {
   var function: String?
 
   @Option(help: "Kernel ABI / objtool version to emulate: 6.1, 6.12 or 6.14.")
-  var kernel: String = "6.12"
+  var kernel: KernelVersion = .v6_12
 
   @Argument(help: "Object files.")
   var files: [String]
 
   func validate() throws {
     if files.isEmpty { throw ValidationError("at least one object file is required") }
-    if KernelVersion(rawValue: kernel) == nil { throw ValidationError("--kernel must be 6.1, 6.12 or 6.14") }
   }
 
   func run() throws {
     var options = CheckOptions()
-    options.kernel = KernelVersion(rawValue: kernel) ?? .v6_12
+    options.kernel = kernel
     let status = runAlternatives(paths: files, function: function, options: options, out: { print($0) }, err: writeStderr)
     if status != .clean { throw ExitCode(status.rawValue) }
   }
@@ -151,7 +149,7 @@ struct ORCDumpCommand: ParsableCommand {
     commandName: "dump", abstract: "Print an object's ORC table as objtool --dump=orc does.")
 
   @Option(help: "ORC format: 6.12 (default; also 6.14) or 6.1.")
-  var kernel: String = "6.12"
+  var kernel: KernelVersion = .v6_12
 
   @Flag(help: "Print the ORC unwindcheck generates for the object (from its own analysis) instead of the ORC it contains.")
   var generate = false
@@ -164,15 +162,14 @@ struct ORCDumpCommand: ParsableCommand {
 
   func validate() throws {
     if files.isEmpty { throw ValidationError("at least one object file is required") }
-    if KernelVersion(rawValue: kernel) == nil { throw ValidationError("--kernel must be 6.1, 6.12 or 6.14") }
   }
 
   func run() throws {
     var out = OutputBuffer(fd: 1)
     var options = CheckOptions()
-    options.kernel = KernelVersion(rawValue: kernel) ?? .v6_12
+    options.kernel = kernel
     options.ibt = ibt
-    let status = runORCDump(paths: files, format: kernel == "6.1" ? .v6_1 : .v6_12, generate: generate, options: options,
+    let status = runORCDump(paths: files, format: kernel == .v6_1 ? .v6_1 : .v6_12, generate: generate, options: options,
                             out: &out, err: writeStderr)
     if status != .clean { throw ExitCode(status.rawValue) }
   }
@@ -229,3 +226,5 @@ func writeStderr(_ line: String) {
     }
   }
 }
+
+extension KernelVersion: ExpressibleByArgument {}
