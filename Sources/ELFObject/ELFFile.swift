@@ -76,6 +76,12 @@ public final class ELFFile: @unchecked Sendable {
 
   public func section(_ index: SectionIndex) -> Section { sections[index.int] }
 
+  /// Lends the whole file image (for writers that copy it).
+  public func withImage<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R { body(handle.image) }
+
+  /// The file's permission bits.
+  public var mode: UInt32 { handle.mode }
+
   /// The first section with this name (object files may have several of the same name).
   public func section(named name: String) -> Section? { sections.first { $0.name == name } }
 

@@ -11,6 +11,7 @@ final class LibElfHandle {
   private let fd: Int32
   private let base: UnsafeRawPointer?
   let size: Int
+  let mode: UInt32
   private var elf: OpaquePointer?
 
   /// Opens and maps `path`. libelf is attached later (`attachLibelf`), only after the
@@ -44,6 +45,7 @@ final class LibElfHandle {
     self.fd = fd
     self.base = base
     self.size = size
+    self.mode = UInt32(st.st_mode & 0o7777)
   }
 
   deinit {

@@ -21,6 +21,11 @@ public struct CheckOptions: Sendable {
   public var backtrace = false
   /// Print each finding's notes (patch-site conflicts: both streams and their CFI).
   public var verbose = false
+  /// `--orc`: write ORC into the object (or into `output`).
+  public var orc = false
+  public var output: String?
+  /// Regenerate when the object already has ORC.
+  public var replace = false
   /// Kernel ABI / objtool version to emulate.
   public var kernel = KernelVersion.v6_12
   public init() {}
@@ -107,6 +112,14 @@ public func runCheck(paths: [String], options: CheckOptions,
         if options.verbose { for n in f.notes { err("\(path): note: unwindcheck:   \(n)") } }
       }
       anyFinding = anyFinding || findings.contains { !$0.isBacktrace }
+      if options.orc, let result {
+        switch writeORC(file, result: result, path: path, options: options) {
+        case .written, .skipped: break
+        case .failed(let message):
+          err(DiagnosticFormat.error(path: path, message))
+          status = .badInput
+        }
+      }
     } catch {
       err(DiagnosticFormat.line(for: error, path: path))
       status = .badInput

@@ -55,6 +55,15 @@ struct Check: ParsableCommand {
   @Flag(help: "Print notes under findings (for patch-site conflicts: both streams and their CFI).")
   var verbose = false
 
+  @Flag(help: "Write ORC unwind tables into the object (objtool --orc without --dry-run).")
+  var orc = false
+
+  @Option(help: "With --orc: write the result to this file instead of replacing the input.")
+  var output: String?
+
+  @Flag(help: "With --orc: regenerate ORC in an object that already has it.")
+  var replace = false
+
   @Option(help: "Kernel ABI / objtool version to emulate: 6.1, 6.12 or 6.14.")
   var kernel: KernelVersion = .v6_12
 
@@ -63,6 +72,8 @@ struct Check: ParsableCommand {
 
   func validate() throws {
     if files.isEmpty { throw ValidationError("at least one object file is required") }
+    if output != nil && !orc { throw ValidationError("--output needs --orc") }
+    if output != nil && files.count > 1 { throw ValidationError("--output takes one input file") }
   }
 
   func run() throws {
@@ -76,6 +87,9 @@ struct Check: ParsableCommand {
     options.werror = werror
     options.backtrace = backtrace
     options.verbose = verbose
+    options.orc = orc
+    options.output = output
+    options.replace = replace
     options.kernel = kernel
     let status = runCheck(
       paths: files, options: options,
