@@ -61,7 +61,7 @@ let package = Package(
                 swiftSettings: swiftSettings),
     .testTarget(name: "ORCTests", dependencies: ["ORC", "ELFObject", "UnwindTestSupport"],
                 swiftSettings: swiftSettings),
-    .testTarget(name: "CLITests", dependencies: ["UnwindDriver", "unwindcheck", "UnwindTestSupport"],
+    .testTarget(name: "CLITests", dependencies: ["UnwindDriver", "unwindcheck", "UnwindTestSupport", "ELFObject", "ORC"],
                 swiftSettings: swiftSettings),
   ]
 )

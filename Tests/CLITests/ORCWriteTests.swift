@@ -1,0 +1,95 @@
+// check --orc: the ORC written into an object equals what the real objtool 6.12 wrote
+// into the same object (TestObjects/orc/CASE.objtool612.o): same entries (read back by
+// our dump, which equals objtool's --dump=orc on every Debian module) and same raw
+// .orc_unwind bytes. Writes are atomic: the input is never changed on failure, and a
+// process killed while writing leaves it byte-identical.
+import ELFObject
+import Foundation
+import ORC
+import Testing
+import UnwindTestSupport
+
+@Suite(.enabled(if: TestSupport.unwindcheckBinary != nil, "needs the built unwindcheck executable"))
+struct ORCWriteTests {
+  var binary: String { TestSupport.unwindcheckBinary! }
+
+  func orcBytes(_ path: String) throws -> [UInt8] {
+    let f = try ELFFile.open(path: path)
+    let s = try #require(f.section(named: ".orc_unwind"))
+    return f.withBytes(of: s.index) { [UInt8]($0) }
+  }
+
+  @Test(arguments: [("x86_64/cfi/clean", "clean"), ("x86_64/cfi/drap", "drap"), ("x86_64/cfi/hints", "hints"),
+                    ("x86_64/alt/pvsave", "pvsave")])
+  func writtenORCEqualsObjtools(_ source: String, _ name: String) throws {
+    let dir = try TestSupport.temporaryDirectory("orc-write")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("\(name).o").path
+    let input = TestSupport.absolute("TestObjects/\(source).o")
+    let before = try Data(contentsOf: URL(fileURLWithPath: input))
+    let r = try TestSupport.run(binary, ["check", "--orc", "--output", out, input])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before, "--output leaves the input alone")
+    let golden = TestSupport.absolute("TestObjects/orc/\(name).objtool612")
+    let expected = try String(contentsOfFile: golden + ".dump.txt", encoding: .utf8).split(separator: "\n").map(String.init)
+    #expect(try ORCDump.lines(try ELFFile.open(path: out), format: .v6_12) == expected)
+    #expect(try orcBytes(out) == orcBytes(golden + ".o"))
+    // The rest of the object still reads and validates the same.
+    #expect(try TestSupport.run(binary, ["check", out]).stderr == (try TestSupport.run(binary, ["check", input]).stderr
+      .replacingOccurrences(of: input, with: out)))
+  }
+
+  @Test func existingORCIsRefusedUnlessReplace() throws {
+    let dir = try TestSupport.temporaryDirectory("orc-replace")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let copy = dir.appendingPathComponent("c.o").path
+    try FileManager.default.copyItem(atPath: TestSupport.absolute("TestObjects/orc/clean.objtool612.o"), toPath: copy)
+    let before = try Data(contentsOf: URL(fileURLWithPath: copy))
+    let refused = try TestSupport.run(binary, ["check", "--orc", copy])
+    #expect(refused.status == 3)
+    #expect(refused.stderr.contains("already has .orc_unwind section; use --replace"))
+    #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == before)
+    let replaced = try TestSupport.run(binary, ["check", "--orc", "--replace", copy])
+    #expect(replaced.status == 0)
+    #expect(try orcBytes(copy) == orcBytes(TestSupport.absolute("TestObjects/orc/clean.objtool612.o")))
+    let names = try ELFFile.open(path: copy).sections.map(\.name)
+    #expect(names.filter { $0 == ".orc_unwind" }.count == 1, "regenerated in place, not duplicated")
+  }
+
+  /// Kill the writer at random moments: the input is always byte-identical (or, once
+  /// the rename happened, the complete new file), and never a partial one.
+  @Test func killedWriteLeavesInputIntact() throws {
+    let dir = try TestSupport.temporaryDirectory("orc-kill")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let input = TestSupport.absolute("TestObjects/kernel-headers/patchsites.o")
+    let original = try Data(contentsOf: URL(fileURLWithPath: input))
+    let target = dir.appendingPathComponent("k.o")
+    var rng = SplitMix64(seed: 77)
+    var intact = 0, completed = 0
+    for _ in 0..<30 {
+      try? FileManager.default.removeItem(at: target)
+      try original.write(to: target)
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: binary)
+      p.arguments = ["check", "--orc", target.path]
+      p.standardError = FileHandle.nullDevice
+      try p.run()
+      usleep(useconds_t(rng.next() % 20_000))
+      kill(p.processIdentifier, SIGKILL)
+      p.waitUntilExit()
+      let now = try Data(contentsOf: target)
+      if now == original {
+        intact += 1
+      } else {
+        // Only the finished result may replace it: a complete object with ORC.
+        let f = try ELFFile.open(path: target.path)
+        #expect(f.section(named: ".orc_unwind") != nil)
+        completed += 1
+      }
+      let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0 != "k.o" && !$0.contains("unwindcheck-") }
+      #expect(leftovers.isEmpty)
+    }
+    #expect(intact + completed == 30)
+    print("kill-test: 30 kills, \(intact) left the input untouched, \(completed) after the atomic rename")
+  }
+}
