@@ -93,3 +93,25 @@ struct ORCWriteTests {
     print("kill-test: 30 kills, \(intact) left the input untouched, \(completed) after the atomic rename")
   }
 }
+
+/// The 6.1 ORC format (`--kernel 6.1`) against what objtool 6.1 wrote.
+@Suite(.enabled(if: TestSupport.unwindcheckBinary != nil, "needs the built unwindcheck executable"))
+struct ORC61WriteTests {
+  @Test(arguments: ["clean", "drap"])
+  func sixOneBytesEqualObjtool61(_ name: String) throws {
+    let dir = try TestSupport.temporaryDirectory("orc61")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("o.o").path
+    let r = try TestSupport.run(TestSupport.unwindcheckBinary!,
+                                ["check", "--orc", "--kernel", "6.1", "--output", out, TestSupport.absolute("TestObjects/x86_64/cfi/\(name).o")])
+    #expect(r.status == 0)
+    func bytes(_ p: String) throws -> [UInt8] {
+      let f = try ELFFile.open(path: p)
+      return f.withBytes(of: try #require(f.section(named: ".orc_unwind")).index) { [UInt8]($0) }
+    }
+    #expect(try bytes(out) == bytes(TestSupport.absolute("TestObjects/orc/\(name).objtool61.o")))
+    let expected = try String(contentsOfFile: TestSupport.absolute("TestObjects/orc/\(name).objtool61.dump.txt"), encoding: .utf8)
+      .split(separator: "\n").map(String.init)
+    #expect(try ORCDump.lines(try ELFFile.open(path: out), format: .v6_1) == expected)
+  }
+}
