@@ -57,7 +57,7 @@ let package = Package(
                 swiftSettings: swiftSettings),
     .testTarget(name: "DecodeX86Tests", dependencies: ["DecodeX86", "ArchX86", "UnwindModel", "ELFObject", "UnwindTestSupport"],
                 exclude: ["Data"], swiftSettings: swiftSettings),
-    .testTarget(name: "AnalysisTests", dependencies: ["UnwindDriver", "ELFObject", "UnwindModel", "ArchX86", "Analysis", "UnwindTestSupport"],
+    .testTarget(name: "AnalysisTests", dependencies: ["UnwindDriver", "ELFObject", "UnwindModel", "ArchX86", "Analysis", "ORC", "UnwindTestSupport"],
                 swiftSettings: swiftSettings),
     .testTarget(name: "ORCTests", dependencies: ["ORC", "ELFObject", "UnwindTestSupport"],
                 swiftSettings: swiftSettings),

@@ -20,6 +20,9 @@ for d in x86_64/cfi x86_64/alt x86_64/annotate kernel-headers; do
     "$OBJTOOL612" --orc --dry-run "$o" > "$c.objtool-orc.txt" 2>&1 || true
     "$OBJTOOL612" --stackval --dry-run "$o" > "$c.objtool-stackval.txt" 2>&1 || true
     "$OBJTOOL612" --orc --dry-run --backtrace "$o" > "$c.objtool-backtrace.txt" 2>&1 || true
+    # The ORC objtool writes (on a copy), as its --dump=orc text.
+    t=$(mktemp); cp "$o" "$t"; "$OBJTOOL612" --orc "$t" >/dev/null 2>&1 || true
+    "$OBJTOOL612" --dump=orc "$t" > "$c.objtool-orcdump.txt" 2>/dev/null || true; rm -f "$t"
   done
 done
 # The 6.1 layout, against objtool 6.1 (CASE.objtool61-orc.txt) and 6.12.
@@ -36,6 +39,8 @@ for o in *x86_64*.o; do
   "$OBJTOOL612" --orc --dry-run "$o" > "$c.objtool-orc.txt" 2>&1 || true
   "$OBJTOOL612" --stackval --dry-run "$o" > "$c.objtool-stackval.txt" 2>&1 || true
   "$OBJTOOL612" --orc --dry-run --backtrace "$o" > "$c.objtool-backtrace.txt" 2>&1 || true
+  t=$(mktemp); cp "$o" "$t"; "$OBJTOOL612" --orc "$t" >/dev/null 2>&1 || true
+  "$OBJTOOL612" --dump=orc "$t" > "$c.objtool-orcdump.txt" 2>/dev/null || true; rm -f "$t"
 done
 # --ibt changes what counts as a sibling call (a jump past ENDBR); --ibt needs --link.
 cd "$HERE/../TestObjects/x86_64/cfi"

@@ -36,10 +36,20 @@ public struct ORCPlacedEntry: Sendable, Equatable {
 /// (every non-empty byte slot), never-reached code as UNDEFINED, and a terminator at
 /// the section end when the section produced anything.
 public enum ORCGenerator {
-  public enum Problem: Error, Sendable, Equatable {
+  /// CFI that ORC cannot express (objtool's "unknown CFA base reg" etc.; it then
+  /// writes no ORC at all, and neither do we).
+  public enum Problem: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownCFABase(section: String, offset: UInt64, base: Int8)
     case unknownBPBase(section: String, offset: UInt64, base: Int8)
     case unknownType(section: String, offset: UInt64, type: UInt8)
+
+    public var description: String {
+      switch self {
+      case .unknownCFABase(let s, let o, let b): "\(s)+0x\(String(o, radix: 16)): unknown CFA base reg \(b)"
+      case .unknownBPBase(let s, let o, let b): "\(s)+0x\(String(o, radix: 16)): unknown BP base reg \(b)"
+      case .unknownType(let s, let o, let t): "\(s)+0x\(String(o, radix: 16)): unknown unwind hint type \(t)"
+      }
+    }
   }
 
   /// Sections that never get ORC of their own (objtool: not "text").

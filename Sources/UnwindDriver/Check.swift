@@ -115,6 +115,9 @@ public func runCheck(paths: [String], options: CheckOptions,
       if options.orc, let result {
         switch writeORC(file, result: result, path: path, options: options) {
         case .written, .skipped: break
+        case .refused(let message):
+          err(DiagnosticFormat.error(path: path, message))
+          if status == .clean { status = .findings }
         case .failed(let message):
           err(DiagnosticFormat.error(path: path, message))
           status = .badInput

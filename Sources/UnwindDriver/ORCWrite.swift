@@ -8,6 +8,9 @@ import UnwindModel
 enum ORCWriteOutcome {
   case written
   case skipped
+  /// Not written, as objtool would not write it (already has ORC; CFI not expressible).
+  case refused(String)
+  /// Could not write (I/O).
   case failed(String)
 }
 
@@ -17,7 +20,7 @@ enum ORCWriteOutcome {
 func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: CheckOptions) -> ORCWriteOutcome {
   if file.section(named: ".orc_unwind") != nil && !options.replace {
     // objtool: "file already has .orc_unwind section, skipping"
-    return .failed("file already has .orc_unwind section; use --replace to regenerate it")
+    return .refused("file already has .orc_unwind section; use --replace to regenerate it")
   }
   // objtool writes nothing after a setup error (its "fatal" class).
   if result.findings.contains(where: { $0.rule.code.hasPrefix("UV01") }) { return .skipped }
@@ -32,7 +35,7 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
     }
     entries = try ORCGenerator.entries(inputs, states: result.cfiStates, format: format)
   } catch {
-    return .failed("cannot express the CFI as ORC: \(error)")
+    return .refused("cannot express the CFI as ORC, nothing written: \(error)")
   }
   guard let symtab = file.symbolTable else { return .failed("no symbol table: cannot write ORC relocations") }
   var sectionSymbol: [SectionIndex: SymbolIndex] = [:]

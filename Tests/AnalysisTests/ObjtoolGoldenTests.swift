@@ -7,6 +7,7 @@ import Testing
 import Analysis
 import ArchX86
 import UnwindDriver
+import ORC
 import UnwindModel
 import UnwindTestSupport
 
@@ -47,6 +48,18 @@ struct ObjtoolGoldenTests {
     let file = try ELFFile.open(path: object)
     let ours = validate(file, options: options).map { ObjtoolGolden.normalized($0.line(file: "\(name).o")) }
     #expect(ours == expected)
+  }
+
+  /// The ORC objtool wrote for every case (its --dump=orc) equals the ORC we generate.
+  @Test(arguments: ObjtoolGolden.cases)
+  func generatedORCMatchesObjtool(_ c: String) throws {
+    let expected = try String(contentsOfFile: ObjtoolGolden.path(c, ".objtool-orcdump.txt"), encoding: .utf8)
+      .split(separator: "\n").map(String.init)
+    let file = try ELFFile.open(path: ObjtoolGolden.path(c, ".o"))
+    let ours = (try? generateORC(file, options: CheckOptions(), format: .v6_12)) ?? nil
+    // objtool writes no ORC when it cannot express a state (e.g. an undefined CFA in a
+    // CALL frame) or after a fatal error; we then generate none either.
+    #expect(ORCGenerator.dumpLines(ours ?? [], format: .v6_12) == expected || (expected.isEmpty && ours == nil))
   }
 
   @Test func everyCaseHasRecordedExpectations() {
