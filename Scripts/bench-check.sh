@@ -6,14 +6,10 @@
 # one core each, warm page cache; prints one line per configuration.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
-DIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}
-LIST=${1:-$DIR/inputs-amd64.list}; shift || true
+LIST=${1:-${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}/inputs-amd64.list}; shift || true
 FLAGS=("$@"); [ ${#FLAGS[@]} -gt 0 ] || FLAGS=(--link --module)
-# shellcheck disable=SC1091
-source "$DIR/tools.env"
-cd "$HERE/.."
-swift build -c release --product unwindcheck >/dev/null
-B="$(swift build -c release --show-bin-path)/unwindcheck"
+# shellcheck source=lib/corpus-env.sh
+source "$HERE/lib/corpus-env.sh"
 n=$(wc -l < "$LIST")
 xargs -a "$LIST" cat > /dev/null  # warm the page cache
 t() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N); echo "$e - $s" | bc; }

@@ -4,13 +4,9 @@
 # beside the real objtool 6.12 per file with the Kbuild module flags.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
-DIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}
-LIST=${1:-$DIR/inputs-amd64.list}
-# shellcheck disable=SC1091
-source "$DIR/tools.env"
-cd "$HERE/.."
-swift build -c release --product unwindcheck >/dev/null
-B="$(swift build -c release --show-bin-path)/unwindcheck"
+LIST=${1:-${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}/inputs-amd64.list}
+# shellcheck source=lib/corpus-env.sh
+source "$HERE/lib/corpus-env.sh"
 W=$(mktemp -d)
 copy() { rm -rf "$W/c"; mkdir -p "$W/c"; i=0; : > "$W/list"; while read -r f; do i=$((i+1)); cp "$f" "$W/c/$i.ko"; echo "$W/c/$i.ko" >> "$W/list"; done < "$LIST"; }
 t() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N); echo "$e - $s" | bc; }

@@ -8,14 +8,10 @@
 #   findings-difftest: F files, objtool N, unwindcheck M, common C, only-objtool A, only-ours B
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
-DIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}
-LIST=${1:-$DIR/inputs-amd64.list}; shift || true
+LIST=${1:-${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}/inputs-amd64.list}; shift || true
 FLAGS=("$@"); [ ${#FLAGS[@]} -gt 0 ] || FLAGS=(--link --module)
-# shellcheck disable=SC1091
-source "$DIR/tools.env"
-cd "$HERE/.."
-swift build -c release --product unwindcheck >/dev/null
-B="$(swift build -c release --show-bin-path)/unwindcheck"
+# shellcheck source=lib/corpus-env.sh
+source "$HERE/lib/corpus-env.sh"
 OUT=$(mktemp -d)
 OBJFLAGS=("${FLAGS[@]}"); case " ${FLAGS[*]} " in *" --stackval "*) ;; *) OBJFLAGS+=(--orc) ;; esac
 start=$(date +%s.%N)

@@ -5,13 +5,9 @@
 #   orc-dump-difftest: F files, I identical, D differ, E entries compared
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
-DIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}
-LIST=${1:-$DIR/amd64-list.txt}
-# shellcheck disable=SC1091
-source "$DIR/tools.env"
-cd "$HERE/.."
-swift build -c release --product unwindcheck >/dev/null
-B="$(swift build -c release --show-bin-path)/unwindcheck"
+LIST=${1:-${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}/amd64-list.txt}
+# shellcheck source=lib/corpus-env.sh
+source "$HERE/lib/corpus-env.sh"
 same=0; differ=0; entries=0
 while read -r f; do
   a=$("$OBJTOOL612" --dump=orc "$f" 2>&1 || true)

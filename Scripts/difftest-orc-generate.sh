@@ -3,10 +3,7 @@
 # inputs against the ORC Debian shipped in the same modules (see the .py for details).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
-DIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}
-LIST=${1:-$DIR/inputs-amd64.list}
-# shellcheck disable=SC1091
-source "$DIR/tools.env"
-cd "$HERE/.."
-swift build -c release --product unwindcheck >/dev/null
-python3 "$HERE/difftest-orc-generate.py" "$(swift build -c release --show-bin-path)/unwindcheck" "$OBJTOOL612" "$LIST"
+LIST=${1:-${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}/inputs-amd64.list}
+# shellcheck source=lib/corpus-env.sh
+source "$HERE/lib/corpus-env.sh"
+python3 "$HERE/difftest-orc-generate.py" "$B" "$OBJTOOL612" "$LIST"

@@ -3,12 +3,9 @@
 # compare it, read back by the real objtool and by unwindcheck, with the shipped ORC.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
-DIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}
-LIST=${1:-$DIR/inputs-amd64.list}
-# shellcheck disable=SC1091
-source "$DIR/tools.env"
-cd "$HERE/.."
-swift build -c release --product unwindcheck >/dev/null
+LIST=${1:-${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}/inputs-amd64.list}
+# shellcheck source=lib/corpus-env.sh
+source "$HERE/lib/corpus-env.sh"
 WORK=$(mktemp -d)
-python3 "$HERE/roundtrip-orc.py" "$(swift build -c release --show-bin-path)/unwindcheck" "$OBJTOOL612" "$LIST" "$WORK"
+python3 "$HERE/roundtrip-orc.py" "$B" "$OBJTOOL612" "$LIST" "$WORK"
 rm -rf "$WORK"
