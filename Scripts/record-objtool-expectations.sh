@@ -1,29 +1,32 @@
 #!/bin/bash
 # record-objtool-expectations.sh - run the real objtool 6.12 (Debian linux-kbuild-6.12's
 # objtool.real-x86, fetched by Scripts/fetch-kernel-corpus.sh) on every stack-validation
-# TestObject and record its findings as the expected output, in two modes:
+# TestObject and record its findings as the expected output:
 #   CASE.objtool-orc.txt       objtool --orc --dry-run CASE.o
 #   CASE.objtool-stackval.txt  objtool --stackval --dry-run CASE.o
 #   CASE.objtool-backtrace.txt objtool --orc --dry-run --backtrace CASE.o
+#   CASE.objtool-orcdump.txt   objtool --dump=orc of a copy after objtool --orc
 # run from the case's directory so lines read "CASE.o: warning: objtool: ...".
-# Cases: TestObjects/x86_64/cfi (stack rules), alt (patch sites), annotate (annotations).
+# Cases: TestObjects/x86_64/{cfi,alt,annotate,alt61}, kernel-headers, compiled.
 # The exact binary and flags go to TestObjects/x86_64/cfi/EXPECTATIONS.txt.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 DIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}
 # shellcheck disable=SC1091
 source "$DIR/tools.env"
+# All modes for one case, run in its directory.
+record() {  # CASE.o
+  local o=$1 c=${1%.o} t
+  "$OBJTOOL612" --orc --dry-run "$o" > "$c.objtool-orc.txt" 2>&1 || true
+  "$OBJTOOL612" --stackval --dry-run "$o" > "$c.objtool-stackval.txt" 2>&1 || true
+  "$OBJTOOL612" --orc --dry-run --backtrace "$o" > "$c.objtool-backtrace.txt" 2>&1 || true
+  # The ORC objtool writes (on a copy), as its --dump=orc text.
+  t=$(mktemp); cp "$o" "$t"; "$OBJTOOL612" --orc "$t" >/dev/null 2>&1 || true
+  "$OBJTOOL612" --dump=orc "$t" > "$c.objtool-orcdump.txt" 2>/dev/null || true; rm -f "$t"
+}
 for d in x86_64/cfi x86_64/alt x86_64/annotate kernel-headers; do
   cd "$HERE/../TestObjects/$d"
-  for o in *.o; do
-    c=${o%.o}
-    "$OBJTOOL612" --orc --dry-run "$o" > "$c.objtool-orc.txt" 2>&1 || true
-    "$OBJTOOL612" --stackval --dry-run "$o" > "$c.objtool-stackval.txt" 2>&1 || true
-    "$OBJTOOL612" --orc --dry-run --backtrace "$o" > "$c.objtool-backtrace.txt" 2>&1 || true
-    # The ORC objtool writes (on a copy), as its --dump=orc text.
-    t=$(mktemp); cp "$o" "$t"; "$OBJTOOL612" --orc "$t" >/dev/null 2>&1 || true
-    "$OBJTOOL612" --dump=orc "$t" > "$c.objtool-orcdump.txt" 2>/dev/null || true; rm -f "$t"
-  done
+  for o in *.o; do record "$o"; done
 done
 # The 6.1 layout, against objtool 6.1 (CASE.objtool61-orc.txt) and 6.12.
 cd "$HERE/../TestObjects/x86_64/alt61"
@@ -34,14 +37,7 @@ for o in *.o; do
 done
 # Real compiler output (gcc/clang -O2, jump tables, frame pointers on and off).
 cd "$HERE/../TestObjects/compiled"
-for o in *x86_64*.o; do
-  c=${o%.o}
-  "$OBJTOOL612" --orc --dry-run "$o" > "$c.objtool-orc.txt" 2>&1 || true
-  "$OBJTOOL612" --stackval --dry-run "$o" > "$c.objtool-stackval.txt" 2>&1 || true
-  "$OBJTOOL612" --orc --dry-run --backtrace "$o" > "$c.objtool-backtrace.txt" 2>&1 || true
-  t=$(mktemp); cp "$o" "$t"; "$OBJTOOL612" --orc "$t" >/dev/null 2>&1 || true
-  "$OBJTOOL612" --dump=orc "$t" > "$c.objtool-orcdump.txt" 2>/dev/null || true; rm -f "$t"
-done
+for o in *x86_64*.o; do record "$o"; done
 # --ibt changes what counts as a sibling call (a jump past ENDBR); --ibt needs --link.
 cd "$HERE/../TestObjects/x86_64/cfi"
 "$OBJTOOL612" --orc --ibt --link --dry-run ibtjump.o > ibtjump.objtool-ibt.txt 2>&1 || true
