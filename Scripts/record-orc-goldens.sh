@@ -16,3 +16,12 @@ for src in ../x86_64/cfi/clean.o ../x86_64/cfi/drap.o ../x86_64/cfi/hints.o ../x
   "$OBJTOOL61" --dump=orc "$c.objtool61.o" > "$c.objtool61.dump.txt"
 done
 ls
+# --prefix=16 as Kbuild runs it on an IBT kernel's linked module: the real 6.12-header
+# object, all of Kbuild's flags. Record the dump and the __pfx_ symbols objtool made
+# (name, value, size, binding, section), sorted by name.
+cp ../kernel-headers/patchsites.o patchsites-prefix.objtool612.o
+"$OBJTOOL612" --hacks=jump_label --hacks=noinstr --hacks=skylake --ibt --orc --retpoline --rethunk \
+  --sls --static-call --uaccess --prefix=16 --link --module patchsites-prefix.objtool612.o 2>/dev/null || true
+"$OBJTOOL612" --dump=orc patchsites-prefix.objtool612.o > patchsites-prefix.objtool612.dump.txt
+readelf -sW patchsites-prefix.objtool612.o | awk '$8 ~ /^__pfx_/ {print $8, "0x" $2, $3, $5, $7}' | sed 's/0x0*\([0-9a-f]\)/0x\1/' | sort \
+  > patchsites-prefix.objtool612.pfx.txt

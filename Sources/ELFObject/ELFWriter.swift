@@ -71,7 +71,10 @@ public struct ELFWriter {
     }
     // Where each new section goes: a reused index or a new one.
     var indexOf: [Int] = []
-    var names = file.withBytes(of: file.header.sectionNameTable) { [UInt8]($0) }
+    // Section names: the name table as given by a replacement of it (it may also be
+    // the symbol string table, grown by the caller), else as it is.
+    var names = new.first { $0.replacing == file.header.sectionNameTable }?.bytes
+      ?? file.withBytes(of: file.header.sectionNameTable) { [UInt8]($0) }
     for s in new {
       if let r = s.replacing {
         indexOf.append(r.int)
@@ -111,7 +114,8 @@ public struct ELFWriter {
     }
     // The grown section-name table.
     let nameTable = file.header.sectionNameTable.int
-    if names.count != Int(file.section(file.header.sectionNameTable).size) {
+    let nameTableReplaced = new.contains { $0.replacing == file.header.sectionNameTable }
+    if nameTableReplaced || names.count != Int(file.section(file.header.sectionNameTable).size) {
       let offset = out.count
       out.append(contentsOf: names)
       put(UInt64(offset), width: 8, at: 24, into: &headers[nameTable])

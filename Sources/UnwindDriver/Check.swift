@@ -26,6 +26,8 @@ public struct CheckOptions: Sendable {
   public var output: String?
   /// Regenerate when the object already has ORC.
   public var replace = false
+  /// `--prefix=N`: N bytes of NOP padding before functions become `__pfx_` symbols.
+  public var prefix = 0
   /// Kernel ABI / objtool version to emulate.
   public var kernel = KernelVersion.v6_12
   public init() {}

@@ -26,13 +26,10 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
   if result.findings.contains(where: { $0.rule.code.hasPrefix("UV01") }) { return .skipped }
   let format: ORCFormat = options.kernel == .v6_1 ? .v6_1 : .v6_12
   let entries: [ORCPlacedEntry]
+  var prefixSymbols: [NewSymbol] = []
   do {
-    let inputs = result.instructionCFI.map { sec in
-      ORCSectionInput(section: sec.section, name: file.section(sec.section).name, size: file.section(sec.section).size,
-                      offsets: sec.offsets, cfi: sec.cfi,
-                      sites: result.sites.filter { $0.section == sec.section }.map { ($0.start, $0.end, $0.table) }
-                        .sorted { $0.0 < $1.0 })
-    }
+    var inputs = orcInputs(file, result)
+    if options.prefix > 0 { prefixSymbols = applyPrefix(file, &inputs, size: options.prefix) }
     entries = try ORCGenerator.entries(inputs, states: result.cfiStates, format: format)
   } catch {
     return .refused("cannot express the CFI as ORC, nothing written: \(error)")
@@ -51,12 +48,14 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
   // number added and the relocation sections are rewritten accordingly.
   var extra: [ELFWriter.NewSection] = []
   let missing = Array(Set(entries.map(\.section)).filter { sectionSymbol[$0] == nil }).sorted()
-  if !missing.isEmpty {
-    switch addSectionSymbols(file, symtab: symtab, sections: missing, le: le) {
+  // Section symbols (local, STT_SECTION) and the --prefix symbols (as their function).
+  let newSymbols = missing.map { NewSymbol(name: "", info: 3, section: $0, value: 0, size: 0) } + prefixSymbols
+  if !newSymbols.isEmpty {
+    switch addSymbols(file, symtab: symtab, newSymbols, le: le) {
     case .failure(let problem): return .failed(problem.text)
-    case .success(let (rewritten, added)):
+    case .success(let (rewritten, indices)):
       extra = rewritten
-      for (s, idx) in added { sectionSymbol[s] = idx }
+      for (s, idx) in zip(missing, indices) { sectionSymbol[s] = idx }
     }
   }
   var orc: [UInt8] = [], ip: [UInt8] = [], rela: [UInt8] = []
@@ -85,16 +84,29 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
 }
 
 
-/// New contents for the symbol table (section symbols inserted after the locals) and
-/// for every structure that holds symbol indices: relocation sections (r_info),
-/// section groups (sh_info) and SHT_SYMTAB_SHNDX.
-private func addSectionSymbols(_ file: ELFFile, symtab: SectionIndex, sections: [SectionIndex],
-                               le: (UInt64, Int) -> [UInt8]) -> Result<([ELFWriter.NewSection], [(SectionIndex, SymbolIndex)]), WriteFailureMessage> {
+/// A symbol to add: name, `st_info`, section, value, size.
+struct NewSymbol {
+  var name: String
+  var info: UInt8
+  var section: SectionIndex
+  var value: UInt64
+  var size: UInt64
+  var isLocal: Bool { info >> 4 == 0 }
+}
+
+/// New contents for the symbol table (locals inserted after the existing locals,
+/// globals appended), its string table, and every structure that holds symbol indices:
+/// relocation sections (r_info), section groups (sh_info) and SHT_SYMTAB_SHNDX.
+/// Returns the replacement sections and each new symbol's index.
+func addSymbols(_ file: ELFFile, symtab: SectionIndex, _ newSymbols: [NewSymbol],
+                le: (UInt64, Int) -> [UInt8]) -> Result<([ELFWriter.NewSection], [SymbolIndex]), WriteFailureMessage> {
   let tab = file.section(symtab)
   let firstGlobal = Int(tab.info)
-  let k = sections.count
-  guard sections.allSatisfy({ $0.rawValue < 0xFF00 }), firstGlobal <= file.symbols.count else {
-    return .failure(WriteFailureMessage("cannot add section symbols to this symbol table"))
+  let locals = newSymbols.filter(\.isLocal), globals = newSymbols.filter { !$0.isLocal }
+  let k = locals.count
+  guard newSymbols.allSatisfy({ $0.section.rawValue < 0xFF00 }), firstGlobal <= file.symbols.count,
+        Int(tab.link) < file.sections.count else {
+    return .failure(WriteFailureMessage("cannot add symbols to this symbol table"))
   }
   func moved(_ i: UInt64) -> UInt64 { i < UInt64(firstGlobal) ? i : i + UInt64(k) }
   func same(_ s: Section, bytes: [UInt8], info: UInt32? = nil) -> ELFWriter.NewSection {
@@ -102,39 +114,109 @@ private func addSectionSymbols(_ file: ELFFile, symtab: SectionIndex, sections: 
                          link: .value(s.link), info: .value(info ?? s.info), bytes: bytes, replacing: s.index)
   }
   var out: [ELFWriter.NewSection] = []
-  // The symbol table.
-  var symbols = file.withBytes(of: symtab) { [UInt8]($0) }
-  var inserted: [UInt8] = []
-  for s in sections {
-    // st_name 0, st_info STB_LOCAL|STT_SECTION, st_other 0, st_shndx, st_value 0, st_size 0
-    inserted += le(0, 4) + [3, 0] + le(UInt64(s.rawValue), 2) + le(0, 8) + le(0, 8)
+  // Names go to the end of the symbol string table.
+  let strtab = file.section(SectionIndex(Int(tab.link)))
+  var strings = file.withBytes(of: strtab.index) { [UInt8]($0) }
+  func entry(_ s: NewSymbol) -> [UInt8] {
+    var nameOffset: UInt64 = 0
+    if !s.name.isEmpty {
+      nameOffset = UInt64(strings.count)
+      strings += Array(s.name.utf8) + [0]
+    }
+    return le(nameOffset, 4) + [s.info, 0] + le(UInt64(s.section.rawValue), 2) + le(s.value, 8) + le(s.size, 8)
   }
-  symbols.insert(contentsOf: inserted, at: firstGlobal * 24)
+  var symbols = file.withBytes(of: symtab) { [UInt8]($0) }
+  symbols.insert(contentsOf: locals.flatMap(entry), at: firstGlobal * 24)
+  symbols += globals.flatMap(entry)
   out.append(same(tab, bytes: symbols, info: UInt32(firstGlobal + k)))
-  for s in file.sections {
-    switch s.type {
-    case .rela where s.link == symtab.rawValue:
-      let r = file.reader(for: s.index)
-      var bytes = file.withBytes(of: s.index) { [UInt8]($0) }
-      for at in stride(from: 0, to: bytes.count - 23, by: 24) {
-        guard let info = r.u64(at: at + 8) else { continue }
-        let sym = info >> 32
-        if sym >= UInt64(firstGlobal) {
-          bytes.replaceSubrange((at + 8)..<(at + 16), with: le(moved(sym) << 32 | (info & 0xFFFF_FFFF), 8))
+  if strings.count != Int(strtab.size) { out.append(same(strtab, bytes: strings)) }
+  if k > 0 {
+    for s in file.sections {
+      switch s.type {
+      case .rela where s.link == symtab.rawValue:
+        let r = file.reader(for: s.index)
+        var bytes = file.withBytes(of: s.index) { [UInt8]($0) }
+        for at in stride(from: 0, to: bytes.count - 23, by: 24) {
+          guard let info = r.u64(at: at + 8) else { continue }
+          let sym = info >> 32
+          if sym >= UInt64(firstGlobal) {
+            bytes.replaceSubrange((at + 8)..<(at + 16), with: le(moved(sym) << 32 | (info & 0xFFFF_FFFF), 8))
+          }
         }
+        out.append(same(s, bytes: bytes))
+      case .group where s.link == symtab.rawValue:
+        out.append(same(s, bytes: file.withBytes(of: s.index) { [UInt8]($0) }, info: UInt32(moved(UInt64(s.info)))))
+      case .symtabShndx where s.link == symtab.rawValue:
+        var bytes = file.withBytes(of: s.index) { [UInt8]($0) }
+        bytes.insert(contentsOf: [UInt8](repeating: 0, count: 4 * k), at: min(firstGlobal * 4, bytes.count))
+        bytes += [UInt8](repeating: 0, count: 4 * globals.count)
+        out.append(same(s, bytes: bytes))
+      default:
+        break
       }
-      out.append(same(s, bytes: bytes))
-    case .group where s.link == symtab.rawValue:
-      out.append(same(s, bytes: file.withBytes(of: s.index) { [UInt8]($0) }, info: UInt32(moved(UInt64(s.info)))))
-    case .symtabShndx where s.link == symtab.rawValue:
-      var bytes = file.withBytes(of: s.index) { [UInt8]($0) }
-      bytes.insert(contentsOf: [UInt8](repeating: 0, count: 4 * k), at: min(firstGlobal * 4, bytes.count))
-      out.append(same(s, bytes: bytes))
-    default:
-      break
     }
   }
-  return .success((out, sections.enumerated().map { ($1, SymbolIndex(firstGlobal + $0)) }))
+  var indices: [SymbolIndex] = []
+  var nextLocal = firstGlobal, nextGlobal = file.symbols.count + k
+  for s in newSymbols {
+    if s.isLocal { indices.append(SymbolIndex(nextLocal)); nextLocal += 1 } else { indices.append(SymbolIndex(nextGlobal)); nextGlobal += 1 }
+  }
+  return .success((out, indices))
 }
 
 struct WriteFailureMessage: Error { var text: String; init(_ t: String) { text = t } }
+
+func orcInputs(_ file: ELFFile, _ result: ValidationResult) -> [ORCSectionInput] {
+  result.instructionCFI.map { sec in
+    ORCSectionInput(section: sec.section, name: file.section(sec.section).name, size: file.section(sec.section).size,
+                    offsets: sec.offsets, cfi: sec.cfi,
+                    sites: result.sites.filter { $0.section == sec.section }.map { ($0.start, $0.end, $0.table) }
+                      .sorted { $0.0 < $1.0 })
+  }
+}
+
+/// `--prefix=N` (objtool `add_prefix_symbols`): where exactly N bytes of NOPs precede a
+/// function, they become `__pfx_<func>` (a symbol like the function's) and get the
+/// CFI of the function's first instruction. Aliases get their own prefix symbol, as in objtool;
+/// unlike objtool, a `__pfx_` symbol already there is kept rather than duplicated, so a
+/// second run over the same object adds nothing.
+func applyPrefix(_ file: ELFFile, _ inputs: inout [ORCSectionInput], size n: Int) -> [NewSymbol] {
+  guard let decoded = try? ObjectDecoder.decodeSections(of: file) else { return [] }
+  var kinds: [SectionIndex: [InstructionKind]] = [:]
+  for d in decoded { kinds[d.section.index] = d.text.kinds }
+  var existing = Set<String>()
+  for sym in file.symbols where sym.name.hasPrefix("__pfx_") { existing.insert(sym.name) }
+  var out: [NewSymbol] = []
+  for k in inputs.indices {
+    let sec = inputs[k].section
+    guard let kind = kinds[sec], kind.count == inputs[k].offsets.count else { continue }
+    let offsets = inputs[k].offsets
+    // objtool walks each section's symbols by address, aliases included, so the new
+    // globals come out in that order.
+    let functions = file.symbols.enumerated()
+      .filter { $0.element.isFunction && $0.element.section == .section(sec) && !$0.element.name.hasPrefix("__pfx_") }
+      .sorted { ($0.element.value, $0.offset) < ($1.element.value, $1.offset) }
+      .map(\.element)
+    for f in functions {
+      guard let first = offsets.firstIndex(of: UInt32(truncatingIfNeeded: f.value)) else { continue }
+      var i = first - 1
+      var start: Int?
+      while i >= 0, kind[i] == .nop {
+        let distance = Int(f.value) - Int(offsets[i])
+        if distance > n { break }
+        if distance == n { start = i; break }
+        i -= 1
+      }
+      guard let s = start else { continue }
+      if let cfi = inputs[k].cfi[first] {
+        for j in s..<first { inputs[k].cfi[j] = cfi }
+      }
+      let name = "__pfx_" + f.name
+      if existing.insert(name).inserted {
+        out.append(NewSymbol(name: name, info: (f.binding.rawValue << 4) | SymbolType.function.rawValue,
+                             section: sec, value: f.value - UInt64(n), size: UInt64(n)))
+      }
+    }
+  }
+  return out
+}

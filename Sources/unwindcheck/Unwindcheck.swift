@@ -64,6 +64,9 @@ struct Check: ParsableCommand {
   @Flag(help: "With --orc: regenerate ORC in an object that already has it.")
   var replace = false
 
+  @Option(help: "With --orc: N bytes of NOP padding before each function become a __pfx_<func> symbol with the function's CFI (objtool --prefix; Kbuild passes 16).")
+  var prefix: Int = 0
+
   @Option(help: "Kernel ABI / objtool version to emulate: 6.1, 6.12 or 6.14.")
   var kernel: KernelVersion = .v6_12
 
@@ -90,6 +93,7 @@ struct Check: ParsableCommand {
     options.orc = orc
     options.output = output
     options.replace = replace
+    options.prefix = prefix
     options.kernel = kernel
     let status = runCheck(
       paths: files, options: options,

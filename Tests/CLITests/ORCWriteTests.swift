@@ -39,6 +39,36 @@ struct ORCWriteTests {
       .replacingOccurrences(of: input, with: out)))
   }
 
+  /// `--prefix=16` on the real-header module object, with Kbuild's flags for an IBT
+  /// kernel: the same ORC bytes as objtool (the padding gets each function's CFI) and the
+  /// same `__pfx_` symbols (aliases such as init_module included).
+  @Test func prefixSymbolsAndORCEqualObjtools() throws {
+    let dir = try TestSupport.temporaryDirectory("orc-prefix")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("p.o").path
+    let input = TestSupport.absolute("TestObjects/kernel-headers/patchsites.o")
+    let r = try TestSupport.run(binary, ["check", "--orc", "--ibt", "--link", "--module", "--prefix=16", "--output", out, input])
+    #expect(r.status == 0, "\(r.stderr)")
+    let golden = TestSupport.absolute("TestObjects/orc/patchsites-prefix.objtool612")
+    let expected = try String(contentsOfFile: golden + ".dump.txt", encoding: .utf8).split(separator: "\n").map(String.init)
+    let written = try ELFFile.open(path: out)
+    #expect(try ORCDump.lines(written, format: .v6_12) == expected)
+    #expect(try orcBytes(out) == orcBytes(golden + ".o"))
+    let pfx = written.symbols.filter { $0.name.hasPrefix("__pfx_") }.map { sym -> String in
+      let section: String
+      if case .section(let s) = sym.section { section = "\(s.rawValue)" } else { section = "?" }
+      let bind = sym.binding == .local ? "LOCAL" : sym.binding == .global ? "GLOBAL" : "WEAK"
+      return "\(sym.name) 0x\(String(sym.value, radix: 16)) \(sym.size) \(bind) \(section)"
+    }.sorted()
+    let expectedPfx = try String(contentsOfFile: golden + ".pfx.txt", encoding: .utf8).split(separator: "\n").map(String.init)
+    #expect(pfx == expectedPfx)
+    // A second run adds nothing (objtool would duplicate every __pfx_ symbol).
+    let again = dir.appendingPathComponent("q.o").path
+    #expect(try TestSupport.run(binary, ["check", "--orc", "--replace", "--ibt", "--link", "--module", "--prefix=16",
+                                         "--output", again, out]).status == 0)
+    #expect(try ELFFile.open(path: again).symbols.filter { $0.name.hasPrefix("__pfx_") }.count == pfx.count)
+  }
+
   @Test func existingORCIsRefusedUnlessReplace() throws {
     let dir = try TestSupport.temporaryDirectory("orc-replace")
     defer { try? FileManager.default.removeItem(at: dir) }
