@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """roundtrip-orc.py UNWINDCHECK OBJTOOL INPUT_LIST WORKDIR - the headline ORC fidelity
 number: for every prepared input (shipped module, objtool's output stripped, annotations
-restored), `unwindcheck check --orc --ibt --link --module --output OUT INPUT`, then OUT's
+restored), `unwindcheck check --orc --ibt --link --module --prefix=16 --output OUT INPUT`, then OUT's
 ORC read back by the REAL objtool (`--dump=orc`) and by `unwindcheck orc dump`, compared
 with the shipped module's (dump text and raw .orc_unwind bytes).
   orc-roundtrip: N modules with shipped ORC, I identical (text and bytes), D differ, F failed"""
@@ -23,7 +23,7 @@ for f in (l.strip() for l in open(lst) if l.strip()):
         continue
     total += 1
     out = os.path.join(work, "out.ko")
-    r = subprocess.run([tool, "check", "--orc", "--ibt", "--link", "--module", "--output", out, f],
+    r = subprocess.run([tool, "check", "--orc", "--ibt", "--link", "--module", "--prefix=16", "--output", out, f],
                        capture_output=True, text=True)
     if not os.path.exists(out):
         failed += 1; print("FAILED", f, r.stderr.strip()[:200]); continue

@@ -184,8 +184,13 @@ func applyPrefix(_ file: ELFFile, _ inputs: inout [ORCSectionInput], size n: Int
   guard let decoded = try? ObjectDecoder.decodeSections(of: file) else { return [] }
   var kinds: [SectionIndex: [InstructionKind]] = [:]
   for d in decoded { kinds[d.section.index] = d.text.kinds }
-  var existing = Set<String>()
-  for sym in file.symbols where sym.name.hasPrefix("__pfx_") { existing.insert(sym.name) }
+  // A prefix symbol is "already there" when one of that name sits at that place: local
+  // functions of the same name from different units each get their own.
+  struct Placed: Hashable { var name: String; var section: SymbolSection; var value: UInt64 }
+  var existing = Set<Placed>()
+  for sym in file.symbols where sym.name.hasPrefix("__pfx_") {
+    existing.insert(Placed(name: sym.name, section: sym.section, value: sym.value))
+  }
   var out: [NewSymbol] = []
   for k in inputs.indices {
     let sec = inputs[k].section
@@ -212,7 +217,7 @@ func applyPrefix(_ file: ELFFile, _ inputs: inout [ORCSectionInput], size n: Int
         for j in s..<first { inputs[k].cfi[j] = cfi }
       }
       let name = "__pfx_" + f.name
-      if existing.insert(name).inserted {
+      if existing.insert(Placed(name: name, section: f.section, value: f.value - UInt64(n))).inserted {
         out.append(NewSymbol(name: name, info: (f.binding.rawValue << 4) | SymbolType.function.rawValue,
                              section: sec, value: f.value - UInt64(n), size: UInt64(n)))
       }
