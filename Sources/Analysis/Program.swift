@@ -93,7 +93,7 @@ struct Program {
   /// objtool's per-section symbol list.
   func sortedSymbols(inSlot slot: Int) -> [Symbol] {
     let idx = sections[slot].section
-    return file.symbols.filter { $0.section == .section(idx) && !$0.isSectionSymbol && $0.type != .file }
+    return file.symbols(in: idx).filter { !$0.isSectionSymbol && $0.type != .file }
       .enumerated().sorted { ($0.element.value, $0.offset) < ($1.element.value, $1.offset) }.map(\.element)
   }
 
@@ -205,7 +205,7 @@ struct Program {
       }
     }
     var best: Symbol?
-    for sym in file.symbols where sym.section == .section(idx) && sym.size > 0 && !sym.isSectionSymbol
+    for sym in file.symbols(in: idx) where sym.size > 0 && !sym.isSectionSymbol
       && sym.value <= off && off < sym.value &+ sym.size {
       if best == nil || (sym.isFunction && !best!.isFunction) { best = sym }
     }

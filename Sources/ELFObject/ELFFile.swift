@@ -17,6 +17,10 @@ public final class ELFFile: @unchecked Sendable {
   /// Every `SHT_RELA` section, in section order.
   public let relocationSections: [RelocationSection]
   private let relocationSectionByTarget: [SectionIndex: Int]
+  /// Symbol positions (into `symbols`) grouped by defining section, in symbol-table order:
+  /// `symbolStarts[s]..<symbolStarts[s + 1]` of `symbolsBySection` belong to section `s`.
+  private let symbolStarts: [Int32]
+  private let symbolsBySection: [Int32]
   private let handle: LibElfHandle
 
   public var machine: Machine { header.machine }
@@ -51,6 +55,24 @@ public final class ELFFile: @unchecked Sendable {
     var byTarget: [SectionIndex: Int] = [:]
     for (i, r) in relocs.enumerated() where byTarget[r.target] == nil { byTarget[r.target] = i }
     self.relocationSectionByTarget = byTarget
+    // Counting sort by section: objects with tens of thousands of sections
+    // (-ffunction-sections) must not pay sections x symbols in per-section passes.
+    var starts = [Int32](repeating: 0, count: sections.count + 1)
+    for sym in symbols { if let s = sym.section.index, s.int < sections.count { starts[s.int + 1] += 1 } }
+    for k in 0..<sections.count { starts[k + 1] += starts[k] }
+    var fill = starts
+    var grouped = [Int32](repeating: 0, count: Int(starts[sections.count]))
+    for (i, sym) in symbols.enumerated() {
+      if let s = sym.section.index, s.int < sections.count { grouped[Int(fill[s.int])] = Int32(i); fill[s.int] += 1 }
+    }
+    self.symbolStarts = starts
+    self.symbolsBySection = grouped
+  }
+
+  /// The symbols defined in `section`, in symbol-table order (O(result) per call).
+  public func symbols(in section: SectionIndex) -> [Symbol] {
+    guard section.int >= 0, section.int < sections.count else { return [] }
+    return symbolsBySection[Int(symbolStarts[section.int])..<Int(symbolStarts[section.int + 1])].map { symbols[Int($0)] }
   }
 
   /// Lends the bytes of a section (empty for `SHT_NOBITS`). The buffer must not escape

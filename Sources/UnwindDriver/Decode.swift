@@ -36,8 +36,8 @@ public enum ObjectDecoder {
 
   /// Sorted byte ranges of the `STT_FUNC` symbols defined in `section`.
   static func functionRanges(in section: SectionIndex, of file: ELFFile) -> [Range<UInt64>] {
-    file.symbols.lazy
-      .filter { $0.isFunction && $0.section == .section(section) && $0.size > 0 }
+    file.symbols(in: section).lazy
+      .filter { $0.isFunction && $0.size > 0 }
       .map { $0.value..<($0.value &+ $0.size) }
       .sorted { $0.lowerBound < $1.lowerBound }
   }

@@ -104,7 +104,7 @@ func addSymbols(_ file: ELFFile, symtab: SectionIndex, _ newSymbols: [NewSymbol]
   let firstGlobal = Int(tab.info)
   let locals = newSymbols.filter(\.isLocal), globals = newSymbols.filter { !$0.isLocal }
   let k = locals.count
-  guard newSymbols.allSatisfy({ $0.section.rawValue < 0xFF00 }), firstGlobal <= file.symbols.count,
+  guard firstGlobal <= file.symbols.count,
         Int(tab.link) < file.sections.count else {
     return .failure(WriteFailureMessage("cannot add symbols to this symbol table"))
   }
@@ -123,8 +123,11 @@ func addSymbols(_ file: ELFFile, symtab: SectionIndex, _ newSymbols: [NewSymbol]
       nameOffset = UInt64(strings.count)
       strings += Array(s.name.utf8) + [0]
     }
-    return le(nameOffset, 4) + [s.info, 0] + le(UInt64(s.section.rawValue), 2) + le(s.value, 8) + le(s.size, 8)
+    // Section indices from SHN_LORESERVE up live in SHT_SYMTAB_SHNDX; st_shndx says SHN_XINDEX.
+    let shndx = s.section.rawValue < 0xFF00 ? UInt64(s.section.rawValue) : 0xFFFF
+    return le(nameOffset, 4) + [s.info, 0] + le(shndx, 2) + le(s.value, 8) + le(s.size, 8)
   }
+  func extendedIndex(_ s: NewSymbol) -> [UInt8] { le(s.section.rawValue < 0xFF00 ? 0 : UInt64(s.section.rawValue), 4) }
   var symbols = file.withBytes(of: symtab) { [UInt8]($0) }
   symbols.insert(contentsOf: locals.flatMap(entry), at: firstGlobal * 24)
   symbols += globals.flatMap(entry)
@@ -146,15 +149,26 @@ func addSymbols(_ file: ELFFile, symtab: SectionIndex, _ newSymbols: [NewSymbol]
         out.append(same(s, bytes: bytes))
       case .group where s.link == symtab.rawValue:
         out.append(same(s, bytes: file.withBytes(of: s.index) { [UInt8]($0) }, info: UInt32(moved(UInt64(s.info)))))
-      case .symtabShndx where s.link == symtab.rawValue:
-        var bytes = file.withBytes(of: s.index) { [UInt8]($0) }
-        bytes.insert(contentsOf: [UInt8](repeating: 0, count: 4 * k), at: min(firstGlobal * 4, bytes.count))
-        bytes += [UInt8](repeating: 0, count: 4 * globals.count)
-        out.append(same(s, bytes: bytes))
       default:
         break
       }
     }
+  }
+  // SHT_SYMTAB_SHNDX runs parallel to the symbol table: it gets the same insertions, and
+  // is created when a new symbol needs it and the object has none.
+  let count = file.symbols.count
+  if let x = file.sections.first(where: { $0.type == .symtabShndx && $0.link == symtab.rawValue }) {
+    var bytes = file.withBytes(of: x.index) { [UInt8]($0) }
+    if bytes.count < count * 4 { bytes += [UInt8](repeating: 0, count: count * 4 - bytes.count) }
+    bytes.removeSubrange((count * 4)...)
+    bytes.insert(contentsOf: locals.flatMap(extendedIndex), at: firstGlobal * 4)
+    bytes += globals.flatMap(extendedIndex)
+    out.append(same(x, bytes: bytes))
+  } else if newSymbols.contains(where: { $0.section.rawValue >= 0xFF00 }) {
+    let bytes = [UInt8](repeating: 0, count: firstGlobal * 4) + locals.flatMap(extendedIndex)
+      + [UInt8](repeating: 0, count: (count - firstGlobal) * 4) + globals.flatMap(extendedIndex)
+    out.append(ELFWriter.NewSection(name: ".symtab_shndx", type: .symtabShndx, flags: SectionFlags(rawValue: 0),
+                                    alignment: 4, entrySize: 4, link: .existing(symtab), bytes: bytes))
   }
   var indices: [SymbolIndex] = []
   var nextLocal = firstGlobal, nextGlobal = file.symbols.count + k
@@ -198,8 +212,8 @@ func applyPrefix(_ file: ELFFile, _ inputs: inout [ORCSectionInput], size n: Int
     let offsets = inputs[k].offsets
     // objtool walks each section's symbols by address, aliases included, so the new
     // globals come out in that order.
-    let functions = file.symbols.enumerated()
-      .filter { $0.element.isFunction && $0.element.section == .section(sec) && !$0.element.name.hasPrefix("__pfx_") }
+    let functions = file.symbols(in: sec).enumerated()
+      .filter { $0.element.isFunction && !$0.element.name.hasPrefix("__pfx_") }
       .sorted { ($0.element.value, $0.offset) < ($1.element.value, $1.offset) }
       .map(\.element)
     for f in functions {
