@@ -69,6 +69,37 @@ struct ORCWriteTests {
     #expect(try ELFFile.open(path: again).symbols.filter { $0.name.hasPrefix("__pfx_") }.count == pfx.count)
   }
 
+  /// More sections than ELF's direct indices hold (built here with the toolchain's clang):
+  /// the section symbols `--orc` adds above 0xff00 go through SHN_XINDEX/.symtab_shndx,
+  /// and every ORC relocation still names its own section (our read-back dump equals the
+  /// generated one). Scripts/difftest-many-sections.sh compares the same with objtool.
+  @Test func sectionSymbolsBeyondDirectIndices() throws {
+    let toolchain = try TestSupport.run("/bin/sh", ["-c", "dirname \"$(readlink -f \"$(command -v swift)\")\""])
+    let clang = toolchain.stdout.trimmingCharacters(in: .whitespacesAndNewlines) + "/clang"
+    try #require(FileManager.default.isExecutableFile(atPath: clang), "the Swift toolchain's clang")
+    let dir = try TestSupport.temporaryDirectory("orc-xindex")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var asm = ""
+    for i in 0..<65_300 {
+      asm += "\t.section .text.f\(i),\"ax\",@progbits\n\t.globl f\(i)\n\t.type f\(i),@function\nf\(i):\n"
+        + "\tpush %rbp\n\tpop %rbp\n\tret\n\t.size f\(i),.-f\(i)\n"
+    }
+    let source = dir.appendingPathComponent("many.S").path, object = dir.appendingPathComponent("many.o").path
+    try asm.write(toFile: source, atomically: false, encoding: .utf8)
+    #expect(try TestSupport.run(clang, ["--target=x86_64-linux-gnu", "-c", source, "-o", object]).status == 0)
+    let out = dir.appendingPathComponent("out.o").path
+    let r = try TestSupport.run(binary, ["check", "--orc", "--output", out, object])
+    #expect(r.status == 0, "\(r.stderr)")
+    let written = try ELFFile.open(path: out)
+    #expect(written.sections.count > 0xFF00)
+    let high = written.symbols.filter { $0.isSectionSymbol && ($0.section.index?.rawValue ?? 0) >= 0xFF00 }
+    #expect(!high.isEmpty, "section symbols above 0xff00")
+    let generated = try TestSupport.run(binary, ["orc", "dump", "--generate", object]).stdout
+    let readBack = try TestSupport.run(binary, ["orc", "dump", out]).stdout
+    #expect(!readBack.isEmpty && readBack == generated)
+    #expect(readBack.contains(".text.f65299+0:"))
+  }
+
   @Test func existingORCIsRefusedUnlessReplace() throws {
     let dir = try TestSupport.temporaryDirectory("orc-replace")
     defer { try? FileManager.default.removeItem(at: dir) }
