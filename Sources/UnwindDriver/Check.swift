@@ -114,7 +114,7 @@ public func runCheck(paths: [String], options: CheckOptions,
         if options.verbose { for n in f.notes { err("\(path): note: unwindcheck:   \(n)") } }
       }
       anyFinding = anyFinding || findings.contains { !$0.isBacktrace }
-      if options.orc, let result {
+      if options.orc || options.prefix > 0, let result {
         switch writeORC(file, result: result, path: path, options: options) {
         case .written, .skipped: break
         case .refused(let message):

@@ -17,8 +17,10 @@ enum ORCWriteOutcome {
 /// `check --orc`: emit `.orc_unwind`, `.orc_unwind_ip` and `.rela.orc_unwind_ip` as
 /// objtool does (entries from `ORCGenerator`; R_X86_64_PC32 relocations against the
 /// code sections' section symbols, addend = offset) and write the object atomically.
+/// With `--prefix` but no `--orc` (Kbuild on frame-pointer kernels: `--stackval
+/// --prefix=16`), only the `__pfx_` symbols are written, as objtool does.
 func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: CheckOptions) -> ORCWriteOutcome {
-  if file.section(named: ".orc_unwind") != nil && !options.replace {
+  if options.orc && file.section(named: ".orc_unwind") != nil && !options.replace {
     // objtool: "file already has .orc_unwind section, skipping"
     return .refused("file already has .orc_unwind section; use --replace to regenerate it")
   }
@@ -30,7 +32,7 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
   do {
     var inputs = orcInputs(file, result)
     if options.prefix > 0 { prefixSymbols = applyPrefix(file, &inputs, size: options.prefix) }
-    entries = try ORCGenerator.entries(inputs, states: result.cfiStates, format: format)
+    entries = options.orc ? try ORCGenerator.entries(inputs, states: result.cfiStates, format: format) : []
   } catch {
     return .refused("cannot express the CFI as ORC, nothing written: \(error)")
   }
@@ -68,7 +70,8 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
     ip.append(contentsOf: [0, 0, 0, 0])
     rela.append(contentsOf: le(UInt64(i * 4), 8) + le(UInt64(sym.rawValue) << 32 | 2, 8) + le(e.offset, 8))  // R_X86_64_PC32
   }
-  let sections = [
+  if !options.orc && newSymbols.isEmpty && options.output == nil { return .skipped }
+  let sections = !options.orc ? [] : [
     ELFWriter.NewSection(name: ".orc_unwind", type: .progbits, flags: .alloc, alignment: 1, entrySize: 6, bytes: orc),
     ELFWriter.NewSection(name: ".orc_unwind_ip", type: .progbits, flags: .alloc, alignment: 1, entrySize: 4, bytes: ip),
     ELFWriter.NewSection(name: ".rela.orc_unwind_ip", type: .rela, flags: .infoLink, alignment: 8, entrySize: 24,

@@ -64,7 +64,7 @@ struct Check: ParsableCommand {
   @Flag(help: "With --orc: regenerate ORC in an object that already has it.")
   var replace = false
 
-  @Option(help: "With --orc: N bytes of NOP padding before each function become a __pfx_<func> symbol with the function's CFI (objtool --prefix; Kbuild passes 16).")
+  @Option(help: "N bytes of NOP padding before each function become a __pfx_<func> symbol (written to the object even without --orc; with --orc the padding gets the function's CFI) (objtool --prefix; Kbuild passes 16).")
   var prefix: Int = 0
 
   @Option(help: "Kernel ABI / objtool version to emulate: 6.1, 6.12 or 6.14.")
@@ -75,7 +75,8 @@ struct Check: ParsableCommand {
 
   func validate() throws {
     if files.isEmpty { throw ValidationError("at least one object file is required") }
-    if output != nil && !orc { throw ValidationError("--output needs --orc") }
+    if output != nil && !orc && prefix == 0 { throw ValidationError("--output needs --orc or --prefix") }
+    if prefix < 0 { throw ValidationError("--prefix needs a byte count of 0 or more") }
     if output != nil && files.count > 1 { throw ValidationError("--output takes one input file") }
   }
 

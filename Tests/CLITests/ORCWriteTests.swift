@@ -62,6 +62,15 @@ struct ORCWriteTests {
     }.sorted()
     let expectedPfx = try String(contentsOfFile: golden + ".pfx.txt", encoding: .utf8).split(separator: "\n").map(String.init)
     #expect(pfx == expectedPfx)
+    // Without --orc (Kbuild on frame-pointer kernels: --stackval --prefix=16) the same
+    // symbols are written and no ORC; objtool 6.12 made the same set on this object.
+    let symbolsOnly = dir.appendingPathComponent("s.o").path
+    #expect(try TestSupport.run(binary, ["check", "--stackval", "--link", "--module", "--prefix=16", "--output", symbolsOnly,
+                                         input]).status == 0)
+    let plain = try ELFFile.open(path: symbolsOnly)
+    #expect(plain.section(named: ".orc_unwind") == nil)
+    #expect(plain.symbols.filter { $0.name.hasPrefix("__pfx_") }.map { "\($0.name) 0x\(String($0.value, radix: 16))" }.sorted()
+      == expectedPfx.map { $0.split(separator: " ").prefix(2).joined(separator: " ") })
     // A second run adds nothing (objtool would duplicate every __pfx_ symbol).
     let again = dir.appendingPathComponent("q.o").path
     #expect(try TestSupport.run(binary, ["check", "--orc", "--replace", "--ibt", "--link", "--module", "--prefix=16",
