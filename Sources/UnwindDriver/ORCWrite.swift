@@ -192,6 +192,16 @@ func orcInputs(_ file: ELFFile, _ result: ValidationResult) -> [ORCSectionInput]
   }
 }
 
+/// The index of the instruction starting at `offset` in the sorted `offsets`, if any.
+private func boundary(_ offsets: [UInt32], _ offset: UInt32) -> Int? {
+  var lo = 0, hi = offsets.count
+  while lo < hi {
+    let mid = (lo + hi) / 2
+    if offsets[mid] < offset { lo = mid + 1 } else { hi = mid }
+  }
+  return lo < offsets.count && offsets[lo] == offset ? lo : nil
+}
+
 /// `--prefix=N` (objtool `add_prefix_symbols`): where exactly N bytes of NOPs precede a
 /// function, they become `__pfx_<func>` (a symbol like the function's) and get the
 /// CFI of the function's first instruction. Aliases get their own prefix symbol, as in objtool;
@@ -220,7 +230,7 @@ func applyPrefix(_ file: ELFFile, _ inputs: inout [ORCSectionInput], size n: Int
       .sorted { ($0.element.value, $0.offset) < ($1.element.value, $1.offset) }
       .map(\.element)
     for f in functions {
-      guard let first = offsets.firstIndex(of: UInt32(truncatingIfNeeded: f.value)) else { continue }
+      guard f.value <= UInt64(UInt32.max), let first = boundary(offsets, UInt32(f.value)) else { continue }
       var i = first - 1
       var start: Int?
       while i >= 0, kind[i] == .nop {
