@@ -10,7 +10,8 @@ public struct ValidationResult: Sendable {
   /// Interned CFI states and, per executable section, each instruction's state before
   /// it executes (nil = never reached). The ORC stage reads these.
   public var cfiStates: CFIStateTable
-  public var instructionCFI: [(section: SectionIndex, offsets: [UInt32], cfi: [CFIStateID?])]
+  /// Per code section: instruction offsets, kinds (as decoded) and CFI at each.
+  public var instructionCFI: [(section: SectionIndex, offsets: [UInt32], kinds: [InstructionKind], cfi: [CFIStateID?])]
   /// Patch sites: the original range and its shared byte-offset table.
   public var sites: [(section: SectionIndex, start: UInt64, end: UInt64, table: [CFIStateID?])] = []
 }
@@ -83,13 +84,13 @@ public struct Validator {
       warnings += validateUnwindHints()
       if warnings == 0 && !options.skipUnreachable && !r.ignoreUnreachables { validateReachable() }
     }
-    var perSection: [(section: SectionIndex, offsets: [UInt32], cfi: [CFIStateID?])] = []
+    var perSection: [(section: SectionIndex, offsets: [UInt32], kinds: [InstructionKind], cfi: [CFIStateID?])] = []
     for s in p.sections {
       let ids = (0..<s.text.count).map { i -> CFIStateID? in
         let v = cfi[s.first + i]
         return v == Self.noState ? nil : CFIStateID(rawValue: v)
       }
-      perSection.append((s.section, s.text.offsets, ids))
+      perSection.append((s.section, s.text.offsets, s.text.kinds, ids))
     }
     let originals = p.groups.indices.filter { p.groups[$0].original < 0 }
     var perSite: [Int32: Int] = [:]

@@ -31,7 +31,11 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
   var prefixSymbols: [NewSymbol] = []
   do {
     var inputs = orcInputs(file, result)
-    if options.prefix > 0 { prefixSymbols = applyPrefix(file, &inputs, size: options.prefix) }
+    if options.prefix > 0 {
+      var kinds: [SectionIndex: [InstructionKind]] = [:]
+      for sec in result.instructionCFI { kinds[sec.section] = sec.kinds }
+      prefixSymbols = applyPrefix(file, &inputs, kinds: kinds, size: options.prefix)
+    }
     entries = options.orc ? try ORCGenerator.entries(inputs, states: result.cfiStates, format: format) : []
   } catch {
     return .refused("cannot express the CFI as ORC, nothing written: \(error)")
@@ -207,10 +211,8 @@ private func boundary(_ offsets: [UInt32], _ offset: UInt32) -> Int? {
 /// CFI of the function's first instruction. Aliases get their own prefix symbol, as in objtool;
 /// unlike objtool, a `__pfx_` symbol already there is kept rather than duplicated, so a
 /// second run over the same object adds nothing.
-func applyPrefix(_ file: ELFFile, _ inputs: inout [ORCSectionInput], size n: Int) -> [NewSymbol] {
-  guard let decoded = try? ObjectDecoder.decodeSections(of: file) else { return [] }
-  var kinds: [SectionIndex: [InstructionKind]] = [:]
-  for d in decoded { kinds[d.section.index] = d.text.kinds }
+func applyPrefix(_ file: ELFFile, _ inputs: inout [ORCSectionInput], kinds: [SectionIndex: [InstructionKind]],
+                 size n: Int) -> [NewSymbol] {
   // A prefix symbol is "already there" when one of that name sits at that place: local
   // functions of the same name from different units each get their own.
   struct Placed: Hashable { var name: String; var section: SymbolSection; var value: UInt64 }
