@@ -93,8 +93,7 @@ struct Program {
   /// objtool's per-section symbol list.
   func sortedSymbols(inSlot slot: Int) -> [Symbol] {
     let idx = sections[slot].section
-    return file.symbols(in: idx).filter { !$0.isSectionSymbol && $0.type != .file }
-      .enumerated().sorted { ($0.element.value, $0.offset) < ($1.element.value, $1.offset) }.map(\.element)
+    return file.symbolsByAddress(in: idx).filter { !$0.isSectionSymbol && $0.type != .file }
   }
 
   private mutating func linkSymbols() {

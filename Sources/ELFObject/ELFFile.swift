@@ -69,6 +69,12 @@ public final class ELFFile: @unchecked Sendable {
     self.symbolsBySection = grouped
   }
 
+  /// The symbols defined in `section` by address, ties in symbol-table order (objtool's
+  /// per-section symbol list).
+  public func symbolsByAddress(in section: SectionIndex) -> [Symbol] {
+    symbols(in: section).enumerated().sorted { ($0.element.value, $0.offset) < ($1.element.value, $1.offset) }.map(\.element)
+  }
+
   /// The symbols defined in `section`, in symbol-table order (O(result) per call).
   public func symbols(in section: SectionIndex) -> [Symbol] {
     guard section.int >= 0, section.int < sections.count else { return [] }

@@ -227,10 +227,7 @@ func applyPrefix(_ file: ELFFile, _ inputs: inout [ORCSectionInput], kinds: [Sec
     let offsets = inputs[k].offsets
     // objtool walks each section's symbols by address, aliases included, so the new
     // globals come out in that order.
-    let functions = file.symbols(in: sec).enumerated()
-      .filter { $0.element.isFunction && !$0.element.name.hasPrefix("__pfx_") }
-      .sorted { ($0.element.value, $0.offset) < ($1.element.value, $1.offset) }
-      .map(\.element)
+    let functions = file.symbolsByAddress(in: sec).filter { $0.isFunction && !$0.name.hasPrefix("__pfx_") }
     for f in functions {
       guard f.value <= UInt64(UInt32.max), let first = boundary(offsets, UInt32(f.value)) else { continue }
       var i = first - 1
