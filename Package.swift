@@ -9,7 +9,8 @@
 //   DecodeX86                pure: bytes -> X86Instruction (length, prefixes, ModRM, ...)
 //   ArchX86                  objtool's view of x86: kinds and stack ops per instruction
 //   Analysis                 functions, branch resolution, the CFI walk, findings (arch as data)
-//   ORC                      ORC entry formats (6.1, 6.12), orc dump (emission: next)
+//   ORC                      ORC entry formats (6.1, 6.12), orc dump and generation
+//   DwarfCFI                 DWARF CFI rows and line tables via libdw; the comparison rules
 //   UnwindDriver             pipeline orchestration, options, diagnostics rendering
 //   unwindcheck              executable: argument parsing only
 //   UnwindTestSupport        test helpers (paths, oracle processes); tests only
@@ -41,7 +42,8 @@ let package = Package(
     .target(name: "ArchARM64", dependencies: ["UnwindModel"], swiftSettings: swiftSettings),
     .target(name: "Analysis", dependencies: ["ELFObject", "UnwindModel"], swiftSettings: swiftSettings),
     .target(name: "ORC", dependencies: ["ELFObject", "UnwindModel"], swiftSettings: swiftSettings),
-    .target(name: "UnwindDriver", dependencies: ["ELFObject", "UnwindModel", "ArchX86", "ArchARM64", "Analysis", "ORC"],
+    .target(name: "DwarfCFI", dependencies: ["CLibDW", "ELFObject", "UnwindModel"], swiftSettings: swiftSettings),
+    .target(name: "UnwindDriver", dependencies: ["ELFObject", "UnwindModel", "ArchX86", "ArchARM64", "Analysis", "ORC", "DwarfCFI"],
             swiftSettings: swiftSettings),
     .executableTarget(
       name: "unwindcheck",

@@ -13,7 +13,8 @@ declare -A allow=(
   [Analysis]="ELFObject UnwindModel"
   [ArchARM64]="UnwindModel"
   [ORC]="ELFObject UnwindModel"
-  [UnwindDriver]="ELFObject UnwindModel ArchX86 ArchARM64 Analysis ORC Glibc"
+  [DwarfCFI]="CLibDW ELFObject UnwindModel Glibc"
+  [UnwindDriver]="ELFObject UnwindModel ArchX86 ArchARM64 Analysis ORC DwarfCFI Glibc"
   [unwindcheck]="ArgumentParser UnwindDriver ArchX86 UnwindModel ORC Glibc"
   [unwindcheck-bench]="ELFObject DecodeX86 ArchX86 UnwindModel Glibc"
   [UnwindTestSupport]="ELFObject Foundation"
@@ -31,6 +32,9 @@ done
 # Only LibElf.swift talks to libelf.
 others=$(grep -rlE '^import CLibElf' ELFObject | grep -v '^ELFObject/LibElf.swift$' || true)
 [ -z "$others" ] || { echo "check-deps: only ELFObject/LibElf.swift may import CLibElf: $others"; bad=1; }
+# Only DwarfCFI/LibDW.swift talks to libdw (tests may, to check the library itself).
+others=$(grep -rlE '^import CLibDW' . | grep -v '^./DwarfCFI/LibDW.swift$' || true)
+[ -z "$others" ] || { echo "check-deps: only DwarfCFI/LibDW.swift may import CLibDW: $others"; bad=1; }
 # Test targets import only what Package.swift declares for them (an undeclared import
 # can build locally by luck of build order and fail on a clean checkout).
 cd ..

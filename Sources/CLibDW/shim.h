@@ -5,4 +5,24 @@
 #include <elfutils/libdwfl.h>
 #include <elfutils/version.h>
 #include <dwarf.h>
+#include <gelf.h>
+
+/// No separate debug files: the object's own sections are the only DWARF consulted, so
+/// a result never depends on what happens to be installed under /usr/lib/debug.
+static inline int uc_no_separate_debuginfo(Dwfl_Module *m, void **u, const char *n, Dwarf_Addr a,
+                                           const char *f, const char *d, GElf_Word c, char **p) {
+  (void)m; (void)u; (void)n; (void)a; (void)f; (void)d; (void)c; (void)p;
+  return -1;
+}
+
+/// A libdwfl session for one object file opened offline: relocatable objects get their
+/// allocated sections laid out at distinct addresses and their debug sections relocated.
+static inline Dwfl *uc_dwfl_begin_offline(void) {
+  static const Dwfl_Callbacks callbacks = {
+    .find_elf = dwfl_build_id_find_elf,
+    .find_debuginfo = uc_no_separate_debuginfo,
+    .section_address = dwfl_offline_section_address,
+  };
+  return dwfl_begin(&callbacks);
+}
 #endif

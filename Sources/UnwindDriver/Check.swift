@@ -1,5 +1,6 @@
 import Analysis
 import ArchX86
+import DwarfCFI
 import ELFObject
 import UnwindModel
 
@@ -28,6 +29,14 @@ public struct CheckOptions: Sendable {
   public var replace = false
   /// `--prefix=N`: N bytes of NOP padding before functions become `__pfx_` symbols.
   public var prefix = 0
+  /// `--against-dwarf`: compare the computed CFI with the object's DWARF CFI.
+  public var againstDwarf = false
+  /// `--summary` (with `--against-dwarf`): agree/disagree/not-comparable counts per
+  /// function and object on stdout, and the total line.
+  public var summary = false
+  /// `--lines`: add ` (file.c:123)` to findings (always on with `--against-dwarf`).
+  /// Off by default so plain `check` prints objtool's exact text.
+  public var sourceLines = false
   /// Kernel ABI / objtool version to emulate.
   public var kernel = KernelVersion.v6_12
   public init() {}
@@ -100,12 +109,29 @@ public func runCheck(paths: [String], options: CheckOptions,
                      out: (String) -> Void, err: (String) -> Void) -> ExitStatus {
   var status = ExitStatus.clean
   var anyFinding = false
+  var dwarfTotal = DwarfCounts()
   for path in paths {
     do {
       let file = try ELFFile.open(path: path)
       if options.stats { out(ObjectSummary(file).statsText(path: path)) }
       let result = analyse(file, options: options)
-      let findings = result?.findings ?? []
+      var findings = result?.findings ?? []
+      if options.againstDwarf || options.sourceLines {
+        let dwarf = DwarfObject(file: file)
+        if options.againstDwarf, let result, let dwarf {
+          let x = crossCheckDwarf(file: file, result: result, dwarf: dwarf, map: .x86_64)
+          findings += x.findings
+          dwarfTotal += x.total
+          if options.summary {
+            for (name, c) in x.functions { out("\(path): \(name): \(c.shortText)") }
+            let sections = x.frameSections.isEmpty ? "no DWARF CFI" : x.frameSections.map(\.rawValue).joined(separator: "+")
+            out("\(path): dwarf (\(sections)): \(x.total.detailedText)")
+          }
+        } else if options.againstDwarf {
+          err("\(path): warning: unwindcheck: no DWARF cross-check (\(result == nil ? "architecture not analysed yet" : "libdw cannot open the object"))")
+        }
+        if let dwarf { attachSourceLines(&findings, file: file, dwarf: dwarf) }
+      }
       if options.stats, let c = result?.patchSiteCounts {
         out("\(path): patch sites: \(c.sites) (\(c.replacements) replacements, \(c.multiSites) with 2+), jump labels: \(c.jumpLabels), exception entries: \(c.exceptionEntries)")
       }
@@ -130,6 +156,7 @@ public func runCheck(paths: [String], options: CheckOptions,
       status = .badInput
     }
   }
+  if options.againstDwarf && options.summary { out("dwarf: \(dwarfTotal.shortText)") }
   if status == .clean && anyFinding && options.werror { status = .findings }
   return status
 }

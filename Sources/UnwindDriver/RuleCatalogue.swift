@@ -169,5 +169,23 @@ public enum RuleCatalogue {
       causes: "A replacement that pushes/pops at a different point than the original; a replacement that leaves the stack deeper at its end (its padding NOP records that state).",
       fix: "Make all streams agree at shared boundaries: align pushes/pops with the original's instruction boundaries, pad with one long NOP instead of several short ones, or rebalance the replacement.",
       example: "x86_64/alt/conflict.S"),
+    CatalogueEntry(
+      rule: .dwarfCFAMismatch, objtoolMessage: "(not objtool) DWARF CFI disagrees with the machine code: CFA is X by the instructions, Y by SECTION",
+      meaning: "check --against-dwarf: before this instruction the CFA (the stack pointer value before the call) that unwindcheck computes from the instructions differs from the CFA rule of the object's .eh_frame/.debug_frame. Reported once per run of consecutive instructions with the same pair. 'suspect' names the side more likely wrong: the DWARF when the function validates cleanly (the instructions' effect on the stack is unambiguous), unwindcheck's walk when the function has other findings.",
+      causes: "Hand-written assembly whose .cfi_adjust_cfa_offset/.cfi_def_cfa_offset does not follow a push, pop or stack adjustment; a .cfi_def_cfa_register missing after mov %rsp,%rbp; CFI forgotten on one path (.cfi_remember_state/.cfi_restore_state).",
+      fix: "Fix the .cfi_* directive at the reported line (or use the kernel's UNWIND_HINT/annotations if the code is deliberately unusual).",
+      example: "x86_64/dwarf/wrongcfi.S"),
+    CatalogueEntry(
+      rule: .dwarfReturnAddressMismatch, objtoolMessage: "(not objtool) DWARF CFI disagrees with the machine code: return address is X by the instructions, Y by SECTION",
+      meaning: "check --against-dwarf: the CFAs agree but the DWARF places the return address somewhere other than where the call left it (x86-64: CFA-8).",
+      causes: "A .cfi_offset for the return-address column (rip) in hand-written assembly, or a CIE with an unusual return-address rule.",
+      fix: "Remove or correct the .cfi_offset/.cfi_register for the return-address column.",
+      example: nil),
+    CatalogueEntry(
+      rule: .dwarfFramePointerMismatch, objtoolMessage: "(not objtool) DWARF CFI disagrees with the machine code: frame pointer save is X by the instructions, Y by SECTION",
+      meaning: "check --against-dwarf: the CFAs agree but the caller's frame pointer is saved at a different place (or saved on one side only). Two benign forms are accepted and counted as 'tolerated': a save the DWARF marks later than the push (clang marks saves after the whole prologue) when the function's DWARF does describe that save, and a save slot the DWARF still names after the pop released it (no .cfi_restore in epilogues).",
+      causes: "A push %rbp without .cfi_offset %rbp, a .cfi_offset with the wrong offset, or a .cfi_restore on the wrong path.",
+      fix: "Fix the .cfi_offset/.cfi_restore for the frame pointer at the reported line.",
+      example: "x86_64/dwarf/wrongcfi.S"),
   ]
 }

@@ -37,6 +37,10 @@ public struct RuleID: Hashable, Sendable, CustomStringConvertible {
   // Unwind hints.
   public static let restoreWithoutSave = RuleID(code: "UV1030", name: "restore-hint-without-save")
   public static let saveRestoreCombo = RuleID(code: "UV1031", name: "save-restore-combination")
+  // DWARF cross-check (`check --against-dwarf`).
+  public static let dwarfCFAMismatch = RuleID(code: "UV1301", name: "dwarf-cfa-mismatch")
+  public static let dwarfReturnAddressMismatch = RuleID(code: "UV1302", name: "dwarf-return-address-mismatch")
+  public static let dwarfFramePointerMismatch = RuleID(code: "UV1303", name: "dwarf-frame-pointer-mismatch")
 }
 
 extension RuleID {
@@ -49,6 +53,7 @@ extension RuleID {
     .siblingCallWithModifiedFrame, .callWithoutFramePointer, .framePointerScratch,
     .fallsThrough, .unexpectedEndOfSection, .unreachableInstruction, .missingNoreturn, .missingSize,
     .unsupportedInstruction, .restoreWithoutSave, .saveRestoreCombo, .alternativeConflict,
+    .dwarfCFAMismatch, .dwarfReturnAddressMismatch, .dwarfFramePointerMismatch,
   ]
 
   /// Lookup by code (`UV1010`) or name (`stack-state-mismatch`).
@@ -74,6 +79,8 @@ public struct Finding: Sendable, Hashable {
   /// Details beyond objtool's one line (for a patch-site conflict: both streams, their
   /// offsets and CFI); printed with `check --verbose`.
   public var notes: [String] = []
+  /// `file.c:123` from the object's line table (`check --lines`, `--against-dwarf`).
+  public var sourceLine: String?
 
   public init(rule: RuleID, location: String?, message: String, section: String? = nil, offset: UInt64? = nil) {
     self.rule = rule
@@ -87,6 +94,7 @@ public struct Finding: Sendable, Hashable {
   public func line(file: String) -> String {
     if isBacktrace { return "\(file): warning: unwindcheck:   \(location ?? ""): \(message)" }
     let loc = location.map { "\($0): " } ?? ""
-    return "\(file): warning: unwindcheck: \(loc)\(message) [\(rule.code)]"
+    let src = sourceLine.map { " (\($0))" } ?? ""
+    return "\(file): warning: unwindcheck: \(loc)\(message)\(src) [\(rule.code)]"
   }
 }

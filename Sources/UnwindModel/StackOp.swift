@@ -63,6 +63,13 @@ public enum X86Register {
   public static let names = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
                              "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"]
   public static func name(_ r: UInt8) -> String { Int(r) < names.count ? names[Int(r)] : "r?\(r)" }
+  /// The x86-64 psABI's DWARF number of each register above (DWARF orders rax, rdx,
+  /// rcx, rbx, rsi, rdi, rbp, rsp, r8-r15; 16 is the return address).
+  public static let dwarfNumbers: [UInt16] = [0, 2, 1, 3, 7, 6, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15]
+  /// The register a DWARF number names, in our numbering (nil: not a GPR).
+  public static func fromDwarf(_ n: UInt16) -> UInt8? {
+    dwarfNumbers.firstIndex(of: n).map { UInt8($0) }
+  }
 }
 
 extension StackOp {

@@ -70,6 +70,15 @@ struct Check: ParsableCommand {
   @Option(help: "Kernel ABI / objtool version to emulate: 6.1, 6.12 or 6.14.")
   var kernel: KernelVersion = .v6_12
 
+  @Flag(name: .customLong("against-dwarf"), help: "Compare the CFI computed from the instructions with the object's DWARF CFI (.eh_frame/.debug_frame, read by libdw) at every instruction boundary; each disagreement is a finding (UV1301-UV1303) with its source line.")
+  var againstDwarf = false
+
+  @Flag(help: "With --against-dwarf: print agree/disagree/not-comparable counts per function and object on stdout, then 'dwarf: agree N, disagree M, not comparable K' over all inputs.")
+  var summary = false
+
+  @Flag(help: "Add ' (file.c:123)' from the object's line table to findings (always on with --against-dwarf).")
+  var lines = false
+
   @Argument(help: "Object files: compiler .o, linked module .o, or final .ko.")
   var files: [String]
 
@@ -78,6 +87,7 @@ struct Check: ParsableCommand {
     if output != nil && !orc && prefix == 0 { throw ValidationError("--output needs --orc or --prefix") }
     if prefix < 0 { throw ValidationError("--prefix needs a byte count of 0 or more") }
     if output != nil && files.count > 1 { throw ValidationError("--output takes one input file") }
+    if summary && !againstDwarf { throw ValidationError("--summary needs --against-dwarf") }
   }
 
   func run() throws {
@@ -96,6 +106,9 @@ struct Check: ParsableCommand {
     options.replace = replace
     options.prefix = prefix
     options.kernel = kernel
+    options.againstDwarf = againstDwarf
+    options.summary = summary
+    options.sourceLines = lines || againstDwarf
     let status = runCheck(
       paths: files, options: options,
       out: { print($0) },

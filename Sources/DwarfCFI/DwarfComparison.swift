@@ -1,0 +1,163 @@
+import UnwindModel
+
+/// How unwindcheck's register numbers map to DWARF's for one architecture.
+public struct DwarfRegisterMap: Sendable {
+  /// Our register number -> DWARF register number.
+  public var toDwarf: [UInt16]
+  public var stackPointer: UInt8
+  public var framePointer: UInt8
+  /// Our name for a register (diagnostics use the machine's names, not DWARF numbers).
+  public var registerName: @Sendable (UInt8) -> String
+  /// DWARF number -> our register, for naming DWARF's side.
+  public var fromDwarf: @Sendable (UInt16) -> UInt8?
+
+  public init(toDwarf: [UInt16], stackPointer: UInt8, framePointer: UInt8,
+              registerName: @escaping @Sendable (UInt8) -> String,
+              fromDwarf: @escaping @Sendable (UInt16) -> UInt8?) {
+    self.toDwarf = toDwarf
+    self.stackPointer = stackPointer
+    self.framePointer = framePointer
+    self.registerName = registerName
+    self.fromDwarf = fromDwarf
+  }
+
+  public static let x86_64 = DwarfRegisterMap(
+    toDwarf: X86Register.dwarfNumbers, stackPointer: X86Register.rsp, framePointer: X86Register.rbp,
+    registerName: X86Register.name, fromDwarf: X86Register.fromDwarf)
+
+  public var dwarfFramePointer: UInt16 { toDwarf[Int(framePointer)] }
+
+  func dwarfName(_ n: UInt16) -> String { fromDwarf(n).map(registerName) ?? "dwarf-r\(n)" }
+}
+
+/// What is compared at each instruction boundary.
+public enum DwarfField: String, Sendable, CaseIterable {
+  case cfa = "CFA"
+  case returnAddress = "return address"
+  case framePointer = "frame pointer save"
+}
+
+/// Why a boundary could not be compared. Counted separately in the summary.
+public enum NotComparableReason: Int, Sendable, CaseIterable {
+  /// No FDE covers the address (code without CFI directives, or no CFI section at all).
+  case noDwarfRow
+  /// unwindcheck's walk never reached the instruction (unreachable, ignored function).
+  case notReached
+  /// unwindcheck's own CFA is undefined there (after an unknown stack change).
+  case unknownState
+  /// The frame is not a call frame (an unwind hint made it a register frame, or end
+  /// of stack): DWARF describes such frames with expressions, if at all.
+  case nonCallFrame
+  /// Alternative replacement code: DWARF has one row per address and cannot describe
+  /// code that is patched in at run time.
+  case replacementCode
+  /// The DWARF CFA is an expression (GCC's DRAP stack realignment, signal trampolines).
+  case dwarfExpression
+  /// unwindcheck tracks a DRAP-realigned frame, which DWARF expresses differently.
+  case realignedStack
+
+  public var label: String {
+    switch self {
+    case .noDwarfRow: "no DWARF row"
+    case .notReached: "not reached"
+    case .unknownState: "unknown stack state"
+    case .nonCallFrame: "non-call frame"
+    case .replacementCode: "alternative replacement"
+    case .dwarfExpression: "DWARF expression"
+    case .realignedStack: "realigned stack"
+    }
+  }
+}
+
+/// Known, benign ways DWARF and the machine code differ; they count as agreement
+/// (and are counted on their own in the summary).
+public enum DwarfTolerance: Int, Sendable, CaseIterable {
+  /// The frame pointer is saved on the stack, but the DWARF marks the save later (clang
+  /// emits all `.cfi_offset`s once the prologue's pushes are done) or earlier. Until
+  /// then the register still holds the caller's value, so "same value" is also true.
+  /// Accepted only when the same function's DWARF does describe a save at that offset.
+  case saveDescribedLate
+  /// The frame pointer was popped, but the DWARF still names its save slot (GCC and
+  /// clang emit no `.cfi_restore` in epilogues): the slot is below the stack pointer,
+  /// i.e. already released, and the register again holds the caller's value.
+  case restoredSlotReleased
+
+  public var label: String {
+    switch self {
+    case .saveDescribedLate: "save described late"
+    case .restoredSlotReleased: "restored, slot released"
+    }
+  }
+}
+
+/// The comparison at one boundary.
+public enum BoundaryVerdict: Hashable, Sendable {
+  case agree
+  case tolerated(DwarfTolerance)
+  case disagree(DwarfField, ours: String, dwarf: String)
+  case notComparable(NotComparableReason)
+}
+
+/// Compares the CFI unwindcheck computed before one instruction (`ours`) with the DWARF
+/// row for the same address. Only what both sides define is compared: the CFA
+/// (register and offset), the return-address location, and where the caller's frame
+/// pointer is. `framePointerSaves` is every CFA offset at which the enclosing function's
+/// DWARF says the frame pointer is saved (for `saveDescribedLate`).
+public func compareBoundary(ours: CFIState, row: DwarfRow, map: DwarfRegisterMap,
+                            framePointerSaves: Set<Int64>) -> BoundaryVerdict {
+  guard ours.type == .call else { return .notComparable(.nonCallFrame) }
+  if ours.drap { return .notComparable(.realignedStack) }
+  guard ours.cfa.base >= 0, Int(ours.cfa.base) < map.toDwarf.count else { return .notComparable(.unknownState) }
+  let ourCFA = (reg: map.toDwarf[Int(ours.cfa.base)], offset: Int64(ours.cfa.offset))
+  switch row.cfa {
+  case .undefined: return .notComparable(.noDwarfRow)
+  case .expression: return .notComparable(.dwarfExpression)
+  case .register(let r, let off):
+    if r != ourCFA.reg || off != ourCFA.offset {
+      return .disagree(.cfa, ours: cfaText(map.registerName(UInt8(ours.cfa.base)), ourCFA.offset),
+                       dwarf: cfaText(map.dwarfName(r), off))
+    }
+  }
+
+  // Return address: on the stack at CFA+n for call frames.
+  let ra = ours.regs[cfiReturnAddress]
+  if ra.base == CFIRule.cfaBase {
+    let n = Int64(ra.offset)
+    if row.returnAddress != .savedAt(cfaOffset: n) {
+      return .disagree(.returnAddress, ours: "cfa\(signed(n))", dwarf: ruleText(row.returnAddress, map))
+    }
+  }
+
+  // Frame pointer.
+  let fp = ours.regs[Int(map.framePointer)]
+  let oursSaved: Int64?
+  if fp.base == CFIRule.cfaBase { oursSaved = Int64(fp.offset) } else if fp.base == CFIRule.undefinedBase { oursSaved = nil } else {
+    return .agree  // saved relative to another register: not modelled in DWARF terms
+  }
+  let dwarfSaved: Int64?
+  switch row.framePointer {
+  case .savedAt(let n): dwarfSaved = n
+  case .sameValue, .undefined: dwarfSaved = nil
+  case .inRegister, .expression: return .agree
+  }
+  if oursSaved == dwarfSaved { return .agree }
+  if let o = oursSaved, dwarfSaved == nil, framePointerSaves.contains(o) { return .tolerated(.saveDescribedLate) }
+  if oursSaved == nil, let d = dwarfSaved, ours.cfa.base == Int8(map.stackPointer), d < -Int64(ours.cfa.offset) {
+    return .tolerated(.restoredSlotReleased)
+  }
+  return .disagree(.framePointer, ours: oursSaved.map { "cfa\(signed($0))" } ?? "not saved",
+                   dwarf: ruleText(row.framePointer, map))
+}
+
+private func signed(_ v: Int64) -> String { v >= 0 ? "+\(v)" : "\(v)" }
+private func cfaText(_ reg: String, _ off: Int64) -> String { reg + signed(off) }
+
+private func ruleText(_ r: DwarfRegisterRule, _ map: DwarfRegisterMap) -> String {
+  switch r {
+  case .savedAt(let n): "cfa\(signed(n))"
+  case .sameValue: "not saved"
+  case .undefined: "undefined"
+  case .inRegister(let n): "in \(map.dwarfName(n))"
+  case .expression: "expression"
+  }
+}

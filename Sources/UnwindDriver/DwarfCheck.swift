@@ -1,0 +1,192 @@
+import Analysis
+import DwarfCFI
+import ELFObject
+import UnwindModel
+import Glibc
+
+/// Boundary counts of a DWARF cross-check (one function, one object, or all inputs).
+public struct DwarfCounts: Sendable, Equatable {
+  /// Agreeing boundaries, tolerated ones included.
+  public var agree = 0
+  public var tolerated = [Int](repeating: 0, count: DwarfTolerance.allCases.count)
+  public var disagree = 0
+  public var notComparable = [Int](repeating: 0, count: NotComparableReason.allCases.count)
+  public init() {}
+
+  public var notComparableTotal: Int { notComparable.reduce(0, +) }
+  public var toleratedTotal: Int { tolerated.reduce(0, +) }
+
+  mutating func count(_ v: BoundaryVerdict) {
+    switch v {
+    case .agree: agree += 1
+    case .tolerated(let t):
+      agree += 1
+      tolerated[t.rawValue] += 1
+    case .disagree: disagree += 1
+    case .notComparable(let r): notComparable[r.rawValue] += 1
+    }
+  }
+
+  public static func += (a: inout DwarfCounts, b: DwarfCounts) {
+    a.agree += b.agree
+    a.disagree += b.disagree
+    for i in a.tolerated.indices { a.tolerated[i] += b.tolerated[i] }
+    for i in a.notComparable.indices { a.notComparable[i] += b.notComparable[i] }
+  }
+
+  /// `agree N, disagree M, not comparable K` (the total line scripts parse).
+  public var shortText: String { "agree \(agree), disagree \(disagree), not comparable \(notComparableTotal)" }
+
+  /// The short text with the tolerated and not-comparable breakdowns.
+  public var detailedText: String {
+    var s = "agree \(agree)"
+    let tol = DwarfTolerance.allCases.filter { tolerated[$0.rawValue] > 0 }
+    if !tol.isEmpty { s += " (tolerated: " + tol.map { "\($0.label) \(tolerated[$0.rawValue])" }.joined(separator: ", ") + ")" }
+    s += ", disagree \(disagree), not comparable \(notComparableTotal)"
+    let nc = NotComparableReason.allCases.filter { notComparable[$0.rawValue] > 0 }
+    if !nc.isEmpty { s += " (" + nc.map { "\($0.label) \(notComparable[$0.rawValue])" }.joined(separator: ", ") + ")" }
+    return s
+  }
+}
+
+/// The result of `check --against-dwarf` on one object.
+public struct DwarfCrossCheck: Sendable {
+  public var findings: [Finding] = []
+  public var functions: [(name: String, counts: DwarfCounts)] = []
+  public var total = DwarfCounts()
+  public var frameSections: [DwarfFrameSection] = []
+}
+
+/// Compares, at every instruction boundary of every executable section, the CFI the
+/// validator computed with the DWARF row for the same address (see `compareBoundary`
+/// for what is compared and tolerated). Disagreements become findings, one per run of
+/// consecutive boundaries with the same difference, located by function and source line.
+func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject,
+                     map: DwarfRegisterMap) -> DwarfCrossCheck {
+  var out = DwarfCrossCheck()
+  out.frameSections = dwarf.frameSections
+  var rowTable = DwarfRowTable()
+  var functionIndex: [String: Int] = [:]
+  let functionsWithFindings = Set(result.findings.compactMap { f -> String? in
+    guard let loc = f.location, let plus = loc.lastIndex(of: "+") else { return nil }
+    return String(loc[..<plus])
+  })
+
+  for entry in result.instructionCFI {
+    let section = file.section(entry.section)
+    let replacement = section.name == ".altinstr_replacement"
+    let rows = dwarf.rows(section: entry.section, offsets: entry.offsets, framePointer: map.dwarfFramePointer,
+                          table: &rowTable)
+    let owners = functionOwners(file: file, section: entry.section, offsets: entry.offsets)
+    // Every frame-pointer save offset the DWARF of each function describes.
+    var fpSaves: [Int: Set<Int64>] = [:]
+    for (i, r) in rows.enumerated() where r >= 0 {
+      if case .savedAt(let n) = rowTable[r].framePointer { fpSaves[owners[i].id, default: []].insert(n) }
+    }
+    var run: (finding: Finding, key: BoundaryVerdict, last: Int, count: Int)?
+    func flush() {
+      guard let r = run else { return }
+      var f = r.finding
+      if r.count > 1 {
+        f.message += " (\(r.count) instructions, to \(location(owners[r.last], offset: UInt64(entry.offsets[r.last]), section: section)))"
+      }
+      out.findings.append(f)
+      run = nil
+    }
+    for i in entry.offsets.indices {
+      let owner = owners[i]
+      let verdict: BoundaryVerdict
+      if replacement {
+        verdict = .notComparable(.replacementCode)
+      } else if rows[i] < 0 {
+        verdict = .notComparable(.noDwarfRow)
+      } else if let id = entry.cfi[i] {
+        verdict = compareBoundary(ours: result.cfiStates[id], row: rowTable[rows[i]], map: map,
+                                  framePointerSaves: fpSaves[owner.id] ?? [])
+      } else {
+        verdict = .notComparable(.notReached)
+      }
+      let fn: Int
+      if let k = functionIndex[owner.name] { fn = k } else {
+        fn = out.functions.count
+        functionIndex[owner.name] = fn
+        out.functions.append((owner.name, DwarfCounts()))
+      }
+      out.functions[fn].counts.count(verdict)
+      out.total.count(verdict)
+
+      guard case .disagree(let field, let ours, let theirs) = verdict else { flush(); continue }
+      if let r = run, r.key == verdict, r.last == i - 1, owners[r.last].id == owner.id {
+        run?.last = i
+        run?.count += 1
+        continue
+      }
+      flush()
+      let off = UInt64(entry.offsets[i])
+      let rule: RuleID = switch field {
+      case .cfa: .dwarfCFAMismatch
+      case .returnAddress: .dwarfReturnAddressMismatch
+      case .framePointer: .dwarfFramePointerMismatch
+      }
+      let suspect = functionsWithFindings.contains(owner.name)
+        ? "unwindcheck's walk (the function has other findings)" : "the DWARF CFI"
+      let source = rowTable[rows[i]].source.rawValue
+      var f = Finding(rule: rule, location: location(owner, offset: off, section: section),
+                      message: "DWARF CFI disagrees with the machine code: \(field.rawValue) is \(ours) by the instructions, \(theirs) by \(source); suspect: \(suspect)",
+                      section: section.name, offset: off)
+      f.sourceLine = dwarf.sourceLine(section: entry.section, offset: off).map(displayPath)
+      run = (f, verdict, i, 1)
+    }
+    flush()
+  }
+  return out
+}
+
+/// For each instruction offset (ascending), the function symbol containing it (or the
+/// section, for code outside any sized function symbol).
+private func functionOwners(file: ELFFile, section: SectionIndex, offsets: [UInt32])
+  -> [(id: Int, name: String, start: UInt64)] {
+  let funcs = file.symbolsByAddress(in: section).filter { $0.isFunction && $0.size > 0 }
+  let sectionName = file.section(section).displayName
+  var out: [(id: Int, name: String, start: UInt64)] = []
+  out.reserveCapacity(offsets.count)
+  var k = 0
+  for off in offsets {
+    let o = UInt64(off)
+    while k < funcs.count && funcs[k].value &+ funcs[k].size <= o { k += 1 }
+    if k < funcs.count && funcs[k].value <= o {
+      out.append((Int(funcs[k].index.rawValue), funcs[k].name, funcs[k].value))
+    } else {
+      out.append((-1 - Int(section.rawValue), sectionName, 0))
+    }
+  }
+  return out
+}
+
+private func location(_ owner: (id: Int, name: String, start: UInt64), offset: UInt64, section: Section) -> String {
+  "\(owner.name)+0x\(String(offset &- owner.start, radix: 16))"
+}
+
+/// A line-table path as shown in findings: relative to the working directory when it
+/// lies under it.
+func displayPath(_ line: SourceLine) -> String {
+  var file = line.file
+  if let cwd = currentDirectory(), file.hasPrefix(cwd + "/") { file.removeFirst(cwd.count + 1) }
+  return "\(file):\(line.line)"
+}
+
+private func currentDirectory() -> String? {
+  var buffer = [CChar](repeating: 0, count: 4096)
+  guard getcwd(&buffer, buffer.count) != nil else { return nil }
+  return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// Adds ` (file.c:123)` to every finding that names an instruction the line table covers.
+func attachSourceLines(_ findings: inout [Finding], file: ELFFile, dwarf: DwarfObject) {
+  guard dwarf.hasLineTable else { return }
+  for i in findings.indices where findings[i].sourceLine == nil && !findings[i].isBacktrace {
+    guard let name = findings[i].section, let off = findings[i].offset,
+          let s = file.section(named: name) else { continue }
+    findings[i].sourceLine = dwarf.sourceLine(section: s.index, offset: off).map(displayPath)
+  }
+}
