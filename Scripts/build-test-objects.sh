@@ -2,6 +2,7 @@
 # build-test-objects.sh - rebuild the committed objects in TestObjects/ from their
 # sources and record the exact tool versions in TestObjects/TOOLCHAIN.txt.
 #   x86_64/*.S, x86_64/cfi/*.S   Swift toolchain clang --target=x86_64-linux-gnu
+#   x86_64/dwarf/*.S   the same, with -g (line tables for --against-dwarf findings)
 #   arm64/*.S      Swift toolchain clang --target=aarch64-linux-gnu
 #   bigendian/*.S  Swift toolchain clang --target=aarch64_be-linux-gnu
 #   other/elf32.S  Swift toolchain clang --target=i386-linux-gnu (an input we refuse)
@@ -25,6 +26,11 @@ asm x86_64-linux-gnu x86_64/cfi
 asm x86_64-linux-gnu x86_64/alt
 asm x86_64-linux-gnu x86_64/annotate
 asm x86_64-linux-gnu x86_64/alt61
+# DWARF cross-check cases: with line information (-g), so findings carry file:line.
+for s in x86_64/dwarf/*.S; do
+  "$CLANG" --target=x86_64-linux-gnu -g -c "$s" -o "${s%.S}.o"
+  echo "  $s -> ${s%.S}.o (x86_64-linux-gnu, -g)"
+done
 asm aarch64-linux-gnu arm64
 asm aarch64_be-linux-gnu bigendian
 "$CLANG" --target=i386-linux-gnu -c other/elf32.S -o other/elf32.o

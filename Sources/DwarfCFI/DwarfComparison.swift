@@ -27,7 +27,19 @@ public struct DwarfRegisterMap: Sendable {
 
   public var dwarfFramePointer: UInt16 { toDwarf[Int(framePointer)] }
 
-  func dwarfName(_ n: UInt16) -> String { fromDwarf(n).map(registerName) ?? "dwarf-r\(n)" }
+  /// Our name for a DWARF register number.
+  public func dwarfRegisterName(_ n: UInt16) -> String { fromDwarf(n).map(registerName) ?? "dwarf-r\(n)" }
+
+  /// A DWARF register rule in the words the findings use.
+  public func ruleText(_ r: DwarfRegisterRule) -> String {
+    switch r {
+    case .savedAt(let n): "cfa\(n >= 0 ? "+" : "")\(n)"
+    case .sameValue: "not saved"
+    case .undefined: "undefined"
+    case .inRegister(let n): "in \(dwarfRegisterName(n))"
+    case .expression: "expression"
+    }
+  }
 }
 
 /// What is compared at each instruction boundary.
@@ -115,7 +127,7 @@ public func compareBoundary(ours: CFIState, row: DwarfRow, map: DwarfRegisterMap
   case .register(let r, let off):
     if r != ourCFA.reg || off != ourCFA.offset {
       return .disagree(.cfa, ours: cfaText(map.registerName(UInt8(ours.cfa.base)), ourCFA.offset),
-                       dwarf: cfaText(map.dwarfName(r), off))
+                       dwarf: cfaText(map.dwarfRegisterName(r), off))
     }
   }
 
@@ -124,7 +136,7 @@ public func compareBoundary(ours: CFIState, row: DwarfRow, map: DwarfRegisterMap
   if ra.base == CFIRule.cfaBase {
     let n = Int64(ra.offset)
     if row.returnAddress != .savedAt(cfaOffset: n) {
-      return .disagree(.returnAddress, ours: "cfa\(signed(n))", dwarf: ruleText(row.returnAddress, map))
+      return .disagree(.returnAddress, ours: "cfa\(signed(n))", dwarf: map.ruleText(row.returnAddress))
     }
   }
 
@@ -146,18 +158,8 @@ public func compareBoundary(ours: CFIState, row: DwarfRow, map: DwarfRegisterMap
     return .tolerated(.restoredSlotReleased)
   }
   return .disagree(.framePointer, ours: oursSaved.map { "cfa\(signed($0))" } ?? "not saved",
-                   dwarf: ruleText(row.framePointer, map))
+                   dwarf: map.ruleText(row.framePointer))
 }
 
 private func signed(_ v: Int64) -> String { v >= 0 ? "+\(v)" : "\(v)" }
 private func cfaText(_ reg: String, _ off: Int64) -> String { reg + signed(off) }
-
-private func ruleText(_ r: DwarfRegisterRule, _ map: DwarfRegisterMap) -> String {
-  switch r {
-  case .savedAt(let n): "cfa\(signed(n))"
-  case .sameValue: "not saved"
-  case .undefined: "undefined"
-  case .inRegister(let n): "in \(map.dwarfName(n))"
-  case .expression: "expression"
-  }
-}

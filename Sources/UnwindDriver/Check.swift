@@ -34,6 +34,8 @@ public struct CheckOptions: Sendable {
   /// `--summary` (with `--against-dwarf`): agree/disagree/not-comparable counts per
   /// function and object on stdout, and the total line.
   public var summary = false
+  /// `--table` (with `--against-dwarf`): both sides at every boundary, on stdout.
+  public var table = false
   /// `--lines`: add ` (file.c:123)` to findings (always on with `--against-dwarf`).
   /// Off by default so plain `check` prints objtool's exact text.
   public var sourceLines = false
@@ -119,7 +121,8 @@ public func runCheck(paths: [String], options: CheckOptions,
       if options.againstDwarf || options.sourceLines {
         let dwarf = DwarfObject(file: file)
         if options.againstDwarf, let result, let dwarf {
-          let x = crossCheckDwarf(file: file, result: result, dwarf: dwarf, map: .x86_64)
+          let x = crossCheckDwarf(file: file, result: result, dwarf: dwarf, map: .x86_64, table: options.table)
+          for line in x.table { out("\(path)\t\(line)") }
           findings += x.findings
           dwarfTotal += x.total
           if options.summary {

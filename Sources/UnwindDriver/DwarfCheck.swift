@@ -55,6 +55,8 @@ public struct DwarfCrossCheck: Sendable {
   public var functions: [(name: String, counts: DwarfCounts)] = []
   public var total = DwarfCounts()
   public var frameSections: [DwarfFrameSection] = []
+  /// `--table`: one line per instruction boundary (see `tableLine`).
+  public var table: [String] = []
 }
 
 /// Compares, at every instruction boundary of every executable section, the CFI the
@@ -62,7 +64,7 @@ public struct DwarfCrossCheck: Sendable {
 /// for what is compared and tolerated). Disagreements become findings, one per run of
 /// consecutive boundaries with the same difference, located by function and source line.
 func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject,
-                     map: DwarfRegisterMap) -> DwarfCrossCheck {
+                     map: DwarfRegisterMap, table: Bool = false) -> DwarfCrossCheck {
   var out = DwarfCrossCheck()
   out.frameSections = dwarf.frameSections
   var rowTable = DwarfRowTable()
@@ -83,13 +85,14 @@ func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject
     for (i, r) in rows.enumerated() where r >= 0 {
       if case .savedAt(let n) = rowTable[r].framePointer { fpSaves[owners[i].id, default: []].insert(n) }
     }
-    var run: (finding: Finding, key: BoundaryVerdict, last: Int, count: Int)?
+    var run: (finding: Finding, key: BoundaryVerdict, last: Int, count: Int, suspect: String)?
     func flush() {
       guard let r = run else { return }
       var f = r.finding
       if r.count > 1 {
         f.message += " (\(r.count) instructions, to \(location(owners[r.last], offset: UInt64(entry.offsets[r.last]), section: section)))"
       }
+      f.message += "; suspect: " + r.suspect
       out.findings.append(f)
       run = nil
     }
@@ -114,6 +117,12 @@ func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject
       }
       out.functions[fn].counts.count(verdict)
       out.total.count(verdict)
+      if table {
+        out.table.append(tableLine(section: section, offset: UInt64(entry.offsets[i]),
+                                   location: location(owner, offset: UInt64(entry.offsets[i]), section: section),
+                                   ours: entry.cfi[i].map { result.cfiStates[$0] },
+                                   row: rows[i] < 0 ? nil : rowTable[rows[i]], verdict: verdict, map: map))
+      }
 
       guard case .disagree(let field, let ours, let theirs) = verdict else { flush(); continue }
       if let r = run, r.key == verdict, r.last == i - 1, owners[r.last].id == owner.id {
@@ -132,10 +141,10 @@ func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject
         ? "unwindcheck's walk (the function has other findings)" : "the DWARF CFI"
       let source = rowTable[rows[i]].source.rawValue
       var f = Finding(rule: rule, location: location(owner, offset: off, section: section),
-                      message: "DWARF CFI disagrees with the machine code: \(field.rawValue) is \(ours) by the instructions, \(theirs) by \(source); suspect: \(suspect)",
+                      message: "DWARF CFI disagrees with the machine code: \(field.rawValue) is \(ours) by the instructions, \(theirs) by \(source)",
                       section: section.name, offset: off)
       f.sourceLine = dwarf.sourceLine(section: entry.section, offset: off).map(displayPath)
-      run = (f, verdict, i, 1)
+      run = (f, verdict, i, 1, suspect)
     }
     flush()
   }
@@ -189,4 +198,35 @@ func attachSourceLines(_ findings: inout [Finding], file: ELFFile, dwarf: DwarfO
           let s = file.section(named: name) else { continue }
     findings[i].sourceLine = dwarf.sourceLine(section: s.index, offset: off).map(displayPath)
   }
+}
+
+/// One `--table` line: `SECTION<TAB>0xOFF<TAB>FUNC+0xOFF<TAB>OURS<TAB>DWARF<TAB>VERDICT`,
+/// each side as `cfa REG+N ra WHERE fp WHERE` ('-' when that side has no state).
+func tableLine(section: Section, offset: UInt64, location: String, ours: CFIState?, row: DwarfRow?,
+               verdict: BoundaryVerdict, map: DwarfRegisterMap) -> String {
+  func rule(_ r: CFIRule) -> String {
+    switch r.base {
+    case CFIRule.undefinedBase: "not saved"
+    case CFIRule.cfaBase: "cfa\(r.offset >= 0 ? "+" : "")\(r.offset)"
+    default: r.objtoolText
+    }
+  }
+  let o = ours.map { s -> String in
+    let cfa = s.cfa.base >= 0 ? map.registerName(UInt8(s.cfa.base)) + (s.cfa.offset >= 0 ? "+" : "") + "\(s.cfa.offset)" : "undefined"
+    return "cfa \(cfa) ra \(rule(s.regs[cfiReturnAddress])) fp \(rule(s.regs[Int(map.framePointer)]))"
+  } ?? "-"
+  let d = row.map { r -> String in
+    let cfa: String
+    if case .register(let n, let off) = r.cfa {
+      cfa = map.dwarfRegisterName(n) + (off >= 0 ? "+" : "") + "\(off)"
+    } else { cfa = "\(r.cfa)" }
+    return "cfa \(cfa) ra \(map.ruleText(r.returnAddress)) fp \(map.ruleText(r.framePointer))"
+  } ?? "-"
+  let v: String = switch verdict {
+  case .agree: "agree"
+  case .tolerated(let t): "tolerated (\(t.label))"
+  case .disagree(let f, _, _): "disagree (\(f.rawValue))"
+  case .notComparable(let r): "not comparable (\(r.label))"
+  }
+  return "\(section.displayName)\t0x\(String(offset, radix: 16))\t\(location)\t\(o)\t\(d)\t\(v)"
 }

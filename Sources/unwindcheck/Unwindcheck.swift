@@ -79,6 +79,9 @@ struct Check: ParsableCommand {
   @Flag(help: "Add ' (file.c:123)' from the object's line table to findings (always on with --against-dwarf).")
   var lines = false
 
+  @Flag(help: "With --against-dwarf: print both sides at every instruction boundary on stdout: FILE, SECTION, 0xOFFSET, FUNC+0xOFF, ours, DWARF, verdict (tab-separated; each side as 'cfa REG+N ra WHERE fp WHERE').")
+  var table = false
+
   @Argument(help: "Object files: compiler .o, linked module .o, or final .ko.")
   var files: [String]
 
@@ -87,7 +90,7 @@ struct Check: ParsableCommand {
     if output != nil && !orc && prefix == 0 { throw ValidationError("--output needs --orc or --prefix") }
     if prefix < 0 { throw ValidationError("--prefix needs a byte count of 0 or more") }
     if output != nil && files.count > 1 { throw ValidationError("--output takes one input file") }
-    if summary && !againstDwarf { throw ValidationError("--summary needs --against-dwarf") }
+    if (summary || table) && !againstDwarf { throw ValidationError("--summary and --table need --against-dwarf") }
   }
 
   func run() throws {
@@ -108,6 +111,7 @@ struct Check: ParsableCommand {
     options.kernel = kernel
     options.againstDwarf = againstDwarf
     options.summary = summary
+    options.table = table
     options.sourceLines = lines || againstDwarf
     let status = runCheck(
       paths: files, options: options,
