@@ -70,16 +70,22 @@ extension Resolution {
       }
       for (jump, tsec, head) in found {
         let relocs = tables[tsec]!.relocs
+        // A position-independent table: 4-byte PC32 entries `.Lcase - .Ltable`, each
+        // relocation's addend is the case offset plus the entry's distance from the head.
+        let relative = relativeJumpTables && relocs[head].type == 2
+        let stride: UInt64 = relative ? 4 : 8
         var prevOffset: UInt64? = nil
         var k = head
         while k < relocs.count {
           let r = relocs[k]
           if k != head && heads.contains([UInt64(tsec.rawValue), r.offset]) { break }
-          if let po = prevOffset, r.offset != po + 8 { break }
+          if let po = prevOffset, r.offset != po + stride { break }
+          if relative && r.type != 2 { break }
+          let target = relative ? r.addend &- Int64(bitPattern: r.offset &- relocs[head].offset) : r.addend
           let sym = file.symbol(r.symbol)
           // A function pointer right after the table: not a case target.
-          if sym.section == fsym.section && UInt64(bitPattern: r.addend) == fsym.value { break }
-          guard let ts = sym.section.index, let dest = p.instruction(in: ts, at: UInt64(bitPattern: r.addend)),
+          if sym.section == fsym.section && UInt64(bitPattern: target) == fsym.value && !relative { break }
+          guard let ts = sym.section.index, let dest = p.instruction(in: ts, at: UInt64(bitPattern: target)),
                 let df = p.function(dest), p.parent[Int(df)] == f else { break }
           alternatives[jump.raw, default: []].append(dest.raw)
           prevOffset = r.offset

@@ -42,11 +42,15 @@ struct Resolution {
   let recoverFinalModule: Bool
 
   let ibt: Bool
+  /// See `AnalysisOptions.relativeJumpTables`.
+  let relativeJumpTables: Bool
 
   init(program p: Program, relocations: RelocationIndexCache, arch: ArchitectureDescription, sites: AlternativeSites,
-       recoverFinalModule: Bool = false, readAnnotateInsn: Bool = false, ibt: Bool = false) {
+       recoverFinalModule: Bool = false, readAnnotateInsn: Bool = false, ibt: Bool = false,
+       relativeJumpTables: Bool = false) {
     self.recoverFinalModule = recoverFinalModule
     self.ibt = ibt
+    self.relativeJumpTables = relativeJumpTables
     let n = p.count
     jumpDest = Array(repeating: -1, count: n)
     callDest = Array(repeating: -1, count: n)

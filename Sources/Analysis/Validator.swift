@@ -61,7 +61,8 @@ public struct Validator {
     // section lost its objtool annotations to module.lds: re-derive what we can.
     let recover = file.isFinalModule && !file.sections.contains { $0.name.hasPrefix(".discard.") }
     r = Resolution(program: program, relocations: relocations, arch: arch, sites: sites, recoverFinalModule: recover,
-                   readAnnotateInsn: options.annotateInstructions, ibt: options.ibt)
+                   readAnnotateInsn: options.annotateInstructions, ibt: options.ibt,
+                   relativeJumpTables: options.relativeJumpTables)
     siteTables = program.siteTableLengths.map { Array(repeating: Self.noState, count: $0) }
     siteWriters = program.siteTableLengths.map { Array(repeating: -1, count: $0) }
     hints = UnwindHints(program, special, arch: arch, kernel61: options.hintNumbering61)

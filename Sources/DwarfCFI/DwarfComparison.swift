@@ -96,8 +96,8 @@ public enum DwarfTolerance: Int, Sendable, CaseIterable {
 
   public var label: String {
     switch self {
-    case .saveDescribedLate: "save described late"
-    case .restoredSlotReleased: "restored, slot released"
+    case .saveDescribedLate: "late save description"
+    case .restoredSlotReleased: "popped slot still named"
     }
   }
 }

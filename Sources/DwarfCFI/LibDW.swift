@@ -21,6 +21,7 @@ public final class DwarfObject {
   private var ehCFI: (cfi: OpaquePointer, bias: UInt64)?
   private var debugCFI: (cfi: OpaquePointer, bias: UInt64)?
   private let moduleBias: UInt64
+  private let dwarf: OpaquePointer?
   /// Line-table lookups for this module work (the object has `.debug_line`).
   public let hasLineTable: Bool
 
@@ -43,6 +44,7 @@ public final class DwarfObject {
     var bias: Dwarf_Addr = 0
     // Loading the DWARF relocates the debug sections (line table, .debug_frame).
     let dwarf = dwfl_module_getdwarf(module, &bias)
+    self.dwarf = dwarf
     guard let elf = dwfl_module_getelf(module, &bias) else {
       sectionAddress = []
       moduleBias = 0
@@ -109,6 +111,35 @@ public final class DwarfObject {
     var lineNumber: Int32 = 0
     guard let name = dwfl_lineinfo(line, nil, &lineNumber, nil, nil, nil), lineNumber > 0 else { return nil }
     return SourceLine(file: String(cString: name), line: Int(lineNumber))
+  }
+
+  /// Functions the debug information declares `noreturn` (`DW_AT_noreturn` on a
+  /// compile unit's subprogram DIEs, declarations of external functions included):
+  /// the compiler's own knowledge of which calls end a path, e.g. `abort`, `exit`,
+  /// `longjmp` and the program's own `_Noreturn` error handlers.
+  public func noreturnFunctions() -> Set<String> {
+    guard let dwarf else { return [] }
+    var out: Set<String> = []
+    var cu: OpaquePointer? = nil
+    var next: OpaquePointer? = nil
+    var version: Dwarf_Half = 0
+    var unitType: UInt8 = 0
+    var cudie = Dwarf_Die()
+    while dwarf_get_units(dwarf, cu, &next, &version, &unitType, &cudie, nil) == 0 {
+      cu = next
+      var die = Dwarf_Die()
+      guard dwarf_child(&cudie, &die) == 0 else { continue }
+      repeat {
+        if dwarf_tag(&die) == DW_TAG_subprogram && dwarf_hasattr(&die, UInt32(DW_AT_noreturn)) != 0,
+           let name = dwarf_diename(&die) {
+          out.insert(String(cString: name))
+        }
+        var sibling = Dwarf_Die()
+        guard dwarf_siblingof(&die, &sibling) == 0 else { break }
+        die = sibling
+      } while true
+    }
+    return out
   }
 
   // MARK: libdw evaluation

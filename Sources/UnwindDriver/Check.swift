@@ -54,6 +54,7 @@ public struct CheckOptions: Sendable {
     o.backtrace = backtrace
     o.annotateInstructions = kernel == .v6_14
     o.conflictAtInstruction = kernel == .v6_1
+    o.relativeJumpTables = againstDwarf
     return o
   }
 }
@@ -96,10 +97,14 @@ public func validate(_ file: ELFFile, options: CheckOptions) -> [Finding] {
 }
 
 /// The full validation result (findings and per-instruction CFI) of an x86-64 object.
-public func analyse(_ file: ELFFile, options: CheckOptions) -> ValidationResult? {
+/// `extraNoreturns` adds to the kernel's list of functions that never return (the
+/// DWARF cross-check passes the debug information's `DW_AT_noreturn` functions).
+public func analyse(_ file: ELFFile, options: CheckOptions, extraNoreturns: Set<String> = []) -> ValidationResult? {
   guard file.machine == .x86_64, let sections = try? ObjectDecoder.decodeSections(of: file) else { return nil }
+  var arch = X86Architecture.description(kernel: options.kernel)
+  arch.noreturnFunctions.formUnion(extraNoreturns)
   var validator = Validator(file: file, texts: sections.map { ($0.section.index, $0.text) },
-                            arch: X86Architecture.description(kernel: options.kernel),
+                            arch: arch,
                             options: options.analysisOptions)
   return validator.run()
 }
@@ -116,10 +121,14 @@ public func runCheck(paths: [String], options: CheckOptions,
     do {
       let file = try ELFFile.open(path: path)
       if options.stats { out(ObjectSummary(file).statsText(path: path)) }
-      let result = analyse(file, options: options)
+      let dwarf = options.againstDwarf || options.sourceLines ? DwarfObject(file: file) : nil
+      // The cross-check walks with the compiler's noreturn knowledge, so a call to a
+      // user-space noreturn function (abort, a _Noreturn error handler) ends the path
+      // as the compiler assumed when it wrote the CFI.
+      let result = analyse(file, options: options,
+                           extraNoreturns: options.againstDwarf ? dwarf?.noreturnFunctions() ?? [] : [])
       var findings = result?.findings ?? []
       if options.againstDwarf || options.sourceLines {
-        let dwarf = DwarfObject(file: file)
         if options.againstDwarf, let result, let dwarf {
           let x = crossCheckDwarf(file: file, result: result, dwarf: dwarf, map: .x86_64, table: options.table)
           for line in x.table { out("\(path)\t\(line)") }

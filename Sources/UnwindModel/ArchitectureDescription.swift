@@ -64,6 +64,11 @@ public struct AnalysisOptions: Sendable {
   public var annotateInstructions = false
   /// `--backtrace`: after a finding, the branch chain that led to it.
   public var backtrace = false
+  /// Also follow position-independent switch tables (4-byte `.long .Lcase-.Ltable`
+  /// entries, R_X86_64_PC32), which user-space -fPIE code uses and the kernel never
+  /// does. objtool 6.12 takes only their first entry; `check --against-dwarf` turns
+  /// this on so every case of a user-space switch is walked and compared.
+  public var relativeJumpTables = false
   public init() {}
 }
 

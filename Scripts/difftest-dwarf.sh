@@ -1,0 +1,108 @@
+#!/bin/bash
+# difftest-dwarf.sh - the DWARF cross-check on real open-source C code.
+#
+# Fetches Debian bookworm's sources of zlib, bzip2, lua5.4, libpng1.6, pcre2 and
+# sqlite3 (apt-get source --download-only with a private source list, into
+# $UNWINDCHECK_CORPUS/csrc, default ~/.cache/unwindcheck-corpus/csrc; nothing is
+# installed), compiles every library file with
+#   gcc -O2 and clang -O2 (the Swift toolchain's), each with -fasynchronous-unwind-tables
+#   -g and with -fno-omit-frame-pointer / -fomit-frame-pointer
+# and runs `unwindcheck check --against-dwarf --summary` on each configuration's
+# objects. The compilers' .eh_frame is the oracle. Prints per configuration
+#   CONFIG: N objects, dwarf: agree A, disagree D, not comparable K (agreement P %)
+# and the total line `dwarf: agree ..., disagree ..., not comparable ...`.
+# Findings (each disagreement) go to OUT/findings-CONFIG.txt, summaries to
+# OUT/summary-CONFIG.txt (OUT: $DIR/out). ROWS=1 also runs difftest-dwarf-rows.py
+# (libdw's rows as unwindcheck reads them versus readelf's) over every object.
+# Time here (2 cores): ~4 min to build the objects once, ~1 min per check run.
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+DIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}/csrc
+OUT=$DIR/out
+CLANG=${CLANG:-$(dirname "$(readlink -f "$(command -v swift)")")/clang}
+GCC=${GCC:-gcc}
+mkdir -p "$DIR/apt/lists/partial" "$OUT"
+cd "$DIR"
+
+# 1. Sources.
+PKGS="zlib bzip2 lua5.4 libpng1.6 pcre2 sqlite3"
+if ! ls pcre2_*.dsc >/dev/null 2>&1; then
+  echo "deb-src http://deb.debian.org/debian bookworm main" > apt/sources.list
+  APTO=(-o "Dir::Etc::SourceList=$DIR/apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
+        -o "Dir::State::Lists=$DIR/apt/lists")
+  apt-get "${APTO[@]}" update -qq 2>/dev/null
+  apt-get "${APTO[@]}" source --download-only -qq $PKGS 2>/dev/null
+fi
+for t in *.orig.tar.*; do
+  case $t in *www*|*.asc) continue;; esac
+  d=$(tar tf "$t" | head -1 | cut -d/ -f1)
+  [ -d "$d" ] || tar xf "$t"
+done
+
+# 2. Per-library preparation (what `configure` would do, minus the build system).
+Z=$(ls -d zlib-*/ | head -1); Z=$DIR/${Z%/}
+P=$(ls -d libpng-*/ | head -1); P=$DIR/${P%/}
+[ -f "$P/pnglibconf.h" ] || cp "$P/scripts/pnglibconf.h.prebuilt" "$P/pnglibconf.h"
+R=$(ls -d pcre2-*/ | head -1); R=$DIR/${R%/}
+[ -f "$R/src/config.h" ] || cp "$R/src/config.h.generic" "$R/src/config.h"
+[ -f "$R/src/pcre2.h" ] || cp "$R/src/pcre2.h.generic" "$R/src/pcre2.h"
+[ -f "$R/src/pcre2_chartables.c" ] || cp "$R/src/pcre2_chartables.c.dist" "$R/src/pcre2_chartables.c"
+S=$(ls -d sqlite3-*/ | head -1); S=$DIR/${S%/}
+if [ ! -f "$S/bld/sqlite3.c" ]; then
+  (mkdir -p "$S/bld" && cd "$S/bld" && ../configure -q >/dev/null && make -s sqlite3.c >/dev/null)
+fi
+B=$(ls -d bzip2-*/ | head -1); B=$DIR/${B%/}
+L=$(ls -d lua-*/ | head -1); L=$DIR/${L%/}
+
+# "library|cflags|sources"
+LIBS=(
+  "zlib|-DHAVE_UNISTD_H -DHAVE_STDARG_H -I$Z|$(ls "$Z"/*.c | tr '\n' ' ')"
+  "bzip2|-I$B|$(cd "$B" && ls blocksort.c huffman.c crctable.c randtable.c compress.c decompress.c bzlib.c bzip2.c | sed "s|^|$B/|" | tr '\n' ' ')"
+  "lua|-DLUA_USE_LINUX -I$L/src|$(ls "$L"/src/*.c | tr '\n' ' ')"
+  "libpng|-I$P -I$Z|$(cd "$P" && ls png*.c | grep -v pngtest | sed "s|^|$P/|" | tr '\n' ' ')"
+  "pcre2|-DHAVE_CONFIG_H -DPCRE2_CODE_UNIT_WIDTH=8 -I$R/src|$(cd "$R/src" && ls pcre2_*.c | grep -vE 'pcre2_(dftables|fuzzsupport|jit_(match|misc|test)|printint|ucptables)\.c' | sed "s|^|$R/src/|" | tr '\n' ' ')"
+  "sqlite3|-DSQLITE_THREADSAFE=1 -I$S/bld|$S/bld/sqlite3.c"
+)
+CONFIGS=${CONFIGS:-"gcc-fp gcc-nofp clang-fp clang-nofp"}
+BASE="-O2 -g -fasynchronous-unwind-tables -w"
+
+# 3. Build.
+for cfg in $CONFIGS; do
+  case $cfg in
+    gcc-fp) CC=$GCC; F="-fno-omit-frame-pointer";;
+    gcc-nofp) CC=$GCC; F="-fomit-frame-pointer";;
+    clang-fp) CC=$CLANG; F="-fno-omit-frame-pointer";;
+    clang-nofp) CC=$CLANG; F="-fomit-frame-pointer";;
+  esac
+  odir=$DIR/obj/$cfg
+  [ -f "$odir/.done" ] && continue
+  mkdir -p "$odir"
+  for lib in "${LIBS[@]}"; do
+    IFS='|' read -r name flags srcs <<<"$lib"
+    for s in $srcs; do echo "$s"; done | xargs -P2 -I{} sh -c \
+      "$CC $BASE $F $flags -c {} -o $odir/$name-\$(basename {} .c).o"
+  done
+  touch "$odir/.done"
+done
+
+# 4. Cross-check.
+cd "$ROOT"
+swift build -c release --product unwindcheck >/dev/null
+U=$ROOT/.build/release/unwindcheck
+ta=0; td=0; tk=0
+for cfg in $CONFIGS; do
+  objs=$(ls "$DIR/obj/$cfg"/*.o)
+  "$U" check --against-dwarf --summary $objs >"$OUT/summary-$cfg.txt" 2>"$OUT/findings-$cfg.txt" || true
+  line=$(tail -1 "$OUT/summary-$cfg.txt")
+  read -r a d k < <(echo "$line" | sed -E 's/dwarf: agree ([0-9]+), disagree ([0-9]+), not comparable ([0-9]+)/\1 \2 \3/')
+  ta=$((ta + a)); td=$((td + d)); tk=$((tk + k))
+  pct=$(python3 -c "print(f'{100*$a/max(1,$a+$d):.3f}')")
+  echo "$cfg: $(echo "$objs" | wc -w) objects, $line (agreement $pct %)"
+  echo "  by reason: $(grep -h ': dwarf (' "$OUT/summary-$cfg.txt" | python3 "$HERE/lib/sum-dwarf-reasons.py")"
+  if [ "${ROWS:-0}" = 1 ]; then
+    python3 "$HERE/difftest-dwarf-rows.py" "$U" $objs | tail -1 | sed 's/^/  /'
+  fi
+done
+pct=$(python3 -c "print(f'{100*$ta/max(1,$ta+$td):.3f}')")
+echo "dwarf: agree $ta, disagree $td, not comparable $tk (agreement $pct % of comparable boundaries)"
