@@ -61,6 +61,7 @@ let package = Package(
                 exclude: ["Data"], swiftSettings: swiftSettings),
     .testTarget(name: "AnalysisTests", dependencies: ["UnwindDriver", "ELFObject", "UnwindModel", "ArchX86", "Analysis", "ORC", "UnwindTestSupport"],
                 swiftSettings: swiftSettings),
+    .testTarget(name: "DwarfCFITests", dependencies: ["DwarfCFI", "UnwindModel"], swiftSettings: swiftSettings),
     .testTarget(name: "ORCTests", dependencies: ["ORC", "ELFObject", "UnwindTestSupport"],
                 swiftSettings: swiftSettings),
     .testTarget(name: "CLITests", dependencies: ["UnwindDriver", "unwindcheck", "UnwindTestSupport", "ELFObject", "ORC"],

@@ -7,7 +7,7 @@
 #   xz-utils, zstd  decompress kernel modules (corpus scripts)
 # Idempotent: does nothing when everything is already installed.
 set -eu
-PKGS=(libelf-dev libdw-dev pkg-config binutils xz-utils zstd)
+PKGS=(libelf-dev libdw-dev pkg-config binutils xz-utils zstd python3)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -65,8 +65,12 @@ public enum NotComparableReason: Int, Sendable, CaseIterable {
   case replacementCode
   /// The DWARF CFA is an expression (GCC's DRAP stack realignment, signal trampolines).
   case dwarfExpression
-  /// unwindcheck tracks a DRAP-realigned frame, which DWARF expresses differently.
+  /// unwindcheck tracks a DRAP-realigned frame through the saved-pointer slot, which
+  /// DWARF expresses with an expression.
   case realignedStack
+  /// Function padding: the NOPs of a `__pfx_` symbol or between functions, which no
+  /// FDE covers and no unwinder stops in.
+  case padding
 
   public var label: String {
     switch self {
@@ -77,6 +81,7 @@ public enum NotComparableReason: Int, Sendable, CaseIterable {
     case .replacementCode: "alternative replacement"
     case .dwarfExpression: "DWARF expression"
     case .realignedStack: "realigned stack"
+    case .padding: "padding"
     }
   }
 }
@@ -93,9 +98,14 @@ public enum DwarfTolerance: Int, Sendable, CaseIterable {
   /// clang emit no `.cfi_restore` in epilogues): the slot is below the stack pointer,
   /// i.e. already released, and the register again holds the caller's value.
   case restoredSlotReleased
+  /// The two CFA rules name different registers that hold the same value: GCC's DRAP
+  /// prologue (`lea 8(%rsp),%r10`) switches the DWARF CFA to `r10+0` while the stack
+  /// pointer is still `CFA-8`. Equal by the register copy unwindcheck tracks.
+  case cfaThroughCopy
 
   public var label: String {
     switch self {
+    case .cfaThroughCopy: "CFA through a register copy"
     case .saveDescribedLate: "late save description"
     case .restoredSlotReleased: "popped slot still named"
     }
@@ -118,18 +128,25 @@ public enum BoundaryVerdict: Hashable, Sendable {
 public func compareBoundary(ours: CFIState, row: DwarfRow, map: DwarfRegisterMap,
                             framePointerSaves: Set<Int64>) -> BoundaryVerdict {
   guard ours.type == .call else { return .notComparable(.nonCallFrame) }
-  if ours.drap { return .notComparable(.realignedStack) }
+  if ours.drap && ours.cfa.base < 0 { return .notComparable(.realignedStack) }
   guard ours.cfa.base >= 0, Int(ours.cfa.base) < map.toDwarf.count else { return .notComparable(.unknownState) }
   let ourCFA = (reg: map.toDwarf[Int(ours.cfa.base)], offset: Int64(ours.cfa.offset))
+  var cfaThroughCopy = false
   switch row.cfa {
   case .undefined: return .notComparable(.noDwarfRow)
   case .expression: return .notComparable(.dwarfExpression)
   case .register(let r, let off):
-    if r != ourCFA.reg || off != ourCFA.offset {
+    // DWARF's register holds CFA + v by our tracking, so its rule r+off is the CFA iff v + off == 0.
+    if r != ourCFA.reg, let mine = map.fromDwarf(r), Int(mine) < cfiRegisterCount,
+       ours.vals[Int(mine)].base == CFIRule.cfaBase, Int64(ours.vals[Int(mine)].offset) + off == 0 {
+      cfaThroughCopy = true
+    } else if r != ourCFA.reg || off != ourCFA.offset {
       return .disagree(.cfa, ours: cfaText(map.registerName(UInt8(ours.cfa.base)), ourCFA.offset),
                        dwarf: cfaText(map.dwarfRegisterName(r), off))
     }
   }
+
+  let same: BoundaryVerdict = cfaThroughCopy ? .tolerated(.cfaThroughCopy) : .agree
 
   // Return address: on the stack at CFA+n for call frames.
   let ra = ours.regs[cfiReturnAddress]
@@ -144,15 +161,15 @@ public func compareBoundary(ours: CFIState, row: DwarfRow, map: DwarfRegisterMap
   let fp = ours.regs[Int(map.framePointer)]
   let oursSaved: Int64?
   if fp.base == CFIRule.cfaBase { oursSaved = Int64(fp.offset) } else if fp.base == CFIRule.undefinedBase { oursSaved = nil } else {
-    return .agree  // saved relative to another register: not modelled in DWARF terms
+    return same  // saved relative to another register: not modelled in DWARF terms
   }
   let dwarfSaved: Int64?
   switch row.framePointer {
   case .savedAt(let n): dwarfSaved = n
   case .sameValue, .undefined: dwarfSaved = nil
-  case .inRegister, .expression: return .agree
+  case .inRegister, .expression: return same
   }
-  if oursSaved == dwarfSaved { return .agree }
+  if oursSaved == dwarfSaved { return same }
   if let o = oursSaved, dwarfSaved == nil, framePointerSaves.contains(o) { return .tolerated(.saveDescribedLate) }
   if oursSaved == nil, let d = dwarfSaved, ours.cfa.base == Int8(map.stackPointer), d < -Int64(ours.cfa.offset) {
     return .tolerated(.restoredSlotReleased)

@@ -101,6 +101,8 @@ func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject
       let verdict: BoundaryVerdict
       if replacement {
         verdict = .notComparable(.replacementCode)
+      } else if owner.name.hasPrefix("__pfx_") || (owner.id < 0 && entry.kinds[i] == .nop) {
+        verdict = .notComparable(.padding)
       } else if rows[i] < 0 {
         verdict = .notComparable(.noDwarfRow)
       } else if let id = entry.cfi[i] {

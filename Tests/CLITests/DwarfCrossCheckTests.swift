@@ -1,0 +1,90 @@
+// `check --against-dwarf` against its oracles: the planted .cfi mistakes of a
+// hand-written TestObject (rule and source line from the EXPECT markers), the
+// compilers' own DWARF on compiled C and kernel-header code (no disagreement), GNU
+// readelf's CFI interpreter (the rows as read through libdw), and addr2line (lines).
+import Foundation
+import Testing
+import UnwindTestSupport
+
+@Suite(.enabled(if: TestSupport.unwindcheckBinary != nil, "needs the built unwindcheck executable"))
+struct DwarfCrossCheckTests {
+  var binary: String { TestSupport.unwindcheckBinary! }
+
+  @Test func plantedCFIMistakesAreFoundAtTheirLines() throws {
+    let source = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/dwarf/wrongcfi.S"), encoding: .utf8)
+    var expected: Set<String> = []
+    for (n, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      if let r = line.range(of: "EXPECT UV") {
+        expected.insert("wrongcfi.S:\(n + 1) UV" + line[r.upperBound...].prefix(4))
+      }
+    }
+    #expect(expected.count == 4)
+    let obj = TestSupport.absolute("TestObjects/x86_64/dwarf/wrongcfi.o")
+    let r = try TestSupport.run(binary, ["check", "--against-dwarf", "--summary", obj])
+    #expect(r.status == 0)
+    var found: Set<String> = []
+    for line in r.stderr.split(separator: "\n") {
+      guard let m = line.firstMatch(of: /\((?:.*\/)?(wrongcfi\.S:\d+)\) \[(UV\d+)\]$/) else {
+        Issue.record("finding without a source line: \(line)")
+        continue
+      }
+      found.insert("\(m.1) \(m.2)")
+    }
+    #expect(found == expected)
+    // The correct functions agree at every boundary.
+    #expect(r.stdout.contains("\(obj): good_frame: agree 5, disagree 0, not comparable 0"))
+    #expect(r.stdout.contains("\(obj): good_restore_state: agree 9, disagree 0, not comparable 0"))
+    #expect(r.stdout.hasSuffix("dwarf: agree 27, disagree 12, not comparable 0\n"))
+  }
+
+  /// Compiler-generated CFI (gcc and clang .eh_frame, gcc .debug_frame with the real
+  /// 6.12 headers) agrees with the machine code everywhere it is comparable.
+  @Test(arguments: [
+    "TestObjects/compiled/list_sort.gcc-x86_64.o", "TestObjects/compiled/list_sort.gcc-x86_64-fp.o",
+    "TestObjects/compiled/list_sort.clang-x86_64.o", "TestObjects/kernel-headers/patchsites.o",
+  ])
+  func compilerCFIAgrees(_ relative: String) throws {
+    let r = try TestSupport.run(binary, ["check", "--against-dwarf", "--summary", TestSupport.absolute(relative)])
+    let total = try #require(r.stdout.split(separator: "\n").last)
+    let m = try #require(total.firstMatch(of: /^dwarf: agree (\d+), disagree (\d+), not comparable (\d+)$/))
+    #expect(Int(m.2) == 0, "\(r.stderr)")
+    #expect((Int(m.1) ?? 0) >= 50)
+    #expect(!r.stderr.contains("[UV130"))
+  }
+
+  /// The DWARF side of every boundary equals the row GNU readelf's own CFI
+  /// interpreter computes (`--debug-dump=frames-interp`, relocations applied).
+  @Test(.enabled(if: TestSupport.hasTool("readelf") && TestSupport.hasTool("python3")))
+  func dwarfRowsEqualReadelf() throws {
+    let objs = ["TestObjects/x86_64/dwarf/wrongcfi.o", "TestObjects/compiled/list_sort.gcc-x86_64.o",
+                "TestObjects/compiled/list_sort.gcc-x86_64-fp.o", "TestObjects/compiled/list_sort.clang-x86_64.o",
+                "TestObjects/kernel-headers/patchsites.o"].map(TestSupport.absolute)
+    let r = try TestSupport.run("python3", [TestSupport.absolute("Scripts/difftest-dwarf-rows.py"), binary] + objs)
+    #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+    let m = try #require(r.stdout.firstMatch(of: /dwarf rows: (\d+) boundaries, (\d+) with a row, (\d+) same as readelf, 0 differ/))
+    #expect(Int(m.1) == Int(m.3))
+    #expect((Int(m.2) ?? 0) >= 300)
+  }
+
+  /// `--lines` adds the line addr2line gives for the finding's instruction, and
+  /// leaves objtool's text otherwise unchanged.
+  @Test(.enabled(if: TestSupport.hasTool("addr2line")))
+  func sourceLinesEqualAddr2line() throws {
+    let obj = TestSupport.absolute("TestObjects/kernel-headers/patchsites.o")
+    let plain = try TestSupport.run(binary, ["check", obj])
+    let lined = try TestSupport.run(binary, ["check", "--lines", obj])
+    let line = try #require(lined.stderr.split(separator: "\n").first)
+    let m = try #require(line.firstMatch(of: /\s\(([^()]+):(\d+)\)\s\[UV\d+\]$/))
+    #expect(plain.stderr.replacingOccurrences(of: " (\(m.1):\(m.2))", with: "") == plain.stderr)
+    #expect(lined.stderr.replacingOccurrences(of: " (\(m.1):\(m.2))", with: "") == plain.stderr)
+    // The finding's instruction: "ps_three+0x9: ... ps_three+0xa" -> the located one.
+    let loc = try #require(line.firstMatch(of: /warning: unwindcheck: (\w+)\+0x([0-9a-f]+):/))
+    let sym = try TestSupport.run("nm", [obj]).stdout.split(separator: "\n")
+      .first { $0.hasSuffix(" \(loc.1)") }.map { String($0.prefix(16)) }
+    let base = try #require(sym.flatMap { UInt64($0, radix: 16) })
+    let address = base + (UInt64(loc.2, radix: 16) ?? 0)
+    let a2l = try TestSupport.run("addr2line", ["-e", obj, "-j", ".text", String(address, radix: 16)])
+    #expect(a2l.stdout.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("\(m.1):\(m.2)")
+            || a2l.stdout.contains("/\(m.1.split(separator: "/").last ?? ""):\(m.2)"), "\(a2l.stdout)")
+  }
+}
