@@ -107,10 +107,44 @@ public final class DwarfObject {
   /// covers it. Absolute paths under `directory` are shown relative to it.
   public func sourceLine(section: SectionIndex, offset: UInt64) -> SourceLine? {
     guard hasLineTable, let base = address(of: section) else { return nil }
-    guard let line = dwfl_module_getsrc(module, base &+ offset &+ moduleBias) else { return nil }
-    var lineNumber: Int32 = 0
-    guard let name = dwfl_lineinfo(line, nil, &lineNumber, nil, nil, nil), lineNumber > 0 else { return nil }
-    return SourceLine(file: String(cString: name), line: Int(lineNumber))
+    if let line = dwfl_module_getsrc(module, base &+ offset &+ moduleBias) {
+      var lineNumber: Int32 = 0
+      if let name = dwfl_lineinfo(line, nil, &lineNumber, nil, nil, nil), lineNumber > 0 {
+        return SourceLine(file: String(cString: name), line: Int(lineNumber))
+      }
+    }
+    // libdwfl finds a compile unit through .debug_aranges, which clang does not emit
+    // (and elfutils < 0.189 does not fall back): ask each unit's address ranges.
+    let address = base &+ offset
+    for var cudie in compileUnits() where dwarf_haspc(&cudie, address) > 0 {
+      guard let line = dwarf_getsrc_die(&cudie, address) else { continue }
+      var lineNumber: Int32 = 0
+      guard dwarf_lineno(line, &lineNumber) == 0, lineNumber > 0,
+            let name = dwarf_linesrc(line, nil, nil) else { continue }
+      return SourceLine(file: String(cString: name), line: Int(lineNumber))
+    }
+    return nil
+  }
+
+  private var unitDies: [Dwarf_Die]?
+
+  /// The compile-unit DIEs, read once.
+  private func compileUnits() -> [Dwarf_Die] {
+    if let unitDies { return unitDies }
+    var out: [Dwarf_Die] = []
+    if let dwarf {
+      var cu: OpaquePointer? = nil
+      var next: OpaquePointer? = nil
+      var version: Dwarf_Half = 0
+      var unitType: UInt8 = 0
+      var cudie = Dwarf_Die()
+      while dwarf_get_units(dwarf, cu, &next, &version, &unitType, &cudie, nil) == 0 {
+        cu = next
+        out.append(cudie)
+      }
+    }
+    unitDies = out
+    return out
   }
 
   /// Functions the debug information declares `noreturn` (`DW_AT_noreturn` on a
