@@ -1,0 +1,93 @@
+#!/bin/bash
+# difftest-dwarf-kernel.sh - the DWARF cross-check on kernel code, two inputs:
+#
+#  1. Real 6.12 kernel sources (Debian linux-source-6.12: net/sched, crypto,
+#     arch/x86/crypto, lib, fs/nls, three network drivers) compiled out of tree against
+#     the real Debian 6.12 amd64 headers (the build-kernel-module.sh recipe, so Kbuild's
+#     own flags, gcc-12, -g from the Debian config, objtool off) and kept as the
+#     compiler's .o files: their .debug_frame is gcc's CFI for kernel code. Files that
+#     do not build outside the tree are skipped (make -k).
+#  2. A sample of Debian's linux-image-6.12.N+deb12-amd64-dbg modules (every STEP-th,
+#     default 10: 423 of 4,230): final modules with code and .debug_frame.
+#
+# Runs `unwindcheck check --against-dwarf --summary --module --ibt` on both and prints
+#   kernel sources: N objects, dwarf: agree A, disagree D, not comparable K (P %)
+#   dbg modules:    N modules, ...
+# Findings go to $OUT/findings-{ksrc,dbg}.txt. ROWS=1 adds difftest-dwarf-rows.py on
+# the kernel-source objects. Downloads (~1.2 GB, kept in the corpus cache):
+# linux-source-6.12 and linux-image-...-dbg with apt-get download.
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+DIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}
+STEP=${STEP:-10}
+OUT=$DIR/ksrc/out
+mkdir -p "$DIR/ksrc" "$DIR/debs" "$DIR/dbg-amd64" "$OUT"
+ABI=$(apt-cache search --names-only '^linux-kbuild-6\.12\..*\+deb12$' | awk '{print $1}' \
+      | sed 's/^linux-kbuild-//' | sort -V | tail -1)
+
+# 1. Kernel sources built against the headers.
+cd "$DIR/ksrc"
+ls linux-source-6.12_*.deb >/dev/null 2>&1 || apt-get download -q linux-source-6.12 2>/dev/null
+if [ ! -d linux-source-6.12/net/sched ]; then
+  dpkg-deb --fsys-tarfile linux-source-6.12_*.deb | tar -x './usr/src/linux-source-6.12.tar.xz'
+  tar -xJf usr/src/linux-source-6.12.tar.xz --wildcards 'linux-source-6.12/net/sched/*' \
+    'linux-source-6.12/crypto/*' 'linux-source-6.12/arch/x86/crypto/*' 'linux-source-6.12/lib/*' \
+    'linux-source-6.12/fs/nls/*' 'linux-source-6.12/drivers/net/dummy.c' \
+    'linux-source-6.12/drivers/net/ifb.c' 'linux-source-6.12/drivers/net/veth.c'
+  rm -f usr/src/linux-source-6.12.tar.xz
+fi
+# Headers: reuse build-kernel-module.sh's unpacked tree (run it once if missing).
+HDR=$(ls -d "$DIR"/kroot/usr/src/linux-headers-6.12.*-amd64 2>/dev/null | sort -V | tail -1)
+if [ -z "$HDR" ]; then "$HERE/build-kernel-module.sh" >/dev/null; HDR=$(ls -d "$DIR"/kroot/usr/src/linux-headers-6.12.*-amd64 | sort -V | tail -1); fi
+OBJS=$DIR/ksrc/objs
+if [ ! -f "$OBJS/.done" ]; then
+  mkdir -p "$OBJS"
+  for sub in net/sched crypto arch/x86/crypto lib fs/nls drivers/net; do
+    b=$DIR/ksrc/build/${sub//\//_}
+    rm -rf "$b"; mkdir -p "$b"
+    cp linux-source-6.12/$sub/*.c "$b/" 2>/dev/null || true
+    cp linux-source-6.12/$sub/*.h "$b/" 2>/dev/null || true
+    { for c in "$b"/*.c; do echo "obj-m += $(basename "${c%.c}").o"; done
+      echo 'OBJECT_FILES_NON_STANDARD := y'
+      echo "ccflags-y += -I$b"; } > "$b/Kbuild"
+    make -s -k -j2 -C "$HDR" M="$b" modules >/dev/null 2>&1 || true
+    for o in "$b"/*.o; do
+      case $o in *.mod.o) continue;; esac
+      [ -f "${o%.o}.c" ] && cp "$o" "$OBJS/${sub//\//_}-$(basename "$o")"
+    done
+  done
+  touch "$OBJS/.done"
+fi
+
+# 2. The dbg sample.
+DEB=$(ls "$DIR"/debs/linux-image-$ABI-amd64-dbg_*.deb 2>/dev/null | head -1 || true)
+if [ -z "$DEB" ]; then
+  (cd "$DIR/debs" && apt-get download -q "linux-image-$ABI-amd64-dbg" 2>/dev/null)
+  DEB=$(ls "$DIR"/debs/linux-image-$ABI-amd64-dbg_*.deb | head -1)
+fi
+if [ ! -f "$DIR/dbg-amd64/.done-$STEP" ]; then
+  dpkg-deb -c "$DEB" | grep -o '\./usr/lib/debug/lib/modules/.*\.ko$' | awk -v s="$STEP" 'NR%s==1' > "$DIR/dbg-amd64/sample.list"
+  dpkg-deb --fsys-tarfile "$DEB" | tar -x -C "$DIR/dbg-amd64" -T "$DIR/dbg-amd64/sample.list"
+  touch "$DIR/dbg-amd64/.done-$STEP"
+fi
+
+# 3. Cross-check.
+cd "$ROOT"
+swift build -c release --product unwindcheck >/dev/null
+U=$ROOT/.build/release/unwindcheck
+report() { # name summary-file count-text
+  local line pct a d
+  line=$(tail -1 "$2")
+  a=$(echo "$line" | sed -E 's/^dwarf: agree ([0-9]+),.*/\1/'); d=$(echo "$line" | sed -E 's/.*disagree ([0-9]+),.*/\1/')
+  pct=$(python3 -c "print(f'{100*$a/max(1,$a+$d):.3f}')")
+  echo "$1: $3, $line (agreement $pct %)"
+  echo "  by reason: $(grep -h ': dwarf (' "$2" | python3 "$HERE/lib/sum-dwarf-reasons.py")"
+}
+ls "$OBJS"/*.o > "$OUT/ksrc.list"
+xargs "$U" check --against-dwarf --summary --module --ibt < "$OUT/ksrc.list" > "$OUT/summary-ksrc.txt" 2> "$OUT/findings-ksrc.txt" || true
+report "kernel sources" "$OUT/summary-ksrc.txt" "$(wc -l < "$OUT/ksrc.list") objects"
+if [ "${ROWS:-0}" = 1 ]; then xargs python3 "$HERE/difftest-dwarf-rows.py" "$U" < "$OUT/ksrc.list" | tail -1 | sed 's/^/  /'; fi
+find "$DIR/dbg-amd64" -name '*.ko' | sort > "$OUT/dbg.list"
+xargs "$U" check --against-dwarf --summary --module --ibt < "$OUT/dbg.list" > "$OUT/summary-dbg.txt" 2> "$OUT/findings-dbg.txt" || true
+report "dbg modules" "$OUT/summary-dbg.txt" "$(wc -l < "$OUT/dbg.list") modules"
