@@ -2,8 +2,10 @@
 // hand-written TestObject (rule and source line from the EXPECT markers), the
 // compilers' own DWARF on compiled C and kernel-header code (no disagreement), GNU
 // readelf's CFI interpreter (the rows as read through libdw), and addr2line (lines).
+import ELFObject
 import Foundation
 import Testing
+import UnwindDriver
 import UnwindTestSupport
 
 @Suite(.enabled(if: TestSupport.unwindcheckBinary != nil, "needs the built unwindcheck executable"))
@@ -86,5 +88,45 @@ struct DwarfCrossCheckTests {
     let a2l = try TestSupport.run("addr2line", ["-e", obj, "-j", ".text", String(address, radix: 16)])
     #expect(a2l.stdout.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("\(m.1):\(m.2)")
             || a2l.stdout.contains("/\(m.1.split(separator: "/").last ?? ""):\(m.2)"), "\(a2l.stdout)")
+  }
+}
+
+/// Corrupt DWARF is untrusted input too: random byte mutations of the CFI, line and
+/// debug-info sections (and of .rela.eh_frame/.rela.debug_frame) run through the whole
+/// cross-check in process (rows, comparison, table, lines, noreturn scan). A trap or a
+/// crash in libdw would end the test process.
+struct DwarfMutationTests {
+  @Test(arguments: ["TestObjects/x86_64/dwarf/wrongcfi.o", "TestObjects/kernel-headers/patchsites.o",
+                    "TestObjects/compiled/list_sort.clang-x86_64.o"])
+  func mutatedDwarfNeverCrashes(_ relative: String) throws {
+    let path = TestSupport.absolute(relative)
+    let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    let file = try ELFFile.open(path: path)
+    let regions = file.sections.filter {
+      ($0.name.hasPrefix(".debug") || $0.name.hasPrefix(".eh_frame") || $0.name.hasPrefix(".rela.debug_frame")
+        || $0.name == ".rela.eh_frame") && $0.size > 0 && $0.hasFileBytes
+    }.map { Int($0.fileOffset)..<Int($0.fileOffset + $0.size) }
+    #expect(regions.count >= 2)
+    var rng = SplitMix64(seed: UInt64(truncatingIfNeeded: relative.utf8.reduce(7) { $0 &* 31 &+ Int($1) }))
+    let dir = try TestSupport.temporaryDirectory("dwarf-mutate")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let target = dir.appendingPathComponent("m.o")
+    var options = CheckOptions()
+    options.againstDwarf = true
+    options.summary = true
+    options.table = true
+    options.sourceLines = true
+    var statuses: [Int32: Int] = [:]
+    for _ in 0..<200 {
+      var bytes = original
+      for _ in 0...(rng.next() % 6) {
+        let region = regions[Int(rng.next() % UInt64(regions.count))]
+        bytes[region.lowerBound + Int(rng.next() % UInt64(region.count))] = UInt8(truncatingIfNeeded: rng.next())
+      }
+      try Data(bytes).write(to: target)
+      let status = runCheck(paths: [target.path], options: options, out: { _ in }, err: { _ in })
+      statuses[status.rawValue, default: 0] += 1
+    }
+    #expect(statuses.values.reduce(0, +) == 200)
   }
 }
