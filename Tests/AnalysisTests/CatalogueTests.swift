@@ -19,6 +19,18 @@ struct CatalogueTests {
   @Test(arguments: RuleCatalogue.entries.filter { $0.example != nil }.map { ($0.rule.code, $0.example!) })
   func exampleTriggersItsRule(_ code: String, _ example: String) throws {
     let object = TestSupport.absolute("TestObjects/" + example.replacingOccurrences(of: ".S", with: ".o"))
+    if code.hasPrefix("UV13") {
+      // DWARF cross-check rules: the oracle is the assembler's DWARF, with the planted
+      // mistakes marked EXPECT in the source.
+      var options = CheckOptions()
+      options.againstDwarf = true
+      var lines: [String] = []
+      _ = runCheck(paths: [object], options: options, out: { _ in }, err: { lines.append($0) })
+      #expect(lines.contains { $0.hasSuffix("[\(code)]") }, "\(example) does not produce \(code)")
+      let source = try String(contentsOfFile: TestSupport.absolute("TestObjects/" + example), encoding: .utf8)
+      #expect(source.contains("EXPECT \(code)"))
+      return
+    }
     let file = try ELFFile.open(path: object)
     var fired = false
     for stackval in [false, true] {
