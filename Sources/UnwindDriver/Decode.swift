@@ -1,3 +1,4 @@
+import ArchARM64
 import ArchX86
 import ELFObject
 import UnwindModel
@@ -22,6 +23,7 @@ public enum ObjectDecoder {
 
   /// Linear sweep of the executable sections of `file` (optionally only `name`).
   public static func decodeSections(of file: ELFFile, named name: String? = nil) throws(UnsupportedMachine) -> [DecodedSection] {
+    if file.machine == .aarch64 { return decodeARM64Sections(of: file, named: name) }
     guard file.machine == .x86_64 else { throw UnsupportedMachine(machine: file.machine) }
     let decoder = X86TextDecoder()
     var result: [DecodedSection] = []
@@ -32,6 +34,44 @@ public enum ObjectDecoder {
       result.append(DecodedSection(section: section, text: text))
     }
     return result
+  }
+
+  /// arm64: every word of the code regions; the mapping symbols say what is data.
+  static func decodeARM64Sections(of file: ELFFile, named name: String?) -> [DecodedSection] {
+    let decoder = ARM64TextDecoder()
+    var result: [DecodedSection] = []
+    for section in file.sections where section.isExecutable && section.hasFileBytes {
+      if let name, section.name != name { continue }
+      let data = mappingDataRanges(in: section, of: file)
+      let text = file.withBytes(of: section.index) {
+        decoder.decode($0, dataRanges: data, bigEndian: file.byteOrder == .big)
+      }
+      result.append(DecodedSection(section: section, text: text))
+    }
+    return result
+  }
+
+  /// The `$d` ... `$x` ranges of a section (AAELF64 mapping symbols `$d`, `$d.N`,
+  /// `$x`, `$x.N`): data from a `$d` to the next `$x` or the section end.
+  static func mappingDataRanges(in section: Section, of file: ELFFile) -> [Range<UInt64>] {
+    var marks: [(UInt64, Bool)] = []
+    for sym in file.symbols(in: section.index) where sym.type == .noType && sym.name.hasPrefix("$") {
+      let n = sym.name
+      if n == "$d" || n.hasPrefix("$d.") { marks.append((sym.value, true)) }
+      else if n == "$x" || n.hasPrefix("$x.") { marks.append((sym.value, false)) }
+    }
+    guard marks.contains(where: { $0.1 }) else { return [] }
+    marks.sort { $0.0 < $1.0 || ($0.0 == $1.0 && !$0.1 && $1.1) }
+    var ranges: [Range<UInt64>] = []
+    var start: UInt64?
+    for (v, isData) in marks {
+      if isData { if start == nil { start = v } } else if let s = start {
+        if v > s { ranges.append(s..<v) }
+        start = nil
+      }
+    }
+    if let s = start, section.size > s { ranges.append(s..<section.size) }
+    return ranges
   }
 
   /// Sorted byte ranges of the `STT_FUNC` symbols defined in `section`.
@@ -46,7 +86,8 @@ public enum ObjectDecoder {
 /// Writes `SECTION<TAB>0xOFFSET<TAB>LENGTH<TAB>KIND<TAB>STACK-OPS` for each instruction.
 /// KIND carries the branch target of direct jumps and calls as `KIND->0xTARGET`;
 /// STACK-OPS is `-` or the ops joined by `,` (see `StackOp.text`).
-public func renderDecoded(_ sections: [DecodedSection], into out: inout OutputBuffer) {
+public func renderDecoded(_ sections: [DecodedSection], machine: Machine = .x86_64, into out: inout OutputBuffer) {
+  let registerName: @Sendable (UInt8) -> String = machine == .aarch64 ? ARM64Register.name : X86Register.name
   for decoded in sections {
     let name = decoded.section.name
     let t = decoded.text
@@ -72,7 +113,7 @@ public func renderDecoded(_ sections: [DecodedSection], into out: inout OutputBu
         for op in ops {
           if !first { out.append(byte: UInt8(ascii: ",")) }
           first = false
-          out.append(op.text(registerName: X86Register.name))
+          out.append(op.text(registerName: registerName))
         }
       }
       out.endLine()
@@ -93,7 +134,7 @@ public func runDecode(paths: [String], options: DecodeOptions, out: inout Output
         out.append("==> \(path) <==")
         out.endLine()
       }
-      renderDecoded(sections, into: &out)
+      renderDecoded(sections, machine: file.machine, into: &out)
     } catch let error as ELFError {
       err(DiagnosticFormat.line(for: error, path: path))
       status = .badInput

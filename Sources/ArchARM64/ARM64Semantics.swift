@@ -1,0 +1,317 @@
+import UnwindModel
+
+/// The CFI register slots arm64 uses in the shared `CFIState` (17 slots, x86-shaped):
+/// the stack pointer and frame pointer take the slots the analysis knows as SP and FP,
+/// x30 (the link register) takes the return-address slot, and a few scratch registers
+/// keep their own slot so `mov xN, sp` ... `mov sp, xN` can be followed. Registers
+/// without a slot never take part in a stack op.
+public enum ARM64Register {
+  public static let sp: UInt8 = 4
+  public static let fp: UInt8 = 5
+  public static let lr: UInt8 = UInt8(cfiReturnAddress)
+
+  /// Slot of general register `n` (0-30), or nil.
+  @inline(__always)
+  public static func slot(_ n: UInt32) -> UInt8? {
+    switch n {
+    case 0...3: UInt8(n)
+    case 16: 6
+    case 17: 7
+    case 8...15: UInt8(n)
+    case 29: fp
+    case 30: lr
+    default: nil
+    }
+  }
+
+  static let names: [UInt8: String] = [
+    0: "x0", 1: "x1", 2: "x2", 3: "x3", 4: "sp", 5: "x29", 6: "x16", 7: "x17",
+    8: "x8", 9: "x9", 10: "x10", 11: "x11", 12: "x12", 13: "x13", 14: "x14", 15: "x15", 16: "x30",
+  ]
+
+  public static func name(_ slot: UInt8) -> String { names[slot] ?? "r?\(slot)" }
+}
+
+/// objtool's view of one A64 instruction: its kind, branch displacement and stack ops.
+/// Table-free bit tests over the top-level encoding groups (Arm ARM C4.1); only what
+/// matters for control flow and the stack is decoded, everything else is `other`.
+public enum ARM64Semantics {
+  /// What `classify` found besides the kind.
+  public struct Extra: Sendable {
+    /// PC-relative displacement of a direct branch (target = pc + displacement), or of
+    /// a literal load / ADR (data address).
+    public var displacement: Int64 = 0
+    /// LDR (literal): the byte count loaded at pc + displacement (4, 8 or 16).
+    public var literalSize: Int = 0
+    /// PACIASP/PACIBSP (+1), AUTIASP/AUTIBSP (-1): the return address's signing.
+    public var signing: Int8 = 0
+  }
+
+  @inline(__always)
+  static func signExtend(_ v: UInt32, bits: Int) -> Int64 {
+    Int64(Int32(bitPattern: v << UInt32(32 - bits)) >> Int32(32 - bits))
+  }
+
+  /// Classifies `w`; appends its stack ops to `ops`.
+  public static func classify(_ w: UInt32, ops: inout [StackOp], extra: inout Extra) -> InstructionKind {
+    let op0 = (w >> 25) & 0xF
+    switch op0 {
+    case 0b1010, 0b1011: return branchesAndSystem(w, extra: &extra)
+    case 0b1000, 0b1001: return dataImmediate(w, ops: &ops, extra: &extra)
+    case 0b0100, 0b0110, 0b1100, 0b1110: return loadStore(w, ops: &ops, extra: &extra)
+    case 0b0101, 0b1101: return dataRegister(w, ops: &ops)
+    case 0b0111, 0b1111: return .other  // SIMD and floating point
+    case 0b0010: return .other  // SVE
+    case 0b0000:
+      // UDF (permanently undefined) and unallocated encodings; SME lives at op0=0 with bit 31 set.
+      return w >> 31 == 1 ? .other : .invalid
+    default: return .invalid  // 0001, 0011: unallocated
+    }
+  }
+
+  // MARK: branches, exception generation, system
+
+  static func branchesAndSystem(_ w: UInt32, extra: inout Extra) -> InstructionKind {
+    if w & 0x7C00_0000 == 0x1400_0000 {  // B, BL
+      extra.displacement = signExtend(w & 0x03FF_FFFF, bits: 26) * 4
+      return w >> 31 == 1 ? .call : .jumpUnconditional
+    }
+    if w & 0x7E00_0000 == 0x3400_0000 {  // CBZ, CBNZ
+      extra.displacement = signExtend((w >> 5) & 0x7FFFF, bits: 19) * 4
+      return .jumpConditional
+    }
+    if w & 0x7E00_0000 == 0x3600_0000 {  // TBZ, TBNZ
+      extra.displacement = signExtend((w >> 5) & 0x3FFF, bits: 14) * 4
+      return .jumpConditional
+    }
+    if w & 0xFF00_0000 == 0x5400_0000 {  // B.cond, BC.cond
+      extra.displacement = signExtend((w >> 5) & 0x7FFFF, bits: 19) * 4
+      return .jumpConditional
+    }
+    if w & 0xFF00_0000 == 0xD400_0000 {  // exception generation
+      let opc = (w >> 21) & 7, ll = w & 3, op2 = (w >> 2) & 7
+      guard op2 == 0 else { return .invalid }
+      switch (opc, ll) {
+      case (0, 1), (0, 2), (0, 3): return .other  // SVC, HVC, SMC: return to the next instruction
+      case (1, 0): return .bug  // BRK: BUG (dead end) or WARN (continues, __bug_table)
+      case (2, 0): return .trap  // HLT
+      case (3, 0): return .other  // TSTART (TME)
+      case (5, 1), (5, 2), (5, 3): return .contextSwitch  // DCPS1-3
+      default: return .invalid
+      }
+    }
+    if w & 0xFE00_0000 == 0xD600_0000 { return branchRegister(w) }
+    if w & 0xFFC0_0000 == 0xD500_0000 {  // system: hints, barriers, MSR/MRS, SYS
+      if w & 0xFFFF_F01F == 0xD503_201F {  // HINT #imm
+        switch w {
+        case 0xD503_233F, 0xD503_237F: extra.signing = 1  // PACIASP, PACIBSP
+        case 0xD503_23BF, 0xD503_23FF: extra.signing = -1  // AUTIASP, AUTIBSP
+        default: break
+        }
+        let imm = (w >> 5) & 0x7F
+        if imm == 0x20 || imm == 0x22 || imm == 0x24 || imm == 0x26 { return .endbr }  // BTI, BTI c/j/jc
+        return .nop
+      }
+      return .other
+    }
+    return .invalid
+  }
+
+  static func branchRegister(_ w: UInt32) -> InstructionKind {
+    let opc = (w >> 21) & 0xF, op2 = (w >> 16) & 0x1F, op3 = (w >> 10) & 0x3F
+    let rn = (w >> 5) & 0x1F, op4 = w & 0x1F
+    guard op2 == 0x1F else { return .invalid }
+    // op3: 0 = plain, 2 = key A (with op4 = 31 for the zero-modifier forms), 3 = key B.
+    let plain = op3 == 0 && op4 == 0
+    let pacZero = (op3 == 2 || op3 == 3) && op4 == 0x1F
+    switch opc {
+    case 0: return plain || pacZero ? .jumpDynamic : .invalid  // BR, BRAAZ, BRABZ
+    case 1: return plain || pacZero ? .callDynamic : .invalid  // BLR, BLRAAZ, BLRABZ
+    case 2: return plain || (pacZero && rn == 0x1F) ? .ret : .invalid  // RET, RETAA, RETAB
+    case 4: return (plain || pacZero) && rn == 0x1F ? .contextSwitch : .invalid  // ERET, ERETAA, ERETAB
+    case 5: return plain && rn == 0x1F ? .contextSwitch : .invalid  // DRPS
+    case 8: return op3 == 2 || op3 == 3 ? .jumpDynamic : .invalid  // BRAA, BRAB
+    case 9: return op3 == 2 || op3 == 3 ? .callDynamic : .invalid  // BLRAA, BLRAB
+    default: return .invalid
+    }
+  }
+
+  // MARK: data processing, immediate
+
+  static func dataImmediate(_ w: UInt32, ops: inout [StackOp], extra: inout Extra) -> InstructionKind {
+    let group = (w >> 23) & 7
+    let sf = w >> 31 == 1
+    let rd = w & 0x1F, rn = (w >> 5) & 0x1F
+    switch group {
+    case 0, 1:  // ADR, ADRP
+      let imm = signExtend(((w >> 5) & 0x7FFFF) << 2 | (w >> 29) & 3, bits: 21)
+      extra.displacement = w >> 31 == 0 ? imm : imm << 12
+      return .other
+    case 2:  // ADD/SUB (immediate)
+      let sub = (w >> 30) & 1 == 1, setFlags = (w >> 29) & 1 == 1
+      let shift: UInt32 = (w >> 22) & 1 == 1 ? 12 : 0
+      let imm = Int32(((w >> 10) & 0xFFF) << shift)
+      // Rd = 31 is SP unless flags are set (then XZR: CMP/CMN); Rn = 31 is SP.
+      guard sf, !setFlags else { return .other }
+      let dest: UInt8? = rd == 31 ? ARM64Register.sp : ARM64Register.slot(rd)
+      let src: UInt8? = rn == 31 ? ARM64Register.sp : ARM64Register.slot(rn)
+      guard let dest, let src else {
+        // Something computed from SP/FP into an untracked register, or an untracked
+        // register into nothing we follow: no stack op.
+        return .other
+      }
+      if dest != ARM64Register.sp && src != ARM64Register.sp && src != ARM64Register.fp && dest != ARM64Register.fp {
+        return .other  // plain arithmetic between scratch registers
+      }
+      if imm == 0 && (rd == 31 || rn == 31) {
+        ops.append(StackOp(dest: .register, destRegister: dest, source: .register, sourceRegister: src))  // MOV to/from SP
+      } else {
+        ops.append(StackOp(dest: .register, destRegister: dest, source: .add, sourceRegister: src,
+                           sourceOffset: sub ? -imm : imm))
+      }
+      return .other
+    case 3:  // ADDG/SUBG (MTE): tag arithmetic; SP as destination is not followed
+      return .other
+    case 4:  // logical (immediate): AND/ORR/EOR write SP when Rd = 31 (ANDS: XZR)
+      let opc = (w >> 29) & 3
+      if sf && rd == 31 && opc != 3 {
+        if opc == 0 {
+          let src = rn == 31 ? ARM64Register.sp : (ARM64Register.slot(rn) ?? 0)
+          ops.append(StackOp(dest: .register, destRegister: ARM64Register.sp, source: .and, sourceRegister: src,
+                             sourceOffset: Int32(truncatingIfNeeded: decodeBitMask(w))))
+        } else {
+          ops.append(StackOp(dest: .register, destRegister: ARM64Register.sp, source: .constant))
+        }
+      }
+      return .other
+    default:  // move wide, bitfield, extract: Rd = 31 is XZR
+      return .other
+    }
+  }
+
+  /// The 64-bit value of a logical-immediate mask (N:immr:imms), enough to give the
+  /// realignment mask of `and sp, xN, #-16` (others only need "not SP-relative").
+  static func decodeBitMask(_ w: UInt32) -> Int64 {
+    let n = (w >> 22) & 1, immr = (w >> 16) & 0x3F, imms = (w >> 10) & 0x3F
+    let combined = n << 6 | (~imms & 0x3F)
+    guard combined != 0 else { return 0 }
+    var len = 6
+    while len >= 0 && combined & (1 << UInt32(len)) == 0 { len -= 1 }
+    guard len >= 1 else { return 0 }
+    let size = 1 << len
+    let levels = UInt32(size - 1)
+    let s = imms & levels, r = immr & levels
+    let ones: UInt64 = s + 1 >= 64 ? ~0 : (1 << UInt64(s + 1)) - 1
+    let mask: UInt64 = size == 64 ? ~0 : (1 << UInt64(size)) - 1
+    var elt = ones & mask
+    if r > 0 { elt = ((elt >> UInt64(r)) | (elt << UInt64(UInt32(size) - r))) & mask }
+    var value: UInt64 = 0
+    var i = 0
+    while i < 64 { value |= elt << UInt64(i); i += size }
+    return Int64(bitPattern: value)
+  }
+
+  // MARK: data processing, register
+
+  static func dataRegister(_ w: UInt32, ops: inout [StackOp]) -> InstructionKind {
+    // ADD/SUB (extended register): the only register form whose Rd/Rn = 31 mean SP.
+    if w & 0x1FE0_0000 == 0x0B20_0000 {
+      let sf = w >> 31 == 1, sub = (w >> 30) & 1 == 1, setFlags = (w >> 29) & 1 == 1
+      let rd = w & 0x1F, rn = (w >> 5) & 0x1F, rm = (w >> 16) & 0x1F
+      if sf && !setFlags && rd == 31 {
+        // sub sp, sp, xM (dynamic allocation) or add sp, xN, xM: not a constant change.
+        let src = rn == 31 ? ARM64Register.sp : (ARM64Register.slot(rn) ?? 0)
+        _ = sub
+        ops.append(StackOp(dest: .register, destRegister: ARM64Register.sp, source: .add,
+                           sourceRegister: src == ARM64Register.sp ? (ARM64Register.slot(rm) ?? 0) : src))
+      }
+    }
+    return .other
+  }
+
+  // MARK: loads and stores
+
+  static func loadStore(_ w: UInt32, ops: inout [StackOp], extra: inout Extra) -> InstructionKind {
+    // Load register (literal): data at pc + imm19*4.
+    if w & 0x3B00_0000 == 0x1800_0000 {
+      extra.displacement = signExtend((w >> 5) & 0x7FFFF, bits: 19) * 4
+      let opc = w >> 30, v = (w >> 26) & 1 == 1
+      switch (v, opc) {
+      case (_, 0), (false, 2): extra.literalSize = 4
+      case (_, 1): extra.literalSize = 8
+      case (true, 2): extra.literalSize = 16
+      default: extra.literalSize = 0  // PRFM (literal), or unallocated
+      }
+      return .other
+    }
+    // Load/store pair (no-allocate, post-index, signed offset, pre-index).
+    if w & 0x3A00_0000 == 0x2800_0000 {
+      let opc = w >> 30, v = (w >> 26) & 1 == 1, load = (w >> 22) & 1 == 1
+      let mode = (w >> 23) & 3
+      let rn = (w >> 5) & 0x1F, rt = w & 0x1F, rt2 = (w >> 10) & 0x1F
+      let scale: Int32 = v ? Int32(4) << Int32(min(opc, 2)) : (opc == 2 ? 8 : 4)
+      let imm = Int32(signExtend((w >> 15) & 0x7F, bits: 7)) * scale
+      let gpr64 = !v && opc == 2
+      pairOrSingle(rn: rn, first: gpr64 ? rt : none, second: gpr64 ? rt2 : none, imm: imm,
+                   writeback: mode == 1 ? .post : mode == 3 ? .pre : .none, load: load, ops: &ops)
+      return .other
+    }
+    // Load/store register, unsigned immediate.
+    if w & 0x3B00_0000 == 0x3900_0000 {
+      let size = w >> 30, v = (w >> 26) & 1 == 1, opc = (w >> 22) & 3
+      let rn = (w >> 5) & 0x1F, rt = w & 0x1F
+      let scale = Int32(1) << Int32(v && opc >= 2 ? 4 : size)
+      let imm = Int32((w >> 10) & 0xFFF) * scale
+      let gpr64 = !v && size == 3 && opc <= 1
+      pairOrSingle(rn: rn, first: gpr64 ? rt : none, second: none, imm: imm, writeback: .none, load: opc == 1, ops: &ops)
+      return .other
+    }
+    // Load/store register, unscaled / post-index / unprivileged / pre-index (imm9).
+    if w & 0x3B20_0000 == 0x3800_0000 {
+      let size = w >> 30, v = (w >> 26) & 1 == 1, opc = (w >> 22) & 3
+      let rn = (w >> 5) & 0x1F, rt = w & 0x1F
+      let mode = (w >> 10) & 3
+      let imm = Int32(signExtend((w >> 12) & 0x1FF, bits: 9))
+      let gpr64 = !v && size == 3 && opc <= 1
+      let wb: Writeback = mode == 1 ? .post : mode == 3 ? .pre : .none
+      pairOrSingle(rn: rn, first: gpr64 ? rt : none, second: none, imm: imm, writeback: wb, load: opc == 1, ops: &ops)
+      return .other
+    }
+    return .other
+  }
+
+  enum Writeback { case none, pre, post }
+
+  /// "No register" for `pairOrSingle`.
+  static let none: UInt32 = 0xFF
+
+  /// Stack ops of a load/store of up to two 64-bit GPRs (`first` at the address,
+  /// `second` 8 bytes above) at `[Rn + imm]`: pre-index adjusts the base first and
+  /// accesses at offset 0, post-index accesses at 0 and adjusts after, as objtool's
+  /// arm64 ports model write-back. Only SP- and FP-based accesses are stack ops, and
+  /// only x29/x30 are tracked (callee-saved x19-x28 are saved in path-dependent order by
+  /// GCC; tracking them makes false mismatches at joins).
+  static func pairOrSingle(rn: UInt32, first: UInt32, second: UInt32, imm: Int32, writeback: Writeback,
+                           load: Bool, ops: inout [StackOp]) {
+    let base: UInt8
+    if rn == 31 { base = ARM64Register.sp } else if rn == 29 { base = ARM64Register.fp } else { return }
+    if writeback == .pre {
+      ops.append(StackOp(dest: .register, destRegister: base, source: .add, sourceRegister: base, sourceOffset: imm))
+    }
+    let at = writeback == .none ? imm : 0
+    func access(_ r: UInt32, _ off: Int32) {
+      guard r != none, r != 31, let slot = ARM64Register.slot(r),
+            slot == ARM64Register.fp || slot == ARM64Register.lr else { return }
+      if load {
+        ops.append(StackOp(dest: .register, destRegister: slot, source: .registerIndirect, sourceRegister: base, sourceOffset: off))
+      } else {
+        ops.append(StackOp(dest: .registerIndirect, destRegister: base, destOffset: off, source: .register, sourceRegister: slot))
+      }
+    }
+    access(first, at)
+    access(second, at + 8)
+    if writeback == .post {
+      ops.append(StackOp(dest: .register, destRegister: base, source: .add, sourceRegister: base, sourceOffset: imm))
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import UnwindModel
+
+/// Decodes a whole arm64 executable section into `DecodedText` columns: every 4-byte
+/// word of the code regions, in order. Data in text is not decoded: the ELF mapping
+/// symbols (`$d` starts data, `$x` starts code; AAELF64) delimit it, and the words an
+/// LDR (literal) in this section loads are data too (literal pools in code regions of
+/// objects without mapping symbols).
+public struct ARM64TextDecoder: Sendable {
+  public init() {}
+
+  /// `dataRanges`: sorted, non-overlapping byte ranges that are data.
+  public func decode(_ code: UnsafeRawBufferPointer, dataRanges: [Range<UInt64>] = [],
+                     bigEndian: Bool = false) -> DecodedText {
+    let words = code.count / 4
+    var text = DecodedText(reservingCapacity: words)
+    var ops: [StackOp] = []
+    var literals: [Range<UInt64>] = []
+    var nextData = 0
+    var offset = 0
+    while offset + 4 <= code.count {
+      let o = UInt64(offset)
+      while nextData < dataRanges.count && dataRanges[nextData].upperBound <= o { nextData += 1 }
+      if nextData < dataRanges.count && dataRanges[nextData].contains(o) {
+        // Skip to the end of the data range, keeping 4-byte alignment from the section start.
+        let end = Int(dataRanges[nextData].upperBound)
+        offset = max(offset + 4, (end + 3) & ~3)
+        continue
+      }
+      let raw = code.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+      let w = bigEndian ? raw.byteSwapped : UInt32(littleEndian: raw)
+      var extra = ARM64Semantics.Extra()
+      let kind = ARM64Semantics.classify(w, ops: &ops, extra: &extra)
+      text.stackOps.append(contentsOf: ops)
+      ops.removeAll(keepingCapacity: true)
+      text.append(offset: UInt32(truncatingIfNeeded: offset), length: 4, kind: kind,
+                  immediate: kind.hasDirectTarget ? extra.displacement - 4 : extra.displacement)
+      if extra.literalSize > 0 {
+        let target = Int64(offset) + extra.displacement
+        if target >= 0 && target < Int64(code.count) {
+          literals.append(UInt64(target)..<UInt64(target) + UInt64(extra.literalSize))
+        }
+      }
+      offset += 4
+    }
+    guard !literals.isEmpty else { return text }
+    return Self.removing(literals, from: text)
+  }
+
+  /// The columns without the instructions that lie in literal-pool words.
+  static func removing(_ literals: [Range<UInt64>], from text: DecodedText) -> DecodedText {
+    let pools = literals.sorted { $0.lowerBound < $1.lowerBound }
+    var out = DecodedText(reservingCapacity: text.count)
+    var k = 0
+    for i in 0..<text.count {
+      let o = UInt64(text.offsets[i])
+      while k < pools.count && pools[k].upperBound <= o { k += 1 }
+      if k < pools.count && pools[k].contains(o) { continue }
+      out.stackOps.append(contentsOf: text.ops(InstructionIndex(i)))
+      out.append(offset: text.offsets[i], length: 4, kind: text.kinds[i], immediate: text.immediates[i])
+    }
+    return out
+  }
+}
