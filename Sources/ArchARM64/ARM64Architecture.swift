@@ -16,3 +16,32 @@ public enum ARM64Architecture {
   /// A64 instructions are 4 bytes.
   public static let instructionSize = 4
 }
+
+extension ARM64Architecture {
+  /// CFI state at function entry: CFA = SP + 0 (nothing pushed by a call), the return
+  /// address still in x30 (its slot undefined = "in the link register"), nothing saved.
+  public static let functionEntryCFI: CFIState = {
+    var s = CFIState.allUndefined
+    s.cfa = CFIRule(base: Int8(ARM64Register.sp), offset: 0)
+    s.stackSize = 0
+    s.type = .call
+    return s
+  }()
+
+  /// x29 and x30 are the registers whose saves and restores are tracked (x19-x28 are
+  /// not: GCC saves them in path-dependent order and places).
+  public static let trackedMask: UInt32 = (1 << UInt32(ARM64Register.fp)) | (1 << UInt32(ARM64Register.lr))
+
+  /// The description the analysis runs with. `noreturns`: the kernel's list of
+  /// functions that never return (arch-independent names; the driver passes objtool's).
+  public static func description(noreturns: Set<String>) -> ArchitectureDescription {
+    ArchitectureDescription(
+      functionEntryCFI: functionEntryCFI, calleeSavedMask: trackedMask,
+      stackPointer: ARM64Register.sp, framePointer: ARM64Register.fp,
+      noreturnFunctions: noreturns,
+      branchAddendBias: 0,  // R_AARCH64_CALL26/JUMP26: the addend is the target offset
+      isRetpolineThunk: { _ in false }, isReturnThunk: { _ in false },
+      registerName: ARM64Register.name,
+      alternativeLayout: alternativeLayout)
+  }
+}

@@ -11,9 +11,14 @@ public struct DwarfRegisterMap: Sendable {
   /// DWARF number -> our register, for naming DWARF's side.
   public var fromDwarf: @Sendable (UInt16) -> UInt8?
 
+  /// The return address arrives in a register (arm64 x30) rather than on the stack;
+  /// `returnAddressSlot` is that register's slot.
+  public var returnAddressInRegister = false
+
   public init(toDwarf: [UInt16], stackPointer: UInt8, framePointer: UInt8,
               registerName: @escaping @Sendable (UInt8) -> String,
-              fromDwarf: @escaping @Sendable (UInt16) -> UInt8?) {
+              fromDwarf: @escaping @Sendable (UInt16) -> UInt8?, returnAddressInRegister: Bool = false) {
+    self.returnAddressInRegister = returnAddressInRegister
     self.toDwarf = toDwarf
     self.stackPointer = stackPointer
     self.framePointer = framePointer
@@ -24,6 +29,22 @@ public struct DwarfRegisterMap: Sendable {
   public static let x86_64 = DwarfRegisterMap(
     toDwarf: X86Register.dwarfNumbers, stackPointer: X86Register.rsp, framePointer: X86Register.rbp,
     registerName: X86Register.name, fromDwarf: X86Register.fromDwarf)
+
+  /// arm64 (AAPCS64 DWARF numbers: x0-x30 are 0-30, SP 31). Slots as `ARM64Register`
+  /// (sp 4, x29 5, x16 6, x17 7, x30 16, x0-x3 and x8-x15 their own numbers).
+  public static let arm64 = DwarfRegisterMap(
+    toDwarf: [0, 1, 2, 3, 31, 29, 16, 17, 8, 9, 10, 11, 12, 13, 14, 15, 30], stackPointer: 4, framePointer: 5,
+    registerName: { slot in
+      ["x0", "x1", "x2", "x3", "sp", "x29", "x16", "x17", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x30"]
+        .indices.contains(Int(slot))
+        ? ["x0", "x1", "x2", "x3", "sp", "x29", "x16", "x17", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x30"][Int(slot)]
+        : "r?\(slot)"
+    },
+    fromDwarf: { n in
+      let table: [UInt16] = [0, 1, 2, 3, 31, 29, 16, 17, 8, 9, 10, 11, 12, 13, 14, 15, 30]
+      return table.firstIndex(of: n).map { UInt8($0) }
+    },
+    returnAddressInRegister: true)
 
   public var dwarfFramePointer: UInt16 { toDwarf[Int(framePointer)] }
 
@@ -100,12 +121,14 @@ public enum DwarfTolerance: Int, Sendable, CaseIterable {
   case restoredSlotReleased
   /// The two CFA rules name different registers that hold the same value: GCC's DRAP
   /// prologue (`lea 8(%rsp),%r10`) switches the DWARF CFA to `r10+0` while the stack
-  /// pointer is still `CFA-8`. Equal by the register copy unwindcheck tracks.
+  /// pointer is still `CFA-8`; clang's arm64 epilogues switch to `sp+N` while the walk
+  /// still bases the CFA on x29 (= sp there). Equal by the register values unwindcheck
+  /// tracks (a register copy, or the stack size).
   case cfaThroughCopy
 
   public var label: String {
     switch self {
-    case .cfaThroughCopy: "CFA through a register copy"
+    case .cfaThroughCopy: "CFA through an equal register"
     case .saveDescribedLate: "late save description"
     case .restoredSlotReleased: "popped slot still named"
     }
@@ -126,7 +149,7 @@ public enum BoundaryVerdict: Hashable, Sendable {
 /// pointer is. `framePointerSaves` is every CFA offset at which the enclosing function's
 /// DWARF says the frame pointer is saved (for `saveDescribedLate`).
 public func compareBoundary(ours: CFIState, row: DwarfRow, map: DwarfRegisterMap,
-                            framePointerSaves: Set<Int64>) -> BoundaryVerdict {
+                            framePointerSaves: Set<Int64>, returnAddressSaves: Set<Int64> = []) -> BoundaryVerdict {
   guard ours.type == .call else { return .notComparable(.nonCallFrame) }
   if ours.drap && ours.cfa.base < 0 { return .notComparable(.realignedStack) }
   guard ours.cfa.base >= 0, Int(ours.cfa.base) < map.toDwarf.count else { return .notComparable(.unknownState) }
@@ -140,22 +163,41 @@ public func compareBoundary(ours: CFIState, row: DwarfRow, map: DwarfRegisterMap
     if r != ourCFA.reg, let mine = map.fromDwarf(r), Int(mine) < cfiRegisterCount,
        ours.vals[Int(mine)].base == CFIRule.cfaBase, Int64(ours.vals[Int(mine)].offset) + off == 0 {
       cfaThroughCopy = true
+    } else if r != ourCFA.reg, r == map.toDwarf[Int(map.stackPointer)], off == Int64(ours.stackSize) {
+      // Ours is frame-pointer based, DWARF names SP: equal while SP = CFA - stackSize.
+      cfaThroughCopy = true
     } else if r != ourCFA.reg || off != ourCFA.offset {
       return .disagree(.cfa, ours: cfaText(map.registerName(UInt8(ours.cfa.base)), ourCFA.offset),
                        dwarf: cfaText(map.dwarfRegisterName(r), off))
     }
   }
 
-  let same: BoundaryVerdict = cfaThroughCopy ? .tolerated(.cfaThroughCopy) : .agree
+  var same: BoundaryVerdict = cfaThroughCopy ? .tolerated(.cfaThroughCopy) : .agree
 
-  // Return address: on the stack at CFA+n for call frames.
+  // Return address: on the stack at CFA+n, or (arm64) still in the link register.
   let ra = ours.regs[cfiReturnAddress]
+  var raReleased = false
+  var raLate = false
   if ra.base == CFIRule.cfaBase {
     let n = Int64(ra.offset)
-    if row.returnAddress != .savedAt(cfaOffset: n) {
+    if map.returnAddressInRegister, row.returnAddress == .sameValue, returnAddressSaves.contains(n) {
+      raLate = true  // x30 saved, described later (clang): x30 still holds it
+    } else if row.returnAddress != .savedAt(cfaOffset: n) {
       return .disagree(.returnAddress, ours: "cfa\(signed(n))", dwarf: map.ruleText(row.returnAddress))
     }
+  } else if map.returnAddressInRegister && ra.base == CFIRule.undefinedBase {
+    switch row.returnAddress {
+    case .sameValue, .undefined: break
+    case .savedAt(let d) where ours.cfa.base == Int8(map.stackPointer) && d < -Int64(ours.cfa.offset):
+      raReleased = true  // reloaded into x30 and popped; DWARF still names the slot
+    default:
+      return .disagree(.returnAddress, ours: "in \(map.registerName(UInt8(cfiReturnAddress)))",
+                       dwarf: map.ruleText(row.returnAddress))
+    }
   }
+
+  if raReleased && same == .agree { same = .tolerated(.restoredSlotReleased) }
+  if raLate && same == .agree { same = .tolerated(.saveDescribedLate) }
 
   // Frame pointer.
   let fp = ours.regs[Int(map.framePointer)]

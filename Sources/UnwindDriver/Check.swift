@@ -1,4 +1,5 @@
 import Analysis
+import ArchARM64
 import ArchX86
 import DwarfCFI
 import ELFObject
@@ -100,8 +101,11 @@ public func validate(_ file: ELFFile, options: CheckOptions) -> [Finding] {
 /// `extraNoreturns` adds to the kernel's list of functions that never return (the
 /// DWARF cross-check passes the debug information's `DW_AT_noreturn` functions).
 public func analyse(_ file: ELFFile, options: CheckOptions, extraNoreturns: Set<String> = []) -> ValidationResult? {
-  guard file.machine == .x86_64, let sections = try? ObjectDecoder.decodeSections(of: file) else { return nil }
-  var arch = X86Architecture.description(kernel: options.kernel)
+  guard file.machine == .x86_64 || file.machine == .aarch64,
+        let sections = try? ObjectDecoder.decodeSections(of: file) else { return nil }
+  var arch = file.machine == .aarch64
+    ? ARM64Architecture.description(noreturns: X86Architecture.description(kernel: options.kernel).noreturnFunctions)
+    : X86Architecture.description(kernel: options.kernel)
   arch.noreturnFunctions.formUnion(extraNoreturns)
   var validator = Validator(file: file, texts: sections.map { ($0.section.index, $0.text) },
                             arch: arch,
@@ -130,7 +134,8 @@ public func runCheck(paths: [String], options: CheckOptions,
       var findings = result?.findings ?? []
       if options.againstDwarf || options.sourceLines {
         if options.againstDwarf, let result, let dwarf {
-          let x = crossCheckDwarf(file: file, result: result, dwarf: dwarf, map: .x86_64, table: options.table)
+          let x = crossCheckDwarf(file: file, result: result, dwarf: dwarf,
+                                  map: file.machine == .aarch64 ? .arm64 : .x86_64, table: options.table)
           for line in x.table { out("\(path)\t\(line)") }
           findings += x.findings
           dwarfTotal += x.total

@@ -81,9 +81,10 @@ func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject
                           table: &rowTable)
     let owners = functionOwners(file: file, section: entry.section, offsets: entry.offsets)
     // Every frame-pointer save offset the DWARF of each function describes.
-    var fpSaves: [Int: Set<Int64>] = [:]
+    var fpSaves: [Int: Set<Int64>] = [:], raSaves: [Int: Set<Int64>] = [:]
     for (i, r) in rows.enumerated() where r >= 0 {
       if case .savedAt(let n) = rowTable[r].framePointer { fpSaves[owners[i].id, default: []].insert(n) }
+      if case .savedAt(let n) = rowTable[r].returnAddress { raSaves[owners[i].id, default: []].insert(n) }
     }
     var run: (finding: Finding, key: BoundaryVerdict, last: Int, count: Int, suspect: String)?
     func flush() {
@@ -107,7 +108,7 @@ func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject
         verdict = .notComparable(.noDwarfRow)
       } else if let id = entry.cfi[i] {
         verdict = compareBoundary(ours: result.cfiStates[id], row: rowTable[rows[i]], map: map,
-                                  framePointerSaves: fpSaves[owner.id] ?? [])
+                                  framePointerSaves: fpSaves[owner.id] ?? [], returnAddressSaves: raSaves[owner.id] ?? [])
       } else {
         verdict = .notComparable(.notReached)
       }
