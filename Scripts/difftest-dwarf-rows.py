@@ -78,6 +78,7 @@ def norm_reg(v):
 def readelf_rows(obj):
     """{section: sorted [(start, end, [(loc, text)])]}"""
     secnames = sections(obj)
+    fpname = "x29" if "AArch64" in run("readelf", "-h", obj) else "rbp"
     relocs = relocations(obj, secnames)
     out = {}
     cur_section = None
@@ -115,7 +116,7 @@ def readelf_rows(obj):
             row = dict(zip(cols[1:], f[1:]))
             cfa = row.get("CFA", "")
             cfa = "expression" if cfa == "exp" else cfa
-            desc = f"cfa {cfa} ra {norm_reg(row.get('ra'))} fp {norm_reg(row.get('rbp'))}"
+            desc = f"cfa {cfa} ra {norm_reg(row.get('ra'))} fp {norm_reg(row.get(fpname))}"
             if fde[0] == "CIE":
                 cie_rows[fde[1]] = desc
                 continue

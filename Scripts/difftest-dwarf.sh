@@ -1,6 +1,8 @@
 #!/bin/bash
 # difftest-dwarf.sh - the DWARF cross-check on real open-source C code.
 #
+# x86-64 and arm64 (aarch64-linux-gnu-gcc from Debian, clang --target=aarch64-linux-gnu;
+# -mbranch-protection=pac-ret+bti in the *-pac configurations).
 # Fetches Debian bookworm's sources of zlib, bzip2, lua5.4, libpng1.6, pcre2 and
 # sqlite3 (apt-get source --download-only with a private source list, into
 # $UNWINDCHECK_CORPUS/csrc, default ~/.cache/unwindcheck-corpus/csrc; nothing is
@@ -64,7 +66,13 @@ LIBS=(
   "pcre2|-DHAVE_CONFIG_H -DPCRE2_CODE_UNIT_WIDTH=8 -I$R/src|$(cd "$R/src" && ls pcre2_*.c | grep -vE 'pcre2_(dftables|fuzzsupport|jit_(match|misc|test)|printint|ucptables)\.c' | sed "s|^|$R/src/|" | tr '\n' ' ')"
   "sqlite3|-DSQLITE_THREADSAFE=1 -I$S/bld|$S/bld/sqlite3.c"
 )
-CONFIGS=${CONFIGS:-"gcc-fp gcc-nofp clang-fp clang-nofp"}
+CONFIGS=${CONFIGS:-"gcc-fp gcc-nofp clang-fp clang-nofp a64-gcc-fp a64-gcc-nofp a64-gcc-pac a64-clang-fp a64-clang-nofp a64-clang-pac"}
+case " $CONFIGS " in *" a64-"*)
+  if ! command -v aarch64-linux-gnu-gcc >/dev/null || [ ! -d /usr/aarch64-linux-gnu/include ]; then
+    apt-get install -y -qq --no-install-recommends gcc-aarch64-linux-gnu libc6-dev-arm64-cross >/dev/null
+  fi;;
+esac
+A64CLANG="$CLANG --target=aarch64-linux-gnu --sysroot=/usr/aarch64-linux-gnu"
 BASE="-O2 -g -fasynchronous-unwind-tables -w"
 
 # 3. Build.
@@ -74,6 +82,12 @@ for cfg in $CONFIGS; do
     gcc-nofp) CC=$GCC; F="-fomit-frame-pointer";;
     clang-fp) CC=$CLANG; F="-fno-omit-frame-pointer";;
     clang-nofp) CC=$CLANG; F="-fomit-frame-pointer";;
+    a64-gcc-fp) CC=aarch64-linux-gnu-gcc; F="-fno-omit-frame-pointer";;
+    a64-gcc-nofp) CC=aarch64-linux-gnu-gcc; F="-fomit-frame-pointer";;
+    a64-gcc-pac) CC=aarch64-linux-gnu-gcc; F="-fno-omit-frame-pointer -mbranch-protection=pac-ret+bti";;
+    a64-clang-fp) CC=$A64CLANG; F="-fno-omit-frame-pointer";;
+    a64-clang-nofp) CC=$A64CLANG; F="-fomit-frame-pointer";;
+    a64-clang-pac) CC=$A64CLANG; F="-fno-omit-frame-pointer -mbranch-protection=pac-ret+bti";;
   esac
   odir=$DIR/obj/$cfg
   [ -f "$odir/.done" ] && continue

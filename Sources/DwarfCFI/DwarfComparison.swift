@@ -125,10 +125,16 @@ public enum DwarfTolerance: Int, Sendable, CaseIterable {
   /// still bases the CFA on x29 (= sp there). Equal by the register values unwindcheck
   /// tracks (a register copy, or the stack size).
   case cfaThroughCopy
+  /// The register was reloaded from its save slot, and the DWARF marks the restore
+  /// later (GCC's arm64 epilogues put `.cfi_restore x30` after the final `add sp`). The
+  /// slot still holds the value until SP moves past it, so both rules are true.
+  /// Accepted only when the slot is one the function's DWARF names and is not released.
+  case restoreDescribedLate
 
   public var label: String {
     switch self {
     case .cfaThroughCopy: "CFA through an equal register"
+    case .restoreDescribedLate: "late restore description"
     case .saveDescribedLate: "late save description"
     case .restoredSlotReleased: "popped slot still named"
     }
@@ -178,6 +184,7 @@ public func compareBoundary(ours: CFIState, row: DwarfRow, map: DwarfRegisterMap
   let ra = ours.regs[cfiReturnAddress]
   var raReleased = false
   var raLate = false
+  var raRestoreLate = false
   if ra.base == CFIRule.cfaBase {
     let n = Int64(ra.offset)
     if map.returnAddressInRegister, row.returnAddress == .sameValue, returnAddressSaves.contains(n) {
@@ -190,6 +197,8 @@ public func compareBoundary(ours: CFIState, row: DwarfRow, map: DwarfRegisterMap
     case .sameValue, .undefined: break
     case .savedAt(let d) where ours.cfa.base == Int8(map.stackPointer) && d < -Int64(ours.cfa.offset):
       raReleased = true  // reloaded into x30 and popped; DWARF still names the slot
+    case .savedAt(let d) where returnAddressSaves.contains(d) && d >= -Int64(ours.stackSize):
+      raRestoreLate = true  // reloaded into x30, the slot still valid
     default:
       return .disagree(.returnAddress, ours: "in \(map.registerName(UInt8(cfiReturnAddress)))",
                        dwarf: map.ruleText(row.returnAddress))
@@ -198,6 +207,7 @@ public func compareBoundary(ours: CFIState, row: DwarfRow, map: DwarfRegisterMap
 
   if raReleased && same == .agree { same = .tolerated(.restoredSlotReleased) }
   if raLate && same == .agree { same = .tolerated(.saveDescribedLate) }
+  if raRestoreLate && same == .agree { same = .tolerated(.restoreDescribedLate) }
 
   // Frame pointer.
   let fp = ours.regs[Int(map.framePointer)]
@@ -215,6 +225,10 @@ public func compareBoundary(ours: CFIState, row: DwarfRow, map: DwarfRegisterMap
   if let o = oursSaved, dwarfSaved == nil, framePointerSaves.contains(o) { return .tolerated(.saveDescribedLate) }
   if oursSaved == nil, let d = dwarfSaved, ours.cfa.base == Int8(map.stackPointer), d < -Int64(ours.cfa.offset) {
     return .tolerated(.restoredSlotReleased)
+  }
+  if map.returnAddressInRegister, oursSaved == nil, let d = dwarfSaved, framePointerSaves.contains(d),
+     d >= -Int64(ours.stackSize) {
+    return .tolerated(.restoreDescribedLate)
   }
   return .disagree(.framePointer, ours: oursSaved.map { "cfa\(signed($0))" } ?? "not saved",
                    dwarf: map.ruleText(row.framePointer))
