@@ -93,6 +93,7 @@ struct Resolution {
     }
     if recoverFinalModule { recoverReachableWarnings(p, special) }
     addJumpTableAlternatives(p, relocations: relocations)
+    if let finder = arch.switchTablePattern { addPatternJumpTables(p, relocations: relocations, finder: finder) }
   }
 
   /// STACK_FRAME_NON_STANDARD: the function (and its .cold part) is never walked.

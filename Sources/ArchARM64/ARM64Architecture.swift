@@ -35,7 +35,7 @@ extension ARM64Architecture {
   /// The description the analysis runs with. `noreturns`: the kernel's list of
   /// functions that never return (arch-independent names; the driver passes objtool's).
   public static func description(noreturns: Set<String>) -> ArchitectureDescription {
-    ArchitectureDescription(
+    var d = ArchitectureDescription(
       functionEntryCFI: functionEntryCFI, calleeSavedMask: trackedMask,
       stackPointer: ARM64Register.sp, framePointer: ARM64Register.fp,
       noreturnFunctions: noreturns,
@@ -43,5 +43,7 @@ extension ARM64Architecture {
       isRetpolineThunk: { _ in false }, isReturnThunk: { _ in false },
       registerName: ARM64Register.name,
       alternativeLayout: alternativeLayout)
+    d.switchTablePattern = { ARM64SwitchTables.pattern(words: $0, offsets: $1) }
+    return d
   }
 }

@@ -27,7 +27,8 @@ public struct ARM64TextDecoder: Sendable {
         continue
       }
       let raw = code.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
-      let w = bigEndian ? raw.byteSwapped : UInt32(littleEndian: raw)
+      let w = UInt32(littleEndian: raw)  // A64 instructions are little-endian, also in big-endian (BE8) objects
+      _ = bigEndian
       var extra = ARM64Semantics.Extra()
       let kind = ARM64Semantics.classify(w, ops: &ops, extra: &extra)
       text.stackOps.append(contentsOf: ops)

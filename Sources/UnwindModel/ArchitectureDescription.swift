@@ -20,6 +20,11 @@ public struct ArchitectureDescription: Sendable {
   public var registerName: @Sendable (UInt8) -> String
   /// `.altinstructions` entry layout (it differs by kernel version and arch).
   public var alternativeLayout: AlternativeLayout
+  /// Switch tables without relocations (arm64): given the raw instruction words of a
+  /// function up to and including an indirect jump (oldest first) and their section
+  /// offsets, the table's shape, or nil. x86 tables are found through relocations
+  /// instead (objtool's way), so x86 leaves this nil.
+  public var switchTablePattern: (@Sendable (_ words: [UInt32], _ offsets: [UInt32]) -> SwitchTablePattern?)? = nil
 
   public init(functionEntryCFI: CFIState, calleeSavedMask: UInt32, stackPointer: UInt8, framePointer: UInt8,
               noreturnFunctions: Set<String>, branchAddendBias: Int64,
@@ -40,6 +45,31 @@ public struct ArchitectureDescription: Sendable {
   }
 
   @inline(__always) public func isCalleeSaved(_ r: UInt8) -> Bool { r < 32 && calleeSavedMask & (1 << UInt32(r)) != 0 }
+}
+
+/// A switch table found from the code alone (arm64 GCC/clang): entries are offsets
+/// from a base, the table is located through the relocation of one instruction.
+public struct SwitchTablePattern: Sendable, Equatable {
+  /// The instruction (section offset) whose relocation names the table (the `add
+  /// :lo12:` of `adrp`/`add`).
+  public var anchor: UInt32
+  public var entrySize: Int
+  public var signedEntries: Bool
+  /// target = base + (entry << shift)
+  public var shift: Int
+  /// Section offset of the base (`adr`), or nil when the base is the table itself.
+  public var base: UInt32?
+  /// Number of entries, from the bounds check (`cmp wI, #N-1` + `b.hi`/`b.ls`).
+  public var count: Int
+
+  public init(anchor: UInt32, entrySize: Int, signedEntries: Bool, shift: Int, base: UInt32?, count: Int) {
+    self.anchor = anchor
+    self.entrySize = entrySize
+    self.signedEntries = signedEntries
+    self.shift = shift
+    self.base = base
+    self.count = count
+  }
 }
 
 /// Options that change what is validated, with objtool's meaning.

@@ -1,0 +1,86 @@
+import ELFObject
+import UnwindModel
+
+/// Switch tables the architecture recognises from the code (arm64: entries without
+/// relocations, see `ArchitectureDescription.switchTablePattern`): the table is located
+/// through the relocation of the pattern's anchor instruction, its entries are read
+/// from the section bytes, and each case target becomes an alternative successor of
+/// the indirect jump (which is then not a sibling call).
+extension Resolution {
+  mutating func addPatternJumpTables(_ p: Program, relocations: RelocationIndexCache,
+                                     finder: @Sendable ([UInt32], [UInt32]) -> SwitchTablePattern?) {
+    let file = p.file
+    let bigEndian = file.byteOrder == .big
+    // Where each jump target is jumped to from (the first source), for walking back
+    // into the block that performs the bounds check.
+    var sourceOf: [Int32: Int32] = [:]
+    var built = false
+    for i in 0..<p.count where kind[i] == .jumpDynamic {
+      let jump = InsnRef(i)
+      guard !p.isVirtual(jump), let f = p.function(jump) else { continue }
+      if !built {
+        for k in 0..<p.count where jumpDest[k] >= 0 && sourceOf[jumpDest[k]] == nil { sourceOf[jumpDest[k]] = Int32(k) }
+        built = true
+      }
+      // Up to 40 instructions of the same function on the path to the jump, oldest
+      // first: straight back, and through the branch that enters a block which nothing
+      // falls into (the bounds check usually branches to the table code).
+      var refs: [InsnRef] = [jump]
+      var cur = jump
+      while refs.count < 40 {
+        let prev = p.previous(cur)
+        let fallsIn = prev.map { p.function($0) == f && !p.isVirtual($0) && kind[$0.int] != .jumpUnconditional
+          && kind[$0.int] != .ret && kind[$0.int] != .jumpDynamic } ?? false
+        if fallsIn, let prev {
+          refs.append(prev)
+          cur = prev
+        } else if let src = sourceOf[cur.raw], p.function(InsnRef(Int(src))) == f, !refs.contains(InsnRef(Int(src))) {
+          cur = InsnRef(Int(src))
+          refs.append(cur)
+        } else {
+          break
+        }
+      }
+      refs.reverse()
+      let section = p.sections[p.slot(jump)].section
+      let reader = file.reader(for: section)
+      var words: [UInt32] = []
+      var offsets: [UInt32] = []
+      words.reserveCapacity(refs.count)
+      for r in refs {
+        let off = p.offset(r)
+        guard let w = reader.u32(at: Int(off)) else { break }
+        words.append(bigEndian ? w.byteSwapped : w)  // A64 instructions are little-endian, also in BE objects
+        offsets.append(UInt32(truncatingIfNeeded: off))
+      }
+      guard words.count == refs.count, let pattern = finder(words, offsets),
+            let anchorInsn = p.instruction(in: section, at: UInt64(pattern.anchor)),
+            let reloc = p.relocation(in: anchorInsn, relocations: relocations) else { continue }
+      let sym = file.symbol(reloc.symbol)
+      guard let tableSection = sym.section.index else { continue }
+      let tableStart = Int64(bitPattern: sym.value) &+ reloc.addend
+      let table = file.reader(for: tableSection)
+      var targets: [Int32] = []
+      for k in 0..<pattern.count {
+        let at = Int(tableStart) + k * pattern.entrySize
+        guard at >= 0 else { break }
+        let v: Int64
+        switch pattern.entrySize {
+        case 1: v = table.u8(at: at).map { pattern.signedEntries ? Int64(Int8(bitPattern: $0)) : Int64($0) } ?? .min
+        case 2: v = table.u16(at: at).map { pattern.signedEntries ? Int64(Int16(bitPattern: $0)) : Int64($0) } ?? .min
+        case 4: v = table.u32(at: at).map { pattern.signedEntries ? Int64(Int32(bitPattern: $0)) : Int64($0) } ?? .min
+        default: v = .min
+        }
+        guard v != Int64.min, pattern.base != nil || tableSection == section else { break }
+        let base = pattern.base.map { Int64($0) } ?? tableStart
+        let dest = base &+ (v << Int64(pattern.shift))
+        guard dest >= 0, let d = p.instruction(in: section, at: UInt64(dest)), p.function(d) == f else { break }
+        targets.append(d.raw)
+      }
+      guard targets.count == pattern.count else { continue }
+      var seen = Set<Int32>()
+      for t in targets where seen.insert(t).inserted { alternatives[jump.raw, default: []].append(t) }
+      jumpTable.insert(jump.raw)
+    }
+  }
+}

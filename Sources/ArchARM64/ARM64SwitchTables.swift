@@ -1,0 +1,121 @@
+import UnwindModel
+
+/// Switch statements compiled to jump tables, recognised from the code (no compiler
+/// plugin, no annotation). GCC:
+///
+///     cmp   w3, #N-1 ; b.ls 1f  (or b.hi default)
+///  1: adrp  x7, .rodata+T ; add x7, x7, :lo12:.rodata+T
+///     ldrh  w7, [x7, w3, uxtw #1]     (ldrb / ldrh / ldrsw)
+///     adr   x4, base
+///     add   x7, x4, w7, sxth #2        (extended register: sxtb/sxth/uxtb/uxth)
+///     br    x7
+///
+/// clang: the same with `add x10, x10, x11, lsl #2` (shifted register, unsigned
+/// entries). The entries are assembler-computed differences without relocations; the
+/// analysis reads them from the table bytes.
+public enum ARM64SwitchTables {
+  public static func pattern(words: [UInt32], offsets: [UInt32]) -> SwitchTablePattern? {
+    guard let last = words.last, words.count == offsets.count else { return nil }
+    // br xN (also braaz etc. are not used for tables)
+    guard last & 0xFFFF_FC1F == 0xD61F_0000 else { return nil }
+    let target = (last >> 5) & 0x1F
+    var i = words.count - 2
+    // 1. add xT, xB, wE, <ext> #s  |  add xT, xB, xE, lsl #s
+    var baseReg: UInt32 = 99, entryReg: UInt32 = 99, shift = 0
+    var signExtend: Bool? = nil
+    var entryBits = 64
+    while i >= 0 && words.count - 1 - i <= 8 {
+      let w = words[i]
+      if w & 0xFFE0_0000 == 0x8B20_0000, w & 0x1F == target {  // ADD (extended register), 64-bit
+        baseReg = (w >> 5) & 0x1F
+        entryReg = (w >> 16) & 0x1F
+        let option = (w >> 13) & 7
+        shift = Int((w >> 10) & 7)
+        signExtend = option >= 4
+        entryBits = [8, 16, 32, 64][Int(option & 3)]
+        break
+      }
+      if w & 0xFF20_0000 == 0x8B00_0000, w & 0x1F == target, (w >> 22) & 3 == 0 {  // ADD (shifted), LSL
+        baseReg = (w >> 5) & 0x1F
+        entryReg = (w >> 16) & 0x1F
+        shift = Int((w >> 10) & 0x3F)
+        signExtend = nil
+        break
+      }
+      i -= 1
+    }
+    guard i >= 0, baseReg != 99 else { return nil }
+    let addIndex = i
+    // 2. the entry load: ldrb/ldrh/ldr/ldrsw (register offset) into entryReg
+    var tableReg: UInt32 = 99, indexReg: UInt32 = 99
+    var entrySize = 0
+    var loadSigned = false
+    var j = addIndex - 1
+    while j >= 0 && addIndex - j <= 8 {
+      let w = words[j]
+      if w & 0x3B20_0C00 == 0x3820_0800, w & 0x1F == entryReg, (w >> 26) & 1 == 0 {
+        let opc = (w >> 22) & 3
+        guard opc != 0 else { return nil }  // a store
+        entrySize = 1 << Int(w >> 30)
+        loadSigned = opc >= 2
+        tableReg = (w >> 5) & 0x1F
+        indexReg = (w >> 16) & 0x1F
+        break
+      }
+      j -= 1
+    }
+    guard j >= 0, entrySize > 0 else { return nil }
+    let loadIndex = j
+    // 3. the base: adr baseReg (or the table register itself)
+    var base: UInt32? = nil
+    if baseReg != tableReg {
+      var k = addIndex - 1
+      while k >= 0 && addIndex - k <= 10 {
+        let w = words[k]
+        if w & 0x9F00_0000 == 0x1000_0000, w & 0x1F == baseReg {  // ADR
+          let imm = Int64(Int32(bitPattern: (((w >> 5) & 0x7FFFF) << 2 | (w >> 29) & 3) << 11) >> 11)
+          base = UInt32(truncatingIfNeeded: Int64(offsets[k]) + imm)
+          break
+        }
+        k -= 1
+      }
+      guard base != nil else { return nil }
+    }
+    // 4. the table address: add xT, xT, #imm (the :lo12: half, which carries the relocation)
+    var anchor: UInt32? = nil
+    var k = loadIndex - 1
+    while k >= 0 && loadIndex - k <= 12 {
+      let w = words[k]
+      if w & 0xFF80_0000 == 0x9100_0000, w & 0x1F == tableReg {  // ADD (immediate), 64-bit, no shift
+        anchor = offsets[k]
+        break
+      }
+      k -= 1
+    }
+    guard let anchor else { return nil }
+    // 5. the bound: cmp wI/xI, #imm (SUBS imm with Rd = zr) on the index register.
+    var count = 0
+    var m = loadIndex - 1
+    while m >= 0 && loadIndex - m <= 24 {
+      let w = words[m]
+      if w & 0x7F80_001F == 0x7100_001F, (w >> 5) & 0x1F == indexReg {
+        let imm = Int((w >> 10) & 0xFFF) << ((w >> 22) & 1 == 1 ? 12 : 0)
+        count = imm + 1
+        break
+      }
+      m -= 1
+    }
+    guard count > 0 && count <= 4096 else { return nil }
+    // The entry as loaded (zero- or sign-extended by the load), then re-extended by an
+    // extended-register add (sxtb/sxth narrow it back to the entry's width).
+    let width = entrySize * 8
+    let signedEntries: Bool
+    if let sx = signExtend, entryBits <= width {
+      signedEntries = sx
+    } else {
+      signedEntries = loadSigned
+    }
+    return SwitchTablePattern(anchor: anchor, entrySize: entrySize, signedEntries: signedEntries, shift: shift,
+                              base: base, count: count)
+  }
+}
