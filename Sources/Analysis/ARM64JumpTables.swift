@@ -44,16 +44,31 @@ extension Resolution {
       refs.reverse()
       let section = p.sections[p.slot(jump)].section
       let reader = file.reader(for: section)
-      var words: [UInt32] = []
-      var offsets: [UInt32] = []
-      words.reserveCapacity(refs.count)
-      for r in refs {
-        let off = p.offset(r)
-        guard let w = reader.u32(at: Int(off)) else { break }
-        words.append(bigEndian ? w.byteSwapped : w)  // A64 instructions are little-endian, also in BE objects
-        offsets.append(UInt32(truncatingIfNeeded: off))
+      func window(_ refs: [InsnRef]) -> (words: [UInt32], offsets: [UInt32])? {
+        var words: [UInt32] = []
+        var offsets: [UInt32] = []
+        words.reserveCapacity(refs.count)
+        for r in refs {
+          let off = p.offset(r)
+          guard let w = reader.u32(at: Int(off)) else { return nil }
+          words.append(bigEndian ? w.byteSwapped : w)  // A64 instructions are little-endian, also in BE objects
+          offsets.append(UInt32(truncatingIfNeeded: off))
+        }
+        return (words, offsets)
       }
-      guard words.count == refs.count, let pattern = finder(words, offsets),
+      var found = window(refs).flatMap { finder($0.words, $0.offsets) }
+      if found == nil {
+        // The table address may be set up far before (hoisted out of a loop): the
+        // function's code up to the jump, in address order.
+        var linear: [InsnRef] = [jump]
+        var c = jump
+        while linear.count < 2000, let prev = p.previous(c), p.function(prev) == f, !p.isVirtual(prev) {
+          linear.append(prev)
+          c = prev
+        }
+        found = window(linear.reversed()).flatMap { finder($0.words, $0.offsets) }
+      }
+      guard let pattern = found,
             let anchorInsn = p.instruction(in: section, at: UInt64(pattern.anchor)),
             let reloc = p.relocation(in: anchorInsn, relocations: relocations) else { continue }
       let sym = file.symbol(reloc.symbol)

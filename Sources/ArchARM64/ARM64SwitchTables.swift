@@ -84,7 +84,7 @@ public enum ARM64SwitchTables {
     // 4. the table address: add xT, xT, #imm (the :lo12: half, which carries the relocation)
     var anchor: UInt32? = nil
     var k = loadIndex - 1
-    while k >= 0 && loadIndex - k <= 12 {
+    while k >= 0 {  // anywhere before: GCC hoists the table address out of loops
       let w = words[k]
       if w & 0xFF80_0000 == 0x9100_0000, w & 0x1F == tableReg {  // ADD (immediate), 64-bit, no shift
         anchor = offsets[k]
