@@ -9,8 +9,8 @@ toolchain's, LLVM 21, every extension on by default for AArch64) must agree on:
     must not be decoded by us);
   * the class: llvm's mnemonic mapped to objtool's kinds (b -> jmp, b.cc/cbz/tbz ->
     jcc, bl -> call, br/braa.. -> jmp*, blr/blraa.. -> call*, ret/retaa.. -> ret,
-    eret.. -> context-switch, brk -> bug, hint-space mnemonics -> nop (bti -> endbr),
-    udf/<unknown> -> invalid, anything else -> other);
+    eret.. -> context-switch, brk -> bug, hlt/udf -> trap, hint-space mnemonics -> nop
+    (bti -> endbr), <unknown> -> invalid, anything else -> other);
   * the branch target of direct branches.
 Prints the first differences and one total line:
   arm64 decode: F files, N llvm instructions, M ours, D boundary differences,
@@ -46,13 +46,13 @@ def llvm_class(mn):
         return "context-switch"
     if mn == "brk":
         return "bug"
-    if mn == "hlt":
+    if mn in ("hlt", "udf"):
         return "trap"
     if mn == "bti":
         return "endbr"
     if mn in HINTS:
         return "nop"
-    if mn in ("udf", "<unknown>"):
+    if mn == "<unknown>":
         return "invalid"
     return "other"
 

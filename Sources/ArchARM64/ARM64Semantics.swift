@@ -63,7 +63,9 @@ public enum ARM64Semantics {
     case 0b0111, 0b1111: return .other  // SIMD and floating point
     case 0b0010: return .other  // SVE
     case 0b0000:
-      // UDF (permanently undefined) and unallocated encodings; SME lives at op0=0 with bit 31 set.
+      // UDF #imm16 (0x0000xxxx; zero words pad between functions, like x86's int3)
+      // is a trap; other encodings here are unallocated; SME lives at op0=0 with bit 31 set.
+      if w >> 16 == 0 { return .trap }
       return w >> 31 == 1 ? .other : .invalid
     default: return .invalid  // 0001, 0011: unallocated
     }
