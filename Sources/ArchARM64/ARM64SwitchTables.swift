@@ -97,12 +97,16 @@ public enum ARM64SwitchTables {
     // The index may be a copy (`mov w1, w0`) of the register that was compared.
     var count = 0
     var indexRegs: Set<UInt32> = [indexReg]
+    for n in stride(from: loadIndex - 1, through: max(0, loadIndex - 24), by: -1) {
+      let w = words[n]
+      if w & 0x7FE0_FFE0 == 0x2A00_03E0 {  // MOV (ORR Rd, ZR, Rm), either direction
+        let d = w & 0x1F, src = (w >> 16) & 0x1F
+        if indexRegs.contains(d) { indexRegs.insert(src) } else if indexRegs.contains(src) { indexRegs.insert(d) }
+      }
+    }
     var m = loadIndex - 1
     while m >= 0 && loadIndex - m <= 24 {
       let w = words[m]
-      if w & 0x7FE0_FFE0 == 0x2A00_03E0, indexRegs.contains(w & 0x1F) {  // MOV (ORR Rd, ZR, Rm)
-        indexRegs.insert((w >> 16) & 0x1F)
-      }
       if w & 0x7F80_001F == 0x7100_001F, indexRegs.contains((w >> 5) & 0x1F) {
         let imm = Int((w >> 10) & 0xFFF) << ((w >> 22) & 1 == 1 ? 12 : 0)
         count = imm + 1
