@@ -37,6 +37,10 @@ struct CFIInterpreter {
   /// `insideFunction`: the instruction belongs to an STT_FUNC. `nextIsHint`: the next
   /// instruction carries an unwind hint (which excuses unsupported modifications).
   func apply(_ op: StackOp, to cfi: inout CFIState, insideFunction: Bool, nextIsHint: Bool) -> Outcome {
+    if op.dest == .returnAddressSigning {
+      cfi.returnAddressSigned = op.destOffset != 0
+      return .ok
+    }
     if cfi.forceUndefined { return .ok }
     // Stack operations make no sense with an undefined CFA.
     if cfi.cfa.base == CFIRule.undefinedBase {
@@ -92,6 +96,8 @@ struct CFIInterpreter {
         // mov %rsp, (%reg): set up a stack swizzle
         cfi.vals[Int(op.destRegister)] = CFIRule(base: CFIRule.spIndirectBase, offset: cfi.cfa.offset)
       }
+    case .returnAddressSigning:
+      break  // handled above
     case .memory:
       guard op.source == .pop || op.source == .popf else {
         return .stop(.unknownStackMemoryOperation, "unknown stack-related memory operation")

@@ -31,6 +31,9 @@ public struct ARM64TextDecoder: Sendable {
       _ = bigEndian
       var extra = ARM64Semantics.Extra()
       let kind = ARM64Semantics.classify(w, ops: &ops, extra: &extra)
+      if extra.signing != 0 {
+        ops.append(StackOp(dest: .returnAddressSigning, destOffset: extra.signing > 0 ? 1 : 0, source: .constant))
+      }
       text.stackOps.append(contentsOf: ops)
       ops.removeAll(keepingCapacity: true)
       text.append(offset: UInt32(truncatingIfNeeded: offset), length: 4, kind: kind,

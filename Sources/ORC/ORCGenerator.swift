@@ -59,16 +59,28 @@ public enum ORCGenerator {
 
   public static func entries(_ sections: [ORCSectionInput], states: CFIStateTable,
                              format: ORCFormat) throws(Problem) -> [ORCPlacedEntry] {
-    var out: [ORCPlacedEntry] = []
     let undefined = ORCEntry(spOffset: 0, bpOffset: 0, spRegister: 0, bpRegister: 0, type: 0, flag: false)
+    return try placed(sections, states: states, undefined: undefined) { (cfi, name, off) throws(Problem) in
+      try entry(cfi, format: format, name, off)
+    }.map { ORCPlacedEntry(section: $0.section, sectionName: $0.sectionName, offset: $0.offset, entry: $0.entry) }
+  }
+
+  /// The placement shared by every entry format: per text section an entry wherever it
+  /// differs from the previous one, patch sites from their shared byte-offset table,
+  /// never-reached code as `undefined`, a terminator at the section end.
+  public static func placed<E: Equatable>(
+    _ sections: [ORCSectionInput], states: CFIStateTable, undefined: E,
+    make: (CFIState, String, UInt64) throws(Problem) -> E
+  ) throws(Problem) -> [(section: SectionIndex, sectionName: String, offset: UInt64, entry: E)] {
+    var out: [(section: SectionIndex, sectionName: String, offset: UInt64, entry: E)] = []
     for s in sections where isText(s.name) {
       var previous = undefined  // all-zero bytes
       var empty = true
       var siteIndex = 0
       var i = 0
-      func add(_ e: ORCEntry, _ offset: UInt64) {
+      func add(_ e: E, _ offset: UInt64) {
         if e == previous { return }
-        out.append(ORCPlacedEntry(section: s.section, sectionName: s.name, offset: offset, entry: e))
+        out.append((s.section, s.name, offset, e))
         previous = e
         empty = false
       }
@@ -80,18 +92,16 @@ public enum ORCGenerator {
           let site = s.sites[siteIndex]
           for (k, id) in site.table.enumerated() {
             guard let id else { continue }
-            add(try entry(states[id], format: format, s.name, off), off + UInt64(k))
+            add(try make(states[id], s.name, off), off + UInt64(k))
           }
           while i < s.offsets.count && UInt64(s.offsets[i]) < site.end { i += 1 }
           siteIndex += 1
           continue
         }
-        add(try s.cfi[i].map { (id) throws(Problem) in try entry(states[id], format: format, s.name, off) } ?? undefined, off)
+        if let id = s.cfi[i] { add(try make(states[id], s.name, off), off) } else { add(undefined, off) }
         i += 1
       }
-      if !empty {
-        out.append(ORCPlacedEntry(section: s.section, sectionName: s.name, offset: s.size, entry: undefined))
-      }
+      if !empty { out.append((s.section, s.name, s.size, undefined)) }
     }
     return out
   }

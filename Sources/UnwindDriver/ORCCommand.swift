@@ -6,13 +6,18 @@ import UnwindModel
 /// The ORC unwindcheck would write for `file`, from its own analysis.
 public func generateORC(_ file: ELFFile, options: CheckOptions, format: ORCFormat) throws(ORCGenerator.Problem) -> [ORCPlacedEntry]? {
   guard let result = analyse(file, options: options) else { return nil }
-  let inputs = result.instructionCFI.map { sec in
-    ORCSectionInput(section: sec.section, name: file.section(sec.section).name, size: file.section(sec.section).size,
-                    offsets: sec.offsets, cfi: sec.cfi,
-                    sites: result.sites.filter { $0.section == sec.section }.map { ($0.start, $0.end, $0.table) }
-                      .sorted { $0.0 < $1.0 })
+  return try ORCGenerator.entries(orcInputs(file, result), states: result.cfiStates, format: format)
+}
+
+/// `orc dump --generate` lines for any machine (arm64: unwindcheck's ORC-like format).
+func generatedORCLines(_ file: ELFFile, options: CheckOptions, format: ORCFormat) throws(ORCGenerator.Problem) -> [String] {
+  if file.machine == .aarch64 {
+    guard let result = analyse(file, options: options) else { return [] }
+    return try ORCGenerator.arm64Entries(orcInputs(file, result), states: result.cfiStates).map {
+      "\($0.sectionName)+\(String($0.offset, radix: 16)):\($0.entry.text)"
+    }
   }
-  return try ORCGenerator.entries(inputs, states: result.cfiStates, format: format)
+  return ORCGenerator.dumpLines(try generateORC(file, options: options, format: format) ?? [], format: format)
 }
 
 /// `unwindcheck orc dump FILE...`: objtool's `--dump=orc` text.
@@ -27,9 +32,9 @@ public func runORCDump(paths: [String], format: ORCFormat, generate: Bool = fals
         out.endLine()
       }
       if generate {
-        switch Result(catching: { () throws(ORCGenerator.Problem) in try generateORC(file, options: options, format: format) }) {
-        case .success(let entries):
-          for line in ORCGenerator.dumpLines(entries ?? [], format: format) {
+        switch Result(catching: { () throws(ORCGenerator.Problem) in try generatedORCLines(file, options: options, format: format) }) {
+        case .success(let lines):
+          for line in lines {
             out.append(line)
             out.endLine()
           }
@@ -39,7 +44,9 @@ public func runORCDump(paths: [String], format: ORCFormat, generate: Bool = fals
         }
         continue
       }
-      switch Result(catching: { () throws(ORCDump.Problem) in try ORCDump.lines(file, format: format) }) {
+      switch Result(catching: { () throws(ORCDump.Problem) in
+        file.machine == .aarch64 ? try ORCDump.arm64Lines(file) : try ORCDump.lines(file, format: format)
+      }) {
       case .success(let lines):
         for line in lines {
           out.append(line)

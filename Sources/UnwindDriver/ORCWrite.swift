@@ -28,6 +28,9 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
   if result.findings.contains(where: { $0.rule.code.hasPrefix("UV01") }) { return .skipped }
   let format: ORCFormat = options.kernel == .v6_1 ? .v6_1 : .v6_12
   let entries: [ORCPlacedEntry]
+  /// arm64: the same placement with unwindcheck's 8-byte entries.
+  var arm64Entries: [(section: SectionIndex, sectionName: String, offset: UInt64, entry: ARM64ORCEntry)] = []
+  let arm64 = file.machine == .aarch64
   var prefixSymbols: [NewSymbol] = []
   do {
     var inputs = orcInputs(file, result)
@@ -36,7 +39,12 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
       for sec in result.instructionCFI { kinds[sec.section] = sec.kinds }
       prefixSymbols = applyPrefix(file, &inputs, kinds: kinds, size: options.prefix)
     }
-    entries = options.orc ? try ORCGenerator.entries(inputs, states: result.cfiStates, format: format) : []
+    if arm64 {
+      arm64Entries = options.orc ? try ORCGenerator.arm64Entries(inputs, states: result.cfiStates) : []
+      entries = []
+    } else {
+      entries = options.orc ? try ORCGenerator.entries(inputs, states: result.cfiStates, format: format) : []
+    }
   } catch {
     return .refused("cannot express the CFI as ORC, nothing written: \(error)")
   }
@@ -53,7 +61,8 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
   // symbol inserted before the first global, so every later symbol index moves by the
   // number added and the relocation sections are rewritten accordingly.
   var extra: [ELFWriter.NewSection] = []
-  let missing = Array(Set(entries.map(\.section)).filter { sectionSymbol[$0] == nil }).sorted()
+  let placedSections = arm64 ? arm64Entries.map(\.section) : entries.map(\.section)
+  let missing = Array(Set(placedSections).filter { sectionSymbol[$0] == nil }).sorted()
   // Section symbols (local, STT_SECTION) and the --prefix symbols (as their function).
   let newSymbols = missing.map { NewSymbol(name: "", info: 3, section: $0, value: 0, size: 0) } + prefixSymbols
   if !newSymbols.isEmpty {
@@ -65,18 +74,21 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
     }
   }
   var orc: [UInt8] = [], ip: [UInt8] = [], rela: [UInt8] = []
-  orc.reserveCapacity(entries.count * 6)
-  for (i, e) in entries.enumerated() {
-    guard let sym = sectionSymbol[e.section] else {
-      return .failed("no section symbol for \(e.sectionName): cannot write its ORC relocations")
+  orc.reserveCapacity(entries.count * 6 + arm64Entries.count * 8)
+  let placements = arm64 ? arm64Entries.map { ($0.section, $0.sectionName, $0.offset) } : entries.map { ($0.section, $0.sectionName, $0.offset) }
+  let relocationType: UInt64 = arm64 ? 261 : 2  // R_AARCH64_PREL32 / R_X86_64_PC32
+  for (i, (section, sectionName, offset)) in placements.enumerated() {
+    guard let sym = sectionSymbol[section] else {
+      return .failed("no section symbol for \(sectionName): cannot write its ORC relocations")
     }
-    orc.append(contentsOf: e.entry.bytes(order: order, format: format))
+    orc.append(contentsOf: arm64 ? arm64Entries[i].entry.bytes(order: order) : entries[i].entry.bytes(order: order, format: format))
     ip.append(contentsOf: [0, 0, 0, 0])
-    rela.append(contentsOf: le(UInt64(i * 4), 8) + le(UInt64(sym.rawValue) << 32 | 2, 8) + le(e.offset, 8))  // R_X86_64_PC32
+    rela.append(contentsOf: le(UInt64(i * 4), 8) + le(UInt64(sym.rawValue) << 32 | relocationType, 8) + le(offset, 8))
   }
   if !options.orc && newSymbols.isEmpty && options.output == nil { return .skipped }
   let sections = !options.orc ? [] : [
-    ELFWriter.NewSection(name: ".orc_unwind", type: .progbits, flags: .alloc, alignment: 1, entrySize: 6, bytes: orc),
+    ELFWriter.NewSection(name: ".orc_unwind", type: .progbits, flags: .alloc, alignment: arm64 ? 2 : 1,
+                         entrySize: arm64 ? UInt64(ARM64ORCEntry.size) : 6, bytes: orc),
     ELFWriter.NewSection(name: ".orc_unwind_ip", type: .progbits, flags: .alloc, alignment: 1, entrySize: 4, bytes: ip),
     ELFWriter.NewSection(name: ".rela.orc_unwind_ip", type: .rela, flags: .infoLink, alignment: 8, entrySize: 24,
                          link: .existing(symtab), info: .added(extra.count + 1), bytes: rela),

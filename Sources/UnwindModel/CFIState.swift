@@ -68,6 +68,9 @@ public struct CFIState: Sendable {
   public var drap: Bool
   public var signal: Bool
   public var forceUndefined: Bool
+  /// arm64: the return address (in x30 or its save slot) is signed (PACIASP executed,
+  /// AUTIASP not yet). Always false on x86.
+  public var returnAddressSigned: Bool = false
 
   /// The all-undefined state (objtool `init_cfi`).
   public static let allUndefined = CFIState(
@@ -97,7 +100,8 @@ extension CFIState: Hashable {
   public static func == (a: CFIState, b: CFIState) -> Bool {
     guard a.cfa == b.cfa, a.stackSize == b.stackSize, a.drapRegister == b.drapRegister,
           a.drapOffset == b.drapOffset, a.type == b.type, a.bpScratch == b.bpScratch,
-          a.drap == b.drap, a.signal == b.signal, a.forceUndefined == b.forceUndefined else { return false }
+          a.drap == b.drap, a.signal == b.signal, a.forceUndefined == b.forceUndefined,
+          a.returnAddressSigned == b.returnAddressSigned else { return false }
     for i in 0..<cfiRegisterCount where a.regs[i] != b.regs[i] || a.vals[i] != b.vals[i] { return false }
     return true
   }
@@ -105,7 +109,7 @@ extension CFIState: Hashable {
   public func hash(into h: inout Hasher) {
     // Fold everything into one word first: one Hasher round instead of ~40.
     var x = cfa.bits &* 0x9E37_79B9_7F4A_7C15
-    x ^= UInt64(UInt32(bitPattern: stackSize)) << 8 | UInt64(type.rawValue)
+    x ^= UInt64(UInt32(bitPattern: stackSize)) << 8 | UInt64(type.rawValue) | (returnAddressSigned ? 1 << 7 : 0)
     for i in 0..<cfiRegisterCount {
       x = (x ^ regs[i].bits) &* 0xBF58_476D_1CE4_E5B9
       x ^= vals[i].bits &+ UInt64(i)

@@ -17,6 +17,9 @@ public struct StackOp: Hashable, Sendable {
     case push
     /// `pushf`
     case pushf
+    /// arm64 PACIASP/PACIBSP (`destOffset` 1) and AUTIASP/AUTIBSP (0): the return
+    /// address in x30 becomes signed / authenticated. No stack effect.
+    case returnAddressSigning
   }
 
   /// `OP_SRC_*`
@@ -86,6 +89,7 @@ extension StackOp {
     case .memory: d = "mem"
     case .push: d = "push"
     case .pushf: d = "pushf"
+    case .returnAddressSigning: return destOffset != 0 ? "ra<-signed" : "ra<-authenticated"
     }
     let s: String
     switch source {
