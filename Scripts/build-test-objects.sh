@@ -6,6 +6,8 @@
 #   arm64/*.S      Swift toolchain clang --target=aarch64-linux-gnu
 #   bigendian/*.S  Swift toolchain clang --target=aarch64_be-linux-gnu
 #   other/elf32.S  Swift toolchain clang --target=i386-linux-gnu (an input we refuse)
+#   arm64/cfi/*.S  clang --target=aarch64-linux-gnu -g
+#   compiled/switch.c  aarch64-linux-gnu-gcc and clang -O2 (arm64 jump tables)
 #   compiled/*.c   gcc -O2 (x86-64, with and without frame pointers) and clang -O2
 #                  (x86-64 and aarch64), -fasynchronous-unwind-tables
 # The swift toolchain's clang is always present where Swift is; gcc is Debian's.
@@ -32,11 +34,21 @@ for s in x86_64/dwarf/*.S; do
   echo "  $s -> ${s%.S}.o (x86_64-linux-gnu, -g)"
 done
 asm aarch64-linux-gnu arm64
+for s in arm64/cfi/*.S; do  # arm64 stack-validation cases, with -g for the EXPECT lines
+  "$CLANG" --target=aarch64-linux-gnu -g -c "$s" -o "${s%.S}.o"
+  echo "  $s -> ${s%.S}.o (aarch64-linux-gnu, -g)"
+done
 asm aarch64_be-linux-gnu bigendian
 "$CLANG" --target=i386-linux-gnu -c other/elf32.S -o other/elf32.o
 
 CFLAGS="-O2 -fasynchronous-unwind-tables -fno-pic -mno-red-zone"
-for c in compiled/*.c; do
+# arm64 switch tables: Debian's aarch64-linux-gnu-gcc (gcc-aarch64-linux-gnu) and clang.
+if command -v aarch64-linux-gnu-gcc >/dev/null; then
+  aarch64-linux-gnu-gcc -O2 -fasynchronous-unwind-tables -c compiled/switch.c -o compiled/switch.gcc-arm64.o
+fi
+"$CLANG" --target=aarch64-linux-gnu -O2 -fasynchronous-unwind-tables -c compiled/switch.c -o compiled/switch.clang-arm64.o
+echo "  compiled/switch.c -> compiled/switch.{gcc,clang}-arm64.o"
+for c in compiled/list_sort.c; do
   b=${c%.c}
   "$GCC" $CFLAGS -c "$c" -o "$b.gcc-x86_64.o"
   "$GCC" $CFLAGS -fno-omit-frame-pointer -c "$c" -o "$b.gcc-x86_64-fp.o"

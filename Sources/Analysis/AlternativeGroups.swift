@@ -40,6 +40,8 @@ extension SpecialSections {
             let origLen = bytes.u8(at: off + layout.originalLengthOffset),
             let newLen = bytes.u8(at: off + layout.replacementLengthOffset),
             let feature = bytes.u16(at: off + layout.featureOffset) else { continue }
+      // A callback site: its code is produced at boot; validate the original only.
+      if let cb = layout.callbackBit, feature & cb != 0 { continue }
       let repl = newLen > 0 ? address(in: sec.index, at: UInt64(off + 4)) : nil
       var e = AlternativeEntry(original: orig, replacement: repl, originalLength: Int(origLen),
                                replacementLength: Int(newLen), feature: feature)

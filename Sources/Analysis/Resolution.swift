@@ -91,7 +91,7 @@ struct Resolution {
     for a in annotated(SpecialSections.AnnotationType.reachable) {
       if let insn = p.instruction(in: a.section, at: a.offset) { deadEnd[insn.int] = false }
     }
-    if recoverFinalModule { recoverReachableWarnings(p, special) }
+    if recoverFinalModule || arch.warningsFromBugTable { recoverReachableWarnings(p, special) }
     addJumpTableAlternatives(p, relocations: relocations)
     if let finder = arch.switchTablePattern { addPatternJumpTables(p, relocations: relocations, finder: finder) }
   }

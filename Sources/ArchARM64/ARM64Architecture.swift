@@ -6,8 +6,12 @@ public enum ARM64Architecture {
   /// `struct alt_instr` (arch/arm64/include/asm/alternative-macros.h): s32 orig, s32
   /// alt (replacement, or callback for callback entries), u16 cpucap, u8 orig_len,
   /// u8 alt_len: 12 bytes. Replacements live in the same section (`.subsection 1`).
-  public static let alternativeLayout = AlternativeLayout(
-    entrySize: 12, featureOffset: 8, originalLengthOffset: 10, replacementLengthOffset: 11, nestedGroups: false)
+  public static let alternativeLayout: AlternativeLayout = {
+    var l = AlternativeLayout(entrySize: 12, featureOffset: 8, originalLengthOffset: 10, replacementLengthOffset: 11,
+                              nestedGroups: false)
+    l.callbackBit = callbackBit
+    return l
+  }()
 
   /// `ARM64_CB_BIT`: the entry names a callback that patches the original at boot;
   /// it has no replacement instructions.
@@ -44,6 +48,7 @@ extension ARM64Architecture {
       registerName: ARM64Register.name,
       alternativeLayout: alternativeLayout)
     d.switchTablePattern = { ARM64SwitchTables.pattern(words: $0, offsets: $1) }
+    d.warningsFromBugTable = true
     return d
   }
 }

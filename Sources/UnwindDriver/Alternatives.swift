@@ -14,24 +14,25 @@ public func runAlternatives(paths: [String], function: String?, options: CheckOp
     do {
       let file = try ELFFile.open(path: path)
       if file.machine == .aarch64 {
-        // No arm64 walk yet: list the entries, each resolved to code.
+        // Every entry resolved to code (callbacks name their function; their sites are
+        // validated with the original stream only).
         let entries = AlternativeEntries.check(file, layout: ARM64Architecture.alternativeLayout,
                                                callbackBit: ARM64Architecture.callbackBit,
                                                instructionSize: ARM64Architecture.instructionSize)
-        out("\(path): \(entries.count) alternative entr\(entries.count == 1 ? "y" : "ies") (arm64; CFI merging comes with the arm64 walk)")
+        out("\(path): \(entries.count) alternative entr\(entries.count == 1 ? "y" : "ies")")
         for e in entries {
           out("  \(e.original) (\(e.originalLength) bytes) <- \(e.replacement) (\(e.replacementLength) bytes), cpucap 0x\(String(e.feature, radix: 16))"
               + (e.problem.map { "  UNRESOLVED: \($0)" } ?? ""))
         }
-        continue
       }
-      guard file.machine == .x86_64, let sections = try? ObjectDecoder.decodeSections(of: file) else {
+      guard file.machine == .x86_64 || file.machine == .aarch64,
+            let sections = try? ObjectDecoder.decodeSections(of: file) else {
         err(DiagnosticFormat.error(path: path, "alternatives: \(file.machine) is not supported yet"))
         status = .badInput
         continue
       }
       var validator = Validator(file: file, texts: sections.map { ($0.section.index, $0.text) },
-                                arch: X86Architecture.description(kernel: options.kernel),
+                                arch: architecture(of: file, options: options),
                                 options: options.analysisOptions)
       let result = validator.run()
       let sites = validator.patchSites(function: function)

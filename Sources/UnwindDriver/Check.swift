@@ -98,14 +98,19 @@ public func validate(_ file: ELFFile, options: CheckOptions) -> [Finding] {
 }
 
 /// The full validation result (findings and per-instruction CFI) of an x86-64 object.
+/// The description the analysis runs with for `file`'s machine.
+func architecture(of file: ELFFile, options: CheckOptions) -> ArchitectureDescription {
+  file.machine == .aarch64
+    ? ARM64Architecture.description(noreturns: X86Architecture.description(kernel: options.kernel).noreturnFunctions)
+    : X86Architecture.description(kernel: options.kernel)
+}
+
 /// `extraNoreturns` adds to the kernel's list of functions that never return (the
 /// DWARF cross-check passes the debug information's `DW_AT_noreturn` functions).
 public func analyse(_ file: ELFFile, options: CheckOptions, extraNoreturns: Set<String> = []) -> ValidationResult? {
   guard file.machine == .x86_64 || file.machine == .aarch64,
         let sections = try? ObjectDecoder.decodeSections(of: file) else { return nil }
-  var arch = file.machine == .aarch64
-    ? ARM64Architecture.description(noreturns: X86Architecture.description(kernel: options.kernel).noreturnFunctions)
-    : X86Architecture.description(kernel: options.kernel)
+  var arch = architecture(of: file, options: options)
   arch.noreturnFunctions.formUnion(extraNoreturns)
   var validator = Validator(file: file, texts: sections.map { ($0.section.index, $0.text) },
                             arch: arch,

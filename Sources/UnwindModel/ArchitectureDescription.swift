@@ -25,6 +25,9 @@ public struct ArchitectureDescription: Sendable {
   /// offsets, the table's shape, or nil. x86 tables are found through relocations
   /// instead (objtool's way), so x86 leaves this nil.
   public var switchTablePattern: (@Sendable (_ words: [UInt32], _ offsets: [UInt32]) -> SwitchTablePattern?)? = nil
+  /// WARN sites are known only from `__bug_table` (arm64: `brk #0x800` with a
+  /// BUGFLAG_WARNING entry continues; x86 6.12 annotates them reachable instead).
+  public var warningsFromBugTable = false
 
   public init(functionEntryCFI: CFIState, calleeSavedMask: UInt32, stackPointer: UInt8, framePointer: UInt8,
               noreturnFunctions: Set<String>, branchAddendBias: Int64,
@@ -117,6 +120,9 @@ public struct AlternativeLayout: Sendable {
   /// Consecutive entries for one original site form one nested group
   /// (ALTERNATIVE_2/3 since 6.10) whose length is the largest orig_len.
   public var nestedGroups: Bool
+  /// arm64 `ARM64_CB_BIT`: entries with this feature bit name a boot-time callback that
+  /// rewrites the original; only the original stream is validated.
+  public var callbackBit: UInt16? = nil
 
   public init(entrySize: Int, featureOffset: Int, originalLengthOffset: Int, replacementLengthOffset: Int,
               skipOriginalFeatures: Set<UInt16> = [], skipReplacementFeatures: Set<UInt16> = [], nestedGroups: Bool) {
