@@ -1,0 +1,111 @@
+// arm64 against its oracles: LLVM's disassembler (the Swift toolchain's llvm-objdump)
+// for classes and branch targets, the EXPECT markers of hand-written cases, the
+// compilers' DWARF CFI for compiled code (switch tables included), and readelf for the
+// ORC-like table's relocations.
+import Foundation
+import Testing
+import UnwindTestSupport
+
+@Suite(.enabled(if: TestSupport.unwindcheckBinary != nil, "needs the built unwindcheck executable"))
+struct ARM64Tests {
+  var binary: String { TestSupport.unwindcheckBinary! }
+
+  static var llvmObjdump: String? {
+    let swift = (try? TestSupport.run("which", ["swift"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? ""
+    guard !swift.isEmpty else { return nil }
+    let dir = URL(fileURLWithPath: swift).resolvingSymlinksInPath().deletingLastPathComponent()
+    let path = dir.appendingPathComponent("llvm-objdump").path
+    return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+  }
+
+  static let objects = ["TestObjects/arm64/frames.o", "TestObjects/arm64/alternatives.o", "TestObjects/arm64/cfi/rules.o",
+                        "TestObjects/bigendian/frames.o", "TestObjects/compiled/list_sort.clang-arm64.o",
+                        "TestObjects/compiled/switch.gcc-arm64.o", "TestObjects/compiled/switch.clang-arm64.o"]
+
+  /// Every instruction boundary, class and direct-branch target equals LLVM's.
+  @Test(.enabled(if: ARM64Tests.llvmObjdump != nil && TestSupport.hasTool("python3") && TestSupport.hasTool("readelf")))
+  func decodeEqualsLLVM() throws {
+    let list = try TestSupport.temporaryDirectory("a64list").appendingPathComponent("list")
+    try Self.objects.map(TestSupport.absolute).joined(separator: "\n").write(to: list, atomically: true, encoding: .utf8)
+    let r = try TestSupport.run("python3", [TestSupport.absolute("Scripts/difftest-arm64-decode.py"), binary,
+                                            Self.llvmObjdump!, list.path, "1"])
+    #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+    let m = try #require(r.stdout.firstMatch(of: /(\d+) llvm instructions, (\d+) ours, 0 boundary differences, 0 class differences, 0 target differences, 0 unknown in code/))
+    #expect(m.1 == m.2)
+    #expect((Int(m.1) ?? 0) >= 200)
+  }
+
+  /// The hand-written cases: exactly the findings the EXPECT markers name, at their lines.
+  @Test func rulesMatchTheirMarkers() throws {
+    let source = try String(contentsOfFile: TestSupport.absolute("TestObjects/arm64/cfi/rules.S"), encoding: .utf8)
+    var expected: Set<String> = []
+    for (n, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      if let r = line.range(of: "EXPECT UV") { expected.insert("rules.S:\(n + 1) UV" + line[r.upperBound...].prefix(4)) }
+    }
+    #expect(expected.count == 4)
+    let r = try TestSupport.run(binary, ["check", "--lines", TestSupport.absolute("TestObjects/arm64/cfi/rules.o")])
+    var found: Set<String> = []
+    for line in r.stderr.split(separator: "\n") {
+      let m = try #require(line.firstMatch(of: /\((?:.*\/)?(rules\.S:\d+)\) \[(UV\d+)\]$/), "\(line)")
+      found.insert("\(m.1) \(m.2)")
+    }
+    #expect(found == expected)
+  }
+
+  /// Compiled switch statements: every case reached through its table (no sibling-call
+  /// or unreachable findings, nothing left unreached), and the walk agrees with the
+  /// compiler's DWARF at every comparable boundary.
+  @Test(arguments: ["TestObjects/compiled/switch.gcc-arm64.o", "TestObjects/compiled/switch.clang-arm64.o",
+                    "TestObjects/compiled/list_sort.clang-arm64.o"])
+  func compiledCodeIsCleanAndAgreesWithDWARF(_ relative: String) throws {
+    let obj = TestSupport.absolute(relative)
+    let decode = try TestSupport.run(binary, ["decode", obj])
+    if relative.contains("switch") { #expect(decode.stdout.contains("\tjmp*\t"), "the object has an indirect jump") }
+    let r = try TestSupport.run(binary, ["check", "--against-dwarf", "--summary", obj])
+    #expect(r.stderr.isEmpty, "\(r.stderr)")
+    let objectLine = try #require(r.stdout.split(separator: "\n").first { $0.contains(": dwarf (") })
+    #expect(!objectLine.contains("not reached"), "\(objectLine)")
+    let total = try #require(r.stdout.split(separator: "\n").last)
+    let m = try #require(total.firstMatch(of: /^dwarf: agree (\d+), disagree 0, not comparable (\d+)$/), "\(total)")
+    #expect((Int(m.1) ?? 0) >= 60)
+  }
+
+  /// The ORC-like table: written with one R_AARCH64_PREL32 per entry (readelf), read
+  /// back by `orc dump` as generated, and every entry's CFA equals the DWARF CFA at its
+  /// address.
+  @Test(.enabled(if: TestSupport.hasTool("readelf")))
+  func orcTableRoundTripsAndMatchesDWARF() throws {
+    let dir = try TestSupport.temporaryDirectory("a64orc")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let input = TestSupport.absolute("TestObjects/compiled/switch.clang-arm64.o")
+    let out = dir.appendingPathComponent("orc.o").path
+    #expect(try TestSupport.run(binary, ["check", "--orc", "--output", out, input]).status == 0)
+    let generated = try TestSupport.run(binary, ["orc", "dump", "--generate", input]).stdout
+    let dumped = try TestSupport.run(binary, ["orc", "dump", out]).stdout
+    #expect(!dumped.isEmpty && dumped == generated)
+    let entries = dumped.split(separator: "\n")
+    let relocText = try TestSupport.run("readelf", ["-rW", out]).stdout
+    let orcBlock = try #require(relocText.components(separatedBy: "Relocation section '.rela.orc_unwind_ip'").dropFirst().first)
+    let relocs = orcBlock.components(separatedBy: "Relocation section").first!.split(separator: "\n")
+      .filter { $0.contains("R_AARCH64_PREL32") }
+    #expect(relocs.count == entries.count)
+    let sections = try TestSupport.run("readelf", ["-SW", out]).stdout
+    #expect(sections.contains(".orc_unwind ") && sections.contains(".orc_unwind_ip"))
+    // DWARF CFA at each entry's address (from the --table DWARF column).
+    let table = try TestSupport.run(binary, ["check", "--against-dwarf", "--table", input]).stdout
+    var dwarfCFA: [String: String] = [:]
+    for line in table.split(separator: "\n") {
+      let f = line.split(separator: "\t", omittingEmptySubsequences: false)
+      guard f.count == 7, let c = f[5].firstMatch(of: /^cfa (\S+)\s/) else { continue }
+      dwarfCFA["\(f[1])+\(f[2].dropFirst(2))"] = String(c.1)
+    }
+    var compared = 0
+    for e in entries {
+      guard let m = e.firstMatch(of: /^(\S+?):type:call cfa:(\S+)\s/) else { continue }
+      guard let d = dwarfCFA[String(m.1)] else { continue }
+      #expect(d == String(m.2), "\(e) vs DWARF \(d)")
+      compared += 1
+    }
+    #expect(compared >= 5)
+  }
+}
