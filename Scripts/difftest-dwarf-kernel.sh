@@ -62,6 +62,37 @@ if [ ! -f "$OBJS/.done" ]; then
   touch "$OBJS/.done"
 fi
 
+# 1b. The same sources for arm64: the real Debian 6.12 arm64 headers, Kbuild with
+# ARCH=arm64 and CROSS_COMPILE=aarch64-linux-gnu- (set by the headers' own
+# .kernelvariables; Debian's gcc-12 cross compiler), host tools from the amd64 kbuild.
+A64OBJS=$DIR/ksrc/objs-arm64
+if [ "${ARM64:-1}" = 1 ] && [ ! -f "$A64OBJS/.done" ]; then
+  command -v aarch64-linux-gnu-gcc-12 >/dev/null || apt-get install -y -qq --no-install-recommends gcc-aarch64-linux-gnu libc6-dev-arm64-cross >/dev/null
+  KA=$DIR/kroot-arm64
+  mkdir -p "$KA/debs" "$A64OBJS"
+  ls "$KA"/debs/linux-headers-*-arm64_*.deb >/dev/null 2>&1 || (cd "$KA/debs" && apt-get download -q "linux-headers-$ABI-arm64:arm64" 2>/dev/null)
+  for d in "$KA"/debs/*.deb "$DIR"/kroot/debs/linux-headers-6.12.*-common_*.deb "$DIR"/kroot/debs/linux-kbuild-6.12.*_amd64.deb; do
+    dpkg -x "$d" "$KA"
+  done
+  HA=$(ls -d "$KA"/usr/src/linux-headers-6.12.*-arm64 | sort -V | tail -1)
+  sed -i "s|^include .*/linux-headers-.*-common/Makefile|include ${HA%-arm64}-common/Makefile|" "$HA/Makefile"
+  for sub in net/sched crypto lib fs/nls drivers/net; do
+    b=$DIR/ksrc/build-a64/${sub//\//_}
+    rm -rf "$b"; mkdir -p "$b"
+    cp "$DIR"/ksrc/linux-source-6.12/$sub/*.c "$b/" 2>/dev/null || true
+    cp "$DIR"/ksrc/linux-source-6.12/$sub/*.h "$b/" 2>/dev/null || true
+    { for c in "$b"/*.c; do echo "obj-m += $(basename "${c%.c}").o"; done
+      echo 'OBJECT_FILES_NON_STANDARD := y'
+      echo "ccflags-y += -I$b"; } > "$b/Kbuild"
+    make -s -k -j2 -C "$HA" M="$b" modules >/dev/null 2>&1 || true
+    for o in "$b"/*.o; do
+      case $o in *.mod.o) continue;; esac
+      [ -f "${o%.o}.c" ] && cp "$o" "$A64OBJS/${sub//\//_}-$(basename "$o")"
+    done
+  done
+  touch "$A64OBJS/.done"
+fi
+
 # 2. The dbg sample.
 DEB=$(ls "$DIR"/debs/linux-image-$ABI-amd64-dbg_*.deb 2>/dev/null | head -1 || true)
 if [ -z "$DEB" ]; then
@@ -91,6 +122,12 @@ ls "$OBJS"/*.o > "$OUT/ksrc.list"
 xargs "$U" check --against-dwarf --summary --module --ibt < "$OUT/ksrc.list" > "$OUT/summary-ksrc.txt" 2> "$OUT/findings-ksrc.txt" || true
 report "kernel sources" "$OUT/summary-ksrc.txt" "$(wc -l < "$OUT/ksrc.list") objects"
 if [ "${ROWS:-0}" = 1 ]; then xargs python3 "$HERE/difftest-dwarf-rows.py" "$U" < "$OUT/ksrc.list" | tail -1 | sed 's/^/  /'; fi
+if [ -f "$A64OBJS/.done" ]; then
+  ls "$A64OBJS"/*.o > "$OUT/ksrc-arm64.list"
+  xargs "$U" check --against-dwarf --summary --module < "$OUT/ksrc-arm64.list" > "$OUT/summary-ksrc-arm64.txt" 2> "$OUT/findings-ksrc-arm64.txt" || true
+  report "kernel sources arm64" "$OUT/summary-ksrc-arm64.txt" "$(wc -l < "$OUT/ksrc-arm64.list") objects"
+  if [ "${ROWS:-0}" = 1 ]; then xargs python3 "$HERE/difftest-dwarf-rows.py" "$U" < "$OUT/ksrc-arm64.list" | tail -1 | sed 's/^/  /'; fi
+fi
 find "$DIR/dbg-amd64" -name '*.ko' | sort > "$OUT/dbg.list"
 xargs "$U" check --against-dwarf --summary --module --ibt < "$OUT/dbg.list" > "$OUT/summary-dbg.txt" 2> "$OUT/findings-dbg.txt" || true
 report "dbg modules" "$OUT/summary-dbg.txt" "$(wc -l < "$OUT/dbg.list") modules"

@@ -115,8 +115,9 @@ alt_clean:
 12:
 	.subsection 0
 
-/* A callback site (cpucap bit 15, alt_cb_patch_nops): only the original stream is
- * validated; the callback has no replacement code. */
+/* Callback sites (cpucap bit 15) have no replacement code. alt_cb_patch_nops turns the
+ * original into NOPs at boot, so the branch and the fall-through are both walked; any
+ * other callback (here kvm_update_va_mask) validates the original only. */
 	.globl alt_callback
 	.type alt_callback, %function
 alt_callback:
@@ -124,6 +125,13 @@ alt_callback:
 	nop
 14:	ret
 	.size alt_callback, .-alt_callback
+
+	.globl alt_other_callback
+	.type alt_other_callback, %function
+alt_other_callback:
+15:	mov	x0, x1
+	ret
+	.size alt_other_callback, .-alt_other_callback
 
 	.pushsection .altinstructions, "a"
 	.long	5b - .
@@ -139,6 +147,11 @@ alt_callback:
 	.long	13b - .
 	.long	alt_cb_patch_nops - .
 	.2byte	0x8001
+	.byte	4
+	.byte	0
+	.long	15b - .
+	.long	kvm_update_va_mask - .
+	.2byte	0x8002
 	.byte	4
 	.byte	0
 	.popsection
