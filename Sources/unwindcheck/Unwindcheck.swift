@@ -128,7 +128,8 @@ struct Decode: ParsableCommand {
       One line per instruction: SECTION<TAB>0xOFFSET<TAB>LENGTH<TAB>KIND<TAB>STACK-OPS. \
       KIND is objtool's instruction type (jcc, jmp, jmp*, call, call*, ret, \
       context-switch, bug, nop, endbr, trap, stac, clac, std, cld, other, invalid); \
-      direct branches add ->0xTARGET. STACK-OPS is - or DEST<-SRC ops joined by commas.
+      direct branches add ->0xTARGET. STACK-OPS is - or DEST<-SRC ops joined by commas. \
+      x86-64 and arm64 (AAELF64 mapping symbols and literal pools mark data in text).
       """)
 
   @Option(help: "Only decode the section with this name.")
