@@ -66,33 +66,24 @@ public enum ARM64SwitchTables {
     }
     guard j >= 0, entrySize > 0 else { return nil }
     let loadIndex = j
-    // 3. the base: adr baseReg (or the table register itself)
+    // 3. the base: the nearest `adr baseReg` before the add (GCC may reuse the table
+    // register for it after the load); without one, the base is the table itself.
     var base: UInt32? = nil
-    if baseReg != tableReg {
-      var k = addIndex - 1
-      while k >= 0 && addIndex - k <= 10 {
-        let w = words[k]
-        if w & 0x9F00_0000 == 0x1000_0000, w & 0x1F == baseReg {  // ADR
-          let imm = Int64(Int32(bitPattern: (((w >> 5) & 0x7FFFF) << 2 | (w >> 29) & 3) << 11) >> 11)
-          base = UInt32(truncatingIfNeeded: Int64(offsets[k]) + imm)
-          break
-        }
-        k -= 1
-      }
-      guard base != nil else { return nil }
-    }
-    // 4. the table address: add xT, xT, #imm (the :lo12: half, which carries the relocation)
-    var anchor: UInt32? = nil
-    var k = loadIndex - 1
-    while k >= 0 {  // anywhere before: GCC hoists the table address out of loops
+    var k = addIndex - 1
+    while k >= 0 && addIndex - k <= 10 {
       let w = words[k]
-      if w & 0xFF80_0000 == 0x9100_0000, w & 0x1F == tableReg {  // ADD (immediate), 64-bit, no shift
-        anchor = offsets[k]
+      if w & 0x9F00_0000 == 0x1000_0000, w & 0x1F == baseReg {  // ADR
+        let imm = Int64(Int32(bitPattern: (((w >> 5) & 0x7FFFF) << 2 | (w >> 29) & 3) << 11) >> 11)
+        base = UInt32(truncatingIfNeeded: Int64(offsets[k]) + imm)
         break
       }
       k -= 1
     }
-    guard let anchor else { return nil }
+    if base == nil && baseReg != tableReg { return nil }
+    // 4. the table address: add xT, xT, #imm (the :lo12: half, which carries the relocation)
+    guard let anchor = tableAnchor(words: words, offsets: offsets, register: tableReg, before: loadIndex) else {
+      return nil
+    }
     // 5. the bound: cmp wI/xI, #imm (SUBS imm with Rd = zr) on the index register.
     // The index may be a copy (`mov w1, w0`) of the register that was compared.
     var count = 0
@@ -126,5 +117,40 @@ public enum ARM64SwitchTables {
     }
     return SwitchTablePattern(anchor: anchor, entrySize: entrySize, signedEntries: signedEntries, shift: shift,
                               base: base, count: count)
+  }
+
+  /// The `add xT, xT, #:lo12:` that sets the table register before instruction `before`,
+  /// anywhere earlier (GCC hoists the table address out of loops), also when the
+  /// address was spilled to the stack (`str xS, [sp, #n]` ... `ldr xT, [sp, #n]`).
+  static func tableAnchor(words: [UInt32], offsets: [UInt32], register: UInt32, before: Int) -> UInt32? {
+    var reg = register
+    var k = before - 1
+    var spills = 0
+    while k >= 0 {
+      let w = words[k]
+      if w & 0xFF80_0000 == 0x9100_0000, w & 0x1F == reg {  // ADD (immediate), 64-bit
+        return offsets[k]
+      }
+      // ldr reg, [sp, #n] (64-bit, unsigned offset): follow the spill slot.
+      if w & 0xFFC0_0000 == 0xF940_0000, w & 0x1F == reg, (w >> 5) & 0x1F == 31, spills < 2 {
+        let slot = (w >> 10) & 0xFFF
+        var m = k - 1
+        var found = false
+        while m >= 0 {
+          let s = words[m]
+          if s & 0xFFC0_0000 == 0xF900_0000, (s >> 5) & 0x1F == 31, (s >> 10) & 0xFFF == slot {  // str xS, [sp, #n]
+            reg = s & 0x1F
+            k = m
+            found = true
+            break
+          }
+          m -= 1
+        }
+        guard found else { return nil }
+        spills += 1
+      }
+      k -= 1
+    }
+    return nil
   }
 }
