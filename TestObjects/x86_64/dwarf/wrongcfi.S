@@ -39,7 +39,8 @@ wrong_adjust:
 	.cfi_endproc
 	.size wrong_adjust, .-wrong_adjust
 
-/* mov %rsp,%rbp without .cfi_def_cfa_register: the CFA stays on %rsp, then drifts. */
+/* mov %rsp,%rbp without .cfi_def_cfa_register: the CFA stays on %rsp, which is still
+ * right until the sub moves %rsp (rsp+16 = rbp+16 before it); wrong from the call on. */
 	.globl missing_cfa_register
 	.type missing_cfa_register, @function
 missing_cfa_register:
@@ -48,8 +49,8 @@ missing_cfa_register:
 	.cfi_def_cfa_offset 16
 	.cfi_offset %rbp, -16
 	mov %rsp, %rbp
-	sub $32, %rsp		/* EXPECT UV1301 */
-	call ext
+	sub $32, %rsp
+	call ext		/* EXPECT UV1301 */
 	leave
 	.cfi_def_cfa %rsp, 8
 	ret
