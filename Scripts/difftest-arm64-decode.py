@@ -126,8 +126,13 @@ def main():
     total = collections.Counter()
     nt = no = unk = 0
     shown = 0
-    with multiprocessing.Pool(jobs) as pool:
-        for t, o, d, ex, u in pool.imap_unordered(one, [(tool, objdump, p) for p in paths], chunksize=8):
+    work = [(tool, objdump, p) for p in paths]
+    # JOBS=1 runs in this process (no multiprocessing: callers such as the test runner
+    # may start us with signals blocked, which a worker pool does not survive).
+    pool = multiprocessing.Pool(jobs) if jobs > 1 else None
+    results = pool.imap_unordered(one, work, chunksize=8) if pool else map(one, work)
+    try:
+        for t, o, d, ex, u in results:
             nt += t
             no += o
             unk += u
@@ -136,6 +141,9 @@ def main():
                 if shown < 20:
                     print(e)
                     shown += 1
+    finally:
+        if pool:
+            pool.close()
     print(f"arm64 decode: {len(paths)} files, {nt} llvm instructions, {no} ours, "
           f"{total['boundary']} boundary differences, {total['class']} class differences, "
           f"{total['target']} target differences, {unk} unknown in code")
