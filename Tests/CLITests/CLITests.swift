@@ -125,11 +125,12 @@ struct DecodeCLITests {
     #expect(two.stdout.contains("\n==> \(b) <==\n"))
   }
 
-  @Test func arm64IsRefusedForNow() throws {
+  /// arm64 decodes too (its oracle test, against LLVM, is ARM64Tests.decodeEqualsLLVM).
+  @Test func arm64Decodes() throws {
     let path = TestSupport.absolute("TestObjects/arm64/frames.o")
     let r = try TestSupport.run(binary, ["decode", path])
-    #expect(r.status == 3)
-    #expect(r.stderr == "\(path): error: unwindcheck: decode: AArch64 is not supported yet\n")
+    #expect(r.status == 0 && r.stderr.isEmpty)
+    #expect(r.stdout.hasPrefix(".text\t0x0\t4\tnop\tra<-signed\n.text\t0x4\t4\tother\tsp<-sp-0x20,[sp+0x0]<-x29,[sp+0x8]<-x30\n"))
   }
 
   /// The oracle: objdump -d -z boundaries for every executable section.
@@ -195,11 +196,15 @@ struct ARM64AlternativesCLITests {
                                 ["alternatives", TestSupport.absolute("TestObjects/arm64/alternatives.o")])
     #expect(r.status == 0)
     let lines = r.stdout.split(separator: "\n").map(String.init)
-    #expect(lines.first?.hasSuffix(": 2 alternative entries (arm64; CFI merging comes with the arm64 walk)") == true)
+    #expect(lines.first?.hasSuffix(": 2 alternative entries") == true)
     // f: nop at +0 <- dmb ish after the function (subsection 1, .text+0x18), cpucap 0x21.
     #expect(lines.contains("  .text+0x0 (4 bytes) <- .text+0x18 (4 bytes), cpucap 0x21"))
     #expect(lines.contains("  .text+0xc (4 bytes) <- callback alt_cb_patch_nops() (external) (0 bytes), cpucap 0x8001"))
     #expect(!r.stdout.contains("UNRESOLVED"))
+    // The sites as the arm64 walk left them: the cpucap 0x21 site merged, and the
+    // alt_cb_patch_nops site with its all-NOP stream.
+    #expect(lines.contains { $0.hasSuffix(": 2 patch sites") })
+    #expect(lines.contains("site f+0x0 (4 bytes) in f()"))
   }
 }
 
