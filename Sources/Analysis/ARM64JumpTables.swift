@@ -15,6 +15,7 @@ extension Resolution {
     // into the block that performs the bounds check.
     var sourceOf: [Int32: Int32] = [:]
     var built = false
+    var dataStarts: [SectionIndex: [UInt64]] = [:]
     for i in 0..<p.count where kind[i] == .jumpDynamic {
       let jump = InsnRef(i)
       guard !p.isVirtual(jump), let f = p.function(jump) else { continue }
@@ -75,8 +76,30 @@ extension Resolution {
       guard let tableSection = sym.section.index else { continue }
       let tableStart = Int64(bitPattern: sym.value) &+ reloc.addend
       let table = file.reader(for: tableSection)
+      var count = pattern.count
+      let bounded = count > 0
+      if !bounded {
+        // Without a bounds check the table runs to the next thing the object refers to
+        // in that section (another table, a string, a symbol), and its entries must all
+        // be case labels of this function: stop at the first that is not.
+        if dataStarts[tableSection] == nil {
+          var starts: [UInt64] = file.symbols(in: tableSection).map(\.value)
+          for rs in file.relocationSections {
+            for r in rs.relocations {
+              let sym = file.symbol(r.symbol)
+              if sym.section.index == tableSection {
+                starts.append(UInt64(bitPattern: Int64(bitPattern: sym.value) &+ r.addend))
+              }
+            }
+          }
+          dataStarts[tableSection] = Array(Set(starts)).sorted()
+        }
+        let starts = dataStarts[tableSection] ?? []
+        let next = starts.first { $0 > UInt64(bitPattern: tableStart) } ?? file.section(tableSection).size
+        count = min(4096, Int((next &- UInt64(bitPattern: tableStart)) / UInt64(pattern.entrySize)))
+      }
       var targets: [Int32] = []
-      for k in 0..<pattern.count {
+      for k in 0..<count {
         let at = Int(tableStart) + k * pattern.entrySize
         guard at >= 0 else { break }
         let v: Int64
@@ -92,7 +115,7 @@ extension Resolution {
         guard dest >= 0, let d = p.instruction(in: section, at: UInt64(dest)), p.function(d) == f else { break }
         targets.append(d.raw)
       }
-      guard targets.count == pattern.count else { continue }
+      guard bounded ? targets.count == count : !targets.isEmpty else { continue }
       var seen = Set<Int32>()
       for t in targets where seen.insert(t).inserted { alternatives[jump.raw, default: []].append(t) }
       jumpTable.insert(jump.raw)

@@ -105,7 +105,9 @@ public enum ARM64SwitchTables {
       }
       m -= 1
     }
-    guard count > 0 && count <= 4096 else { return nil }
+    // No bounds check found (the index comes from another table, or the check is far
+    // away): count 0 lets the analysis size the table from the next data it knows of.
+    guard count <= 4096 else { return nil }
     // The entry as loaded (zero- or sign-extended by the load), then re-extended by an
     // extended-register add (sxtb/sxth narrow it back to the entry's width).
     let width = entrySize * 8

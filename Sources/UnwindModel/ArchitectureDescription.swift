@@ -62,7 +62,8 @@ public struct SwitchTablePattern: Sendable, Equatable {
   public var shift: Int
   /// Section offset of the base (`adr`), or nil when the base is the table itself.
   public var base: UInt32?
-  /// Number of entries, from the bounds check (`cmp wI, #N-1` + `b.hi`/`b.ls`).
+  /// Number of entries, from the bounds check (`cmp wI, #N-1` + `b.hi`/`b.ls`); 0 when
+  /// no check was found (the table then ends at the next referenced data).
   public var count: Int
 
   public init(anchor: UInt32, entrySize: Int, signedEntries: Bool, shift: Int, base: UInt32?, count: Int) {
