@@ -98,6 +98,12 @@ public enum ARM64SwitchTables {
     var m = loadIndex - 1
     while m >= 0 && loadIndex - m <= 24 {
       let w = words[m]
+      // adds wI, wI, #n + b.hs (the carry is set exactly for the n values -n..-1, now
+      // 0..n-1): a bounds check of a negative index (errno-style switches).
+      if w & 0xFF80_0000 == 0x3100_0000, indexRegs.contains(w & 0x1F), (w >> 5) & 0x1F == w & 0x1F {
+        count = Int((w >> 10) & 0xFFF) << ((w >> 22) & 1 == 1 ? 12 : 0)
+        break
+      }
       if w & 0x7F80_001F == 0x7100_001F, indexRegs.contains((w >> 5) & 0x1F) {
         let imm = Int((w >> 10) & 0xFFF) << ((w >> 22) & 1 == 1 ? 12 : 0)
         count = imm + 1
