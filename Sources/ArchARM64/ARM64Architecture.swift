@@ -38,14 +38,17 @@ extension ARM64Architecture {
 
   /// The description the analysis runs with. `noreturns`: the kernel's list of
   /// functions that never return (arch-independent names; the driver passes objtool's).
-  public static func description(noreturns: Set<String>) -> ArchitectureDescription {
+  /// `calleeSaved`: also track x19-x28 (slots 6-15), compared at joins and returns like
+  /// x86's callee-saved registers (`check --callee-saved`; off by default).
+  public static func description(noreturns: Set<String>, calleeSaved: Bool = false) -> ArchitectureDescription {
     var d = ArchitectureDescription(
-      functionEntryCFI: functionEntryCFI, calleeSavedMask: trackedMask,
+      functionEntryCFI: functionEntryCFI,
+      calleeSavedMask: calleeSaved ? trackedMask | (0x3FF << 6) : trackedMask,
       stackPointer: ARM64Register.sp, framePointer: ARM64Register.fp,
       noreturnFunctions: noreturns,
       branchAddendBias: 0,  // R_AARCH64_CALL26/JUMP26: the addend is the target offset
       isRetpolineThunk: { _ in false }, isReturnThunk: { _ in false },
-      registerName: ARM64Register.name,
+      registerName: calleeSaved ? ARM64Register.calleeSavedName : ARM64Register.name,
       alternativeLayout: alternativeLayout)
     d.switchTablePattern = { ARM64SwitchTables.pattern(words: $0, offsets: $1) }
     d.warningsFromBugTable = true

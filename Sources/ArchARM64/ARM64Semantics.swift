@@ -10,14 +10,16 @@ public enum ARM64Register {
   public static let fp: UInt8 = 5
   public static let lr: UInt8 = UInt8(cfiReturnAddress)
 
-  /// Slot of general register `n` (0-30), or nil.
+  /// Slot of general register `n` (0-30), or nil. With `calleeSaved` (`check
+  /// --callee-saved`) x19-x28 take slots 6-15 instead of the scratch registers.
   @inline(__always)
-  public static func slot(_ n: UInt32) -> UInt8? {
+  public static func slot(_ n: UInt32, calleeSaved: Bool = false) -> UInt8? {
     switch n {
     case 0...3: UInt8(n)
-    case 16: 6
-    case 17: 7
-    case 8...15: UInt8(n)
+    case 16 where !calleeSaved: 6
+    case 17 where !calleeSaved: 7
+    case 8...15 where !calleeSaved: UInt8(n)
+    case 19...28 where calleeSaved: UInt8(n - 13)
     case 29: fp
     case 30: lr
     default: nil
@@ -30,6 +32,11 @@ public enum ARM64Register {
   ]
 
   public static func name(_ slot: UInt8) -> String { names[slot] ?? "r?\(slot)" }
+
+  /// Names in `--callee-saved` mode (slots 6-15 are x19-x28).
+  public static func calleeSavedName(_ slot: UInt8) -> String {
+    (6...15).contains(slot) ? "x\(Int(slot) + 13)" : name(slot)
+  }
 }
 
 /// objtool's view of one A64 instruction: its kind, branch displacement and stack ops.
@@ -53,13 +60,14 @@ public enum ARM64Semantics {
   }
 
   /// Classifies `w`; appends its stack ops to `ops`.
-  public static func classify(_ w: UInt32, ops: inout [StackOp], extra: inout Extra) -> InstructionKind {
+  public static func classify(_ w: UInt32, ops: inout [StackOp], extra: inout Extra,
+                              calleeSaved: Bool = false) -> InstructionKind {
     let op0 = (w >> 25) & 0xF
     switch op0 {
     case 0b1010, 0b1011: return branchesAndSystem(w, extra: &extra)
-    case 0b1000, 0b1001: return dataImmediate(w, ops: &ops, extra: &extra)
-    case 0b0100, 0b0110, 0b1100, 0b1110: return loadStore(w, ops: &ops, extra: &extra)
-    case 0b0101, 0b1101: return dataRegister(w, ops: &ops)
+    case 0b1000, 0b1001: return dataImmediate(w, ops: &ops, extra: &extra, cs: calleeSaved)
+    case 0b0100, 0b0110, 0b1100, 0b1110: return loadStore(w, ops: &ops, extra: &extra, cs: calleeSaved)
+    case 0b0101, 0b1101: return dataRegister(w, ops: &ops, cs: calleeSaved)
     case 0b0111, 0b1111: return .other  // SIMD and floating point
     case 0b0010: return .other  // SVE
     case 0b0000:
@@ -140,7 +148,7 @@ public enum ARM64Semantics {
 
   // MARK: data processing, immediate
 
-  static func dataImmediate(_ w: UInt32, ops: inout [StackOp], extra: inout Extra) -> InstructionKind {
+  static func dataImmediate(_ w: UInt32, ops: inout [StackOp], extra: inout Extra, cs: Bool) -> InstructionKind {
     let group = (w >> 23) & 7
     let sf = w >> 31 == 1
     let rd = w & 0x1F, rn = (w >> 5) & 0x1F
@@ -155,8 +163,8 @@ public enum ARM64Semantics {
       let imm = Int32(((w >> 10) & 0xFFF) << shift)
       // Rd = 31 is SP unless flags are set (then XZR: CMP/CMN); Rn = 31 is SP.
       guard sf, !setFlags else { return .other }
-      let dest: UInt8? = rd == 31 ? ARM64Register.sp : ARM64Register.slot(rd)
-      let src: UInt8? = rn == 31 ? ARM64Register.sp : ARM64Register.slot(rn)
+      let dest: UInt8? = rd == 31 ? ARM64Register.sp : ARM64Register.slot(rd, calleeSaved: cs)
+      let src: UInt8? = rn == 31 ? ARM64Register.sp : ARM64Register.slot(rn, calleeSaved: cs)
       guard let dest, let src else {
         // Something computed from SP/FP into an untracked register, or an untracked
         // register into nothing we follow: no stack op.
@@ -178,7 +186,7 @@ public enum ARM64Semantics {
       let opc = (w >> 29) & 3
       if sf && rd == 31 && opc != 3 {
         if opc == 0 {
-          let src = rn == 31 ? ARM64Register.sp : (ARM64Register.slot(rn) ?? 0)
+          let src = rn == 31 ? ARM64Register.sp : (ARM64Register.slot(rn, calleeSaved: cs) ?? 0)
           ops.append(StackOp(dest: .register, destRegister: ARM64Register.sp, source: .and, sourceRegister: src,
                              sourceOffset: Int32(truncatingIfNeeded: decodeBitMask(w))))
         } else {
@@ -215,17 +223,17 @@ public enum ARM64Semantics {
 
   // MARK: data processing, register
 
-  static func dataRegister(_ w: UInt32, ops: inout [StackOp]) -> InstructionKind {
+  static func dataRegister(_ w: UInt32, ops: inout [StackOp], cs: Bool) -> InstructionKind {
     // ADD/SUB (extended register): the only register form whose Rd/Rn = 31 mean SP.
     if w & 0x1FE0_0000 == 0x0B20_0000 {
       let sf = w >> 31 == 1, sub = (w >> 30) & 1 == 1, setFlags = (w >> 29) & 1 == 1
       let rd = w & 0x1F, rn = (w >> 5) & 0x1F, rm = (w >> 16) & 0x1F
       if sf && !setFlags && rd == 31 {
         // sub sp, sp, xM (dynamic allocation) or add sp, xN, xM: not a constant change.
-        let src = rn == 31 ? ARM64Register.sp : (ARM64Register.slot(rn) ?? 0)
+        let src = rn == 31 ? ARM64Register.sp : (ARM64Register.slot(rn, calleeSaved: cs) ?? 0)
         _ = sub
         ops.append(StackOp(dest: .register, destRegister: ARM64Register.sp, source: .add,
-                           sourceRegister: src == ARM64Register.sp ? (ARM64Register.slot(rm) ?? 0) : src))
+                           sourceRegister: src == ARM64Register.sp ? (ARM64Register.slot(rm, calleeSaved: cs) ?? 0) : src))
       }
     }
     return .other
@@ -233,7 +241,7 @@ public enum ARM64Semantics {
 
   // MARK: loads and stores
 
-  static func loadStore(_ w: UInt32, ops: inout [StackOp], extra: inout Extra) -> InstructionKind {
+  static func loadStore(_ w: UInt32, ops: inout [StackOp], extra: inout Extra, cs: Bool) -> InstructionKind {
     // Load register (literal): data at pc + imm19*4.
     if w & 0x3B00_0000 == 0x1800_0000 {
       extra.displacement = signExtend((w >> 5) & 0x7FFFF, bits: 19) * 4
@@ -255,7 +263,7 @@ public enum ARM64Semantics {
       let imm = Int32(signExtend((w >> 15) & 0x7F, bits: 7)) * scale
       let gpr64 = !v && opc == 2
       pairOrSingle(rn: rn, first: gpr64 ? rt : none, second: gpr64 ? rt2 : none, imm: imm,
-                   writeback: mode == 1 ? .post : mode == 3 ? .pre : .none, load: load, ops: &ops)
+                   writeback: mode == 1 ? .post : mode == 3 ? .pre : .none, load: load, cs: cs, ops: &ops)
       return .other
     }
     // Load/store register, unsigned immediate.
@@ -265,7 +273,7 @@ public enum ARM64Semantics {
       let scale = Int32(1) << Int32(v && opc >= 2 ? 4 : size)
       let imm = Int32((w >> 10) & 0xFFF) * scale
       let gpr64 = !v && size == 3 && opc <= 1
-      pairOrSingle(rn: rn, first: gpr64 ? rt : none, second: none, imm: imm, writeback: .none, load: opc == 1, ops: &ops)
+      pairOrSingle(rn: rn, first: gpr64 ? rt : none, second: none, imm: imm, writeback: .none, load: opc == 1, cs: cs, ops: &ops)
       return .other
     }
     // Load/store register, unscaled / post-index / unprivileged / pre-index (imm9).
@@ -276,7 +284,7 @@ public enum ARM64Semantics {
       let imm = Int32(signExtend((w >> 12) & 0x1FF, bits: 9))
       let gpr64 = !v && size == 3 && opc <= 1
       let wb: Writeback = mode == 1 ? .post : mode == 3 ? .pre : .none
-      pairOrSingle(rn: rn, first: gpr64 ? rt : none, second: none, imm: imm, writeback: wb, load: opc == 1, ops: &ops)
+      pairOrSingle(rn: rn, first: gpr64 ? rt : none, second: none, imm: imm, writeback: wb, load: opc == 1, cs: cs, ops: &ops)
       return .other
     }
     return .other
@@ -294,7 +302,7 @@ public enum ARM64Semantics {
   /// only x29/x30 are tracked (callee-saved x19-x28 are saved in path-dependent order by
   /// GCC; tracking them makes false mismatches at joins).
   static func pairOrSingle(rn: UInt32, first: UInt32, second: UInt32, imm: Int32, writeback: Writeback,
-                           load: Bool, ops: inout [StackOp]) {
+                           load: Bool, cs: Bool = false, ops: inout [StackOp]) {
     let base: UInt8
     if rn == 31 { base = ARM64Register.sp } else if rn == 29 { base = ARM64Register.fp } else { return }
     if writeback == .pre {
@@ -302,8 +310,8 @@ public enum ARM64Semantics {
     }
     let at = writeback == .none ? imm : 0
     func access(_ r: UInt32, _ off: Int32) {
-      guard r != none, r != 31, let slot = ARM64Register.slot(r),
-            slot == ARM64Register.fp || slot == ARM64Register.lr else { return }
+      guard r != none, r != 31, let slot = ARM64Register.slot(r, calleeSaved: cs),
+            slot == ARM64Register.fp || slot == ARM64Register.lr || (cs && r >= 19 && r <= 28) else { return }
       if load {
         ops.append(StackOp(dest: .register, destRegister: slot, source: .registerIndirect, sourceRegister: base, sourceOffset: off))
       } else {

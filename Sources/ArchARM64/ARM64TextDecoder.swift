@@ -6,7 +6,10 @@ import UnwindModel
 /// LDR (literal) in this section loads are data too (literal pools in code regions of
 /// objects without mapping symbols).
 public struct ARM64TextDecoder: Sendable {
-  public init() {}
+  /// Track x19-x28 saves and restores (`check --callee-saved`).
+  public var calleeSaved: Bool
+
+  public init(calleeSaved: Bool = false) { self.calleeSaved = calleeSaved }
 
   /// `dataRanges`: sorted, non-overlapping byte ranges that are data.
   public func decode(_ code: UnsafeRawBufferPointer, dataRanges: [Range<UInt64>] = [],
@@ -30,7 +33,7 @@ public struct ARM64TextDecoder: Sendable {
       let w = UInt32(littleEndian: raw)  // A64 instructions are little-endian, also in big-endian (BE8) objects
       _ = bigEndian
       var extra = ARM64Semantics.Extra()
-      let kind = ARM64Semantics.classify(w, ops: &ops, extra: &extra)
+      let kind = ARM64Semantics.classify(w, ops: &ops, extra: &extra, calleeSaved: calleeSaved)
       if extra.signing != 0 {
         ops.append(StackOp(dest: .returnAddressSigning, destOffset: extra.signing > 0 ? 1 : 0, source: .constant))
       }

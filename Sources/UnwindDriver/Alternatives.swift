@@ -26,7 +26,7 @@ public func runAlternatives(paths: [String], function: String?, options: CheckOp
         }
       }
       guard file.machine == .x86_64 || file.machine == .aarch64,
-            let sections = try? ObjectDecoder.decodeSections(of: file) else {
+            let sections = try? ObjectDecoder.decodeSections(of: file, calleeSaved: options.calleeSaved) else {
         err(DiagnosticFormat.error(path: path, "alternatives: \(file.machine) is not supported yet"))
         status = .badInput
         continue

@@ -40,6 +40,9 @@ public struct CheckOptions: Sendable {
   /// `--lines`: add ` (file.c:123)` to findings (always on with `--against-dwarf`).
   /// Off by default so plain `check` prints objtool's exact text.
   public var sourceLines = false
+  /// arm64 `--callee-saved`: also track x19-x28 saves/restores (compared at joins and
+  /// returns). Off by default: GCC saves them in path-dependent order.
+  public var calleeSaved = false
   /// Kernel ABI / objtool version to emulate.
   public var kernel = KernelVersion.v6_12
   public init() {}
@@ -101,7 +104,8 @@ public func validate(_ file: ELFFile, options: CheckOptions) -> [Finding] {
 /// The description the analysis runs with for `file`'s machine.
 func architecture(of file: ELFFile, options: CheckOptions) -> ArchitectureDescription {
   file.machine == .aarch64
-    ? ARM64Architecture.description(noreturns: X86Architecture.description(kernel: options.kernel).noreturnFunctions)
+    ? ARM64Architecture.description(noreturns: X86Architecture.description(kernel: options.kernel).noreturnFunctions,
+                                    calleeSaved: options.calleeSaved)
     : X86Architecture.description(kernel: options.kernel)
 }
 
@@ -109,7 +113,7 @@ func architecture(of file: ELFFile, options: CheckOptions) -> ArchitectureDescri
 /// DWARF cross-check passes the debug information's `DW_AT_noreturn` functions).
 public func analyse(_ file: ELFFile, options: CheckOptions, extraNoreturns: Set<String> = []) -> ValidationResult? {
   guard file.machine == .x86_64 || file.machine == .aarch64,
-        let sections = try? ObjectDecoder.decodeSections(of: file) else { return nil }
+        let sections = try? ObjectDecoder.decodeSections(of: file, calleeSaved: options.calleeSaved) else { return nil }
   var arch = architecture(of: file, options: options)
   arch.noreturnFunctions.formUnion(extraNoreturns)
   var validator = Validator(file: file, texts: sections.map { ($0.section.index, $0.text) },

@@ -22,8 +22,9 @@ public enum ObjectDecoder {
   }
 
   /// Linear sweep of the executable sections of `file` (optionally only `name`).
-  public static func decodeSections(of file: ELFFile, named name: String? = nil) throws(UnsupportedMachine) -> [DecodedSection] {
-    if file.machine == .aarch64 { return decodeARM64Sections(of: file, named: name) }
+  public static func decodeSections(of file: ELFFile, named name: String? = nil,
+                                    calleeSaved: Bool = false) throws(UnsupportedMachine) -> [DecodedSection] {
+    if file.machine == .aarch64 { return decodeARM64Sections(of: file, named: name, calleeSaved: calleeSaved) }
     guard file.machine == .x86_64 else { throw UnsupportedMachine(machine: file.machine) }
     let decoder = X86TextDecoder()
     var result: [DecodedSection] = []
@@ -37,8 +38,8 @@ public enum ObjectDecoder {
   }
 
   /// arm64: every word of the code regions; the mapping symbols say what is data.
-  static func decodeARM64Sections(of file: ELFFile, named name: String?) -> [DecodedSection] {
-    let decoder = ARM64TextDecoder()
+  static func decodeARM64Sections(of file: ELFFile, named name: String?, calleeSaved: Bool) -> [DecodedSection] {
+    let decoder = ARM64TextDecoder(calleeSaved: calleeSaved)
     var result: [DecodedSection] = []
     for section in file.sections where section.isExecutable && section.hasFileBytes {
       if let name, section.name != name { continue }

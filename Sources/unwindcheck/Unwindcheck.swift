@@ -79,6 +79,9 @@ struct Check: ParsableCommand {
   @Flag(help: "Add ' (file.c:123)' from the object's line table to findings (always on with --against-dwarf).")
   var lines = false
 
+  @Flag(name: .customLong("callee-saved"), help: "arm64: also track the saves and restores of x19-x28 (compared at joins and returns). Off by default: GCC saves them in path-dependent order, which makes false mismatches.")
+  var calleeSaved = false
+
   @Flag(help: "With --against-dwarf: print both sides at every instruction boundary on stdout: FILE, SECTION, 0xOFFSET, FUNC+0xOFF, ours, DWARF, verdict (tab-separated; each side as 'cfa REG+N ra WHERE fp WHERE').")
   var table = false
 
@@ -112,6 +115,7 @@ struct Check: ParsableCommand {
     options.againstDwarf = againstDwarf
     options.summary = summary
     options.table = table
+    options.calleeSaved = calleeSaved
     options.sourceLines = lines || againstDwarf
     let status = runCheck(
       paths: files, options: options,

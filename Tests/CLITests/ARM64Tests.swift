@@ -19,6 +19,7 @@ struct ARM64Tests {
   }
 
   static let objects = ["TestObjects/arm64/frames.o", "TestObjects/arm64/alternatives.o", "TestObjects/arm64/cfi/rules.o",
+                        "TestObjects/arm64/cfi/calleesaved.o",
                         "TestObjects/bigendian/frames.o", "TestObjects/compiled/list_sort.clang-arm64.o",
                         "TestObjects/compiled/switch.gcc-arm64.o", "TestObjects/compiled/switch.clang-arm64.o"]
 
@@ -47,6 +48,26 @@ struct ARM64Tests {
     var found: Set<String> = []
     for line in r.stderr.split(separator: "\n") {
       let m = try #require(line.firstMatch(of: /\((?:.*\/)?(rules\.S:\d+)\) \[(UV\d+)\]$/), "\(line)")
+      found.insert("\(m.1) \(m.2)")
+    }
+    #expect(found == expected)
+  }
+
+  /// `--callee-saved` tracks x19-x28: the forgotten restore is found with the option
+  /// (EXPECT-CS marker) and nothing is reported without it.
+  @Test func calleeSavedTrackingIsOptIn() throws {
+    let obj = TestSupport.absolute("TestObjects/arm64/cfi/calleesaved.o")
+    let source = try String(contentsOfFile: TestSupport.absolute("TestObjects/arm64/cfi/calleesaved.S"), encoding: .utf8)
+    var expected: Set<String> = []
+    for (n, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      if let r = line.range(of: "EXPECT-CS UV") { expected.insert("calleesaved.S:\(n + 1) UV" + line[r.upperBound...].prefix(4)) }
+    }
+    #expect(expected.count == 1)
+    #expect(try TestSupport.run(binary, ["check", obj]).stderr.isEmpty)
+    let r = try TestSupport.run(binary, ["check", "--lines", "--callee-saved", obj])
+    var found: Set<String> = []
+    for line in r.stderr.split(separator: "\n") {
+      let m = try #require(line.firstMatch(of: /\((?:.*\/)?(calleesaved\.S:\d+)\) \[(UV\d+)\]$/), "\(line)")
       found.insert("\(m.1) \(m.2)")
     }
     #expect(found == expected)
