@@ -19,7 +19,7 @@ struct ARM64Tests {
   }
 
   static let objects = ["TestObjects/arm64/frames.o", "TestObjects/arm64/alternatives.o", "TestObjects/arm64/cfi/rules.o",
-                        "TestObjects/arm64/cfi/calleesaved.o",
+                        "TestObjects/arm64/cfi/calleesaved.o", "TestObjects/arm64/cfi/jumptables.o",
                         "TestObjects/bigendian/frames.o", "TestObjects/compiled/list_sort.clang-arm64.o",
                         "TestObjects/compiled/switch.gcc-arm64.o", "TestObjects/compiled/switch.clang-arm64.o"]
 
@@ -71,6 +71,20 @@ struct ARM64Tests {
       found.insert("\(m.1) \(m.2)")
     }
     #expect(found == expected)
+  }
+
+  /// Hand-written table shapes (GCC byte table, a spilled halfword table with the bound in
+  /// another block, an adds/b.hs negative index with a clang-style add): every function
+  /// keeps its frame across the `br`, so an unrecognised table would be a sibling-call
+  /// finding; every instruction must be reached (the generated table has no undefined
+  /// entry but the section terminator).
+  @Test func handWrittenSwitchTablesAreFollowed() throws {
+    let obj = TestSupport.absolute("TestObjects/arm64/cfi/jumptables.o")
+    let r = try TestSupport.run(binary, ["check", obj])
+    #expect(r.status == 0 && r.stderr.isEmpty, "\(r.stderr)")
+    let orc = try TestSupport.run(binary, ["orc", "dump", "--generate", obj]).stdout.split(separator: "\n")
+    #expect(orc.filter { $0.contains("type:undef") }.count == 1)
+    #expect(orc.last?.contains("type:undef") == true)
   }
 
   /// Compiled switch statements: every case reached through its table (no sibling-call

@@ -1,0 +1,94 @@
+/*
+ * arm64 switch-table shapes the analysis must recover from the code alone. Every
+ * function keeps its frame record pushed across the `br`, so a table that is not
+ * recognised shows as "sibling call from callable instruction with modified stack
+ * frame" and its cases as unreachable: this object must give no findings at all.
+ */
+	.text
+
+/* GCC: cmp/b.hi bound, adrp/add table, ldrb entry, adr base, add sxtb #2. */
+	.globl jt_gcc_byte
+	.type jt_gcc_byte, %function
+jt_gcc_byte:
+	stp	x29, x30, [sp, #-16]!
+	mov	x29, sp
+	cmp	w0, #2
+	b.hi	9f
+	adrp	x1, .Ltab_byte
+	add	x1, x1, :lo12:.Ltab_byte
+	ldrb	w1, [x1, w0, uxtw]
+	adr	x2, .Lbase_byte
+	add	x1, x2, w1, sxtb #2
+	br	x1
+.Lbase_byte:
+	mov	w0, #10
+	b	9f
+1:	mov	w0, #11
+	b	9f
+2:	mov	w0, #12
+9:	ldp	x29, x30, [sp], #16
+	ret
+	.size jt_gcc_byte, .-jt_gcc_byte
+
+/* Halfword entries, the table address spilled to the stack and reloaded, the bound
+ * checked in another block that branches to the dispatch. */
+	.globl jt_spilled
+	.type jt_spilled, %function
+jt_spilled:
+	stp	x29, x30, [sp, #-32]!
+	mov	x29, sp
+	adrp	x3, .Ltab_half
+	add	x3, x3, :lo12:.Ltab_half
+	str	x3, [sp, #16]
+	cmp	w0, #1
+	b.ls	5f
+	mov	w0, #0
+	b	8f
+5:	ldr	x2, [sp, #16]
+	ldrh	w0, [x2, w0, uxtw #1]
+	adr	x2, .Lbase_half
+	add	x0, x2, w0, sxth #2
+	br	x0
+.Lbase_half:
+	mov	w0, #20
+	b	8f
+6:	mov	w0, #21
+8:	ldp	x29, x30, [sp], #32
+	ret
+	.size jt_spilled, .-jt_spilled
+
+/* A negative index (errno-style): adds #3 + b.hs selects -3..-1 as 0..2; clang-style
+ * shifted add with unsigned entries. */
+	.globl jt_negative
+	.type jt_negative, %function
+jt_negative:
+	stp	x29, x30, [sp, #-16]!
+	mov	x29, sp
+	adds	w0, w0, #3
+	b.hs	3f
+	mov	w0, #0
+	b	4f
+3:	adrp	x1, .Ltab_neg
+	add	x1, x1, :lo12:.Ltab_neg
+	ldrb	w1, [x1, w0, uxtw]
+	adr	x2, .Lbase_neg
+	add	x1, x2, x1, lsl #2
+	br	x1
+.Lbase_neg:
+	mov	w0, #30
+	b	4f
+	mov	w0, #31
+	b	4f
+	mov	w0, #32
+4:	ldp	x29, x30, [sp], #16
+	ret
+	.size jt_negative, .-jt_negative
+
+	.section .rodata
+.Ltab_byte:
+	.byte	(.Lbase_byte - .Lbase_byte) / 4, (1b - .Lbase_byte) / 4, (2b - .Lbase_byte) / 4
+	.balign 2
+.Ltab_half:
+	.2byte	(.Lbase_half - .Lbase_half) / 4, (6b - .Lbase_half) / 4
+.Ltab_neg:
+	.byte	0, 2, 4
