@@ -23,12 +23,12 @@ extension Resolution {
         for k in 0..<p.count where jumpDest[k] >= 0 && sourceOf[jumpDest[k]] == nil { sourceOf[jumpDest[k]] = Int32(k) }
         built = true
       }
-      // Up to 40 instructions of the same function on the path to the jump, oldest
+      // Up to 160 instructions of the same function on the path to the jump, oldest
       // first: straight back, and through the branch that enters a block which nothing
       // falls into (the bounds check usually branches to the table code).
       var refs: [InsnRef] = [jump]
       var cur = jump
-      while refs.count < 40 {
+      while refs.count < 160 {
         let prev = p.previous(cur)
         let fallsIn = prev.map { p.function($0) == f && !p.isVirtual($0) && kind[$0.int] != .jumpUnconditional
           && kind[$0.int] != .ret && kind[$0.int] != .jumpDynamic } ?? false
