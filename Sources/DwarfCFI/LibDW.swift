@@ -152,15 +152,8 @@ public final class DwarfObject {
   /// the compiler's own knowledge of which calls end a path, e.g. `abort`, `exit`,
   /// `longjmp` and the program's own `_Noreturn` error handlers.
   public func noreturnFunctions() -> Set<String> {
-    guard let dwarf else { return [] }
     var out: Set<String> = []
-    var cu: OpaquePointer? = nil
-    var next: OpaquePointer? = nil
-    var version: Dwarf_Half = 0
-    var unitType: UInt8 = 0
-    var cudie = Dwarf_Die()
-    while dwarf_get_units(dwarf, cu, &next, &version, &unitType, &cudie, nil) == 0 {
-      cu = next
+    for var cudie in compileUnits() {
       var die = Dwarf_Die()
       guard dwarf_child(&cudie, &die) == 0 else { continue }
       repeat {
