@@ -14,29 +14,34 @@ public enum ARM64Register {
   /// --callee-saved`) x19-x28 take slots 6-15 instead of the scratch registers.
   @inline(__always)
   public static func slot(_ n: UInt32, calleeSaved: Bool = false) -> UInt8? {
-    switch n {
-    case 0...3: UInt8(n)
-    case 16 where !calleeSaved: 6
-    case 17 where !calleeSaved: 7
-    case 8...15 where !calleeSaved: UInt8(n)
-    case 19...28 where calleeSaved: UInt8(n - 13)
-    case 29: fp
-    case 30: lr
-    default: nil
-    }
+    guard n < 31 else { return nil }
+    let s = (calleeSaved ? calleeSavedSlotOf : slotOf)[Int(n)]
+    return s == 0xFF ? nil : s
   }
 
-  static let names: [UInt8: String] = [
-    0: "x0", 1: "x1", 2: "x2", 3: "x3", 4: "sp", 5: "x29", 6: "x16", 7: "x17",
-    8: "x8", 9: "x9", 10: "x10", 11: "x11", 12: "x12", 13: "x13", 14: "x14", 15: "x15", 16: "x30",
-  ]
+  /// The inverses of the tables below (register 0-31 -> slot, 0xFF = none).
+  static let slotOf = inverse(slotRegisters)
+  static let calleeSavedSlotOf = inverse(calleeSavedSlotRegisters)
+  static func inverse(_ table: [UInt8]) -> [UInt8] {
+    var out = [UInt8](repeating: 0xFF, count: 32)
+    for (slot, reg) in table.enumerated() { out[Int(reg)] = UInt8(slot) }
+    return out
+  }
 
-  public static func name(_ slot: UInt8) -> String { names[slot] ?? "r?\(slot)" }
+  /// The register (AArch64 number, 31 = SP; also its AAPCS64 DWARF number) in each
+  /// slot, by default and with `calleeSaved`. `slot(_:calleeSaved:)` is the inverse.
+  public static let slotRegisters: [UInt8] = [0, 1, 2, 3, 31, 29, 16, 17, 8, 9, 10, 11, 12, 13, 14, 15, 30]
+  public static let calleeSavedSlotRegisters: [UInt8] = [0, 1, 2, 3, 31, 29, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 30]
+
+  static func name(_ slot: UInt8, in table: [UInt8]) -> String {
+    guard Int(slot) < table.count else { return "r?\(slot)" }
+    return table[Int(slot)] == 31 ? "sp" : "x\(table[Int(slot)])"
+  }
+
+  public static func name(_ slot: UInt8) -> String { name(slot, in: slotRegisters) }
 
   /// Names in `--callee-saved` mode (slots 6-15 are x19-x28).
-  public static func calleeSavedName(_ slot: UInt8) -> String {
-    (6...15).contains(slot) ? "x\(Int(slot) + 13)" : name(slot)
-  }
+  public static func calleeSavedName(_ slot: UInt8) -> String { name(slot, in: calleeSavedSlotRegisters) }
 }
 
 /// objtool's view of one A64 instruction: its kind, branch displacement and stack ops.

@@ -30,22 +30,6 @@ public struct DwarfRegisterMap: Sendable {
     toDwarf: X86Register.dwarfNumbers, stackPointer: X86Register.rsp, framePointer: X86Register.rbp,
     registerName: X86Register.name, fromDwarf: X86Register.fromDwarf)
 
-  /// arm64 (AAPCS64 DWARF numbers: x0-x30 are 0-30, SP 31). Slots as `ARM64Register`
-  /// (sp 4, x29 5, x16 6, x17 7, x30 16, x0-x3 and x8-x15 their own numbers).
-  public static let arm64 = DwarfRegisterMap(
-    toDwarf: [0, 1, 2, 3, 31, 29, 16, 17, 8, 9, 10, 11, 12, 13, 14, 15, 30], stackPointer: 4, framePointer: 5,
-    registerName: { slot in
-      ["x0", "x1", "x2", "x3", "sp", "x29", "x16", "x17", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x30"]
-        .indices.contains(Int(slot))
-        ? ["x0", "x1", "x2", "x3", "sp", "x29", "x16", "x17", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x30"][Int(slot)]
-        : "r?\(slot)"
-    },
-    fromDwarf: { n in
-      let table: [UInt16] = [0, 1, 2, 3, 31, 29, 16, 17, 8, 9, 10, 11, 12, 13, 14, 15, 30]
-      return table.firstIndex(of: n).map { UInt8($0) }
-    },
-    returnAddressInRegister: true)
-
   public var dwarfFramePointer: UInt16 { toDwarf[Int(framePointer)] }
 
   /// Our name for a DWARF register number.
