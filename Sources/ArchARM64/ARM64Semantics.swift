@@ -55,8 +55,6 @@ public enum ARM64Semantics {
     public var displacement: Int64 = 0
     /// LDR (literal): the byte count loaded at pc + displacement (4, 8 or 16).
     public var literalSize: Int = 0
-    /// PACIASP/PACIBSP (+1), AUTIASP/AUTIBSP (-1): the return address's signing.
-    public var signing: Int8 = 0
   }
 
   @inline(__always)
@@ -69,7 +67,7 @@ public enum ARM64Semantics {
                               calleeSaved: Bool = false) -> InstructionKind {
     let op0 = (w >> 25) & 0xF
     switch op0 {
-    case 0b1010, 0b1011: return branchesAndSystem(w, extra: &extra)
+    case 0b1010, 0b1011: return branchesAndSystem(w, ops: &ops, extra: &extra)
     case 0b1000, 0b1001: return dataImmediate(w, ops: &ops, extra: &extra, cs: calleeSaved)
     case 0b0100, 0b0110, 0b1100, 0b1110: return loadStore(w, ops: &ops, extra: &extra, cs: calleeSaved)
     case 0b0101, 0b1101: return dataRegister(w, ops: &ops, cs: calleeSaved)
@@ -86,7 +84,7 @@ public enum ARM64Semantics {
 
   // MARK: branches, exception generation, system
 
-  static func branchesAndSystem(_ w: UInt32, extra: inout Extra) -> InstructionKind {
+  static func branchesAndSystem(_ w: UInt32, ops: inout [StackOp], extra: inout Extra) -> InstructionKind {
     if w & 0x7C00_0000 == 0x1400_0000 {  // B, BL
       extra.displacement = signExtend(w & 0x03FF_FFFF, bits: 26) * 4
       return w >> 31 == 1 ? .call : .jumpUnconditional
@@ -119,8 +117,10 @@ public enum ARM64Semantics {
     if w & 0xFFC0_0000 == 0xD500_0000 {  // system: hints, barriers, MSR/MRS, SYS
       if w & 0xFFFF_F01F == 0xD503_201F {  // HINT #imm
         switch w {
-        case 0xD503_233F, 0xD503_237F: extra.signing = 1  // PACIASP, PACIBSP
-        case 0xD503_23BF, 0xD503_23FF: extra.signing = -1  // AUTIASP, AUTIBSP
+        case 0xD503_233F, 0xD503_237F:  // PACIASP, PACIBSP
+          ops.append(StackOp(dest: .returnAddressSigning, destOffset: 1, source: .constant))
+        case 0xD503_23BF, 0xD503_23FF:  // AUTIASP, AUTIBSP
+          ops.append(StackOp(dest: .returnAddressSigning, destOffset: 0, source: .constant))
         default: break
         }
         let imm = (w >> 5) & 0x7F
@@ -231,12 +231,11 @@ public enum ARM64Semantics {
   static func dataRegister(_ w: UInt32, ops: inout [StackOp], cs: Bool) -> InstructionKind {
     // ADD/SUB (extended register): the only register form whose Rd/Rn = 31 mean SP.
     if w & 0x1FE0_0000 == 0x0B20_0000 {
-      let sf = w >> 31 == 1, sub = (w >> 30) & 1 == 1, setFlags = (w >> 29) & 1 == 1
+      let sf = w >> 31 == 1, setFlags = (w >> 29) & 1 == 1
       let rd = w & 0x1F, rn = (w >> 5) & 0x1F, rm = (w >> 16) & 0x1F
       if sf && !setFlags && rd == 31 {
         // sub sp, sp, xM (dynamic allocation) or add sp, xN, xM: not a constant change.
         let src = rn == 31 ? ARM64Register.sp : (ARM64Register.slot(rn, calleeSaved: cs) ?? 0)
-        _ = sub
         ops.append(StackOp(dest: .register, destRegister: ARM64Register.sp, source: .add,
                            sourceRegister: src == ARM64Register.sp ? (ARM64Register.slot(rm, calleeSaved: cs) ?? 0) : src))
       }

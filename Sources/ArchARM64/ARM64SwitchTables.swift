@@ -32,7 +32,7 @@ public enum ARM64SwitchTables {
         let option = (w >> 13) & 7
         shift = Int((w >> 10) & 7)
         signExtend = option >= 4
-        entryBits = [8, 16, 32, 64][Int(option & 3)]
+        entryBits = 8 << Int(option & 3)
         break
       }
       if w & 0xFF20_0000 == 0x8B00_0000, w & 0x1F == target, (w >> 22) & 3 == 0 {  // ADD (shifted), LSL

@@ -12,11 +12,10 @@ public struct ARM64TextDecoder: Sendable {
   public init(calleeSaved: Bool = false) { self.calleeSaved = calleeSaved }
 
   /// `dataRanges`: sorted, non-overlapping byte ranges that are data.
-  public func decode(_ code: UnsafeRawBufferPointer, dataRanges: [Range<UInt64>] = [],
-                     bigEndian: Bool = false) -> DecodedText {
+  /// A64 instructions are little-endian in every object, big-endian (BE8) ones included.
+  public func decode(_ code: UnsafeRawBufferPointer, dataRanges: [Range<UInt64>] = []) -> DecodedText {
     let words = code.count / 4
     var text = DecodedText(reservingCapacity: words)
-    var ops: [StackOp] = []
     var literals: [Range<UInt64>] = []
     var nextData = 0
     var offset = 0
@@ -29,16 +28,10 @@ public struct ARM64TextDecoder: Sendable {
         offset = max(offset + 4, (end + 3) & ~3)
         continue
       }
-      let raw = code.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
-      let w = UInt32(littleEndian: raw)  // A64 instructions are little-endian, also in big-endian (BE8) objects
-      _ = bigEndian
+      let w = UInt32(littleEndian: code.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
       var extra = ARM64Semantics.Extra()
-      let kind = ARM64Semantics.classify(w, ops: &ops, extra: &extra, calleeSaved: calleeSaved)
-      if extra.signing != 0 {
-        ops.append(StackOp(dest: .returnAddressSigning, destOffset: extra.signing > 0 ? 1 : 0, source: .constant))
-      }
-      text.stackOps.append(contentsOf: ops)
-      ops.removeAll(keepingCapacity: true)
+      // The ops go straight into the column; `append` closes the instruction's run.
+      let kind = ARM64Semantics.classify(w, ops: &text.stackOps, extra: &extra, calleeSaved: calleeSaved)
       text.append(offset: UInt32(truncatingIfNeeded: offset), length: 4, kind: kind,
                   immediate: kind.hasDirectTarget ? extra.displacement - 4 : extra.displacement)
       if extra.literalSize > 0 {

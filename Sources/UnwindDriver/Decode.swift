@@ -45,7 +45,7 @@ public enum ObjectDecoder {
       if let name, section.name != name { continue }
       let data = mappingDataRanges(in: section, of: file)
       let text = file.withBytes(of: section.index) {
-        decoder.decode($0, dataRanges: data, bigEndian: file.byteOrder == .big)
+        decoder.decode($0, dataRanges: data)
       }
       result.append(DecodedSection(section: section, text: text))
     }
