@@ -102,14 +102,25 @@ func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject
       guard let r = run else { return }
       var f = r.finding
       if r.count > 1 {
-        f.message += " (\(r.count) instructions, to \(location(owners[r.last], offset: UInt64(entry.offsets[r.last]), section: section)))"
+        f.message += " (\(r.count) instructions, to \(location(owners[r.last], offset: UInt64(entry.offsets[r.last]))))"
       }
       f.message += "; suspect: " + r.suspect
       out.findings.append(f)
       run = nil
     }
+    // Per-function lookups, redone only where the owning function changes.
+    var current = (id: Int.min, fn: 0, fpSaves: Set<Int64>(), raSaves: Set<Int64>())
     for i in entry.offsets.indices {
       let owner = owners[i]
+      if owner.id != current.id {
+        let fn: Int
+        if let k = functionIndex[owner.name] { fn = k } else {
+          fn = out.functions.count
+          functionIndex[owner.name] = fn
+          out.functions.append((owner.name, DwarfCounts()))
+        }
+        current = (owner.id, fn, fpSaves[owner.id] ?? [], raSaves[owner.id] ?? [])
+      }
       let verdict: BoundaryVerdict
       if replacement {
         verdict = .notComparable(.replacementCode)
@@ -119,21 +130,15 @@ func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject
         verdict = .notComparable(.noDwarfRow)
       } else if let id = entry.cfi[i] {
         verdict = compareBoundary(ours: result.cfiStates[id], row: rowTable[rows[i]], map: map,
-                                  framePointerSaves: fpSaves[owner.id] ?? [], returnAddressSaves: raSaves[owner.id] ?? [])
+                                  framePointerSaves: current.fpSaves, returnAddressSaves: current.raSaves)
       } else {
         verdict = .notComparable(.notReached)
       }
-      let fn: Int
-      if let k = functionIndex[owner.name] { fn = k } else {
-        fn = out.functions.count
-        functionIndex[owner.name] = fn
-        out.functions.append((owner.name, DwarfCounts()))
-      }
-      out.functions[fn].counts.count(verdict)
+      out.functions[current.fn].counts.count(verdict)
       out.total.count(verdict)
       if table {
         out.table.append(tableLine(section: section, offset: UInt64(entry.offsets[i]),
-                                   location: location(owner, offset: UInt64(entry.offsets[i]), section: section),
+                                   location: location(owner, offset: UInt64(entry.offsets[i])),
                                    ours: entry.cfi[i].map { result.cfiStates[$0] },
                                    row: rows[i] < 0 ? nil : rowTable[rows[i]], verdict: verdict, map: map))
       }
@@ -154,7 +159,7 @@ func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject
       let suspect = functionsWithFindings.contains(owner.name)
         ? "unwindcheck's walk (the function has other findings)" : "the DWARF CFI"
       let source = rowTable[rows[i]].source.rawValue
-      var f = Finding(rule: rule, location: location(owner, offset: off, section: section),
+      var f = Finding(rule: rule, location: location(owner, offset: off),
                       message: "DWARF CFI disagrees with the machine code: \(field.rawValue) is \(ours) by the instructions, \(theirs) by \(source)",
                       section: section.name, offset: off)
       f.sourceLine = dwarf.sourceLine(section: entry.section, offset: off).map(displayPath)
@@ -186,7 +191,7 @@ private func functionOwners(file: ELFFile, section: SectionIndex, offsets: [UInt
   return out
 }
 
-private func location(_ owner: (id: Int, name: String, start: UInt64), offset: UInt64, section: Section) -> String {
+private func location(_ owner: (id: Int, name: String, start: UInt64), offset: UInt64) -> String {
   "\(owner.name)+0x\(String(offset &- owner.start, radix: 16))"
 }
 
