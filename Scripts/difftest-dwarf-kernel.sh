@@ -42,25 +42,30 @@ fi
 # Headers: reuse build-kernel-module.sh's unpacked tree (run it once if missing).
 HDR=$(ls -d "$DIR"/kroot/usr/src/linux-headers-6.12.*-amd64 2>/dev/null | sort -V | tail -1)
 if [ -z "$HDR" ]; then "$HERE/build-kernel-module.sh" >/dev/null; HDR=$(ls -d "$DIR"/kroot/usr/src/linux-headers-6.12.*-amd64 | sort -V | tail -1); fi
-OBJS=$DIR/ksrc/objs
-if [ ! -f "$OBJS/.done" ]; then
-  mkdir -p "$OBJS"
-  for sub in net/sched crypto arch/x86/crypto lib fs/nls drivers/net; do
-    b=$DIR/ksrc/build/${sub//\//_}
+# build_sources HEADERS BUILDDIR OUTDIR SUBDIR...: every .c of each kernel subdirectory
+# as its own out-of-tree module (objtool off), the compiler's .o files copied to OUTDIR.
+build_sources() {
+  local hdr=$1 build=$2 out=$3 sub b o
+  shift 3
+  mkdir -p "$out"
+  for sub in "$@"; do
+    b=$build/${sub//\//_}
     rm -rf "$b"; mkdir -p "$b"
-    cp linux-source-6.12/$sub/*.c "$b/" 2>/dev/null || true
-    cp linux-source-6.12/$sub/*.h "$b/" 2>/dev/null || true
+    cp "$DIR"/ksrc/linux-source-6.12/$sub/*.c "$b/" 2>/dev/null || true
+    cp "$DIR"/ksrc/linux-source-6.12/$sub/*.h "$b/" 2>/dev/null || true
     { for c in "$b"/*.c; do echo "obj-m += $(basename "${c%.c}").o"; done
       echo 'OBJECT_FILES_NON_STANDARD := y'
       echo "ccflags-y += -I$b"; } > "$b/Kbuild"
-    make -s -k -j2 -C "$HDR" M="$b" modules >/dev/null 2>&1 || true
+    make -s -k -j2 -C "$hdr" M="$b" modules >/dev/null 2>&1 || true
     for o in "$b"/*.o; do
       case $o in *.mod.o) continue;; esac
-      [ -f "${o%.o}.c" ] && cp "$o" "$OBJS/${sub//\//_}-$(basename "$o")"
+      [ -f "${o%.o}.c" ] && cp "$o" "$out/${sub//\//_}-$(basename "$o")"
     done
   done
-  touch "$OBJS/.done"
-fi
+  touch "$out/.done"
+}
+OBJS=$DIR/ksrc/objs
+[ -f "$OBJS/.done" ] || build_sources "$HDR" "$DIR/ksrc/build" "$OBJS" net/sched crypto arch/x86/crypto lib fs/nls drivers/net
 
 # 1b. The same sources for arm64: the real Debian 6.12 arm64 headers, Kbuild with
 # ARCH=arm64 and CROSS_COMPILE=aarch64-linux-gnu- (set by the headers' own
@@ -69,28 +74,14 @@ A64OBJS=$DIR/ksrc/objs-arm64
 if [ "${ARM64:-1}" = 1 ] && [ ! -f "$A64OBJS/.done" ]; then
   command -v aarch64-linux-gnu-gcc-12 >/dev/null || apt-get install -y -qq --no-install-recommends gcc-aarch64-linux-gnu libc6-dev-arm64-cross >/dev/null
   KA=$DIR/kroot-arm64
-  mkdir -p "$KA/debs" "$A64OBJS"
+  mkdir -p "$KA/debs"
   ls "$KA"/debs/linux-headers-*-arm64_*.deb >/dev/null 2>&1 || (cd "$KA/debs" && apt-get download -q "linux-headers-$ABI-arm64:arm64" 2>/dev/null)
   for d in "$KA"/debs/*.deb "$DIR"/kroot/debs/linux-headers-6.12.*-common_*.deb "$DIR"/kroot/debs/linux-kbuild-6.12.*_amd64.deb; do
     dpkg -x "$d" "$KA"
   done
   HA=$(ls -d "$KA"/usr/src/linux-headers-6.12.*-arm64 | sort -V | tail -1)
   sed -i "s|^include .*/linux-headers-.*-common/Makefile|include ${HA%-arm64}-common/Makefile|" "$HA/Makefile"
-  for sub in net/sched crypto lib fs/nls drivers/net; do
-    b=$DIR/ksrc/build-a64/${sub//\//_}
-    rm -rf "$b"; mkdir -p "$b"
-    cp "$DIR"/ksrc/linux-source-6.12/$sub/*.c "$b/" 2>/dev/null || true
-    cp "$DIR"/ksrc/linux-source-6.12/$sub/*.h "$b/" 2>/dev/null || true
-    { for c in "$b"/*.c; do echo "obj-m += $(basename "${c%.c}").o"; done
-      echo 'OBJECT_FILES_NON_STANDARD := y'
-      echo "ccflags-y += -I$b"; } > "$b/Kbuild"
-    make -s -k -j2 -C "$HA" M="$b" modules >/dev/null 2>&1 || true
-    for o in "$b"/*.o; do
-      case $o in *.mod.o) continue;; esac
-      [ -f "${o%.o}.c" ] && cp "$o" "$A64OBJS/${sub//\//_}-$(basename "$o")"
-    done
-  done
-  touch "$A64OBJS/.done"
+  build_sources "$HA" "$DIR/ksrc/build-a64" "$A64OBJS" net/sched crypto lib fs/nls drivers/net
 fi
 
 # 2. The dbg sample.
