@@ -94,3 +94,24 @@ public enum TestSupport {
     return url
   }
 }
+
+extension TestSupport {
+  /// `NAME.S:LINE UVnnnn` for every line of a TestObjects source that carries
+  /// `MARKER UVnnnn` (the expected findings of a hand-written case).
+  public static func markedFindings(_ relativeSource: String, marker: String = "EXPECT") throws -> Set<String> {
+    let source = try String(contentsOfFile: absolute(relativeSource), encoding: .utf8)
+    let name = URL(fileURLWithPath: relativeSource).lastPathComponent
+    var out: Set<String> = []
+    for (n, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      if let r = line.range(of: marker + " UV") { out.insert("\(name):\(n + 1) UV" + line[r.upperBound...].prefix(4)) }
+    }
+    return out
+  }
+
+  /// `NAME.S:LINE UVnnnn` of a finding line that ends in `(.../NAME.S:LINE) [UVnnnn]`,
+  /// or nil when the line carries no source line.
+  public static func locatedFinding<S: StringProtocol>(_ line: S) -> String? {
+    guard let m = String(line).firstMatch(of: /\((?:.*\/)?([^\/()]+\.S:\d+)\) \[(UV\d+)\]$/) else { return nil }
+    return "\(m.1) \(m.2)"
+  }
+}

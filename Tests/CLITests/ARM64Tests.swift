@@ -38,18 +38,11 @@ struct ARM64Tests {
 
   /// The hand-written cases: exactly the findings the EXPECT markers name, at their lines.
   @Test func rulesMatchTheirMarkers() throws {
-    let source = try String(contentsOfFile: TestSupport.absolute("TestObjects/arm64/cfi/rules.S"), encoding: .utf8)
-    var expected: Set<String> = []
-    for (n, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-      if let r = line.range(of: "EXPECT UV") { expected.insert("rules.S:\(n + 1) UV" + line[r.upperBound...].prefix(4)) }
-    }
+    let expected = try TestSupport.markedFindings("TestObjects/arm64/cfi/rules.S")
     #expect(expected.count == 4)
     let r = try TestSupport.run(binary, ["check", "--lines", TestSupport.absolute("TestObjects/arm64/cfi/rules.o")])
     var found: Set<String> = []
-    for line in r.stderr.split(separator: "\n") {
-      let m = try #require(line.firstMatch(of: /\((?:.*\/)?(rules\.S:\d+)\) \[(UV\d+)\]$/), "\(line)")
-      found.insert("\(m.1) \(m.2)")
-    }
+    for line in r.stderr.split(separator: "\n") { found.insert(try #require(TestSupport.locatedFinding(line), "\(line)")) }
     #expect(found == expected)
   }
 
@@ -57,19 +50,12 @@ struct ARM64Tests {
   /// (EXPECT-CS marker) and nothing is reported without it.
   @Test func calleeSavedTrackingIsOptIn() throws {
     let obj = TestSupport.absolute("TestObjects/arm64/cfi/calleesaved.o")
-    let source = try String(contentsOfFile: TestSupport.absolute("TestObjects/arm64/cfi/calleesaved.S"), encoding: .utf8)
-    var expected: Set<String> = []
-    for (n, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-      if let r = line.range(of: "EXPECT-CS UV") { expected.insert("calleesaved.S:\(n + 1) UV" + line[r.upperBound...].prefix(4)) }
-    }
+    let expected = try TestSupport.markedFindings("TestObjects/arm64/cfi/calleesaved.S", marker: "EXPECT-CS")
     #expect(expected.count == 1)
     #expect(try TestSupport.run(binary, ["check", obj]).stderr.isEmpty)
     let r = try TestSupport.run(binary, ["check", "--lines", "--callee-saved", obj])
     var found: Set<String> = []
-    for line in r.stderr.split(separator: "\n") {
-      let m = try #require(line.firstMatch(of: /\((?:.*\/)?(calleesaved\.S:\d+)\) \[(UV\d+)\]$/), "\(line)")
-      found.insert("\(m.1) \(m.2)")
-    }
+    for line in r.stderr.split(separator: "\n") { found.insert(try #require(TestSupport.locatedFinding(line), "\(line)")) }
     #expect(found == expected)
   }
 

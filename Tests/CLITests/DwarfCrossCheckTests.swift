@@ -13,24 +13,18 @@ struct DwarfCrossCheckTests {
   var binary: String { TestSupport.unwindcheckBinary! }
 
   @Test func plantedCFIMistakesAreFoundAtTheirLines() throws {
-    let source = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/dwarf/wrongcfi.S"), encoding: .utf8)
-    var expected: Set<String> = []
-    for (n, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-      if let r = line.range(of: "EXPECT UV") {
-        expected.insert("wrongcfi.S:\(n + 1) UV" + line[r.upperBound...].prefix(4))
-      }
-    }
+    let expected = try TestSupport.markedFindings("TestObjects/x86_64/dwarf/wrongcfi.S")
     #expect(expected.count == 4)
     let obj = TestSupport.absolute("TestObjects/x86_64/dwarf/wrongcfi.o")
     let r = try TestSupport.run(binary, ["check", "--against-dwarf", "--summary", obj])
     #expect(r.status == 0)
     var found: Set<String> = []
     for line in r.stderr.split(separator: "\n") {
-      guard let m = line.firstMatch(of: /\((?:.*\/)?(wrongcfi\.S:\d+)\) \[(UV\d+)\]$/) else {
+      guard let f = TestSupport.locatedFinding(line) else {
         Issue.record("finding without a source line: \(line)")
         continue
       }
-      found.insert("\(m.1) \(m.2)")
+      found.insert(f)
     }
     #expect(found == expected)
     // The correct functions agree at every boundary.
