@@ -162,60 +162,72 @@ public func compareBoundary(ours: CFIState, row: DwarfRow, map: DwarfRegisterMap
     }
   }
 
-  var same: BoundaryVerdict = cfaThroughCopy ? .tolerated(.cfaThroughCopy) : .agree
+  var tolerance: DwarfTolerance? = cfaThroughCopy ? .cfaThroughCopy : nil
 
   // Return address: on the stack at CFA+n, or (arm64) still in the link register.
   let ra = ours.regs[cfiReturnAddress]
-  var raReleased = false
-  var raLate = false
-  var raRestoreLate = false
-  if ra.base == CFIRule.cfaBase {
-    let n = Int64(ra.offset)
-    if map.returnAddressInRegister, row.returnAddress == .sameValue, returnAddressSaves.contains(n) {
-      raLate = true  // x30 saved, described later (clang): x30 still holds it
-    } else if row.returnAddress != .savedAt(cfaOffset: n) {
-      return .disagree(.returnAddress, ours: "cfa\(signed(n))", dwarf: map.ruleText(row.returnAddress))
-    }
-  } else if map.returnAddressInRegister && ra.base == CFIRule.undefinedBase {
-    switch row.returnAddress {
-    case .sameValue, .undefined: break
-    case .savedAt(let d) where ours.cfa.base == Int8(map.stackPointer) && d < -Int64(ours.cfa.offset):
-      raReleased = true  // reloaded into x30 and popped; DWARF still names the slot
-    case .savedAt(let d) where returnAddressSaves.contains(d) && d >= -Int64(ours.stackSize):
-      raRestoreLate = true  // reloaded into x30, the slot still valid
-    default:
-      return .disagree(.returnAddress, ours: "in \(map.registerName(UInt8(cfiReturnAddress)))",
+  let oursRA: Int64? = ra.base == CFIRule.cfaBase ? Int64(ra.offset) : nil
+  if map.returnAddressInRegister && (oursRA != nil || ra.base == CFIRule.undefinedBase) {
+    guard let dwarfRA = savedOffset(row.returnAddress) else {
+      return .disagree(.returnAddress, ours: saveText(oursRA, inRegister: map.registerName(UInt8(cfiReturnAddress))),
                        dwarf: map.ruleText(row.returnAddress))
     }
+    switch compareSave(ours: oursRA, dwarf: dwarfRA, functionSaves: returnAddressSaves, state: ours, map: map) {
+    case .same: break
+    case .tolerated(let t): tolerance = tolerance ?? t
+    case .differ:
+      return .disagree(.returnAddress, ours: saveText(oursRA, inRegister: map.registerName(UInt8(cfiReturnAddress))),
+                       dwarf: map.ruleText(row.returnAddress))
+    }
+  } else if let n = oursRA, row.returnAddress != .savedAt(cfaOffset: n) {
+    return .disagree(.returnAddress, ours: "cfa\(signed(n))", dwarf: map.ruleText(row.returnAddress))
   }
+  let same: BoundaryVerdict = tolerance.map { .tolerated($0) } ?? .agree
 
-  if raReleased && same == .agree { same = .tolerated(.restoredSlotReleased) }
-  if raLate && same == .agree { same = .tolerated(.saveDescribedLate) }
-  if raRestoreLate && same == .agree { same = .tolerated(.restoreDescribedLate) }
-
-  // Frame pointer.
+  // Frame pointer: saved at CFA+n or not saved on both sides (other forms are not compared).
   let fp = ours.regs[Int(map.framePointer)]
-  let oursSaved: Int64?
-  if fp.base == CFIRule.cfaBase { oursSaved = Int64(fp.offset) } else if fp.base == CFIRule.undefinedBase { oursSaved = nil } else {
-    return same  // saved relative to another register: not modelled in DWARF terms
+  guard fp.base == CFIRule.cfaBase || fp.base == CFIRule.undefinedBase,
+        let dwarfFP = savedOffset(row.framePointer) else { return same }
+  let oursFP: Int64? = fp.base == CFIRule.cfaBase ? Int64(fp.offset) : nil
+  switch compareSave(ours: oursFP, dwarf: dwarfFP, functionSaves: framePointerSaves, state: ours, map: map) {
+  case .same: return same
+  case .tolerated(let t): return .tolerated(t)
+  case .differ: return .disagree(.framePointer, ours: saveText(oursFP, inRegister: nil), dwarf: map.ruleText(row.framePointer))
   }
-  let dwarfSaved: Int64?
-  switch row.framePointer {
-  case .savedAt(let n): dwarfSaved = n
-  case .sameValue, .undefined: dwarfSaved = nil
-  case .inRegister, .expression: return same
+}
+
+/// A DWARF rule as "saved at CFA+n" (`.some(n)`) or "not saved" (`.some(nil)`: same
+/// value or undefined); nil for forms that are not compared (register, expression).
+private func savedOffset(_ r: DwarfRegisterRule) -> Int64?? {
+  switch r {
+  case .savedAt(let n): .some(n)
+  case .sameValue, .undefined: .some(nil)
+  case .inRegister, .expression: nil
   }
-  if oursSaved == dwarfSaved { return same }
-  if let o = oursSaved, dwarfSaved == nil, framePointerSaves.contains(o) { return .tolerated(.saveDescribedLate) }
-  if oursSaved == nil, let d = dwarfSaved, ours.cfa.base == Int8(map.stackPointer), d < -Int64(ours.cfa.offset) {
-    return .tolerated(.restoredSlotReleased)
-  }
-  if map.returnAddressInRegister, oursSaved == nil, let d = dwarfSaved, framePointerSaves.contains(d),
-     d >= -Int64(ours.stackSize) {
+}
+
+private enum SaveComparison { case same, tolerated(DwarfTolerance), differ }
+
+/// Compares where a register's caller value is (saved at CFA+n, or nil = still in the
+/// register) on both sides, with the save/restore tolerances: a save the function's
+/// DWARF describes later, a popped slot DWARF still names (below SP), and (registers
+/// that arrive in a register: arm64) a reload DWARF describes later while the slot is
+/// still live.
+private func compareSave(ours: Int64?, dwarf: Int64?, functionSaves: Set<Int64>, state: CFIState,
+                         map: DwarfRegisterMap) -> SaveComparison {
+  if ours == dwarf { return .same }
+  if let o = ours, dwarf == nil, functionSaves.contains(o) { return .tolerated(.saveDescribedLate) }
+  guard ours == nil, let d = dwarf else { return .differ }
+  if state.cfa.base == Int8(map.stackPointer) && d < -Int64(state.cfa.offset) { return .tolerated(.restoredSlotReleased) }
+  if map.returnAddressInRegister && functionSaves.contains(d) && d >= -Int64(state.stackSize) {
     return .tolerated(.restoreDescribedLate)
   }
-  return .disagree(.framePointer, ours: oursSaved.map { "cfa\(signed($0))" } ?? "not saved",
-                   dwarf: map.ruleText(row.framePointer))
+  return .differ
+}
+
+/// `cfa-16`, or where an unsaved value is: `in x30`, or `not saved`.
+private func saveText(_ offset: Int64?, inRegister register: String?) -> String {
+  offset.map { "cfa\(signed($0))" } ?? register.map { "in \($0)" } ?? "not saved"
 }
 
 private func signed(_ v: Int64) -> String { v >= 0 ? "+\(v)" : "\(v)" }
