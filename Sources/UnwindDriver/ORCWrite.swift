@@ -27,10 +27,12 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
   // objtool writes nothing after a setup error (its "fatal" class).
   if result.findings.contains(where: { $0.rule.code.hasPrefix("UV01") }) { return .skipped }
   let format: ORCFormat = options.kernel == .v6_1 ? .v6_1 : .v6_12
-  let entries: [ORCPlacedEntry]
-  /// arm64: the same placement with unwindcheck's 8-byte entries.
-  var arm64Entries: [(section: SectionIndex, sectionName: String, offset: UInt64, entry: ARM64ORCEntry)] = []
   let arm64 = file.machine == .aarch64
+  let order = file.byteOrder
+  // Each entry's place, and the `.orc_unwind` bytes: objtool's format on x86,
+  // unwindcheck's 8-byte ORC-like entries on arm64 (same placement).
+  var entries: [(section: SectionIndex, sectionName: String, offset: UInt64)] = []
+  var orc: [UInt8] = []
   var prefixSymbols: [NewSymbol] = []
   do {
     var inputs = orcInputs(file, result)
@@ -39,11 +41,20 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
       for sec in result.instructionCFI { kinds[sec.section] = sec.kinds }
       prefixSymbols = applyPrefix(file, &inputs, kinds: kinds, size: options.prefix)
     }
-    if arm64 {
-      arm64Entries = options.orc ? try ORCGenerator.arm64Entries(inputs, states: result.cfiStates) : []
-      entries = []
-    } else {
-      entries = options.orc ? try ORCGenerator.entries(inputs, states: result.cfiStates, format: format) : []
+    if options.orc && arm64 {
+      let placed = try ORCGenerator.arm64Entries(inputs, states: result.cfiStates)
+      orc.reserveCapacity(placed.count * ARM64ORCEntry.size)
+      for p in placed {
+        entries.append((p.section, p.sectionName, p.offset))
+        orc.append(contentsOf: p.entry.bytes(order: order))
+      }
+    } else if options.orc {
+      let placed = try ORCGenerator.entries(inputs, states: result.cfiStates, format: format)
+      orc.reserveCapacity(placed.count * 6)
+      for p in placed {
+        entries.append((p.section, p.sectionName, p.offset))
+        orc.append(contentsOf: p.entry.bytes(order: order, format: format))
+      }
     }
   } catch {
     return .refused("cannot express the CFI as ORC, nothing written: \(error)")
@@ -53,7 +64,6 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
   for sym in file.symbols where sym.isSectionSymbol {
     if let s = sym.section.index, sectionSymbol[s] == nil { sectionSymbol[s] = sym.index }
   }
-  let order = file.byteOrder
   func le(_ v: UInt64, _ width: Int) -> [UInt8] {
     (0..<width).map { k in UInt8(truncatingIfNeeded: v >> UInt64(order == .little ? k * 8 : (width - 1 - k) * 8)) }
   }
@@ -61,8 +71,7 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
   // symbol inserted before the first global, so every later symbol index moves by the
   // number added and the relocation sections are rewritten accordingly.
   var extra: [ELFWriter.NewSection] = []
-  let placedSections = arm64 ? arm64Entries.map(\.section) : entries.map(\.section)
-  let missing = Array(Set(placedSections).filter { sectionSymbol[$0] == nil }).sorted()
+  let missing = Array(Set(entries.map(\.section)).filter { sectionSymbol[$0] == nil }).sorted()
   // Section symbols (local, STT_SECTION) and the --prefix symbols (as their function).
   let newSymbols = missing.map { NewSymbol(name: "", info: 3, section: $0, value: 0, size: 0) } + prefixSymbols
   if !newSymbols.isEmpty {
@@ -73,15 +82,12 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
       for (s, idx) in zip(missing, indices) { sectionSymbol[s] = idx }
     }
   }
-  var orc: [UInt8] = [], ip: [UInt8] = [], rela: [UInt8] = []
-  orc.reserveCapacity(entries.count * 6 + arm64Entries.count * 8)
-  let placements = arm64 ? arm64Entries.map { ($0.section, $0.sectionName, $0.offset) } : entries.map { ($0.section, $0.sectionName, $0.offset) }
+  var ip: [UInt8] = [], rela: [UInt8] = []
   let relocationType: UInt64 = arm64 ? 261 : 2  // R_AARCH64_PREL32 / R_X86_64_PC32
-  for (i, (section, sectionName, offset)) in placements.enumerated() {
+  for (i, (section, sectionName, offset)) in entries.enumerated() {
     guard let sym = sectionSymbol[section] else {
       return .failed("no section symbol for \(sectionName): cannot write its ORC relocations")
     }
-    orc.append(contentsOf: arm64 ? arm64Entries[i].entry.bytes(order: order) : entries[i].entry.bytes(order: order, format: format))
     ip.append(contentsOf: [0, 0, 0, 0])
     rela.append(contentsOf: le(UInt64(i * 4), 8) + le(UInt64(sym.rawValue) << 32 | relocationType, 8) + le(offset, 8))
   }
