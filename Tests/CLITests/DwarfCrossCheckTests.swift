@@ -88,7 +88,9 @@ struct DwarfCrossCheckTests {
 /// Corrupt DWARF is untrusted input too: random byte mutations of the CFI, line and
 /// debug-info sections (and of .rela.eh_frame/.rela.debug_frame) run through the whole
 /// cross-check in process (rows, comparison, table, lines, noreturn scan). A trap or a
-/// crash in libdw would end the test process.
+/// crash in libdw would end the test process. Serialized: the tool is single-threaded
+/// and elfutils does not promise thread safety, so the objects are checked one at a time.
+@Suite(.serialized)
 struct DwarfMutationTests {
   @Test(arguments: ["TestObjects/x86_64/dwarf/wrongcfi.o", "TestObjects/kernel-headers/patchsites.o",
                     "TestObjects/compiled/list_sort.clang-x86_64.o"])
