@@ -12,7 +12,7 @@
 //   ORC                      ORC entry formats (6.1, 6.12), orc dump and generation
 //   DwarfCFI                 DWARF CFI rows and line tables via libdw; the comparison rules
 //   UnwindDriver             pipeline orchestration, options, diagnostics rendering
-//   unwindcheck              executable: argument parsing only
+//   unwindcheck              executable: argument parsing only (its own table-driven parser)
 //   UnwindTestSupport        test helpers (paths, oracle processes); tests only
 import PackageDescription
 
@@ -26,9 +26,6 @@ let package = Package(
     .executable(name: "unwindcheck", targets: ["unwindcheck"]),
     .library(name: "ELFObject", targets: ["ELFObject"]),
     .library(name: "UnwindDriver", targets: ["UnwindDriver"]),
-  ],
-  dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
   ],
   targets: [
     .systemLibrary(name: "CLibElf", pkgConfig: "libelf",
@@ -49,7 +46,6 @@ let package = Package(
       name: "unwindcheck",
       dependencies: [
         "UnwindDriver", "ArchX86", "UnwindModel", "ORC",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
     .executableTarget(name: "unwindcheck-bench", dependencies: ["ELFObject", "DecodeX86", "ArchX86", "UnwindModel"],

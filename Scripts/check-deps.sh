@@ -15,7 +15,7 @@ declare -A allow=(
   [ORC]="ELFObject UnwindModel"
   [DwarfCFI]="CLibDW ELFObject UnwindModel Glibc"
   [UnwindDriver]="ELFObject UnwindModel ArchX86 ArchARM64 Analysis ORC DwarfCFI Glibc"
-  [unwindcheck]="ArgumentParser UnwindDriver ArchX86 UnwindModel ORC Glibc"
+  [unwindcheck]="UnwindDriver ArchX86 UnwindModel ORC Glibc"
   [unwindcheck-bench]="ELFObject DecodeX86 ArchX86 UnwindModel Glibc"
   [UnwindTestSupport]="ELFObject Foundation"
 )

@@ -45,6 +45,9 @@ public struct CheckOptions: Sendable {
   public var calleeSaved = false
   /// Kernel ABI / objtool version to emulate.
   public var kernel = KernelVersion.v6_12
+  /// `--jobs N`: objects analysed at once, and worker threads inside one big object;
+  /// 0 means one per core.
+  public var jobs = 0
   public init() {}
 
   var analysisOptions: AnalysisOptions {
