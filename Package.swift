@@ -6,6 +6,7 @@
 //   CLibElf, CLibDW          system libraries (pkg-config), C shims for macros
 //   ELFObject                ELF read model over libelf; LibElf.swift is the only C caller
 //   UnwindModel              pure vocabulary: InstructionKind, StackOp, DecodedText columns
+//   WorkPool                 numbered work on POSIX threads (parallel for, ordered results)
 //   DecodeX86                pure: bytes -> X86Instruction (length, prefixes, ModRM, ...)
 //   ArchX86                  objtool's view of x86: kinds and stack ops per instruction
 //   Analysis                 functions, branch resolution, the CFI walk, findings (arch as data)
@@ -34,13 +35,14 @@ let package = Package(
                    providers: [.apt(["libdw-dev"])]),
     .target(name: "ELFObject", dependencies: ["CLibElf"], swiftSettings: swiftSettings),
     .target(name: "UnwindModel", swiftSettings: swiftSettings),
+    .target(name: "WorkPool", swiftSettings: swiftSettings),
     .target(name: "DecodeX86", swiftSettings: swiftSettings),
     .target(name: "ArchX86", dependencies: ["DecodeX86", "UnwindModel"], swiftSettings: swiftSettings),
     .target(name: "ArchARM64", dependencies: ["UnwindModel"], swiftSettings: swiftSettings),
     .target(name: "Analysis", dependencies: ["ELFObject", "UnwindModel"], swiftSettings: swiftSettings),
     .target(name: "ORC", dependencies: ["ELFObject", "UnwindModel"], swiftSettings: swiftSettings),
     .target(name: "DwarfCFI", dependencies: ["CLibDW", "ELFObject", "UnwindModel"], swiftSettings: swiftSettings),
-    .target(name: "UnwindDriver", dependencies: ["ELFObject", "UnwindModel", "ArchX86", "ArchARM64", "Analysis", "ORC", "DwarfCFI"],
+    .target(name: "UnwindDriver", dependencies: ["ELFObject", "UnwindModel", "WorkPool", "ArchX86", "ArchARM64", "Analysis", "ORC", "DwarfCFI"],
             swiftSettings: swiftSettings),
     .executableTarget(
       name: "unwindcheck",

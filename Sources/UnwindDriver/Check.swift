@@ -2,6 +2,7 @@ import Analysis
 import ArchARM64
 import ArchX86
 import DwarfCFI
+import WorkPool
 import ELFObject
 import UnwindModel
 
@@ -125,67 +126,101 @@ public func analyse(_ file: ELFFile, options: CheckOptions, extraNoreturns: Set<
   return validator.run()
 }
 
+/// What checking one object produced: its output lines in order (stdout or stderr),
+/// its status and counts. Objects are checked independently, so a batch can run them
+/// on several threads and still print each object's lines together, in input order.
+struct ObjectReport: Sendable {
+  enum Stream: Sendable { case out, err }
+  var lines: [(Stream, String)] = []
+  var status = ExitStatus.clean
+  var anyFinding = false
+  var dwarf = DwarfCounts()
+
+  mutating func out(_ line: String) { lines.append((.out, line)) }
+  mutating func err(_ line: String) { lines.append((.err, line)) }
+}
+
 /// `unwindcheck check FILE...`: opens and validates each object. Every unreadable
 /// object gives one error line; the others are processed regardless. Findings go to
-/// `err` in objtool's line shape.
+/// `err` in objtool's line shape. With several objects and `--jobs` other than 1 they
+/// are analysed concurrently (libdw, used by `--against-dwarf`/`--lines`, keeps them
+/// sequential); the lines still come out per object, in the order of `paths`.
 public func runCheck(paths: [String], options: CheckOptions,
                      out: (String) -> Void, err: (String) -> Void) -> ExitStatus {
   var status = ExitStatus.clean
   var anyFinding = false
   var dwarfTotal = DwarfCounts()
-  for path in paths {
-    do {
-      let file = try ELFFile.open(path: path)
-      if options.stats { out(ObjectSummary(file).statsText(path: path)) }
-      let dwarf = options.againstDwarf || options.sourceLines ? DwarfObject(file: file) : nil
-      // The cross-check walks with the compiler's noreturn knowledge, so a call to a
-      // user-space noreturn function (abort, a _Noreturn error handler) ends the path
-      // as the compiler assumed when it wrote the CFI.
-      let result = analyse(file, options: options,
-                           extraNoreturns: options.againstDwarf ? dwarf?.noreturnFunctions() ?? [] : [])
-      var findings = result?.findings ?? []
-      if options.againstDwarf || options.sourceLines {
-        if options.againstDwarf, let result, let dwarf {
-          let x = crossCheckDwarf(file: file, result: result, dwarf: dwarf,
-                                  map: file.machine == .aarch64 ? .arm64 : .x86_64, table: options.table)
-          for line in x.table { out("\(path)\t\(line)") }
-          findings += x.findings
-          dwarfTotal += x.total
-          if options.summary {
-            for (name, c) in x.functions { out("\(path): \(name): \(c.shortText)") }
-            let sections = x.frameSections.isEmpty ? "no DWARF CFI" : x.frameSections.map(\.rawValue).joined(separator: "+")
-            out("\(path): dwarf (\(sections)): \(x.total.detailedText)")
-          }
-        } else if options.againstDwarf {
-          err("\(path): warning: unwindcheck: no DWARF cross-check (\(result == nil ? "architecture not analysed yet" : "libdw cannot open the object"))")
-        }
-        if let dwarf { attachSourceLines(&findings, file: file, dwarf: dwarf) }
-      }
-      if options.stats, let c = result?.patchSiteCounts {
-        out("\(path): patch sites: \(c.sites) (\(c.replacements) replacements, \(c.multiSites) with 2+), jump labels: \(c.jumpLabels), exception entries: \(c.exceptionEntries)")
-      }
-      for f in findings {
-        err(f.line(file: path))
-        if options.verbose { for n in f.notes { err("\(path): note: unwindcheck:   \(n)") } }
-      }
-      anyFinding = anyFinding || findings.contains { !$0.isBacktrace }
-      if options.orc || options.prefix > 0, let result {
-        switch writeORC(file, result: result, path: path, options: options) {
-        case .written, .skipped: break
-        case .refused(let message):
-          err(DiagnosticFormat.error(path: path, message))
-          if status == .clean { status = .findings }
-        case .failed(let message):
-          err(DiagnosticFormat.error(path: path, message))
-          status = .badInput
-        }
-      }
-    } catch {
-      err(DiagnosticFormat.line(for: error, path: path))
-      status = .badInput
-    }
-  }
+  let usesLibDW = options.againstDwarf || options.sourceLines
+  let workers = usesLibDW ? 1 : min(paths.count, options.jobs > 0 ? options.jobs : ProcessorCount.online)
+  let progress = Progress(total: paths.count, unit: "objects", enabled: paths.count > 1)
+  forEachInOrder(count: paths.count, workers: workers,
+                 work: { checkObject(path: paths[$0], options: options) },
+                 consume: { _, report in
+                   progress.advance()
+                   progress.clear()
+                   for (stream, line) in report.lines { if stream == .out { out(line) } else { err(line) } }
+                   if report.status == .badInput || (report.status == .findings && status == .clean) { status = report.status }
+                   anyFinding = anyFinding || report.anyFinding
+                   dwarfTotal += report.dwarf
+                 })
+  progress.finish()
   if options.againstDwarf && options.summary { out("dwarf: \(dwarfTotal.shortText)") }
   if status == .clean && anyFinding && options.werror { status = .findings }
   return status
+}
+
+/// Checks one object (and writes its ORC when asked).
+func checkObject(path: String, options: CheckOptions) -> ObjectReport {
+  var report = ObjectReport()
+  do {
+    let file = try ELFFile.open(path: path)
+    if options.stats { report.out(ObjectSummary(file).statsText(path: path)) }
+    let dwarf = options.againstDwarf || options.sourceLines ? DwarfObject(file: file) : nil
+    // The cross-check walks with the compiler's noreturn knowledge, so a call to a
+    // user-space noreturn function (abort, a _Noreturn error handler) ends the path
+    // as the compiler assumed when it wrote the CFI.
+    let result = analyse(file, options: options,
+                         extraNoreturns: options.againstDwarf ? dwarf?.noreturnFunctions() ?? [] : [])
+    var findings = result?.findings ?? []
+    if options.againstDwarf || options.sourceLines {
+      if options.againstDwarf, let result, let dwarf {
+        let x = crossCheckDwarf(file: file, result: result, dwarf: dwarf,
+                                map: file.machine == .aarch64 ? .arm64 : .x86_64, table: options.table)
+        for line in x.table { report.out("\(path)\t\(line)") }
+        findings += x.findings
+        report.dwarf += x.total
+        if options.summary {
+          for (name, c) in x.functions { report.out("\(path): \(name): \(c.shortText)") }
+          let sections = x.frameSections.isEmpty ? "no DWARF CFI" : x.frameSections.map(\.rawValue).joined(separator: "+")
+          report.out("\(path): dwarf (\(sections)): \(x.total.detailedText)")
+        }
+      } else if options.againstDwarf {
+        report.err("\(path): warning: unwindcheck: no DWARF cross-check (\(result == nil ? "architecture not analysed yet" : "libdw cannot open the object"))")
+      }
+      if let dwarf { attachSourceLines(&findings, file: file, dwarf: dwarf) }
+    }
+    if options.stats, let c = result?.patchSiteCounts {
+      report.out("\(path): patch sites: \(c.sites) (\(c.replacements) replacements, \(c.multiSites) with 2+), jump labels: \(c.jumpLabels), exception entries: \(c.exceptionEntries)")
+    }
+    for f in findings {
+      report.err(f.line(file: path))
+      if options.verbose { for n in f.notes { report.err("\(path): note: unwindcheck:   \(n)") } }
+    }
+    report.anyFinding = findings.contains { !$0.isBacktrace }
+    if options.orc || options.prefix > 0, let result {
+      switch writeORC(file, result: result, path: path, options: options) {
+      case .written, .skipped: break
+      case .refused(let message):
+        report.err(DiagnosticFormat.error(path: path, message))
+        report.status = .findings
+      case .failed(let message):
+        report.err(DiagnosticFormat.error(path: path, message))
+        report.status = .badInput
+      }
+    }
+  } catch {
+    report.err(DiagnosticFormat.line(for: error, path: path))
+    report.status = .badInput
+  }
+  return report
 }
