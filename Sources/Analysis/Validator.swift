@@ -178,12 +178,12 @@ public struct Validator {
     case afterDispatch
   }
 
+  /// A path waiting to be walked. States are interned, so a path carries the 4-byte
+  /// id of its state, never the state itself (a CFIState is ~300 bytes).
   private struct Pending {
     var insn: InsnRef
-    var state: CFIState
+    var state: UInt32
     var phase: Phase
-    /// The interned id of `state`, when known (saves hashing it again).
-    var stateID: UInt32 = Validator.noState
     /// The branch chain that led here (index into `backtraceNodes`), for --backtrace.
     var chain: Int32 = -1
   }
@@ -216,6 +216,30 @@ public struct Validator {
     findings.append(f)
   }
 
+  /// Per interned state, the answers the walk asks at returns, calls and jumps, computed
+  /// once per state: bit 0 known, 1 modified frame, 2 valid frame, 3 BP scratch,
+  /// 4 CFA undefined.
+  private var stateFacts: [UInt8] = []
+
+  private mutating func facts(_ id: UInt32) -> UInt8 {
+    let i = Int(id)
+    if i < stateFacts.count, stateFacts[i] != 0 { return stateFacts[i] }
+    if stateFacts.count < table.states.count { stateFacts.append(contentsOf: repeatElement(0, count: table.states.count - stateFacts.count)) }
+    let s = table.states[i]
+    var f: UInt8 = 1
+    if isModifiedFrame(s) { f |= 2 }
+    if isValidFrame(s) { f |= 4 }
+    if s.bpScratch { f |= 8 }
+    if s.cfa.base == CFIRule.undefinedBase { f |= 16 }
+    stateFacts[i] = f
+    return f
+  }
+
+  private mutating func isModifiedFrame(_ id: UInt32) -> Bool { facts(id) & 2 != 0 }
+  private mutating func isValidFrame(_ id: UInt32) -> Bool { facts(id) & 4 != 0 }
+  private mutating func isBPScratch(_ id: UInt32) -> Bool { facts(id) & 8 != 0 }
+  private mutating func isCFAUndefined(_ id: UInt32) -> Bool { facts(id) & 16 != 0 }
+
   private func isModifiedFrame(_ s: CFIState) -> Bool {
     let entry = arch.functionEntryCFI
     if s.cfa.base != entry.cfa.base || s.drap || s.cfa.offset != entry.cfa.offset || s.stackSize != entry.cfa.offset {
@@ -235,8 +259,12 @@ public struct Validator {
   }
 
   /// The join-point comparison (objtool `insn_cfi_match`); reports the first difference.
-  private mutating func matches(_ insn: InsnRef, _ arriving: CFIState) -> Bool {
+  /// Equal ids are equal states; different ids may still match (objtool compares the
+  /// CFA, the saved registers, the frame type and DRAP, not the tracked stack size).
+  private mutating func matches(_ insn: InsnRef, _ arrivingID: UInt32) -> Bool {
+    if cfi[insn.int] == arrivingID { return true }
     let recorded = table[CFIStateID(rawValue: cfi[insn.int])]
+    let arriving = table[CFIStateID(rawValue: arrivingID)]
     if recorded.cfa != arriving.cfa {
       warn(insn, .stackStateMismatch,
            "stack state mismatch: cfa1=\(recorded.cfa.objtoolText) cfa2=\(arriving.cfa.objtoolText)")
@@ -263,20 +291,19 @@ public struct Validator {
   /// Walks one root; returns 1 if a finding stopped it.
   private mutating func walk(from root: InsnRef, function fn: Int32?, initial: CFIState, rootLabel: String) -> Int {
     backtraceNodes.removeAll(keepingCapacity: true)
-    var stack = [Pending(insn: root, state: initial, phase: .start)]
+    var stack = [Pending(insn: root, state: table.intern(initial).rawValue, phase: .start)]
     pathLoop: while let pending = stack.popLast() {
       var insn = pending.insn
-      var state = pending.state
+      // The interned state before `insn`.
+      var sid = pending.state
       var phase = pending.phase
       var chain = pending.chain
-      // The interned id of `state` while no op has changed it since it was interned.
-      var stateID = pending.stateID
       // The previous instruction of this straight-line run (objtool `prev_insn`).
       var previous: InsnRef? = pending.phase == .start ? nil : pending.insn
       if phase == .afterDispatch {
         if r.deadEnd[insn.int] { continue pathLoop }
         guard let n = p.nextToValidate(insn) else {
-          if state.cfa.base == CFIRule.undefinedBase { continue pathLoop }
+          if isCFAUndefined(sid) { continue pathLoop }
           warnPlain(.unexpectedEndOfSection, "\(p.sectionName(insn)): unexpected end of section", section: p.sectionName(insn))
           return failed(chain, root: root, rootLabel: rootLabel)
         }
@@ -295,16 +322,16 @@ public struct Validator {
           }
           let hint = isHint(insn) ? hints.hints[insn.raw] : nil
           if visited[insn.int] {
-            if hint == nil && !matches(insn, state) { return failed(chain, root: root, rootLabel: rootLabel) }
+            if hint == nil && !matches(insn, sid) { return failed(chain, root: root, rootLabel: rootLabel) }
             continue pathLoop
           }
           if let hint {
             // A hint replaces the walked state.
             switch hint {
             case .state(let s):
-              state = s
+              sid = table.intern(s).rawValue
             case .forceUndefined:
-              state = UnwindHints.forceUndefinedState
+              sid = table.intern(UnwindHints.forceUndefinedState).rawValue
             case .restore:
               guard let save = saveInstruction(before: insn, function: fn) else {
                 warn(insn, .restoreWithoutSave, "no corresponding CFI save for CFI restore")
@@ -317,18 +344,12 @@ public struct Validator {
                 warn(insn, .saveRestoreCombo, "objtool isn't smart enough to handle this CFI save/restore combo")
                 return failed(chain, root: root, rootLabel: rootLabel)
               }
-              state = table[CFIStateID(rawValue: cfi[save.int])]
+              sid = cfi[save.int]
             case .save:
               break
             }
-            stateID = table.intern(state).rawValue
-          } else if stateID == Self.noState {
-            // Record the state before this instruction; most instructions change nothing,
-            // so the id of the previous one is reused without hashing (objtool reuses
-            // the previous instruction's record the same way).
-            stateID = table.intern(state).rawValue
           }
-          cfi[insn.int] = stateID
+          cfi[insn.int] = sid
           visited[insn.int] = true
           // Patch sites: every stream writes its state into the shared byte-offset table;
           // first writer wins, a different whole state at the same offset is a conflict.
@@ -336,9 +357,9 @@ public struct Validator {
             let g = p.groups[Int(p.groupOf[insn.int])]
             let t = Int(g.table)
             if siteTables[t][off] == Self.noState {
-              siteTables[t][off] = cfi[insn.int]
+              siteTables[t][off] = sid
               siteWriters[t][off] = insn.raw
-            } else if siteTables[t][off] != cfi[insn.int] {
+            } else if siteTables[t][off] != sid {
               let site = InsnRef(Int(g.original >= 0 ? p.groups[Int(g.original)].first : g.first))
               let before = findings.count
               if options.conflictAtInstruction {
@@ -351,7 +372,7 @@ public struct Validator {
                 findings[findings.count - 1].notes = [
                   "site \(p.locationText(site)), offset +0x\(String(off, radix: 16)):",
                   "first recorded by \(streamName(writer)) at \(p.isVirtual(writer) ? "its padding" : p.locationText(writer)): \(cfiText(CFIStateID(rawValue: siteTables[t][off])))",
-                  "conflicting \(streamName(insn)) at \(p.isVirtual(insn) ? "its padding" : p.locationText(insn)): \(cfiText(CFIStateID(rawValue: cfi[insn.int])))",
+                  "conflicting \(streamName(insn)) at \(p.isVirtual(insn) ? "its padding" : p.locationText(insn)): \(cfiText(CFIStateID(rawValue: sid)))",
                 ]
               }
               return failed(chain, root: root, rootLabel: rootLabel)
@@ -359,10 +380,10 @@ public struct Validator {
           }
           // Alternative successors first, each with the state before this instruction.
           if let alts = r.alternatives[insn.raw], !r.ignoreAlternatives.contains(insn.raw) {
-            stack.append(Pending(insn: insn, state: state, phase: .afterAlternatives, stateID: stateID, chain: chain))
+            stack.append(Pending(insn: insn, state: sid, phase: .afterAlternatives, chain: chain))
             let altChain = extend(chain, insn, "(alt)")
             for a in alts {
-              stack.append(Pending(insn: InsnRef(Int(a)), state: state, phase: .start, stateID: stateID, chain: altChain))
+              stack.append(Pending(insn: InsnRef(Int(a)), state: sid, phase: .start, chain: altChain))
             }
             continue pathLoop
           }
@@ -378,44 +399,45 @@ public struct Validator {
             let nextHint = next.map(isHint) ?? false
             let context: UInt8 = (inside ? 1 : 0) | (nextHint ? 2 : 0)
             for op in ops {
-              if stateID != Self.noState, let to = transitions[Transition(from: stateID, op: op, context: context)] {
-                if to != stateID {
-                  stateID = to
-                  state = table[CFIStateID(rawValue: to)]
-                }
+              // Applying an op to an interned state is a pure function of (state, op,
+              // context): computed once, then one table lookup.
+              let key = Transition(from: sid, op: op, context: context)
+              if let to = transitions[key] {
+                sid = to
                 continue
               }
-              let from = stateID
+              var state = table[CFIStateID(rawValue: sid)]
               if case .stop(let rule, let message) = interpreter.apply(op, to: &state, insideFunction: inside,
                                                                        nextIsHint: nextHint) {
                 warn(insn, rule, message)
                 return failed(chain, root: root, rootLabel: rootLabel)
               }
-              stateID = table.intern(state).rawValue
-              if from != Self.noState { transitions[Transition(from: from, op: op, context: context)] = stateID }
+              let to = table.intern(state).rawValue
+              transitions[key] = to
+              sid = to
             }
           }
         }
 
         switch r.kind[insn.int] {
         case .ret:
-          if fn != nil && isModifiedFrame(state) {
+          if fn != nil && isModifiedFrame(sid) {
             warn(insn, .returnWithModifiedFrame, "return with modified stack frame")
             return failed(chain, root: root, rootLabel: rootLabel)
           }
-          if state.bpScratch {
+          if isBPScratch(sid) {
             warn(insn, .framePointerScratch, "BP used as a scratch register")
             return failed(chain, root: root, rootLabel: rootLabel)
           }
           continue pathLoop
         case .call, .callDynamic:
-          if options.framePointerRules && fn != nil && !isSpecialCall(insn) && !isValidFrame(state) {
+          if options.framePointerRules && fn != nil && !isSpecialCall(insn) && !isValidFrame(sid) {
             warn(insn, .callWithoutFramePointer, "call without frame pointer save/setup")
             return failed(chain, root: root, rootLabel: rootLabel)
           }
         case .jumpConditional, .jumpUnconditional:
           if r.isSiblingCall(p, insn) {
-            if p.function(insn) != nil && isModifiedFrame(state) {
+            if p.function(insn) != nil && isModifiedFrame(sid) {
               warn(insn, .siblingCallWithModifiedFrame, "sibling call from callable instruction with modified stack frame")
               return failed(chain, root: root, rootLabel: rootLabel)
             }
@@ -423,9 +445,8 @@ public struct Validator {
             let dest = InsnRef(Int(r.jumpDest[insn.int]))
             if r.kind[insn.int] == .jumpConditional {
               // Walk the target first, then come back for the fall-through.
-              stack.append(Pending(insn: insn, state: state, phase: .afterDispatch, stateID: stateID, chain: chain))
-              stack.append(Pending(insn: dest, state: state, phase: .start, stateID: stateID,
-                                   chain: extend(chain, insn, "(branch)")))
+              stack.append(Pending(insn: insn, state: sid, phase: .afterDispatch, chain: chain))
+              stack.append(Pending(insn: dest, state: sid, phase: .start, chain: extend(chain, insn, "(branch)")))
               continue pathLoop
             }
             previous = insn
@@ -435,24 +456,26 @@ public struct Validator {
           }
           if r.kind[insn.int] == .jumpUnconditional { continue pathLoop }
         case .jumpDynamic, .jumpDynamicConditional:
-          if r.isSiblingCall(p, insn) && p.function(insn) != nil && isModifiedFrame(state) {
+          if r.isSiblingCall(p, insn) && p.function(insn) != nil && isModifiedFrame(sid) {
             warn(insn, .siblingCallWithModifiedFrame, "sibling call from callable instruction with modified stack frame")
             return failed(chain, root: root, rootLabel: rootLabel)
           }
           if r.kind[insn.int] == .jumpDynamic { continue pathLoop }
         case .contextSwitch:
-          if fn != nil && !(next.map(isHint) ?? false) {
+          // Outside a function the path ends here; inside one only an unwind hint on
+          // the next instruction makes it acceptable, and the walk goes on there.
+          guard fn != nil else { continue pathLoop }
+          if !(next.map(isHint) ?? false) {
             warn(insn, .unsupportedInstruction, "unsupported instruction in callable function")
             return failed(chain, root: root, rootLabel: rootLabel)
           }
-          continue pathLoop
         default:
           break
         }
 
         if r.deadEnd[insn.int] { continue pathLoop }
         guard let n = next else {
-          if state.cfa.base == CFIRule.undefinedBase { continue pathLoop }
+          if isCFAUndefined(sid) { continue pathLoop }
           warnPlain(.unexpectedEndOfSection, "\(p.sectionName(insn)): unexpected end of section", section: p.sectionName(insn))
           return failed(chain, root: root, rootLabel: rootLabel)
         }
