@@ -9,10 +9,12 @@ import UnwindModel
 extension Resolution {
   mutating func addJumpTableAlternatives(_ p: Program, relocations: RelocationIndexCache) {
     let file = p.file
+    // objtool `mark_rodata`: GCC's tables in .rodata*, C jump tables in .data.rel.ro*.
     func isRodata(_ s: SectionIndex) -> Bool {
       let name = file.section(s).name
-      return name.hasPrefix(".rodata") && !name.contains(".str1.")
+      return (name.hasPrefix(".rodata") && !name.contains(".str1.")) || name.hasPrefix(".data.rel.ro")
     }
+    var covered: [SectionIndex: SectionSpans] = [:]
     guard file.sections.contains(where: { isRodata($0.index) }) else { return }
     // Relocations of each rodata section in file order, with an offset -> position map.
     var tables: [SectionIndex: (relocs: [Relocation], position: [UInt64: Int])] = [:]
@@ -52,7 +54,8 @@ extension Resolution {
             let dOff = p.offset(InsnRef(Int(jumpDest[c.int])))
             if dOff <= p.offset(c) || dOff > p.offset(insn) { break }
           }
-          if let (tsec, head, pcRelative) = switchTable(p, c, relocations: relocations, tables: tables, isRodata: isRodata) {
+          if let (tsec, head, pcRelative) = switchTable(p, c, relocations: relocations, tables: tables, isRodata: isRodata,
+                                                        covered: &covered) {
             let entry = tables[tsec]!.relocs[head]
             let target = file.symbol(entry.symbol)
             if let ts = target.section.index, let dest = p.instruction(in: ts, at: UInt64(bitPattern: entry.addend)),
@@ -105,23 +108,60 @@ extension Resolution {
   /// section symbol whose target is anonymous data with a relocation of its own.
   private func switchTable(_ p: Program, _ insn: InsnRef, relocations: RelocationIndexCache,
                            tables: [SectionIndex: (relocs: [Relocation], position: [UInt64: Int])],
-                           isRodata: (SectionIndex) -> Bool) -> (SectionIndex, Int, Bool)? {
+                           isRodata: (SectionIndex) -> Bool,
+                           covered: inout [SectionIndex: SectionSpans]) -> (SectionIndex, Int, Bool)? {
     guard !p.isVirtual(insn), let r = p.relocation(in: insn, relocations: relocations) else { return nil }
     let sym = p.file.symbol(r.symbol)
     guard sym.isSectionSymbol, let tsec = sym.section.index, isRodata(tsec) else { return nil }
     let pcRelative = r.type == 2  // R_X86_64_PC32
     let offset = UInt64(bitPattern: r.addend &+ (pcRelative ? 4 : 0))
     let name = p.file.section(tsec).name
-    if name != ".rodata..c_jump_table" && rodataSymbolCovers(p, tsec, offset) { return nil }
+    // Tables are anonymous, except C jump tables in their own section.
+    if name != SectionSpans.cJumpTableSection {
+      if covered[tsec] == nil { covered[tsec] = SectionSpans(p.file, tsec) }
+      if covered[tsec]!.covers(offset) { return nil }
+    }
     guard let head = tables[tsec]?.position[offset] else { return nil }
     return (tsec, head, pcRelative)
   }
 }
 
-extension Resolution {
-  /// Whether a sized symbol covers `offset` of a rodata section (tables are anonymous).
-  fileprivate func rodataSymbolCovers(_ p: Program, _ section: SectionIndex, _ offset: UInt64) -> Bool {
-    p.file.symbols.contains { $0.section == .section(section) && !$0.isSectionSymbol && $0.size > 0
-      && $0.value <= offset && offset < $0.value + $0.size }
+/// The sized symbols of one section as sorted spans, for "is this offset inside a
+/// symbol" in O(log n).
+struct SectionSpans {
+  /// objtool `C_JUMP_TABLE_SECTION` (Debian's 6.12 objtool; 6.12.0 had `.rodata..c_jump_table`).
+  static let cJumpTableSection = ".data.rel.ro.c_jump_table"
+
+  private var starts: [UInt64] = []
+  /// The largest end among the spans starting at or before each start.
+  private var maxEnds: [UInt64] = []
+
+  init(_ file: ELFFile, _ section: SectionIndex) {
+    let spans = file.symbols(in: section).filter { $0.size > 0 && !$0.isSectionSymbol }
+      .map { ($0.value, $0.value &+ $0.size) }.sorted { $0.0 < $1.0 }
+    starts = spans.map(\.0)
+    var m: UInt64 = 0
+    maxEnds = spans.map { m = max(m, $0.1); return m }
+  }
+
+  /// How many spans start at or before `offset`.
+  func countStarting(atOrBefore offset: UInt64) -> Int {
+    var lo = 0, hi = starts.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if starts[mid] <= offset { lo = mid + 1 } else { hi = mid }
+    }
+    return lo
+  }
+
+  func covers(_ offset: UInt64) -> Bool {
+    let k = countStarting(atOrBefore: offset)
+    return k > 0 && maxEnds[k - 1] > offset
+  }
+
+  /// The first span start after `offset`, if any.
+  func nextStart(after offset: UInt64) -> UInt64? {
+    let k = countStarting(atOrBefore: offset)
+    return k < starts.count ? starts[k] : nil
   }
 }

@@ -28,10 +28,14 @@ struct Program {
   var sectionOf: [Int32] = []
   /// Per global instruction: owning symbol (objtool `insn->sym`), or -1.
   var symbolOf: [Int32] = []
-  /// Per symbol: parent function (`pfunc`), itself unless a `.cold` child.
+  /// Per symbol: parent function (`pfunc`), itself unless a `.cold` child. Linked by
+  /// name here; `Resolution` relinks a `.cold` part to the function that jumps into it.
   var parent: [Int32]
-  /// Per symbol: whether it is an alias of an earlier symbol at the same place.
+  /// Per symbol: an alias (objtool `sym->alias != sym`): a later symbol of the same
+  /// type has the same place and size, and that last one stands for all of them.
   var isAlias: [Bool]
+  /// Per symbol: the first symbol (in symbol-table order) of its alias set, or itself.
+  var firstAlias: [Int32]
   /// Per section index: slot in `sections`, or -1.
   var slotOfSection: [Int32]
   /// Instructions decoded from the sections; virtual ones (alternative NOP padding)
@@ -48,6 +52,12 @@ struct Program {
   /// Per function symbol: its `.cold` child, or -1.
   var coldChild: [Int32]
 
+  private struct AliasKey: Hashable {
+    var offset: UInt64
+    var size: UInt64
+    var type: UInt8
+  }
+
   struct SymbolPlace: Hashable {
     var section: UInt32
     var offset: UInt64
@@ -55,16 +65,20 @@ struct Program {
 
   var count: Int { sectionOf.count }
 
-  init(file: ELFFile, texts: [(SectionIndex, DecodedText)]) {
+  /// `ownsNoInstructions`: symbols that label an instruction hidden inside others (objtool
+  /// `embedded_insn`), which never become an instruction's owner.
+  init(file: ELFFile, texts: [(SectionIndex, DecodedText)], ownsNoInstructions: (Symbol) -> Bool = { _ in false }) {
     self.file = file
     parent = file.symbols.indices.map { Int32($0) }
     coldChild = Array(repeating: -1, count: file.symbols.count)
-    for sym in file.symbols where !sym.isSectionSymbol && sym.type != .file {
+    // objtool looks symbols up by place in a tree that leaves out zero-size ones.
+    for sym in file.symbols where !sym.isSectionSymbol && sym.type != .file && sym.size > 0 {
       if let sec = sym.section.index {
         symbolsAt[SymbolPlace(section: sec.rawValue, offset: sym.value), default: []].append(Int32(sym.index.int))
       }
     }
     isAlias = Array(repeating: false, count: file.symbols.count)
+    firstAlias = file.symbols.indices.map { Int32($0) }
     slotOfSection = Array(repeating: -1, count: file.sections.count)
     for (index, text) in texts {
       let s = file.section(index)
@@ -75,7 +89,7 @@ struct Program {
     symbolOf = Array(repeating: -1, count: sectionOf.count)
     realCount = sectionOf.count
     groupOf = Array(repeating: -1, count: sectionOf.count)
-    linkSymbols()
+    linkSymbols(ownsNoInstructions: ownsNoInstructions)
   }
 
   /// Adds a virtual NOP (the padding after a shorter replacement) and returns it.
@@ -96,18 +110,26 @@ struct Program {
     return file.symbolsByAddress(in: idx).filter { !$0.isSectionSymbol && $0.type != .file }
   }
 
-  private mutating func linkSymbols() {
-    // Aliases: a later function symbol at the same place as an earlier one.
+  private mutating func linkSymbols(ownsNoInstructions: (Symbol) -> Bool) {
+    // Aliases: objtool marks every symbol for which a later one (in symbol-table order)
+    // has the same place, type and non-zero size; the last of a set is the real one.
     for slot in sections.indices {
-      var seen: [UInt64: Int32] = [:]
-      for sym in sortedSymbols(inSlot: slot) where sym.isFunction {
-        if seen[sym.value] != nil { isAlias[sym.index.int] = true } else { seen[sym.value] = Int32(sym.index.int) }
+      var last: [AliasKey: Int32] = [:]
+      for sym in file.symbols(in: sections[slot].section) where sym.size > 0 && !sym.isSectionSymbol {
+        let key = AliasKey(offset: sym.value, size: sym.size, type: sym.type.rawValue)
+        if let earlier = last[key] {
+          isAlias[Int(earlier)] = true
+          firstAlias[sym.index.int] = firstAlias[Int(earlier)]
+        }
+        last[key] = Int32(sym.index.int)
       }
     }
-    // Owning symbol of each instruction: the last symbol (by offset) covering it.
+    // Owning symbol of each instruction (objtool `insn->sym`): functions and untyped
+    // symbols, later ones (by offset) over earlier ones.
     for slot in sections.indices {
       let text = sections[slot].text
-      for sym in sortedSymbols(inSlot: slot) where sym.size > 0 && !isAlias[sym.index.int] {
+      for sym in sortedSymbols(inSlot: slot) where sym.size > 0 && !isAlias[sym.index.int]
+        && (sym.type == .function || sym.type == .noType) && !ownsNoInstructions(sym) {
         guard var i = lowerBound(text.offsets, UInt32(truncatingIfNeeded: sym.value)) else { continue }
         let end = sym.value &+ sym.size
         while i < text.count && UInt64(text.offsets[i]) < end {
@@ -116,9 +138,10 @@ struct Program {
         }
       }
     }
-    // `.cold` children: parent by name.
+    // `.cold` children: parent by name (objtool's name lookup finds the symbol of that
+    // name added last; the jump into the `.cold` part corrects it later).
     var byName: [String: Int32] = [:]
-    for sym in file.symbols where sym.isFunction && byName[sym.name] == nil { byName[sym.name] = Int32(sym.index.int) }
+    for sym in file.symbols where !sym.isSectionSymbol { byName[sym.name] = Int32(sym.index.int) }
     for sym in file.symbols where sym.isFunction {
       guard let prefix = nameBeforeCold(sym.name) else { continue }
       if let p = byName[prefix] {
@@ -190,23 +213,43 @@ struct Program {
 
   func symbolName(_ s: Int32) -> String { file.symbols[Int(s)].name }
 
-  /// `sym+0xoff` as objtool prints a location: the containing function, else any
+  /// A function's length as objtool sees it (`func->len`): without its `.cold` part
+  /// when the compiler placed that part at the function's end.
+  func functionLength(_ s: Int32) -> UInt64 {
+    let f = file.symbols[Int(s)]
+    let c = coldChild[Int(s)]
+    if c >= 0 && c != s {
+      let child = file.symbols[Int(c)]
+      if child.section == f.section && child.value >= f.value && child.value &+ child.size == f.value &+ f.size {
+        return f.size - child.size
+      }
+    }
+    return f.size
+  }
+
+  /// `sym+0xoff` as objtool prints a location (`offstr`): the function containing it
+  /// (the one starting first; of aliases, the first in the symbol table), else any
   /// containing symbol, else the section.
   func locationText(_ i: InsnRef) -> String {
     let off = offset(i)
     let idx = sections[slot(i)].section
-    // The owning symbol is the answer unless it was inherited (replacement code).
+    // Usually the owning function: the first of its aliases.
     let own = symbolOf[i.int]
     if own >= 0 {
-      let sym = file.symbols[Int(own)]
-      if sym.section == .section(idx) && sym.value <= off && off < sym.value &+ sym.size && sym.isFunction {
+      let sym = file.symbols[Int(firstAlias[Int(own)])]
+      if sym.isFunction && sym.section == .section(idx) && sym.value <= off && off < sym.value &+ sym.size {
         return "\(sym.name)+0x\(String(off - sym.value, radix: 16))"
       }
     }
     var best: Symbol?
     for sym in file.symbols(in: idx) where sym.size > 0 && !sym.isSectionSymbol
       && sym.value <= off && off < sym.value &+ sym.size {
-      if best == nil || (sym.isFunction && !best!.isFunction) { best = sym }
+      guard let b = best else { best = sym; continue }
+      if sym.isFunction != b.isFunction {
+        if sym.isFunction { best = sym }
+      } else if sym.value < b.value {
+        best = sym
+      }
     }
     if let b = best { return "\(b.name)+0x\(String(off - b.value, radix: 16))" }
     return "\(sectionName(i))+0x\(String(off, radix: 16))"
@@ -268,4 +311,29 @@ func lowerBound(_ a: [UInt32], _ value: UInt32) -> Int? {
     if a[mid] < value { lo = mid + 1 } else { hi = mid }
   }
   return lo
+}
+
+
+/// Where code is not covered by any sized symbol, per text section (objtool
+/// `find_symbol_hole_containing`): linked objects keep the code of weak functions that
+/// lost to a strong one, in such holes.
+struct SymbolHoles {
+  enum Hole: Equatable {
+    /// Inside a symbol, or before the section's first symbol: not a hole.
+    case none
+    /// From here to the end of the section.
+    case toEnd
+    /// Up to the start of the next symbol (a section offset).
+    case until(UInt64)
+  }
+
+  private var spans: [SectionSpans]
+
+  init(_ p: Program) { spans = p.sections.map { SectionSpans(p.file, $0.section) } }
+
+  func hole(containing i: InsnRef, _ p: Program) -> Hole {
+    let s = spans[p.slot(i)], off = p.offset(i)
+    if s.countStarting(atOrBefore: off) == 0 || s.covers(off) { return .none }
+    return s.nextStart(after: off).map { .until($0) } ?? .toEnd
+  }
 }

@@ -31,8 +31,8 @@ struct Resolution {
   var ignoreUnreachables = false
   /// Non-fatal findings made while reading special sections ("empty alternative entry").
   var warnings: [Finding] = []
-  /// Functions whose unreachable code is never reported (static-call trampolines).
-  var staticCallTrampoline: [Bool]
+  /// Per symbol: what objtool's `classify_symbols` says of it (global symbols only).
+  var symbolClass: [SymbolClass]
   var fatal: [Finding] = []
   var jumpLabelCount = 0
   var exceptionEntryCount = 0
@@ -45,19 +45,24 @@ struct Resolution {
   /// See `AnalysisOptions.relativeJumpTables`.
   let relativeJumpTables: Bool
 
-  init(program p: Program, relocations: RelocationIndexCache, arch: ArchitectureDescription, sites: AlternativeSites,
+  /// objtool `--no-unreachable` (or a RIP-relative switch table, found later): jumps to
+  /// a function's end are tolerated, and falling off a function or section is no finding.
+  let noUnreachable: Bool
+
+  init(program p: inout Program, relocations: RelocationIndexCache, arch: ArchitectureDescription, sites: AlternativeSites,
        recoverFinalModule: Bool = false, readAnnotateInsn: Bool = false, ibt: Bool = false,
-       relativeJumpTables: Bool = false) {
+       relativeJumpTables: Bool = false, noUnreachable: Bool = false) {
     self.recoverFinalModule = recoverFinalModule
     self.ibt = ibt
     self.relativeJumpTables = relativeJumpTables
+    self.noUnreachable = noUnreachable
     let n = p.count
     jumpDest = Array(repeating: -1, count: n)
     callDest = Array(repeating: -1, count: n)
     dropOps = Array(repeating: false, count: n)
     deadEnd = Array(repeating: false, count: n)
     ignore = Array(repeating: false, count: n)
-    staticCallTrampoline = p.file.symbols.map { $0.name.hasPrefix("__SCT__") }
+    symbolClass = p.file.symbols.map { SymbolClass($0, arch: arch) }
     kind = (0..<n).map { p.kind(InsnRef($0)) }
     for i in 0..<n where kind[i] == .bug { deadEnd[i] = true }  // ud2 is a dead end by default
     // Undefined encodings are walked as plain instructions, as objtool's decoder (the
@@ -82,7 +87,7 @@ struct Resolution {
     }
     for (jump, dest) in sites.jumpDestinations { jumpDest[jump.int] = Int32(dest.raw) }
     addSpecialSectionAlternatives(p, special)
-    addJumpDestinations(p, relocations: relocations, arch: arch)
+    addJumpDestinations(&p, relocations: relocations, arch: arch)
     readIntraFunctionCalls(p, special.annotationTargets(".discard.intra_function_calls")
                               + annotated(SpecialSections.AnnotationType.intraFunctionCall))
     addCallDestinations(p, relocations: relocations, arch: arch)
@@ -202,24 +207,48 @@ struct Resolution {
 
   private func isStaticJump(_ k: InstructionKind) -> Bool { k == .jumpConditional || k == .jumpUnconditional }
 
-  private mutating func addJumpDestinations(_ p: Program, relocations: RelocationIndexCache, arch: ArchitectureDescription) {
+  /// objtool's symbol flags (`classify_symbols`), set on global symbols only.
+  struct SymbolClass: OptionSet {
+    var rawValue: UInt8
+    static let retpolineThunk = SymbolClass(rawValue: 1)
+    static let returnThunk = SymbolClass(rawValue: 2)
+    static let embeddedInstruction = SymbolClass(rawValue: 4)
+    static let staticCallTrampoline = SymbolClass(rawValue: 8)
+
+    init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    init(_ sym: Symbol, arch: ArchitectureDescription) {
+      self = []
+      guard sym.binding == .global else { return }
+      if arch.isRetpolineThunk(sym.name) { insert(.retpolineThunk) }
+      if arch.isReturnThunk(sym.name) { insert(.returnThunk) }
+      if arch.isEmbeddedInstruction(sym.name) { insert(.embeddedInstruction) }
+      if let prefix = arch.staticCallTrampolinePrefix, sym.name.hasPrefix(prefix) { insert(.staticCallTrampoline) }
+    }
+  }
+
+  /// objtool `add_jump_destinations`: every direct jump gets its target instruction, or
+  /// becomes a sibling call, a retpoline (an indirect jump in disguise) or a return
+  /// (a jump to the return thunk).
+  private mutating func addJumpDestinations(_ p: inout Program, relocations: RelocationIndexCache, arch: ArchitectureDescription) {
     for i in 0..<p.count where isStaticJump(kind[i]) && jumpDest[i] < 0 {
       let insn = InsnRef(i)
+      let fn = p.function(insn)
       var destSection: SectionIndex
       var destOffset: UInt64
       if let r = p.relocation(in: insn, relocations: relocations) {
         let sym = p.file.symbol(r.symbol)
+        let cls = symbolClass[sym.index.int]
         if sym.isSectionSymbol, let s = sym.section.index {
           destSection = s
           destOffset = UInt64(bitPattern: r.addend &+ arch.branchAddendBias)
-        } else if arch.isRetpolineThunk(sym.name) {
-          // A retpoline is an indirect jump in disguise.
-          kind[i] = kind[i] == .jumpConditional ? .jumpDynamicConditional : .jumpDynamic
+        } else if cls.contains(.retpolineThunk) {
+          makeRetpoline(insn)
           continue
-        } else if arch.isReturnThunk(sym.name) {
-          kind[i] = .ret
+        } else if cls.contains(.returnThunk) {
+          kind[i] = .ret  // a return in disguise
           continue
-        } else if p.function(insn) != nil {
+        } else if fn != nil {
           callDest[i] = Int32(sym.index.int)  // sibling call (external, or via a function symbol)
           continue
         } else if let s = sym.section.index {
@@ -233,28 +262,75 @@ struct Resolution {
         destOffset = UInt64(bitPattern: Int64(bitPattern: p.offset(insn)) &+ Int64(p.length(insn)) &+ p.immediate(insn))
       }
       guard let dest = p.instruction(in: destSection, at: destOffset) else {
+        // A jump into the middle of an instruction is fine only into a symbol that
+        // labels an instruction embedded in others (retbleed_untrain_ret jumps to the
+        // `ret` inside retbleed_return_thunk's longer instruction): a return.
+        if p.symbols(startingAt: destOffset, in: destSection).contains(where: { symbolClass[Int($0)].contains(.embeddedInstruction) }) {
+          kind[i] = .ret
+          continue
+        }
+        if noUnreachable, let fn, destSection == p.sections[p.slot(insn)].section,
+           case let f = p.file.symbols[Int(fn)], destOffset == f.value &+ p.functionLength(fn) {
+          continue  // GCOV/KCOV dead code may jump to the end of its function
+        }
         fatal.append(Finding(rule: .jumpDestinationNotFound, location: p.locationText(insn),
                              message: "can't find jump dest instruction at \(p.file.section(destSection).name)+0x\(String(destOffset, radix: 16))",
                              section: p.sectionName(insn), offset: p.offset(insn)))
         continue
       }
-      if let from = p.function(insn), let to = p.function(dest), from != to {
-        // Internal sibling call: a jump to the first instruction of another function.
-        let toSym = p.file.symbols[Int(to)]
-        var first = p.offset(dest) == toSym.value
-        if !first && ibt, let prev = p.previous(dest), p.symbolOf[prev.int] == to, p.kind(prev) == .endbr,
-           p.offset(dest) == toSym.value + UInt64(p.length(prev)) {
-          first = true  // direct jump past the ENDBR
+      // A jump without relocation (same file) to the start of a thunk.
+      let owner = p.symbolOf[dest.int]
+      if owner >= 0, p.offset(dest) == p.file.symbols[Int(owner)].value {
+        if symbolClass[Int(owner)].contains(.retpolineThunk) { makeRetpoline(insn); continue }
+        if symbolClass[Int(owner)].contains(.returnThunk) { kind[i] = .ret; continue }
+      }
+      if let fn, let to = p.function(dest), fn != to {
+        // GCC 8+ `.cold` parts: the jump into one tells whose it is (a name can be
+        // shared by local functions of several files).
+        if nameBeforeCold(p.symbolName(fn)) == nil && nameBeforeCold(p.symbolName(to)) != nil {
+          p.coldChild[Int(fn)] = to
+          p.parent[Int(to)] = fn
         }
-        if first && p.parent[Int(from)] != p.parent[Int(to)] {
-          callDest[i] = to
-          continue
-        }
+      }
+      if isSiblingCallJump(p, from: insn, to: dest) {
+        callDest[i] = p.symbolOf[dest.int]
+        continue
       }
       jumpDest[i] = Int32(dest.raw)
     }
   }
 
+  /// objtool `jump_is_sibling_call`: a jump from inside a symbol to the first
+  /// instruction (with IBT: or the one after its ENDBR) of another function.
+  private func isSiblingCallJump(_ p: Program, from: InsnRef, to: InsnRef) -> Bool {
+    let fs = p.symbolOf[from.int], ts = p.symbolOf[to.int]
+    guard fs >= 0, ts >= 0 else { return false }
+    let target = p.file.symbols[Int(ts)]
+    guard target.isFunction else { return false }
+    var first = p.offset(to) == target.value
+    if !first && ibt, let prev = p.previous(to), p.function(prev) == p.function(to), p.kind(prev) == .endbr,
+       p.offset(to) == target.value + UInt64(p.length(prev)) {
+      first = true  // a direct jump past the ENDBR
+    }
+    guard first else { return false }
+    // An untyped symbol has no parent function in objtool (NULL), so it never equals one.
+    let fromParent: Int32 = p.file.symbols[Int(fs)].isFunction ? p.parent[Int(fs)] : -1
+    return fromParent != p.parent[Int(ts)]
+  }
+
+  /// objtool `add_retpoline_call`: a call or jump to a retpoline thunk is an indirect
+  /// one; its push (for a call) is undone by the callee like any call's.
+  private mutating func makeRetpoline(_ insn: InsnRef) {
+    switch kind[insn.int] {
+    case .call: kind[insn.int] = .callDynamic
+    case .jumpUnconditional: kind[insn.int] = .jumpDynamic
+    case .jumpConditional: kind[insn.int] = .jumpDynamicConditional
+    default: return
+    }
+    dropOps[insn.int] = true
+  }
+
+  /// objtool `add_call_destinations` (with `add_call_dest` and `annotate_call_site`).
   private mutating func addCallDestinations(_ p: Program, relocations: RelocationIndexCache, arch: ArchitectureDescription) {
     for i in 0..<p.count where kind[i] == .call {
       let insn = InsnRef(i)
@@ -270,9 +346,8 @@ struct Resolution {
             continue
           }
           dest = d
-        } else if arch.isRetpolineThunk(sym.name) {
-          kind[i] = .callDynamic  // an indirect call; like any call its push is undone
-          dropOps[i] = true
+        } else if symbolClass[sym.index.int].contains(.retpolineThunk) {
+          makeRetpoline(insn)
           continue
         } else {
           dest = Int32(sym.index.int)
@@ -281,6 +356,7 @@ struct Resolution {
         let sec = p.sections[p.slot(insn)].section
         let off = UInt64(bitPattern: Int64(bitPattern: p.offset(insn)) &+ Int64(p.length(insn)) &+ p.immediate(insn))
         guard let d = callDestination(p, in: sec, at: off) else {
+          if ignore[i] { continue }  // STACK_FRAME_NON_STANDARD code is not checked
           if recoverFinalModule, let target = p.instruction(in: sec, at: off) {
             // Lost ANNOTATE_INTRA_FUNCTION_CALL (RSB stuffing `call 1f`): a jump that
             // keeps its push, as the annotation would have made it.
@@ -292,7 +368,7 @@ struct Resolution {
                                message: "unannotated intra-function call", section: p.sectionName(insn), offset: p.offset(insn)))
           continue
         }
-        if p.function(insn) != nil && !p.file.symbols[Int(d)].isFunction {
+        if !ignore[i] && p.function(insn) != nil && !p.file.symbols[Int(d)].isFunction {
           fatal.append(Finding(rule: .callToNonFunction, location: p.locationText(insn),
                                message: "unsupported call to non-function", section: p.sectionName(insn), offset: p.offset(insn)))
           continue
@@ -301,6 +377,11 @@ struct Resolution {
       }
       callDest[i] = dest
       dropOps[i] = true
+      // annotate_call_site: replacement code is a template, static-call trampolines
+      // may be patched to anything; neither makes the call a dead end.
+      let cls = symbolClass[Int(dest)]
+      if p.sectionName(insn) == ".altinstr_replacement" || cls.contains(.staticCallTrampoline)
+        || cls.contains(.retpolineThunk) { continue }
       if let known = noreturnCache[dest] {
         if known { deadEnd[i] = true }
       } else {
@@ -317,13 +398,13 @@ struct Resolution {
     return candidates.first { p.file.symbols[Int($0)].isFunction } ?? candidates.first
   }
 
-  /// objtool `__dead_end_function`: a known noreturn global, or a local function with
-  /// instructions, no return and no sibling call (a sibling call's answer is its
-  /// target's, which for another object means "returns").
+  /// objtool `__dead_end_function`: a known noreturn global (or weak), or a local
+  /// function with instructions, no return and no sibling call (a sibling call's answer
+  /// is its target's, which for another object means "returns").
   private func isDeadEndFunction(_ p: Program, _ f: Int32, arch: ArchitectureDescription, depth: Int) -> Bool {
     let sym = p.file.symbols[Int(f)]
+    if (sym.binding == .global || sym.binding == .weak) && arch.noreturnFunctions.contains(sym.name) { return true }
     if sym.binding == .weak { return false }
-    if sym.binding == .global && arch.noreturnFunctions.contains(sym.name) { return true }
     guard sym.size > 0, let sec = sym.section.index, let start = p.instruction(in: sec, at: sym.value),
           p.function(start) != nil else { return false }
     var members: [InsnRef] = []
@@ -334,8 +415,8 @@ struct Resolution {
       i = p.next(cur)
     }
     // The .cold child, if any.
-    let childIndex = p.coldChild[Int(f)]
-    if childIndex >= 0, case let child = p.file.symbols[Int(childIndex)],
+    let childIndex = p.coldChild[Int(owner)]
+    if childIndex >= 0, childIndex != owner, case let child = p.file.symbols[Int(childIndex)],
        let cs = child.section.index, var c = p.instruction(in: cs, at: child.value) {
       while p.symbolOf[c.int] == Int32(child.index.int) {
         members.append(c)

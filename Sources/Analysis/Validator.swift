@@ -51,18 +51,19 @@ public struct Validator {
   static let noState = UInt32.max
 
   public init(file: ELFFile, texts: [(SectionIndex, DecodedText)], arch: ArchitectureDescription, options: AnalysisOptions) {
-    var program = Program(file: file, texts: texts)
+    var program = Program(file: file, texts: texts,
+                          ownsNoInstructions: { $0.binding == .global && arch.isEmbeddedInstruction($0.name) })
     let relocations = RelocationIndexCache(file: file)
     let special = SpecialSections(file: file, relocations: relocations)
     let sites = program.buildAlternativeGroups(special.alternativeEntries(layout: arch.alternativeLayout),
                                                layout: arch.alternativeLayout)
-    p = program
     // A final module (modpost's .gnu.linkonce.this_module) without any .discard.*
     // section lost its objtool annotations to module.lds: re-derive what we can.
     let recover = file.isFinalModule && !file.sections.contains { $0.name.hasPrefix(".discard.") }
-    r = Resolution(program: program, relocations: relocations, arch: arch, sites: sites, recoverFinalModule: recover,
+    r = Resolution(program: &program, relocations: relocations, arch: arch, sites: sites, recoverFinalModule: recover,
                    readAnnotateInsn: options.annotateInstructions, ibt: options.ibt,
-                   relativeJumpTables: options.relativeJumpTables)
+                   relativeJumpTables: options.relativeJumpTables, noUnreachable: options.skipUnreachable)
+    p = program
     siteTables = program.siteTableLengths.map { Array(repeating: Self.noState, count: $0) }
     siteWriters = program.siteTableLengths.map { Array(repeating: -1, count: $0) }
     hints = UnwindHints(program, special, arch: arch, kernel61: options.hintNumbering61)
@@ -83,7 +84,7 @@ public struct Validator {
     if r.fatal.isEmpty && hints.findings.isEmpty {
       warnings += validateFunctions()
       warnings += validateUnwindHints()
-      if warnings == 0 && !options.skipUnreachable && !r.ignoreUnreachables { validateReachable() }
+      if warnings == 0 && !ignoresUnreachable { validateReachable() }
     }
     var perSection: [(section: SectionIndex, offsets: [UInt32], kinds: [InstructionKind], cfi: [CFIStateID?])] = []
     for s in p.sections {
@@ -303,7 +304,7 @@ public struct Validator {
       if phase == .afterDispatch {
         if r.deadEnd[insn.int] { continue pathLoop }
         guard let n = p.nextToValidate(insn) else {
-          if isCFAUndefined(sid) { continue pathLoop }
+          if isCFAUndefined(sid) || ignoresUnreachable { continue pathLoop }
           warnPlain(.unexpectedEndOfSection, "\(p.sectionName(insn)): unexpected end of section", section: p.sectionName(insn))
           return failed(chain, root: root, rootLabel: rootLabel)
         }
@@ -316,7 +317,7 @@ public struct Validator {
           // Straight-line code must not run into another function.
           if let fn, let owner = p.function(insn), fn != p.parent[Int(owner)] {
             let name = p.symbolName(fn)
-            if name.hasPrefix("__cfi_") || name.hasPrefix("__pfx_") { continue pathLoop }
+            if name.hasPrefix("__cfi_") || name.hasPrefix("__pfx_") || ignoresUnreachable { continue pathLoop }
             warnPlain(.fallsThrough, "\(name)() falls through to next function \(p.symbolName(owner))()")
             return failed(chain, root: root, rootLabel: rootLabel)
           }
@@ -475,7 +476,7 @@ public struct Validator {
 
         if r.deadEnd[insn.int] { continue pathLoop }
         guard let n = next else {
-          if isCFAUndefined(sid) { continue pathLoop }
+          if isCFAUndefined(sid) || ignoresUnreachable { continue pathLoop }
           warnPlain(.unexpectedEndOfSection, "\(p.sectionName(insn)): unexpected end of section", section: p.sectionName(insn))
           return failed(chain, root: root, rootLabel: rootLabel)
         }
@@ -515,6 +516,10 @@ public struct Validator {
     return p.symbolName(r.callDest[insn.int]) == "__fentry__"
   }
 
+  /// objtool's `file->ignore_unreachables`: `--no-unreachable`, or a RIP-relative
+  /// switch table (a GCC quirk that leaves dead code) was seen.
+  private var ignoresUnreachable: Bool { options.skipUnreachable || r.ignoreUnreachables }
+
   // MARK: - Unreachable instructions
 
   private mutating func validateReachable() {
@@ -529,14 +534,52 @@ public struct Validator {
     }
   }
 
+  /// Instructions found ignorable during the unreachable pass (`.cold` parts of dead
+  /// weak-function code), objtool's late `insn->ignore`.
+  private var lateIgnored: Set<Int32> = []
+  private var holes: SymbolHoles?
+
+  private mutating func markIgnored(function f: Int32) {
+    let sym = p.file.symbols[Int(f)]
+    guard let sec = sym.section.index, var i = p.instruction(in: sec, at: sym.value) else { return }
+    while p.symbolOf[i.int] == f {
+      lateIgnored.insert(i.raw)
+      guard let n = p.next(i) else { break }
+      i = n
+    }
+  }
+
   /// objtool `ignore_unreachable_insn`.
-  private func ignoreUnreachable(_ insn: InsnRef) -> Bool {
+  private mutating func ignoreUnreachable(_ insn: InsnRef) -> Bool {
     let k = r.kind[insn.int]
-    if r.ignore[insn.int] || k == .nop || k == .trap { return true }
+    if r.ignore[insn.int] || lateIgnored.contains(insn.raw) || k == .nop || k == .trap { return true }
     let sec = p.sectionName(insn)
     if sec == ".altinstr_replacement" || sec == ".altinstr_aux" { return true }
-    guard let fn = p.function(insn) else { return options.linked }
-    if r.staticCallTrampoline[Int(fn)] { return true }
+    if options.linked && p.function(insn) == nil {
+      // Whole-archive links leave the code of weak functions the linker replaced:
+      // code in a hole between symbols is ignored when the hole runs to the end or
+      // reaches walked code (the next symbol's first instruction included).
+      if holes == nil { holes = SymbolHoles(p) }
+      switch holes!.hole(containing: insn, p) {
+      case .none: return false
+      case .toEnd: return true
+      case .until(let end):
+        var cur = p.next(insn)
+        while let c = cur {
+          if visited[c.int] { return true }
+          if p.offset(c) >= end { break }
+          // A hole that jumps into a .cold part: that part is ignored too.
+          let d = r.jumpDest[c.int]
+          if d >= 0, let df = p.function(InsnRef(Int(d))), nameBeforeCold(p.symbolName(df)) != nil {
+            markIgnored(function: df)
+          }
+          cur = p.next(c)
+        }
+        return false
+      }
+    }
+    guard let fn = p.function(insn) else { return false }
+    if r.symbolClass[Int(fn)].contains(.staticCallTrampoline) { return true }
     if let prev = p.previous(insn), r.deadEnd[prev.int] {
       if k == .bug { return true }
       if k == .jumpUnconditional, r.jumpDest[insn.int] >= 0, r.kind[Int(r.jumpDest[insn.int])] == .bug { return true }

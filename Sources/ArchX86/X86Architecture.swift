@@ -18,7 +18,7 @@ public enum X86Architecture {
 
   /// The description for the kernel ABI being emulated (`--kernel 6.1|6.12`).
   public static func description(kernel: KernelVersion) -> ArchitectureDescription {
-    ArchitectureDescription(
+    var d = ArchitectureDescription(
       functionEntryCFI: functionEntryCFI, calleeSavedMask: calleeSavedMask,
       stackPointer: X86Register.rsp, framePointer: X86Register.rbp,
       noreturnFunctions: Set(kernel == .v6_1 ? X86Noreturns.linux6_1 : X86Noreturns.linux6_12),
@@ -27,6 +27,9 @@ public enum X86Architecture {
       isReturnThunk: { $0 == "__x86_return_thunk" || $0 == "__pi___x86_return_thunk" },
       registerName: X86Register.name,
       alternativeLayout: alternativeLayout(kernel: kernel))
+    d.isEmbeddedInstruction = { $0 == "retbleed_return_thunk" || $0 == "srso_safe_ret" }
+    d.staticCallTrampolinePrefix = "__SCT__"
+    return d
   }
 
   /// X86_FEATURE_POPCNT (word 4, bit 23) and X86_FEATURE_SMAP (word 9, bit 20).

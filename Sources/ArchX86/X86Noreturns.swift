@@ -15,7 +15,7 @@ enum X86Noreturns {
     "__fortify_panic", "__ia32_sys_exit", "__ia32_sys_exit_group", "__kunit_abort",
     "__module_put_and_kthread_exit", "__reiserfs_panic", "__stack_chk_fail", "__tdx_hypercall_failed",
     "__ubsan_handle_builtin_unreachable", "__x64_sys_exit", "__x64_sys_exit_group", "arch_cpu_idle_dead",
-    "bch2_trans_in_restart_error", "bch2_trans_restart_error", "cpu_bringup_and_idle", "cpu_startup_entry",
+    "bch2_trans_in_restart_error", "bch2_trans_restart_error", "bch2_trans_unlocked_error", "cpu_bringup_and_idle", "cpu_startup_entry",
     "do_exit", "do_group_exit", "do_task_dead", "ex_handler_msr_mce", "hlt_play_dead", "hv_ghcb_terminate",
     "kthread_complete_and_exit", "kthread_exit", "kunit_try_catch_throw", "machine_real_restart",
     "make_task_dead", "mpt_halt_firmware", "nmi_panic_self_stop", "panic", "panic_smp_self_stop",

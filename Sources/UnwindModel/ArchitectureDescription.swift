@@ -16,6 +16,14 @@ public struct ArchitectureDescription: Sendable {
   /// Calls/jumps to these become indirect (retpoline thunks) or returns (return thunks).
   public var isRetpolineThunk: @Sendable (String) -> Bool
   public var isReturnThunk: @Sendable (String) -> Bool
+  /// Global symbols that label an instruction hidden inside other instructions (x86:
+  /// the return thunks whose `ret` is the last byte of a longer instruction, objtool
+  /// `arch_is_embedded_insn`): they own no instructions, a jump into them that hits no
+  /// instruction boundary is a return, and calls to them need no frame.
+  public var isEmbeddedInstruction: @Sendable (String) -> Bool = { _ in false }
+  /// Prefix of static-call trampoline symbols (x86 `__SCT__`), whose calls are never
+  /// dead ends and whose unreachable code is not reported.
+  public var staticCallTrampolinePrefix: String? = nil
   /// Register name for diagnostics.
   public var registerName: @Sendable (UInt8) -> String
   /// `.altinstructions` entry layout (it differs by kernel version and arch).
