@@ -25,7 +25,13 @@ extension Resolution {
     }
     var heads: Set<[UInt64]> = []  // (section, offset) of table heads already claimed
 
-    for fsym in file.symbols where fsym.isFunction {
+    // Only functions with an indirect jump can have a table.
+    var hasIndirectJump = [Bool](repeating: false, count: file.symbols.count)
+    for i in 0..<p.realCount where kind[i] == .jumpDynamic {
+      let s = p.symbolOf[i]
+      if s >= 0 { hasIndirectJump[Int(s)] = true }
+    }
+    for fsym in file.symbols where fsym.isFunction && hasIndirectJump[fsym.index.int] {
       let f = Int32(fsym.index.int)
       guard let sec = fsym.section.index, let start = p.instruction(in: sec, at: fsym.value),
             p.symbolOf[start.int] == f else { continue }

@@ -51,6 +51,8 @@ struct Program {
   var symbolsAt: [SymbolPlace: [Int32]] = [:]
   /// Per function symbol: its `.cold` child, or -1.
   var coldChild: [Int32]
+  /// Per symbol: `STT_FUNC` (a flat copy: the walk asks for every instruction).
+  let symbolIsFunction: [Bool]
 
   private struct AliasKey: Hashable {
     var offset: UInt64
@@ -71,6 +73,7 @@ struct Program {
     self.file = file
     parent = file.symbols.indices.map { Int32($0) }
     coldChild = Array(repeating: -1, count: file.symbols.count)
+    symbolIsFunction = file.symbols.map(\.isFunction)
     // objtool looks symbols up by place in a tree that leaves out zero-size ones.
     for sym in file.symbols where !sym.isSectionSymbol && sym.type != .file && sym.size > 0 {
       if let sec = sym.section.index {
@@ -206,9 +209,10 @@ struct Program {
   }
 
   /// objtool `insn_func`: the owning symbol if it is a function.
+  @inline(__always)
   func function(_ i: InsnRef) -> Int32? {
     let s = symbolOf[i.int]
-    return s >= 0 && file.symbols[Int(s)].isFunction ? s : nil
+    return s >= 0 && symbolIsFunction[Int(s)] ? s : nil
   }
 
   func symbolName(_ s: Int32) -> String { file.symbols[Int(s)].name }

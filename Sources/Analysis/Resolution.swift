@@ -103,11 +103,13 @@ struct Resolution {
 
   /// STACK_FRAME_NON_STANDARD: the function (and its .cold part) is never walked.
   private mutating func addIgnores(_ p: Program, _ special: SpecialSections) {
-    let ignored = Set(special.nonStandardFrameFunctions().map { Int32($0.int) })
-    guard !ignored.isEmpty else { return }
+    let named = special.nonStandardFrameFunctions()
+    guard !named.isEmpty else { return }
+    var ignored = [Bool](repeating: false, count: p.file.symbols.count)
+    for f in named { ignored[f.int] = true }
     for i in 0..<p.count {
       let s = p.symbolOf[i]
-      if s >= 0 && (ignored.contains(s) || ignored.contains(p.parent[Int(s)])) { ignore[i] = true }
+      if s >= 0 && (ignored[Int(s)] || ignored[Int(p.parent[Int(s)])]) { ignore[i] = true }
     }
   }
 

@@ -44,6 +44,12 @@ public struct Validator {
   }
   private var transitions: [Transition: UInt32] = [:]
 
+  /// Per instruction, what the walk would otherwise look up in a table at every step:
+  /// bit 0 alternatives to follow, 1 an unwind hint (not a SAVE mark), 2 the original
+  /// stream is not followed after the alternatives.
+  let insnFlags: [UInt8]
+  static let flagAlternatives: UInt8 = 1, flagHint: UInt8 = 2, flagSkipOriginal: UInt8 = 4
+
   /// The shared byte-offset CFI table of every patch site (objtool `alt_group->cfi`).
   var siteTables: [[UInt32]]
   /// Which instruction wrote each slot (for conflict notes).
@@ -67,6 +73,14 @@ public struct Validator {
     siteTables = program.siteTableLengths.map { Array(repeating: Self.noState, count: $0) }
     siteWriters = program.siteTableLengths.map { Array(repeating: -1, count: $0) }
     hints = UnwindHints(program, special, arch: arch, kernel61: options.hintNumbering61)
+    var flags = [UInt8](repeating: 0, count: program.count)
+    for (insn, _) in r.alternatives where !r.ignoreAlternatives.contains(insn) { flags[Int(insn)] |= Self.flagAlternatives }
+    for (insn, kind) in hints.hints {
+      if case .save = kind { continue }
+      flags[Int(insn)] |= Self.flagHint
+    }
+    for insn in r.skipOriginal { flags[Int(insn)] |= Self.flagSkipOriginal }
+    insnFlags = flags
     self.arch = arch
     self.options = options
     interpreter = CFIInterpreter(arch: arch, framePointerRules: options.framePointerRules)
@@ -161,11 +175,8 @@ public struct Validator {
   }
 
   /// objtool `insn->hint` (SAVE marks are not hints).
-  private func isHint(_ insn: InsnRef) -> Bool {
-    guard let h = hints.hints[insn.raw] else { return false }
-    if case .save = h { return false }
-    return true
-  }
+  @inline(__always)
+  private func isHint(_ insn: InsnRef) -> Bool { insnFlags[insn.int] & Self.flagHint != 0 }
 
   // MARK: - The walk (objtool validate_branch)
 
@@ -380,7 +391,7 @@ public struct Validator {
             }
           }
           // Alternative successors first, each with the state before this instruction.
-          if let alts = r.alternatives[insn.raw], !r.ignoreAlternatives.contains(insn.raw) {
+          if insnFlags[insn.int] & Self.flagAlternatives != 0, let alts = r.alternatives[insn.raw] {
             stack.append(Pending(insn: insn, state: sid, phase: .afterAlternatives, chain: chain))
             let altChain = extend(chain, insn, "(alt)")
             for a in alts {
@@ -389,7 +400,7 @@ public struct Validator {
             continue pathLoop
           }
         }
-        if phase == .afterAlternatives && r.skipOriginal.contains(insn.raw) { continue pathLoop }
+        if phase == .afterAlternatives && insnFlags[insn.int] & Self.flagSkipOriginal != 0 { continue pathLoop }
         phase = .start
 
         let next = p.nextToValidate(insn)

@@ -118,8 +118,6 @@ struct DecoderTables: @unchecked Sendable {
   let legacy: UnsafePointer<UInt16>
   let twoByte0F01: UnsafePointer<UInt16>
   let x87Register: UnsafePointer<UInt16>
-  let vex: UnsafePointer<UInt16>
-  let evex: UnsafePointer<UInt16>
 
   /// Built on first use, never freed.
   static let shared = DecoderTables()
@@ -135,7 +133,5 @@ struct DecoderTables: @unchecked Sendable {
     legacy = immortal(OpcodeValidity.legacy)
     twoByte0F01 = immortal(OpcodeValidity.twoByte0F01)
     x87Register = immortal(OpcodeValidity.x87Register)
-    vex = immortal(OpcodeValidity.vex)
-    evex = immortal(OpcodeValidity.evex)
   }
 }

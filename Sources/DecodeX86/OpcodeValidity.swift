@@ -106,7 +106,7 @@ enum OpcodeValidity {
       }
       // Probe column 0: vvvv names a register (encoded 0000); 1: vvvv unused (1111).
       let w = insn.rexW ? 1 : 0, l = Int(insn.vexL & 1), unusedV = insn.vexVVVV == 0 ? 1 : 0
-      return tables.vex[((((m * 256 + op) * 2 + w) * 2 + l) * 4 + p) * 2 + unusedV] & formBit(insn) != 0
+      return OpcodeValidity.vex[((((m * 256 + op) * 2 + w) * 2 + l) * 4 + p) * 2 + unusedV] & formBit(insn) != 0
     case .evex:
       let m: Int
       switch insn.evexMap {
@@ -119,7 +119,7 @@ enum OpcodeValidity {
       }
       guard insn.vexL < 3 else { return false }
       let w = insn.rexW ? 1 : 0, b = insn.evexBroadcast ? 1 : 0
-      return tables.evex[((((m * 256 + op) * 2 + w) * 4 + p) * 3 + Int(insn.vexL)) * 2 + b] & formBit(insn) != 0
+      return OpcodeValidity.evex[((((m * 256 + op) * 2 + w) * 4 + p) * 3 + Int(insn.vexL)) * 2 + b] & formBit(insn) != 0
     case .xop:
       guard insn.vexPP == 0 else { return false }  // XOP has no pp variants
       switch insn.xopMap {
@@ -132,26 +132,36 @@ enum OpcodeValidity {
 
   /// Expands the run-length-encoded hex of the generated tables: 4 hex digits per
   /// value, `word*N,` for N copies.
+  /// Expands a generated table. The decoder builds the legacy tables in every process
+  /// (a kernel build starts thousands), so this is a plain byte loop writing into
+  /// preallocated storage; the VEX/EVEX tables are only expanded when such an
+  /// instruction first appears (Swift initialises a global `let` on first use).
   static func decodeRLE(count: Int, _ chunks: [String]) -> [UInt16] {
-    var out: [UInt16] = []
-    out.reserveCapacity(count)
-    let text = Array(chunks.joined().utf8)
-    var i = 0
-    func hexValue(_ c: UInt8) -> UInt16 { UInt16(c <= 0x39 ? c - 0x30 : c - 0x57) }
-    while i + 4 <= text.count {
-      let v = (hexValue(text[i]) << 12) | (hexValue(text[i + 1]) << 8) | (hexValue(text[i + 2]) << 4) | hexValue(text[i + 3])
-      i += 4
-      if i < text.count && text[i] == UInt8(ascii: "*") {
-        i += 1
-        var n = 0
-        while i < text.count && text[i] != UInt8(ascii: ",") { n = n * 10 + Int(text[i] - 0x30); i += 1 }
-        i += 1
-        out.append(contentsOf: repeatElement(v, count: n))
-      } else {
-        out.append(v)
+    var text: [UInt8] = []
+    for c in chunks { text.append(contentsOf: c.utf8) }
+    var filled = 0
+    let out = [UInt16](unsafeUninitializedCapacity: count) { buf, initialized in
+      text.withUnsafeBufferPointer { t in
+        var i = 0
+        @inline(__always) func hexValue(_ c: UInt8) -> UInt16 { UInt16(c <= 0x39 ? c &- 0x30 : c &- 0x57) }
+        while i + 4 <= t.count {
+          let v = (hexValue(t[i]) << 12) | (hexValue(t[i + 1]) << 8) | (hexValue(t[i + 2]) << 4) | hexValue(t[i + 3])
+          i += 4
+          var n = 1
+          if i < t.count && t[i] == UInt8(ascii: "*") {
+            i += 1
+            n = 0
+            while i < t.count && t[i] != UInt8(ascii: ",") { n = n * 10 + Int(t[i] &- 0x30); i += 1 }
+            i += 1
+          }
+          guard filled + n <= count else { filled = count + 1; return }
+          for k in 0..<n { buf[filled + k] = v }
+          filled += n
+        }
       }
+      initialized = min(filled, count)
     }
-    precondition(out.count == count, "generated validity table is corrupt")
+    precondition(filled == count, "generated validity table is corrupt")
     return out
   }
 }
