@@ -39,7 +39,7 @@ let package = Package(
     .target(name: "DecodeX86", swiftSettings: swiftSettings),
     .target(name: "ArchX86", dependencies: ["DecodeX86", "UnwindModel"], swiftSettings: swiftSettings),
     .target(name: "ArchARM64", dependencies: ["UnwindModel"], swiftSettings: swiftSettings),
-    .target(name: "Analysis", dependencies: ["ELFObject", "UnwindModel"], swiftSettings: swiftSettings),
+    .target(name: "Analysis", dependencies: ["ELFObject", "UnwindModel", "WorkPool"], swiftSettings: swiftSettings),
     .target(name: "ORC", dependencies: ["ELFObject", "UnwindModel"], swiftSettings: swiftSettings),
     .target(name: "DwarfCFI", dependencies: ["CLibDW", "ELFObject", "UnwindModel"], swiftSettings: swiftSettings),
     .target(name: "UnwindDriver", dependencies: ["ELFObject", "UnwindModel", "WorkPool", "ArchX86", "ArchARM64", "Analysis", "ORC", "DwarfCFI"],

@@ -1,4 +1,5 @@
 import ELFObject
+import WorkPool
 import UnwindModel
 
 /// The result of validating one object.

@@ -118,12 +118,16 @@ func architecture(of file: ELFFile, options: CheckOptions) -> ArchitectureDescri
 public func analyse(_ file: ELFFile, options: CheckOptions, extraNoreturns: Set<String> = []) -> ValidationResult? {
   guard file.machine == .x86_64 || file.machine == .aarch64,
         let sections = try? ObjectDecoder.decodeSections(of: file, calleeSaved: options.calleeSaved) else { return nil }
+  PhaseTimes.mark("decode")
   var arch = architecture(of: file, options: options)
   arch.noreturnFunctions.formUnion(extraNoreturns)
   var validator = Validator(file: file, texts: sections.map { ($0.section.index, $0.text) },
                             arch: arch,
                             options: options.analysisOptions)
-  return validator.run()
+  PhaseTimes.mark("resolve")
+  let result = validator.run()
+  PhaseTimes.mark("walk")
+  return result
 }
 
 /// What checking one object produced: its output lines in order (stdout or stderr),
@@ -174,6 +178,7 @@ func checkObject(path: String, options: CheckOptions) -> ObjectReport {
   var report = ObjectReport()
   do {
     let file = try ELFFile.open(path: path)
+    PhaseTimes.mark("open")
     if options.stats { report.out(ObjectSummary(file).statsText(path: path)) }
     let dwarf = options.againstDwarf || options.sourceLines ? DwarfObject(file: file) : nil
     // The cross-check walks with the compiler's noreturn knowledge, so a call to a
@@ -208,6 +213,7 @@ func checkObject(path: String, options: CheckOptions) -> ObjectReport {
     }
     report.anyFinding = findings.contains { !$0.isBacktrace }
     if options.orc || options.prefix > 0, let result {
+      defer { PhaseTimes.mark("write") }
       switch writeORC(file, result: result, path: path, options: options) {
       case .written, .skipped: break
       case .refused(let message):

@@ -133,3 +133,28 @@ public func forEachInOrder<T: Sendable>(count: Int, workers: Int, work: @escapin
   for i in 0..<count { consume(i, slots.take(i)) }
   for t in threads { t.join() }
 }
+
+/// Phase timings for developers: with `UNWINDCHECK_TIMES=1` in the environment each
+/// `mark` prints the time since the previous one and the peak RSS to stderr
+/// (`times: decode 0.123 s, rss 120 MB`). Costs one getenv when off.
+public enum PhaseTimes {
+  public static let enabled: Bool = getenv("UNWINDCHECK_TIMES") != nil
+  nonisolated(unsafe) private static var last = now()
+
+  static func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+  }
+
+  public static func mark(_ phase: String) {
+    guard enabled else { return }
+    let t = now()
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    let line = "times: \(phase) \(Int((t - last) * 1000)) ms, peak rss \(usage.ru_maxrss / 1024) MB\n"
+    last = t
+    var s = line
+    s.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+  }
+}

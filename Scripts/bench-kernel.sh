@@ -1,0 +1,85 @@
+#!/bin/bash
+# bench-kernel.sh - unwindcheck against the real objtool 6.12 at kernel scale, measured
+# side by side in one run, with ratios (ours / objtool; below 1 is faster or smaller):
+#   vmlinux   the defconfig vmlinux.o of Scripts/build-vmlinux.sh: objtool --orc
+#             --prefix=16 --link (as Kbuild runs it) against check --orc --prefix=16
+#             --link --ibt --output (every core); wall time and peak RSS, best of RUNS,
+#             ns and bytes per instruction
+#   modules   the 4,230 prepared module inputs (Scripts/fetch-kernel-corpus.sh INPUTS=1):
+#             objtool --dry-run --orc --link --module --ibt one process per file,
+#             sequential (as Kbuild calls it) against (a) unwindcheck one process per
+#             file, same flags, and (b) all files in one process with --jobs (every core)
+# Usage: bench-kernel.sh [vmlinux|modules|all]   (RUNS=3 by default; LIST= another list)
+# Uses the static release binary (Scripts/build-release.sh). Warm page cache.
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+WHAT=${1:-all}
+RUNS=${RUNS:-3}
+B=$("$HERE/build-release.sh")
+VDIR=${UNWINDCHECK_VMLINUX:-$HOME/.cache/unwindcheck-vmlinux}
+CDIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo); unwindcheck $B"
+
+# best "SECONDS KB" of RUNS runs of a command (time and RSS of the same, fastest run)
+best() {
+  local b="" t
+  for _ in $(seq "$RUNS"); do
+    t=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
+    if [ -z "$b" ] || awk -v a="${t%% *}" -v c="${b%% *}" 'BEGIN {exit !(a < c)}'; then b=$t; fi
+  done
+  echo "$b"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+
+if [ "$WHAT" = vmlinux ] || [ "$WHAT" = all ]; then
+  if [ ! -f "$VDIR/vmlinux-raw.o" ]; then
+    echo "vmlinux: skipped (no $VDIR/vmlinux-raw.o: run Scripts/build-vmlinux.sh)"
+  else
+    T=$(mktemp -d)
+    cat "$VDIR/vmlinux-raw.o" > /dev/null
+    insns=$("$B" decode "$VDIR/vmlinux-raw.o" | wc -l)
+    # objtool rewrites its input: each run gets a fresh copy (the copy is not timed).
+    otime() { cp "$VDIR/vmlinux-raw.o" "$T/o.o"; /usr/bin/time -f "%e %M" "$VDIR/objtool" --orc --prefix=16 --link "$T/o.o" 2>&1 >/dev/null | tail -1; }
+    ob=""; for _ in $(seq "$RUNS"); do t=$(otime); if [ -z "$ob" ] || awk -v a="${t%% *}" -v c="${ob%% *}" 'BEGIN {exit !(a < c)}'; then ob=$t; fi; done
+    ub=$(best "$B" check --orc --prefix=16 --link --ibt --output "$T/u.o" "$VDIR/vmlinux-raw.o")
+    cb=$(best "$B" check --link --ibt "$VDIR/vmlinux-raw.o")
+    set -- $ob; os=$1; okb=$2
+    set -- $ub; us=$1; ukb=$2
+    set -- $cb; cs=$1; ckb=$2
+    echo "vmlinux: $insns instructions"
+    echo "vmlinux: objtool --orc --prefix=16 --link:        ${os} s, $((okb / 1024)) MB"
+    echo "vmlinux: unwindcheck check --orc --prefix=16:     ${us} s, $((ukb / 1024)) MB  (time $(ratio "$us" "$os")x, memory $(ratio "$ukb" "$okb")x)"
+    echo "vmlinux: unwindcheck check (no writing):          ${cs} s, $((ckb / 1024)) MB"
+    echo "vmlinux: per instruction: $(awk -v s="$us" -v n="$insns" 'BEGIN {printf "%.0f", s * 1e9 / n}') ns, $(awk -v k="$ukb" -v n="$insns" 'BEGIN {printf "%.0f", k * 1024 / n}') bytes (objtool $(awk -v s="$os" -v n="$insns" 'BEGIN {printf "%.0f", s * 1e9 / n}') ns, $(awk -v k="$okb" -v n="$insns" 'BEGIN {printf "%.0f", k * 1024 / n}') bytes)"
+    rm -rf "$T"
+  fi
+fi
+
+if [ "$WHAT" = modules ] || [ "$WHAT" = all ]; then
+  LIST=${LIST:-$CDIR/inputs-amd64.list}
+  if [ ! -f "$LIST" ] || [ ! -f "$CDIR/tools.env" ]; then
+    echo "modules: skipped (no $LIST: run INPUTS=1 Scripts/fetch-kernel-corpus.sh)"
+  else
+    # shellcheck disable=SC1091
+    source "$CDIR/tools.env"
+    n=$(wc -l < "$LIST")
+    xargs -a "$LIST" cat > /dev/null
+    insns=$(xargs -a "$LIST" -s 2000000 "$B" decode | wc -l)
+    wall() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N); awk -v a="$s" -v b="$e" 'BEGIN {printf "%.2f", b - a}'; }
+    o=$(wall xargs -a "$LIST" -n 1 "$OBJTOOL612" --dry-run --orc --link --module --ibt)
+    p=$(wall xargs -a "$LIST" -n 1 "$B" check --link --module --ibt)
+    a=$(wall xargs -a "$LIST" -s 2000000 "$B" check --link --module --ibt)
+    a1=$(wall xargs -a "$LIST" -s 2000000 "$B" check --jobs 1 --link --module --ibt)
+    rss=$( { /usr/bin/time -f "%M" xargs -a "$LIST" -s 2000000 "$B" check --link --module --ibt >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    echo "modules: $n files, $insns instructions"
+    echo "modules: objtool, one process per file:           $o s"
+    echo "modules: unwindcheck, one process per file:       $p s  ($(ratio "$p" "$o")x)"
+    echo "modules: unwindcheck, one process, $(nproc) cores:        $a s  ($(ratio "$a" "$o")x), peak $((rss / 1024)) MB"
+    echo "modules: unwindcheck, one process, one core:      $a1 s  ($(ratio "$a1" "$o")x)"
+    echo "modules: per instruction (one process, one core): $(awk -v s="$a1" -v n="$insns" 'BEGIN {printf "%.0f", s * 1e9 / n}') ns"
+    big=$(xargs -a "$LIST" ls -S | head -1)
+    bi=$("$B" decode "$big" | wc -l)
+    bk=$( { /usr/bin/time -f "%M" "$B" check --link --module --ibt "$big" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    echo "modules: largest ($(basename "$big"), $bi instructions): peak $((bk / 1024)) MB, $(awk -v k="$bk" -v n="$bi" 'BEGIN {printf "%.0f", k * 1024 / n}') bytes per instruction"
+  fi
+fi

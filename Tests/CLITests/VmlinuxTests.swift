@@ -1,0 +1,69 @@
+// The whole kernel: a defconfig vmlinux.o built by Scripts/build-vmlinux.sh (Debian's
+// linux-source-6.12, re-linked without objtool), checked against the real objtool's
+// verdicts recorded by the same script: no findings in either tool, the ORC written by
+// `check --orc --prefix=16 --link --ibt` read back by the real objtool equals its own
+// (orcprefix.orc) line for line, and the __pfx_ symbols equal the set it created.
+// Skipped when the build is absent (~21 min, ~6 GB: not part of the test command).
+import ELFObject
+import Foundation
+import Testing
+import UnwindTestSupport
+
+enum Vmlinux {
+  static let directory: String =
+    ProcessInfo.processInfo.environment["UNWINDCHECK_VMLINUX"]
+    ?? (NSHomeDirectory() + "/.cache/unwindcheck-vmlinux")
+  static var input: String { directory + "/vmlinux-raw.o" }
+  static var objtool: String { directory + "/objtool" }
+  static var isPresent: Bool {
+    ["/vmlinux-raw.o", "/objtool", "/orcprefix.orc", "/orcprefix.o", "/orcprefix.warn"]
+      .allSatisfy { FileManager.default.fileExists(atPath: directory + $0) }
+  }
+
+  /// `__pfx_` symbols as comparable rows: name, value, size, type, binding, section name.
+  static func prefixSymbols(_ path: String) throws -> [String] {
+    let f = try ELFFile.open(path: path)
+    return f.symbols.filter { $0.name.hasPrefix("__pfx_") }.map { s in
+      let sec = s.section.index.map { f.section($0).name } ?? "-"
+      return "\(s.name) \(s.value) \(s.size) \(s.type) \(s.binding) \(sec)"
+    }.sorted()
+  }
+}
+
+@Suite(.enabled(if: Vmlinux.isPresent, "no vmlinux build: run Scripts/build-vmlinux.sh to enable"),
+       .enabled(if: TestSupport.unwindcheckBinary != nil, "needs the built unwindcheck executable"),
+       .serialized)
+struct VmlinuxTests {
+  var binary: String { TestSupport.unwindcheckBinary! }
+
+  @Test func sameFindingsAsObjtool() throws {
+    let ours = try TestSupport.run(binary, ["check", "--link", "--ibt", Vmlinux.input])
+    let theirs = try TestSupport.run(Vmlinux.objtool, ["--dry-run", "--orc", "--link", "--ibt", Vmlinux.input])
+    let normalise: (String) -> [String] = { text in
+      text.split(separator: "\n").map {
+        $0.replacingOccurrences(of: ": warning: unwindcheck: ", with: ": warning: objtool: ")
+          .replacingOccurrences(of: #" \[UV[0-9]{4}\]$"#, with: "", options: .regularExpression)
+      }
+    }
+    #expect(ours.status == 0)
+    #expect(normalise(ours.stderr) == normalise(theirs.stderr))
+    print("vmlinux: findings unwindcheck \(normalise(ours.stderr).count), objtool \(normalise(theirs.stderr).count)")
+  }
+
+  @Test func orcAndPrefixSymbolsEqualObjtools() throws {
+    let dir = try TestSupport.temporaryDirectory("vmlinux")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("vmlinux.o").path
+    let r = try TestSupport.run(binary, ["check", "--orc", "--prefix=16", "--link", "--ibt", "--output", out, Vmlinux.input])
+    #expect(r.status == 0 && r.stderr.isEmpty, "\(r.stderr.prefix(2000))")
+    let dump = try TestSupport.run(Vmlinux.objtool, ["--dump=orc", out])
+    let expected = try String(contentsOfFile: Vmlinux.directory + "/orcprefix.orc", encoding: .utf8)
+    let a = dump.stdout.split(separator: "\n"), b = expected.split(separator: "\n")
+    #expect(a.count == b.count)
+    let firstDifference = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }
+    #expect(firstDifference == nil, "first difference at line \(firstDifference.map { $0.offset + 1 } ?? 0)")
+    let ours = try Vmlinux.prefixSymbols(out), theirs = try Vmlinux.prefixSymbols(Vmlinux.directory + "/orcprefix.o")
+    #expect(ours == theirs)
+    print("vmlinux: \(a.count) ORC entries (objtool \(b.count)), \(ours.count) __pfx_ symbols (objtool \(theirs.count))")
+  }
+}
