@@ -17,10 +17,21 @@ struct Program {
     var section: SectionIndex
     var name: String
     var size: UInt64
-    var text: DecodedText
-    /// Global number of this section's first instruction.
+    /// Global number of this section's first instruction, and how many it has.
     var first: Int
+    var count: Int
   }
+
+  // The decoded instructions of every text section as one set of columns indexed by
+  // global instruction number (virtual NOPs appended after the real ones): the walk
+  // reads an instruction's offset, kind or ops with one array load.
+  private(set) var offsets: [UInt32] = []
+  private(set) var lengths: [UInt8] = []
+  private(set) var kinds: [InstructionKind] = []
+  private(set) var immediates: [Int64] = []
+  /// Prefix sums into `stackOps` (one more entry than there are instructions).
+  private(set) var opStarts: [UInt32] = [0]
+  private(set) var stackOps: [StackOp] = []
 
   let file: ELFFile
   var sections: [TextSection] = []
@@ -83,11 +94,25 @@ struct Program {
     isAlias = Array(repeating: false, count: file.symbols.count)
     firstAlias = file.symbols.indices.map { Int32($0) }
     slotOfSection = Array(repeating: -1, count: file.sections.count)
+    let total = texts.reduce(0) { $0 + $1.1.count }
+    offsets.reserveCapacity(total + 64)
+    lengths.reserveCapacity(total + 64)
+    kinds.reserveCapacity(total + 64)
+    immediates.reserveCapacity(total + 64)
+    opStarts.reserveCapacity(total + 65)
+    sectionOf.reserveCapacity(total + 64)
     for (index, text) in texts {
       let s = file.section(index)
       slotOfSection[index.int] = Int32(sections.count)
-      sections.append(TextSection(section: index, name: s.name, size: s.size, text: text, first: sectionOf.count))
+      sections.append(TextSection(section: index, name: s.name, size: s.size, first: sectionOf.count, count: text.count))
       sectionOf.append(contentsOf: repeatElement(Int32(sections.count - 1), count: text.count))
+      offsets.append(contentsOf: text.offsets)
+      lengths.append(contentsOf: text.lengths)
+      kinds.append(contentsOf: text.kinds)
+      immediates.append(contentsOf: text.immediates)
+      let base = UInt32(stackOps.count)
+      opStarts.append(contentsOf: text.stackOpStarts.dropFirst().lazy.map { $0 &+ base })
+      stackOps.append(contentsOf: text.stackOps)
     }
     symbolOf = Array(repeating: -1, count: sectionOf.count)
     realCount = sectionOf.count
@@ -98,6 +123,11 @@ struct Program {
   /// Adds a virtual NOP (the padding after a shorter replacement) and returns it.
   mutating func addVirtualNOP(slot: Int, offset: UInt64, length: Int, symbol: Int32, group: Int32) -> InsnRef {
     virtuals.append((offset, length))
+    offsets.append(UInt32(truncatingIfNeeded: offset))
+    lengths.append(UInt8(truncatingIfNeeded: length))
+    kinds.append(.nop)
+    immediates.append(0)
+    opStarts.append(opStarts[opStarts.count - 1])
     sectionOf.append(Int32(slot))
     symbolOf.append(symbol)
     groupOf.append(group)
@@ -130,13 +160,13 @@ struct Program {
     // Owning symbol of each instruction (objtool `insn->sym`): functions and untyped
     // symbols, later ones (by offset) over earlier ones.
     for slot in sections.indices {
-      let text = sections[slot].text
+      let first = sections[slot].first, end = first + sections[slot].count
       for sym in sortedSymbols(inSlot: slot) where sym.size > 0 && !isAlias[sym.index.int]
         && (sym.type == .function || sym.type == .noType) && !ownsNoInstructions(sym) {
-        guard var i = lowerBound(text.offsets, UInt32(truncatingIfNeeded: sym.value)) else { continue }
-        let end = sym.value &+ sym.size
-        while i < text.count && UInt64(text.offsets[i]) < end {
-          symbolOf[sections[slot].first + i] = Int32(sym.index.int)
+        var i = firstInstruction(from: first, to: end, atOrAfter: UInt32(truncatingIfNeeded: sym.value))
+        let stop = sym.value &+ sym.size
+        while i < end && UInt64(offsets[i]) < stop {
+          symbolOf[i] = Int32(sym.index.int)
           i += 1
         }
       }
@@ -156,41 +186,55 @@ struct Program {
 
   // MARK: - Queries
 
-  func slot(_ i: InsnRef) -> Int { Int(sectionOf[i.int]) }
-  func local(_ i: InsnRef) -> Int { i.int - sections[slot(i)].first }
-  func offset(_ i: InsnRef) -> UInt64 {
-    isVirtual(i) ? virtuals[i.int - realCount].offset : UInt64(sections[slot(i)].text.offsets[local(i)])
-  }
-  func length(_ i: InsnRef) -> Int {
-    isVirtual(i) ? virtuals[i.int - realCount].length : Int(sections[slot(i)].text.lengths[local(i)])
-  }
-  func kind(_ i: InsnRef) -> InstructionKind { isVirtual(i) ? .nop : sections[slot(i)].text.kinds[local(i)] }
-  func immediate(_ i: InsnRef) -> Int64 { isVirtual(i) ? 0 : sections[slot(i)].text.immediates[local(i)] }
-  func ops(_ i: InsnRef) -> ArraySlice<StackOp> {
-    isVirtual(i) ? [][...] : sections[slot(i)].text.ops(InstructionIndex(local(i)))
+  @inline(__always) func slot(_ i: InsnRef) -> Int { Int(sectionOf[i.int]) }
+  @inline(__always) func offset(_ i: InsnRef) -> UInt64 { UInt64(offsets[i.int]) }
+  @inline(__always) func length(_ i: InsnRef) -> Int { Int(lengths[i.int]) }
+  @inline(__always) func kind(_ i: InsnRef) -> InstructionKind { kinds[i.int] }
+  @inline(__always) func immediate(_ i: InsnRef) -> Int64 { immediates[i.int] }
+  @inline(__always) func ops(_ i: InsnRef) -> ArraySlice<StackOp> {
+    stackOps[Int(opStarts[i.int])..<Int(opStarts[i.int + 1])]
   }
   func sectionName(_ i: InsnRef) -> String { sections[slot(i)].name }
+
+  /// The first instruction in `from..<to` at or after section offset `offset`.
+  func firstInstruction(from: Int, to: Int, atOrAfter offset: UInt32) -> Int {
+    var lo = from, hi = to
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if offsets[mid] < offset { lo = mid + 1 } else { hi = mid }
+    }
+    return lo
+  }
 
   /// The instruction starting exactly at `offset` of section `index`.
   func instruction(in index: SectionIndex, at offset: UInt64) -> InsnRef? {
     guard index.int < slotOfSection.count else { return nil }
     let slot = Int(slotOfSection[index.int])
     guard slot >= 0, offset <= UInt64(UInt32.max) else { return nil }
-    let text = sections[slot].text
-    guard let i = lowerBound(text.offsets, UInt32(offset)), i < text.count, UInt64(text.offsets[i]) == offset else { return nil }
-    return InsnRef(sections[slot].first + i)
+    let first = sections[slot].first, end = first + sections[slot].count
+    let i = firstInstruction(from: first, to: end, atOrAfter: UInt32(offset))
+    return i < end && UInt64(offsets[i]) == offset ? InsnRef(i) : nil
+  }
+
+  /// The instructions of one text section (its slot), as a contiguous slice.
+  func sectionOffsets(_ slot: Int) -> ArraySlice<UInt32> {
+    offsets[sections[slot].first..<(sections[slot].first + sections[slot].count)]
+  }
+  func sectionKinds(_ slot: Int) -> ArraySlice<InstructionKind> {
+    kinds[sections[slot].first..<(sections[slot].first + sections[slot].count)]
   }
 
   /// The next instruction of the same section (none after a virtual NOP).
+  @inline(__always)
   func next(_ i: InsnRef) -> InsnRef? {
-    guard !isVirtual(i) else { return nil }
-    let s = slot(i)
-    return i.int + 1 < sections[s].first + sections[s].text.count ? InsnRef(i.int + 1) : nil
+    let n = i.int + 1
+    return n < realCount && sectionOf[n] == sectionOf[i.int] ? InsnRef(n) : nil
   }
 
+  @inline(__always)
   func previous(_ i: InsnRef) -> InsnRef? {
-    guard !isVirtual(i) else { return nil }
-    return i.int > sections[slot(i)].first ? InsnRef(i.int - 1) : nil
+    guard !isVirtual(i), i.int > 0 else { return nil }
+    return sectionOf[i.int - 1] == sectionOf[i.int] ? InsnRef(i.int - 1) : nil
   }
 
   /// objtool `next_insn_to_validate`: alternatives are patched in place, so the end of

@@ -1,4 +1,5 @@
 import ELFObject
+import WorkPool
 import UnwindModel
 
 /// Branch and call targets, sibling calls, dead ends: what objtool's
@@ -87,10 +88,13 @@ struct Resolution {
     }
     for (jump, dest) in sites.jumpDestinations { jumpDest[jump.int] = Int32(dest.raw) }
     addSpecialSectionAlternatives(p, special)
+    PhaseTimes.mark("resolve: special sections")
     addJumpDestinations(&p, relocations: relocations, arch: arch)
+    PhaseTimes.mark("resolve: jumps")
     readIntraFunctionCalls(p, special.annotationTargets(".discard.intra_function_calls")
                               + annotated(SpecialSections.AnnotationType.intraFunctionCall))
     addCallDestinations(p, relocations: relocations, arch: arch)
+    PhaseTimes.mark("resolve: calls")
     addDiscardedAnnotations(p, relocations: relocations)
     // 6.14+ REACHABLE annotates the instruction itself (not the one after it).
     for a in annotated(SpecialSections.AnnotationType.reachable) {
@@ -200,8 +204,8 @@ struct Resolution {
         if let insn = p.instruction(in: target, at: off), let prev = p.previous(insn) {
           deadEnd[prev.int] = value
         } else if let slot = Optional(Int(p.slotOfSection[target.int])), slot >= 0, off == p.sections[slot].size,
-                  p.sections[slot].text.count > 0 {
-          deadEnd[p.sections[slot].first + p.sections[slot].text.count - 1] = value
+                  p.sections[slot].count > 0 {
+          deadEnd[p.sections[slot].first + p.sections[slot].count - 1] = value
         }
       }
     }

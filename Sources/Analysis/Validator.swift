@@ -60,10 +60,13 @@ public struct Validator {
   public init(file: ELFFile, texts: [(SectionIndex, DecodedText)], arch: ArchitectureDescription, options: AnalysisOptions) {
     var program = Program(file: file, texts: texts,
                           ownsNoInstructions: { $0.binding == .global && arch.isEmbeddedInstruction($0.name) })
+    PhaseTimes.mark("resolve: program")
     let relocations = RelocationIndexCache(file: file)
     let special = SpecialSections(file: file, relocations: relocations)
+    PhaseTimes.mark("resolve: relocations")
     let sites = program.buildAlternativeGroups(special.alternativeEntries(layout: arch.alternativeLayout),
                                                layout: arch.alternativeLayout)
+    PhaseTimes.mark("resolve: alternatives")
     // A final module (modpost's .gnu.linkonce.this_module) without any .discard.*
     // section lost its objtool annotations to module.lds: re-derive what we can.
     let recover = file.isFinalModule && !file.sections.contains { $0.name.hasPrefix(".discard.") }
@@ -71,6 +74,7 @@ public struct Validator {
                    readAnnotateInsn: options.annotateInstructions, ibt: options.ibt,
                    relativeJumpTables: options.relativeJumpTables, noUnreachable: options.skipUnreachable)
     p = program
+    PhaseTimes.mark("resolve: destinations")
     siteTables = program.siteTableLengths.map { Array(repeating: Self.noState, count: $0) }
     siteWriters = program.siteTableLengths.map { Array(repeating: -1, count: $0) }
     hints = UnwindHints(program, special, arch: arch, kernel61: options.hintNumbering61)
@@ -103,11 +107,12 @@ public struct Validator {
     }
     var perSection: [(section: SectionIndex, offsets: [UInt32], kinds: [InstructionKind], cfi: [CFIStateID?])] = []
     for s in p.sections {
-      let ids = (0..<s.text.count).map { i -> CFIStateID? in
+      let ids = (0..<s.count).map { i -> CFIStateID? in
         let v = cfi[s.first + i]
         return v == Self.noState ? nil : CFIStateID(rawValue: v)
       }
-      perSection.append((s.section, s.text.offsets, s.text.kinds, ids))
+      let slot = perSection.count
+      perSection.append((s.section, Array(p.sectionOffsets(slot)), Array(p.sectionKinds(slot)), ids))
     }
     let originals = p.groups.indices.filter { p.groups[$0].original < 0 }
     var perSite: [Int32: Int] = [:]
@@ -333,12 +338,14 @@ public struct Validator {
             warnPlain(.fallsThrough, "\(name)() falls through to next function \(p.symbolName(owner))()")
             return failed(chain, root: root, rootLabel: rootLabel)
           }
-          let hint = isHint(insn) ? hints.hints[insn.raw] : nil
+          // (The hint itself is fetched only at hint instructions: it holds a whole
+          // CFIState, and materialising it at every step costs a 300-byte copy.)
+          let atHint = isHint(insn)
           if visited[insn.int] {
-            if hint == nil && !matches(insn, sid) { return failed(chain, root: root, rootLabel: rootLabel) }
+            if !atHint && !matches(insn, sid) { return failed(chain, root: root, rootLabel: rootLabel) }
             continue pathLoop
           }
-          if let hint {
+          if atHint, let hint = hints.hints[insn.raw] {
             // A hint replaces the walked state.
             switch hint {
             case .state(let s):

@@ -40,12 +40,17 @@ public struct ARM64ORCEntry: Sendable, Equatable {
   }
 
   public func bytes(order: ByteOrder) -> [UInt8] {
-    var out: [UInt8] = []
-    out.reserveCapacity(8)
-    for v in [UInt16(bitPattern: cfaOffset), UInt16(bitPattern: fpOffset), UInt16(bitPattern: raOffset), flags] {
-      if order == .little { out += [UInt8(v & 0xFF), UInt8(v >> 8)] } else { out += [UInt8(v >> 8), UInt8(v & 0xFF)] }
-    }
-    return out
+    var sink = ByteSink(order: order, capacity: Self.size)
+    append(to: &sink)
+    return sink.bytes
+  }
+
+  /// Appends the 8 bytes in the sink's byte order.
+  public func append(to sink: inout ByteSink) {
+    sink.u16(UInt16(bitPattern: cfaOffset))
+    sink.u16(UInt16(bitPattern: fpOffset))
+    sink.u16(UInt16(bitPattern: raOffset))
+    sink.u16(flags)
   }
 
   /// Entry `index` of an `.orc_unwind` section.

@@ -52,12 +52,17 @@ public struct ORCEntry: Hashable, Sendable {
 
   /// The 6 bytes in `order`.
   public func bytes(order: ByteOrder, format: ORCFormat) -> [UInt8] {
-    let sp = UInt16(bitPattern: spOffset), bp = UInt16(bitPattern: bpOffset)
-    let word: (UInt16) -> [UInt8] = { v in
-      order == .little ? [UInt8(v & 0xFF), UInt8(v >> 8)] : [UInt8(v >> 8), UInt8(v & 0xFF)]
-    }
-    let last: UInt8 = format == .v6_12 ? (type & 0x7) | (flag ? 0x8 : 0) : (type & 0x3) | (flag ? 0x4 : 0)
-    return word(sp) + word(bp) + [(spRegister & 0xF) | (bpRegister << 4), last]
+    var sink = ByteSink(order: order, capacity: Self.size)
+    append(to: &sink, format: format)
+    return sink.bytes
+  }
+
+  /// Appends the 6 bytes in the sink's byte order.
+  public func append(to sink: inout ByteSink, format: ORCFormat) {
+    sink.u16(UInt16(bitPattern: spOffset))
+    sink.u16(UInt16(bitPattern: bpOffset))
+    sink.u8((spRegister & 0xF) | (bpRegister << 4))
+    sink.u8(format == .v6_12 ? (type & 0x7) | (flag ? 0x8 : 0) : (type & 0x3) | (flag ? 0x4 : 0))
   }
 }
 

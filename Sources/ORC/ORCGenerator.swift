@@ -73,6 +73,15 @@ public enum ORCGenerator {
     make: (CFIState, String, UInt64) throws(Problem) -> E
   ) throws(Problem) -> [(section: SectionIndex, sectionName: String, offset: UInt64, entry: E)] {
     var out: [(section: SectionIndex, sectionName: String, offset: UInt64, entry: E)] = []
+    // An entry depends only on the interned state: made once per state, not per
+    // instruction (a CFIState is ~300 bytes to read).
+    var memo = [E?](repeating: nil, count: states.states.count)
+    func entry(_ id: CFIStateID, _ name: String, _ off: UInt64) throws(Problem) -> E {
+      if let e = memo[Int(id.rawValue)] { return e }
+      let e = try make(states[id], name, off)
+      memo[Int(id.rawValue)] = e
+      return e
+    }
     for s in sections where isText(s.name) {
       var previous = undefined  // all-zero bytes
       var empty = true
@@ -92,13 +101,13 @@ public enum ORCGenerator {
           let site = s.sites[siteIndex]
           for (k, id) in site.table.enumerated() {
             guard let id else { continue }
-            add(try make(states[id], s.name, off), off + UInt64(k))
+            add(try entry(id, s.name, off), off + UInt64(k))
           }
           while i < s.offsets.count && UInt64(s.offsets[i]) < site.end { i += 1 }
           siteIndex += 1
           continue
         }
-        if let id = s.cfi[i] { add(try make(states[id], s.name, off), off) } else { add(undefined, off) }
+        if let id = s.cfi[i] { add(try entry(id, s.name, off), off) } else { add(undefined, off) }
         i += 1
       }
       if !empty { out.append((s.section, s.name, s.size, undefined)) }

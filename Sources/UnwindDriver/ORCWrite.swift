@@ -4,6 +4,7 @@ import ELFObject
 import ORC
 import Glibc
 import UnwindModel
+import WorkPool
 
 enum ORCWriteOutcome {
   case written
@@ -32,33 +33,38 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
   // Each entry's place, and the `.orc_unwind` bytes: objtool's format on x86,
   // unwindcheck's 8-byte ORC-like entries on arm64 (same placement).
   var entries: [(section: SectionIndex, sectionName: String, offset: UInt64)] = []
-  var orc: [UInt8] = []
+  var orc = ByteSink(order: order)
   var prefixSymbols: [NewSymbol] = []
   do {
     var inputs = orcInputs(file, result)
+    PhaseTimes.mark("write: inputs")
     if options.prefix > 0 {
       var kinds: [SectionIndex: [InstructionKind]] = [:]
       for sec in result.instructionCFI { kinds[sec.section] = sec.kinds }
       prefixSymbols = applyPrefix(file, &inputs, kinds: kinds, size: options.prefix)
+      PhaseTimes.mark("write: prefix")
     }
     if options.orc && arm64 {
       let placed = try ORCGenerator.arm64Entries(inputs, states: result.cfiStates)
-      orc.reserveCapacity(placed.count * ARM64ORCEntry.size)
+      orc = ByteSink(order: order, capacity: placed.count * ARM64ORCEntry.size)
+      entries.reserveCapacity(placed.count)
       for p in placed {
         entries.append((p.section, p.sectionName, p.offset))
-        orc.append(contentsOf: p.entry.bytes(order: order))
+        p.entry.append(to: &orc)
       }
     } else if options.orc {
       let placed = try ORCGenerator.entries(inputs, states: result.cfiStates, format: format)
-      orc.reserveCapacity(placed.count * 6)
+      orc = ByteSink(order: order, capacity: placed.count * ORCEntry.size)
+      entries.reserveCapacity(placed.count)
       for p in placed {
         entries.append((p.section, p.sectionName, p.offset))
-        orc.append(contentsOf: p.entry.bytes(order: order, format: format))
+        p.entry.append(to: &orc, format: format)
       }
     }
   } catch {
     return .refused("cannot express the CFI as ORC, nothing written: \(error)")
   }
+  PhaseTimes.mark("write: entries")
   guard let symtab = file.symbolTable else { return .failed("no symbol table: cannot write ORC relocations") }
   var sectionSymbol: [SectionIndex: SymbolIndex] = [:]
   for sym in file.symbols where sym.isSectionSymbol {
@@ -82,24 +88,34 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
       for (s, idx) in zip(missing, indices) { sectionSymbol[s] = idx }
     }
   }
-  var ip: [UInt8] = [], rela: [UInt8] = []
+  PhaseTimes.mark("write: symbols")
+  let ip = [UInt8](repeating: 0, count: entries.count * 4)
+  var rela = ByteSink(order: order, capacity: entries.count * 24)
   let relocationType: UInt64 = arm64 ? 261 : 2  // R_AARCH64_PREL32 / R_X86_64_PC32
+  var lastSection = SectionIndex(0), lastSymbol: SymbolIndex? = nil
   for (i, (section, sectionName, offset)) in entries.enumerated() {
-    guard let sym = sectionSymbol[section] else {
+    if section != lastSection || lastSymbol == nil {
+      lastSection = section
+      lastSymbol = sectionSymbol[section]
+    }
+    guard let sym = lastSymbol else {
       return .failed("no section symbol for \(sectionName): cannot write its ORC relocations")
     }
-    ip.append(contentsOf: [0, 0, 0, 0])
-    rela.append(contentsOf: le(UInt64(i * 4), 8) + le(UInt64(sym.rawValue) << 32 | relocationType, 8) + le(offset, 8))
+    rela.u64(UInt64(i * 4))
+    rela.u64(UInt64(sym.rawValue) << 32 | relocationType)
+    rela.u64(offset)
   }
   if !options.orc && newSymbols.isEmpty && options.output == nil { return .skipped }
   let sections = !options.orc ? [] : [
     ELFWriter.NewSection(name: ".orc_unwind", type: .progbits, flags: .alloc, alignment: arm64 ? 2 : 1,
-                         entrySize: arm64 ? UInt64(ARM64ORCEntry.size) : 6, bytes: orc),
+                         entrySize: arm64 ? UInt64(ARM64ORCEntry.size) : 6, bytes: orc.bytes),
     ELFWriter.NewSection(name: ".orc_unwind_ip", type: .progbits, flags: .alloc, alignment: 1, entrySize: 4, bytes: ip),
     ELFWriter.NewSection(name: ".rela.orc_unwind_ip", type: .rela, flags: .infoLink, alignment: 8, entrySize: 24,
-                         link: .existing(symtab), info: .added(extra.count + 1), bytes: rela),
+                         link: .existing(symtab), info: .added(extra.count + 1), bytes: rela.bytes),
   ]
+  PhaseTimes.mark("write: relocations")
   let image = ELFWriter(file: file).image(adding: extra + sections, replace: options.replace)
+  PhaseTimes.mark("write: image")
   do {
     try ELFWriter.writeAtomically(image, to: options.output ?? path, mode: mode_t(file.mode))
   } catch {
@@ -162,16 +178,13 @@ func addSymbols(_ file: ELFFile, symtab: SectionIndex, _ newSymbols: [NewSymbol]
     for s in file.sections {
       switch s.type {
       case .rela where s.link == symtab.rawValue:
-        let r = file.reader(for: s.index)
-        var bytes = file.withBytes(of: s.index) { [UInt8]($0) }
-        for at in stride(from: 0, to: bytes.count - 23, by: 24) {
-          guard let info = r.u64(at: at + 8) else { continue }
+        var rel = ByteSink(order: file.byteOrder, bytes: file.withBytes(of: s.index) { [UInt8]($0) })
+        for at in stride(from: 8, to: rel.count - 15, by: 24) {
+          let info = rel.load(width: 8, at: at)
           let sym = info >> 32
-          if sym >= UInt64(firstGlobal) {
-            bytes.replaceSubrange((at + 8)..<(at + 16), with: le(moved(sym) << 32 | (info & 0xFFFF_FFFF), 8))
-          }
+          if sym >= UInt64(firstGlobal) { rel.store(moved(sym) << 32 | (info & 0xFFFF_FFFF), width: 8, at: at) }
         }
-        out.append(same(s, bytes: bytes))
+        out.append(same(s, bytes: rel.bytes))
       case .group where s.link == symtab.rawValue:
         out.append(same(s, bytes: file.withBytes(of: s.index) { [UInt8]($0) }, info: UInt32(moved(UInt64(s.info)))))
       default:

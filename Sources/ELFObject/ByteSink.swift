@@ -1,0 +1,71 @@
+/// The one encoder for bytes written into an object: fixed-width integers in an explicit
+/// byte order, appended to a growing buffer or stored at an offset of one. Integers go
+/// in with shifts on a preallocated buffer, so writing millions of table entries (ORC,
+/// relocations) allocates nothing per entry.
+public struct ByteSink {
+  public private(set) var bytes: [UInt8] = []
+  public let order: ByteOrder
+
+  public init(order: ByteOrder, capacity: Int = 0) {
+    self.order = order
+    bytes.reserveCapacity(capacity)
+  }
+
+  public init(order: ByteOrder, bytes: [UInt8]) {
+    self.order = order
+    self.bytes = bytes
+  }
+
+  public var count: Int { bytes.count }
+
+  /// Appends the low `width` bytes of `value` (1, 2, 4 or 8).
+  @inline(__always)
+  public mutating func append(_ value: UInt64, width: Int) {
+    let at = bytes.count
+    bytes.append(contentsOf: repeatElement(0, count: width))
+    store(value, width: width, at: at)
+  }
+
+  public mutating func u8(_ v: UInt8) { bytes.append(v) }
+  public mutating func u16(_ v: UInt16) { append(UInt64(v), width: 2) }
+  public mutating func u32(_ v: UInt32) { append(UInt64(v), width: 4) }
+  public mutating func u64(_ v: UInt64) { append(v, width: 8) }
+
+  public mutating func append(contentsOf other: some Collection<UInt8>) { bytes.append(contentsOf: other) }
+
+  /// Zero bytes up to a multiple of `alignment`.
+  public mutating func pad(toMultipleOf alignment: Int) {
+    let a = max(alignment, 1)
+    let rest = bytes.count % a
+    if rest != 0 { bytes.append(contentsOf: repeatElement(0, count: a - rest)) }
+  }
+
+  /// Overwrites `width` bytes at `offset` with `value` (the range must exist).
+  @inline(__always)
+  public mutating func store(_ value: UInt64, width: Int, at offset: Int) {
+    let order = self.order
+    bytes.withUnsafeMutableBufferPointer { b in
+      ByteSink.store(value, width: width, order: order, into: UnsafeMutableRawBufferPointer(b), at: offset)
+    }
+  }
+
+  /// Reads `width` bytes at `offset` (the range must exist).
+  @inline(__always)
+  public func load(width: Int, at offset: Int) -> UInt64 {
+    var v: UInt64 = 0
+    for k in 0..<width {
+      let byte = UInt64(bytes[offset + k])
+      v |= byte << UInt64(order == .little ? k * 8 : (width - 1 - k) * 8)
+    }
+    return v
+  }
+
+  @inline(__always)
+  public static func store(_ value: UInt64, width: Int, order: ByteOrder, into b: UnsafeMutableRawBufferPointer, at offset: Int) {
+    precondition(offset >= 0 && offset + width <= b.count)
+    for k in 0..<width {
+      let shift = order == .little ? k * 8 : (width - 1 - k) * 8
+      b[offset + k] = UInt8(truncatingIfNeeded: value >> UInt64(shift))
+    }
+  }
+}
