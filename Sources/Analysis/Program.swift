@@ -28,7 +28,7 @@ struct Program {
   private(set) var offsets: [UInt32] = []
   private(set) var lengths: [UInt8] = []
   private(set) var kinds: [InstructionKind] = []
-  private(set) var immediates: [Int64] = []
+  private(set) var immediates: [Int32] = []
   /// Prefix sums into `stackOps` (one more entry than there are instructions).
   private(set) var opStarts: [UInt32] = [0]
   private(set) var stackOps: [StackOp] = []
@@ -80,7 +80,7 @@ struct Program {
 
   /// `ownsNoInstructions`: symbols that label an instruction hidden inside others (objtool
   /// `embedded_insn`), which never become an instruction's owner.
-  init(file: ELFFile, texts: [(SectionIndex, DecodedText)], ownsNoInstructions: (Symbol) -> Bool = { _ in false }) {
+  init(file: ELFFile, texts: consuming [(SectionIndex, DecodedText)], ownsNoInstructions: (Symbol) -> Bool = { _ in false }) {
     self.file = file
     parent = file.symbols.indices.map { Int32($0) }
     coldChild = Array(repeating: -1, count: file.symbols.count)
@@ -101,10 +101,21 @@ struct Program {
     immediates.reserveCapacity(total + 64)
     opStarts.reserveCapacity(total + 65)
     sectionOf.reserveCapacity(total + 64)
-    for (index, text) in texts {
-      let s = file.section(index)
-      slotOfSection[index.int] = Int32(sections.count)
-      sections.append(TextSection(section: index, name: s.name, size: s.size, first: sectionOf.count, count: text.count))
+    // Each decoded chunk is released as soon as it is copied (a whole kernel's
+    // decoded text is ~70 MB: holding both copies would double the peak).
+    var texts = texts
+    for k in texts.indices {
+      let index = texts[k].0
+      let text = texts[k].1
+      texts[k].1 = DecodedText()
+      if let last = sections.last, last.section == index {
+        // Another chunk of the same section (decoded in parallel): it continues it.
+        sections[sections.count - 1].count += text.count
+      } else {
+        let s = file.section(index)
+        slotOfSection[index.int] = Int32(sections.count)
+        sections.append(TextSection(section: index, name: s.name, size: s.size, first: sectionOf.count, count: text.count))
+      }
       sectionOf.append(contentsOf: repeatElement(Int32(sections.count - 1), count: text.count))
       offsets.append(contentsOf: text.offsets)
       lengths.append(contentsOf: text.lengths)
@@ -190,7 +201,7 @@ struct Program {
   @inline(__always) func offset(_ i: InsnRef) -> UInt64 { UInt64(offsets[i.int]) }
   @inline(__always) func length(_ i: InsnRef) -> Int { Int(lengths[i.int]) }
   @inline(__always) func kind(_ i: InsnRef) -> InstructionKind { kinds[i.int] }
-  @inline(__always) func immediate(_ i: InsnRef) -> Int64 { immediates[i.int] }
+  @inline(__always) func immediate(_ i: InsnRef) -> Int64 { Int64(immediates[i.int]) }
   @inline(__always) func ops(_ i: InsnRef) -> ArraySlice<StackOp> {
     stackOps[Int(opStarts[i.int])..<Int(opStarts[i.int + 1])]
   }

@@ -57,7 +57,7 @@ public struct Validator {
   var siteWriters: [[Int32]]
   static let noState = UInt32.max
 
-  public init(file: ELFFile, texts: [(SectionIndex, DecodedText)], arch: ArchitectureDescription, options: AnalysisOptions) {
+  public init(file: ELFFile, texts: consuming [(SectionIndex, DecodedText)], arch: ArchitectureDescription, options: AnalysisOptions) {
     var program = Program(file: file, texts: texts,
                           ownsNoInstructions: { $0.binding == .global && arch.isEmbeddedInstruction($0.name) })
     PhaseTimes.mark("resolve: program")

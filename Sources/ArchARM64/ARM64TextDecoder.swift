@@ -56,7 +56,7 @@ public struct ARM64TextDecoder: Sendable {
       while k < pools.count && pools[k].upperBound <= o { k += 1 }
       if k < pools.count && pools[k].contains(o) { continue }
       out.stackOps.append(contentsOf: text.ops(InstructionIndex(i)))
-      out.append(offset: text.offsets[i], length: 4, kind: text.kinds[i], immediate: text.immediates[i])
+      out.append(offset: text.offsets[i], length: 4, kind: text.kinds[i], immediate: Int64(text.immediates[i]))
     }
     return out
   }

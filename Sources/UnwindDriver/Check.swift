@@ -51,6 +51,9 @@ public struct CheckOptions: Sendable {
   public var jobs = 0
   public init() {}
 
+  /// Threads for the parallel phases inside one object (decoding a big section).
+  var threadsPerObject: Int { jobs > 0 ? jobs : ProcessorCount.online }
+
   var analysisOptions: AnalysisOptions {
     var o = AnalysisOptions()
     o.framePointerRules = stackval
@@ -117,11 +120,12 @@ func architecture(of file: ELFFile, options: CheckOptions) -> ArchitectureDescri
 /// DWARF cross-check passes the debug information's `DW_AT_noreturn` functions).
 public func analyse(_ file: ELFFile, options: CheckOptions, extraNoreturns: Set<String> = []) -> ValidationResult? {
   guard file.machine == .x86_64 || file.machine == .aarch64,
-        let sections = try? ObjectDecoder.decodeSections(of: file, calleeSaved: options.calleeSaved) else { return nil }
+        let texts = try? ObjectDecoder.decodeForAnalysis(of: file, calleeSaved: options.calleeSaved,
+                                                         workers: options.threadsPerObject) else { return nil }
   PhaseTimes.mark("decode")
   var arch = architecture(of: file, options: options)
   arch.noreturnFunctions.formUnion(extraNoreturns)
-  var validator = Validator(file: file, texts: sections.map { ($0.section.index, $0.text) },
+  var validator = Validator(file: file, texts: consume texts,
                             arch: arch,
                             options: options.analysisOptions)
   PhaseTimes.mark("resolve")

@@ -2,6 +2,7 @@ import ArchARM64
 import ArchX86
 import ELFObject
 import UnwindModel
+import WorkPool
 
 /// Options of `unwindcheck decode`.
 public struct DecodeOptions: Sendable {
@@ -35,6 +36,58 @@ public enum ObjectDecoder {
       result.append(DecodedSection(section: section, text: text))
     }
     return result
+  }
+
+  /// The executable sections decoded for analysis, on up to `workers` threads: a big
+  /// section (vmlinux.o's .text is 16 MB) is cut at function starts into chunks decoded
+  /// concurrently, returned in order (several consecutive entries for one section). A
+  /// chunk whose predecessor did not end exactly at its start is decoded again from
+  /// where the predecessor ended, so the result is the linear sweep's in every case.
+  static func decodeForAnalysis(of file: ELFFile, calleeSaved: Bool, workers: Int) throws(UnsupportedMachine) -> [(SectionIndex, DecodedText)] {
+    guard file.machine == .x86_64, workers > 1 else {
+      return try decodeSections(of: file, calleeSaved: calleeSaved).map { ($0.section.index, $0.text) }
+    }
+    let decoder = X86TextDecoder()
+    struct Chunk: Sendable { var section: SectionIndex; var from: Int; var to: Int; var ranges: [Range<UInt64>] }
+    var chunks: [Chunk] = []
+    let chunkBytes = 1 << 20
+    for section in file.sections where section.isExecutable && section.hasFileBytes {
+      let ranges = functionRanges(in: section.index, of: file)
+      let size = Int(section.size)
+      var cut = 0
+      while cut < size {
+        // The first function start at least a chunk further on.
+        var next = size
+        if size - cut > chunkBytes + chunkBytes / 2 {
+          let target = UInt64(cut + chunkBytes)
+          var lo = 0, hi = ranges.count
+          while lo < hi { let mid = (lo + hi) / 2; if ranges[mid].lowerBound < target { lo = mid + 1 } else { hi = mid } }
+          if lo < ranges.count, ranges[lo].lowerBound < UInt64(size) { next = Int(ranges[lo].lowerBound) }
+        }
+        chunks.append(Chunk(section: section.index, from: cut, to: next, ranges: ranges))
+        cut = next
+      }
+    }
+    let results = ResultSlots<(DecodedText, Int)>(count: chunks.count)
+    let work = chunks
+    parallelFor(count: work.count, workers: workers) { k in
+      let c = work[k]
+      results.put(k, file.withBytes(of: c.section) { decoder.decode($0, from: c.from, to: c.to, functionRanges: c.ranges) })
+    }
+    var out: [(SectionIndex, DecodedText)] = []
+    var ended: (section: SectionIndex, end: Int)? = nil
+    for (k, c) in chunks.enumerated() {
+      var (text, end) = results.take(k)
+      if let e = ended, e.section == c.section, e.end != c.from {
+        // The previous chunk's last instruction ran past this chunk's start: sweep on
+        // from where it ended (nothing of this chunk's own decode is reusable).
+        (text, end) = e.end >= c.to ? (DecodedText(), e.end)
+          : file.withBytes(of: c.section) { decoder.decode($0, from: e.end, to: c.to, functionRanges: c.ranges) }
+      }
+      out.append((c.section, text))
+      ended = (c.section, end)
+    }
+    return out
   }
 
   /// arm64: every word of the code regions; the mapping symbols say what is data.

@@ -15,15 +15,17 @@ public struct DecodedText: Sendable {
   public var lengths: [UInt8] = []
   public var kinds: [InstructionKind] = []
   /// Branch displacement for direct jumps/calls (target = offset + length + immediate),
-  /// otherwise the immediate or displacement objtool keeps (`insn->immediate`).
-  public var immediates: [Int64] = []
+  /// otherwise the immediate or displacement objtool keeps (`insn->immediate`), cut to
+  /// 32 bits (branch displacements are at most 32 bits on x86-64 and arm64; nothing
+  /// reads the others).
+  public var immediates: [Int32] = []
   /// Prefix sums into `stackOps`; one more entry than there are instructions.
   public var stackOpStarts: [UInt32] = [0]
   public var stackOps: [StackOp] = []
 
   public init() {}
 
-  public init(offsets: [UInt32], lengths: [UInt8], kinds: [InstructionKind], immediates: [Int64],
+  public init(offsets: [UInt32], lengths: [UInt8], kinds: [InstructionKind], immediates: [Int32],
               stackOpStarts: [UInt32], stackOps: [StackOp]) {
     precondition(lengths.count == offsets.count && kinds.count == offsets.count
                  && immediates.count == offsets.count && stackOpStarts.count == offsets.count + 1)
@@ -52,7 +54,7 @@ public struct DecodedText: Sendable {
   /// The branch target (section offset) of a direct jump or call.
   public func target(_ i: InstructionIndex) -> Int64? {
     guard kinds[i.int].hasDirectTarget else { return nil }
-    return Int64(offsets[i.int]) + Int64(lengths[i.int]) + immediates[i.int]
+    return Int64(offsets[i.int]) + Int64(lengths[i.int]) + Int64(immediates[i.int])
   }
 
   /// Appends one instruction; its stack ops must already be appended to `stackOps`.
@@ -61,7 +63,7 @@ public struct DecodedText: Sendable {
     offsets.append(offset)
     lengths.append(length)
     kinds.append(kind)
-    immediates.append(immediate)
+    immediates.append(Int32(truncatingIfNeeded: immediate))
     stackOpStarts.append(UInt32(truncatingIfNeeded: stackOps.count))
   }
 }

@@ -158,3 +158,12 @@ public enum PhaseTimes {
     s.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
   }
 }
+
+/// One result slot per work item, written by workers and read after they are done.
+public final class ResultSlots<T: Sendable>: @unchecked Sendable {
+  private let slots: OrderedSlots<T>
+  public init(count: Int) { slots = OrderedSlots(count: count) }
+  public func put(_ i: Int, _ value: T) { slots.put(i, value) }
+  /// Waits for slot `i` if it is not filled yet, and empties it.
+  public func take(_ i: Int) -> T { slots.take(i) }
+}
