@@ -21,10 +21,12 @@ CDIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo); unwindcheck $B"
 
 # best "SECONDS KB" of RUNS runs of a command (time and RSS of the same, fastest run)
+TF=$(mktemp)
+measure() { /usr/bin/time -o "$TF" -f "%e %M" "$@" >/dev/null 2>&1 || true; tail -1 "$TF"; }
 best() {
   local b="" t
   for _ in $(seq "$RUNS"); do
-    t=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
+    t=$(measure "$@")
     if [ -z "$b" ] || awk -v a="${t%% *}" -v c="${b%% *}" 'BEGIN {exit !(a < c)}'; then b=$t; fi
   done
   echo "$b"
@@ -39,7 +41,7 @@ if [ "$WHAT" = vmlinux ] || [ "$WHAT" = all ]; then
     cat "$VDIR/vmlinux-raw.o" > /dev/null
     insns=$("$B" decode "$VDIR/vmlinux-raw.o" | wc -l)
     # objtool rewrites its input: each run gets a fresh copy (the copy is not timed).
-    otime() { cp "$VDIR/vmlinux-raw.o" "$T/o.o"; /usr/bin/time -f "%e %M" "$VDIR/objtool" --orc --prefix=16 --link "$T/o.o" 2>&1 >/dev/null | tail -1; }
+    otime() { cp "$VDIR/vmlinux-raw.o" "$T/o.o"; measure "$VDIR/objtool" --orc --prefix=16 --link "$T/o.o"; }
     ob=""; for _ in $(seq "$RUNS"); do t=$(otime); if [ -z "$ob" ] || awk -v a="${t%% *}" -v c="${ob%% *}" 'BEGIN {exit !(a < c)}'; then ob=$t; fi; done
     ub=$(best "$B" check --orc --prefix=16 --link --ibt --output "$T/u.o" "$VDIR/vmlinux-raw.o")
     cb=$(best "$B" check --link --ibt "$VDIR/vmlinux-raw.o")
@@ -70,7 +72,7 @@ if [ "$WHAT" = modules ] || [ "$WHAT" = all ]; then
     p=$(wall xargs -a "$LIST" -n 1 "$B" check --link --module --ibt)
     a=$(wall xargs -a "$LIST" -s 2000000 "$B" check --link --module --ibt)
     a1=$(wall xargs -a "$LIST" -s 2000000 "$B" check --jobs 1 --link --module --ibt)
-    rss=$( { /usr/bin/time -f "%M" xargs -a "$LIST" -s 2000000 "$B" check --link --module --ibt >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    rss=$(measure xargs -a "$LIST" -s 2000000 "$B" check --link --module --ibt); rss=${rss#* }
     echo "modules: $n files, $insns instructions"
     echo "modules: objtool, one process per file:           $o s"
     echo "modules: unwindcheck, one process per file:       $p s  ($(ratio "$p" "$o")x)"
@@ -79,7 +81,7 @@ if [ "$WHAT" = modules ] || [ "$WHAT" = all ]; then
     echo "modules: per instruction (one process, one core): $(awk -v s="$a1" -v n="$insns" 'BEGIN {printf "%.0f", s * 1e9 / n}') ns"
     big=$(xargs -a "$LIST" ls -S | head -1)
     bi=$("$B" decode "$big" | wc -l)
-    bk=$( { /usr/bin/time -f "%M" "$B" check --link --module --ibt "$big" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    bk=$(measure "$B" check --link --module --ibt "$big"); bk=${bk#* }
     echo "modules: largest ($(basename "$big"), $bi instructions): peak $((bk / 1024)) MB, $(awk -v k="$bk" -v n="$bi" 'BEGIN {printf "%.0f", k * 1024 / n}') bytes per instruction"
   fi
 fi

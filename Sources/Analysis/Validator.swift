@@ -12,7 +12,7 @@ public struct ValidationResult: Sendable {
   /// it executes (nil = never reached). The ORC stage reads these.
   public var cfiStates: CFIStateTable
   /// Per code section: instruction offsets, kinds (as decoded) and CFI at each.
-  public var instructionCFI: [(section: SectionIndex, offsets: [UInt32], kinds: [InstructionKind], cfi: [CFIStateID?])]
+  public var instructionCFI: [(section: SectionIndex, offsets: [UInt32], kinds: [InstructionKind], cfi: CFIColumn)]
   /// Patch sites: the original range and its shared byte-offset table.
   public var sites: [(section: SectionIndex, start: UInt64, end: UInt64, table: [CFIStateID?])] = []
 }
@@ -105,14 +105,12 @@ public struct Validator {
       warnings += validateUnwindHints()
       if warnings == 0 && !ignoresUnreachable { validateReachable() }
     }
-    var perSection: [(section: SectionIndex, offsets: [UInt32], kinds: [InstructionKind], cfi: [CFIStateID?])] = []
+    var perSection: [(section: SectionIndex, offsets: [UInt32], kinds: [InstructionKind], cfi: CFIColumn)] = []
+    // (noState is CFIColumn.none: the ids are copied as they are.)
     for s in p.sections {
-      let ids = (0..<s.count).map { i -> CFIStateID? in
-        let v = cfi[s.first + i]
-        return v == Self.noState ? nil : CFIStateID(rawValue: v)
-      }
       let slot = perSection.count
-      perSection.append((s.section, Array(p.sectionOffsets(slot)), Array(p.sectionKinds(slot)), ids))
+      perSection.append((s.section, Array(p.sectionOffsets(slot)), Array(p.sectionKinds(slot)),
+                         CFIColumn(raw: Array(cfi[s.first..<(s.first + s.count)]))))
     }
     let originals = p.groups.indices.filter { p.groups[$0].original < 0 }
     var perSite: [Int32: Int] = [:]

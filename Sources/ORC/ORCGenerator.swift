@@ -8,11 +8,11 @@ public struct ORCSectionInput: Sendable {
   public var size: UInt64
   /// Instruction offsets and the state recorded before each (nil = never reached).
   public var offsets: [UInt32]
-  public var cfi: [CFIStateID?]
+  public var cfi: CFIColumn
   /// Patch sites in this section: the original range and its shared byte-offset table.
   public var sites: [(start: UInt64, end: UInt64, table: [CFIStateID?])]
 
-  public init(section: SectionIndex, name: String, size: UInt64, offsets: [UInt32], cfi: [CFIStateID?],
+  public init(section: SectionIndex, name: String, size: UInt64, offsets: [UInt32], cfi: CFIColumn,
               sites: [(start: UInt64, end: UInt64, table: [CFIStateID?])]) {
     self.section = section
     self.name = name
