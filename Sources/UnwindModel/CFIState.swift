@@ -146,14 +146,15 @@ public struct CFIStateTable: Sendable {
 
 /// Each instruction's CFI state before it executes, or none (never reached): one 4-byte
 /// id per instruction, none stored as `UInt32.max` (an optional id would take 8).
-public struct CFIColumn: Sendable {
+public struct CFIColumn: Sendable, RandomAccessCollection, MutableCollection {
   public var raw: [UInt32]
   public static let none = UInt32.max
 
   public init(raw: [UInt32]) { self.raw = raw }
   public init(_ ids: [CFIStateID?]) { raw = ids.map { $0?.rawValue ?? Self.none } }
 
-  public var count: Int { raw.count }
+  public var startIndex: Int { 0 }
+  public var endIndex: Int { raw.count }
 
   public subscript(i: Int) -> CFIStateID? {
     get { raw[i] == Self.none ? nil : CFIStateID(rawValue: raw[i]) }
