@@ -79,7 +79,7 @@ if [ "$WHAT" = modules ] || [ "$WHAT" = all ]; then
     echo "modules: unwindcheck, one process, $(nproc) cores:        $a s  ($(ratio "$a" "$o")x), peak $((rss / 1024)) MB"
     echo "modules: unwindcheck, one process, one core:      $a1 s  ($(ratio "$a1" "$o")x)"
     echo "modules: per instruction (one process, one core): $(awk -v s="$a1" -v n="$insns" 'BEGIN {printf "%.0f", s * 1e9 / n}') ns"
-    big=$(xargs -a "$LIST" ls -S | head -1)
+    big=$(xargs -a "$LIST" ls -S 2>/dev/null | head -1)
     bi=$("$B" decode "$big" | wc -l)
     bk=$(measure "$B" check --link --module --ibt "$big"); bk=${bk#* }
     echo "modules: largest ($(basename "$big"), $bi instructions): peak $((bk / 1024)) MB, $(awk -v k="$bk" -v n="$bi" 'BEGIN {printf "%.0f", k * 1024 / n}') bytes per instruction"
