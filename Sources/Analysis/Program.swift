@@ -360,17 +360,6 @@ func nameBeforeCold(_ name: String) -> String? {
   return nil
 }
 
-/// Index of the first element >= `value` in a sorted array (nil if the array is empty).
-@inline(__always)
-func lowerBound(_ a: [UInt32], _ value: UInt32) -> Int? {
-  guard !a.isEmpty else { return nil }
-  var lo = 0, hi = a.count
-  while lo < hi {
-    let mid = (lo + hi) / 2
-    if a[mid] < value { lo = mid + 1 } else { hi = mid }
-  }
-  return lo
-}
 
 
 /// Where code is not covered by any sized symbol, per text section (objtool

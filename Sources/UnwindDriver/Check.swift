@@ -164,9 +164,9 @@ public func runCheck(paths: [String], options: CheckOptions,
   forEachInOrder(count: paths.count, workers: workers,
                  work: { checkObject(path: paths[$0], options: options) },
                  consume: { _, report in
-                   progress.advance()
-                   progress.clear()
+                   if !report.lines.isEmpty { progress.clear() }
                    for (stream, line) in report.lines { if stream == .out { out(line) } else { err(line) } }
+                   progress.advance()
                    if report.status == .badInput || (report.status == .findings && status == .clean) { status = report.status }
                    anyFinding = anyFinding || report.anyFinding
                    dwarfTotal += report.dwarf

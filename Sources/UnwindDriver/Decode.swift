@@ -68,7 +68,7 @@ public enum ObjectDecoder {
         cut = next
       }
     }
-    let results = ResultSlots<(DecodedText, Int)>(count: chunks.count)
+    let results = OrderedSlots<(DecodedText, Int)>(count: chunks.count)
     let work = chunks
     parallelFor(count: work.count, workers: workers) { k in
       let c = work[k]

@@ -70,8 +70,11 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
   for sym in file.symbols where sym.isSectionSymbol {
     if let s = sym.section.index, sectionSymbol[s] == nil { sectionSymbol[s] = sym.index }
   }
+  // Symbol-table entries (a few per object): through the one byte encoder.
   func le(_ v: UInt64, _ width: Int) -> [UInt8] {
-    (0..<width).map { k in UInt8(truncatingIfNeeded: v >> UInt64(order == .little ? k * 8 : (width - 1 - k) * 8)) }
+    var b = ByteSink(order: order, capacity: width)
+    b.append(v, width: width)
+    return b.bytes
   }
   // Code sections without a section symbol get one (as objtool creates them): a local
   // symbol inserted before the first global, so every later symbol index moves by the

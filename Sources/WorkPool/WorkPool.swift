@@ -75,14 +75,14 @@ public func parallelFor(count: Int, workers: Int, _ body: @escaping @Sendable (I
   for t in threads { t.join() }
 }
 
-/// Results of numbered work items, filled in any order by workers and taken in order by
-/// one consumer that waits for each.
-final class OrderedSlots<T: Sendable>: @unchecked Sendable {
+/// Results of numbered work items, filled in any order by workers and taken by one
+/// consumer that waits for each it takes.
+public final class OrderedSlots<T: Sendable>: @unchecked Sendable {
   private var slots: [T?]
   private var mutex = pthread_mutex_t()
   private var ready = pthread_cond_t()
 
-  init(count: Int) {
+  public init(count: Int) {
     slots = Array(repeating: nil, count: count)
     pthread_mutex_init(&mutex, nil)
     pthread_cond_init(&ready, nil)
@@ -93,14 +93,15 @@ final class OrderedSlots<T: Sendable>: @unchecked Sendable {
     pthread_mutex_destroy(&mutex)
   }
 
-  func put(_ i: Int, _ value: T) {
+  public func put(_ i: Int, _ value: T) {
     pthread_mutex_lock(&mutex)
     slots[i] = value
     pthread_cond_broadcast(&ready)
     pthread_mutex_unlock(&mutex)
   }
 
-  func take(_ i: Int) -> T {
+  /// Waits for slot `i` if it is not filled yet, and empties it.
+  public func take(_ i: Int) -> T {
     pthread_mutex_lock(&mutex)
     while slots[i] == nil { pthread_cond_wait(&ready, &mutex) }
     let v = slots[i]!
@@ -157,13 +158,4 @@ public enum PhaseTimes {
     var s = line
     s.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
   }
-}
-
-/// One result slot per work item, written by workers and read after they are done.
-public final class ResultSlots<T: Sendable>: @unchecked Sendable {
-  private let slots: OrderedSlots<T>
-  public init(count: Int) { slots = OrderedSlots(count: count) }
-  public func put(_ i: Int, _ value: T) { slots.put(i, value) }
-  /// Waits for slot `i` if it is not filled yet, and empties it.
-  public func take(_ i: Int) -> T { slots.take(i) }
 }
