@@ -3,8 +3,8 @@
 //
 // Module graph (dependencies point one way only; Scripts/check-deps.sh enforces it):
 //
-//   CLibElf, CLibDW          system libraries (pkg-config), C shims for macros
-//   ELFObject                ELF read model over libelf; LibElf.swift is the only C caller
+//   CLibDW                   libdw (elfutils) headers and C shims, for DwarfCFI
+//   ELFObject                ELF read model over a file mapping (our own parser); MappedFile.swift is the only C caller
 //   UnwindModel              pure vocabulary: InstructionKind, StackOp, DecodedText columns
 //   WorkPool                 numbered work on POSIX threads (parallel for, ordered results)
 //   DecodeX86                pure: bytes -> X86Instruction (length, prefixes, ModRM, ...)
@@ -29,11 +29,9 @@ let package = Package(
     .library(name: "UnwindDriver", targets: ["UnwindDriver"]),
   ],
   targets: [
-    .systemLibrary(name: "CLibElf", pkgConfig: "libelf",
-                   providers: [.apt(["libelf-dev"])]),
     .systemLibrary(name: "CLibDW", pkgConfig: "libdw",
                    providers: [.apt(["libdw-dev"])]),
-    .target(name: "ELFObject", dependencies: ["CLibElf"], swiftSettings: swiftSettings),
+    .target(name: "ELFObject", swiftSettings: swiftSettings),
     .target(name: "UnwindModel", swiftSettings: swiftSettings),
     .target(name: "WorkPool", swiftSettings: swiftSettings),
     .target(name: "DecodeX86", swiftSettings: swiftSettings),

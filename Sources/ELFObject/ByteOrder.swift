@@ -1,6 +1,5 @@
-/// Explicit byte order for raw section payloads (`SHT_PROGBITS`: special sections, ORC,
-/// `.discard.*` tables). libelf converts typed sections (symbols, relocations) to host
-/// order itself; everything read from raw bytes goes through `ByteReader`.
+/// An object's byte order. Everything read from the file (headers, symbols,
+/// relocations, special sections, ORC) goes through `ByteReader` in this order.
 public enum ByteOrder: Sendable, Hashable {
   case little
   case big

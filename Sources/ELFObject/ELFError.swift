@@ -39,7 +39,6 @@ public struct ELFError: Error, Sendable, CustomStringConvertible {
     case relocationBeyondSection(offset: UInt64, width: Int, target: String, size: UInt64)
     case relocationAgainstNoBits(target: String)
     case multipleSymbolTables
-    case libelf(function: String, message: String)
   }
 
   public var kind: Kind
@@ -89,7 +88,6 @@ public struct ELFError: Error, Sendable, CustomStringConvertible {
     case .relocationAgainstNoBits(let target):
       "relocations against \(target), which has no file contents (SHT_NOBITS)"
     case .multipleSymbolTables: "more than one SHT_SYMTAB section"
-    case .libelf(let function, let message): "libelf \(function) failed: \(message)"
     }
   }
 

@@ -21,7 +21,7 @@ public final class ELFFile: @unchecked Sendable {
   /// `symbolStarts[s]..<symbolStarts[s + 1]` of `symbolsBySection` belong to section `s`.
   private let symbolStarts: [Int32]
   private let symbolsBySection: [Int32]
-  private let handle: LibElfHandle
+  private let handle: MappedFile
 
   public var machine: Machine { header.machine }
   public var byteOrder: ByteOrder { header.byteOrder }
@@ -29,21 +29,15 @@ public final class ELFFile: @unchecked Sendable {
 
   /// Opens and validates `path`. Throws `ELFError` for anything malformed or unsupported.
   public static func open(path: String) throws(ELFError) -> ELFFile {
-    let handle = try LibElfHandle(path: path)
+    let handle = try MappedFile(path: path)
     let header = try ELFHeader.parse(handle.image, path: path)
-    try handle.attachLibelf()
     return try ELFFile(path: path, handle: handle, header: header)
   }
 
-  private init(path: String, handle: LibElfHandle, header: ELFHeader) throws(ELFError) {
+  private init(path: String, handle: MappedFile, header: ELFHeader) throws(ELFError) {
     self.path = path
     self.handle = handle
     self.header = header
-    let count = try handle.sectionCount()
-    guard count == header.sectionCount else {
-      throw ELFError(.libelf(function: "elf_getshdrnum", message: "disagrees with e_shnum (\(count) vs \(header.sectionCount))"),
-                     at: .header(offset: 60))
-    }
     let loader = SectionLoader(handle: handle, header: header)
     let sections = try loader.loadSections()
     self.sections = sections

@@ -28,7 +28,7 @@ extension ELFHeader {
   static let sectionHeaderSize = 64
 
   /// Validates `Elf64_Ehdr` and the position of the section header table from raw file
-  /// bytes, before libelf sees the file. Offsets in the errors are file offsets of the
+  /// bytes, before anything else is read. Offsets in the errors are file offsets of the
   /// offending field.
   static func parse(_ image: UnsafeRawBufferPointer, path: String) throws(ELFError) -> ELFHeader {
     let fileSize = UInt64(image.count)

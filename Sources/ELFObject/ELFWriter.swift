@@ -4,7 +4,7 @@ import Glibc
 /// the original bytes are kept where they are, the new contents, a grown section-name
 /// table and a new section header table are appended, and the ELF header is pointed at
 /// the new table. Every index and offset of the input stays valid, so symbols and
-/// relocations need no renumbering. (libelf is not used for writing: this two-phase
+/// relocations need no renumbering. (No ELF library is used for writing: this two-phase
 /// copy-and-append keeps the input's layout and cannot corrupt sections it does not
 /// know.)
 public struct ELFWriter {

@@ -1,8 +1,13 @@
 /// Reads and validates section headers, the symbol table and relocation sections.
 /// Split from `ELFFile` so each check sits next to the error it raises.
 struct SectionLoader {
-  let handle: LibElfHandle
+  let handle: MappedFile
   let header: ELFHeader
+
+  struct RawSectionHeader {
+    var name: UInt32, type: UInt32, flags: UInt64, address: UInt64, offset: UInt64
+    var size: UInt64, link: UInt32, info: UInt32, alignment: UInt64, entrySize: UInt64
+  }
 
   private var fileSize: UInt64 { UInt64(handle.size) }
 
@@ -12,9 +17,18 @@ struct SectionLoader {
 
   func loadSections() throws(ELFError) -> [Section] {
     let count = header.sectionCount
-    var raw: [LibElfHandle.RawSectionHeader] = []
+    // The whole table lies inside the file (checked with the header).
+    let table = ByteReader(handle.image, order: header.byteOrder)
+    var raw: [RawSectionHeader] = []
     raw.reserveCapacity(count)
-    for i in 0..<count { raw.append(try handle.sectionHeader(i)) }
+    for i in 0..<count {
+      let at = Int(headerOffset(i))
+      raw.append(RawSectionHeader(
+        name: table.u32(at: at)!, type: table.u32(at: at + 4)!, flags: table.u64(at: at + 8)!,
+        address: table.u64(at: at + 16)!, offset: table.u64(at: at + 24)!, size: table.u64(at: at + 32)!,
+        link: table.u32(at: at + 40)!, info: table.u32(at: at + 44)!, alignment: table.u64(at: at + 48)!,
+        entrySize: table.u64(at: at + 56)!))
+    }
 
     // Every section's bytes must lie inside the file.
     // (Section 0 included: a corrupted type there would otherwise expose its range.)
@@ -42,7 +56,7 @@ struct SectionLoader {
     return sections
   }
 
-  private func sectionName(_ raw: [LibElfHandle.RawSectionHeader], _ i: Int) throws(ELFError) -> String {
+  private func sectionName(_ raw: [RawSectionHeader], _ i: Int) throws(ELFError) -> String {
     let table = raw[header.sectionNameTable.int]
     guard let name = cString(inFileRange: table.offset, size: table.size, at: UInt64(raw[i].name)) else {
       throw ELFError(.sectionNameOutOfRange(nameOffset: raw[i].name, tableSize: table.size),
@@ -71,8 +85,8 @@ struct SectionLoader {
     guard tables.count == 1 else {
       throw ELFError(.multipleSymbolTables, at: .sectionHeader(index: tables[1].index.rawValue, offset: headerOffset(tables[1].index.int)))
     }
-    guard symtab.size % UInt64(HostLayout.symbolSize) == 0 else {
-      throw ELFError(.badEntrySize(name: symtab.displayName, size: symtab.size, entrySize: UInt64(HostLayout.symbolSize)),
+    guard symtab.size % UInt64(EntryLayout.symbolSize) == 0 else {
+      throw ELFError(.badEntrySize(name: symtab.displayName, size: symtab.size, entrySize: UInt64(EntryLayout.symbolSize)),
                      at: .sectionHeader(index: symtab.index.rawValue, offset: headerOffset(symtab.index.int) + 32))
     }
     guard Int(symtab.link) < sections.count, symtab.link != 0, sections[Int(symtab.link)].type == .strtab else {
@@ -80,25 +94,26 @@ struct SectionLoader {
                      at: .sectionHeader(index: symtab.index.rawValue, offset: headerOffset(symtab.index.int) + 40))
     }
     let strtab = sections[Int(symtab.link)]
-    let data = try handle.convertedData(symtab.index.int)
-    let count = min(data.count, Int(symtab.size)) / HostLayout.symbolSize
+    let data = bytes(of: symtab)
+    let count = data.count / EntryLayout.symbolSize
 
     // SHN_XINDEX targets: an SHT_SYMTAB_SHNDX section linked to this symbol table.
-    var extended: UnsafeRawBufferPointer? = nil
+    var extended: ByteReader? = nil
     if let x = sections.first(where: { $0.type == .symtabShndx && $0.link == symtab.index.rawValue }) {
-      extended = try handle.convertedData(x.index.int)
+      extended = bytes(of: x)
     }
 
     var symbols: [Symbol] = []
     symbols.reserveCapacity(count)
     for i in 0..<count {
-      let at = i * HostLayout.symbolSize
-      let nameOffset = data.loadUnaligned(fromByteOffset: at, as: UInt32.self)
-      let info = data.loadUnaligned(fromByteOffset: at + 4, as: UInt8.self)
-      let other = data.loadUnaligned(fromByteOffset: at + 5, as: UInt8.self)
-      let shndx = UInt32(data.loadUnaligned(fromByteOffset: at + 6, as: UInt16.self))
-      let value = data.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self)
-      let size = data.loadUnaligned(fromByteOffset: at + 16, as: UInt64.self)
+      let at = i * EntryLayout.symbolSize
+      // In range: count whole entries.
+      let nameOffset = data.u32(at: at)!
+      let info = data.u8(at: at + 4)!
+      let other = data.u8(at: at + 5)!
+      let shndx = UInt32(data.u16(at: at + 6)!)
+      let value = data.u64(at: at + 8)!
+      let size = data.u64(at: at + 16)!
       let location = ELFError.Location.section(name: symtab.displayName, offset: UInt64(at))
       guard let name = cString(inFileRange: strtab.fileOffset, size: strtab.size, at: UInt64(nameOffset)) else {
         throw ELFError(.stringOutOfRange(what: "symbol \(i) name", offset: UInt64(nameOffset), tableSize: strtab.size), at: location)
@@ -109,10 +124,9 @@ struct SectionLoader {
       case SpecialSectionIndex.absolute: section = .absolute
       case SpecialSectionIndex.common: section = .common
       case SpecialSectionIndex.xindex:
-        guard let extended, (i + 1) * 4 <= extended.count else {
+        guard let real = extended?.u32(at: i * 4) else {
           throw ELFError(.symbolSectionOutOfRange(symbol: UInt32(i), value: shndx, count: sections.count), at: location)
         }
-        let real = extended.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)
         guard Int(real) < sections.count else {
           throw ELFError(.symbolSectionOutOfRange(symbol: UInt32(i), value: real, count: sections.count), at: location)
         }
@@ -126,9 +140,9 @@ struct SectionLoader {
         section = .section(SectionIndex(rawValue: shndx))
       }
       symbols.append(Symbol(
-        index: SymbolIndex(i), name: name, type: SymbolType(rawValue: HostLayout.symbolType(info)),
-        binding: SymbolBinding(rawValue: HostLayout.symbolBinding(info)),
-        visibility: HostLayout.symbolVisibility(other), section: section, value: value, size: size))
+        index: SymbolIndex(i), name: name, type: SymbolType(rawValue: EntryLayout.symbolType(info)),
+        binding: SymbolBinding(rawValue: EntryLayout.symbolBinding(info)),
+        visibility: EntryLayout.symbolVisibility(other), section: section, value: value, size: size))
     }
     return (symtab.index, symbols)
   }
@@ -137,8 +151,8 @@ struct SectionLoader {
     var result: [RelocationSection] = []
     for rela in sections where rela.type == .rela {
       let hdr = headerOffset(rela.index.int)
-      guard rela.size % UInt64(HostLayout.relaSize) == 0 else {
-        throw ELFError(.badEntrySize(name: rela.displayName, size: rela.size, entrySize: UInt64(HostLayout.relaSize)),
+      guard rela.size % UInt64(EntryLayout.relaSize) == 0 else {
+        throw ELFError(.badEntrySize(name: rela.displayName, size: rela.size, entrySize: UInt64(EntryLayout.relaSize)),
                        at: .sectionHeader(index: rela.index.rawValue, offset: hdr + 32))
       }
       guard rela.info != 0, Int(rela.info) < sections.count else {
@@ -150,20 +164,20 @@ struct SectionLoader {
                        at: .sectionHeader(index: rela.index.rawValue, offset: hdr + 40))
       }
       let target = sections[Int(rela.info)]
-      let data = try handle.convertedData(rela.index.int)
-      let count = min(data.count, Int(rela.size)) / HostLayout.relaSize
+      let data = bytes(of: rela)
+      let count = data.count / EntryLayout.relaSize
       if count > 0 && !target.hasFileBytes {
         throw ELFError(.relocationAgainstNoBits(target: target.displayName), at: .section(name: rela.displayName, offset: 0))
       }
       var relocations: [Relocation] = []
       relocations.reserveCapacity(count)
       for i in 0..<count {
-        let at = i * HostLayout.relaSize
-        let offset = data.loadUnaligned(fromByteOffset: at, as: UInt64.self)
-        let info = data.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self)
-        let addend = data.loadUnaligned(fromByteOffset: at + 16, as: Int64.self)
-        let symbol = HostLayout.relocationSymbol(info)
-        let type = HostLayout.relocationType(info)
+        let at = i * EntryLayout.relaSize
+        let offset = data.u64(at: at)!
+        let info = data.u64(at: at + 8)!
+        let addend = data.i64(at: at + 16)!
+        let symbol = EntryLayout.relocationSymbol(info)
+        let type = EntryLayout.relocationType(info)
         guard symbol < UInt64(symbolCount) else {
           throw ELFError(.relocationSymbolOutOfRange(symbol: symbol, count: symbolCount),
                          at: .section(name: rela.displayName, offset: UInt64(at + 8)))
@@ -179,5 +193,12 @@ struct SectionLoader {
       result.append(RelocationSection(section: rela.index, target: target.index, relocations: relocations))
     }
     return result
+  }
+
+  /// A section's bytes in the file's byte order (its range was checked in `loadSections`).
+  private func bytes(of section: Section) -> ByteReader {
+    guard section.hasFileBytes, section.size > 0 else { return ByteReader(UnsafeRawBufferPointer(start: nil, count: 0), order: header.byteOrder) }
+    return ByteReader(UnsafeRawBufferPointer(rebasing: handle.image[Int(section.fileOffset)..<Int(section.fileOffset + section.size)]),
+                      order: header.byteOrder)
   }
 }
