@@ -3,7 +3,7 @@
 //
 // Module graph (dependencies point one way only; Scripts/check-deps.sh enforces it):
 //
-//   CLibDW                   libdw (elfutils) headers and C shims, for DwarfCFI
+//   CLibDW                   libdw (elfutils) headers and C shims, for DwarfCFI; libdw loaded lazily
 //   ELFObject                ELF read model over a file mapping (our own parser); MappedFile.swift is the only C caller
 //   UnwindModel              pure vocabulary: InstructionKind, StackOp, DecodedText columns
 //   WorkPool                 numbered work on POSIX threads (parallel for, ordered results)
@@ -29,8 +29,8 @@ let package = Package(
     .library(name: "UnwindDriver", targets: ["UnwindDriver"]),
   ],
   targets: [
-    .systemLibrary(name: "CLibDW", pkgConfig: "libdw",
-                   providers: [.apt(["libdw-dev"])]),
+    // libdw's headers (libdw-dev) at build time; libdw.so.1 loaded on first use (lazy.c).
+    .target(name: "CLibDW"),
     .target(name: "ELFObject", swiftSettings: swiftSettings),
     .target(name: "UnwindModel", swiftSettings: swiftSettings),
     .target(name: "WorkPool", swiftSettings: swiftSettings),

@@ -33,7 +33,7 @@ public final class DwarfObject {
   /// Opens `file`'s DWARF. Returns nil when libdwfl cannot open the file at all; an
   /// object without CFI or line tables opens with `frameSections` empty.
   public init?(file: ELFFile) {
-    guard let dwfl = uc_dwfl_begin_offline() else { return nil }
+    guard DwarfObject.libraryLoadError == nil, let dwfl = uc_dwfl_begin_offline() else { return nil }
     guard let module = dwfl_report_offline(dwfl, "object", file.path, -1) else {
       dwfl_end(dwfl)
       return nil
@@ -71,6 +71,9 @@ public final class DwarfObject {
   }
 
   deinit { dwfl_end(dwfl) }
+
+  /// Why libdw.so.1 could not be loaded (it is loaded on first use), nil once it is.
+  public static var libraryLoadError: String? { uc_libdw_load().map { String(cString: $0) } }
 
   /// A section's start address in libdwfl's layout (nil: not laid out).
   public func address(of section: SectionIndex) -> UInt64? {

@@ -204,7 +204,7 @@ func checkObject(path: String, options: CheckOptions) -> ObjectReport {
           report.out("\(path): dwarf (\(sections)): \(x.total.detailedText)")
         }
       } else if options.againstDwarf {
-        report.err("\(path): warning: unwindcheck: no DWARF cross-check (\(result == nil ? "architecture not analysed yet" : "libdw cannot open the object"))")
+        report.err("\(path): warning: unwindcheck: no DWARF cross-check (\(result == nil ? "architecture not analysed yet" : DwarfObject.libraryLoadError.map { "cannot load libdw: \($0)" } ?? "libdw cannot open the object"))")
       }
       if let dwarf { attachSourceLines(&findings, file: file, dwarf: dwarf) }
     }

@@ -1,11 +1,20 @@
 // CLibDW: libdw/libdwfl (elfutils) as seen from Swift: DWARF CFI and line tables.
-#ifndef UNWINDCHECK_CLIBDW_SHIM_H
-#define UNWINDCHECK_CLIBDW_SHIM_H
+//
+// libdw is loaded on first use (dlopen), not linked: a run that reads no DWARF (every
+// plain `check`, as Kbuild calls it once per object) then loads no elfutils library at
+// start-up. lazy.c defines each libdw function this project calls, under libdw's own
+// name and prototype; the first call looks the real one up. Check
+// `uc_libdw_load()` before the first call.
+#ifndef UNWINDCHECK_CLIBDW_H
+#define UNWINDCHECK_CLIBDW_H
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <elfutils/version.h>
 #include <dwarf.h>
 #include <gelf.h>
+
+/// Loads libdw.so.1 once (thread-safe). NULL when it loaded, else dlerror()'s text.
+const char *uc_libdw_load(void);
 
 /// No separate debug files: the object's own sections are the only DWARF consulted, so
 /// a result never depends on what happens to be installed under /usr/lib/debug.
