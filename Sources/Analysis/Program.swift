@@ -158,8 +158,10 @@ struct Program {
     // Aliases: objtool marks every symbol for which a later one (in symbol-table order)
     // has the same place, type and non-zero size; the last of a set is the real one.
     for slot in sections.indices {
+      let symbols = file.symbols(in: sections[slot].section)
       var last: [AliasKey: Int32] = [:]
-      for sym in file.symbols(in: sections[slot].section) where sym.size > 0 && !sym.isSectionSymbol {
+      last.reserveCapacity(symbols.count)
+      for sym in symbols where sym.size > 0 && !sym.isSectionSymbol {
         let key = AliasKey(offset: sym.value, size: sym.size, type: sym.type.rawValue)
         if let earlier = last[key] {
           isAlias[Int(earlier)] = true
@@ -184,13 +186,20 @@ struct Program {
     }
     // `.cold` children: parent by name (objtool's name lookup finds the symbol of that
     // name added last; the jump into the `.cold` part corrects it later).
-    var byName: [String: Int32] = [:]
-    for sym in file.symbols where !sym.isSectionSymbol { byName[sym.name] = Int32(sym.index.int) }
+    // Only the names some `.cold` part asks for are indexed.
+    var wanted: [(child: Int, parentName: String)] = []
     for sym in file.symbols where sym.isFunction {
-      guard let prefix = nameBeforeCold(sym.name) else { continue }
-      if let p = byName[prefix] {
-        parent[sym.index.int] = p
-        coldChild[Int(p)] = Int32(sym.index.int)
+      if let prefix = nameBeforeCold(sym.name) { wanted.append((sym.index.int, prefix)) }
+    }
+    guard !wanted.isEmpty else { return }
+    var byName: [String: Int32] = [:]
+    byName.reserveCapacity(wanted.count)
+    for w in wanted { byName[w.parentName] = -1 }
+    for sym in file.symbols where !sym.isSectionSymbol && byName[sym.name] != nil { byName[sym.name] = Int32(sym.index.int) }
+    for w in wanted {
+      if let p = byName[w.parentName], p >= 0 {
+        parent[w.child] = p
+        coldChild[Int(p)] = Int32(w.child)
       }
     }
   }
@@ -228,6 +237,9 @@ struct Program {
   }
 
   /// The instructions of one text section (its slot), as a contiguous slice.
+  /// The whole-object offset and kind columns (shared, not copied).
+  var columns: (offsets: [UInt32], kinds: [InstructionKind]) { (offsets, kinds) }
+
   func sectionOffsets(_ slot: Int) -> ArraySlice<UInt32> {
     offsets[sections[slot].first..<(sections[slot].first + sections[slot].count)]
   }
@@ -352,12 +364,15 @@ struct RelocationIndexCache {
 
 /// The part of `name` before its first ".cold" (objtool: `strstr(name, ".cold")`).
 func nameBeforeCold(_ name: String) -> String? {
-  let bytes = Array(name.utf8), needle = Array(".cold".utf8)
-  guard bytes.count >= needle.count else { return nil }
-  for i in 0...(bytes.count - needle.count) where bytes[i..<(i + needle.count)].elementsEqual(needle) {
-    return String(decoding: bytes[..<i], as: UTF8.self)
+  // Over the name's own UTF-8 (no copy: called for every function of a kernel).
+  var name = name
+  return name.withUTF8 { b -> String? in
+    guard b.count >= 5 else { return nil }
+    for i in 0...(b.count - 5) where b[i] == 0x2E && b[i + 1] == 0x63 && b[i + 2] == 0x6F && b[i + 3] == 0x6C && b[i + 4] == 0x64 {
+      return String(decoding: UnsafeBufferPointer(rebasing: b[..<i]), as: UTF8.self)
+    }
+    return nil
   }
-  return nil
 }
 
 

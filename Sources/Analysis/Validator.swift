@@ -12,7 +12,8 @@ public struct ValidationResult: Sendable {
   /// it executes (nil = never reached). The ORC stage reads these.
   public var cfiStates: CFIStateTable
   /// Per code section: instruction offsets, kinds (as decoded) and CFI at each.
-  public var instructionCFI: [(section: SectionIndex, offsets: [UInt32], kinds: [InstructionKind], cfi: CFIColumn)]
+  /// Views of the object's one array per column (nothing copied per section).
+  public var instructionCFI: [(section: SectionIndex, offsets: Column<UInt32>, kinds: Column<InstructionKind>, cfi: CFIColumn)]
   /// Patch sites: the original range and its shared byte-offset table.
   public var sites: [(section: SectionIndex, start: UInt64, end: UInt64, table: [CFIStateID?])] = []
 }
@@ -91,6 +92,8 @@ public struct Validator {
     interpreter = CFIInterpreter(arch: arch, framePointerRules: options.framePointerRules)
     cfi = Array(repeating: Self.noState, count: program.count)
     visited = Array(repeating: false, count: program.count)
+    // About one distinct transition per 30 instructions in a kernel: no rehashing.
+    transitions.reserveCapacity(program.count / 32)
     warned = Array(repeating: false, count: file.symbols.count)
   }
 
@@ -105,12 +108,14 @@ public struct Validator {
       warnings += validateUnwindHints()
       if warnings == 0 && !ignoresUnreachable { validateReachable() }
     }
-    var perSection: [(section: SectionIndex, offsets: [UInt32], kinds: [InstructionKind], cfi: CFIColumn)] = []
-    // (noState is CFIColumn.none: the ids are copied as they are.)
+    PhaseTimes.mark("walk: states \(table.states.count) transitions \(transitions.count)")
+    // Views of the whole-object columns (noState is CFIColumn.none), not copies: at
+    // kernel scale a copy would be the run's peak memory.
+    var perSection: [(section: SectionIndex, offsets: Column<UInt32>, kinds: Column<InstructionKind>, cfi: CFIColumn)] = []
+    let (offsets, kinds) = p.columns
     for s in p.sections {
-      let slot = perSection.count
-      perSection.append((s.section, Array(p.sectionOffsets(slot)), Array(p.sectionKinds(slot)),
-                         CFIColumn(raw: Array(cfi[s.first..<(s.first + s.count)]))))
+      perSection.append((s.section, Column(offsets, base: s.first, count: s.count), Column(kinds, base: s.first, count: s.count),
+                         CFIColumn(cfi, base: s.first, count: s.count)))
     }
     let originals = p.groups.indices.filter { p.groups[$0].original < 0 }
     var perSite: [Int32: Int] = [:]

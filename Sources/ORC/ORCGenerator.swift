@@ -7,12 +7,12 @@ public struct ORCSectionInput: Sendable {
   public var name: String
   public var size: UInt64
   /// Instruction offsets and the state recorded before each (nil = never reached).
-  public var offsets: [UInt32]
+  public var offsets: Column<UInt32>
   public var cfi: CFIColumn
   /// Patch sites in this section: the original range and its shared byte-offset table.
   public var sites: [(start: UInt64, end: UInt64, table: [CFIStateID?])]
 
-  public init(section: SectionIndex, name: String, size: UInt64, offsets: [UInt32], cfi: CFIColumn,
+  public init(section: SectionIndex, name: String, size: UInt64, offsets: Column<UInt32>, cfi: CFIColumn,
               sites: [(start: UInt64, end: UInt64, table: [CFIStateID?])]) {
     self.section = section
     self.name = name
@@ -57,6 +57,15 @@ public enum ORCGenerator {
     name != ".altinstr_replacement" && name != ".altinstr_aux" && !name.hasPrefix(".discard.")
   }
 
+  /// x86 entries as columns (see `placement`).
+  public static func x86Placement(_ sections: [ORCSectionInput], states: CFIStateTable,
+                                  format: ORCFormat) throws(Problem) -> Placement<ORCEntry> {
+    let undefined = ORCEntry(spOffset: 0, bpOffset: 0, spRegister: 0, bpRegister: 0, type: 0, flag: false)
+    return try placement(sections, states: states, undefined: undefined) { (cfi, name, off) throws(Problem) in
+      try entry(cfi, format: format, name, off)
+    }
+  }
+
   public static func entries(_ sections: [ORCSectionInput], states: CFIStateTable,
                              format: ORCFormat) throws(Problem) -> [ORCPlacedEntry] {
     let undefined = ORCEntry(spOffset: 0, bpOffset: 0, spRegister: 0, bpRegister: 0, type: 0, flag: false)
@@ -68,11 +77,32 @@ public enum ORCGenerator {
   /// The placement shared by every entry format: per text section an entry wherever it
   /// differs from the previous one, patch sites from their shared byte-offset table,
   /// never-reached code as `undefined`, a terminator at the section end.
-  public static func placed<E: Equatable>(
+  public static func placed<E: Equatable & Sendable>(
     _ sections: [ORCSectionInput], states: CFIStateTable, undefined: E,
     make: (CFIState, String, UInt64) throws(Problem) -> E
   ) throws(Problem) -> [(section: SectionIndex, sectionName: String, offset: UInt64, entry: E)] {
-    var out: [(section: SectionIndex, sectionName: String, offset: UInt64, entry: E)] = []
+    let p = try placement(sections, states: states, undefined: undefined, make: make)
+    return p.entries.indices.map { k in
+      let s = sections[Int(p.input[k])]
+      return (s.section, s.name, p.offsets[k], p.entries[k])
+    }
+  }
+
+  /// The entries as columns: for each, the index of its input (section), its offset
+  /// and the entry. (What the ORC writer reads: at kernel scale, half a million
+  /// entries, nothing per entry but three array slots.)
+  public struct Placement<E: Sendable>: Sendable {
+    public var input: [Int32] = []
+    public var offsets: [UInt64] = []
+    public var entries: [E] = []
+    public var count: Int { entries.count }
+  }
+
+  public static func placement<E: Equatable & Sendable>(
+    _ sections: [ORCSectionInput], states: CFIStateTable, undefined: E,
+    make: (CFIState, String, UInt64) throws(Problem) -> E
+  ) throws(Problem) -> Placement<E> {
+    var out = Placement<E>()
     // An entry depends only on the interned state: made once per state, not per
     // instruction (a CFIState is ~300 bytes to read).
     var memo = [E?](repeating: nil, count: states.states.count)
@@ -82,14 +112,16 @@ public enum ORCGenerator {
       memo[Int(id.rawValue)] = e
       return e
     }
-    for s in sections where isText(s.name) {
+    for (n, s) in sections.enumerated() where isText(s.name) {
       var previous = undefined  // all-zero bytes
       var empty = true
       var siteIndex = 0
       var i = 0
       func add(_ e: E, _ offset: UInt64) {
         if e == previous { return }
-        out.append((s.section, s.name, offset, e))
+        out.input.append(Int32(n))
+        out.offsets.append(offset)
+        out.entries.append(e)
         previous = e
         empty = false
       }
@@ -110,7 +142,11 @@ public enum ORCGenerator {
         if let id = s.cfi[i] { add(try entry(id, s.name, off), off) } else { add(undefined, off) }
         i += 1
       }
-      if !empty { out.append((s.section, s.name, s.size, undefined)) }
+      if !empty {
+        out.input.append(Int32(n))
+        out.offsets.append(s.size)
+        out.entries.append(undefined)
+      }
     }
     return out
   }

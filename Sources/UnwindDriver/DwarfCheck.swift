@@ -88,9 +88,10 @@ func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject
   for entry in result.instructionCFI {
     let section = file.section(entry.section)
     let replacement = section.name == ".altinstr_replacement"
-    let rows = dwarf.rows(section: entry.section, offsets: entry.offsets, framePointer: map.dwarfFramePointer,
+    let offsets = Array(entry.offsets)
+    let rows = dwarf.rows(section: entry.section, offsets: offsets, framePointer: map.dwarfFramePointer,
                           table: &rowTable)
-    let owners = functionOwners(file: file, section: entry.section, offsets: entry.offsets)
+    let owners = functionOwners(file: file, section: entry.section, offsets: offsets)
     // Every frame-pointer save offset the DWARF of each function describes.
     var fpSaves: [Int: Set<Int64>] = [:], raSaves: [Int: Set<Int64>] = [:]
     for (i, r) in rows.enumerated() where r >= 0 {

@@ -32,34 +32,38 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
   let order = file.byteOrder
   // Each entry's place, and the `.orc_unwind` bytes: objtool's format on x86,
   // unwindcheck's 8-byte ORC-like entries on arm64 (same placement).
-  var entries: [(section: SectionIndex, sectionName: String, offset: UInt64)] = []
+  // Each entry's place as columns: its input (section) and offset.
+  var entryInput: [Int32] = [], entryOffset: [UInt64] = []
+  var inputs: [ORCSectionInput] = []
   var orc = ByteSink(order: order)
   var prefixSymbols: [NewSymbol] = []
   do {
-    var inputs = orcInputs(file, result)
+    inputs = orcInputs(file, result)
     PhaseTimes.mark("write: inputs")
     if options.prefix > 0 {
-      var kinds: [SectionIndex: [InstructionKind]] = [:]
+      var kinds: [SectionIndex: Column<InstructionKind>] = [:]
       for sec in result.instructionCFI { kinds[sec.section] = sec.kinds }
-      prefixSymbols = applyPrefix(file, &inputs, kinds: kinds, size: options.prefix)
+      let (symbols, writes) = prefixPlan(file, inputs, kinds: kinds, size: options.prefix)
+      prefixSymbols = symbols
+      // The padding's CFI goes into the one array every section's column views (a
+      // single copy of it, not one per section).
+      if let first = inputs.first, !writes.isEmpty {
+        var all = first.cfi.storage
+        for w in writes { all[inputs[w.input].cfi.base + w.index] = w.id.rawValue }
+        for k in inputs.indices { inputs[k].cfi = CFIColumn(all, base: inputs[k].cfi.base, count: inputs[k].cfi.count) }
+      }
       PhaseTimes.mark("write: prefix")
     }
     if options.orc && arm64 {
-      let placed = try ORCGenerator.arm64Entries(inputs, states: result.cfiStates)
+      let placed = try ORCGenerator.arm64Placement(inputs, states: result.cfiStates)
       orc = ByteSink(order: order, capacity: placed.count * ARM64ORCEntry.size)
-      entries.reserveCapacity(placed.count)
-      for p in placed {
-        entries.append((p.section, p.sectionName, p.offset))
-        p.entry.append(to: &orc)
-      }
+      for e in placed.entries { e.append(to: &orc) }
+      (entryInput, entryOffset) = (placed.input, placed.offsets)
     } else if options.orc {
-      let placed = try ORCGenerator.entries(inputs, states: result.cfiStates, format: format)
+      let placed = try ORCGenerator.x86Placement(inputs, states: result.cfiStates, format: format)
       orc = ByteSink(order: order, capacity: placed.count * ORCEntry.size)
-      entries.reserveCapacity(placed.count)
-      for p in placed {
-        entries.append((p.section, p.sectionName, p.offset))
-        p.entry.append(to: &orc, format: format)
-      }
+      for e in placed.entries { e.append(to: &orc, format: format) }
+      (entryInput, entryOffset) = (placed.input, placed.offsets)
     }
   } catch {
     return .refused("cannot express the CFI as ORC, nothing written: \(error)")
@@ -80,7 +84,7 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
   // symbol inserted before the first global, so every later symbol index moves by the
   // number added and the relocation sections are rewritten accordingly.
   var extra: [ELFWriter.NewSection] = []
-  let missing = Array(Set(entries.map(\.section)).filter { sectionSymbol[$0] == nil }).sorted()
+  let missing = Array(Set(entryInput.map { inputs[Int($0)].section }).filter { sectionSymbol[$0] == nil }).sorted()
   // Section symbols (local, STT_SECTION) and the --prefix symbols (as their function).
   let newSymbols = missing.map { NewSymbol(name: "", info: 3, section: $0, value: 0, size: 0) } + prefixSymbols
   if !newSymbols.isEmpty {
@@ -92,38 +96,38 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
     }
   }
   PhaseTimes.mark("write: symbols")
-  let ip = [UInt8](repeating: 0, count: entries.count * 4)
-  var rela = ByteSink(order: order, capacity: entries.count * 24)
+  var rela = ByteSink(order: order, capacity: entryInput.count * 24)
   let relocationType: UInt64 = arm64 ? 261 : 2  // R_AARCH64_PREL32 / R_X86_64_PC32
-  var lastSection = SectionIndex(0), lastSymbol: SymbolIndex? = nil
-  for (i, (section, sectionName, offset)) in entries.enumerated() {
-    if section != lastSection || lastSymbol == nil {
-      lastSection = section
-      lastSymbol = sectionSymbol[section]
+  var lastInput: Int32 = -1, lastSymbol: SymbolIndex? = nil
+  for i in entryInput.indices {
+    if entryInput[i] != lastInput || lastSymbol == nil {
+      lastInput = entryInput[i]
+      lastSymbol = sectionSymbol[inputs[Int(lastInput)].section]
     }
     guard let sym = lastSymbol else {
-      return .failed("no section symbol for \(sectionName): cannot write its ORC relocations")
+      return .failed("no section symbol for \(inputs[Int(lastInput)].name): cannot write its ORC relocations")
     }
     rela.u64(UInt64(i * 4))
     rela.u64(UInt64(sym.rawValue) << 32 | relocationType)
-    rela.u64(offset)
+    rela.u64(entryOffset[i])
   }
   if !options.orc && newSymbols.isEmpty && options.output == nil { return .skipped }
   let sections = !options.orc ? [] : [
     ELFWriter.NewSection(name: ".orc_unwind", type: .progbits, flags: .alloc, alignment: arm64 ? 2 : 1,
                          entrySize: arm64 ? UInt64(ARM64ORCEntry.size) : 6, bytes: orc.bytes),
-    ELFWriter.NewSection(name: ".orc_unwind_ip", type: .progbits, flags: .alloc, alignment: 1, entrySize: 4, bytes: ip),
+    ELFWriter.NewSection(name: ".orc_unwind_ip", type: .progbits, flags: .alloc, alignment: 1, entrySize: 4,
+                         contents: [.zeros(entryInput.count * 4)]),
     ELFWriter.NewSection(name: ".rela.orc_unwind_ip", type: .rela, flags: .infoLink, alignment: 8, entrySize: 24,
                          link: .existing(symtab), info: .added(extra.count + 1), bytes: rela.bytes),
   ]
   PhaseTimes.mark("write: relocations")
-  let image = ELFWriter(file: file).image(adding: extra + sections, replace: options.replace)
-  PhaseTimes.mark("write: image")
   do {
-    try ELFWriter.writeAtomically(image, to: options.output ?? path, mode: mode_t(file.mode))
+    try ELFWriter(file: file).write(adding: extra + sections, replace: options.replace,
+                                    to: options.output ?? path, mode: mode_t(file.mode))
   } catch {
     return .failed("\(error)")
   }
+  PhaseTimes.mark("write: file")
   return .written
 }
 
@@ -153,18 +157,19 @@ func addSymbols(_ file: ELFFile, symtab: SectionIndex, _ newSymbols: [NewSymbol]
     return .failure(WriteFailureMessage("cannot add symbols to this symbol table"))
   }
   func moved(_ i: UInt64) -> UInt64 { i < UInt64(firstGlobal) ? i : i + UInt64(k) }
-  func same(_ s: Section, bytes: [UInt8], info: UInt32? = nil) -> ELFWriter.NewSection {
+  func same(_ s: Section, _ contents: [ELFWriter.Piece], info: UInt32? = nil) -> ELFWriter.NewSection {
     ELFWriter.NewSection(name: s.name, type: s.type, flags: s.flags, alignment: s.alignment, entrySize: s.entrySize,
-                         link: .value(s.link), info: .value(info ?? s.info), bytes: bytes, replacing: s.index)
+                         link: .value(s.link), info: .value(info ?? s.info), contents: contents, replacing: s.index)
   }
+  func whole(_ s: Section) -> ELFWriter.Piece { .input(offset: Int(s.fileOffset), count: Int(s.size)) }
   var out: [ELFWriter.NewSection] = []
   // Names go to the end of the symbol string table.
   let strtab = file.section(SectionIndex(Int(tab.link)))
-  var strings = file.withBytes(of: strtab.index) { [UInt8]($0) }
+  var strings: [UInt8] = []
   func entry(_ s: NewSymbol) -> [UInt8] {
     var nameOffset: UInt64 = 0
     if !s.name.isEmpty {
-      nameOffset = UInt64(strings.count)
+      nameOffset = strtab.size + UInt64(strings.count)
       strings += Array(s.name.utf8) + [0]
     }
     // Section indices from SHN_LORESERVE up live in SHT_SYMTAB_SHNDX; st_shndx says SHN_XINDEX.
@@ -172,24 +177,22 @@ func addSymbols(_ file: ELFFile, symtab: SectionIndex, _ newSymbols: [NewSymbol]
     return le(nameOffset, 4) + [s.info, 0] + le(shndx, 2) + le(s.value, 8) + le(s.size, 8)
   }
   func extendedIndex(_ s: NewSymbol) -> [UInt8] { le(s.section.rawValue < 0xFF00 ? 0 : UInt64(s.section.rawValue), 4) }
-  var symbols = file.withBytes(of: symtab) { [UInt8]($0) }
-  symbols.insert(contentsOf: locals.flatMap(entry), at: firstGlobal * 24)
-  symbols += globals.flatMap(entry)
-  out.append(same(tab, bytes: symbols, info: UInt32(firstGlobal + k)))
-  if strings.count != Int(strtab.size) { out.append(same(strtab, bytes: strings)) }
+  // The symbol table: its entries up to the first global, the new locals, the rest,
+  // the new globals (input ranges are copied straight from the file when writing).
+  let split = firstGlobal * 24
+  out.append(same(tab, [.input(offset: Int(tab.fileOffset), count: split), .bytes(locals.flatMap(entry)),
+                        .input(offset: Int(tab.fileOffset) + split, count: Int(tab.size) - split),
+                        .bytes(globals.flatMap(entry))],
+                  info: UInt32(firstGlobal + k)))
+  if !strings.isEmpty { out.append(same(strtab, [whole(strtab), .bytes(strings)])) }
   if k > 0 {
     for s in file.sections {
       switch s.type {
       case .rela where s.link == symtab.rawValue:
-        var rel = ByteSink(order: file.byteOrder, bytes: file.withBytes(of: s.index) { [UInt8]($0) })
-        for at in stride(from: 8, to: rel.count - 15, by: 24) {
-          let info = rel.load(width: 8, at: at)
-          let sym = info >> 32
-          if sym >= UInt64(firstGlobal) { rel.store(moved(sym) << 32 | (info & 0xFFFF_FFFF), width: 8, at: at) }
-        }
-        out.append(same(s, bytes: rel.bytes))
+        out.append(same(s, [.shiftedRelocations(offset: Int(s.fileOffset), count: Int(s.size) / 24 * 24,
+                                                from: UInt64(firstGlobal), by: UInt64(k))]))
       case .group where s.link == symtab.rawValue:
-        out.append(same(s, bytes: file.withBytes(of: s.index) { [UInt8]($0) }, info: UInt32(moved(UInt64(s.info)))))
+        out.append(same(s, [whole(s)], info: UInt32(moved(UInt64(s.info)))))
       default:
         break
       }
@@ -204,7 +207,7 @@ func addSymbols(_ file: ELFFile, symtab: SectionIndex, _ newSymbols: [NewSymbol]
     bytes.removeSubrange((count * 4)...)
     bytes.insert(contentsOf: locals.flatMap(extendedIndex), at: firstGlobal * 4)
     bytes += globals.flatMap(extendedIndex)
-    out.append(same(x, bytes: bytes))
+    out.append(same(x, [.bytes(bytes)]))
   } else if newSymbols.contains(where: { $0.section.rawValue >= 0xFF00 }) {
     let bytes = [UInt8](repeating: 0, count: firstGlobal * 4) + locals.flatMap(extendedIndex)
       + [UInt8](repeating: 0, count: (count - firstGlobal) * 4) + globals.flatMap(extendedIndex)
@@ -231,7 +234,7 @@ func orcInputs(_ file: ELFFile, _ result: ValidationResult) -> [ORCSectionInput]
 }
 
 /// The index of the instruction starting at `offset` in the sorted `offsets`, if any.
-private func boundary(_ offsets: [UInt32], _ offset: UInt32) -> Int? {
+private func boundary(_ offsets: Column<UInt32>, _ offset: UInt32) -> Int? {
   var lo = 0, hi = offsets.count
   while lo < hi {
     let mid = (lo + hi) / 2
@@ -245,8 +248,9 @@ private func boundary(_ offsets: [UInt32], _ offset: UInt32) -> Int? {
 /// CFI of the function's first instruction. Aliases get their own prefix symbol, as in objtool;
 /// unlike objtool, a `__pfx_` symbol already there is kept rather than duplicated, so a
 /// second run over the same object adds nothing.
-func applyPrefix(_ file: ELFFile, _ inputs: inout [ORCSectionInput], kinds: [SectionIndex: [InstructionKind]],
-                 size n: Int) -> [NewSymbol] {
+/// Returns the new symbols and the CFI to write into the padding (input, instruction, state).
+func prefixPlan(_ file: ELFFile, _ inputs: [ORCSectionInput], kinds: [SectionIndex: Column<InstructionKind>],
+                size n: Int) -> ([NewSymbol], [(input: Int, index: Int, id: CFIStateID)]) {
   // A prefix symbol is "already there" when one of that name sits at that place: local
   // functions of the same name from different units each get their own.
   struct Placed: Hashable { var name: String; var section: SymbolSection; var value: UInt64 }
@@ -255,6 +259,7 @@ func applyPrefix(_ file: ELFFile, _ inputs: inout [ORCSectionInput], kinds: [Sec
     existing.insert(Placed(name: sym.name, section: sym.section, value: sym.value))
   }
   var out: [NewSymbol] = []
+  var writes: [(input: Int, index: Int, id: CFIStateID)] = []
   for k in inputs.indices {
     let sec = inputs[k].section
     guard let kind = kinds[sec], kind.count == inputs[k].offsets.count else { continue }
@@ -274,7 +279,7 @@ func applyPrefix(_ file: ELFFile, _ inputs: inout [ORCSectionInput], kinds: [Sec
       }
       guard let s = start else { continue }
       if let cfi = inputs[k].cfi[first] {
-        for j in s..<first { inputs[k].cfi[j] = cfi }
+        for j in s..<first { writes.append((k, j, cfi)) }
       }
       let name = "__pfx_" + f.name
       if existing.insert(Placed(name: name, section: f.section, value: f.value - UInt64(n))).inserted {
@@ -283,5 +288,5 @@ func applyPrefix(_ file: ELFFile, _ inputs: inout [ORCSectionInput], kinds: [Sec
       }
     }
   }
-  return out
+  return (out, writes)
 }

@@ -144,20 +144,52 @@ public struct CFIStateTable: Sendable {
   public subscript(id: CFIStateID) -> CFIState { states[Int(id.rawValue)] }
 }
 
-/// Each instruction's CFI state before it executes, or none (never reached): one 4-byte
-/// id per instruction, none stored as `UInt32.max` (an optional id would take 8).
-public struct CFIColumn: Sendable, RandomAccessCollection, MutableCollection {
-  public var raw: [UInt32]
-  public static let none = UInt32.max
+/// A zero-based view of `count` elements of a shared array from `base`: per-section
+/// views of the whole object's columns, with no copy (vmlinux: 4.9 M instructions).
+public struct Column<Element: Sendable>: Sendable, RandomAccessCollection {
+  public let storage: [Element]
+  public let base: Int
+  public let count: Int
 
-  public init(raw: [UInt32]) { self.raw = raw }
-  public init(_ ids: [CFIStateID?]) { raw = ids.map { $0?.rawValue ?? Self.none } }
+  public init(_ storage: [Element], base: Int, count: Int) {
+    precondition(base >= 0 && count >= 0 && base + count <= storage.count)
+    self.storage = storage
+    self.base = base
+    self.count = count
+  }
+
+  public init(_ all: [Element]) { self.init(all, base: 0, count: all.count) }
 
   public var startIndex: Int { 0 }
-  public var endIndex: Int { raw.count }
+  public var endIndex: Int { count }
+  @inline(__always) public subscript(i: Int) -> Element { storage[base + i] }
+}
+
+/// Each instruction's CFI state before it executes, or none (never reached): one 4-byte
+/// id per instruction, none stored as `UInt32.max` (an optional id would take 8). A
+/// zero-based view of `count` ids of `storage` from `base`, so per-section columns
+/// share the object's one array.
+public struct CFIColumn: Sendable, RandomAccessCollection, MutableCollection {
+  public private(set) var storage: [UInt32]
+  public let base: Int
+  public let count: Int
+  public static let none = UInt32.max
+
+  public init(_ storage: [UInt32], base: Int, count: Int) {
+    precondition(base >= 0 && count >= 0 && base + count <= storage.count)
+    self.storage = storage
+    self.base = base
+    self.count = count
+  }
+
+  public init(raw: [UInt32]) { self.init(raw, base: 0, count: raw.count) }
+  public init(_ ids: [CFIStateID?]) { self.init(raw: ids.map { $0?.rawValue ?? Self.none }) }
+
+  public var startIndex: Int { 0 }
+  public var endIndex: Int { count }
 
   public subscript(i: Int) -> CFIStateID? {
-    get { raw[i] == Self.none ? nil : CFIStateID(rawValue: raw[i]) }
-    set { raw[i] = newValue?.rawValue ?? Self.none }
+    get { storage[base + i] == Self.none ? nil : CFIStateID(rawValue: storage[base + i]) }
+    set { storage[base + i] = newValue?.rawValue ?? Self.none }
   }
 }

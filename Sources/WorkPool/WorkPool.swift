@@ -148,12 +148,25 @@ public enum PhaseTimes {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
   }
 
+  /// The current resident set (second field of /proc/self/statm, in pages).
+  static func residentMB() -> Int {
+    let fd = open("/proc/self/statm", O_RDONLY)
+    guard fd >= 0 else { return 0 }
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: 128)
+    let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, 127) }
+    guard n > 0 else { return 0 }
+    let fields = buffer[..<n].split(separator: 32)
+    guard fields.count > 1, let pages = Int(String(decoding: fields[1], as: UTF8.self)) else { return 0 }
+    return (pages * Int(sysconf(Int32(_SC_PAGESIZE)))) >> 20
+  }
+
   public static func mark(_ phase: String) {
     guard enabled else { return }
     let t = now()
     var usage = rusage()
     getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-    let line = "times: \(phase) \(Int((t - last) * 1000)) ms, peak rss \(usage.ru_maxrss / 1024) MB\n"
+    let line = "times: \(phase) \(Int((t - last) * 1000)) ms, rss \(residentMB()) MB, peak rss \(usage.ru_maxrss / 1024) MB\n"
     last = t
     var s = line
     s.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }

@@ -11,6 +11,9 @@ import Glibc
 
 let unwindcheckVersion = "0.1.0"
 
+/// glibc's `mallopt` (malloc.h is not part of the Glibc module).
+@_silgen_name("mallopt") func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+
 enum Commands {
   static let kernelHelp = "Kernel ABI / objtool version to emulate: 6.1, 6.12 or 6.14."
 
@@ -162,6 +165,11 @@ func run(_ path: [String], _ a: ParsedArguments) throws(UsageError) -> ExitStatu
 @main
 enum Main {
   static func main() {
+    // Arrays of 4 MB and more get their own mappings, returned to the system when
+    // freed: a kernel-scale run builds and drops columns of tens of MB per phase, and
+    // glibc's adaptive threshold would keep them in the heap (peak RSS ~10% higher,
+    // varying with thread timing).
+    _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 4 << 20)
     let arguments = Array(CommandLine.arguments.dropFirst())
     do throws(UsageError) {
       switch try CommandLineParser.parse(arguments, root: Commands.root) {
