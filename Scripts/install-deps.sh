@@ -1,8 +1,9 @@
 #!/bin/bash
 # install-deps.sh - system packages unwindcheck needs to build and test (Debian 12).
-#   libelf-dev   ELF reading (the ELFObject module links libelf through pkg-config)
-#   libdw-dev    DWARF CFI and line tables (the DWARF cross-check links libdw)
-#   pkg-config   how SwiftPM finds both
+#   libelf-dev   gelf.h, which libdw's headers use (ELF is read by our own code)
+#   libdw-dev    DWARF CFI and line tables: headers to build, libdw.so.1 loaded by
+#                the DWARF cross-check on first use (Sources/CLibDW/lazy.c)
+#   pkg-config   for the corpus and kernel-build scripts
 #   binutils     readelf/objdump: the oracles of the differential tests
 #   xz-utils, zstd  decompress kernel modules (corpus scripts)
 # Idempotent: does nothing when everything is already installed.
