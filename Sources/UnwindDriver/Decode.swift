@@ -44,7 +44,10 @@ public enum ObjectDecoder {
   /// chunk whose predecessor did not end exactly at its start is decoded again from
   /// where the predecessor ended, so the result is the linear sweep's in every case.
   static func decodeForAnalysis(of file: ELFFile, calleeSaved: Bool, workers: Int) throws(UnsupportedMachine) -> [(SectionIndex, DecodedText)] {
-    guard file.machine == .x86_64, workers > 1 else {
+    // Under a few MB of code (every module but the biggest) threads cost more than they
+    // save: a kernel build runs the tool once per object.
+    let codeBytes = file.sections.reduce(UInt64(0)) { $0 + ($1.isExecutable && $1.hasFileBytes ? $1.size : 0) }
+    guard file.machine == .x86_64, workers > 1, codeBytes >= 2 << 20 else {
       return try decodeSections(of: file, calleeSaved: calleeSaved).map { ($0.section.index, $0.text) }
     }
     let decoder = X86TextDecoder()
