@@ -225,11 +225,14 @@ func addSymbols(_ file: ELFFile, symtab: SectionIndex, _ newSymbols: [NewSymbol]
 struct WriteFailureMessage: Error { var text: String; init(_ t: String) { text = t } }
 
 func orcInputs(_ file: ELFFile, _ result: ValidationResult) -> [ORCSectionInput] {
-  result.instructionCFI.map { sec in
+  // Sites grouped by section once (a kernel has thousands of sites and hundreds of
+  // code sections).
+  var sites: [SectionIndex: [(start: UInt64, end: UInt64, table: [CFIStateID?])]] = [:]
+  for s in result.sites { sites[s.section, default: []].append((s.start, s.end, s.table)) }
+  return result.instructionCFI.map { sec in
     ORCSectionInput(section: sec.section, name: file.section(sec.section).name, size: file.section(sec.section).size,
                     offsets: sec.offsets, cfi: sec.cfi,
-                    sites: result.sites.filter { $0.section == sec.section }.map { ($0.start, $0.end, $0.table) }
-                      .sorted { $0.0 < $1.0 })
+                    sites: (sites[sec.section] ?? []).sorted { $0.0 < $1.0 })
   }
 }
 
@@ -255,6 +258,7 @@ func prefixPlan(_ file: ELFFile, _ inputs: [ORCSectionInput], kinds: [SectionInd
   // functions of the same name from different units each get their own.
   struct Placed: Hashable { var name: String; var section: SymbolSection; var value: UInt64 }
   var existing = Set<Placed>()
+  existing.reserveCapacity(file.symbols.count / 2)
   for sym in file.symbols where sym.name.hasPrefix("__pfx_") {
     existing.insert(Placed(name: sym.name, section: sym.section, value: sym.value))
   }
