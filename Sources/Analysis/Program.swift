@@ -236,16 +236,8 @@ struct Program {
     return i < end && UInt64(offsets[i]) == offset ? InsnRef(i) : nil
   }
 
-  /// The instructions of one text section (its slot), as a contiguous slice.
   /// The whole-object offset and kind columns (shared, not copied).
   var columns: (offsets: [UInt32], kinds: [InstructionKind]) { (offsets, kinds) }
-
-  func sectionOffsets(_ slot: Int) -> ArraySlice<UInt32> {
-    offsets[sections[slot].first..<(sections[slot].first + sections[slot].count)]
-  }
-  func sectionKinds(_ slot: Int) -> ArraySlice<InstructionKind> {
-    kinds[sections[slot].first..<(sections[slot].first + sections[slot].count)]
-  }
 
   /// The next instruction of the same section (none after a virtual NOP).
   @inline(__always)
@@ -374,8 +366,6 @@ func nameBeforeCold(_ name: String) -> String? {
     return nil
   }
 }
-
-
 
 /// Where code is not covered by any sized symbol, per text section (objtool
 /// `find_symbol_hole_containing`): linked objects keep the code of weak functions that

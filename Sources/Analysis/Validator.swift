@@ -108,7 +108,7 @@ public struct Validator {
       warnings += validateUnwindHints()
       if warnings == 0 && !ignoresUnreachable { validateReachable() }
     }
-    PhaseTimes.mark("walk: states \(table.states.count) transitions \(transitions.count)")
+    if PhaseTimes.enabled { PhaseTimes.mark("walk: states \(table.states.count) transitions \(transitions.count)") }
     // Views of the whole-object columns (noState is CFIColumn.none), not copies: at
     // kernel scale a copy would be the run's peak memory.
     var perSection: [(section: SectionIndex, offsets: Column<UInt32>, kinds: Column<InstructionKind>, cfi: CFIColumn)] = []
@@ -153,6 +153,7 @@ public struct Validator {
 
   private mutating func validateFunctions() -> Int {
     var warnings = 0
+    let entry = table.intern(arch.functionEntryCFI).rawValue
     for slot in p.sections.indices {
       for sym in p.sortedSymbols(inSlot: slot) where sym.isFunction {
         if sym.size == 0 {
@@ -164,7 +165,7 @@ public struct Validator {
         guard p.parent[Int(s)] == s, !p.isAlias[Int(s)],
               let start = p.instruction(in: p.sections[slot].section, at: sym.value), !visited[start.int],
               !r.ignore[start.int] else { continue }
-        warnings += walk(from: start, function: p.function(start).map { p.parent[Int($0)] }, initial: arch.functionEntryCFI, rootLabel: "<=== (sym)")
+        warnings += walk(from: start, function: p.function(start).map { p.parent[Int($0)] }, initial: entry, rootLabel: "<=== (sym)")
       }
     }
     return warnings
@@ -175,10 +176,11 @@ public struct Validator {
   private mutating func validateUnwindHints() -> Int {
     guard !hints.hints.isEmpty else { return 0 }
     var warnings = 0
+    let undefined = table.intern(.allUndefined).rawValue
     for i in 0..<p.realCount {
       let insn = InsnRef(i)
       guard isHint(insn), !visited[i], !r.ignore[i] else { continue }
-      warnings += walk(from: insn, function: p.function(insn), initial: .allUndefined, rootLabel: "<=== (hint)")
+      warnings += walk(from: insn, function: p.function(insn), initial: undefined, rootLabel: "<=== (hint)")
     }
     return warnings
   }
@@ -208,6 +210,9 @@ public struct Validator {
     /// The branch chain that led here (index into `backtraceNodes`), for --backtrace.
     var chain: Int32 = -1
   }
+
+  /// The walk's stack of pending paths, kept between roots (no allocation per function).
+  private var pendingPaths: [Pending] = []
 
   /// One step of a branch chain: the jump or alternative site and its label.
   private var backtraceNodes: [(insn: InsnRef, label: String, parent: Int32)] = []
@@ -310,9 +315,14 @@ public struct Validator {
   }
 
   /// Walks one root; returns 1 if a finding stopped it.
-  private mutating func walk(from root: InsnRef, function fn: Int32?, initial: CFIState, rootLabel: String) -> Int {
+  /// `initial` is an interned state id; the pending-path stack is reused across roots.
+  private mutating func walk(from root: InsnRef, function fn: Int32?, initial: UInt32, rootLabel: String) -> Int {
     backtraceNodes.removeAll(keepingCapacity: true)
-    var stack = [Pending(insn: root, state: table.intern(initial).rawValue, phase: .start)]
+    var stack: [Pending] = []
+    swap(&stack, &pendingPaths)  // unique, so no copy on the appends below
+    stack.removeAll(keepingCapacity: true)
+    stack.append(Pending(insn: root, state: initial, phase: .start))
+    defer { pendingPaths = stack }
     pathLoop: while let pending = stack.popLast() {
       var insn = pending.insn
       // The interned state before `insn`.

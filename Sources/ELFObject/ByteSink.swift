@@ -11,11 +11,6 @@ public struct ByteSink {
     bytes.reserveCapacity(capacity)
   }
 
-  public init(order: ByteOrder, bytes: [UInt8]) {
-    self.order = order
-    self.bytes = bytes
-  }
-
   public var count: Int { bytes.count }
 
   /// Appends the low `width` bytes of `value` (1, 2, 4 or 8).
@@ -31,15 +26,6 @@ public struct ByteSink {
   public mutating func u32(_ v: UInt32) { append(UInt64(v), width: 4) }
   public mutating func u64(_ v: UInt64) { append(v, width: 8) }
 
-  public mutating func append(contentsOf other: some Collection<UInt8>) { bytes.append(contentsOf: other) }
-
-  /// Zero bytes up to a multiple of `alignment`.
-  public mutating func pad(toMultipleOf alignment: Int) {
-    let a = max(alignment, 1)
-    let rest = bytes.count % a
-    if rest != 0 { bytes.append(contentsOf: repeatElement(0, count: a - rest)) }
-  }
-
   /// Overwrites `width` bytes at `offset` with `value` (the range must exist).
   @inline(__always)
   public mutating func store(_ value: UInt64, width: Int, at offset: Int) {
@@ -47,17 +33,6 @@ public struct ByteSink {
     bytes.withUnsafeMutableBufferPointer { b in
       ByteSink.store(value, width: width, order: order, into: UnsafeMutableRawBufferPointer(b), at: offset)
     }
-  }
-
-  /// Reads `width` bytes at `offset` (the range must exist).
-  @inline(__always)
-  public func load(width: Int, at offset: Int) -> UInt64 {
-    var v: UInt64 = 0
-    for k in 0..<width {
-      let byte = UInt64(bytes[offset + k])
-      v |= byte << UInt64(order == .little ? k * 8 : (width - 1 - k) * 8)
-    }
-    return v
   }
 
   @inline(__always)

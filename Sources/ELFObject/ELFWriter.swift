@@ -93,14 +93,16 @@ public struct ELFWriter {
 
   func layout(adding new: [NewSection], replace: Bool) -> Layout {
     let order = file.byteOrder
-    let original = file.withImage { $0 }
+    let original = file.withImage { $0 }  // valid while `file` is
+    let input = ByteReader(original, order: order)
     func put(_ value: UInt64, width: Int, at offset: Int, into buffer: inout [UInt8]) {
       buffer.withUnsafeMutableBytes { ByteSink.store(value, width: width, order: order, into: $0, at: offset) }
     }
     var out = Layout()
     var cursor = 0
+    func align(_ alignment: Int) { cursor = (cursor + alignment - 1) / alignment * alignment }
     func place(_ piece: Piece, alignment: Int = 1) -> Int {
-      cursor = (cursor + alignment - 1) / alignment * alignment
+      align(alignment)
       let at = cursor
       if piece.count > 0 { out.placed.append((at, piece)) }
       cursor += piece.count
@@ -140,11 +142,11 @@ public struct ELFWriter {
     var replaced = Set(indexOf.filter { $0 < file.sections.count })
     if namesGrow { replaced.insert(nameTableIndex.int) }
 
-    _ = place(.bytes(elfHeader))
+    _ = place(.zeros(64))  // the ELF header, filled in at the end
     // A program header table (unusual in a relocatable object) follows the ELF header.
-    let phoff = Int(file.withImage { ByteReader($0, order: order).u64(at: 32) } ?? 0)
-    let phsize = Int(file.withImage { ByteReader($0, order: order).u16(at: 54) } ?? 0)
-      * Int(file.withImage { ByteReader($0, order: order).u16(at: 56) } ?? 0)
+    // (The header's 64 bytes were checked when the file was opened.)
+    let phoff = Int(input.u64(at: 32)!)
+    let phsize = Int(input.u16(at: 54)!) * Int(input.u16(at: 56)!)
     if phoff > 0, phsize > 0, phoff <= original.count, phsize <= original.count - phoff {
       put(UInt64(place(.input(offset: phoff, count: phsize), alignment: 8)), width: 8, at: 32, into: &elfHeader)
     }
@@ -164,8 +166,7 @@ public struct ELFWriter {
       }
     }
     for (n, s) in new.enumerated() where s.replacing != nameTableIndex {
-      let align = Self.usableAlignment(s.alignment)
-      cursor = (cursor + align - 1) / align * align
+      align(Self.usableAlignment(s.alignment))
       let offset = cursor
       for p in s.contents { _ = place(p) }
       var h = headers[indexOf[n]]
@@ -197,13 +198,13 @@ public struct ELFWriter {
       put(UInt64(cursor), width: 8, at: 24, into: &headers[s.index.int])
     }
     // The new section header table, and the ELF header pointing at it.
-    cursor = (cursor + 7) / 8 * 8
+    align(8)
     let tableOffset = cursor
     put(UInt64(tableOffset), width: 8, at: 40, into: &elfHeader)
     if headers.count < 0xFF00 {
       put(UInt64(headers.count), width: 2, at: 60, into: &elfHeader)
       // The count no longer needs section 0's sh_size (extended numbering).
-      if file.withImage({ ByteReader($0, order: order).u16(at: 60) }) == 0 { put(0, width: 8, at: 32, into: &headers[0]) }
+      if input.u16(at: 60)! == 0 { put(0, width: 8, at: 32, into: &headers[0]) }
     } else {
       // Extended numbering: e_shnum 0, the count in section 0's sh_size.
       put(0, width: 2, at: 60, into: &elfHeader)
@@ -278,8 +279,9 @@ public struct ELFWriter {
               let r = ByteReader(UnsafeRawBufferPointer(c), order: order)
               for e in stride(from: 8, through: m - 8, by: 24) {
                 let info = r.u64(at: e)!
-                if info >> 32 >= first {
-                  ByteSink.store(((info >> 32) + by) << 32 | (info & 0xFFFF_FFFF), width: 8, order: order, into: c, at: e)
+                let symbol = EntryLayout.relocationSymbol(info)
+                if symbol >= first {
+                  ByteSink.store((symbol + by) << 32 | UInt64(EntryLayout.relocationType(info)), width: 8, order: order, into: c, at: e)
                 }
               }
               sink.append(UnsafeRawBufferPointer(rebasing: c[0..<m]))

@@ -119,17 +119,9 @@ public struct ARM64ORCEntry: Sendable, Equatable {
 extension ORCGenerator {
   /// The arm64 table: the same placement as x86 (changes only, patch sites from their
   /// shared table, terminators), with `ARM64ORCEntry`.
-  /// arm64 entries as columns (see `placement`).
   public static func arm64Placement(_ sections: [ORCSectionInput], states: CFIStateTable) throws(Problem)
     -> Placement<ARM64ORCEntry> {
     try placement(sections, states: states, undefined: .undefined) { (cfi, name, off) throws(Problem) in
-      try ARM64ORCEntry(cfi, section: name, offset: off)
-    }
-  }
-
-  public static func arm64Entries(_ sections: [ORCSectionInput], states: CFIStateTable) throws(Problem)
-    -> [(section: SectionIndex, sectionName: String, offset: UInt64, entry: ARM64ORCEntry)] {
-    try placed(sections, states: states, undefined: .undefined) { (cfi, name, off) throws(Problem) in
       try ARM64ORCEntry(cfi, section: name, offset: off)
     }
   }

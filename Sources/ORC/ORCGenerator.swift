@@ -66,31 +66,19 @@ public enum ORCGenerator {
     }
   }
 
+  /// x86 entries with their section named (`orc dump --generate`, tests).
   public static func entries(_ sections: [ORCSectionInput], states: CFIStateTable,
                              format: ORCFormat) throws(Problem) -> [ORCPlacedEntry] {
-    let undefined = ORCEntry(spOffset: 0, bpOffset: 0, spRegister: 0, bpRegister: 0, type: 0, flag: false)
-    return try placed(sections, states: states, undefined: undefined) { (cfi, name, off) throws(Problem) in
-      try entry(cfi, format: format, name, off)
-    }.map { ORCPlacedEntry(section: $0.section, sectionName: $0.sectionName, offset: $0.offset, entry: $0.entry) }
-  }
-
-  /// The placement shared by every entry format: per text section an entry wherever it
-  /// differs from the previous one, patch sites from their shared byte-offset table,
-  /// never-reached code as `undefined`, a terminator at the section end.
-  public static func placed<E: Equatable & Sendable>(
-    _ sections: [ORCSectionInput], states: CFIStateTable, undefined: E,
-    make: (CFIState, String, UInt64) throws(Problem) -> E
-  ) throws(Problem) -> [(section: SectionIndex, sectionName: String, offset: UInt64, entry: E)] {
-    let p = try placement(sections, states: states, undefined: undefined, make: make)
+    let p = try x86Placement(sections, states: states, format: format)
     return p.entries.indices.map { k in
       let s = sections[Int(p.input[k])]
-      return (s.section, s.name, p.offsets[k], p.entries[k])
+      return ORCPlacedEntry(section: s.section, sectionName: s.name, offset: p.offsets[k], entry: p.entries[k])
     }
   }
 
-  /// The entries as columns: for each, the index of its input (section), its offset
-  /// and the entry. (What the ORC writer reads: at kernel scale, half a million
-  /// entries, nothing per entry but three array slots.)
+  /// Entries as columns: for each, the index of its input (section), its offset and
+  /// the entry (at kernel scale half a million entries: nothing per entry but three
+  /// array slots).
   public struct Placement<E: Sendable>: Sendable {
     public var input: [Int32] = []
     public var offsets: [UInt64] = []
@@ -98,6 +86,9 @@ public enum ORCGenerator {
     public var count: Int { entries.count }
   }
 
+  /// The placement shared by every entry format: per text section an entry wherever it
+  /// differs from the previous one, patch sites from their shared byte-offset table,
+  /// never-reached code as `undefined`, a terminator at the section end.
   public static func placement<E: Equatable & Sendable>(
     _ sections: [ORCSectionInput], states: CFIStateTable, undefined: E,
     make: (CFIState, String, UInt64) throws(Problem) -> E

@@ -13,8 +13,10 @@ public func generateORC(_ file: ELFFile, options: CheckOptions, format: ORCForma
 func generatedORCLines(_ file: ELFFile, options: CheckOptions, format: ORCFormat) throws(ORCGenerator.Problem) -> [String] {
   if file.machine == .aarch64 {
     guard let result = analyse(file, options: options) else { return [] }
-    return try ORCGenerator.arm64Entries(orcInputs(file, result), states: result.cfiStates).map {
-      "\($0.sectionName)+\(String($0.offset, radix: 16)):\($0.entry.text)"
+    let inputs = orcInputs(file, result)
+    let p = try ORCGenerator.arm64Placement(inputs, states: result.cfiStates)
+    return p.entries.indices.map { k in
+      "\(inputs[Int(p.input[k])].name)+\(String(p.offsets[k], radix: 16)):\(p.entries[k].text)"
     }
   }
   return ORCGenerator.dumpLines(try generateORC(file, options: options, format: format) ?? [], format: format)

@@ -30,9 +30,9 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
   let format: ORCFormat = options.kernel == .v6_1 ? .v6_1 : .v6_12
   let arm64 = file.machine == .aarch64
   let order = file.byteOrder
-  // Each entry's place, and the `.orc_unwind` bytes: objtool's format on x86,
-  // unwindcheck's 8-byte ORC-like entries on arm64 (same placement).
-  // Each entry's place as columns: its input (section) and offset.
+  // Each entry's place as columns (its input section and offset), and the
+  // `.orc_unwind` bytes: objtool's format on x86, unwindcheck's 8-byte ORC-like
+  // entries on arm64 (same placement).
   var entryInput: [Int32] = [], entryOffset: [UInt64] = []
   var inputs: [ORCSectionInput] = []
   var orc = ByteSink(order: order)
@@ -41,15 +41,14 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
     inputs = orcInputs(file, result)
     PhaseTimes.mark("write: inputs")
     if options.prefix > 0 {
-      var kinds: [SectionIndex: Column<InstructionKind>] = [:]
-      for sec in result.instructionCFI { kinds[sec.section] = sec.kinds }
-      let (symbols, writes) = prefixPlan(file, inputs, kinds: kinds, size: options.prefix)
+      // (The inputs are the result's sections in order: kinds line up with them.)
+      let (symbols, writes) = prefixPlan(file, inputs, kinds: result.instructionCFI.map(\.kinds), size: options.prefix)
       prefixSymbols = symbols
-      // The padding's CFI goes into the one array every section's column views (a
-      // single copy of it, not one per section).
+      // The padding's CFI goes into the one array all the sections' columns view (one
+      // copy of it, not one per section).
       if let first = inputs.first, !writes.isEmpty {
         var all = first.cfi.storage
-        for w in writes { all[inputs[w.input].cfi.base + w.index] = w.id.rawValue }
+        for w in writes { all[w.position] = w.id.rawValue }
         for k in inputs.indices { inputs[k].cfi = CFIColumn(all, base: inputs[k].cfi.base, count: inputs[k].cfi.count) }
       }
       PhaseTimes.mark("write: prefix")
@@ -251,9 +250,10 @@ private func boundary(_ offsets: Column<UInt32>, _ offset: UInt32) -> Int? {
 /// CFI of the function's first instruction. Aliases get their own prefix symbol, as in objtool;
 /// unlike objtool, a `__pfx_` symbol already there is kept rather than duplicated, so a
 /// second run over the same object adds nothing.
-/// Returns the new symbols and the CFI to write into the padding (input, instruction, state).
-func prefixPlan(_ file: ELFFile, _ inputs: [ORCSectionInput], kinds: [SectionIndex: Column<InstructionKind>],
-                size n: Int) -> ([NewSymbol], [(input: Int, index: Int, id: CFIStateID)]) {
+/// Returns the new symbols and the CFI to write into the padding (position in the
+/// columns' shared storage, state). `kinds[k]` belongs to `inputs[k]`.
+func prefixPlan(_ file: ELFFile, _ inputs: [ORCSectionInput], kinds: [Column<InstructionKind>],
+                size n: Int) -> ([NewSymbol], [(position: Int, id: CFIStateID)]) {
   // A prefix symbol is "already there" when one of that name sits at that place: local
   // functions of the same name from different units each get their own.
   struct Placed: Hashable { var name: String; var section: SymbolSection; var value: UInt64 }
@@ -263,11 +263,10 @@ func prefixPlan(_ file: ELFFile, _ inputs: [ORCSectionInput], kinds: [SectionInd
     existing.insert(Placed(name: sym.name, section: sym.section, value: sym.value))
   }
   var out: [NewSymbol] = []
-  var writes: [(input: Int, index: Int, id: CFIStateID)] = []
+  var writes: [(position: Int, id: CFIStateID)] = []
   for k in inputs.indices {
     let sec = inputs[k].section
-    guard let kind = kinds[sec], kind.count == inputs[k].offsets.count else { continue }
-    let offsets = inputs[k].offsets
+    let kind = kinds[k], offsets = inputs[k].offsets
     // objtool walks each section's symbols by address, aliases included, so the new
     // globals come out in that order.
     let functions = file.symbolsByAddress(in: sec).filter { $0.isFunction && !$0.name.hasPrefix("__pfx_") }
@@ -283,7 +282,7 @@ func prefixPlan(_ file: ELFFile, _ inputs: [ORCSectionInput], kinds: [SectionInd
       }
       guard let s = start else { continue }
       if let cfi = inputs[k].cfi[first] {
-        for j in s..<first { writes.append((k, j, cfi)) }
+        for j in s..<first { writes.append((inputs[k].cfi.base + j, cfi)) }
       }
       let name = "__pfx_" + f.name
       if existing.insert(Placed(name: name, section: f.section, value: f.value - UInt64(n))).inserted {
