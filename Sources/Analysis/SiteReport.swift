@@ -44,7 +44,7 @@ extension Validator {
         streams.append(.init(label: "replacement \(n) (feature 0x\(String(r.feature, radix: 16)))",
                              instructions: instructions(of: r)))
       }
-      let table = siteTables[Int(g.table)].enumerated().map { off, id in
+      let table = marks.siteTable(Int(g.table)).enumerated().map { off, id in
         (off, id == Self.noState ? nil : cfiText(CFIStateID(rawValue: id)))
       }
       reports.append(PatchSiteReport(function: owner, location: p.locationText(first),
@@ -60,7 +60,7 @@ extension Validator {
     var i: InsnRef? = InsnRef(Int(g.first))
     while let cur = i {
       let virtual = p.isVirtual(cur)
-      let id = cfi[cur.int]
+      let id = marks.cfi[cur.int]
       out.append(.init(offset: Int(p.offset(cur)) - Int(start), length: p.length(cur), kind: r.kind[cur.int],
                        location: virtual ? "(padding)" : p.locationText(cur),
                        cfi: id == Self.noState ? nil : cfiText(CFIStateID(rawValue: id))))

@@ -32,9 +32,9 @@ public struct Validator {
   let hints: UnwindHints
 
   var table = CFIStateTable()
-  var cfi: [UInt32]
-  var visited: [Bool]
-  var warned: [Bool]
+  /// What the walk marks per instruction, symbol and site slot, in memory every copy of
+  /// this validator shares (the parallel walk's threads write disjoint entries).
+  let marks: WalkMarks
   var findings: [Finding] = []
   /// Memo of state transitions: applying one stack op to an interned state is a pure
   /// function of (state, op, context), so repeated push/pop/sub patterns cost one hash
@@ -52,11 +52,14 @@ public struct Validator {
   let insnFlags: [UInt8]
   static let flagAlternatives: UInt8 = 1, flagHint: UInt8 = 2, flagSkipOriginal: UInt8 = 4
 
-  /// The shared byte-offset CFI table of every patch site (objtool `alt_group->cfi`).
-  var siteTables: [[UInt32]]
-  /// Which instruction wrote each slot (for conflict notes).
-  var siteWriters: [[Int32]]
   static let noState = UInt32.max
+
+  /// A speculative walk (a parallel thread's) stops instead of entering code outside
+  /// its function (`leftFunction` set), and records what it marked so it can be undone.
+  private var speculative = false
+  private var leftFunction = false
+  private var marked: [Int32] = []
+  private var markedSlots: [Int] = []
 
   public init(file: ELFFile, texts: consuming [(SectionIndex, DecodedText)], arch: ArchitectureDescription, options: AnalysisOptions) {
     var program = Program(file: file, texts: texts,
@@ -76,8 +79,7 @@ public struct Validator {
                    relativeJumpTables: options.relativeJumpTables, noUnreachable: options.skipUnreachable)
     p = program
     PhaseTimes.mark("resolve: destinations")
-    siteTables = program.siteTableLengths.map { Array(repeating: Self.noState, count: $0) }
-    siteWriters = program.siteTableLengths.map { Array(repeating: -1, count: $0) }
+    marks = WalkMarks(instructions: program.count, symbols: file.symbols.count, siteTables: program.siteTableLengths)
     hints = UnwindHints(program, special, arch: arch, kernel61: options.hintNumbering61)
     var flags = [UInt8](repeating: 0, count: program.count)
     for (insn, _) in r.alternatives where !r.ignoreAlternatives.contains(insn) { flags[Int(insn)] |= Self.flagAlternatives }
@@ -90,11 +92,8 @@ public struct Validator {
     self.arch = arch
     self.options = options
     interpreter = CFIInterpreter(arch: arch, framePointerRules: options.framePointerRules)
-    cfi = Array(repeating: Self.noState, count: program.count)
-    visited = Array(repeating: false, count: program.count)
     // About one distinct transition per 30 instructions in a kernel: no rehashing.
     transitions.reserveCapacity(program.count / 32)
-    warned = Array(repeating: false, count: file.symbols.count)
   }
 
   /// Runs the whole validation and returns findings plus per-instruction CFI.
@@ -115,7 +114,7 @@ public struct Validator {
     let (offsets, kinds) = p.columns
     for s in p.sections {
       perSection.append((s.section, Column(offsets, base: s.first, count: s.count), Column(kinds, base: s.first, count: s.count),
-                         CFIColumn(cfi, base: s.first, count: s.count)))
+                         CFIColumn(marks.cfi, base: s.first, count: s.count)))
     }
     let originals = p.groups.indices.filter { p.groups[$0].original < 0 }
     var perSite: [Int32: Int] = [:]
@@ -127,7 +126,7 @@ public struct Validator {
     for g in p.groups where g.original < 0 {
       let first = InsnRef(Int(g.first)), last = InsnRef(Int(g.last))
       result.sites.append((p.sections[p.slot(first)].section, p.offset(first), p.offset(last) + UInt64(p.length(last)),
-                           siteTables[Int(g.table)].map { $0 == Self.noState ? nil : CFIStateID(rawValue: $0) }))
+                           marks.siteTable(Int(g.table)).map { $0 == Self.noState ? nil : CFIStateID(rawValue: $0) }))
     }
     return result
   }
@@ -137,11 +136,11 @@ public struct Validator {
   /// objtool `WARN_INSN`: one finding per symbol; later ones are suppressed.
   private mutating func warn(_ insn: InsnRef, _ rule: RuleID, _ message: String) {
     let sym = p.symbolOf[insn.int]
-    if sym < 0 || !warned[Int(sym)] {
+    if sym < 0 || !marks.warned[Int(sym)] {
       findings.append(Finding(rule: rule, location: p.locationText(insn), message: message,
                               section: p.sectionName(insn), offset: p.offset(insn)))
     }
-    if sym >= 0 { warned[Int(sym)] = true }
+    if sym >= 0 { marks.warned[Int(sym)] = true }
   }
 
   /// objtool `WARN`: not tied to an instruction, never suppressed.
@@ -151,24 +150,173 @@ public struct Validator {
 
   // MARK: - Roots
 
+  /// One step of `validateFunctions`, in objtool's order: a function without a size
+  /// (named here, for its finding) or a root to walk within `function`.
+  private struct RootItem {
+    var missingSize: String?
+    var start = InsnRef(0)
+    var function: Int32?
+  }
+
+  /// The function whose instructions `insn` is walked as (its owner's parent).
+  private func territory(_ insn: InsnRef) -> Int32? { p.function(insn).map { p.parent[Int($0)] } }
+
   private mutating func validateFunctions() -> Int {
-    var warnings = 0
     let entry = table.intern(arch.functionEntryCFI).rawValue
+    var items: [RootItem] = []
     for slot in p.sections.indices {
       for sym in p.sortedSymbols(inSlot: slot) where sym.isFunction {
         if sym.size == 0 {
-          warnPlain(.missingSize, "\(sym.name)() is missing an ELF size annotation")
-          warnings += 1
+          items.append(RootItem(missingSize: sym.name))
           continue
         }
         let s = Int32(sym.index.int)
         guard p.parent[Int(s)] == s, !p.isAlias[Int(s)],
-              let start = p.instruction(in: p.sections[slot].section, at: sym.value), !visited[start.int],
-              !r.ignore[start.int] else { continue }
-        warnings += walk(from: start, function: p.function(start).map { p.parent[Int($0)] }, initial: entry, rootLabel: "<=== (sym)")
+              let start = p.instruction(in: p.sections[slot].section, at: sym.value), !r.ignore[start.int] else { continue }
+        items.append(RootItem(start: start, function: territory(start)))
+      }
+    }
+    // A root outside any function is bounded by nothing (its walk may enter any
+    // function's code): then every root is walked in order, on this thread.
+    let parallel = options.walkThreads > 1 && p.count >= options.parallelWalkMinimum
+      && !items.contains { $0.missingSize == nil && $0.function == nil }
+    let done = parallel ? walkInParallel(items, entry: entry) : []
+    var warnings = 0
+    for (k, item) in items.enumerated() {
+      if let name = item.missingSize {
+        warnPlain(.missingSize, "\(name)() is missing an ELF size annotation")
+        warnings += 1
+      } else if k < done.count, let d = done[k] {
+        findings.append(contentsOf: d.findings)
+        warnings += d.warnings
+      } else if !marks.visited[item.start.int] {
+        warnings += walk(from: item.start, function: item.function, initial: entry, rootLabel: "<=== (sym)")
       }
     }
     return warnings
+  }
+
+  /// What one thread of the parallel walk leaves: its state table and transition memo
+  /// (its ids), the roots it walked with their findings, and their functions.
+  private struct ThreadWalk {
+    var table: CFIStateTable
+    var transitions: [Transition: UInt32]
+    var roots: [(item: Int, findings: [Finding], warnings: Int)] = []
+    var functions: [Int32] = []
+  }
+
+  /// A value handed to worker threads as it is (they only read it, or own it).
+  private final class Handoff<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+  }
+
+  /// Walks the roots that are independent of all others on `walkThreads` threads, and
+  /// returns, per item, the findings and count of each root it walked (nil: left to the
+  /// sequential pass, which walks it in order as before).
+  ///
+  /// A root is independent when its function has no other root (and no root is outside
+  /// every function: the caller checks). A function's walk reads and writes only its
+  /// own instructions, symbols and sites: entering another function's code is a finding
+  /// or a sibling call. Code of no function can be reached from several: a thread's
+  /// walk that would enter it (or read a SAVE mark outside its function) stops, its
+  /// marks are undone, and the sequential pass walks that root in its turn. So every
+  /// root sees exactly what it sees when all are walked in order.
+  ///
+  /// Each thread interns states in its own table; thread w takes chunks w, w+T, ... (a
+  /// fixed split: the same ids every run). Afterwards the tables are merged into thread
+  /// 0's and every id another thread wrote is renumbered.
+  private mutating func walkInParallel(_ items: [RootItem], entry: UInt32) -> [(findings: [Finding], warnings: Int)?] {
+    var rootsOf: [Int32: Int] = [:]
+    for item in items where item.missingSize == nil { if let f = item.function { rootsOf[f, default: 0] += 1 } }
+    let independent = items.indices.filter { k in items[k].missingSize == nil && items[k].function.map { rootsOf[$0] == 1 } == true }
+    let threads = min(options.walkThreads, 16)
+    let chunk = max(32, independent.count / (threads * 32))
+    let chunkCount = (independent.count + chunk - 1) / chunk
+    var base = self
+    base.speculative = true
+    base.findings = []
+    base.transitions = [:]  // each thread grows its own memo
+    let shared = Handoff((base: base, items: items, independent: independent))
+    let outputs = OrderedSlots<Handoff<ThreadWalk>>(count: threads)
+    parallelFor(count: threads, workers: threads) { w in
+      var v = shared.value.base
+      var out = ThreadWalk(table: v.table, transitions: [:])
+      for c in stride(from: w, to: chunkCount, by: threads) {
+        let range = (c * chunk)..<min((c + 1) * chunk, shared.value.independent.count)
+        for k in shared.value.independent[range] {
+          let item = shared.value.items[k]
+          v.leftFunction = false
+          v.marked.removeAll(keepingCapacity: true)
+          v.markedSlots.removeAll(keepingCapacity: true)
+          let before = v.findings.count
+          let n = v.walk(from: item.start, function: item.function, initial: entry, rootLabel: "<=== (sym)")
+          if v.leftFunction {
+            for i in v.marked {
+              v.marks.visited[Int(i)] = false
+              v.marks.cfi[Int(i)] = Self.noState
+            }
+            for slot in v.markedSlots {
+              v.marks.siteSlots[slot] = Self.noState
+              v.marks.siteWriters[slot] = -1
+            }
+            v.findings.removeSubrange(before...)
+            continue
+          }
+          out.roots.append((k, Array(v.findings[before...]), n))
+          out.functions.append(item.function!)
+        }
+      }
+      out.table = v.table
+      out.transitions = v.transitions
+      outputs.put(w, Handoff(out))
+    }
+    var walks = (0..<threads).map { outputs.take($0).value }
+    if PhaseTimes.enabled {
+      PhaseTimes.mark("walk: parallel, \(independent.count) of \(items.count) roots independent, \(walks.reduce(0) { $0 + $1.roots.count }) walked")
+    }
+    // Thread 0's ids stay; the others' states are interned after them.
+    table = walks[0].table
+    transitions = walks[0].transitions
+    walks[0].table = CFIStateTable()
+    walks[0].transitions = [:]
+    table.reserveCapacity(walks.reduce(0) { $0 + $1.table.states.count } + table.states.count)
+    stateFacts = []
+    var renumber: [[UInt32]] = [[]]
+    var threadOf = [UInt8](repeating: 0, count: p.file.symbols.count)
+    for w in 1..<threads {
+      renumber.append(walks[w].table.states.map { table.intern($0).rawValue })
+      walks[w].table = CFIStateTable()  // released as soon as it is merged
+      walks[w].transitions = [:]
+      for f in walks[w].functions { threadOf[Int(f)] = UInt8(w) }
+    }
+    let fix = Handoff((marks: marks, renumber: renumber, threadOf: threadOf, program: p))
+    let n = p.count, step = 1 << 16
+    parallelFor(count: (n + step - 1) / step, workers: threads) { c in
+      let (marks, renumber, threadOf, p) = fix.value
+      for i in (c * step)..<min((c + 1) * step, n) where marks.cfi[i] != Self.noState {
+        guard let o = p.function(InsnRef(i)) else { continue }
+        let w = Int(threadOf[Int(p.parent[Int(o)])])
+        if w > 0 { marks.cfi[i] = renumber[w][Int(marks.cfi[i])] }
+      }
+    }
+    // Site slots: by the function of the site's instructions (all its streams'
+    // instructions belong to the function of the original).
+    var renumbered = Set<Int32>()
+    for g in p.groups where g.first >= 0 && !renumbered.contains(g.table) {
+      guard let f = territory(InsnRef(Int(g.first))) else { continue }
+      renumbered.insert(g.table)
+      let w = Int(threadOf[Int(f)])
+      guard w > 0 else { continue }
+      let t = Int(g.table)
+      for slot in marks.siteBase[t]..<marks.siteBase[t + 1] where marks.siteSlots[slot] != Self.noState {
+        marks.siteSlots[slot] = renumber[w][Int(marks.siteSlots[slot])]
+      }
+    }
+    PhaseTimes.mark("walk: merged")
+    var done = [(findings: [Finding], warnings: Int)?](repeating: nil, count: items.count)
+    for walk in walks { for root in walk.roots { done[root.item] = (root.findings, root.warnings) } }
+    return done
   }
 
   /// Instructions carrying a hint that no function walk reached (entry code): walked
@@ -179,7 +327,7 @@ public struct Validator {
     let undefined = table.intern(.allUndefined).rawValue
     for i in 0..<p.realCount {
       let insn = InsnRef(i)
-      guard isHint(insn), !visited[i], !r.ignore[i] else { continue }
+      guard isHint(insn), !marks.visited[i], !r.ignore[i] else { continue }
       warnings += walk(from: insn, function: p.function(insn), initial: undefined, rootLabel: "<=== (hint)")
     }
     return warnings
@@ -288,8 +436,8 @@ public struct Validator {
   /// Equal ids are equal states; different ids may still match (objtool compares the
   /// CFA, the saved registers, the frame type and DRAP, not the tracked stack size).
   private mutating func matches(_ insn: InsnRef, _ arrivingID: UInt32) -> Bool {
-    if cfi[insn.int] == arrivingID { return true }
-    let recorded = table[CFIStateID(rawValue: cfi[insn.int])]
+    if marks.cfi[insn.int] == arrivingID { return true }
+    let recorded = table[CFIStateID(rawValue: marks.cfi[insn.int])]
     let arriving = table[CFIStateID(rawValue: arrivingID)]
     if recorded.cfa != arriving.cfa {
       warn(insn, .stackStateMismatch,
@@ -351,10 +499,16 @@ public struct Validator {
             warnPlain(.fallsThrough, "\(name)() falls through to next function \(p.symbolName(owner))()")
             return failed(chain, root: root, rootLabel: rootLabel)
           }
+          if speculative && p.function(insn) == nil {
+            // Code of no function may be walked from several functions: the sequential
+            // pass walks this root, in order.
+            leftFunction = true
+            return 0
+          }
           // (The hint itself is fetched only at hint instructions: it holds a whole
           // CFIState, and materialising it at every step costs a 300-byte copy.)
           let atHint = isHint(insn)
-          if visited[insn.int] {
+          if marks.visited[insn.int] {
             if !atHint && !matches(insn, sid) { return failed(chain, root: root, rootLabel: rootLabel) }
             continue pathLoop
           }
@@ -370,29 +524,36 @@ public struct Validator {
                 warn(insn, .restoreWithoutSave, "no corresponding CFI save for CFI restore")
                 return failed(chain, root: root, rootLabel: rootLabel)
               }
-              guard visited[save.int] else {
+              if speculative && territory(save) != fn {
+                // Another function's mark decides here: leave it to the sequential pass.
+                leftFunction = true
+                return 0
+              }
+              guard marks.visited[save.int] else {
                 // Reached by a branch before the straight-line path got to the SAVE:
                 // leave it to that path.
                 if previous == nil { continue pathLoop }
                 warn(insn, .saveRestoreCombo, "objtool isn't smart enough to handle this CFI save/restore combo")
                 return failed(chain, root: root, rootLabel: rootLabel)
               }
-              sid = cfi[save.int]
+              sid = marks.cfi[save.int]
             case .save:
               break
             }
           }
-          cfi[insn.int] = sid
-          visited[insn.int] = true
+          marks.cfi[insn.int] = sid
+          marks.visited[insn.int] = true
+          if speculative { marked.append(insn.raw) }
           // Patch sites: every stream writes its state into the shared byte-offset table;
           // first writer wins, a different whole state at the same offset is a conflict.
           if let off = p.groupOffset(insn) {
             let g = p.groups[Int(p.groupOf[insn.int])]
-            let t = Int(g.table)
-            if siteTables[t][off] == Self.noState {
-              siteTables[t][off] = sid
-              siteWriters[t][off] = insn.raw
-            } else if siteTables[t][off] != sid {
+            let slot = marks.siteBase[Int(g.table)] + off
+            if marks.siteSlots[slot] == Self.noState {
+              marks.siteSlots[slot] = sid
+              marks.siteWriters[slot] = insn.raw
+              if speculative { markedSlots.append(slot) }
+            } else if marks.siteSlots[slot] != sid {
               let site = InsnRef(Int(g.original >= 0 ? p.groups[Int(g.original)].first : g.first))
               let before = findings.count
               if options.conflictAtInstruction {
@@ -401,10 +562,10 @@ public struct Validator {
                 warn(site, .alternativeConflict, "stack layout conflict in alternatives: \(p.locationText(insn))")
               }
               if findings.count > before {
-                let writer = InsnRef(Int(siteWriters[t][off]))
+                let writer = InsnRef(Int(marks.siteWriters[slot]))
                 findings[findings.count - 1].notes = [
                   "site \(p.locationText(site)), offset +0x\(String(off, radix: 16)):",
-                  "first recorded by \(streamName(writer)) at \(p.isVirtual(writer) ? "its padding" : p.locationText(writer)): \(cfiText(CFIStateID(rawValue: siteTables[t][off])))",
+                  "first recorded by \(streamName(writer)) at \(p.isVirtual(writer) ? "its padding" : p.locationText(writer)): \(cfiText(CFIStateID(rawValue: marks.siteSlots[slot])))",
                   "conflicting \(streamName(insn)) at \(p.isVirtual(insn) ? "its padding" : p.locationText(insn)): \(cfiText(CFIStateID(rawValue: sid)))",
                 ]
               }
@@ -557,7 +718,7 @@ public struct Validator {
   private mutating func validateReachable() {
     for i in 0..<p.count {
       let insn = InsnRef(i)
-      if visited[i] || ignoreUnreachable(insn) { continue }
+      if marks.visited[i] || ignoreUnreachable(insn) { continue }
       if let prev = p.previous(insn), r.deadEnd[prev.int], r.kind[prev.int] == .call, r.callDest[prev.int] >= 0 {
         warn(insn, .missingNoreturn, "\(p.symbolName(r.callDest[prev.int]))() is missing a __noreturn annotation")
         continue
@@ -598,7 +759,7 @@ public struct Validator {
       case .until(let end):
         var cur = p.next(insn)
         while let c = cur {
-          if visited[c.int] { return true }
+          if marks.visited[c.int] { return true }
           if p.offset(c) >= end { break }
           // A hole that jumps into a .cold part: that part is ignored too.
           let d = r.jumpDest[c.int]

@@ -49,6 +49,10 @@ public struct CheckOptions: Sendable {
   /// `--jobs N`: objects analysed at once, and worker threads inside one big object;
   /// 0 means one per core.
   public var jobs = 0
+  /// Objects with at least this many instructions have their functions walked on
+  /// several threads (nil: the analysis default). Tests and the differential scripts
+  /// set 0 to run the parallel walk on every object.
+  public var parallelWalkMinimum: Int?
   public init() {}
 
   /// Threads for the parallel phases inside one object (decoding a big section).
@@ -66,6 +70,8 @@ public struct CheckOptions: Sendable {
     o.annotateInstructions = kernel == .v6_14
     o.conflictAtInstruction = kernel == .v6_1
     o.relativeJumpTables = againstDwarf
+    o.walkThreads = threadsPerObject
+    if let parallelWalkMinimum { o.parallelWalkMinimum = parallelWalkMinimum }
     return o
   }
 }

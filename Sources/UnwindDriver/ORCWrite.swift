@@ -47,7 +47,7 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
       // The padding's CFI goes into the one array all the sections' columns view (one
       // copy of it, not one per section).
       if let first = inputs.first, !writes.isEmpty {
-        var all = first.cfi.storage
+        let all = first.cfi.storage.copy()
         for w in writes { all[w.position] = w.id.rawValue }
         for k in inputs.indices { inputs[k].cfi = CFIColumn(all, base: inputs[k].cfi.base, count: inputs[k].cfi.count) }
       }

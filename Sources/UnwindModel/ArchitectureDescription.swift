@@ -111,6 +111,11 @@ public struct AnalysisOptions: Sendable {
   /// does. objtool 6.12 takes only their first entry; `check --against-dwarf` turns
   /// this on so every case of a user-space switch is walked and compared.
   public var relativeJumpTables = false
+  /// Threads for the walk of one object's functions (1: sequential).
+  public var walkThreads = 1
+  /// Objects with fewer instructions are walked on one thread (threads cost more than
+  /// they save there).
+  public var parallelWalkMinimum = 1 << 17
   public init() {}
 }
 

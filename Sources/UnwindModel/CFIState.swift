@@ -133,6 +133,12 @@ public struct CFIStateTable: Sendable {
 
   public init() {}
 
+  /// Room for `n` states in all (no regrowth while merging tables).
+  public mutating func reserveCapacity(_ n: Int) {
+    states.reserveCapacity(n)
+    index.reserveCapacity(n)
+  }
+
   public mutating func intern(_ s: CFIState) -> CFIStateID {
     if let id = index[s] { return id }
     let id = CFIStateID(rawValue: UInt32(states.count))
@@ -165,24 +171,59 @@ public struct Column<Element: Sendable>: Sendable, RandomAccessCollection {
   @inline(__always) public subscript(i: Int) -> Element { storage[base + i] }
 }
 
+/// A fixed-size array of state ids in memory of its own: the walk's threads write
+/// disjoint entries of one buffer (a Swift array cannot be shared for writing), and the
+/// result's columns view the same memory without a copy.
+public final class IDBuffer: @unchecked Sendable {
+  // @unchecked: writers touch disjoint entries (each thread its own functions); readers
+  // come after the writers have joined.
+  public let pointer: UnsafeMutablePointer<UInt32>
+  public let count: Int
+
+  public init(count: Int, repeating value: UInt32) {
+    self.count = count
+    pointer = .allocate(capacity: max(count, 1))
+    pointer.initialize(repeating: value, count: count)
+  }
+
+  public convenience init(_ values: [UInt32]) {
+    self.init(count: values.count, repeating: 0)
+    values.withUnsafeBufferPointer { if let b = $0.baseAddress { pointer.update(from: b, count: values.count) } }
+  }
+
+  deinit { pointer.deallocate() }
+
+  @inline(__always) public subscript(i: Int) -> UInt32 {
+    get { pointer[i] }
+    set { pointer[i] = newValue }
+  }
+
+  public func copy() -> IDBuffer {
+    let c = IDBuffer(count: count, repeating: 0)
+    c.pointer.update(from: pointer, count: count)
+    return c
+  }
+}
+
 /// Each instruction's CFI state before it executes, or none (never reached): one 4-byte
 /// id per instruction, none stored as `UInt32.max` (an optional id would take 8). A
 /// zero-based view of `count` ids of `storage` from `base`, so per-section columns
-/// share the object's one array.
+/// share the object's one buffer; writing through a column that shares it copies the
+/// buffer first.
 public struct CFIColumn: Sendable, RandomAccessCollection, MutableCollection {
-  public private(set) var storage: [UInt32]
+  public private(set) var storage: IDBuffer
   public let base: Int
   public let count: Int
   public static let none = UInt32.max
 
-  public init(_ storage: [UInt32], base: Int, count: Int) {
+  public init(_ storage: IDBuffer, base: Int, count: Int) {
     precondition(base >= 0 && count >= 0 && base + count <= storage.count)
     self.storage = storage
     self.base = base
     self.count = count
   }
 
-  public init(raw: [UInt32]) { self.init(raw, base: 0, count: raw.count) }
+  public init(raw: [UInt32]) { self.init(IDBuffer(raw), base: 0, count: raw.count) }
   public init(_ ids: [CFIStateID?]) { self.init(raw: ids.map { $0?.rawValue ?? Self.none }) }
 
   public var startIndex: Int { 0 }
@@ -190,6 +231,9 @@ public struct CFIColumn: Sendable, RandomAccessCollection, MutableCollection {
 
   public subscript(i: Int) -> CFIStateID? {
     get { storage[base + i] == Self.none ? nil : CFIStateID(rawValue: storage[base + i]) }
-    set { storage[base + i] = newValue?.rawValue ?? Self.none }
+    set {
+      if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+      storage[base + i] = newValue?.rawValue ?? Self.none
+    }
   }
 }

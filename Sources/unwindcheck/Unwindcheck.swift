@@ -125,6 +125,8 @@ func run(_ path: [String], _ a: ParsedArguments) throws(UsageError) -> ExitStatu
     o.table = a.flag("table")
     o.calleeSaved = a.flag("callee-saved")
     o.sourceLines = a.flag("lines") || o.againstDwarf
+    // For the differential scripts: the parallel walk on objects of any size.
+    if let v = getenv("UNWINDCHECK_PARALLEL_WALK_MIN") { o.parallelWalkMinimum = Int(String(cString: v)) }
     if o.output != nil && !o.orc && o.prefix == 0 { throw UsageError(message: "--output needs --orc or --prefix", command: path) }
     if o.output != nil && a.positional.count > 1 { throw UsageError(message: "--output takes one input file", command: path) }
     if (o.summary || o.table) && !o.againstDwarf {

@@ -48,6 +48,12 @@ struct ObjtoolGoldenTests {
     let file = try ELFFile.open(path: object)
     let ours = validate(file, options: options).map { ObjtoolGolden.normalized($0.line(file: "\(name).o")) }
     #expect(ours == expected)
+    // The same with the functions walked on two threads (objects this small are
+    // otherwise walked on one).
+    options.jobs = 2
+    options.parallelWalkMinimum = 0
+    let parallel = validate(file, options: options).map { ObjtoolGolden.normalized($0.line(file: "\(name).o")) }
+    #expect(parallel == expected, "parallel walk")
   }
 
   /// The ORC objtool wrote for every case (its --dump=orc) equals the ORC we generate.
@@ -56,10 +62,15 @@ struct ObjtoolGoldenTests {
     let expected = try String(contentsOfFile: ObjtoolGolden.path(c, ".objtool-orcdump.txt"), encoding: .utf8)
       .split(separator: "\n").map(String.init)
     let file = try ELFFile.open(path: ObjtoolGolden.path(c, ".o"))
-    let ours = (try? generateORC(file, options: CheckOptions(), format: .v6_12)) ?? nil
-    // objtool writes no ORC when it cannot express a state (e.g. an undefined CFA in a
-    // CALL frame) or after a fatal error; we then generate none either.
-    #expect(ORCGenerator.dumpLines(ours ?? [], format: .v6_12) == expected || (expected.isEmpty && ours == nil))
+    var parallel = CheckOptions()
+    parallel.jobs = 2
+    parallel.parallelWalkMinimum = 0
+    for options in [CheckOptions(), parallel] {
+      let ours = (try? generateORC(file, options: options, format: .v6_12)) ?? nil
+      // objtool writes no ORC when it cannot express a state (e.g. an undefined CFA in a
+      // CALL frame) or after a fatal error; we then generate none either.
+      #expect(ORCGenerator.dumpLines(ours ?? [], format: .v6_12) == expected || (expected.isEmpty && ours == nil))
+    }
   }
 
   @Test func everyCaseHasRecordedExpectations() {
