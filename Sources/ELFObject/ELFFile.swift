@@ -26,6 +26,8 @@ public final class ELFFile: @unchecked Sendable {
   public var machine: Machine { header.machine }
   public var byteOrder: ByteOrder { header.byteOrder }
   public var fileSize: Int { handle.size }
+  /// The input's open descriptor (for `ELFWriter`'s in-kernel copies).
+  var fileDescriptor: Int32 { handle.fd }
 
   /// Opens and validates `path`. Throws `ELFError` for anything malformed or unsupported.
   public static func open(path: String) throws(ELFError) -> ELFFile {

@@ -263,7 +263,7 @@ public struct ELFWriter {
         if offset > at { sink.zeros(offset - at) }
         switch piece {
         case .input(let from, let n):
-          sink.append(UnsafeRawBufferPointer(rebasing: image[from..<(from + n)]))
+          sink.copy(UnsafeRawBufferPointer(rebasing: image[from..<(from + n)]), file: file.fileDescriptor, offset: from)
         case .bytes(let b):
           b.withUnsafeBytes { sink.append($0) }
         case .zeros(let n):
@@ -300,7 +300,17 @@ public struct ELFWriter {
 private protocol OutputSink {
   mutating func append(_ bytes: UnsafeRawBufferPointer)
   mutating func zeros(_ count: Int)
+  /// Input bytes, which are also at `offset` of the open input `file`.
+  mutating func copy(_ bytes: UnsafeRawBufferPointer, file: Int32, offset: Int)
 }
+
+extension OutputSink {
+  mutating func copy(_ bytes: UnsafeRawBufferPointer, file: Int32, offset: Int) { append(bytes) }
+}
+
+@_silgen_name("copy_file_range")
+private func copyFileRange(_ inFD: Int32, _ inOffset: UnsafeMutablePointer<Int64>?, _ outFD: Int32,
+                           _ outOffset: UnsafeMutablePointer<Int64>?, _ count: Int, _ flags: UInt32) -> Int
 
 private struct MemorySink: OutputSink {
   var bytes: [UInt8] = []
@@ -315,6 +325,8 @@ private struct FileSink: OutputSink {
   /// The gathering buffer, owned by `box` (freed with it).
   private let box: Buffer
   var error: Int32?
+  /// copy_file_range works between these files (until it fails once).
+  var kernelCopy = true
   static let direct = 256 << 10
 
   private final class Buffer {
@@ -337,6 +349,27 @@ private struct FileSink: OutputSink {
     if box.used + b.count > Self.direct { flush() }
     if let p = b.baseAddress { (box.base + box.used).copyMemory(from: p, byteCount: b.count) }
     box.used += b.count
+  }
+
+  /// Big input ranges are copied file to file by the kernel (no page of them is
+  /// mapped into this process); where that is not supported, written from the mapping.
+  mutating func copy(_ bytes: UnsafeRawBufferPointer, file: Int32, offset: Int) {
+    guard bytes.count >= Self.direct / 2, kernelCopy else { return append(bytes) }
+    flush()
+    var from = Int64(offset), done = 0
+    while error == nil && done < bytes.count {
+      let n = copyFileRange(file, &from, fd, nil, bytes.count - done, 0)
+      if n > 0 {
+        done += n
+      } else if n < 0 && errno == EINTR {
+        continue
+      } else {
+        // Not supported here (another filesystem, an old kernel): the rest by write.
+        kernelCopy = false
+        writeAll(UnsafeRawBufferPointer(rebasing: bytes[done...]))
+        return
+      }
+    }
   }
 
   mutating func zeros(_ n: Int) {

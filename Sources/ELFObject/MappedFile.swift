@@ -5,7 +5,8 @@ import Glibc
 
 /// A read-only mapping of a whole file, valid for the lifetime of the handle.
 final class MappedFile {
-  private let fd: Int32
+  /// The open file (the writer copies unchanged ranges from it kernel-side).
+  let fd: Int32
   private let base: UnsafeRawPointer?
   let size: Int
   let mode: UInt32
