@@ -58,22 +58,23 @@ struct Program {
   var groups: [AlternativeGroup] = []
   /// One shared byte-offset CFI table per patch site, indexed by `AlternativeGroup.table`.
   var siteTableLengths: [Int] = []
-  /// Symbols (not section/file symbols) by where they start.
-  var symbolsAt: [SymbolPlace: [Int32]] = [:]
+  /// Sized symbols (not section/file symbols) by where they start: sorted by section,
+  /// offset, then symbol-table order, as parallel columns (no allocation per symbol).
+  private var placeSection: [UInt32] = []
+  private var placeOffset: [UInt64] = []
+  private var placeSymbol: [Int32] = []
   /// Per function symbol: its `.cold` child, or -1.
   var coldChild: [Int32]
   /// Per symbol: `STT_FUNC` (a flat copy: the walk asks for every instruction).
   let symbolIsFunction: [Bool]
+  /// Per text section (slot): its symbols but section and file symbols, by address
+  /// (sorted once: two passes ask).
+  private var symbolsByAddress: [[Int32]] = []
 
   private struct AliasKey: Hashable {
     var offset: UInt64
     var size: UInt64
     var type: UInt8
-  }
-
-  struct SymbolPlace: Hashable {
-    var section: UInt32
-    var offset: UInt64
   }
 
   var count: Int { sectionOf.count }
@@ -86,11 +87,14 @@ struct Program {
     coldChild = Array(repeating: -1, count: file.symbols.count)
     symbolIsFunction = file.symbols.map(\.isFunction)
     // objtool looks symbols up by place in a tree that leaves out zero-size ones.
+    var placed: [(section: UInt32, offset: UInt64, symbol: Int32)] = []
     for sym in file.symbols where !sym.isSectionSymbol && sym.type != .file && sym.size > 0 {
-      if let sec = sym.section.index {
-        symbolsAt[SymbolPlace(section: sec.rawValue, offset: sym.value), default: []].append(Int32(sym.index.int))
-      }
+      if let sec = sym.section.index { placed.append((sec.rawValue, sym.value, Int32(sym.index.int))) }
     }
+    placed.sort { ($0.section, $0.offset, $0.symbol) < ($1.section, $1.offset, $1.symbol) }
+    placeSection = placed.map(\.section)
+    placeOffset = placed.map(\.offset)
+    placeSymbol = placed.map(\.symbol)
     isAlias = Array(repeating: false, count: file.symbols.count)
     firstAlias = file.symbols.indices.map { Int32($0) }
     slotOfSection = Array(repeating: -1, count: file.sections.count)
@@ -125,6 +129,9 @@ struct Program {
       opStarts.append(contentsOf: text.stackOpStarts.dropFirst().lazy.map { $0 &+ base })
       stackOps.append(contentsOf: text.stackOps)
     }
+    symbolsByAddress = sections.map { s in
+      file.symbolIndicesByAddress(in: s.section).filter { !file.symbols[Int($0)].isSectionSymbol && file.symbols[Int($0)].type != .file }
+    }
     symbolOf = Array(repeating: -1, count: sectionOf.count)
     realCount = sectionOf.count
     groupOf = Array(repeating: -1, count: sectionOf.count)
@@ -149,10 +156,7 @@ struct Program {
 
   /// Symbols of each text section sorted by offset (stable in symbol-table order), as
   /// objtool's per-section symbol list.
-  func sortedSymbols(inSlot slot: Int) -> [Symbol] {
-    let idx = sections[slot].section
-    return file.symbolsByAddress(in: idx).filter { !$0.isSectionSymbol && $0.type != .file }
-  }
+  func sortedSymbols(inSlot slot: Int) -> [Int32] { symbolsByAddress[slot] }
 
   private mutating func linkSymbols(ownsNoInstructions: (Symbol) -> Bool) {
     // Aliases: objtool marks every symbol for which a later one (in symbol-table order)
@@ -174,8 +178,10 @@ struct Program {
     // symbols, later ones (by offset) over earlier ones.
     for slot in sections.indices {
       let first = sections[slot].first, end = first + sections[slot].count
-      for sym in sortedSymbols(inSlot: slot) where sym.size > 0 && !isAlias[sym.index.int]
-        && (sym.type == .function || sym.type == .noType) && !ownsNoInstructions(sym) {
+      for s in sortedSymbols(inSlot: slot) {
+        let sym = file.symbols[Int(s)]
+        guard sym.size > 0 && !isAlias[Int(s)] && (sym.type == .function || sym.type == .noType)
+          && !ownsNoInstructions(sym) else { continue }
         var i = firstInstruction(from: first, to: end, atOrAfter: UInt32(truncatingIfNeeded: sym.value))
         let stop = sym.value &+ sym.size
         while i < end && UInt64(offsets[i]) < stop {
@@ -319,8 +325,16 @@ struct Program {
   }
 
   /// Symbols starting at `offset` of `section`, in symbol-table order.
-  func symbols(startingAt offset: UInt64, in section: SectionIndex) -> [Int32] {
-    symbolsAt[SymbolPlace(section: section.rawValue, offset: offset)] ?? []
+  func symbols(startingAt offset: UInt64, in section: SectionIndex) -> ArraySlice<Int32> {
+    let key = (section.rawValue, offset)
+    var lo = 0, hi = placeSymbol.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if (placeSection[mid], placeOffset[mid]) < key { lo = mid + 1 } else { hi = mid }
+    }
+    var end = lo
+    while end < placeSymbol.count && placeSection[end] == key.0 && placeOffset[end] == key.1 { end += 1 }
+    return placeSymbol[lo..<end]
   }
 
   /// The relocation patching a byte of instruction `i` (objtool `insn_reloc`).
@@ -352,6 +366,33 @@ struct RelocationIndexCache {
   }
 
   func all(in section: SectionIndex) -> [Relocation] { bySection[section] ?? [] }
+}
+
+/// The relocation inside each instruction, for a pass that visits instructions in
+/// program order: per section a cursor moves forward through its sorted relocations
+/// (a kernel's .text has 440 k of them: no search per jump or call). A query that goes
+/// backwards searches.
+struct RelocationCursor {
+  private let relocations: RelocationIndexCache
+  private var slot = -1
+  private var list: [Relocation] = []
+  private var next = 0
+
+  init(_ relocations: RelocationIndexCache) { self.relocations = relocations }
+
+  mutating func relocation(in i: InsnRef, _ p: Program) -> Relocation? {
+    let s = p.slot(i)
+    let start = p.offset(i), end = start + UInt64(p.length(i))
+    if s != slot {
+      slot = s
+      list = relocations.all(in: p.sections[s].section)
+      next = 0
+    } else if next > 0 && list[next - 1].offset >= start {
+      return p.relocation(in: i, relocations: relocations)
+    }
+    while next < list.count && list[next].offset < start { next += 1 }
+    return next < list.count && list[next].offset < end ? list[next] : nil
+  }
 }
 
 /// The part of `name` before its first ".cold" (objtool: `strstr(name, ".cold")`).

@@ -237,15 +237,17 @@ struct Resolution {
   /// becomes a sibling call, a retpoline (an indirect jump in disguise) or a return
   /// (a jump to the return thunk).
   private mutating func addJumpDestinations(_ p: inout Program, relocations: RelocationIndexCache, arch: ArchitectureDescription) {
+    var cursor = RelocationCursor(relocations)
+    let symbols = p.file.symbols
     for i in 0..<p.count where isStaticJump(kind[i]) && jumpDest[i] < 0 {
       let insn = InsnRef(i)
       let fn = p.function(insn)
       var destSection: SectionIndex
       var destOffset: UInt64
-      if let r = p.relocation(in: insn, relocations: relocations) {
-        let sym = p.file.symbol(r.symbol)
-        let cls = symbolClass[sym.index.int]
-        if sym.isSectionSymbol, let s = sym.section.index {
+      if let r = cursor.relocation(in: insn, p) {
+        let sym = r.symbol.int
+        let cls = symbolClass[sym]
+        if symbols[sym].isSectionSymbol, let s = symbols[sym].section.index {
           destSection = s
           destOffset = UInt64(bitPattern: r.addend &+ arch.branchAddendBias)
         } else if cls.contains(.retpolineThunk) {
@@ -255,11 +257,11 @@ struct Resolution {
           kind[i] = .ret  // a return in disguise
           continue
         } else if fn != nil {
-          callDest[i] = Int32(sym.index.int)  // sibling call (external, or via a function symbol)
+          callDest[i] = Int32(sym)  // sibling call (external, or via a function symbol)
           continue
-        } else if let s = sym.section.index {
+        } else if let s = symbols[sym].section.index {
           destSection = s
-          destOffset = UInt64(bitPattern: Int64(bitPattern: sym.value) &+ r.addend &+ arch.branchAddendBias)
+          destOffset = UInt64(bitPattern: Int64(bitPattern: symbols[sym].value) &+ r.addend &+ arch.branchAddendBias)
         } else {
           continue  // non-function code jumping to another object
         }
@@ -286,7 +288,7 @@ struct Resolution {
       }
       // A jump without relocation (same file) to the start of a thunk.
       let owner = p.symbolOf[dest.int]
-      if owner >= 0, p.offset(dest) == p.file.symbols[Int(owner)].value {
+      if owner >= 0, p.offset(dest) == symbols[Int(owner)].value {
         if symbolClass[Int(owner)].contains(.retpolineThunk) { makeRetpoline(insn); continue }
         if symbolClass[Int(owner)].contains(.returnThunk) { kind[i] = .ret; continue }
       }
@@ -310,17 +312,16 @@ struct Resolution {
   /// instruction (with IBT: or the one after its ENDBR) of another function.
   private func isSiblingCallJump(_ p: Program, from: InsnRef, to: InsnRef) -> Bool {
     let fs = p.symbolOf[from.int], ts = p.symbolOf[to.int]
-    guard fs >= 0, ts >= 0 else { return false }
-    let target = p.file.symbols[Int(ts)]
-    guard target.isFunction else { return false }
-    var first = p.offset(to) == target.value
+    guard fs >= 0, ts >= 0, p.symbolIsFunction[Int(ts)] else { return false }
+    let start = p.file.symbols[Int(ts)].value
+    var first = p.offset(to) == start
     if !first && ibt, let prev = p.previous(to), p.function(prev) == p.function(to), p.kind(prev) == .endbr,
-       p.offset(to) == target.value + UInt64(p.length(prev)) {
+       p.offset(to) == start + UInt64(p.length(prev)) {
       first = true  // a direct jump past the ENDBR
     }
     guard first else { return false }
     // An untyped symbol has no parent function in objtool (NULL), so it never equals one.
-    let fromParent: Int32 = p.file.symbols[Int(fs)].isFunction ? p.parent[Int(fs)] : -1
+    let fromParent: Int32 = p.symbolIsFunction[Int(fs)] ? p.parent[Int(fs)] : -1
     return fromParent != p.parent[Int(ts)]
   }
 
@@ -338,12 +339,16 @@ struct Resolution {
 
   /// objtool `add_call_destinations` (with `add_call_dest` and `annotate_call_site`).
   private mutating func addCallDestinations(_ p: Program, relocations: RelocationIndexCache, arch: ArchitectureDescription) {
+    var cursor = RelocationCursor(relocations)
+    let symbols = p.file.symbols
+    // Replacement code is a template (annotate_call_site), per text section.
+    let replacement = p.sections.map { $0.name == ".altinstr_replacement" }
     for i in 0..<p.count where kind[i] == .call {
       let insn = InsnRef(i)
       var dest: Int32 = -1
-      if let r = p.relocation(in: insn, relocations: relocations) {
-        let sym = p.file.symbol(r.symbol)
-        if sym.isSectionSymbol, let s = sym.section.index {
+      if let r = cursor.relocation(in: insn, p) {
+        let sym = r.symbol.int
+        if symbols[sym].isSectionSymbol, let s = symbols[sym].section.index {
           let off = UInt64(bitPattern: r.addend &+ arch.branchAddendBias)
           guard let d = callDestination(p, in: s, at: off) else {
             fatal.append(Finding(rule: .callDestinationNotFound, location: p.locationText(insn),
@@ -352,11 +357,11 @@ struct Resolution {
             continue
           }
           dest = d
-        } else if symbolClass[sym.index.int].contains(.retpolineThunk) {
+        } else if symbolClass[sym].contains(.retpolineThunk) {
           makeRetpoline(insn)
           continue
         } else {
-          dest = Int32(sym.index.int)
+          dest = Int32(sym)
         }
       } else {
         let sec = p.sections[p.slot(insn)].section
@@ -374,7 +379,7 @@ struct Resolution {
                                message: "unannotated intra-function call", section: p.sectionName(insn), offset: p.offset(insn)))
           continue
         }
-        if !ignore[i] && p.function(insn) != nil && !p.file.symbols[Int(d)].isFunction {
+        if !ignore[i] && p.function(insn) != nil && !p.symbolIsFunction[Int(d)] {
           fatal.append(Finding(rule: .callToNonFunction, location: p.locationText(insn),
                                message: "unsupported call to non-function", section: p.sectionName(insn), offset: p.offset(insn)))
           continue
@@ -386,7 +391,7 @@ struct Resolution {
       // annotate_call_site: replacement code is a template, static-call trampolines
       // may be patched to anything; neither makes the call a dead end.
       let cls = symbolClass[Int(dest)]
-      if p.sectionName(insn) == ".altinstr_replacement" || cls.contains(.staticCallTrampoline)
+      if replacement[p.slot(insn)] || cls.contains(.staticCallTrampoline)
         || cls.contains(.retpolineThunk) { continue }
       if let known = noreturnCache[dest] {
         if known { deadEnd[i] = true }
@@ -401,7 +406,7 @@ struct Resolution {
   /// The function (else any symbol) starting at `offset` of `section`.
   private func callDestination(_ p: Program, in section: SectionIndex, at offset: UInt64) -> Int32? {
     let candidates = p.symbols(startingAt: offset, in: section)
-    return candidates.first { p.file.symbols[Int($0)].isFunction } ?? candidates.first
+    return candidates.first { p.symbolIsFunction[Int($0)] } ?? candidates.first
   }
 
   /// objtool `__dead_end_function`: a known noreturn global (or weak), or a local

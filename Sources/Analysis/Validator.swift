@@ -165,7 +165,8 @@ public struct Validator {
     let entry = table.intern(arch.functionEntryCFI).rawValue
     var items: [RootItem] = []
     for slot in p.sections.indices {
-      for sym in p.sortedSymbols(inSlot: slot) where sym.isFunction {
+      for index in p.sortedSymbols(inSlot: slot) where p.symbolIsFunction[Int(index)] {
+        let sym = p.file.symbols[Int(index)]
         if sym.size == 0 {
           items.append(RootItem(missingSize: sym.name))
           continue

@@ -68,12 +68,16 @@ public final class ELFFile: @unchecked Sendable {
   /// The symbols defined in `section` by address, ties in symbol-table order (objtool's
   /// per-section symbol list).
   public func symbolsByAddress(in section: SectionIndex) -> [Symbol] {
+    symbolIndicesByAddress(in: section).map { symbols[Int($0)] }
+  }
+
+  /// The same order as symbol-table positions (sorting positions, not symbols: a
+  /// Symbol holds a String, and moving 150 k of them costs more than the comparisons).
+  public func symbolIndicesByAddress(in section: SectionIndex) -> [Int32] {
     guard section.int >= 0, section.int < sections.count else { return [] }
-    // Sorts positions, not symbols (a Symbol holds a String: moving 150 k of them in a
-    // kernel's .text costs more than the comparisons).
     var order = Array(symbolsBySection[Int(symbolStarts[section.int])..<Int(symbolStarts[section.int + 1])])
     order.sort { (symbols[Int($0)].value, $0) < (symbols[Int($1)].value, $1) }
-    return order.map { symbols[Int($0)] }
+    return order
   }
 
   /// The symbols defined in `section`, in symbol-table order (O(result) per call).
