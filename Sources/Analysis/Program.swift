@@ -81,7 +81,11 @@ struct Program {
 
   /// `ownsNoInstructions`: symbols that label an instruction hidden inside others (objtool
   /// `embedded_insn`), which never become an instruction's owner.
-  init(file: ELFFile, texts: consuming [(SectionIndex, DecodedText)], ownsNoInstructions: (Symbol) -> Bool = { _ in false }) {
+  /// `virtualRoom`: how many virtual NOPs may be added later (one per alternative entry
+  /// at most); the columns are sized for them up front, so adding them never copies
+  /// the whole program.
+  init(file: ELFFile, texts: consuming [(SectionIndex, DecodedText)], virtualRoom: Int = 0,
+       ownsNoInstructions: (Symbol) -> Bool = { _ in false }) {
     self.file = file
     parent = file.symbols.indices.map { Int32($0) }
     coldChild = Array(repeating: -1, count: file.symbols.count)
@@ -99,12 +103,12 @@ struct Program {
     firstAlias = file.symbols.indices.map { Int32($0) }
     slotOfSection = Array(repeating: -1, count: file.sections.count)
     let total = texts.reduce(0) { $0 + $1.1.count }
-    offsets.reserveCapacity(total + 64)
-    lengths.reserveCapacity(total + 64)
-    kinds.reserveCapacity(total + 64)
-    immediates.reserveCapacity(total + 64)
-    opStarts.reserveCapacity(total + 65)
-    sectionOf.reserveCapacity(total + 64)
+    offsets.reserveCapacity(total + virtualRoom)
+    lengths.reserveCapacity(total + virtualRoom)
+    kinds.reserveCapacity(total + virtualRoom)
+    immediates.reserveCapacity(total + virtualRoom)
+    opStarts.reserveCapacity(total + virtualRoom + 1)
+    sectionOf.reserveCapacity(total + virtualRoom)
     // Each decoded chunk is released as soon as it is copied (a whole kernel's
     // decoded text is ~70 MB: holding both copies would double the peak).
     var texts = texts
@@ -133,8 +137,10 @@ struct Program {
       file.symbolIndicesByAddress(in: s.section).filter { !file.symbols[Int($0)].isSectionSymbol && file.symbols[Int($0)].type != .file }
     }
     symbolOf = Array(repeating: -1, count: sectionOf.count)
+    symbolOf.reserveCapacity(sectionOf.count + virtualRoom)
     realCount = sectionOf.count
     groupOf = Array(repeating: -1, count: sectionOf.count)
+    groupOf.reserveCapacity(sectionOf.count + virtualRoom)
     linkSymbols(ownsNoInstructions: ownsNoInstructions)
   }
 

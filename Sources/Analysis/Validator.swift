@@ -62,7 +62,9 @@ public struct Validator {
   private var markedSlots: [Int] = []
 
   public init(file: ELFFile, texts: consuming [(SectionIndex, DecodedText)], arch: ArchitectureDescription, options: AnalysisOptions) {
-    var program = Program(file: file, texts: texts,
+    let alternativeEntries = file.sections.filter { $0.name == ".altinstructions" }
+      .reduce(0) { $0 + Int($1.size) / max(arch.alternativeLayout.entrySize, 1) }
+    var program = Program(file: file, texts: texts, virtualRoom: alternativeEntries,
                           ownsNoInstructions: { $0.binding == .global && arch.isEmbeddedInstruction($0.name) })
     PhaseTimes.mark("resolve: program")
     let relocations = RelocationIndexCache(file: file)
