@@ -269,18 +269,20 @@ func prefixPlan(_ file: ELFFile, _ inputs: [ORCSectionInput], kinds: [Column<Ins
     let kind = kinds[k], offsets = inputs[k].offsets
     // objtool walks each section's symbols by address, aliases included, so the new
     // globals come out in that order.
-    let functions = file.symbolsByAddress(in: sec).filter { $0.isFunction && !$0.name.hasPrefix("__pfx_") }
-    for f in functions {
-      guard f.value <= UInt64(UInt32.max), let first = boundary(offsets, UInt32(f.value)) else { continue }
+    let symbols = file.symbols
+    for index in file.symbolIndicesByAddress(in: sec) where symbols[Int(index)].isFunction {
+      let value = symbols[Int(index)].value
+      guard value <= UInt64(UInt32.max), let first = boundary(offsets, UInt32(value)) else { continue }
       var i = first - 1
       var start: Int?
       while i >= 0, kind[i] == .nop {
-        let distance = Int(f.value) - Int(offsets[i])
+        let distance = Int(value) - Int(offsets[i])
         if distance > n { break }
         if distance == n { start = i; break }
         i -= 1
       }
-      guard let s = start else { continue }
+      // (Only now the symbol itself: most functions have no padding to name.)
+      guard let s = start, case let f = symbols[Int(index)], !f.name.hasPrefix("__pfx_") else { continue }
       if let cfi = inputs[k].cfi[first] {
         for j in s..<first { writes.append((inputs[k].cfi.base + j, cfi)) }
       }
