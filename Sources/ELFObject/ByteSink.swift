@@ -16,9 +16,10 @@ public struct ByteSink {
   /// Appends the low `width` bytes of `value` (1, 2, 4 or 8).
   @inline(__always)
   public mutating func append(_ value: UInt64, width: Int) {
-    let at = bytes.count
-    bytes.append(contentsOf: repeatElement(0, count: width))
-    store(value, width: width, at: at)
+    for k in 0..<width {
+      let shift = order == .little ? k * 8 : (width - 1 - k) * 8
+      bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))
+    }
   }
 
   public mutating func u8(_ v: UInt8) { bytes.append(v) }
@@ -26,15 +27,7 @@ public struct ByteSink {
   public mutating func u32(_ v: UInt32) { append(UInt64(v), width: 4) }
   public mutating func u64(_ v: UInt64) { append(v, width: 8) }
 
-  /// Overwrites `width` bytes at `offset` with `value` (the range must exist).
-  @inline(__always)
-  public mutating func store(_ value: UInt64, width: Int, at offset: Int) {
-    let order = self.order
-    bytes.withUnsafeMutableBufferPointer { b in
-      ByteSink.store(value, width: width, order: order, into: UnsafeMutableRawBufferPointer(b), at: offset)
-    }
-  }
-
+  /// Writes the low `width` bytes of `value` at `offset` of a buffer (the range must exist).
   @inline(__always)
   public static func store(_ value: UInt64, width: Int, order: ByteOrder, into b: UnsafeMutableRawBufferPointer, at offset: Int) {
     precondition(offset >= 0 && offset + width <= b.count)

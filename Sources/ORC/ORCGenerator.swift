@@ -108,6 +108,10 @@ public enum ORCGenerator {
       var empty = true
       var siteIndex = 0
       var i = 0
+      // The state the last entry came from, while no site wrote one since: the same
+      // state again gives the same entry (most instructions change nothing), so the
+      // entry is not looked up.
+      var lastState: CFIStateID?? = .none
       func add(_ e: E, _ offset: UInt64) {
         if e == previous { return }
         out.input.append(Int32(n))
@@ -128,9 +132,14 @@ public enum ORCGenerator {
           }
           while i < s.offsets.count && UInt64(s.offsets[i]) < site.end { i += 1 }
           siteIndex += 1
+          lastState = .none
           continue
         }
-        if let id = s.cfi[i] { add(try entry(id, s.name, off), off) } else { add(undefined, off) }
+        let state = s.cfi[i]
+        if lastState != .some(state) {
+          if let id = state { add(try entry(id, s.name, off), off) } else { add(undefined, off) }
+          lastState = .some(state)
+        }
         i += 1
       }
       if !empty {

@@ -73,12 +73,6 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
   for sym in file.symbols where sym.isSectionSymbol {
     if let s = sym.section.index, sectionSymbol[s] == nil { sectionSymbol[s] = sym.index }
   }
-  // Symbol-table entries (a few per object): through the one byte encoder.
-  func le(_ v: UInt64, _ width: Int) -> [UInt8] {
-    var b = ByteSink(order: order, capacity: width)
-    b.append(v, width: width)
-    return b.bytes
-  }
   // Code sections without a section symbol get one (as objtool creates them): a local
   // symbol inserted before the first global, so every later symbol index moves by the
   // number added and the relocation sections are rewritten accordingly.
@@ -87,7 +81,7 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
   // Section symbols (local, STT_SECTION) and the --prefix symbols (as their function).
   let newSymbols = missing.map { NewSymbol(name: "", info: 3, section: $0, value: 0, size: 0) } + prefixSymbols
   if !newSymbols.isEmpty {
-    switch addSymbols(file, symtab: symtab, newSymbols, le: le) {
+    switch addSymbols(file, symtab: symtab, newSymbols) {
     case .failure(let problem): return .failed(problem.text)
     case .success(let (rewritten, indices)):
       extra = rewritten
@@ -145,8 +139,8 @@ struct NewSymbol {
 /// globals appended), its string table, and every structure that holds symbol indices:
 /// relocation sections (r_info), section groups (sh_info) and SHT_SYMTAB_SHNDX.
 /// Returns the replacement sections and each new symbol's index.
-func addSymbols(_ file: ELFFile, symtab: SectionIndex, _ newSymbols: [NewSymbol],
-                le: (UInt64, Int) -> [UInt8]) -> Result<([ELFWriter.NewSection], [SymbolIndex]), WriteFailureMessage> {
+func addSymbols(_ file: ELFFile, symtab: SectionIndex, _ newSymbols: [NewSymbol])
+  -> Result<([ELFWriter.NewSection], [SymbolIndex]), WriteFailureMessage> {
   let tab = file.section(symtab)
   let firstGlobal = Int(tab.info)
   let locals = newSymbols.filter(\.isLocal), globals = newSymbols.filter { !$0.isLocal }
@@ -165,23 +159,37 @@ func addSymbols(_ file: ELFFile, symtab: SectionIndex, _ newSymbols: [NewSymbol]
   // Names go to the end of the symbol string table.
   let strtab = file.section(SectionIndex(Int(tab.link)))
   var strings: [UInt8] = []
-  func entry(_ s: NewSymbol) -> [UInt8] {
-    var nameOffset: UInt64 = 0
-    if !s.name.isEmpty {
-      nameOffset = strtab.size + UInt64(strings.count)
-      strings += Array(s.name.utf8) + [0]
+  // Entries through the one byte encoder (tens of thousands with --prefix).
+  func entries(_ symbols: [NewSymbol]) -> [UInt8] {
+    var sink = ByteSink(order: file.byteOrder, capacity: symbols.count * 24)
+    for s in symbols {
+      var nameOffset: UInt64 = 0
+      if !s.name.isEmpty {
+        nameOffset = strtab.size + UInt64(strings.count)
+        strings.append(contentsOf: s.name.utf8)
+        strings.append(0)
+      }
+      // Section indices from SHN_LORESERVE up live in SHT_SYMTAB_SHNDX; st_shndx says SHN_XINDEX.
+      sink.u32(UInt32(nameOffset))
+      sink.u8(s.info)
+      sink.u8(0)
+      sink.u16(s.section.rawValue < 0xFF00 ? UInt16(s.section.rawValue) : 0xFFFF)
+      sink.u64(s.value)
+      sink.u64(s.size)
     }
-    // Section indices from SHN_LORESERVE up live in SHT_SYMTAB_SHNDX; st_shndx says SHN_XINDEX.
-    let shndx = s.section.rawValue < 0xFF00 ? UInt64(s.section.rawValue) : 0xFFFF
-    return le(nameOffset, 4) + [s.info, 0] + le(shndx, 2) + le(s.value, 8) + le(s.size, 8)
+    return sink.bytes
   }
-  func extendedIndex(_ s: NewSymbol) -> [UInt8] { le(s.section.rawValue < 0xFF00 ? 0 : UInt64(s.section.rawValue), 4) }
+  func extendedIndices(_ symbols: [NewSymbol]) -> [UInt8] {
+    var sink = ByteSink(order: file.byteOrder, capacity: symbols.count * 4)
+    for s in symbols { sink.u32(s.section.rawValue < 0xFF00 ? 0 : s.section.rawValue) }
+    return sink.bytes
+  }
   // The symbol table: its entries up to the first global, the new locals, the rest,
   // the new globals (input ranges are copied straight from the file when writing).
   let split = firstGlobal * 24
-  out.append(same(tab, [.input(offset: Int(tab.fileOffset), count: split), .bytes(locals.flatMap(entry)),
+  out.append(same(tab, [.input(offset: Int(tab.fileOffset), count: split), .bytes(entries(locals)),
                         .input(offset: Int(tab.fileOffset) + split, count: Int(tab.size) - split),
-                        .bytes(globals.flatMap(entry))],
+                        .bytes(entries(globals))],
                   info: UInt32(firstGlobal + k)))
   if !strings.isEmpty { out.append(same(strtab, [whole(strtab), .bytes(strings)])) }
   if k > 0 {
@@ -204,12 +212,12 @@ func addSymbols(_ file: ELFFile, symtab: SectionIndex, _ newSymbols: [NewSymbol]
     var bytes = file.withBytes(of: x.index) { [UInt8]($0) }
     if bytes.count < count * 4 { bytes += [UInt8](repeating: 0, count: count * 4 - bytes.count) }
     bytes.removeSubrange((count * 4)...)
-    bytes.insert(contentsOf: locals.flatMap(extendedIndex), at: firstGlobal * 4)
-    bytes += globals.flatMap(extendedIndex)
+    bytes.insert(contentsOf: extendedIndices(locals), at: firstGlobal * 4)
+    bytes += extendedIndices(globals)
     out.append(same(x, [.bytes(bytes)]))
   } else if newSymbols.contains(where: { $0.section.rawValue >= 0xFF00 }) {
-    let bytes = [UInt8](repeating: 0, count: firstGlobal * 4) + locals.flatMap(extendedIndex)
-      + [UInt8](repeating: 0, count: (count - firstGlobal) * 4) + globals.flatMap(extendedIndex)
+    let bytes = [UInt8](repeating: 0, count: firstGlobal * 4) + extendedIndices(locals)
+      + [UInt8](repeating: 0, count: (count - firstGlobal) * 4) + extendedIndices(globals)
     out.append(ELFWriter.NewSection(name: ".symtab_shndx", type: .symtabShndx, flags: SectionFlags(rawValue: 0),
                                     alignment: 4, entrySize: 4, link: .existing(symtab), bytes: bytes))
   }
