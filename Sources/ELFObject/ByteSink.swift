@@ -23,9 +23,16 @@ public struct ByteSink {
   }
 
   public mutating func u8(_ v: UInt8) { bytes.append(v) }
-  public mutating func u16(_ v: UInt16) { append(UInt64(v), width: 2) }
-  public mutating func u32(_ v: UInt32) { append(UInt64(v), width: 4) }
-  public mutating func u64(_ v: UInt64) { append(v, width: 8) }
+  // Whole words in the sink's order (the tables' hot path: one copy per field).
+  public mutating func u16(_ v: UInt16) {
+    withUnsafeBytes(of: order == .little ? v.littleEndian : v.bigEndian) { bytes.append(contentsOf: $0) }
+  }
+  public mutating func u32(_ v: UInt32) {
+    withUnsafeBytes(of: order == .little ? v.littleEndian : v.bigEndian) { bytes.append(contentsOf: $0) }
+  }
+  public mutating func u64(_ v: UInt64) {
+    withUnsafeBytes(of: order == .little ? v.littleEndian : v.bigEndian) { bytes.append(contentsOf: $0) }
+  }
 
   /// Writes the low `width` bytes of `value` at `offset` of a buffer (the range must exist).
   @inline(__always)
