@@ -248,6 +248,27 @@ struct Program {
     return i < end && UInt64(offsets[i]) == offset ? InsnRef(i) : nil
   }
 
+  /// The same, searched outward from `near` when it is in that section (a branch's
+  /// target is usually close to the branch: a few probes instead of a search over the
+  /// whole section).
+  func instruction(in index: SectionIndex, at offset: UInt64, near: InsnRef) -> InsnRef? {
+    guard index.int < slotOfSection.count, !isVirtual(near) else { return instruction(in: index, at: offset) }
+    let slot = Int(slotOfSection[index.int])
+    guard slot >= 0, slot == self.slot(near), offset <= UInt64(UInt32.max) else { return instruction(in: index, at: offset) }
+    let first = sections[slot].first, end = first + sections[slot].count
+    let target = UInt32(offset)
+    // Gallop to a bracket [lo, hi) around the target, then search inside it.
+    var lo = near.int, hi = near.int + 1, step = 1
+    if offsets[near.int] < target {
+      while hi < end && offsets[hi] < target { lo = hi; hi = min(hi + step, end); step *= 2 }
+      hi = min(hi + 1, end)
+    } else {
+      while lo > first && offsets[lo] > target { hi = lo + 1; lo = max(lo - step, first); step *= 2 }
+    }
+    let i = firstInstruction(from: lo, to: hi, atOrAfter: target)
+    return i < end && offsets[i] == target ? InsnRef(i) : nil
+  }
+
   /// The whole-object offset and kind columns (shared, not copied).
   var columns: (offsets: [UInt32], kinds: [InstructionKind]) { (offsets, kinds) }
 

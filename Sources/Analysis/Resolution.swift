@@ -269,7 +269,7 @@ struct Resolution {
         destSection = p.sections[p.slot(insn)].section
         destOffset = UInt64(bitPattern: Int64(bitPattern: p.offset(insn)) &+ Int64(p.length(insn)) &+ p.immediate(insn))
       }
-      guard let dest = p.instruction(in: destSection, at: destOffset) else {
+      guard let dest = p.instruction(in: destSection, at: destOffset, near: insn) else {
         // A jump into the middle of an instruction is fine only into a symbol that
         // labels an instruction embedded in others (retbleed_untrain_ret jumps to the
         // `ret` inside retbleed_return_thunk's longer instruction): a return.
