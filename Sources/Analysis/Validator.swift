@@ -16,6 +16,9 @@ public struct ValidationResult: Sendable {
   public var instructionCFI: [(section: SectionIndex, offsets: Column<UInt32>, kinds: Column<InstructionKind>, cfi: CFIColumn)]
   /// Patch sites: the original range and its shared byte-offset table.
   public var sites: [(section: SectionIndex, start: UInt64, end: UInt64, table: [CFIStateID?])] = []
+  /// Per entry of `instructionCFI`: its section's symbols (not section or file symbols)
+  /// by address, ties in symbol-table order (sorted once for the walk; `--prefix` reuses it).
+  public var symbolsByAddress: [[Int32]] = []
 }
 
 /// objtool's stack validation (`validate_functions` + the unreachable pass) over one
@@ -125,6 +128,7 @@ public struct Validator {
                   multiSites: perSite.values.filter { $0 >= 2 }.count,
                   jumpLabels: r.jumpLabelCount, exceptionEntries: r.exceptionEntryCount)
     var result = ValidationResult(findings: findings, patchSiteCounts: counts, cfiStates: table, instructionCFI: perSection)
+    result.symbolsByAddress = p.sections.indices.map { p.sortedSymbols(inSlot: $0) }
     for g in p.groups where g.original < 0 {
       let first = InsnRef(Int(g.first)), last = InsnRef(Int(g.last))
       result.sites.append((p.sections[p.slot(first)].section, p.offset(first), p.offset(last) + UInt64(p.length(last)),
@@ -733,6 +737,8 @@ public struct Validator {
   /// Instructions found ignorable during the unreachable pass (`.cold` parts of dead
   /// weak-function code), objtool's late `insn->ignore`.
   private var lateIgnored: Set<Int32> = []
+  /// Per text section: replacement or aux code (never reported unreachable).
+  private var patchSections: [Bool] = []
   private var holes: SymbolHoles?
 
   private mutating func markIgnored(function f: Int32) {
@@ -749,8 +755,8 @@ public struct Validator {
   private mutating func ignoreUnreachable(_ insn: InsnRef) -> Bool {
     let k = r.kind[insn.int]
     if r.ignore[insn.int] || lateIgnored.contains(insn.raw) || k == .nop || k == .trap { return true }
-    let sec = p.sectionName(insn)
-    if sec == ".altinstr_replacement" || sec == ".altinstr_aux" { return true }
+    if patchSections.isEmpty { patchSections = p.sections.map { $0.name == ".altinstr_replacement" || $0.name == ".altinstr_aux" } }
+    if patchSections[p.slot(insn)] { return true }
     if options.linked && p.function(insn) == nil {
       // Whole-archive links leave the code of weak functions the linker replaced:
       // code in a hole between symbols is ignored when the hole runs to the end or

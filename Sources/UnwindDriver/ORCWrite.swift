@@ -42,7 +42,8 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
     PhaseTimes.mark("write: inputs")
     if options.prefix > 0 {
       // (The inputs are the result's sections in order: kinds line up with them.)
-      let (symbols, writes) = prefixPlan(file, inputs, kinds: result.instructionCFI.map(\.kinds), size: options.prefix)
+      let (symbols, writes) = prefixPlan(file, inputs, kinds: result.instructionCFI.map(\.kinds),
+                                         symbolsByAddress: result.symbolsByAddress, size: options.prefix)
       prefixSymbols = symbols
       // The padding's CFI goes into the one array all the sections' columns view (one
       // copy of it, not one per section).
@@ -243,25 +244,15 @@ func orcInputs(_ file: ELFFile, _ result: ValidationResult) -> [ORCSectionInput]
   }
 }
 
-/// The index of the instruction starting at `offset` in the sorted `offsets`, if any.
-private func boundary(_ offsets: Column<UInt32>, _ offset: UInt32) -> Int? {
-  var lo = 0, hi = offsets.count
-  while lo < hi {
-    let mid = (lo + hi) / 2
-    if offsets[mid] < offset { lo = mid + 1 } else { hi = mid }
-  }
-  return lo < offsets.count && offsets[lo] == offset ? lo : nil
-}
-
 /// `--prefix=N` (objtool `add_prefix_symbols`): where exactly N bytes of NOPs precede a
 /// function, they become `__pfx_<func>` (a symbol like the function's) and get the
 /// CFI of the function's first instruction. Aliases get their own prefix symbol, as in objtool;
 /// unlike objtool, a `__pfx_` symbol already there is kept rather than duplicated, so a
 /// second run over the same object adds nothing.
 /// Returns the new symbols and the CFI to write into the padding (position in the
-/// columns' shared storage, state). `kinds[k]` belongs to `inputs[k]`.
+/// columns' shared storage, state). `kinds[k]` and `symbolsByAddress[k]` belong to `inputs[k]`.
 func prefixPlan(_ file: ELFFile, _ inputs: [ORCSectionInput], kinds: [Column<InstructionKind>],
-                size n: Int) -> ([NewSymbol], [(position: Int, id: CFIStateID)]) {
+                symbolsByAddress: [[Int32]], size n: Int) -> ([NewSymbol], [(position: Int, id: CFIStateID)]) {
   // A prefix symbol is "already there" when one of that name sits at that place: local
   // functions of the same name from different units each get their own.
   struct Placed: Hashable { var name: String; var section: SymbolSection; var value: UInt64 }
@@ -278,9 +269,14 @@ func prefixPlan(_ file: ELFFile, _ inputs: [ORCSectionInput], kinds: [Column<Ins
     // objtool walks each section's symbols by address, aliases included, so the new
     // globals come out in that order.
     let symbols = file.symbols
-    for index in file.symbolIndicesByAddress(in: sec) where symbols[Int(index)].isFunction {
+    // Functions come by address: the instruction at each is found by moving forward.
+    var next = 0
+    for index in symbolsByAddress[k] where symbols[Int(index)].isFunction {
       let value = symbols[Int(index)].value
-      guard value <= UInt64(UInt32.max), let first = boundary(offsets, UInt32(value)) else { continue }
+      guard value <= UInt64(UInt32.max) else { continue }
+      while next < offsets.count && offsets[next] < UInt32(value) { next += 1 }
+      guard next < offsets.count && offsets[next] == UInt32(value) else { continue }
+      let first = next
       var i = first - 1
       var start: Int?
       while i >= 0, kind[i] == .nop {
