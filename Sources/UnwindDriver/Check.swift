@@ -167,8 +167,11 @@ public func runCheck(paths: [String], options: CheckOptions,
   let usesLibDW = options.againstDwarf || options.sourceLines
   let workers = usesLibDW ? 1 : min(paths.count, options.jobs > 0 ? options.jobs : ProcessorCount.online)
   let progress = Progress(total: paths.count, unit: "objects", enabled: paths.count > 1)
+  // One object (as Kbuild runs it): its analysis is left for the process exit to free
+  // (tearing down a kernel's tens of arrays one by one costs more than the exit).
+  let keep = paths.count == 1
   forEachInOrder(count: paths.count, workers: workers,
-                 work: { checkObject(path: paths[$0], options: options) },
+                 work: { checkObject(path: paths[$0], options: options, keepUntilExit: keep) },
                  consume: { _, report in
                    if !report.lines.isEmpty { progress.clear() }
                    for (stream, line) in report.lines { if stream == .out { out(line) } else { err(line) } }
@@ -184,7 +187,7 @@ public func runCheck(paths: [String], options: CheckOptions,
 }
 
 /// Checks one object (and writes its ORC when asked).
-func checkObject(path: String, options: CheckOptions) -> ObjectReport {
+func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = false) -> ObjectReport {
   var report = ObjectReport()
   do {
     let file = try ELFFile.open(path: path)
@@ -196,6 +199,7 @@ func checkObject(path: String, options: CheckOptions) -> ObjectReport {
     // as the compiler assumed when it wrote the CFI.
     let result = analyse(file, options: options,
                          extraNoreturns: options.againstDwarf ? dwarf?.noreturnFunctions() ?? [] : [])
+    if keepUntilExit, let result { KeptUntilExit.shared.keep((file, result)) }
     var findings = result?.findings ?? []
     if options.againstDwarf || options.sourceLines {
       if options.againstDwarf, let result, let dwarf {
@@ -239,4 +243,12 @@ func checkObject(path: String, options: CheckOptions) -> ObjectReport {
     report.status = .badInput
   }
   return report
+}
+
+/// What a one-object run hands to the process exit instead of freeing it.
+final class KeptUntilExit: @unchecked Sendable {
+  // @unchecked: written once by the single object's worker, never read.
+  static let shared = KeptUntilExit()
+  private var values: [Any] = []
+  func keep(_ value: Any) { values.append(value) }
 }
