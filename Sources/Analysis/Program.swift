@@ -133,8 +133,9 @@ struct Program {
       opStarts.append(contentsOf: text.stackOpStarts.dropFirst().lazy.map { $0 &+ base })
       stackOps.append(contentsOf: text.stackOps)
     }
+    let symbols = file.symbols
     symbolsByAddress = sections.map { s in
-      file.symbolIndicesByAddress(in: s.section).filter { !file.symbols[Int($0)].isSectionSymbol && file.symbols[Int($0)].type != .file }
+      file.symbolIndicesByAddress(in: s.section).filter { symbols[Int($0)].type != .section && symbols[Int($0)].type != .file }
     }
     symbolOf = Array(repeating: -1, count: sectionOf.count)
     symbolOf.reserveCapacity(sectionOf.count + virtualRoom)

@@ -75,9 +75,10 @@ public final class ELFFile: @unchecked Sendable {
   /// Symbol holds a String, and moving 150 k of them costs more than the comparisons).
   public func symbolIndicesByAddress(in section: SectionIndex) -> [Int32] {
     guard section.int >= 0, section.int < sections.count else { return [] }
-    var order = Array(symbolsBySection[Int(symbolStarts[section.int])..<Int(symbolStarts[section.int + 1])])
-    order.sort { (symbols[Int($0)].value, $0) < (symbols[Int($1)].value, $1) }
-    return order
+    // Sorted as (address, position) pairs: no lookup per comparison.
+    var keyed = symbolsBySection[Int(symbolStarts[section.int])..<Int(symbolStarts[section.int + 1])].map { (symbols[Int($0)].value, $0) }
+    keyed.sort { $0 < $1 }
+    return keyed.map(\.1)
   }
 
   /// The symbols defined in `section`, in symbol-table order (O(result) per call).
