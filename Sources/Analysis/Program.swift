@@ -1,5 +1,6 @@
 import ELFObject
 import UnwindModel
+import WorkPool
 
 /// A global instruction number across all executable sections of one object.
 public struct InsnRef: Hashable, Comparable, Sendable {
@@ -84,7 +85,7 @@ struct Program {
   /// `virtualRoom`: how many virtual NOPs may be added later (one per alternative entry
   /// at most); the columns are sized for them up front, so adding them never copies
   /// the whole program.
-  init(file: ELFFile, texts: consuming [(SectionIndex, DecodedText)], virtualRoom: Int = 0,
+  init(file: ELFFile, texts: consuming [(SectionIndex, DecodedText)], virtualRoom: Int = 0, workers: Int = 1,
        ownsNoInstructions: (Symbol) -> Bool = { _ in false }) {
     self.file = file
     parent = file.symbols.indices.map { Int32($0) }
@@ -102,36 +103,54 @@ struct Program {
     isAlias = Array(repeating: false, count: file.symbols.count)
     firstAlias = file.symbols.indices.map { Int32($0) }
     slotOfSection = Array(repeating: -1, count: file.sections.count)
-    let total = texts.reduce(0) { $0 + $1.1.count }
-    offsets.reserveCapacity(total + virtualRoom)
-    lengths.reserveCapacity(total + virtualRoom)
-    kinds.reserveCapacity(total + virtualRoom)
-    immediates.reserveCapacity(total + virtualRoom)
-    opStarts.reserveCapacity(total + virtualRoom + 1)
-    sectionOf.reserveCapacity(total + virtualRoom)
-    // Each decoded chunk is released as soon as it is copied (a whole kernel's
-    // decoded text is ~70 MB: holding both copies would double the peak).
-    var texts = texts
-    for k in texts.indices {
-      let index = texts[k].0
-      let text = texts[k].1
-      texts[k].1 = DecodedText()
+    // Sections, and where each decoded chunk's instructions and stack ops go (the
+    // chunks of one section, decoded in parallel, are consecutive).
+    let parts = texts.map(\.1)
+    var starts: [Int] = [], chunkSlot: [Int32] = [], opStarts0: [Int] = []
+    var total = 0, totalOps = 0
+    for (index, text) in texts {
       if let last = sections.last, last.section == index {
-        // Another chunk of the same section (decoded in parallel): it continues it.
         sections[sections.count - 1].count += text.count
       } else {
         let s = file.section(index)
         slotOfSection[index.int] = Int32(sections.count)
-        sections.append(TextSection(section: index, name: s.name, size: s.size, first: sectionOf.count, count: text.count))
+        sections.append(TextSection(section: index, name: s.name, size: s.size, first: total, count: text.count))
       }
-      sectionOf.append(contentsOf: repeatElement(Int32(sections.count - 1), count: text.count))
-      offsets.append(contentsOf: text.offsets)
-      lengths.append(contentsOf: text.lengths)
-      kinds.append(contentsOf: text.kinds)
-      immediates.append(contentsOf: text.immediates)
-      let base = UInt32(stackOps.count)
-      opStarts.append(contentsOf: text.stackOpStarts.dropFirst().lazy.map { $0 &+ base })
-      stackOps.append(contentsOf: text.stackOps)
+      starts.append(total)
+      chunkSlot.append(Int32(sections.count - 1))
+      opStarts0.append(totalOps)
+      total += text.count
+      totalOps += text.stackOps.count
+    }
+    let slots = chunkSlot, opBases = opStarts0
+    // (Threads only where there is enough to copy: a module's columns are copied faster
+    // than threads start.)
+    let workers = total >= 1 << 17 ? workers : 1
+    // The whole-object columns, each joined from the chunks on every core (with room
+    // for the virtual NOPs).
+    func join<T: Sendable>(_ column: @escaping @Sendable (DecodedText) -> [T]) -> [T] {
+      parallelJoined(count: total, extra: virtualRoom, starts: starts, workers: workers) { k, out in
+        column(parts[k]).withUnsafeBufferPointer { out.baseAddress!.initialize(from: $0.baseAddress!, count: out.count) }
+      }
+    }
+    offsets = join(\.offsets)
+    lengths = join(\.lengths)
+    kinds = join(\.kinds)
+    immediates = join(\.immediates)
+    sectionOf = parallelJoined(count: total, extra: virtualRoom, starts: starts, workers: workers) { k, out in
+      out.initialize(repeating: slots[k])
+    }
+    // Stack-op starts: 0, then each chunk's own ends moved by the ops before it (part 0
+    // writes the leading 0, part k + 1 chunk k).
+    opStarts = parallelJoined(count: total + 1, extra: virtualRoom, starts: [0] + starts.map { $0 + 1 }, workers: workers) { k, out in
+      guard k > 0 else { out.baseAddress!.initialize(to: 0); return }
+      let base = UInt32(opBases[k - 1])
+      parts[k - 1].stackOpStarts.withUnsafeBufferPointer { s in
+        for j in 0..<out.count { (out.baseAddress! + j).initialize(to: s[j + 1] &+ base) }
+      }
+    }
+    stackOps = parallelJoined(count: totalOps, starts: opBases, workers: workers) { k, out in
+      parts[k].stackOps.withUnsafeBufferPointer { out.baseAddress!.initialize(from: $0.baseAddress!, count: out.count) }
     }
     let symbols = file.symbols
     symbolsByAddress = sections.map { s in

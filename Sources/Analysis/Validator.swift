@@ -68,6 +68,7 @@ public struct Validator {
     let alternativeEntries = file.sections.filter { $0.name == ".altinstructions" }
       .reduce(0) { $0 + Int($1.size) / max(arch.alternativeLayout.entrySize, 1) }
     var program = Program(file: file, texts: texts, virtualRoom: alternativeEntries,
+                          workers: options.walkThreads,
                           ownsNoInstructions: { $0.binding == .global && arch.isEmbeddedInstruction($0.name) })
     PhaseTimes.mark("resolve: program")
     let relocations = RelocationIndexCache(file: file)

@@ -172,3 +172,25 @@ public enum PhaseTimes {
     s.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
   }
 }
+
+/// An array of `count` elements (room for `extra` more) filled in parallel: part `k` of
+/// `parts` writes its elements into its own slice, which starts at `starts[k]` and ends
+/// where the next part starts (or at `count`). Joins decoded chunks into one column
+/// without a sequential copy. Every element must be written by exactly one part.
+public func parallelJoined<T: Sendable>(count: Int, extra: Int = 0, starts: [Int], workers: Int,
+                                        fill: @escaping @Sendable (Int, UnsafeMutableBufferPointer<T>) -> Void) -> [T] {
+  Array(unsafeUninitializedCapacity: count + extra) { buffer, initialized in
+    let target = UncheckedPointer(buffer.baseAddress)
+    parallelFor(count: starts.count, workers: workers) { k in
+      let start = starts[k], end = k + 1 < starts.count ? starts[k + 1] : count
+      if end > start { fill(k, UnsafeMutableBufferPointer(start: target.pointer! + start, count: end - start)) }
+    }
+    initialized = count
+  }
+}
+
+/// A pointer handed to worker threads that write disjoint parts of its memory.
+private struct UncheckedPointer<T>: @unchecked Sendable {
+  let pointer: UnsafeMutablePointer<T>?
+  init(_ pointer: UnsafeMutablePointer<T>?) { self.pointer = pointer }
+}
