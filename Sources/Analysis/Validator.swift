@@ -39,15 +39,7 @@ public struct Validator {
   /// this validator shares (the parallel walk's threads write disjoint entries).
   let marks: WalkMarks
   var findings: [Finding] = []
-  /// Memo of state transitions: applying one stack op to an interned state is a pure
-  /// function of (state, op, context), so repeated push/pop/sub patterns cost one hash
-  /// of a small key instead of hashing and copying whole states.
-  private struct Transition: Hashable {
-    var from: UInt32
-    var op: StackOp
-    var context: UInt8
-  }
-  private var transitions: [Transition: UInt32] = [:]
+  private var transitions = TransitionMemo()
 
   /// Per instruction, what the walk would otherwise look up in a table at every step:
   /// bit 0 alternatives to follow, 1 an unwind hint (not a SAVE mark), 2 the original
@@ -99,7 +91,7 @@ public struct Validator {
     self.options = options
     interpreter = CFIInterpreter(arch: arch, framePointerRules: options.framePointerRules)
     // About one distinct transition per 30 instructions in a kernel: no rehashing.
-    transitions.reserveCapacity(program.count / 32)
+    transitions = TransitionMemo(capacity: program.count / 32)
   }
 
   /// Runs the whole validation and returns findings plus per-instruction CFI.
@@ -208,7 +200,7 @@ public struct Validator {
   /// (its ids), the roots it walked with their findings, and their functions.
   private struct ThreadWalk {
     var table: CFIStateTable
-    var transitions: [Transition: UInt32]
+    var transitions: TransitionMemo
     var roots: [(item: Int, findings: [Finding], warnings: Int)] = []
     var functions: [Int32] = []
   }
@@ -244,12 +236,12 @@ public struct Validator {
     var base = self
     base.speculative = true
     base.findings = []
-    base.transitions = [:]  // each thread grows its own memo
+    base.transitions = TransitionMemo()  // each thread grows its own memo
     let shared = Handoff((base: base, items: items, independent: independent))
     let outputs = OrderedSlots<Handoff<ThreadWalk>>(count: threads)
     parallelFor(count: threads, workers: threads) { w in
       var v = shared.value.base
-      var out = ThreadWalk(table: v.table, transitions: [:])
+      var out = ThreadWalk(table: v.table, transitions: TransitionMemo())
       for c in stride(from: w, to: chunkCount, by: threads) {
         let range = (c * chunk)..<min((c + 1) * chunk, shared.value.independent.count)
         for k in shared.value.independent[range] {
@@ -287,7 +279,7 @@ public struct Validator {
     table = walks[0].table
     transitions = walks[0].transitions
     walks[0].table = CFIStateTable()
-    walks[0].transitions = [:]
+    walks[0].transitions = TransitionMemo()
     table.reserveCapacity(walks.reduce(0) { $0 + $1.table.states.count } + table.states.count)
     stateFacts = []
     var renumber: [[UInt32]] = [[]]
@@ -295,7 +287,7 @@ public struct Validator {
     for w in 1..<threads {
       renumber.append(walks[w].table.states.map { table.intern($0).rawValue })
       walks[w].table = CFIStateTable()  // released as soon as it is merged
-      walks[w].transitions = [:]
+      walks[w].transitions = TransitionMemo()
       for f in walks[w].functions { threadOf[Int(f)] = UInt8(w) }
     }
     let fix = Handoff((marks: marks, renumber: renumber, threadOf: threadOf, program: p))
@@ -603,8 +595,7 @@ public struct Validator {
             for op in ops {
               // Applying an op to an interned state is a pure function of (state, op,
               // context): computed once, then one table lookup.
-              let key = Transition(from: sid, op: op, context: context)
-              if let to = transitions[key] {
+              if let to = transitions.lookup(sid, op, context) {
                 sid = to
                 continue
               }
@@ -615,7 +606,7 @@ public struct Validator {
                 return failed(chain, root: root, rootLabel: rootLabel)
               }
               let to = table.intern(state).rawValue
-              transitions[key] = to
+              transitions.insert(sid, op, context, to: to)
               sid = to
             }
           }

@@ -106,16 +106,23 @@ extension CFIState: Hashable {
     return true
   }
 
-  public func hash(into h: inout Hasher) {
-    // Fold everything into one word first: one Hasher round instead of ~40.
+  public func hash(into h: inout Hasher) { h.combine(fingerprint) }
+
+  /// Everything folded into one well-mixed word, without `Hasher` (SipHash): the
+  /// interning table probes with it and compares it before whole states.
+  @inlinable
+  public var fingerprint: UInt64 {
     var x = cfa.bits &* 0x9E37_79B9_7F4A_7C15
     x ^= UInt64(UInt32(bitPattern: stackSize)) << 8 | UInt64(type.rawValue) | (returnAddressSigned ? 1 << 7 : 0)
+    x ^= UInt64(UInt8(bitPattern: drapRegister)) << 40 | UInt64(UInt32(bitPattern: drapOffset)) << 16
+    x ^= (bpScratch ? 1 << 48 : 0) | (drap ? 1 << 49 : 0) | (signal ? 1 << 50 : 0) | (forceUndefined ? 1 << 51 : 0)
     for i in 0..<cfiRegisterCount {
       x = (x ^ regs[i].bits) &* 0xBF58_476D_1CE4_E5B9
       x ^= vals[i].bits &+ UInt64(i)
       x = x ^ (x >> 29)
     }
-    h.combine(x)
+    x = (x ^ (x >> 31)) &* 0x94D0_49BB_1331_11EB
+    return x ^ (x >> 32)
   }
 }
 
@@ -129,22 +136,50 @@ public struct CFIStateID: RawRepresentable, Hashable, Sendable {
 /// instructions share their predecessor's state, so the table stays small.
 public struct CFIStateTable: Sendable {
   public private(set) var states: [CFIState] = []
-  private var index: [CFIState: CFIStateID] = [:]
+  /// Each state's `fingerprint`, by id.
+  private var fingerprints: [UInt64] = []
+  /// Open addressing, linear probing: a state id per slot, `UInt32.max` when empty;
+  /// never more than half full. The states are stored once, in `states` (a
+  /// `Dictionary<CFIState, ID>` kept a second copy and hashed with SipHash: a tenth of
+  /// the kernel walk's time).
+  private var slots = [UInt32](repeating: .max, count: 64)
 
   public init() {}
 
   /// Room for `n` states in all (no regrowth while merging tables).
   public mutating func reserveCapacity(_ n: Int) {
     states.reserveCapacity(n)
-    index.reserveCapacity(n)
+    fingerprints.reserveCapacity(n)
+    if n * 2 > slots.count { rebuild(capacity: n * 2) }
   }
 
   public mutating func intern(_ s: CFIState) -> CFIStateID {
-    if let id = index[s] { return id }
-    let id = CFIStateID(rawValue: UInt32(states.count))
+    let f = s.fingerprint
+    let mask = slots.count - 1
+    var i = Int(truncatingIfNeeded: f) & mask
+    while case let id = slots[i], id != .max {
+      if fingerprints[Int(id)] == f && states[Int(id)] == s { return CFIStateID(rawValue: id) }
+      i = (i + 1) & mask
+    }
+    let id = UInt32(states.count)
     states.append(s)
-    index[s] = id
-    return id
+    fingerprints.append(f)
+    slots[i] = id
+    if states.count * 2 > slots.count { rebuild(capacity: slots.count * 2) }
+    return CFIStateID(rawValue: id)
+  }
+
+  /// Re-inserts every id into a slot array of at least `capacity` (a power of two).
+  private mutating func rebuild(capacity: Int) {
+    var size = slots.count
+    while size < capacity { size *= 2 }
+    slots = [UInt32](repeating: .max, count: size)
+    let mask = size - 1
+    for (id, f) in fingerprints.enumerated() {
+      var i = Int(truncatingIfNeeded: f) & mask
+      while slots[i] != .max { i = (i + 1) & mask }
+      slots[i] = UInt32(id)
+    }
   }
 
   public subscript(id: CFIStateID) -> CFIState { states[Int(id.rawValue)] }
