@@ -45,6 +45,7 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
       let (symbols, writes) = prefixPlan(file, inputs, kinds: result.instructionCFI.map(\.kinds),
                                          symbolsByAddress: result.symbolsByAddress, size: options.prefix)
       prefixSymbols = symbols
+      PhaseTimes.mark("write: prefix plan")
       // The padding's CFI goes into the one array all the sections' columns view (one
       // copy of it, not one per section).
       if let first = inputs.first, !writes.isEmpty {
@@ -261,6 +262,7 @@ func prefixPlan(_ file: ELFFile, _ inputs: [ORCSectionInput], kinds: [Column<Ins
   for sym in file.symbols where sym.name.hasPrefix("__pfx_") {
     existing.insert(Placed(name: sym.name, section: sym.section, value: sym.value))
   }
+  PhaseTimes.mark("write: prefix existing")
   var out: [NewSymbol] = []
   var writes: [(position: Int, id: CFIStateID)] = []
   for k in inputs.indices {
