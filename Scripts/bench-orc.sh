@@ -15,7 +15,7 @@ t() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N
 copy; echo "unwindcheck --orc, one process:       $(t xargs -a "$W/list" -s 2000000 "$B" check --orc --ibt --link --module --prefix=16) s"
 copy; echo "unwindcheck --orc, process per file:  $(t xargs -a "$W/list" -n 1 "$B" check --orc --ibt --link --module --prefix=16) s"
 if [ "${STATIC:-0}" = 1 ]; then
-  (cd "$HERE/.." && swift build -c release --static-swift-stdlib --product unwindcheck --scratch-path .build-static >/dev/null)
+  "$HERE/build-release.sh" >/dev/null
   BS="$HERE/../.build-static/release/unwindcheck"
   copy; echo "unwindcheck --orc, static stdlib, per file: $(t xargs -a "$W/list" -n 1 "$BS" check --orc --ibt --link --module --prefix=16) s"
 fi
