@@ -86,12 +86,11 @@ extension Program {
     var out = AlternativeSites()
     for e in entries {
       guard let orig = instruction(in: e.original.section, at: e.original.offset) else {
-        out.findings.append(Finding(rule: .specialSectionEntry, location: nil, message: "special: can't find orig instruction"))
+        out.findings.append(Finding(rule: .specialSectionEntry, scope: "special: can't find orig instruction"))
         continue
       }
       if e.originalLength == 0 {
-        out.findings.append(Finding(rule: .specialSectionEntry, location: locationText(orig), message: "empty alternative entry",
-                                    section: sectionName(orig), offset: offset(orig)))
+        out.findings.append(Finding(rule: .specialSectionEntry, at: location(orig), message: "empty alternative entry", severity: .warning))
         continue
       }
       // The original stream's group, created by the first entry for this site.
@@ -112,9 +111,7 @@ extension Program {
         let g = groups[Int(og)]
         let span = Int(offset(InsnRef(Int(g.last))) - offset(orig)) + length(InsnRef(Int(g.last)))
         if span != e.originalLength {
-          out.findings.append(Finding(rule: .specialSectionEntry, location: locationText(orig),
-                                      message: "weirdly overlapping alternative! \(span) != \(e.originalLength)",
-                                      section: sectionName(orig), offset: offset(orig)))
+          out.findings.append(Finding(rule: .specialSectionEntry, at: location(orig), message: "weirdly overlapping alternative! \(span) != \(e.originalLength)"))
           continue
         }
       }
@@ -125,7 +122,7 @@ extension Program {
       var nop: InsnRef?
       if let repl = e.replacement, e.replacementLength > 0 {
         guard let first = instruction(in: repl.section, at: repl.offset) else {
-          out.findings.append(Finding(rule: .specialSectionEntry, location: nil, message: "special: can't find new instruction"))
+          out.findings.append(Finding(rule: .specialSectionEntry, scope: "special: can't find new instruction"))
           continue
         }
         newFirst = first
@@ -140,9 +137,7 @@ extension Program {
             let dest = Int64(bitPattern: offset(cur)) &+ Int64(length(cur)) &+ immediate(cur)
             if dest == Int64(repl.offset) + Int64(e.replacementLength) {
               guard let after = next(InsnRef(Int(site.last))) else {
-                out.findings.append(Finding(rule: .specialSectionEntry, location: locationText(cur),
-                                            message: "can't find alternative jump destination",
-                                            section: sectionName(cur), offset: offset(cur)))
+                out.findings.append(Finding(rule: .specialSectionEntry, at: location(cur), message: "can't find alternative jump destination"))
                 continue
               }
               out.jumpDestinations.append((cur, after))
@@ -151,7 +146,7 @@ extension Program {
           i = next(cur)
         }
         guard let l = last else {
-          out.findings.append(Finding(rule: .specialSectionEntry, location: nil, message: "can't find last new alternative instruction"))
+          out.findings.append(Finding(rule: .specialSectionEntry, scope: "can't find last new alternative instruction"))
           continue
         }
         groups[Int(ng)].last = l.raw

@@ -101,8 +101,7 @@ extension Resolution {
           k += 1
         }
         if prevOffset == nil {
-          fatal.append(Finding(rule: .specialSectionEntry, location: p.locationText(jump), message: "can't find switch jump table",
-                               section: p.sectionName(jump), offset: p.offset(jump)))
+          fatal.append(Finding(rule: .specialSectionEntry, at: p.location(jump), message: "can't find switch jump table"))
         } else {
           jumpTable.insert(jump.raw)
         }

@@ -346,15 +346,19 @@ struct Program {
   /// `sym+0xoff` as objtool prints a location (`offstr`): the function containing it
   /// (the one starting first; of aliases, the first in the symbol table), else any
   /// containing symbol, else the section.
-  func locationText(_ i: InsnRef) -> String {
+  func location(_ i: InsnRef) -> CodeLocation {
     let off = offset(i)
     let idx = sections[slot(i)].section
+    let fn = function(i).map { symbolName(parent[Int($0)]) }
+    func at(_ sym: Symbol) -> CodeLocation {
+      CodeLocation(section: sectionName(i), offset: off, symbol: sym.name, symbolOffset: off - sym.value, function: fn)
+    }
     // Usually the owning function: the first of its aliases.
     let own = symbolOf[i.int]
     if own >= 0 {
       let sym = file.symbols[Int(firstAlias[Int(own)])]
       if sym.isFunction && sym.section == .section(idx) && sym.value <= off && off < sym.value &+ sym.size {
-        return "\(sym.name)+0x\(String(off - sym.value, radix: 16))"
+        return at(sym)
       }
     }
     var best: Symbol?
@@ -367,8 +371,8 @@ struct Program {
         best = sym
       }
     }
-    if let b = best { return "\(b.name)+0x\(String(off - b.value, radix: 16))" }
-    return "\(sectionName(i))+0x\(String(off, radix: 16))"
+    if let b = best { return at(b) }
+    return CodeLocation(section: sectionName(i), offset: off, symbol: nil, symbolOffset: off, function: fn)
   }
 
   /// Symbols starting at `offset` of `section`, in symbol-table order.

@@ -79,7 +79,7 @@ struct Resolution {
     }
     fatal.append(contentsOf: special.sizeFindings(alternativeEntrySize: arch.alternativeLayout.entrySize))
     for f in sites.findings where fatal.isEmpty {
-      if f.message == "empty alternative entry" { warnings.append(f) } else { fatal.append(f) }
+      if f.isError { fatal.append(f) } else { warnings.append(f) }
     }
     for (from, to, skipOrig, skipRepl) in sites.successors {
       addAlternative(from, to)
@@ -128,7 +128,7 @@ struct Resolution {
     jumpLabelCount = labels.count
     for jl in labels {
       guard let site = p.instruction(in: jl.code.section, at: jl.code.offset) else {
-        fatal.append(Finding(rule: .specialSectionEntry, location: nil, message: "special: can't find orig instruction"))
+        fatal.append(Finding(rule: .specialSectionEntry, scope: "special: can't find orig instruction"))
         continue
       }
       switch kind[site.int] {
@@ -139,8 +139,7 @@ struct Resolution {
         // A JMP site may become a NOP: the next instruction.
         if let n = p.next(site) { addAlternative(site, n) }
       default:
-        fatal.append(Finding(rule: .specialSectionEntry, location: p.locationText(site),
-                             message: "unsupported instruction at jump label", section: p.sectionName(site), offset: p.offset(site)))
+        fatal.append(Finding(rule: .specialSectionEntry, at: p.location(site), message: "unsupported instruction at jump label"))
       }
     }
     let exceptions = special.exceptionTable
@@ -148,7 +147,7 @@ struct Resolution {
     for ex in exceptions {
       guard let insn = p.instruction(in: ex.insn.section, at: ex.insn.offset),
             let fixup = p.instruction(in: ex.fixup.section, at: ex.fixup.offset) else {
-        fatal.append(Finding(rule: .specialSectionEntry, location: nil, message: "special: can't find new instruction"))
+        fatal.append(Finding(rule: .specialSectionEntry, scope: "special: can't find new instruction"))
         continue
       }
       addAlternative(insn, fixup)
@@ -161,16 +160,13 @@ struct Resolution {
     for a in targets {
       guard let insn = p.instruction(in: a.section, at: a.offset) else { continue }
       guard kind[insn.int] == .call else {
-        fatal.append(Finding(rule: .intraFunctionCall, location: p.locationText(insn),
-                             message: "intra_function_call not a direct call", section: p.sectionName(insn), offset: p.offset(insn)))
+        fatal.append(Finding(rule: .intraFunctionCall, at: p.location(insn), message: "intra_function_call not a direct call"))
         continue
       }
       kind[insn.int] = .jumpUnconditional
       let dest = UInt64(bitPattern: Int64(bitPattern: p.offset(insn)) &+ Int64(p.length(insn)) &+ p.immediate(insn))
       guard let d = p.instruction(in: p.sections[p.slot(insn)].section, at: dest) else {
-        fatal.append(Finding(rule: .intraFunctionCall, location: p.locationText(insn),
-                             message: "can't find call dest at \(p.sectionName(insn))+0x\(String(dest, radix: 16))",
-                             section: p.sectionName(insn), offset: p.offset(insn)))
+        fatal.append(Finding(rule: .intraFunctionCall, at: p.location(insn), message: "can't find call dest at \(p.sectionName(insn))+0x\(String(dest, radix: 16))"))
         continue
       }
       jumpDest[insn.int] = Int32(d.raw)
@@ -281,9 +277,7 @@ struct Resolution {
            case let f = p.file.symbols[Int(fn)], destOffset == f.value &+ p.functionLength(fn) {
           continue  // GCOV/KCOV dead code may jump to the end of its function
         }
-        fatal.append(Finding(rule: .jumpDestinationNotFound, location: p.locationText(insn),
-                             message: "can't find jump dest instruction at \(p.file.section(destSection).name)+0x\(String(destOffset, radix: 16))",
-                             section: p.sectionName(insn), offset: p.offset(insn)))
+        fatal.append(Finding(rule: .jumpDestinationNotFound, at: p.location(insn), message: "can't find jump dest instruction at \(p.file.section(destSection).name)+0x\(String(destOffset, radix: 16))"))
         continue
       }
       // A jump without relocation (same file) to the start of a thunk.
@@ -351,9 +345,7 @@ struct Resolution {
         if symbols[sym].isSectionSymbol, let s = symbols[sym].section.index {
           let off = UInt64(bitPattern: r.addend &+ arch.branchAddendBias)
           guard let d = callDestination(p, in: s, at: off) else {
-            fatal.append(Finding(rule: .callDestinationNotFound, location: p.locationText(insn),
-                                 message: "can't find call dest symbol at \(p.file.section(s).name)+0x\(String(off, radix: 16))",
-                                 section: p.sectionName(insn), offset: p.offset(insn)))
+            fatal.append(Finding(rule: .callDestinationNotFound, at: p.location(insn), message: "can't find call dest symbol at \(p.file.section(s).name)+0x\(String(off, radix: 16))"))
             continue
           }
           dest = d
@@ -375,13 +367,11 @@ struct Resolution {
             jumpDest[i] = Int32(target.raw)
             continue
           }
-          fatal.append(Finding(rule: .intraFunctionCall, location: p.locationText(insn),
-                               message: "unannotated intra-function call", section: p.sectionName(insn), offset: p.offset(insn)))
+          fatal.append(Finding(rule: .intraFunctionCall, at: p.location(insn), message: "unannotated intra-function call"))
           continue
         }
         if !ignore[i] && p.function(insn) != nil && !p.symbolIsFunction[Int(d)] {
-          fatal.append(Finding(rule: .callToNonFunction, location: p.locationText(insn),
-                               message: "unsupported call to non-function", section: p.sectionName(insn), offset: p.offset(insn)))
+          fatal.append(Finding(rule: .callToNonFunction, at: p.location(insn), message: "unsupported call to non-function"))
           continue
         }
         dest = d

@@ -9,8 +9,8 @@ public struct PatchSiteReport: Sendable {
     public var offset: Int
     public var length: Int
     public var kind: InstructionKind
-    /// Where it is (`sym+0xoff` or `section+0xoff`); "(padding)" for the virtual NOP.
-    public var location: String
+    /// Where it is; nil for the virtual NOP padding a shorter stream.
+    public var location: CodeLocation?
     /// The CFI recorded before it, if the walk reached it.
     public var cfi: String?
   }
@@ -22,7 +22,7 @@ public struct PatchSiteReport: Sendable {
   }
 
   public var function: String?
-  public var location: String
+  public var location: CodeLocation
   public var length: Int
   public var streams: [Stream]
   /// The shared table: offset -> CFI text (nil = no stream recorded a state there).
@@ -47,7 +47,7 @@ extension Validator {
       let table = marks.siteTable(Int(g.table)).enumerated().map { off, id in
         (off, id == Self.noState ? nil : cfiText(CFIStateID(rawValue: id)))
       }
-      reports.append(PatchSiteReport(function: owner, location: p.locationText(first),
+      reports.append(PatchSiteReport(function: owner, location: p.location(first),
                                      length: p.siteTableLengths[Int(g.table)], streams: streams, table: table))
     }
     return reports
@@ -62,7 +62,7 @@ extension Validator {
       let virtual = p.isVirtual(cur)
       let id = marks.cfi[cur.int]
       out.append(.init(offset: Int(p.offset(cur)) - Int(start), length: p.length(cur), kind: r.kind[cur.int],
-                       location: virtual ? "(padding)" : p.locationText(cur),
+                       location: virtual ? nil : p.location(cur),
                        cfi: id == Self.noState ? nil : cfiText(CFIStateID(rawValue: id))))
       if cur.raw == g.nop || (cur.raw == g.last && g.nop < 0) { break }
       i = cur.raw == g.last ? InsnRef(Int(g.nop)) : p.next(cur)

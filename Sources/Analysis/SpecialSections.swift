@@ -42,7 +42,7 @@ struct SpecialSections {
     [(".altinstructions", alternativeEntrySize), ("__jump_table", Self.jumpLabelEntrySize),
      ("__ex_table", Self.exceptionEntrySize)].compactMap { name, size in
       guard let sec = file.section(named: name), sec.size % UInt64(size) != 0 else { return nil }
-      return Finding(rule: .specialSectionEntry, location: nil, message: "\(name) size not a multiple of \(size)")
+      return Finding(rule: .specialSectionEntry, scope: "\(name) size not a multiple of \(size)")
     }
   }
 

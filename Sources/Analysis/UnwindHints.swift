@@ -39,21 +39,21 @@ struct UnwindHints {
   init(_ p: Program, _ special: SpecialSections, arch: ArchitectureDescription, kernel61: Bool) {
     guard let sec = p.file.section(named: ".discard.unwind_hints"), sec.size > 0 else { return }
     guard p.file.relocations(for: sec.index) != nil else {
-      findings.append(Finding(rule: .badHint, location: nil, message: "missing .rela.discard.unwind_hints section"))
+      findings.append(Finding(rule: .badHint, scope: "missing .rela.discard.unwind_hints section"))
       return
     }
     guard sec.size % UInt64(Self.entrySize) == 0 else {
-      findings.append(Finding(rule: .badHint, location: nil, message: "struct unwind_hint size mismatch"))
+      findings.append(Finding(rule: .badHint, scope: "struct unwind_hint size mismatch"))
       return
     }
     let bytes = p.file.reader(for: sec.index)
     for (i, off) in stride(from: 0, to: Int(sec.size), by: Self.entrySize).enumerated() {
       guard let at = special.address(in: sec.index, at: UInt64(off)) else {
-        findings.append(Finding(rule: .badHint, location: nil, message: "can't find reloc for unwind_hints[\(i)]"))
+        findings.append(Finding(rule: .badHint, scope: "can't find reloc for unwind_hints[\(i)]"))
         return
       }
       guard let insn = p.instruction(in: at.section, at: at.offset) else {
-        findings.append(Finding(rule: .badHint, location: nil, message: "can't find insn for unwind_hints[\(i)]"))
+        findings.append(Finding(rule: .badHint, scope: "can't find insn for unwind_hints[\(i)]"))
         return
       }
       let spOffset = Int32(Int16(bitPattern: bytes.u16(at: off + 4) ?? 0))
@@ -77,9 +77,7 @@ struct UnwindHints {
         var cfi: CFIState
         if case .state(let existing) = hints[insn.raw] { cfi = existing } else { cfi = .allUndefined }
         guard let base = Self.cfiBase(orcRegister: spReg) else {
-          findings.append(Finding(rule: .badHint, location: p.locationText(insn),
-                                  message: "unsupported unwind_hint sp base reg \(spReg)",
-                                  section: p.sectionName(insn), offset: p.offset(insn)))
+          findings.append(Finding(rule: .badHint, at: p.location(insn), message: "unsupported unwind_hint sp base reg \(spReg)"))
           return
         }
         cfi.cfa = CFIRule(base: base, offset: spOffset)

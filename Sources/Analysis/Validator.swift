@@ -136,16 +136,24 @@ public struct Validator {
   private mutating func warn(_ insn: InsnRef, _ rule: RuleID, _ message: String) {
     let sym = p.symbolOf[insn.int]
     if sym < 0 || !marks.warned[Int(sym)] {
-      findings.append(Finding(rule: rule, location: p.locationText(insn), message: message,
-                              section: p.sectionName(insn), offset: p.offset(insn)))
+      findings.append(Finding(rule: rule, at: p.location(insn), message: message))
+      lastWarning = findings.count - 1
+    } else {
+      lastWarning = nil
     }
     if sym >= 0 { marks.warned[Int(sym)] = true }
   }
 
-  /// objtool `WARN`: not tied to an instruction, never suppressed.
-  private mutating func warnPlain(_ rule: RuleID, _ message: String, section: String? = nil) {
-    findings.append(Finding(rule: rule, location: nil, message: message, section: section))
+  /// objtool `WARN`: not tied to an instruction in its text, never suppressed; `place`
+  /// is the instruction it arose at, for machine-readable output.
+  private mutating func warnPlain(_ rule: RuleID, _ message: String, section: String? = nil, place: InsnRef? = nil) {
+    findings.append(Finding(rule: rule, scope: message, section: section, place: place.map { p.location($0) }))
+    lastWarning = findings.count - 1
   }
+
+  /// The finding the walk's last `warn`/`warnPlain` made (nil: suppressed), which a
+  /// `--backtrace` trace belongs to.
+  private var lastWarning: Int?
 
   // MARK: - Roots
 
@@ -371,23 +379,27 @@ public struct Validator {
     return Int32(backtraceNodes.count - 1)
   }
 
-  /// Ends a walk with a finding: with --backtrace, the chain back to the root.
+  /// Ends a walk with a finding: with --backtrace, the chain back to the root becomes
+  /// the finding's trace (objtool prints it even when the warning itself was
+  /// suppressed: then a note carries it).
   private mutating func failed(_ chain: Int32, root: InsnRef, rootLabel: String) -> Int {
     guard options.backtrace else { return 1 }
+    var trace: [TraceStep] = []
     var c = chain
     while c >= 0 {
       let node = backtraceNodes[Int(c)]
-      appendBacktrace(node.insn, node.label)
+      trace.append(TraceStep(location: p.location(node.insn), label: node.label))
       c = node.parent
     }
-    appendBacktrace(root, rootLabel)
+    trace.append(TraceStep(location: p.location(root), label: rootLabel))
+    if let k = lastWarning, k == findings.count - 1 {
+      findings[k].trace = trace
+    } else {
+      var note = Finding(rule: .backtrace, scope: "backtrace of a suppressed warning", place: p.location(root))
+      note.trace = trace
+      findings.append(note)
+    }
     return 1
-  }
-
-  private mutating func appendBacktrace(_ insn: InsnRef, _ label: String) {
-    var f = Finding(rule: .backtrace, location: p.locationText(insn), message: label)
-    f.isBacktrace = true
-    findings.append(f)
   }
 
   /// Per interned state, the answers the walk asks at returns, calls and jumps, computed
@@ -483,7 +495,7 @@ public struct Validator {
         if r.deadEnd[insn.int] { continue pathLoop }
         guard let n = p.nextToValidate(insn) else {
           if isCFAUndefined(sid) || ignoresUnreachable { continue pathLoop }
-          warnPlain(.unexpectedEndOfSection, "\(p.sectionName(insn)): unexpected end of section", section: p.sectionName(insn))
+          warnPlain(.unexpectedEndOfSection, "\(p.sectionName(insn)): unexpected end of section", section: p.sectionName(insn), place: insn)
           return failed(chain, root: root, rootLabel: rootLabel)
         }
         previous = insn
@@ -496,7 +508,7 @@ public struct Validator {
           if let fn, let owner = p.function(insn), fn != p.parent[Int(owner)] {
             let name = p.symbolName(fn)
             if name.hasPrefix("__cfi_") || name.hasPrefix("__pfx_") || ignoresUnreachable { continue pathLoop }
-            warnPlain(.fallsThrough, "\(name)() falls through to next function \(p.symbolName(owner))()")
+            warnPlain(.fallsThrough, "\(name)() falls through to next function \(p.symbolName(owner))()", place: insn)
             return failed(chain, root: root, rootLabel: rootLabel)
           }
           if speculative && p.function(insn) == nil {
@@ -559,15 +571,20 @@ public struct Validator {
               if options.conflictAtInstruction {
                 warn(insn, .alternativeConflict, "stack layout conflict in alternatives")
               } else {
-                warn(site, .alternativeConflict, "stack layout conflict in alternatives: \(p.locationText(insn))")
+                warn(site, .alternativeConflict, "stack layout conflict in alternatives: \(p.location(insn).text)")
               }
               if findings.count > before {
                 let writer = InsnRef(Int(marks.siteWriters[slot]))
+                let siteText = p.location(site).text
+                func at(_ i: InsnRef) -> String { p.isVirtual(i) ? "its padding" : p.location(i).text }
                 findings[findings.count - 1].notes = [
-                  "site \(p.locationText(site)), offset +0x\(String(off, radix: 16)):",
-                  "first recorded by \(streamName(writer)) at \(p.isVirtual(writer) ? "its padding" : p.locationText(writer)): \(cfiText(CFIStateID(rawValue: marks.siteSlots[slot])))",
-                  "conflicting \(streamName(insn)) at \(p.isVirtual(insn) ? "its padding" : p.locationText(insn)): \(cfiText(CFIStateID(rawValue: sid)))",
+                  "site \(siteText), offset +0x\(String(off, radix: 16)):",
+                  "first recorded by \(streamName(writer)) at \(at(writer)): \(cfiText(CFIStateID(rawValue: marks.siteSlots[slot])))",
+                  "conflicting \(streamName(insn)) at \(at(insn)): \(cfiText(CFIStateID(rawValue: sid)))",
                 ]
+                findings[findings.count - 1].related = [RelatedLocation(label: "patch site", location: p.location(site))]
+                  + [(writer, "first writer: \(streamName(writer))"), (insn, "conflicting: \(streamName(insn))")]
+                    .filter { !p.isVirtual($0.0) }.map { RelatedLocation(label: $0.1, location: p.location($0.0)) }
               }
               return failed(chain, root: root, rootLabel: rootLabel)
             }
@@ -669,7 +686,7 @@ public struct Validator {
         if r.deadEnd[insn.int] { continue pathLoop }
         guard let n = next else {
           if isCFAUndefined(sid) || ignoresUnreachable { continue pathLoop }
-          warnPlain(.unexpectedEndOfSection, "\(p.sectionName(insn)): unexpected end of section", section: p.sectionName(insn))
+          warnPlain(.unexpectedEndOfSection, "\(p.sectionName(insn)): unexpected end of section", section: p.sectionName(insn), place: insn)
           return failed(chain, root: root, rootLabel: rootLabel)
         }
         previous = insn

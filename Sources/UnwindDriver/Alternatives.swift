@@ -48,7 +48,7 @@ public func runAlternatives(paths: [String], function: String?, options: CheckOp
 
 private func render(_ site: PatchSiteReport, findings: [Finding], path: String) -> String {
   func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
-  var lines = ["site \(site.location) (\(site.length) bytes)\(site.function.map { " in \($0)()" } ?? "")"]
+  var lines = ["site \(site.location.text) (\(site.length) bytes)\(site.function.map { " in \($0)()" } ?? "")"]
   let merged = Dictionary(site.table.compactMap { e in e.cfi.map { (e.offset, $0) } }, uniquingKeysWith: { a, _ in a })
   for stream in site.streams {
     lines.append("  \(stream.label):")
@@ -57,15 +57,15 @@ private func render(_ site: PatchSiteReport, findings: [Finding], path: String) 
       // the conflict (the table keeps the first writer's state).
       let differs = i.cfi != nil && merged[i.offset] != nil && merged[i.offset] != i.cfi
       lines.append("    " + pad("+0x\(String(i.offset, radix: 16))", 7) + pad("\(i.length)", 3) + pad(i.kind.name, 15)
-                   + pad(i.location, 28) + (i.cfi ?? "(not reached)") + (differs ? "   <-- conflicts with the table" : ""))
+                   + pad(i.location?.text ?? "(padding)", 28) + (i.cfi ?? "(not reached)") + (differs ? "   <-- conflicts with the table" : ""))
     }
   }
   lines.append("  merged table:")
   for (off, cfi) in site.table where cfi != nil {
     lines.append("    " + pad("+0x\(String(off, radix: 16))", 7) + cfi!)
   }
-  for f in findings where !f.isBacktrace && f.location == site.location {
-    lines.append("  finding: " + f.line(file: path))
+  for f in findings where f.showsLocation && f.location?.section == site.location.section && f.location?.offset == site.location.offset {
+    if let line = DiagnosticText.line(f, file: path) { lines.append("  finding: " + line) }
   }
   return lines.joined(separator: "\n")
 }

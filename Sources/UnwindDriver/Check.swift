@@ -222,10 +222,9 @@ func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = fals
       report.out("\(path): patch sites: \(c.sites) (\(c.replacements) replacements, \(c.multiSites) with 2+), jump labels: \(c.jumpLabels), exception entries: \(c.exceptionEntries)")
     }
     for f in findings {
-      report.err(f.line(file: path))
-      if options.verbose { for n in f.notes { report.err("\(path): note: unwindcheck:   \(n)") } }
+      for line in DiagnosticText.lines(f, file: path, verbose: options.verbose) { report.err(line) }
     }
-    report.anyFinding = findings.contains { !$0.isBacktrace }
+    report.anyFinding = findings.contains { $0.severity != .note }
     if options.orc || options.prefix > 0, let result {
       defer { PhaseTimes.mark("write") }
       switch writeORC(file, result: result, path: path, options: options) {

@@ -80,10 +80,7 @@ func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject
   out.frameSections = dwarf.frameSections
   var rowTable = DwarfRowTable()
   var functionIndex: [String: Int] = [:]
-  let functionsWithFindings = Set(result.findings.compactMap { f -> String? in
-    guard let loc = f.location, let plus = loc.lastIndex(of: "+") else { return nil }
-    return String(loc[..<plus])
-  })
+  let functionsWithFindings = Set(result.findings.compactMap { $0.showsLocation ? $0.location?.name : nil })
 
   for entry in result.instructionCFI {
     let section = file.section(entry.section)
@@ -103,7 +100,7 @@ func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject
       guard let r = run else { return }
       var f = r.finding
       if r.count > 1 {
-        f.message += " (\(r.count) instructions, to \(location(owners[r.last], offset: UInt64(entry.offsets[r.last]))))"
+        f.message += " (\(r.count) instructions, to \(location(owners[r.last], in: section, offset: UInt64(entry.offsets[r.last])).text))"
       }
       f.message += "; suspect: " + r.suspect
       out.findings.append(f)
@@ -139,7 +136,7 @@ func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject
       out.total.count(verdict)
       if table {
         out.table.append(tableLine(section: section, offset: UInt64(entry.offsets[i]),
-                                   location: location(owner, offset: UInt64(entry.offsets[i])),
+                                   location: location(owner, in: section, offset: UInt64(entry.offsets[i])).text,
                                    ours: entry.cfi[i].map { result.cfiStates[$0] },
                                    row: rows[i] < 0 ? nil : rowTable[rows[i]], verdict: verdict, map: map))
       }
@@ -160,9 +157,8 @@ func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject
       let suspect = functionsWithFindings.contains(owner.name)
         ? "unwindcheck's walk (the function has other findings)" : "the DWARF CFI"
       let source = rowTable[rows[i]].source.rawValue
-      var f = Finding(rule: rule, location: location(owner, offset: off),
-                      message: "DWARF CFI disagrees with the machine code: \(field.rawValue) is \(ours) by the instructions, \(theirs) by \(source)",
-                      section: section.name, offset: off)
+      var f = Finding(rule: rule, at: location(owner, in: section, offset: off),
+                      message: "DWARF CFI disagrees with the machine code: \(field.rawValue) is \(ours) by the instructions, \(theirs) by \(source)")
       f.sourceLine = dwarf.sourceLine(section: entry.section, offset: off).map(displayPath)
       run = (f, verdict, i, 1, suspect)
     }
@@ -192,8 +188,11 @@ private func functionOwners(file: ELFFile, section: SectionIndex, offsets: [UInt
   return out
 }
 
-private func location(_ owner: (id: Int, name: String, start: UInt64), offset: UInt64) -> String {
-  "\(owner.name)+0x\(String(offset &- owner.start, radix: 16))"
+/// Where a boundary is: named after its function (negative ids stand for the section).
+private func location(_ owner: (id: Int, name: String, start: UInt64), in section: Section, offset: UInt64) -> CodeLocation {
+  let isFunction = owner.id >= 0
+  return CodeLocation(section: section.displayName, offset: offset, symbol: isFunction ? owner.name : nil,
+                      symbolOffset: offset &- owner.start, function: isFunction ? owner.name : nil)
 }
 
 /// A line-table path as shown in findings: relative to the working directory when it
@@ -213,10 +212,9 @@ private func currentDirectory() -> String? {
 /// Adds ` (file.c:123)` to every finding that names an instruction the line table covers.
 func attachSourceLines(_ findings: inout [Finding], file: ELFFile, dwarf: DwarfObject) {
   guard dwarf.hasLineTable else { return }
-  for i in findings.indices where findings[i].sourceLine == nil && !findings[i].isBacktrace {
-    guard let name = findings[i].section, let off = findings[i].offset,
-          let s = file.section(named: name) else { continue }
-    findings[i].sourceLine = dwarf.sourceLine(section: s.index, offset: off).map(displayPath)
+  for i in findings.indices where findings[i].sourceLine == nil && findings[i].showsLocation {
+    guard let place = findings[i].location, let s = file.section(named: place.section) else { continue }
+    findings[i].sourceLine = dwarf.sourceLine(section: s.index, offset: place.offset).map(displayPath)
   }
 }
 

@@ -26,7 +26,7 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
     return .refused("file already has .orc_unwind section; use --replace to regenerate it")
   }
   // objtool writes nothing after a setup error (its "fatal" class).
-  if result.findings.contains(where: { $0.rule.code.hasPrefix("UV01") }) { return .skipped }
+  if result.findings.contains(where: \.isError) { return .skipped }
   let format: ORCFormat = options.kernel == .v6_1 ? .v6_1 : .v6_12
   let arm64 = file.machine == .aarch64
   let order = file.byteOrder

@@ -62,39 +62,148 @@ extension RuleID {
   }
 }
 
-/// One validation result. Findings are data, not errors: they carry everything the
-/// renderers need (already-resolved names), so reporting never touches the ELF file.
+/// How serious a finding is. objtool has two classes: a setup error (it stops before the
+/// walk and writes nothing) and a warning; a note carries context only.
+public enum Severity: String, Sendable, Hashable {
+  /// objtool's fatal class ("can't find jump dest instruction"): nothing is written.
+  case error
+  case warning
+  /// Context only: a `--backtrace` whose warning objtool suppressed (one per symbol).
+  case note
+}
+
+/// A place in an object: an instruction's section and offset, and how objtool names it
+/// (`sym+0xoff`, the function else the innermost sized symbol, else the section).
+public struct CodeLocation: Sendable, Hashable {
+  public var section: String
+  public var offset: UInt64
+  /// The symbol the place is named after; nil: named after the section.
+  public var symbol: String?
+  /// Offset from the start of `symbol` (from the section's start when `symbol` is nil).
+  public var symbolOffset: UInt64
+  /// The function the instruction belongs to, if any (a `.cold` part: its parent).
+  public var function: String?
+
+  public init(section: String, offset: UInt64, symbol: String?, symbolOffset: UInt64, function: String?) {
+    self.section = section
+    self.offset = offset
+    self.symbol = symbol
+    self.symbolOffset = symbolOffset
+    self.function = function
+  }
+
+  /// What the place is named after: the symbol, else the section.
+  public var name: String { symbol ?? section }
+
+  /// objtool's rendering, `sym+0x1a`.
+  public var text: String { "\(name)+0x\(String(symbolOffset, radix: 16))" }
+}
+
+/// Another place a finding involves, with what it is (the stream that wrote a patch
+/// site's slot first, the path that arrived with another state).
+public struct RelatedLocation: Sendable, Hashable {
+  public var label: String
+  public var location: CodeLocation
+
+  public init(label: String, location: CodeLocation) {
+    self.label = label
+    self.location = location
+  }
+}
+
+/// One step of the branch chain from a walk's root to a finding (`--backtrace`):
+/// the jump or alternative site taken and how (`(branch)`, `(alt)`, `<=== (sym)`).
+public struct TraceStep: Sendable, Hashable {
+  public var location: CodeLocation
+  public var label: String
+
+  public init(location: CodeLocation, label: String) {
+    self.location = location
+    self.label = label
+  }
+}
+
+/// One validation result. Findings are data, not text: rule, severity, a structured
+/// location, related places, notes and the branch chain. `DiagnosticText` renders
+/// objtool's lines from them; nothing reads a rendered line back.
 public struct Finding: Sendable, Hashable {
   public var rule: RuleID
-  /// `sym+0xoff` (or `section+0xoff`), or nil for function-scoped messages whose text
-  /// names the functions itself (`fall1() falls through to next function fall2()`).
-  public var location: String?
+  public var severity: Severity
+  /// The instruction the finding is about, if there is one.
+  public var location: CodeLocation?
+  /// Whether objtool's line names the location (`LOC: message`). Function- and
+  /// section-scoped messages name their subjects in the text itself
+  /// (`fall1() falls through to next function fall2()`).
+  public var showsLocation: Bool
+  /// The section a section-scoped finding is about ("unexpected end of section").
+  public var sectionName: String?
   public var message: String
-  /// Section name and offset of the instruction, when there is one.
-  public var section: String?
-  public var offset: UInt64?
-  /// A `--backtrace` line belonging to the finding before it (`  sym+0x5: (branch)`),
-  /// printed without a rule id, as objtool prints its backtrace.
-  public var isBacktrace = false
+  public var related: [RelatedLocation] = []
   /// Details beyond objtool's one line (for a patch-site conflict: both streams, their
   /// offsets and CFI); printed with `check --verbose`.
   public var notes: [String] = []
+  /// With `--backtrace`: the chain from the finding back to its walk's root.
+  public var trace: [TraceStep] = []
   /// `file.c:123` from the object's line table (`check --lines`, `--against-dwarf`).
   public var sourceLine: String?
 
-  public init(rule: RuleID, location: String?, message: String, section: String? = nil, offset: UInt64? = nil) {
+  /// A finding at an instruction; `severity` defaults to the rule's.
+  public init(rule: RuleID, at location: CodeLocation?, message: String, severity: Severity? = nil) {
     self.rule = rule
+    self.severity = severity ?? rule.defaultSeverity
     self.location = location
+    self.showsLocation = location != nil
     self.message = message
-    self.section = section
-    self.offset = offset
   }
 
-  /// The objtool-compatible line: `FILE: warning: unwindcheck: LOC: MESSAGE [RULE]`.
-  public func line(file: String) -> String {
-    if isBacktrace { return "\(file): warning: unwindcheck:   \(location ?? ""): \(message)" }
-    let loc = location.map { "\($0): " } ?? ""
-    let src = sourceLine.map { " (\($0))" } ?? ""
-    return "\(file): warning: unwindcheck: \(loc)\(message)\(src) [\(rule.code)]"
+  /// A finding about a function or section as a whole: objtool's line names no
+  /// instruction (the place, when known, is still recorded for machine output).
+  public init(rule: RuleID, scope message: String, section: String? = nil, place: CodeLocation? = nil,
+              severity: Severity? = nil) {
+    self.rule = rule
+    self.severity = severity ?? rule.defaultSeverity
+    self.location = place
+    self.showsLocation = false
+    self.sectionName = section ?? place?.section
+    self.message = message
+  }
+
+  /// Whether objtool would have stopped before the walk (its fatal class).
+  public var isError: Bool { severity == .error }
+}
+
+extension RuleID {
+  /// objtool's class for the rule: setup problems (UV01xx) stop it, the rest warn.
+  public var defaultSeverity: Severity {
+    if self == .backtrace { return .note }
+    return code.hasPrefix("UV01") ? .error : .warning
+  }
+}
+
+/// objtool-compatible text for findings: one renderer, the only place a finding
+/// becomes a line.
+public enum DiagnosticText {
+  /// The finding's line: `FILE: warning: unwindcheck: LOC: MESSAGE [RULE]` (no line for
+  /// a note that only carries a backtrace).
+  public static func line(_ f: Finding, file: String) -> String? {
+    if f.rule == .backtrace { return nil }
+    let loc = f.showsLocation ? f.location.map { "\($0.text): " } ?? "" : ""
+    let src = f.sourceLine.map { " (\($0))" } ?? ""
+    return "\(file): warning: unwindcheck: \(loc)\(f.message)\(src) [\(f.rule.code)]"
+  }
+
+  /// The `--backtrace` lines, as objtool prints its BT_INSN lines.
+  public static func traceLines(_ f: Finding, file: String) -> [String] {
+    f.trace.map { "\(file): warning: unwindcheck:   \($0.location.text): \($0.label)" }
+  }
+
+  /// The `--verbose` lines.
+  public static func noteLines(_ f: Finding, file: String) -> [String] {
+    f.notes.map { "\(file): note: unwindcheck:   \($0)" }
+  }
+
+  /// Everything printed for a finding, in order: its line, notes (verbose), backtrace.
+  public static func lines(_ f: Finding, file: String, verbose: Bool) -> [String] {
+    (line(f, file: file).map { [$0] } ?? []) + (verbose ? noteLines(f, file: file) : []) + traceLines(f, file: file)
   }
 }

@@ -46,13 +46,13 @@ struct ObjtoolGoldenTests {
     options.stackval = mode == "stackval"
     options.backtrace = mode == "backtrace"
     let file = try ELFFile.open(path: object)
-    let ours = validate(file, options: options).map { ObjtoolGolden.normalized($0.line(file: "\(name).o")) }
+    let ours = validate(file, options: options).flatMap { DiagnosticText.lines($0, file: "\(name).o", verbose: false) }.map(ObjtoolGolden.normalized)
     #expect(ours == expected)
     // The same with the functions walked on two threads (objects this small are
     // otherwise walked on one).
     options.jobs = 2
     options.parallelWalkMinimum = 0
-    let parallel = validate(file, options: options).map { ObjtoolGolden.normalized($0.line(file: "\(name).o")) }
+    let parallel = validate(file, options: options).flatMap { DiagnosticText.lines($0, file: "\(name).o", verbose: false) }.map(ObjtoolGolden.normalized)
     #expect(parallel == expected, "parallel walk")
   }
 
@@ -114,7 +114,7 @@ struct Kernel61Tests {
 
   func lines(_ name: String, _ options: CheckOptions) throws -> [String] {
     let file = try ELFFile.open(path: TestSupport.absolute(Self.dir + name + ".o"))
-    return validate(file, options: options).map { ObjtoolGolden.normalized($0.line(file: name + ".o")) }
+    return validate(file, options: options).flatMap { DiagnosticText.lines($0, file: name + ".o", verbose: false) }.map(ObjtoolGolden.normalized)
   }
 
   func recorded(_ name: String, _ suffix: String) throws -> [String] {
@@ -154,7 +154,7 @@ struct IBTTests {
     o.link = true
     let expected = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/cfi/ibtjump.objtool-ibt.txt"), encoding: .utf8)
       .split(separator: "\n").map(String.init)
-    #expect(validate(file, options: o).map { ObjtoolGolden.normalized($0.line(file: "ibtjump.o")) } == expected)
+    #expect(validate(file, options: o).flatMap { DiagnosticText.lines($0, file: "ibtjump.o", verbose: false) }.map(ObjtoolGolden.normalized) == expected)
     #expect(expected.isEmpty)
     // Without --ibt: objtool's orc-mode expectation (falls through), checked by the goldens.
     #expect(!validate(file, options: CheckOptions()).isEmpty)
