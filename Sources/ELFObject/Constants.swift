@@ -149,15 +149,55 @@ public struct SymbolBinding: RawRepresentable, Hashable, Sendable, CustomStringC
 }
 
 /// Reserved values of `st_shndx`.
-enum SpecialSectionIndex {
+public enum SpecialSectionIndex {
   /// `SHN_UNDEF`
-  static let undefined: UInt32 = 0
+  public static let undefined: UInt32 = 0
   /// `SHN_LORESERVE`
-  static let loReserve: UInt32 = 0xff00
+  public static let loReserve: UInt32 = 0xff00
   /// `SHN_ABS`
-  static let absolute: UInt32 = 0xfff1
+  public static let absolute: UInt32 = 0xfff1
   /// `SHN_COMMON`
-  static let common: UInt32 = 0xfff2
+  public static let common: UInt32 = 0xfff2
   /// `SHN_XINDEX`
-  static let xindex: UInt32 = 0xffff
+  public static let xindex: UInt32 = 0xffff
+}
+
+/// Sizes of the ELF64 records the writer encodes.
+public enum ELF64 {
+  /// `sizeof(Elf64_Sym)`
+  public static let symbolSize = 24
+  /// `sizeof(Elf64_Rela)`
+  public static let relaSize = 24
+  /// `ELF64_R_INFO(sym, type)`
+  @inlinable public static func relocationInfo(symbol: UInt32, type: UInt32) -> UInt64 {
+    UInt64(symbol) << 32 | UInt64(type)
+  }
+  /// `ELF64_ST_INFO(bind, type)`
+  @inlinable public static func symbolInfo(binding: SymbolBinding, type: SymbolType) -> UInt8 {
+    binding.rawValue << 4 | (type.rawValue & 0xf)
+  }
+}
+
+/// A relocation type number (`ELF64_R_TYPE`); its meaning depends on the machine. The
+/// types unwindcheck writes or must recognise, named as in the psABIs.
+public struct RelocationType: RawRepresentable, Hashable, Sendable {
+  public var rawValue: UInt32
+  public init(rawValue: UInt32) { self.rawValue = rawValue }
+  /// `R_X86_64_64`
+  public static let x86_64Absolute64 = RelocationType(rawValue: 1)
+  /// `R_X86_64_PC32`
+  public static let x86_64PC32 = RelocationType(rawValue: 2)
+  /// `R_X86_64_PLT32`
+  public static let x86_64PLT32 = RelocationType(rawValue: 4)
+  /// `R_X86_64_32`, `R_X86_64_32S`
+  public static let x86_64Absolute32 = RelocationType(rawValue: 10)
+  public static let x86_64Absolute32Signed = RelocationType(rawValue: 11)
+  /// `R_X86_64_PC64`
+  public static let x86_64PC64 = RelocationType(rawValue: 24)
+  /// `R_AARCH64_ABS64`, `R_AARCH64_ABS32`
+  public static let aarch64Absolute64 = RelocationType(rawValue: 257)
+  public static let aarch64Absolute32 = RelocationType(rawValue: 258)
+  /// `R_AARCH64_PREL64`, `R_AARCH64_PREL32`
+  public static let aarch64PREL64 = RelocationType(rawValue: 260)
+  public static let aarch64PREL32 = RelocationType(rawValue: 261)
 }
