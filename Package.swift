@@ -12,7 +12,8 @@
 //   Analysis                 functions, branch resolution, the CFI walk, findings (arch as data)
 //   ORC                      ORC entry formats (6.1, 6.12), orc dump and generation
 //   DwarfCFI                 DWARF CFI rows and line tables via libdw; the comparison rules
-//   UnwindDriver             pipeline orchestration, options, diagnostics rendering
+//   UnwindDriver             pipeline orchestration, options, diagnostics rendering; Architectures.swift
+//                            is the one place that picks the architecture (x86-64, arm64) for an object
 //   unwindcheck              executable: argument parsing only (its own table-driven parser)
 //   UnwindTestSupport        test helpers (paths, oracle processes); tests only
 import PackageDescription
@@ -45,7 +46,7 @@ let package = Package(
     .executableTarget(
       name: "unwindcheck",
       dependencies: [
-        "UnwindDriver", "ArchX86", "UnwindModel", "ORC",
+        "UnwindDriver", "UnwindModel", "ORC",
       ],
       swiftSettings: swiftSettings),
     .executableTarget(name: "unwindcheck-bench", dependencies: ["ELFObject", "DecodeX86", "ArchX86", "UnwindModel"],
@@ -57,7 +58,7 @@ let package = Package(
                 exclude: ["Data"], swiftSettings: swiftSettings),
     .testTarget(name: "AnalysisTests", dependencies: ["UnwindDriver", "ELFObject", "UnwindModel", "ArchX86", "Analysis", "ORC", "UnwindTestSupport"],
                 swiftSettings: swiftSettings),
-    .testTarget(name: "DwarfCFITests", dependencies: ["DwarfCFI", "UnwindModel"], swiftSettings: swiftSettings),
+    .testTarget(name: "DwarfCFITests", dependencies: ["DwarfCFI", "UnwindModel", "ArchX86"], swiftSettings: swiftSettings),
     .testTarget(name: "ORCTests", dependencies: ["ORC", "ELFObject", "UnwindTestSupport"],
                 swiftSettings: swiftSettings),
     .testTarget(name: "CLITests", dependencies: ["UnwindDriver", "unwindcheck", "UnwindTestSupport", "ELFObject", "ORC"],

@@ -16,7 +16,7 @@ declare -A allow=(
   [ORC]="ELFObject UnwindModel"
   [DwarfCFI]="CLibDW ELFObject UnwindModel Glibc"
   [UnwindDriver]="ELFObject UnwindModel WorkPool ArchX86 ArchARM64 Analysis ORC DwarfCFI Glibc"
-  [unwindcheck]="UnwindDriver ArchX86 UnwindModel ORC Glibc"
+  [unwindcheck]="UnwindDriver UnwindModel ORC Glibc"
   [unwindcheck-bench]="ELFObject DecodeX86 ArchX86 UnwindModel Glibc"
   [UnwindTestSupport]="ELFObject Foundation"
 )
@@ -33,6 +33,10 @@ done
 # Only MappedFile.swift talks to libc in ELFObject.
 others=$(grep -rlE '^import Glibc' ELFObject | grep -v -e '^ELFObject/MappedFile.swift$' -e '^ELFObject/ELFWriter.swift$' || true)
 [ -z "$others" ] || { echo "check-deps: only ELFObject/MappedFile.swift and ELFWriter.swift may import Glibc: $others"; bad=1; }
+# The driver picks the architecture in one place: only UnwindDriver/Architectures.swift
+# imports the arch modules.
+others=$(grep -rlE '^import (ArchX86|ArchARM64)' UnwindDriver | grep -v '^UnwindDriver/Architectures.swift$' || true)
+[ -z "$others" ] || { echo "check-deps: only UnwindDriver/Architectures.swift may import the arch modules: $others"; bad=1; }
 # Only DwarfCFI/LibDW.swift talks to libdw (tests may, to check the library itself).
 others=$(grep -rlE '^import CLibDW' . | grep -v '^./DwarfCFI/LibDW.swift$' || true)
 [ -z "$others" ] || { echo "check-deps: only DwarfCFI/LibDW.swift may import CLibDW: $others"; bad=1; }

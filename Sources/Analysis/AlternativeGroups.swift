@@ -40,14 +40,14 @@ extension SpecialSections {
             let origLen = bytes.u8(at: off + layout.originalLengthOffset),
             let newLen = bytes.u8(at: off + layout.replacementLengthOffset),
             let feature = bytes.u16(at: off + layout.featureOffset) else { continue }
-      // A callback site: its code is produced at boot. `alt_cb_patch_nops` (the static
-      // branches of alternative_has_cap_*) turns the original into NOPs: both the
-      // original and the all-NOP stream (an empty replacement) are live. Any other
-      // callback's output is unknown: validate the original only.
+      // A callback site: its code is produced at boot. A NOP callback (arm64
+      // `alt_cb_patch_nops`) turns the original into NOPs: both the original and the
+      // all-NOP stream (an empty replacement) are live. Any other callback's output is
+      // unknown: validate the original only.
       if let cb = layout.callbackBit, feature & cb != 0 {
         let callback = relocations.first(in: sec.index, from: UInt64(off + 4), to: UInt64(off + 5))
           .map { file.symbol($0.symbol).name }
-        guard callback == "alt_cb_patch_nops" else { continue }
+        guard let callback, layout.nopCallbacks.contains(callback) else { continue }
         result.append(AlternativeEntry(original: orig, replacement: nil, originalLength: Int(origLen),
                                        replacementLength: 0, feature: feature))
         groupStart = result.count - 1

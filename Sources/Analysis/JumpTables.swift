@@ -81,7 +81,7 @@ extension Resolution {
         let relocs = tables[tsec]!.relocs
         // A position-independent table: 4-byte PC32 entries `.Lcase - .Ltable`, each
         // relocation's addend is the case offset plus the entry's distance from the head.
-        let relative = relativeJumpTables && relocs[head].type == 2
+        let relative = relativeJumpTables && relocs[head].type == pcRelative32
         let stride: UInt64 = relative ? 4 : 8
         var prevOffset: UInt64? = nil
         var k = head
@@ -118,8 +118,8 @@ extension Resolution {
     guard !p.isVirtual(insn), let r = p.relocation(in: insn, relocations: relocations) else { return nil }
     let sym = p.file.symbol(r.symbol)
     guard sym.isSectionSymbol, let tsec = sym.section.index, isRodata(tsec) else { return nil }
-    let pcRelative = r.type == 2  // R_X86_64_PC32
-    let offset = UInt64(bitPattern: r.addend &+ (pcRelative ? 4 : 0))
+    let pcRelative = r.type == pcRelative32
+    let offset = UInt64(bitPattern: r.addend &+ (pcRelative ? pcRelativeBias : 0))
     let name = p.file.section(tsec).name
     // Tables are anonymous, except C jump tables in their own section.
     if name != SectionSpans.cJumpTableSection {

@@ -45,6 +45,10 @@ struct Resolution {
   let ibt: Bool
   /// See `AnalysisOptions.relativeJumpTables`.
   let relativeJumpTables: Bool
+  /// The architecture's 32-bit PC-relative relocation type (relative switch tables).
+  let pcRelative32: UInt32?
+  /// What a PC-relative field's addend lacks to be its target's offset (x86: 4).
+  let pcRelativeBias: Int64
 
   /// objtool `--no-unreachable` (or a RIP-relative switch table, found later): jumps to
   /// a function's end are tolerated, and falling off a function or section is no finding.
@@ -56,6 +60,8 @@ struct Resolution {
     self.recoverFinalModule = recoverFinalModule
     self.ibt = ibt
     self.relativeJumpTables = relativeJumpTables
+    self.pcRelative32 = arch.pcRelative32Relocation
+    self.pcRelativeBias = arch.branchAddendBias
     self.noUnreachable = noUnreachable
     let n = p.count
     jumpDest = Array(repeating: -1, count: n)

@@ -21,21 +21,6 @@ struct UnwindHints {
 
   static let entrySize = 12
 
-  /// ORC register numbers (`ORC_REG_*`) to CFI bases, objtool `arch_decode_hint_reg`.
-  static func cfiBase(orcRegister r: UInt8) -> Int8? {
-    switch r {
-    case 0: return CFIRule.undefinedBase  // UNDEFINED
-    case 2: return 2  // DX
-    case 3: return 7  // DI
-    case 4: return 5  // BP
-    case 5: return 4  // SP
-    case 6: return 10  // R10
-    case 7: return 13  // R13
-    case 9: return CFIRule.spIndirectBase  // SP_INDIRECT
-    default: return nil
-    }
-  }
-
   init(_ p: Program, _ special: SpecialSections, arch: ArchitectureDescription, kernel61: Bool) {
     guard let sec = p.file.section(named: ".discard.unwind_hints"), sec.size > 0 else { return }
     guard p.file.relocations(for: sec.index) != nil else {
@@ -76,7 +61,7 @@ struct UnwindHints {
       default:
         var cfi: CFIState
         if case .state(let existing) = hints[insn.raw] { cfi = existing } else { cfi = .allUndefined }
-        guard let base = Self.cfiBase(orcRegister: spReg) else {
+        guard let base = arch.hintBase(spReg) else {
           findings.append(Finding(rule: .badHint, at: p.location(insn), message: "unsupported unwind_hint sp base reg \(spReg)"))
           return
         }

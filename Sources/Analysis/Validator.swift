@@ -19,6 +19,8 @@ public struct ValidationResult: Sendable {
   /// Per entry of `instructionCFI`: its section's symbols (not section or file symbols)
   /// by address, ties in symbol-table order (sorted once for the walk; `--prefix` reuses it).
   public var symbolsByAddress: [[Int32]] = []
+  /// The architecture's registers (names, DWARF numbers) the states are in.
+  public var registers: RegisterVocabulary
 }
 
 /// objtool's stack validation (`validate_functions` + the unreachable pass) over one
@@ -120,7 +122,8 @@ public struct Validator {
     let counts = (sites: originals.count, replacements: p.groups.count - originals.count,
                   multiSites: perSite.values.filter { $0 >= 2 }.count,
                   jumpLabels: r.jumpLabelCount, exceptionEntries: r.exceptionEntryCount)
-    var result = ValidationResult(findings: findings, patchSiteCounts: counts, cfiStates: table, instructionCFI: perSection)
+    var result = ValidationResult(findings: findings, patchSiteCounts: counts, cfiStates: table, instructionCFI: perSection,
+                                  registers: arch.registers)
     result.symbolsByAddress = p.sections.indices.map { p.sortedSymbols(inSlot: $0) }
     for g in p.groups where g.original < 0 {
       let first = InsnRef(Int(g.first)), last = InsnRef(Int(g.last))
@@ -453,12 +456,12 @@ public struct Validator {
     let arriving = table[CFIStateID(rawValue: arrivingID)]
     if recorded.cfa != arriving.cfa {
       warn(insn, .stackStateMismatch,
-           "stack state mismatch: cfa1=\(recorded.cfa.objtoolText) cfa2=\(arriving.cfa.objtoolText)")
+           "stack state mismatch: cfa1=\(arch.registers.messageText(recorded.cfa)) cfa2=\(arch.registers.messageText(arriving.cfa))")
       return false
     }
     for i in 0..<cfiRegisterCount where recorded.regs[i] != arriving.regs[i] {
       warn(insn, .stackStateMismatch,
-           "stack state mismatch: reg1[\(i)]=\(recorded.regs[i].objtoolText) reg2[\(i)]=\(arriving.regs[i].objtoolText)")
+           "stack state mismatch: reg1[\(arch.registers.messageLabel(i))]=\(arch.registers.messageText(recorded.regs[i])) reg2[\(arch.registers.messageLabel(i))]=\(arch.registers.messageText(arriving.regs[i]))")
       return false
     }
     if recorded.type != arriving.type {
@@ -507,7 +510,7 @@ public struct Validator {
           // Straight-line code must not run into another function.
           if let fn, let owner = p.function(insn), fn != p.parent[Int(owner)] {
             let name = p.symbolName(fn)
-            if name.hasPrefix("__cfi_") || name.hasPrefix("__pfx_") || ignoresUnreachable { continue pathLoop }
+            if arch.kernel.paddingPrefixes.contains(where: name.hasPrefix) || ignoresUnreachable { continue pathLoop }
             warnPlain(.fallsThrough, "\(name)() falls through to next function \(p.symbolName(owner))()", place: insn)
             return failed(chain, root: root, rootLabel: rootLabel)
           }
@@ -719,10 +722,10 @@ public struct Validator {
     return nil
   }
 
-  /// Calls exempt from the frame-pointer rule: `__fentry__` (and embedded thunks).
+  /// Calls exempt from the frame-pointer rule (x86 `__fentry__`).
   private func isSpecialCall(_ insn: InsnRef) -> Bool {
     guard r.kind[insn.int] == .call, r.callDest[insn.int] >= 0 else { return false }
-    return p.symbolName(r.callDest[insn.int]) == "__fentry__"
+    return arch.frameExemptCallees.contains(p.symbolName(r.callDest[insn.int]))
   }
 
   /// objtool's `file->ignore_unreachables`: `--no-unreachable`, or a RIP-relative
@@ -800,7 +803,7 @@ public struct Validator {
     for _ in 0..<5 {
       if r.kind[cur.int] == .call, r.callDest[cur.int] >= 0 {
         let name = p.symbolName(r.callDest[cur.int])
-        if name == "__ubsan_handle_builtin_unreachable" || name == "__asan_handle_no_return" { return true }
+        if arch.kernel.noReturnSanitizerCalls.contains(name) { return true }
       }
       if r.kind[cur.int] == .jumpUnconditional {
         let d = r.jumpDest[cur.int]

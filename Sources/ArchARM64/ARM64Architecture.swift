@@ -10,6 +10,7 @@ public enum ARM64Architecture {
     var l = AlternativeLayout(entrySize: 12, featureOffset: 8, originalLengthOffset: 10, replacementLengthOffset: 11,
                               nestedGroups: false)
     l.callbackBit = callbackBit
+    l.nopCallbacks = ["alt_cb_patch_nops"]
     return l
   }()
 
@@ -36,19 +37,27 @@ extension ARM64Architecture {
   /// not: GCC saves them in path-dependent order and places).
   public static let trackedMask: UInt32 = (1 << UInt32(ARM64Register.fp)) | (1 << UInt32(ARM64Register.lr))
 
-  /// The description the analysis runs with. `noreturns`: the kernel's list of
-  /// functions that never return (arch-independent names; the driver passes objtool's).
-  /// `calleeSaved`: also track x19-x28 (slots 6-15), compared at joins and returns like
-  /// x86's callee-saved registers (`check --callee-saved`; off by default).
-  public static func description(noreturns: Set<String>, calleeSaved: Bool = false) -> ArchitectureDescription {
+  /// arm64's own functions that never return (`__noreturn` in arch/arm64, and the
+  /// syscall wrappers of exit and exit_group, as objtool lists x86's).
+  public static let noreturns: Set<String> = ["__arm64_sys_exit", "__arm64_sys_exit_group", "cpu_die", "cpu_die_early"]
+
+  /// The kernel's functions that never return on arm64: objtool's list without its
+  /// x86-only names, plus arm64's.
+  public static func noreturnFunctions(kernel: KernelVersion) -> Set<String> {
+    Set(KernelNoreturns.objtool(kernel)).subtracting(KernelNoreturns.x86Only).union(noreturns)
+  }
+
+  /// The description the analysis runs with. `calleeSaved`: also track x19-x28
+  /// (slots 6-15), compared at joins and returns like x86's callee-saved registers
+  /// (`check --callee-saved`; off by default).
+  public static func description(kernel: KernelVersion = .v6_12, calleeSaved: Bool = false) -> ArchitectureDescription {
     var d = ArchitectureDescription(
       functionEntryCFI: functionEntryCFI,
       calleeSavedMask: calleeSaved ? trackedMask | (0x3FF << 6) : trackedMask,
-      stackPointer: ARM64Register.sp, framePointer: ARM64Register.fp,
-      noreturnFunctions: noreturns,
+      registers: ARM64Register.vocabulary(calleeSaved: calleeSaved),
+      noreturnFunctions: noreturnFunctions(kernel: kernel),
       branchAddendBias: 0,  // R_AARCH64_CALL26/JUMP26: the addend is the target offset
       isRetpolineThunk: { _ in false }, isReturnThunk: { _ in false },
-      registerName: calleeSaved ? ARM64Register.calleeSavedName : ARM64Register.name,
       alternativeLayout: alternativeLayout)
     d.switchTablePattern = { ARM64SwitchTables.pattern(words: $0, offsets: $1) }
     d.warningsFromBugTable = true

@@ -42,6 +42,14 @@ public enum ARM64Register {
 
   /// Names in `--callee-saved` mode (slots 6-15 are x19-x28).
   public static func calleeSavedName(_ slot: UInt8) -> String { name(slot, in: calleeSavedSlotRegisters) }
+
+  /// The slots' registers by name and DWARF number (AAPCS64: x0-x30 = 0-30, SP = 31);
+  /// the return address arrives in x30; messages name registers (`reg1[x29]`).
+  public static func vocabulary(calleeSaved: Bool = false) -> RegisterVocabulary {
+    let table = calleeSaved ? calleeSavedSlotRegisters : slotRegisters
+    return RegisterVocabulary(names: table.indices.map { name(UInt8($0), in: table) }, dwarfNumbers: table.map(UInt16.init),
+                              stackPointer: sp, framePointer: fp, returnAddressInRegister: true, numbersInMessages: false)
+  }
 }
 
 /// objtool's view of one A64 instruction: its kind, branch displacement and stack ops.

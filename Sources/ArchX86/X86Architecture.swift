@@ -20,16 +20,32 @@ public enum X86Architecture {
   public static func description(kernel: KernelVersion) -> ArchitectureDescription {
     var d = ArchitectureDescription(
       functionEntryCFI: functionEntryCFI, calleeSavedMask: calleeSavedMask,
-      stackPointer: X86Register.rsp, framePointer: X86Register.rbp,
-      noreturnFunctions: Set(kernel == .v6_1 ? X86Noreturns.linux6_1 : X86Noreturns.linux6_12),
+      registers: X86Register.vocabulary,
+      noreturnFunctions: Set(KernelNoreturns.objtool(kernel)),
       branchAddendBias: 4,
       isRetpolineThunk: { $0.hasPrefix("__x86_indirect_") || $0.hasPrefix("__pi___x86_indirect_") },
       isReturnThunk: { $0 == "__x86_return_thunk" || $0 == "__pi___x86_return_thunk" },
-      registerName: X86Register.name,
       alternativeLayout: alternativeLayout(kernel: kernel))
+    d.hintBase = hintBase
+    d.frameExemptCallees = ["__fentry__"]
     d.isEmbeddedInstruction = { $0 == "retbleed_return_thunk" || $0 == "srso_safe_ret" }
     d.staticCallTrampolinePrefix = "__SCT__"
     return d
+  }
+
+  /// `ORC_REG_*` numbers of `UNWIND_HINT` sp_reg to CFA bases (objtool `arch_decode_hint_reg`).
+  @Sendable static func hintBase(_ r: UInt8) -> Int8? {
+    switch r {
+    case 0: CFIRule.undefinedBase  // UNDEFINED
+    case 2: Int8(X86Register.rdx)  // DX
+    case 3: Int8(X86Register.rdi)  // DI
+    case 4: Int8(X86Register.rbp)  // BP
+    case 5: Int8(X86Register.rsp)  // SP
+    case 6: Int8(X86Register.r10)  // R10
+    case 7: Int8(X86Register.r13)  // R13
+    case 9: CFIRule.spIndirectBase  // SP_INDIRECT
+    default: nil
+    }
   }
 
   /// X86_FEATURE_POPCNT (word 4, bit 23) and X86_FEATURE_SMAP (word 9, bit 20).
@@ -47,9 +63,3 @@ public enum X86Architecture {
   }
 }
 
-/// Which objtool the analysis emulates where versions differ.
-public enum KernelVersion: String, Sendable, CaseIterable {
-  case v6_1 = "6.1"
-  case v6_12 = "6.12"
-  case v6_14 = "6.14"
-}

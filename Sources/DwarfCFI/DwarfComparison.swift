@@ -26,9 +26,12 @@ public struct DwarfRegisterMap: Sendable {
     self.fromDwarf = fromDwarf
   }
 
-  public static let x86_64 = DwarfRegisterMap(
-    toDwarf: X86Register.dwarfNumbers, stackPointer: X86Register.rsp, framePointer: X86Register.rbp,
-    registerName: X86Register.name, fromDwarf: X86Register.fromDwarf)
+  /// The map of an architecture's register vocabulary.
+  public init(_ v: RegisterVocabulary) {
+    self.init(toDwarf: v.dwarfNumbers, stackPointer: v.stackPointer, framePointer: v.framePointer,
+              registerName: { v.name($0) }, fromDwarf: { v.slot(dwarf: $0) },
+              returnAddressInRegister: v.returnAddressInRegister)
+  }
 
   public var dwarfFramePointer: UInt16 { toDwarf[Int(framePointer)] }
 

@@ -273,17 +273,8 @@ public final class DwarfObject {
       let sym = file.symbol(r.symbol)
       guard let target = sym.section.index, let base = address(of: target) else { continue }
       let s = base &+ sym.value
-      let value: UInt64
-      let width: Int
-      switch (file.machine, r.type) {
-      case (.x86_64, 1), (.aarch64, 257): (value, width) = (s &+ UInt64(bitPattern: r.addend), 8)  // ABS64
-      case (.x86_64, 10), (.x86_64, 11), (.aarch64, 258): (value, width) = (s &+ UInt64(bitPattern: r.addend), 4)
-      case (.x86_64, 2), (.aarch64, 261):  // PC32 / PREL32
-        (value, width) = (s &+ UInt64(bitPattern: r.addend) &- (place &+ r.offset), 4)
-      case (.x86_64, 24), (.aarch64, 260):  // PC64 / PREL64
-        (value, width) = (s &+ UInt64(bitPattern: r.addend) &- (place &+ r.offset), 8)
-      default: continue
-      }
+      guard let (pcRelative, width) = RelocationType(rawValue: r.type).dataEffect(on: file.machine) else { continue }
+      let value = s &+ UInt64(bitPattern: r.addend) &- (pcRelative ? place &+ r.offset : 0)
       guard r.offset <= size, UInt64(width) <= size - r.offset else { continue }
       let p = buffer.advanced(by: Int(r.offset))
       for k in 0..<width {

@@ -201,3 +201,18 @@ public struct RelocationType: RawRepresentable, Hashable, Sendable {
   public static let aarch64PREL64 = RelocationType(rawValue: 260)
   public static let aarch64PREL32 = RelocationType(rawValue: 261)
 }
+
+extension RelocationType {
+  /// What a data relocation writes, per the machine's psABI: a `width`-byte field, the
+  /// symbol plus addend, minus the field's own address when `pcRelative` (nil: not a
+  /// plain data relocation). Used to apply debug-section relocations of `ET_REL` files.
+  public func dataEffect(on machine: Machine) -> (pcRelative: Bool, width: Int)? {
+    switch (machine, self) {
+    case (.x86_64, .x86_64Absolute64), (.aarch64, .aarch64Absolute64): (false, 8)
+    case (.x86_64, .x86_64Absolute32), (.x86_64, .x86_64Absolute32Signed), (.aarch64, .aarch64Absolute32): (false, 4)
+    case (.x86_64, .x86_64PC32), (.aarch64, .aarch64PREL32): (true, 4)
+    case (.x86_64, .x86_64PC64), (.aarch64, .aarch64PREL64): (true, 8)
+    default: nil
+    }
+  }
+}

@@ -1,4 +1,3 @@
-import Glibc
 
 /// A symbol an edit refers to: one already in the object, one the same edit list adds,
 /// or the section symbol (`STT_SECTION`) of a section, created when the object has none
@@ -127,7 +126,7 @@ public struct ObjectEditor {
 
   /// Writes the edited object to `path` (temporary file, then rename; on any error
   /// `path` is untouched).
-  public func write(_ edits: ObjectEdits, replace: Bool, to path: String, mode: mode_t = 0o644) throws(ObjectEditError) {
+  public func write(_ edits: ObjectEdits, replace: Bool, to path: String, mode: UInt32 = 0o644) throws(ObjectEditError) {
     let sections = try lower(edits)
     do {
       try ELFWriter(file: file).write(adding: sections, replace: replace, to: path, mode: mode)

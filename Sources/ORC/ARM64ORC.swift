@@ -69,8 +69,9 @@ public struct ARM64ORCEntry: Sendable, Equatable {
     signal = f & (1 << 11) != 0
   }
 
-  /// From the CFI before an instruction (arm64 slots: SP 4, x29 5, x30 16).
-  public init(_ cfi: CFIState, section: String, offset: UInt64) throws(ORCGenerator.Problem) {
+  /// From the CFI before an instruction; `registers` names the SP (CFA register 1) and
+  /// x29 (CFA register 2, the frame pointer) slots.
+  public init(_ cfi: CFIState, registers: ORCRegisterSlots, section: String, offset: UInt64) throws(ORCGenerator.Problem) {
     switch cfi.type {
     case .undefined: return
     case .endOfStack: type = 1; return
@@ -79,14 +80,13 @@ public struct ARM64ORCEntry: Sendable, Equatable {
     case .regsPartial: type = 4
     }
     signal = cfi.signal
-    switch cfi.cfa.base {
-    case 4: cfaRegister = 1
-    case 5: cfaRegister = 2
-    case CFIRule.undefinedBase: type = 0; return
-    default: throw .unknownCFABase(section: section, offset: offset, base: cfi.cfa.base)
+    if cfi.cfa.base == CFIRule.undefinedBase { type = 0; return }
+    guard let r = registers.orc(cfaBase: cfi.cfa.base) else {
+      throw .unknownCFABase(section: section, offset: offset, base: cfi.cfa.base)
     }
+    cfaRegister = r
     cfaOffset = Int16(truncatingIfNeeded: cfi.cfa.offset)
-    let fp = cfi.regs[5]
+    let fp = cfi.regs[Int(registers.framePointer)]
     if fp.base == CFIRule.cfaBase {
       fpRegister = 1
       fpOffset = Int16(truncatingIfNeeded: fp.offset)
@@ -119,10 +119,10 @@ public struct ARM64ORCEntry: Sendable, Equatable {
 extension ORCGenerator {
   /// The arm64 table: the same placement as x86 (changes only, patch sites from their
   /// shared table, terminators), with `ARM64ORCEntry`.
-  public static func arm64Placement(_ sections: [ORCSectionInput], states: CFIStateTable) throws(Problem)
-    -> Placement<ARM64ORCEntry> {
+  public static func arm64Placement(_ sections: [ORCSectionInput], states: CFIStateTable,
+                                    registers: ORCRegisterSlots) throws(Problem) -> Placement<ARM64ORCEntry> {
     try placement(sections, states: states, undefined: .undefined) { (cfi, name, off) throws(Problem) in
-      try ARM64ORCEntry(cfi, section: name, offset: off)
+      try ARM64ORCEntry(cfi, registers: registers, section: name, offset: off)
     }
   }
 }

@@ -71,3 +71,20 @@ public enum ORCRegister {
   public static let undefined: UInt8 = 0, prevSP: UInt8 = 1, dx: UInt8 = 2, di: UInt8 = 3, bp: UInt8 = 4
   public static let sp: UInt8 = 5, r10: UInt8 = 6, r13: UInt8 = 7, bpIndirect: UInt8 = 8, spIndirect: UInt8 = 9
 }
+
+/// Which CFI register slots the ORC registers stand for, in the architecture's slot
+/// numbering (the arch support supplies it: the ORC module knows the format, not the
+/// machine's registers).
+public struct ORCRegisterSlots: Sendable {
+  /// CFA bases an entry can express: (CFI slot, `ORC_REG_*`).
+  public var cfaBases: [(slot: Int8, orc: UInt8)]
+  /// The frame pointer's slot (x86 rbp, arm64 x29).
+  public var framePointer: Int8
+
+  public init(cfaBases: [(slot: Int8, orc: UInt8)], framePointer: Int8) {
+    self.cfaBases = cfaBases
+    self.framePointer = framePointer
+  }
+
+  func orc(cfaBase base: Int8) -> UInt8? { cfaBases.first { $0.slot == base }?.orc }
+}

@@ -59,17 +59,17 @@ public enum ORCGenerator {
 
   /// x86 entries as columns (see `placement`).
   public static func x86Placement(_ sections: [ORCSectionInput], states: CFIStateTable,
-                                  format: ORCFormat) throws(Problem) -> Placement<ORCEntry> {
+                                  format: ORCFormat, registers: ORCRegisterSlots) throws(Problem) -> Placement<ORCEntry> {
     let undefined = ORCEntry(spOffset: 0, bpOffset: 0, spRegister: 0, bpRegister: 0, type: 0, flag: false)
     return try placement(sections, states: states, undefined: undefined) { (cfi, name, off) throws(Problem) in
-      try entry(cfi, format: format, name, off)
+      try entry(cfi, format: format, registers: registers, name, off)
     }
   }
 
   /// x86 entries with their section named (`orc dump --generate`, tests).
   public static func entries(_ sections: [ORCSectionInput], states: CFIStateTable,
-                             format: ORCFormat) throws(Problem) -> [ORCPlacedEntry] {
-    let p = try x86Placement(sections, states: states, format: format)
+                             format: ORCFormat, registers: ORCRegisterSlots) throws(Problem) -> [ORCPlacedEntry] {
+    let p = try x86Placement(sections, states: states, format: format, registers: registers)
     return p.entries.indices.map { k in
       let s = sections[Int(p.input[k])]
       return ORCPlacedEntry(section: s.section, sectionName: s.name, offset: p.offsets[k], entry: p.entries[k])
@@ -151,8 +151,9 @@ public enum ORCGenerator {
     return out
   }
 
-  /// objtool `init_orc_entry` (x86 CFI register numbers).
-  static func entry(_ cfi: CFIState, format: ORCFormat, _ section: String, _ offset: UInt64) throws(Problem) -> ORCEntry {
+  /// objtool `init_orc_entry`.
+  static func entry(_ cfi: CFIState, format: ORCFormat, registers: ORCRegisterSlots,
+                    _ section: String, _ offset: UInt64) throws(Problem) -> ORCEntry {
     var e = ORCEntry(spOffset: 0, bpOffset: 0, spRegister: 0, bpRegister: 0, type: 0, flag: false)
     switch format {
     case .v6_12:
@@ -174,21 +175,19 @@ public enum ORCGenerator {
       if cfi.cfa.base == CFIRule.undefinedBase { return e }
     }
     switch cfi.cfa.base {
-    case 4: e.spRegister = ORCRegister.sp
     case CFIRule.spIndirectBase: e.spRegister = ORCRegister.spIndirect
-    case 5: e.spRegister = ORCRegister.bp
     case CFIRule.bpIndirectBase: e.spRegister = ORCRegister.bpIndirect
-    case 10: e.spRegister = ORCRegister.r10
-    case 13: e.spRegister = ORCRegister.r13
-    case 7: e.spRegister = ORCRegister.di
-    case 2: e.spRegister = ORCRegister.dx
-    default: throw .unknownCFABase(section: section, offset: offset, base: cfi.cfa.base)
+    case let base:
+      guard let r = registers.orc(cfaBase: base) else {
+        throw .unknownCFABase(section: section, offset: offset, base: base)
+      }
+      e.spRegister = r
     }
-    let bp = cfi.regs[5]
+    let bp = cfi.regs[Int(registers.framePointer)]
     switch bp.base {
     case CFIRule.undefinedBase: e.bpRegister = ORCRegister.undefined
     case CFIRule.cfaBase: e.bpRegister = ORCRegister.prevSP
-    case 5: e.bpRegister = ORCRegister.bp
+    case registers.framePointer: e.bpRegister = ORCRegister.bp
     default: throw .unknownBPBase(section: section, offset: offset, base: bp.base)
     }
     e.spOffset = Int16(truncatingIfNeeded: cfi.cfa.offset)

@@ -1,6 +1,4 @@
 import Analysis
-import ArchARM64
-import ArchX86
 import ELFObject
 import UnwindModel
 
@@ -13,26 +11,18 @@ public func runAlternatives(paths: [String], function: String?, options: CheckOp
   for path in paths {
     do {
       let file = try ELFFile.open(path: path)
-      if file.machine == .aarch64 {
-        // Every entry resolved to code (callbacks name their function; their sites are
-        // validated with the original stream only).
-        let entries = AlternativeEntries.check(file, layout: ARM64Architecture.alternativeLayout,
-                                               callbackBit: ARM64Architecture.callbackBit,
-                                               instructionSize: ARM64Architecture.instructionSize)
-        out("\(path): \(entries.count) alternative entr\(entries.count == 1 ? "y" : "ies")")
-        for e in entries {
-          out("  \(e.original) (\(e.originalLength) bytes) <- \(e.replacement) (\(e.replacementLength) bytes), cpucap 0x\(String(e.feature, radix: 16))"
-              + (e.problem.map { "  UNRESOLVED: \($0)" } ?? ""))
-        }
-      }
-      guard file.machine == .x86_64 || file.machine == .aarch64,
+      guard let arch = ArchitectureSupport.of(file.machine),
             let sections = try? ObjectDecoder.decodeSections(of: file, calleeSaved: options.calleeSaved) else {
         err(DiagnosticFormat.error(path: path, "alternatives: \(file.machine) is not supported yet"))
         status = .badInput
         continue
       }
+      if let lines = arch.alternativeEntryLines?(file), let first = lines.first {
+        out("\(path): \(first)")
+        for line in lines.dropFirst() { out(line) }
+      }
       var validator = Validator(file: file, texts: sections.map { ($0.section.index, $0.text) },
-                                arch: architecture(of: file, options: options),
+                                arch: arch.description(options),
                                 options: options.analysisOptions)
       let result = validator.run()
       let sites = validator.patchSites(function: function)

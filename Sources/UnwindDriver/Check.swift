@@ -1,6 +1,4 @@
 import Analysis
-import ArchARM64
-import ArchX86
 import DwarfCFI
 import WorkPool
 import ELFObject
@@ -114,22 +112,18 @@ public func validate(_ file: ELFFile, options: CheckOptions) -> [Finding] {
 }
 
 /// The full validation result (findings and per-instruction CFI) of an x86-64 object.
-/// The description the analysis runs with for `file`'s machine.
-func architecture(of file: ELFFile, options: CheckOptions) -> ArchitectureDescription {
-  file.machine == .aarch64
-    ? ARM64Architecture.description(noreturns: X86Architecture.description(kernel: options.kernel).noreturnFunctions,
-                                    calleeSaved: options.calleeSaved)
-    : X86Architecture.description(kernel: options.kernel)
+/// The description the analysis runs with for `file`'s machine (nil: not analysed).
+func architecture(of file: ELFFile, options: CheckOptions) -> ArchitectureDescription? {
+  ArchitectureSupport.of(file.machine)?.description(options)
 }
 
 /// `extraNoreturns` adds to the kernel's list of functions that never return (the
 /// DWARF cross-check passes the debug information's `DW_AT_noreturn` functions).
 public func analyse(_ file: ELFFile, options: CheckOptions, extraNoreturns: Set<String> = []) -> ValidationResult? {
-  guard file.machine == .x86_64 || file.machine == .aarch64,
+  guard var arch = architecture(of: file, options: options),
         let texts = try? ObjectDecoder.decodeForAnalysis(of: file, calleeSaved: options.calleeSaved,
                                                          workers: options.threadsPerObject) else { return nil }
   PhaseTimes.mark("decode")
-  var arch = architecture(of: file, options: options)
   arch.noreturnFunctions.formUnion(extraNoreturns)
   var validator = Validator(file: file, texts: consume texts,
                             arch: arch,
@@ -204,7 +198,7 @@ func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = fals
     if options.againstDwarf || options.sourceLines {
       if options.againstDwarf, let result, let dwarf {
         let x = crossCheckDwarf(file: file, result: result, dwarf: dwarf,
-                                map: file.machine == .aarch64 ? .arm64 : .x86_64, table: options.table)
+                                map: DwarfRegisterMap(result.registers), table: options.table)
         for line in x.table { report.out("\(path)\t\(line)") }
         findings += x.findings
         report.dwarf += x.total

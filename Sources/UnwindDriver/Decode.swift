@@ -1,5 +1,3 @@
-import ArchARM64
-import ArchX86
 import ELFObject
 import UnwindModel
 import WorkPool
@@ -25,17 +23,13 @@ public enum ObjectDecoder {
   /// Linear sweep of the executable sections of `file` (optionally only `name`).
   public static func decodeSections(of file: ELFFile, named name: String? = nil,
                                     calleeSaved: Bool = false) throws(UnsupportedMachine) -> [DecodedSection] {
-    if file.machine == .aarch64 { return decodeARM64Sections(of: file, named: name, calleeSaved: calleeSaved) }
-    guard file.machine == .x86_64 else { throw UnsupportedMachine(machine: file.machine) }
-    let decoder = X86TextDecoder()
-    var result: [DecodedSection] = []
-    for section in file.sections where section.isExecutable && section.hasFileBytes {
-      if let name, section.name != name { continue }
-      let ranges = functionRanges(in: section.index, of: file)
-      let text = file.withBytes(of: section.index) { decoder.decode($0, functionRanges: ranges) }
-      result.append(DecodedSection(section: section, text: text))
-    }
-    return result
+    guard let arch = ArchitectureSupport.of(file.machine) else { throw UnsupportedMachine(machine: file.machine) }
+    return arch.decodeSections(file, name, calleeSaved)
+  }
+
+  /// The executable sections with bytes in the file (optionally only `name`).
+  static func executableSections(of file: ELFFile, named name: String?) -> [Section] {
+    file.sections.filter { $0.isExecutable && $0.hasFileBytes && (name == nil || $0.name == name) }
   }
 
   /// The executable sections decoded for analysis, on up to `workers` threads: a big
@@ -47,10 +41,10 @@ public enum ObjectDecoder {
     // Under a few MB of code (every module but the biggest) threads cost more than they
     // save: a kernel build runs the tool once per object.
     let codeBytes = file.sections.reduce(UInt64(0)) { $0 + ($1.isExecutable && $1.hasFileBytes ? $1.size : 0) }
-    guard file.machine == .x86_64, workers > 1, codeBytes >= 2 << 20 else {
-      return try decodeSections(of: file, calleeSaved: calleeSaved).map { ($0.section.index, $0.text) }
+    guard let arch = ArchitectureSupport.of(file.machine) else { throw UnsupportedMachine(machine: file.machine) }
+    guard let decode = arch.chunkDecoder, workers > 1, codeBytes >= 2 << 20 else {
+      return arch.decodeSections(file, nil, calleeSaved).map { ($0.section.index, $0.text) }
     }
-    let decoder = X86TextDecoder()
     struct Chunk: Sendable { var section: SectionIndex; var from: Int; var to: Int; var ranges: [Range<UInt64>] }
     var chunks: [Chunk] = []
     let chunkBytes = 1 << 20
@@ -75,7 +69,7 @@ public enum ObjectDecoder {
     let work = chunks
     parallelFor(count: work.count, workers: workers) { k in
       let c = work[k]
-      results.put(k, file.withBytes(of: c.section) { decoder.decode($0, from: c.from, to: c.to, functionRanges: c.ranges) })
+      results.put(k, file.withBytes(of: c.section) { decode($0, c.from, c.to, c.ranges) })
     }
     var out: [(SectionIndex, DecodedText)] = []
     var ended: (section: SectionIndex, end: Int)? = nil
@@ -85,27 +79,12 @@ public enum ObjectDecoder {
         // The previous chunk's last instruction ran past this chunk's start: sweep on
         // from where it ended (nothing of this chunk's own decode is reusable).
         (text, end) = e.end >= c.to ? (DecodedText(), e.end)
-          : file.withBytes(of: c.section) { decoder.decode($0, from: e.end, to: c.to, functionRanges: c.ranges) }
+          : file.withBytes(of: c.section) { decode($0, e.end, c.to, c.ranges) }
       }
       out.append((c.section, text))
       ended = (c.section, end)
     }
     return out
-  }
-
-  /// arm64: every word of the code regions; the mapping symbols say what is data.
-  static func decodeARM64Sections(of file: ELFFile, named name: String?, calleeSaved: Bool) -> [DecodedSection] {
-    let decoder = ARM64TextDecoder(calleeSaved: calleeSaved)
-    var result: [DecodedSection] = []
-    for section in file.sections where section.isExecutable && section.hasFileBytes {
-      if let name, section.name != name { continue }
-      let data = mappingDataRanges(in: section, of: file)
-      let text = file.withBytes(of: section.index) {
-        decoder.decode($0, dataRanges: data)
-      }
-      result.append(DecodedSection(section: section, text: text))
-    }
-    return result
   }
 
   /// The `$d` ... `$x` ranges of a section (AAELF64 mapping symbols `$d`, `$d.N`,
@@ -144,7 +123,7 @@ public enum ObjectDecoder {
 /// KIND carries the branch target of direct jumps and calls as `KIND->0xTARGET`;
 /// STACK-OPS is `-` or the ops joined by `,` (see `StackOp.text`).
 public func renderDecoded(_ sections: [DecodedSection], machine: Machine = .x86_64, into out: inout OutputBuffer) {
-  let registerName: @Sendable (UInt8) -> String = machine == .aarch64 ? ARM64Register.name : X86Register.name
+  let registerName = (ArchitectureSupport.of(machine) ?? .x86_64).registerName
   for decoded in sections {
     let name = decoded.section.name
     let t = decoded.text

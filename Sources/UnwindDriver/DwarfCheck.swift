@@ -1,19 +1,8 @@
 import Analysis
-import ArchARM64
 import DwarfCFI
 import ELFObject
 import UnwindModel
 import Glibc
-
-extension DwarfRegisterMap {
-  /// arm64: the slots of `ARM64Register`, whose register numbers are also the AAPCS64
-  /// DWARF numbers (x0-x30 = 0-30, SP = 31); the return address arrives in x30.
-  static let arm64 = DwarfRegisterMap(
-    toDwarf: ARM64Register.slotRegisters.map(UInt16.init), stackPointer: ARM64Register.sp,
-    framePointer: ARM64Register.fp, registerName: ARM64Register.name,
-    fromDwarf: { n in ARM64Register.slotRegisters.firstIndex(of: UInt8(truncatingIfNeeded: n)).map(UInt8.init) },
-    returnAddressInRegister: true)
-}
 
 /// Boundary counts of a DWARF cross-check (one function, one object, or all inputs).
 public struct DwarfCounts: Sendable, Equatable {

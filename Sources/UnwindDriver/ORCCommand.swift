@@ -6,20 +6,14 @@ import UnwindModel
 /// The ORC unwindcheck would write for `file`, from its own analysis.
 public func generateORC(_ file: ELFFile, options: CheckOptions, format: ORCFormat) throws(ORCGenerator.Problem) -> [ORCPlacedEntry]? {
   guard let result = analyse(file, options: options) else { return nil }
-  return try ORCGenerator.entries(orcInputs(file, result), states: result.cfiStates, format: format)
+  return try ORCGenerator.entries(orcInputs(file, result), states: result.cfiStates, format: format,
+                                  registers: ArchitectureSupport.x86ORCRegisters)
 }
 
 /// `orc dump --generate` lines for any machine (arm64: unwindcheck's ORC-like format).
 func generatedORCLines(_ file: ELFFile, options: CheckOptions, format: ORCFormat) throws(ORCGenerator.Problem) -> [String] {
-  if file.machine == .aarch64 {
-    guard let result = analyse(file, options: options) else { return [] }
-    let inputs = orcInputs(file, result)
-    let p = try ORCGenerator.arm64Placement(inputs, states: result.cfiStates)
-    return p.entries.indices.map { k in
-      "\(inputs[Int(p.input[k])].name)+\(String(p.offsets[k], radix: 16)):\(p.entries[k].text)"
-    }
-  }
-  return ORCGenerator.dumpLines(try generateORC(file, options: options, format: format) ?? [], format: format)
+  guard let arch = ArchitectureSupport.of(file.machine), let result = analyse(file, options: options) else { return [] }
+  return try arch.generatedORCLines(file, result, format)
 }
 
 /// `unwindcheck orc dump FILE...`: objtool's `--dump=orc` text.
@@ -47,7 +41,7 @@ public func runORCDump(paths: [String], format: ORCFormat, generate: Bool = fals
         continue
       }
       switch Result(catching: { () throws(ORCDump.Problem) in
-        file.machine == .aarch64 ? try ORCDump.arm64Lines(file) : try ORCDump.lines(file, format: format)
+        try (ArchitectureSupport.of(file.machine) ?? .x86_64).dumpORC(file, format)
       }) {
       case .success(let lines):
         for line in lines {

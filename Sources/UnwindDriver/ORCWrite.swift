@@ -1,5 +1,4 @@
 import Analysis
-import ArchX86
 import ELFObject
 import ORC
 import Glibc
@@ -28,14 +27,12 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
   // objtool writes nothing after a setup error (its "fatal" class).
   if result.findings.contains(where: \.isError) { return .skipped }
   let format: ORCFormat = options.kernel == .v6_1 ? .v6_1 : .v6_12
-  let arm64 = file.machine == .aarch64
-  let order = file.byteOrder
+  guard let arch = ArchitectureSupport.of(file.machine) else { return .skipped }
   // Each entry's place as columns (its input section and offset), and the
   // `.orc_unwind` bytes: objtool's format on x86, unwindcheck's 8-byte ORC-like
   // entries on arm64 (same placement).
-  var entryInput: [Int32] = [], entryOffset: [UInt64] = []
+  var encoded = ArchitectureSupport.EncodedORC(bytes: [], input: [], offsets: [])
   var inputs: [ORCSectionInput] = []
-  var orc = ByteSink(order: order)
   var prefixSymbols: [SymbolEdit] = []
   do {
     inputs = orcInputs(file, result)
@@ -55,17 +52,7 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
       }
       PhaseTimes.mark("write: prefix")
     }
-    if options.orc && arm64 {
-      let placed = try ORCGenerator.arm64Placement(inputs, states: result.cfiStates)
-      orc = ByteSink(order: order, capacity: placed.count * ARM64ORCEntry.size)
-      for e in placed.entries { e.append(to: &orc) }
-      (entryInput, entryOffset) = (placed.input, placed.offsets)
-    } else if options.orc {
-      let placed = try ORCGenerator.x86Placement(inputs, states: result.cfiStates, format: format)
-      orc = ByteSink(order: order, capacity: placed.count * ORCEntry.size)
-      for e in placed.entries { e.append(to: &orc, format: format) }
-      (entryInput, entryOffset) = (placed.input, placed.offsets)
-    }
+    if options.orc { encoded = try arch.encodeORC(inputs, result.cfiStates, format, file.byteOrder) }
   } catch {
     return .refused("cannot express the CFI as ORC, nothing written: \(error)")
   }
@@ -76,19 +63,18 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
   var edits = ObjectEdits()
   for s in prefixSymbols { edits.addSymbol(s) }
   if options.orc {
-    let relocationType: RelocationType = arm64 ? .aarch64PREL32 : .x86_64PC32
     var relocations: [RelocationEdit] = []
-    relocations.reserveCapacity(entryInput.count)
-    for i in entryInput.indices {
-      relocations.append(RelocationEdit(offset: UInt64(i * 4), type: relocationType,
-                                        symbol: .sectionSymbol(inputs[Int(entryInput[i])].section),
-                                        addend: Int64(bitPattern: entryOffset[i])))
+    relocations.reserveCapacity(encoded.input.count)
+    for i in encoded.input.indices {
+      relocations.append(RelocationEdit(offset: UInt64(i * 4), type: arch.orcRelocation,
+                                        symbol: .sectionSymbol(inputs[Int(encoded.input[i])].section),
+                                        addend: Int64(bitPattern: encoded.offsets[i])))
     }
     edits.sections = [
-      SectionEdit(name: ".orc_unwind", flags: .alloc, alignment: arm64 ? 2 : 1,
-                  entrySize: arm64 ? UInt64(ARM64ORCEntry.size) : 6, contents: .bytes(orc.bytes)),
+      SectionEdit(name: ".orc_unwind", flags: .alloc, alignment: arch.orcAlignment,
+                  entrySize: arch.orcEntrySize, contents: .bytes(encoded.bytes)),
       SectionEdit(name: ".orc_unwind_ip", flags: .alloc, alignment: 1, entrySize: 4,
-                  contents: .zeros(entryInput.count * 4), relocations: relocations),
+                  contents: .zeros(encoded.input.count * 4), relocations: relocations),
     ]
   }
   PhaseTimes.mark("write: relocations")

@@ -5,8 +5,8 @@ public struct ArchitectureDescription: Sendable {
   public var functionEntryCFI: CFIState
   /// Registers `save_reg` tracks (x86: rbx, rbp, r12-r15), as a bit mask.
   public var calleeSavedMask: UInt32
-  public var stackPointer: UInt8
-  public var framePointer: UInt8
+  public var stackPointer: UInt8 { registers.stackPointer }
+  public var framePointer: UInt8 { registers.framePointer }
   /// Global functions that never return (objtool's noreturns list for the kernel
   /// version being emulated).
   public var noreturnFunctions: Set<String>
@@ -24,8 +24,9 @@ public struct ArchitectureDescription: Sendable {
   /// Prefix of static-call trampoline symbols (x86 `__SCT__`), whose calls are never
   /// dead ends and whose unreachable code is not reported.
   public var staticCallTrampolinePrefix: String? = nil
-  /// Register name for diagnostics.
-  public var registerName: @Sendable (UInt8) -> String
+  /// The registers: slot names, DWARF numbers, how messages show them.
+  public var registers: RegisterVocabulary
+  public func registerName(_ slot: UInt8) -> String { registers.name(slot) }
   /// `.altinstructions` entry layout (it differs by kernel version and arch).
   public var alternativeLayout: AlternativeLayout
   /// Switch tables without relocations (arm64): given the raw instruction words of a
@@ -33,25 +34,32 @@ public struct ArchitectureDescription: Sendable {
   /// offsets, the table's shape, or nil. x86 tables are found through relocations
   /// instead (objtool's way), so x86 leaves this nil.
   public var switchTablePattern: (@Sendable (_ words: [UInt32], _ offsets: [UInt32]) -> SwitchTablePattern?)? = nil
+  /// `UNWIND_HINT` sp_reg numbers (`ORC_REG_*`) to CFA bases (objtool
+  /// `arch_decode_hint_reg`); nil: not supported on this architecture.
+  public var hintBase: @Sendable (UInt8) -> Int8? = { $0 == 0 ? CFIRule.undefinedBase : nil }
+  /// The relocation type (`ELF64_R_TYPE`) of a 32-bit PC-relative table entry (x86
+  /// `R_X86_64_PC32`: position-independent switch tables), if the analysis needs one.
+  public var pcRelative32Relocation: UInt32? = nil
+  /// Calls exempt from the frame-pointer rule (x86 ftrace's `__fentry__`).
+  public var frameExemptCallees: Set<String> = []
+  /// Kernel conventions shared by the architectures (symbol names objtool knows).
+  public var kernel = KernelConventions()
   /// WARN sites are known only from `__bug_table` (arm64: `brk #0x800` with a
   /// BUGFLAG_WARNING entry continues; x86 6.12 annotates them reachable instead).
   public var warningsFromBugTable = false
 
-  public init(functionEntryCFI: CFIState, calleeSavedMask: UInt32, stackPointer: UInt8, framePointer: UInt8,
+  public init(functionEntryCFI: CFIState, calleeSavedMask: UInt32, registers: RegisterVocabulary,
               noreturnFunctions: Set<String>, branchAddendBias: Int64,
               isRetpolineThunk: @escaping @Sendable (String) -> Bool,
               isReturnThunk: @escaping @Sendable (String) -> Bool,
-              registerName: @escaping @Sendable (UInt8) -> String,
               alternativeLayout: AlternativeLayout) {
     self.functionEntryCFI = functionEntryCFI
     self.calleeSavedMask = calleeSavedMask
-    self.stackPointer = stackPointer
-    self.framePointer = framePointer
+    self.registers = registers
     self.noreturnFunctions = noreturnFunctions
     self.branchAddendBias = branchAddendBias
     self.isRetpolineThunk = isRetpolineThunk
     self.isReturnThunk = isReturnThunk
-    self.registerName = registerName
     self.alternativeLayout = alternativeLayout
   }
 
@@ -137,6 +145,10 @@ public struct AlternativeLayout: Sendable {
   /// arm64 `ARM64_CB_BIT`: entries with this feature bit name a boot-time callback that
   /// rewrites the original; only the original stream is validated.
   public var callbackBit: UInt16? = nil
+  /// Callbacks that only turn the original into NOPs (arm64 `alt_cb_patch_nops`, the
+  /// static branches of alternative_has_cap_*): both the original and the all-NOP
+  /// stream are live. Any other callback's output is unknown.
+  public var nopCallbacks: Set<String> = []
 
   public init(entrySize: Int, featureOffset: Int, originalLengthOffset: Int, replacementLengthOffset: Int,
               skipOriginalFeatures: Set<UInt16> = [], skipReplacementFeatures: Set<UInt16> = [], nestedGroups: Bool) {
@@ -148,4 +160,72 @@ public struct AlternativeLayout: Sendable {
     self.skipReplacementFeatures = skipReplacementFeatures
     self.nestedGroups = nestedGroups
   }
+}
+
+/// An architecture's registers as the analysis sees them: which register each CFI slot
+/// (`CFIState.regs`, `StackOp` register fields) stands for, its name and DWARF number.
+public struct RegisterVocabulary: Sendable {
+  /// The name of each slot (slots past the end are shown as `r?N`).
+  public var names: [String]
+  /// The DWARF register number of each slot.
+  public var dwarfNumbers: [UInt16]
+  public var stackPointer: UInt8
+  public var framePointer: UInt8
+  /// The return address arrives in a register (arm64 x30), not on the stack.
+  public var returnAddressInRegister: Bool
+  /// Messages show slot numbers, as objtool's do (x86); otherwise register names.
+  public var numbersInMessages: Bool
+
+  public init(names: [String], dwarfNumbers: [UInt16], stackPointer: UInt8, framePointer: UInt8,
+              returnAddressInRegister: Bool, numbersInMessages: Bool) {
+    self.names = names
+    self.dwarfNumbers = dwarfNumbers
+    self.stackPointer = stackPointer
+    self.framePointer = framePointer
+    self.returnAddressInRegister = returnAddressInRegister
+    self.numbersInMessages = numbersInMessages
+  }
+
+  public func name(_ slot: UInt8) -> String { Int(slot) < names.count ? names[Int(slot)] : "r?\(slot)" }
+
+  /// The slot holding DWARF register `n`, if any.
+  public func slot(dwarf n: UInt16) -> UInt8? { dwarfNumbers.firstIndex(of: n).map { UInt8($0) } }
+
+  /// A slot as a message names it: `5` (x86, objtool's way) or `x29`.
+  public func messageLabel(_ slot: Int) -> String {
+    numbersInMessages ? "\(slot)" : slot == cfiReturnAddress && Int(slot) >= names.count ? "ra" : name(UInt8(slot))
+  }
+
+  /// A rule as a message shows it: objtool's `base+offset` numbers (x86), or with the
+  /// base named (`sp+16`, `cfa-16`, `undef`, `[sp]+8`).
+  public func messageText(_ r: CFIRule) -> String {
+    if numbersInMessages { return r.objtoolText }
+    let base: String
+    switch r.base {
+    case CFIRule.undefinedBase: return "undef"
+    case CFIRule.cfaBase: base = "cfa"
+    case CFIRule.spIndirectBase: base = "[\(name(stackPointer))]"
+    case CFIRule.bpIndirectBase: base = "[\(name(framePointer))]"
+    default: base = r.base >= 0 ? name(UInt8(r.base)) : "base\(r.base)"
+    }
+    return base + (r.offset >= 0 ? "+" : "") + "\(r.offset)"
+  }
+}
+
+/// Which objtool the analysis emulates where versions differ.
+public enum KernelVersion: String, Sendable, CaseIterable {
+  case v6_1 = "6.1"
+  case v6_12 = "6.12"
+  case v6_14 = "6.14"
+}
+
+/// Names the kernel (and objtool) give special meaning, the same on every architecture.
+public struct KernelConventions: Sendable {
+  /// Prefixes of the padding symbols before functions (`CONFIG_CFI_CLANG` `__cfi_`,
+  /// `--prefix` `__pfx_`): falling through from one into its function is expected.
+  public var paddingPrefixes = ["__cfi_", "__pfx_"]
+  /// Sanitizer calls that never return: code leading to one is not "unreachable".
+  public var noReturnSanitizerCalls: Set<String> = ["__ubsan_handle_builtin_unreachable", "__asan_handle_no_return"]
+
+  public init() {}
 }

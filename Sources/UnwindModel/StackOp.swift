@@ -58,23 +58,6 @@ public struct StackOp: Hashable, Sendable {
   }
 }
 
-/// x86-64 CFI register numbers (objtool `cfi_regs.h`).
-public enum X86Register {
-  public static let rax: UInt8 = 0, rcx: UInt8 = 1, rdx: UInt8 = 2, rbx: UInt8 = 3
-  public static let rsp: UInt8 = 4, rbp: UInt8 = 5, rsi: UInt8 = 6, rdi: UInt8 = 7
-  public static let r10: UInt8 = 10, r13: UInt8 = 13
-  public static let names = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-                             "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"]
-  public static func name(_ r: UInt8) -> String { Int(r) < names.count ? names[Int(r)] : "r?\(r)" }
-  /// The x86-64 psABI's DWARF number of each register above (DWARF orders rax, rdx,
-  /// rcx, rbx, rsi, rdi, rbp, rsp, r8-r15; 16 is the return address).
-  public static let dwarfNumbers: [UInt16] = [0, 2, 1, 3, 7, 6, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15]
-  /// The register a DWARF number names, in our numbering (nil: not a GPR).
-  public static func fromDwarf(_ n: UInt16) -> UInt8? {
-    dwarfNumbers.firstIndex(of: n).map { UInt8($0) }
-  }
-}
-
 extension StackOp {
   /// Text form used by `unwindcheck decode`: `DEST<-SRC`, e.g. `push<-rbp`,
   /// `rbx<-pop`, `rsp<-rsp-0x18`, `[rsp+0x8]<-rbx`, `rbp<-[rbp-0x8]`, `rsp<-rsp&-0x10`.

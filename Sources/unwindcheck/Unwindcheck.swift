@@ -1,9 +1,8 @@
 // The unwindcheck executable: argument parsing only. Everything else is UnwindDriver.
 // The commands are data (CommandSpec tables below), read by CommandLineParser.
-import ArchX86
+import UnwindModel
 import UnwindDriver
 import ORC
-import UnwindModel
 
 #if canImport(Glibc)
 import Glibc

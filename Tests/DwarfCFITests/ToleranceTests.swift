@@ -1,11 +1,12 @@
 // The comparison rules of the DWARF cross-check, one by one: what agrees, each
 // documented tolerance, and the near misses that must stay disagreements.
+import ArchX86
 import DwarfCFI
 import Testing
 import UnwindModel
 
 struct ToleranceTests {
-  let map = DwarfRegisterMap.x86_64
+  let map = DwarfRegisterMap(X86Register.vocabulary)
   let rsp: UInt16 = 7, rbp: UInt16 = 6, r10: UInt16 = 10
 
   /// x86-64 function entry: CFA = rsp+8, return address at CFA-8.

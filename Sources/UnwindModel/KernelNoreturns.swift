@@ -1,7 +1,20 @@
 /// Global functions objtool treats as never returning (the attribute is not in ELF),
 /// per kernel version: objtool's hard-coded list (6.1 inline in check.c; 6.5+
-/// `tools/objtool/noreturns.h`). Sorted.
-enum X86Noreturns {
+/// `tools/objtool/noreturns.h`), which objtool applies on every architecture it
+/// supports. Sorted. The arch modules start from it: x86 takes it as it is, arm64
+/// without the x86-only names and with its own.
+public enum KernelNoreturns {
+  public static func objtool(_ kernel: KernelVersion) -> [String] { kernel == .v6_1 ? linux6_1 : linux6_12 }
+
+  /// Names in objtool's list that exist only in x86 kernels (entry, SEV/TDX, Xen PV,
+  /// boot and reboot paths, syscall wrappers named for x86).
+  public static let x86Only: Set<String> = [
+    "__ia32_sys_exit", "__ia32_sys_exit_group", "__tdx_hypercall_failed", "__x64_sys_exit", "__x64_sys_exit_group",
+    "cpu_bringup_and_idle", "ex_handler_msr_mce", "hlt_play_dead", "hv_ghcb_terminate", "machine_real_restart",
+    "rewind_stack_and_make_dead", "sev_es_terminate", "snp_abort", "stop_this_cpu", "x86_64_start_kernel",
+    "x86_64_start_reservations", "xen_cpu_bringup_again", "xen_start_kernel",
+  ]
+
   static let linux6_1 = [
     "__invalid_creds", "__module_put_and_kthread_exit", "__reiserfs_panic", "__stack_chk_fail",
     "__ubsan_handle_builtin_unreachable", "cpu_bringup_and_idle", "cpu_startup_entry", "do_exit",

@@ -1,0 +1,134 @@
+import Analysis
+import ArchARM64
+import ArchX86
+import ELFObject
+import ORC
+import UnwindModel
+
+/// Everything the driver does differently per machine, as data: the one place that
+/// looks at `ELFFile.machine` (`ArchitectureSupport.of`). The analysis gets the
+/// `ArchitectureDescription`; decoding, ORC encoding and dumping, relocation types and
+/// register names come from here.
+struct ArchitectureSupport: Sendable {
+  let machine: Machine
+  /// The description the analysis runs with (`--kernel`, `--callee-saved`).
+  let description: @Sendable (CheckOptions) -> ArchitectureDescription
+  /// Linear sweep of the executable sections (optionally only the one named).
+  let decodeSections: @Sendable (ELFFile, _ named: String?, _ calleeSaved: Bool) -> [DecodedSection]
+  /// A decoder for one byte range of a section, for big objects cut into chunks decoded
+  /// on several threads (nil: decoded whole, on one thread).
+  let chunkDecoder: (@Sendable (UnsafeRawBufferPointer, _ from: Int, _ to: Int, _ functionRanges: [Range<UInt64>]) -> (DecodedText, Int))?
+  /// `.orc_unwind` as written: the entries for the placed CFI, encoded, with each
+  /// entry's input section and offset.
+  let encodeORC: @Sendable ([ORCSectionInput], CFIStateTable, ORCFormat, ByteOrder) throws(ORCGenerator.Problem) -> EncodedORC
+  let orcAlignment: UInt64
+  let orcEntrySize: UInt64
+  /// The PC-relative 32-bit relocation `.orc_unwind_ip` entries use.
+  let orcRelocation: RelocationType
+  /// `orc dump`: the object's own ORC as text.
+  let dumpORC: @Sendable (ELFFile, ORCFormat) throws(ORCDump.Problem) -> [String]
+  /// `orc dump --generate`: the ORC unwindcheck would write, as text.
+  let generatedORCLines: @Sendable (ELFFile, ValidationResult, ORCFormat) throws(ORCGenerator.Problem) -> [String]
+  /// `alternatives`: lines about the raw `.altinstructions` entries printed before the
+  /// sites (arm64: how each entry resolved; the first is the count line), or nil.
+  let alternativeEntryLines: (@Sendable (ELFFile) -> [String])?
+
+  /// Encoded ORC entries and their places, as columns.
+  struct EncodedORC {
+    var bytes: [UInt8]
+    var input: [Int32]
+    var offsets: [UInt64]
+  }
+
+  /// Register names for `decode`'s output.
+  var registerName: @Sendable (UInt8) -> String {
+    let v = description(CheckOptions()).registers
+    return { v.name($0) }
+  }
+
+  /// The support for `machine`, or nil when unwindcheck does not analyse it.
+  static func of(_ machine: Machine) -> ArchitectureSupport? {
+    switch machine {
+    case .x86_64: x86_64
+    case .aarch64: aarch64
+    default: nil
+    }
+  }
+
+  /// `ORC_REG_*` for the x86 slots objtool's `init_orc_entry` accepts as CFA bases.
+  static let x86ORCRegisters = ORCRegisterSlots(
+    cfaBases: [(Int8(X86Register.rsp), ORCRegister.sp), (Int8(X86Register.rbp), ORCRegister.bp),
+               (Int8(X86Register.r10), ORCRegister.r10), (Int8(X86Register.r13), ORCRegister.r13),
+               (Int8(X86Register.rdi), ORCRegister.di), (Int8(X86Register.rdx), ORCRegister.dx)],
+    framePointer: Int8(X86Register.rbp))
+
+  /// unwindcheck's arm64 ORC-like entries: CFA register 1 is SP, 2 is x29.
+  static let arm64ORCRegisters = ORCRegisterSlots(
+    cfaBases: [(Int8(ARM64Register.sp), 1), (Int8(ARM64Register.fp), 2)], framePointer: Int8(ARM64Register.fp))
+
+  static let x86_64 = ArchitectureSupport(
+    machine: .x86_64,
+    description: {
+      var d = X86Architecture.description(kernel: $0.kernel)
+      d.pcRelative32Relocation = RelocationType.x86_64PC32.rawValue
+      return d
+    },
+    decodeSections: { file, name, _ in
+      let decoder = X86TextDecoder()
+      return ObjectDecoder.executableSections(of: file, named: name).map { section in
+        let ranges = ObjectDecoder.functionRanges(in: section.index, of: file)
+        return DecodedSection(section: section, text: file.withBytes(of: section.index) { decoder.decode($0, functionRanges: ranges) })
+      }
+    },
+    chunkDecoder: { bytes, from, to, ranges in X86TextDecoder().decode(bytes, from: from, to: to, functionRanges: ranges) },
+    encodeORC: { (inputs, states, format, order) throws(ORCGenerator.Problem) in
+      let placed = try ORCGenerator.x86Placement(inputs, states: states, format: format, registers: x86ORCRegisters)
+      var sink = ByteSink(order: order, capacity: placed.count * ORCEntry.size)
+      for e in placed.entries { e.append(to: &sink, format: format) }
+      return EncodedORC(bytes: sink.bytes, input: placed.input, offsets: placed.offsets)
+    },
+    orcAlignment: 1, orcEntrySize: UInt64(ORCEntry.size), orcRelocation: .x86_64PC32,
+    dumpORC: { (file, format) throws(ORCDump.Problem) in try ORCDump.lines(file, format: format) },
+    generatedORCLines: { (file, result, format) throws(ORCGenerator.Problem) in
+      ORCGenerator.dumpLines(try ORCGenerator.entries(orcInputs(file, result), states: result.cfiStates, format: format, registers: x86ORCRegisters),
+                             format: format)
+    },
+    alternativeEntryLines: nil)
+
+  static let aarch64 = ArchitectureSupport(
+    machine: .aarch64,
+    description: { ARM64Architecture.description(kernel: $0.kernel, calleeSaved: $0.calleeSaved) },
+    decodeSections: { file, name, calleeSaved in
+      // Every word of the code regions; the mapping symbols say what is data.
+      let decoder = ARM64TextDecoder(calleeSaved: calleeSaved)
+      return ObjectDecoder.executableSections(of: file, named: name).map { section in
+        let data = ObjectDecoder.mappingDataRanges(in: section, of: file)
+        return DecodedSection(section: section, text: file.withBytes(of: section.index) { decoder.decode($0, dataRanges: data) })
+      }
+    },
+    chunkDecoder: nil,
+    encodeORC: { (inputs, states, _, order) throws(ORCGenerator.Problem) in
+      let placed = try ORCGenerator.arm64Placement(inputs, states: states, registers: arm64ORCRegisters)
+      var sink = ByteSink(order: order, capacity: placed.count * ARM64ORCEntry.size)
+      for e in placed.entries { e.append(to: &sink) }
+      return EncodedORC(bytes: sink.bytes, input: placed.input, offsets: placed.offsets)
+    },
+    orcAlignment: 2, orcEntrySize: UInt64(ARM64ORCEntry.size), orcRelocation: .aarch64PREL32,
+    dumpORC: { (file, _) throws(ORCDump.Problem) in try ORCDump.arm64Lines(file) },
+    generatedORCLines: { (file, result, _) throws(ORCGenerator.Problem) in
+      let inputs = orcInputs(file, result)
+      let p = try ORCGenerator.arm64Placement(inputs, states: result.cfiStates, registers: arm64ORCRegisters)
+      return p.entries.indices.map { k in "\(inputs[Int(p.input[k])].name)+\(String(p.offsets[k], radix: 16)):\(p.entries[k].text)" }
+    },
+    alternativeEntryLines: { file in
+      // Every entry resolved to code (callbacks name their function; their sites are
+      // validated with the original stream only).
+      let entries = AlternativeEntries.check(file, layout: ARM64Architecture.alternativeLayout,
+                                             callbackBit: ARM64Architecture.callbackBit,
+                                             instructionSize: ARM64Architecture.instructionSize)
+      return ["\(entries.count) alternative entr\(entries.count == 1 ? "y" : "ies")"] + entries.map { e in
+        "  \(e.original) (\(e.originalLength) bytes) <- \(e.replacement) (\(e.replacementLength) bytes), cpucap 0x\(String(e.feature, radix: 16))"
+          + (e.problem.map { "  UNRESOLVED: \($0)" } ?? "")
+      }
+    })
+}
