@@ -54,8 +54,87 @@ struct Resolution {
   /// a function's end are tolerated, and falling off a function or section is no finding.
   let noUnreachable: Bool
 
-  init(program p: inout Program, relocations: RelocationIndexCache, arch: ArchitectureDescription, sites: AlternativeSites,
-       recoverFinalModule: Bool = false, readAnnotateInsn: Bool = false, ibt: Bool = false,
+  /// What a pass establishes for the passes after it.
+  enum Fact: CaseIterable {
+    case symbolClasses, kinds, ignoredCode, annotations, tableSizesChecked, alternativeSuccessors,
+         jumpLabelsAndFixups, jumpDestinations, intraFunctionCalls, callDestinations, deadEnds, jumpTables
+  }
+
+  /// The passes, in objtool's `decode_sections` order (each relies on the earlier ones:
+  /// a jump's destination decides sibling calls, which decide dead ends, which the jump
+  /// tables and the walk read). `needs` is checked against what earlier passes provided.
+  enum Pass: CaseIterable {
+    /// objtool `classify_symbols`; the instruction kinds, `ud2` a dead end by default.
+    case classifySymbols
+    /// STACK_FRAME_NON_STANDARD functions (`add_ignores`).
+    case ignores
+    /// ANNOTATE_IGNORE_ALTERNATIVE (`.discard.ignore_alts`, 6.14 `.discard.annotate_insn`).
+    case ignoreAlternatives
+    /// Special sections whose size is not a whole number of entries; bad alternative entries.
+    case specialSectionChecks
+    /// `.altinstructions` groups as alternative successors (`add_special_section_alts`).
+    case alternatives
+    /// Jump labels and exception-table fixups as alternative successors.
+    case jumpLabelsAndFixups
+    /// `add_jump_destinations`: targets, sibling calls, thunks, `.cold` parents.
+    case jumpDestinations
+    /// ANNOTATE_INTRA_FUNCTION_CALL (`read_intra_function_calls`).
+    case intraFunctionCalls
+    /// `add_call_destinations`: callees, retpolines, noreturn callees (dead ends).
+    case callDestinations
+    /// `.discard.(un)reachable`, 6.14 REACHABLE, `__bug_table` WARN sites (`add_dead_ends`).
+    case deadEnds
+    /// Switch tables through relocations (objtool's x86 way, `add_jump_table_alts`).
+    case jumpTables
+    /// Switch tables recognised in the code, supplied by the architecture (arm64).
+    case patternJumpTables
+
+    var needs: Set<Fact> {
+      switch self {
+      case .classifySymbols: []
+      case .ignores, .ignoreAlternatives: [.kinds]
+      case .specialSectionChecks: []
+      case .alternatives: [.tableSizesChecked, .annotations]
+      case .jumpLabelsAndFixups: [.kinds, .alternativeSuccessors]
+      case .jumpDestinations: [.symbolClasses, .kinds, .jumpLabelsAndFixups]
+      case .intraFunctionCalls: [.kinds, .jumpDestinations]
+      case .callDestinations: [.symbolClasses, .ignoredCode, .intraFunctionCalls]
+      case .deadEnds: [.callDestinations]
+      case .jumpTables, .patternJumpTables: [.jumpDestinations, .deadEnds]
+      }
+    }
+
+    var provides: Set<Fact> {
+      switch self {
+      case .classifySymbols: [.symbolClasses, .kinds]
+      case .ignores: [.ignoredCode]
+      case .ignoreAlternatives: [.annotations]
+      case .specialSectionChecks: [.tableSizesChecked]
+      case .alternatives: [.alternativeSuccessors]
+      case .jumpLabelsAndFixups: [.jumpLabelsAndFixups]
+      case .jumpDestinations: [.jumpDestinations]
+      case .intraFunctionCalls: [.intraFunctionCalls]
+      case .callDestinations: [.callDestinations]
+      case .deadEnds: [.deadEnds]
+      case .jumpTables, .patternJumpTables: [.jumpTables]
+      }
+    }
+  }
+
+  /// What the passes read besides the program: the object's special sections, its
+  /// relocations, the architecture and the alternative groups already built.
+  struct Inputs {
+    var special: SpecialSections
+    var relocations: RelocationIndexCache
+    var arch: ArchitectureDescription
+    var sites: AlternativeSites
+    /// 6.14 `.discard.annotate_insn` entries (empty unless read).
+    var annotations: [(SpecialSections.Address, UInt32)]
+    func annotated(_ type: UInt32) -> [SpecialSections.Address] { annotations.filter { $0.1 == type }.map(\.0) }
+  }
+
+  init(program p: inout Program, special: SpecialSections, relocations: RelocationIndexCache, arch: ArchitectureDescription,
+       sites: AlternativeSites, recoverFinalModule: Bool = false, readAnnotateInsn: Bool = false, ibt: Bool = false,
        relativeJumpTables: Bool = false, noUnreachable: Bool = false) {
     self.recoverFinalModule = recoverFinalModule
     self.ibt = ibt
@@ -69,46 +148,69 @@ struct Resolution {
     dropOps = Array(repeating: false, count: n)
     deadEnd = Array(repeating: false, count: n)
     ignore = Array(repeating: false, count: n)
-    symbolClass = p.file.symbols.map { SymbolClass($0, arch: arch) }
-    kind = (0..<n).map { p.kind(InsnRef($0)) }
-    for i in 0..<n where kind[i] == .bug { deadEnd[i] = true }  // ud2 is a dead end by default
-    // Undefined encodings are walked as plain instructions, as objtool's decoder (the
-    // kernel's, which accepts e.g. 0x06 in 64-bit code) treats them; `decode` shows
-    // them as "invalid".
-    let special = SpecialSections(file: p.file, relocations: relocations)
-    // objtool decode_sections() order matters: each step relies on the previous ones.
-    addIgnores(p, special)
-    let annotations = readAnnotateInsn ? special.instructionAnnotations() : []
-    func annotated(_ type: UInt32) -> [SpecialSections.Address] { annotations.filter { $0.1 == type }.map(\.0) }
-    for a in special.annotationTargets(".discard.ignore_alts") + annotated(SpecialSections.AnnotationType.ignoreAlternatives) {
-      if let insn = p.instruction(in: a.section, at: a.offset) { ignoreAlternatives.insert(insn.raw) }
+    symbolClass = []
+    kind = []
+    let inputs = Inputs(special: special, relocations: relocations, arch: arch, sites: sites,
+                        annotations: readAnnotateInsn ? special.instructionAnnotations() : [])
+    var provided: Set<Fact> = []
+    for pass in Pass.allCases {
+      assert(pass.needs.isSubset(of: provided), "resolution pass \(pass) runs before what it needs")
+      run(pass, &p, inputs)
+      provided.formUnion(pass.provides)
     }
-    fatal.append(contentsOf: special.sizeFindings(alternativeEntrySize: arch.alternativeLayout.entrySize))
-    for f in sites.findings where fatal.isEmpty {
-      if f.isError { fatal.append(f) } else { warnings.append(f) }
+  }
+
+  private mutating func run(_ pass: Pass, _ p: inout Program, _ x: Inputs) {
+    switch pass {
+    case .classifySymbols:
+      symbolClass = p.file.symbols.map { SymbolClass($0, arch: x.arch) }
+      // Undefined encodings are walked as plain instructions, as objtool's decoder (the
+      // kernel's, which accepts e.g. 0x06 in 64-bit code) treats them; `decode` shows
+      // them as "invalid".
+      kind = (0..<p.count).map { p.kind(InsnRef($0)) }
+      for i in 0..<p.count where kind[i] == .bug { deadEnd[i] = true }  // ud2 is a dead end by default
+    case .ignores:
+      addIgnores(p, x.special)
+    case .ignoreAlternatives:
+      for a in x.special.annotationTargets(".discard.ignore_alts") + x.annotated(SpecialSections.AnnotationType.ignoreAlternatives) {
+        if let insn = p.instruction(in: a.section, at: a.offset) { ignoreAlternatives.insert(insn.raw) }
+      }
+    case .specialSectionChecks:
+      fatal.append(contentsOf: x.special.sizeFindings(alternativeEntrySize: x.arch.alternativeLayout.entrySize))
+      for f in x.sites.findings where fatal.isEmpty {
+        if f.isError { fatal.append(f) } else { warnings.append(f) }
+      }
+    case .alternatives:
+      for (from, to, skipOrig, skipRepl) in x.sites.successors {
+        addAlternative(from, to)
+        if skipOrig { skipOriginal.insert(from.raw) }
+        if skipRepl { ignoreAlternatives.insert(from.raw) }
+      }
+      for (jump, dest) in x.sites.jumpDestinations { jumpDest[jump.int] = Int32(dest.raw) }
+    case .jumpLabelsAndFixups:
+      addSpecialSectionAlternatives(p, x.special)
+      PhaseTimes.mark("resolve: special sections")
+    case .jumpDestinations:
+      addJumpDestinations(&p, relocations: x.relocations, arch: x.arch)
+      PhaseTimes.mark("resolve: jumps")
+    case .intraFunctionCalls:
+      readIntraFunctionCalls(p, x.special.annotationTargets(".discard.intra_function_calls")
+                                + x.annotated(SpecialSections.AnnotationType.intraFunctionCall))
+    case .callDestinations:
+      addCallDestinations(p, relocations: x.relocations, arch: x.arch)
+      PhaseTimes.mark("resolve: calls")
+    case .deadEnds:
+      addDiscardedAnnotations(p, relocations: x.relocations)
+      // 6.14+ REACHABLE annotates the instruction itself (not the one after it).
+      for a in x.annotated(SpecialSections.AnnotationType.reachable) {
+        if let insn = p.instruction(in: a.section, at: a.offset) { deadEnd[insn.int] = false }
+      }
+      if recoverFinalModule || x.arch.warningsFromBugTable { recoverReachableWarnings(p, x.special) }
+    case .jumpTables:
+      addJumpTableAlternatives(p, relocations: x.relocations)
+    case .patternJumpTables:
+      if let finder = x.arch.switchTablePattern { addPatternJumpTables(p, relocations: x.relocations, finder: finder) }
     }
-    for (from, to, skipOrig, skipRepl) in sites.successors {
-      addAlternative(from, to)
-      if skipOrig { skipOriginal.insert(from.raw) }
-      if skipRepl { ignoreAlternatives.insert(from.raw) }
-    }
-    for (jump, dest) in sites.jumpDestinations { jumpDest[jump.int] = Int32(dest.raw) }
-    addSpecialSectionAlternatives(p, special)
-    PhaseTimes.mark("resolve: special sections")
-    addJumpDestinations(&p, relocations: relocations, arch: arch)
-    PhaseTimes.mark("resolve: jumps")
-    readIntraFunctionCalls(p, special.annotationTargets(".discard.intra_function_calls")
-                              + annotated(SpecialSections.AnnotationType.intraFunctionCall))
-    addCallDestinations(p, relocations: relocations, arch: arch)
-    PhaseTimes.mark("resolve: calls")
-    addDiscardedAnnotations(p, relocations: relocations)
-    // 6.14+ REACHABLE annotates the instruction itself (not the one after it).
-    for a in annotated(SpecialSections.AnnotationType.reachable) {
-      if let insn = p.instruction(in: a.section, at: a.offset) { deadEnd[insn.int] = false }
-    }
-    if recoverFinalModule || arch.warningsFromBugTable { recoverReachableWarnings(p, special) }
-    addJumpTableAlternatives(p, relocations: relocations)
-    if let finder = arch.switchTablePattern { addPatternJumpTables(p, relocations: relocations, finder: finder) }
   }
 
   /// STACK_FRAME_NON_STANDARD: the function (and its .cold part) is never walked.

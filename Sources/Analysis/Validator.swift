@@ -74,7 +74,7 @@ public struct Validator {
     // A final module (modpost's .gnu.linkonce.this_module) without any .discard.*
     // section lost its objtool annotations to module.lds: re-derive what we can.
     let recover = file.isFinalModule && !file.sections.contains { $0.name.hasPrefix(".discard.") }
-    r = Resolution(program: &program, relocations: relocations, arch: arch, sites: sites, recoverFinalModule: recover,
+    r = Resolution(program: &program, special: special, relocations: relocations, arch: arch, sites: sites, recoverFinalModule: recover,
                    readAnnotateInsn: options.annotateInstructions, ibt: options.ibt,
                    relativeJumpTables: options.relativeJumpTables, noUnreachable: options.skipUnreachable)
     p = program

@@ -36,6 +36,15 @@ public final class ELFFile: @unchecked Sendable {
     return try ELFFile(path: path, handle: handle, header: header)
   }
 
+  /// Parses and validates an image held in memory (tests, fuzzing, objects built on
+  /// the fly); `name` stands for the path in messages. Written out, its sections are
+  /// copied from memory.
+  public static func parse(bytes: [UInt8], name: String = "<memory>") throws(ELFError) -> ELFFile {
+    let handle = MappedFile(bytes: bytes)
+    let header = try ELFHeader.parse(handle.image, path: name)
+    return try ELFFile(path: name, handle: handle, header: header)
+  }
+
   private init(path: String, handle: MappedFile, header: ELFHeader) throws(ELFError) {
     self.path = path
     self.handle = handle

@@ -354,7 +354,7 @@ private struct FileSink: OutputSink {
   /// Big input ranges are copied file to file by the kernel (no page of them is
   /// mapped into this process); where that is not supported, written from the mapping.
   mutating func copy(_ bytes: UnsafeRawBufferPointer, file: Int32, offset: Int) {
-    guard bytes.count >= Self.direct / 2, kernelCopy else { return append(bytes) }
+    guard bytes.count >= Self.direct / 2, kernelCopy, file >= 0 else { return append(bytes) }
     flush()
     var from = Int64(offset), done = 0
     while error == nil && done < bytes.count {

@@ -44,9 +44,27 @@ final class MappedFile {
     self.mode = UInt32(st.st_mode & 0o7777)
   }
 
+  /// An image already in memory (a copy is kept): no file behind it (`fd` is -1).
+  init(bytes: [UInt8]) {
+    fd = -1
+    size = bytes.count
+    mode = 0o644
+    let copy = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+    bytes.withUnsafeBytes { if let b = $0.baseAddress { copy.copyMemory(from: b, byteCount: bytes.count) } }
+    base = UnsafeRawPointer(copy)
+    owned = true
+  }
+
+  /// The image was allocated here (not mapped).
+  private var owned = false
+
   deinit {
-    if let base, size > 0 { munmap(UnsafeMutableRawPointer(mutating: base), size) }
-    Glibc.close(fd)
+    if owned {
+      UnsafeMutableRawPointer(mutating: base)?.deallocate()
+    } else {
+      if let base, size > 0 { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+      Glibc.close(fd)
+    }
   }
 
   /// The whole file, valid for the lifetime of this handle.
