@@ -13,14 +13,14 @@ extension Resolution {
     let bigEndian = file.byteOrder == .big
     // Where each jump target is jumped to from (the first source), for walking back
     // into the block that performs the bounds check.
-    var sourceOf: [Int32: Int32] = [:]
+    var sourceOf: [InsnRef: InsnRef] = [:]
     var built = false
     var dataStarts: [SectionIndex: [UInt64]] = [:]
     for i in 0..<p.count where kind[i] == .jumpDynamic {
       let jump = InsnRef(i)
       guard !p.isVirtual(jump), let f = p.function(jump) else { continue }
       if !built {
-        for k in 0..<p.count where jumpDest[k] >= 0 && sourceOf[jumpDest[k]] == nil { sourceOf[jumpDest[k]] = Int32(k) }
+        for k in 0..<p.count where !jumpDest[k].isNone && sourceOf[jumpDest[k]] == nil { sourceOf[jumpDest[k]] = InsnRef(k) }
         built = true
       }
       // Up to 160 instructions of the same function on the path to the jump, oldest
@@ -35,8 +35,8 @@ extension Resolution {
         if fallsIn, let prev {
           refs.append(prev)
           cur = prev
-        } else if let src = sourceOf[cur.raw], p.function(InsnRef(Int(src))) == f, !refs.contains(InsnRef(Int(src))) {
-          cur = InsnRef(Int(src))
+        } else if let src = sourceOf[cur], p.function(src) == f, !refs.contains(src) {
+          cur = src
           refs.append(cur)
         } else {
           break
@@ -98,7 +98,7 @@ extension Resolution {
         let next = starts.first { $0 > UInt64(bitPattern: tableStart) } ?? file.section(tableSection).size
         count = min(4096, Int((next &- UInt64(bitPattern: tableStart)) / UInt64(pattern.entrySize)))
       }
-      var targets: [Int32] = []
+      var targets: [InsnRef] = []
       for k in 0..<count {
         let at = Int(tableStart) + k * pattern.entrySize
         guard at >= 0 else { break }
@@ -113,12 +113,12 @@ extension Resolution {
         let base = pattern.base.map { Int64($0) } ?? tableStart
         let dest = base &+ (v << Int64(pattern.shift))
         guard dest >= 0, let d = p.instruction(in: section, at: UInt64(dest)), p.function(d) == f else { break }
-        targets.append(d.raw)
+        targets.append(d)
       }
       guard bounded ? targets.count == count : !targets.isEmpty else { continue }
-      var seen = Set<Int32>()
-      for t in targets where seen.insert(t).inserted { alternatives[jump.raw, default: []].append(t) }
-      jumpTable.insert(jump.raw)
+      var seen = Set<InsnRef>()
+      for t in targets where seen.insert(t).inserted { alternatives[jump, default: []].append(t) }
+      jumpTable.insert(jump)
     }
   }
 }

@@ -5,13 +5,13 @@ import UnwindModel
 /// (objtool `struct alt_group`). All streams of a site share one byte-offset CFI
 /// table (`table`), so the CFI each stream computes at a shared boundary is compared.
 struct AlternativeGroup {
-  /// -1 for the original stream; else the original stream's group index.
-  var original: Int32
-  var first: Int32
-  /// Last real instruction, or -1 for a replacement that is only padding.
-  var last: Int32
-  /// The virtual padding NOP of a shorter replacement, or -1.
-  var nop: Int32
+  /// `none` for the original stream; else the original stream's group.
+  var original: GroupID
+  var first: InsnRef
+  /// Last real instruction, `none` for a replacement that is only padding.
+  var last: InsnRef
+  /// The virtual padding NOP of a shorter replacement, or `none`.
+  var nop: InsnRef
   /// Index of the shared site table.
   var table: Int32
   /// The CPU feature of a replacement's `.altinstructions` entry.
@@ -95,8 +95,8 @@ extension Program {
       }
       // The original stream's group, created by the first entry for this site.
       var og = groupOf[orig.int]
-      if og < 0 || groups[Int(og)].original >= 0 || groups[Int(og)].first != orig.raw {
-        og = Int32(groups.count)
+      if og.isNone || !groups[og.int].original.isNone || groups[og.int].first != orig {
+        og = GroupID(groups.count)
         let table = Int32(siteTableLengths.count)
         siteTableLengths.append(e.originalLength)
         var last = orig
@@ -106,18 +106,18 @@ extension Program {
           last = cur
           i = next(cur)
         }
-        groups.append(AlternativeGroup(original: -1, first: orig.raw, last: last.raw, nop: -1, table: table))
+        groups.append(AlternativeGroup(original: .none, first: orig, last: last, nop: .none, table: table))
       } else {
-        let g = groups[Int(og)]
-        let span = Int(offset(InsnRef(Int(g.last))) - offset(orig)) + length(InsnRef(Int(g.last)))
+        let g = groups[og.int]
+        let span = Int(offset(g.last) - offset(orig)) + length(g.last)
         if span != e.originalLength {
           out.findings.append(Finding(rule: .specialSectionEntry, at: location(orig), message: "weirdly overlapping alternative! \(span) != \(e.originalLength)"))
           continue
         }
       }
-      let site = groups[Int(og)]
-      let ng = Int32(groups.count)
-      groups.append(AlternativeGroup(original: og, first: -1, last: -1, nop: -1, table: site.table, feature: e.feature))
+      let site = groups[og.int]
+      let ng = GroupID(groups.count)
+      groups.append(AlternativeGroup(original: og, first: .none, last: .none, nop: .none, table: site.table, feature: e.feature))
       var newFirst: InsnRef?
       var nop: InsnRef?
       if let repl = e.replacement, e.replacementLength > 0 {
@@ -136,7 +136,7 @@ extension Program {
           if (k == .jumpConditional || k == .jumpUnconditional) && immediate(cur) != 0 {
             let dest = Int64(bitPattern: offset(cur)) &+ Int64(length(cur)) &+ immediate(cur)
             if dest == Int64(repl.offset) + Int64(e.replacementLength) {
-              guard let after = next(InsnRef(Int(site.last))) else {
+              guard let after = next(site.last) else {
                 out.findings.append(Finding(rule: .specialSectionEntry, at: location(cur), message: "can't find alternative jump destination"))
                 continue
               }
@@ -149,18 +149,19 @@ extension Program {
           out.findings.append(Finding(rule: .specialSectionEntry, scope: "can't find last new alternative instruction"))
           continue
         }
-        groups[Int(ng)].last = l.raw
+        groups[ng.int].last = l
       }
       if e.replacementLength < e.originalLength {
         // Padding makes the replacement as long as the original: its NOP records the
         // state after the replacement's last instruction at the replacement's end.
-        let slot = e.replacement.map { Int(slotOfSection[$0.section.int]) } ?? slot(orig)
+        // (A replacement outside any text section: slot 0, as before.)
+        let slot = e.replacement.map { slotOfSection[$0.section.int] ?? 0 } ?? slot(orig)
         let nopOffset = (e.replacement?.offset ?? 0) + UInt64(e.replacementLength)
-        nop = addVirtualNOP(slot: max(slot, 0), offset: nopOffset, length: e.originalLength - e.replacementLength,
+        nop = addVirtualNOP(slot: slot, offset: nopOffset, length: e.originalLength - e.replacementLength,
                             symbol: symbolOf[orig.int], group: ng)
-        groups[Int(ng)].nop = nop!.raw
+        groups[ng.int].nop = nop!
       }
-      groups[Int(ng)].first = (newFirst ?? nop)!.raw
+      groups[ng.int].first = (newFirst ?? nop)!
       out.successors.append((orig, newFirst ?? nop!, layout.skipOriginalFeatures.contains(e.feature),
                              layout.skipReplacementFeatures.contains(e.feature)))
     }
@@ -169,10 +170,8 @@ extension Program {
 
   /// Offset of `i` within its group (the index into the shared site table).
   func groupOffset(_ i: InsnRef) -> Int? {
-    let g = groupOf[i.int]
-    guard g >= 0 else { return nil }
-    let first = InsnRef(Int(groups[Int(g)].first))
-    let off = Int(offset(i)) - Int(offset(first))
-    return off >= 0 && off < siteTableLengths[Int(groups[Int(g)].table)] ? off : nil
+    guard let g = groupOf[i.int].value else { return nil }
+    let off = Int(offset(i)) - Int(offset(groups[g.int].first))
+    return off >= 0 && off < siteTableLengths[Int(groups[g.int].table)] ? off : nil
   }
 }

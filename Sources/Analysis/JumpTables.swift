@@ -28,11 +28,10 @@ extension Resolution {
     // Only functions with an indirect jump can have a table.
     var hasIndirectJump = [Bool](repeating: false, count: file.symbols.count)
     for i in 0..<p.realCount where kind[i] == .jumpDynamic {
-      let s = p.symbolOf[i]
-      if s >= 0 { hasIndirectJump[Int(s)] = true }
+      if let s = p.symbolOf[i].value { hasIndirectJump[s.int] = true }
     }
     for fsym in file.symbols where fsym.isFunction && hasIndirectJump[fsym.index.int] {
-      let f = Int32(fsym.index.int)
+      let f = SymbolID(fsym.index)
       guard let sec = fsym.section.index, let start = p.instruction(in: sec, at: fsym.value),
             p.symbolOf[start.int] == f else { continue }
       // The function's instructions (with its .cold part) in order.
@@ -40,24 +39,23 @@ extension Resolution {
       var i: InsnRef? = start
       while let cur = i, p.symbolOf[cur.int] == f { members.append(cur); i = p.next(cur) }
       // Back-links for forward unconditional jumps that extend the straight-line region.
-      var firstJumpSource: [Int32: Int32] = [:]
+      var firstJumpSource: [InsnRef: InsnRef] = [:]
       var last: InsnRef? = nil
       var found: [(jump: InsnRef, section: SectionIndex, head: Int)] = []
       for insn in members {
         if last == nil { last = insn }
-        let d = jumpDest[insn.int]
-        if kind[insn.int] == .jumpUnconditional, d >= 0, let l = last, p.offset(insn) > p.offset(l),
-           p.offset(InsnRef(Int(d))) > p.offset(insn), firstJumpSource[d] == nil {
-          firstJumpSource[d] = insn.raw
-          last = InsnRef(Int(d))
+        if kind[insn.int] == .jumpUnconditional, let d = jumpDest[insn.int].value, let l = last, p.offset(insn) > p.offset(l),
+           p.offset(d) > p.offset(insn), firstJumpSource[d] == nil {
+          firstJumpSource[d] = insn
+          last = d
         }
         guard kind[insn.int] == .jumpDynamic else { continue }
         // Scan back for the table reference.
         var cur: InsnRef? = insn
-        while let c = cur, let owner = p.function(c), p.parent[Int(owner)] == f {
+        while let c = cur, let owner = p.function(c), p.parent[owner.int] == f {
           if c != insn && kind[c.int] == .jumpDynamic { break }
-          if kind[c.int] == .jumpUnconditional, jumpDest[c.int] >= 0 {
-            let dOff = p.offset(InsnRef(Int(jumpDest[c.int])))
+          if kind[c.int] == .jumpUnconditional, let d = jumpDest[c.int].value {
+            let dOff = p.offset(d)
             if dOff <= p.offset(c) || dOff > p.offset(insn) { break }
           }
           if let (tsec, head, pcRelative) = switchTable(p, c, relocations: relocations, tables: tables, isRodata: isRodata,
@@ -65,14 +63,14 @@ extension Resolution {
             let entry = tables[tsec]!.relocs[head]
             let target = file.symbol(entry.symbol)
             if let ts = target.section.index, let dest = p.instruction(in: ts, at: UInt64(bitPattern: entry.addend)),
-               let df = p.function(dest), p.parent[Int(df)] == f {
+               let df = p.function(dest), p.parent[df.int] == f {
               if pcRelative { ignoreUnreachables = true }
               found.append((insn, tsec, head))
               heads.insert([UInt64(tsec.rawValue), entry.offset])
               break
             }
           }
-          if let src = firstJumpSource[c.raw] { cur = InsnRef(Int(src)) } else {
+          if let src = firstJumpSource[c] { cur = src } else {
             cur = p.previous(c).flatMap { p.symbolOf[$0.int] == p.symbolOf[c.int] ? $0 : nil }
           }
         }
@@ -95,15 +93,15 @@ extension Resolution {
           // A function pointer right after the table: not a case target.
           if sym.section == fsym.section && UInt64(bitPattern: target) == fsym.value && !relative { break }
           guard let ts = sym.section.index, let dest = p.instruction(in: ts, at: UInt64(bitPattern: target)),
-                let df = p.function(dest), p.parent[Int(df)] == f else { break }
-          alternatives[jump.raw, default: []].append(dest.raw)
+                let df = p.function(dest), p.parent[df.int] == f else { break }
+          alternatives[jump, default: []].append(dest)
           prevOffset = r.offset
           k += 1
         }
         if prevOffset == nil {
           fatal.append(Finding(rule: .specialSectionEntry, at: p.location(jump), message: "can't find switch jump table"))
         } else {
-          jumpTable.insert(jump.raw)
+          jumpTable.insert(jump)
         }
       }
     }

@@ -2,12 +2,44 @@ import ELFObject
 import UnwindModel
 import WorkPool
 
-/// A global instruction number across all executable sections of one object.
+/// A global instruction number across all executable sections of one object. Columns
+/// that may name no instruction hold `none` (4 bytes, where an optional takes 8).
 public struct InsnRef: Hashable, Comparable, Sendable {
   public var raw: Int32
   public init(_ raw: Int) { self.raw = Int32(truncatingIfNeeded: raw) }
+  init(raw: Int32) { self.raw = raw }
   public var int: Int { Int(raw) }
   public static func < (a: Self, b: Self) -> Bool { a.raw < b.raw }
+  static let none = InsnRef(raw: -1)
+  var isNone: Bool { raw < 0 }
+  /// nil for `none`.
+  var value: InsnRef? { raw < 0 ? nil : self }
+}
+
+/// A symbol of the object (its symbol-table index) as the analysis columns hold it;
+/// `none` where there is no symbol.
+struct SymbolID: Hashable, Comparable, Sendable {
+  var raw: Int32
+  init(_ index: Int) { raw = Int32(truncatingIfNeeded: index) }
+  init(raw: Int32) { self.raw = raw }
+  init(_ index: SymbolIndex) { raw = Int32(truncatingIfNeeded: index.rawValue) }
+  var int: Int { Int(raw) }
+  static func < (a: Self, b: Self) -> Bool { a.raw < b.raw }
+  static let none = SymbolID(raw: -1)
+  var isNone: Bool { raw < 0 }
+  /// nil for `none`.
+  var value: SymbolID? { raw < 0 ? nil : self }
+}
+
+/// An alternative group (one stream of a patch site), by index into `Program.groups`.
+struct GroupID: Hashable, Sendable {
+  var raw: Int32
+  init(_ index: Int) { raw = Int32(truncatingIfNeeded: index) }
+  init(raw: Int32) { self.raw = raw }
+  var int: Int { Int(raw) }
+  static let none = GroupID(raw: -1)
+  var isNone: Bool { raw < 0 }
+  var value: GroupID? { raw < 0 ? nil : self }
 }
 
 /// The object as the walk sees it: every executable section's decoded instructions
@@ -38,24 +70,24 @@ struct Program {
   var sections: [TextSection] = []
   /// Per global instruction: index into `sections`.
   var sectionOf: [Int32] = []
-  /// Per global instruction: owning symbol (objtool `insn->sym`), or -1.
-  var symbolOf: [Int32] = []
+  /// Per global instruction: owning symbol (objtool `insn->sym`).
+  var symbolOf: [SymbolID] = []
   /// Per symbol: parent function (`pfunc`), itself unless a `.cold` child. Linked by
   /// name here; `Resolution` relinks a `.cold` part to the function that jumps into it.
-  var parent: [Int32]
+  var parent: [SymbolID]
   /// Per symbol: an alias (objtool `sym->alias != sym`): a later symbol of the same
   /// type has the same place and size, and that last one stands for all of them.
   var isAlias: [Bool]
   /// Per symbol: the first symbol (in symbol-table order) of its alias set, or itself.
-  var firstAlias: [Int32]
-  /// Per section index: slot in `sections`, or -1.
-  var slotOfSection: [Int32]
+  var firstAlias: [SymbolID]
+  /// Per section index: its slot in `sections` (nil: not a text section).
+  var slotOfSection: [Int?]
   /// Instructions decoded from the sections; virtual ones (alternative NOP padding)
   /// are numbered after them.
   var realCount = 0
   var virtuals: [(offset: UInt64, length: Int)] = []
-  /// Per instruction (real and virtual): index into `groups`, or -1.
-  var groupOf: [Int32] = []
+  /// Per instruction (real and virtual): its group, if it belongs to a patch site.
+  var groupOf: [GroupID] = []
   var groups: [AlternativeGroup] = []
   /// One shared byte-offset CFI table per patch site, indexed by `AlternativeGroup.table`.
   var siteTableLengths: [Int] = []
@@ -63,14 +95,14 @@ struct Program {
   /// offset, then symbol-table order, as parallel columns (no allocation per symbol).
   private var placeSection: [UInt32] = []
   private var placeOffset: [UInt64] = []
-  private var placeSymbol: [Int32] = []
-  /// Per function symbol: its `.cold` child, or -1.
-  var coldChild: [Int32]
+  private var placeSymbol: [SymbolID] = []
+  /// Per function symbol: its `.cold` child.
+  var coldChild: [SymbolID]
   /// Per symbol: `STT_FUNC` (a flat copy: the walk asks for every instruction).
   let symbolIsFunction: [Bool]
   /// Per text section (slot): its symbols but section and file symbols, by address
   /// (sorted once: two passes ask).
-  private var symbolsByAddress: [[Int32]] = []
+  private var symbolsByAddress: [[SymbolID]] = []
 
   private struct AliasKey: Hashable {
     var offset: UInt64
@@ -88,21 +120,21 @@ struct Program {
   init(file: ELFFile, texts: consuming [(SectionIndex, DecodedText)], virtualRoom: Int = 0, workers: Int = 1,
        ownsNoInstructions: (Symbol) -> Bool = { _ in false }) {
     self.file = file
-    parent = file.symbols.indices.map { Int32($0) }
-    coldChild = Array(repeating: -1, count: file.symbols.count)
+    parent = file.symbols.indices.map { SymbolID($0) }
+    coldChild = Array(repeating: .none, count: file.symbols.count)
     symbolIsFunction = file.symbols.map(\.isFunction)
     // objtool looks symbols up by place in a tree that leaves out zero-size ones.
-    var placed: [(section: UInt32, offset: UInt64, symbol: Int32)] = []
+    var placed: [(section: UInt32, offset: UInt64, symbol: SymbolID)] = []
     for sym in file.symbols where !sym.isSectionSymbol && sym.type != .file && sym.size > 0 {
-      if let sec = sym.section.index { placed.append((sec.rawValue, sym.value, Int32(sym.index.int))) }
+      if let sec = sym.section.index { placed.append((sec.rawValue, sym.value, SymbolID(sym.index))) }
     }
     placed.sort { ($0.section, $0.offset, $0.symbol) < ($1.section, $1.offset, $1.symbol) }
     placeSection = placed.map(\.section)
     placeOffset = placed.map(\.offset)
     placeSymbol = placed.map(\.symbol)
     isAlias = Array(repeating: false, count: file.symbols.count)
-    firstAlias = file.symbols.indices.map { Int32($0) }
-    slotOfSection = Array(repeating: -1, count: file.sections.count)
+    firstAlias = file.symbols.indices.map { SymbolID($0) }
+    slotOfSection = Array(repeating: nil, count: file.sections.count)
     // Sections, and where each decoded chunk's instructions and stack ops go (the
     // chunks of one section, decoded in parallel, are consecutive).
     let parts = texts.map(\.1)
@@ -113,7 +145,7 @@ struct Program {
         sections[sections.count - 1].count += text.count
       } else {
         let s = file.section(index)
-        slotOfSection[index.int] = Int32(sections.count)
+        slotOfSection[index.int] = sections.count
         sections.append(TextSection(section: index, name: s.name, size: s.size, first: total, count: text.count))
       }
       starts.append(total)
@@ -155,17 +187,18 @@ struct Program {
     let symbols = file.symbols
     symbolsByAddress = sections.map { s in
       file.symbolIndicesByAddress(in: s.section).filter { symbols[Int($0)].type != .section && symbols[Int($0)].type != .file }
+        .map { SymbolID(raw: $0) }
     }
-    symbolOf = Array(repeating: -1, count: sectionOf.count)
+    symbolOf = Array(repeating: .none, count: sectionOf.count)
     symbolOf.reserveCapacity(sectionOf.count + virtualRoom)
     realCount = sectionOf.count
-    groupOf = Array(repeating: -1, count: sectionOf.count)
+    groupOf = Array(repeating: .none, count: sectionOf.count)
     groupOf.reserveCapacity(sectionOf.count + virtualRoom)
     linkSymbols(ownsNoInstructions: ownsNoInstructions)
   }
 
   /// Adds a virtual NOP (the padding after a shorter replacement) and returns it.
-  mutating func addVirtualNOP(slot: Int, offset: UInt64, length: Int, symbol: Int32, group: Int32) -> InsnRef {
+  mutating func addVirtualNOP(slot: Int, offset: UInt64, length: Int, symbol: SymbolID, group: GroupID) -> InsnRef {
     virtuals.append((offset, length))
     offsets.append(UInt32(truncatingIfNeeded: offset))
     lengths.append(UInt8(truncatingIfNeeded: length))
@@ -182,22 +215,22 @@ struct Program {
 
   /// Symbols of each text section sorted by offset (stable in symbol-table order), as
   /// objtool's per-section symbol list.
-  func sortedSymbols(inSlot slot: Int) -> [Int32] { symbolsByAddress[slot] }
+  func sortedSymbols(inSlot slot: Int) -> [SymbolID] { symbolsByAddress[slot] }
 
   private mutating func linkSymbols(ownsNoInstructions: (Symbol) -> Bool) {
     // Aliases: objtool marks every symbol for which a later one (in symbol-table order)
     // has the same place, type and non-zero size; the last of a set is the real one.
     for slot in sections.indices {
       let symbols = file.symbols(in: sections[slot].section)
-      var last: [AliasKey: Int32] = [:]
+      var last: [AliasKey: SymbolID] = [:]
       last.reserveCapacity(symbols.count)
       for sym in symbols where sym.size > 0 && !sym.isSectionSymbol {
         let key = AliasKey(offset: sym.value, size: sym.size, type: sym.type.rawValue)
         if let earlier = last[key] {
-          isAlias[Int(earlier)] = true
-          firstAlias[sym.index.int] = firstAlias[Int(earlier)]
+          isAlias[earlier.int] = true
+          firstAlias[sym.index.int] = firstAlias[earlier.int]
         }
-        last[key] = Int32(sym.index.int)
+        last[key] = SymbolID(sym.index)
       }
     }
     // Owning symbol of each instruction (objtool `insn->sym`): functions and untyped
@@ -205,13 +238,13 @@ struct Program {
     for slot in sections.indices {
       let first = sections[slot].first, end = first + sections[slot].count
       for s in sortedSymbols(inSlot: slot) {
-        let sym = file.symbols[Int(s)]
-        guard sym.size > 0 && !isAlias[Int(s)] && (sym.type == .function || sym.type == .noType)
+        let sym = file.symbols[s.int]
+        guard sym.size > 0 && !isAlias[s.int] && (sym.type == .function || sym.type == .noType)
           && !ownsNoInstructions(sym) else { continue }
         var i = firstInstruction(from: first, to: end, atOrAfter: UInt32(truncatingIfNeeded: sym.value))
         let stop = sym.value &+ sym.size
         while i < end && UInt64(offsets[i]) < stop {
-          symbolOf[i] = Int32(sym.index.int)
+          symbolOf[i] = s
           i += 1
         }
       }
@@ -224,14 +257,14 @@ struct Program {
       if let prefix = nameBeforeCold(sym.name) { wanted.append((sym.index.int, prefix)) }
     }
     guard !wanted.isEmpty else { return }
-    var byName: [String: Int32] = [:]
+    var byName: [String: SymbolID] = [:]
     byName.reserveCapacity(wanted.count)
-    for w in wanted { byName[w.parentName] = -1 }
-    for sym in file.symbols where !sym.isSectionSymbol && byName[sym.name] != nil { byName[sym.name] = Int32(sym.index.int) }
+    for w in wanted { byName[w.parentName] = SymbolID.none }
+    for sym in file.symbols where !sym.isSectionSymbol && byName[sym.name] != nil { byName[sym.name] = SymbolID(sym.index) }
     for w in wanted {
-      if let p = byName[w.parentName], p >= 0 {
+      if let p = byName[w.parentName]?.value {
         parent[w.child] = p
-        coldChild[Int(p)] = Int32(w.child)
+        coldChild[p.int] = SymbolID(w.child)
       }
     }
   }
@@ -261,8 +294,7 @@ struct Program {
   /// The instruction starting exactly at `offset` of section `index`.
   func instruction(in index: SectionIndex, at offset: UInt64) -> InsnRef? {
     guard index.int < slotOfSection.count else { return nil }
-    let slot = Int(slotOfSection[index.int])
-    guard slot >= 0, offset <= UInt64(UInt32.max) else { return nil }
+    guard let slot = slotOfSection[index.int], offset <= UInt64(UInt32.max) else { return nil }
     let first = sections[slot].first, end = first + sections[slot].count
     let i = firstInstruction(from: first, to: end, atOrAfter: UInt32(offset))
     return i < end && UInt64(offsets[i]) == offset ? InsnRef(i) : nil
@@ -273,8 +305,7 @@ struct Program {
   /// whole section).
   func instruction(in index: SectionIndex, at offset: UInt64, near: InsnRef) -> InsnRef? {
     guard index.int < slotOfSection.count, !isVirtual(near) else { return instruction(in: index, at: offset) }
-    let slot = Int(slotOfSection[index.int])
-    guard slot >= 0, slot == self.slot(near), offset <= UInt64(UInt32.max) else { return instruction(in: index, at: offset) }
+    guard let slot = slotOfSection[index.int], slot == self.slot(near), offset <= UInt64(UInt32.max) else { return instruction(in: index, at: offset) }
     let first = sections[slot].first, end = first + sections[slot].count
     let target = UInt32(offset)
     // Gallop to a bracket [lo, hi) around the target, then search inside it.
@@ -308,34 +339,33 @@ struct Program {
   /// objtool `next_insn_to_validate`: alternatives are patched in place, so the end of
   /// a replacement (after its padding NOP, if any) continues after the original site.
   func nextToValidate(_ i: InsnRef) -> InsnRef? {
-    let g = groupOf[i.int]
-    if g >= 0 {
-      let group = groups[Int(g)]
-      if group.nop >= 0 {
-        if i.raw == group.last { return InsnRef(Int(group.nop)) }
-        if i.raw == group.nop { return next(InsnRef(Int(groups[Int(group.original)].last))) }
+    if let g = groupOf[i.int].value {
+      let group = groups[g.int]
+      if !group.nop.isNone {
+        if i == group.last { return group.nop }
+        if i == group.nop { return next(groups[group.original.int].last) }
       }
-      if i.raw == group.last && group.original >= 0 { return next(InsnRef(Int(groups[Int(group.original)].last))) }
+      if i == group.last && !group.original.isNone { return next(groups[group.original.int].last) }
     }
     return next(i)
   }
 
   /// objtool `insn_func`: the owning symbol if it is a function.
   @inline(__always)
-  func function(_ i: InsnRef) -> Int32? {
+  func function(_ i: InsnRef) -> SymbolID? {
     let s = symbolOf[i.int]
-    return s >= 0 && symbolIsFunction[Int(s)] ? s : nil
+    return !s.isNone && symbolIsFunction[s.int] ? s : nil
   }
 
-  func symbolName(_ s: Int32) -> String { file.symbols[Int(s)].name }
+  func symbolName(_ s: SymbolID) -> String { file.symbols[s.int].name }
 
   /// A function's length as objtool sees it (`func->len`): without its `.cold` part
   /// when the compiler placed that part at the function's end.
-  func functionLength(_ s: Int32) -> UInt64 {
-    let f = file.symbols[Int(s)]
-    let c = coldChild[Int(s)]
-    if c >= 0 && c != s {
-      let child = file.symbols[Int(c)]
+  func functionLength(_ s: SymbolID) -> UInt64 {
+    let f = file.symbols[s.int]
+    let c = coldChild[s.int]
+    if !c.isNone && c != s {
+      let child = file.symbols[c.int]
       if child.section == f.section && child.value >= f.value && child.value &+ child.size == f.value &+ f.size {
         return f.size - child.size
       }
@@ -349,14 +379,13 @@ struct Program {
   func location(_ i: InsnRef) -> CodeLocation {
     let off = offset(i)
     let idx = sections[slot(i)].section
-    let fn = function(i).map { symbolName(parent[Int($0)]) }
+    let fn = function(i).map { symbolName(parent[$0.int]) }
     func at(_ sym: Symbol) -> CodeLocation {
       CodeLocation(section: sectionName(i), offset: off, symbol: sym.name, symbolOffset: off - sym.value, function: fn)
     }
     // Usually the owning function: the first of its aliases.
-    let own = symbolOf[i.int]
-    if own >= 0 {
-      let sym = file.symbols[Int(firstAlias[Int(own)])]
+    if let own = symbolOf[i.int].value {
+      let sym = file.symbols[firstAlias[own.int].int]
       if sym.isFunction && sym.section == .section(idx) && sym.value <= off && off < sym.value &+ sym.size {
         return at(sym)
       }
@@ -376,7 +405,7 @@ struct Program {
   }
 
   /// Symbols starting at `offset` of `section`, in symbol-table order.
-  func symbols(startingAt offset: UInt64, in section: SectionIndex) -> ArraySlice<Int32> {
+  func symbols(startingAt offset: UInt64, in section: SectionIndex) -> ArraySlice<SymbolID> {
     let key = (section.rawValue, offset)
     var lo = 0, hi = placeSymbol.count
     while lo < hi {

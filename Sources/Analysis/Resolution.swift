@@ -6,10 +6,10 @@ import UnwindModel
 /// `add_jump_destinations`, `add_call_destinations` and `add_dead_ends` compute before
 /// the walk. Columns indexed by global instruction number.
 struct Resolution {
-  /// Resolved intra-object jump target (`insn->jump_dest`), or -1.
-  var jumpDest: [Int32]
-  /// Call destination symbol (`insn->call_dest`) for calls and sibling-call jumps, or -1.
-  var callDest: [Int32]
+  /// Resolved intra-object jump target (`insn->jump_dest`), or `none`.
+  var jumpDest: [InsnRef]
+  /// Call destination symbol (`insn->call_dest`) for calls and sibling-call jumps, or `none`.
+  var callDest: [SymbolID]
   /// A call whose target was resolved: its push op is dropped (the callee's ret undoes it).
   var dropOps: [Bool]
   var deadEnd: [Bool]
@@ -18,16 +18,16 @@ struct Resolution {
   var kind: [InstructionKind]
   /// Alternative successors (objtool `insn->alts`) in the order they were added; the
   /// walk visits them in reverse, as 6.12's prepended list does.
-  var alternatives: [Int32: [Int32]] = [:]
+  var alternatives: [InsnRef: [InsnRef]] = [:]
   /// STACK_FRAME_NON_STANDARD functions' instructions (`insn->ignore`).
   var ignore: [Bool]
   /// ANNOTATE_IGNORE_ALTERNATIVE sites (`insn->ignore_alts`), and sites whose
   /// replacement is not followed (x86 SMAP without uaccess validation).
-  var ignoreAlternatives: Set<Int32> = []
+  var ignoreAlternatives: Set<InsnRef> = []
   /// Sites whose original stream is not followed after the replacements (x86 POPCNT).
-  var skipOriginal: Set<Int32> = []
+  var skipOriginal: Set<InsnRef> = []
   /// Indirect jumps tied to a switch table (not sibling calls).
-  var jumpTable: Set<Int32> = []
+  var jumpTable: Set<InsnRef> = []
   /// A rip-relative table reference was seen: objtool then skips the unreachable pass.
   var ignoreUnreachables = false
   /// Non-fatal findings made while reading special sections ("empty alternative entry").
@@ -37,7 +37,7 @@ struct Resolution {
   var fatal: [Finding] = []
   var jumpLabelCount = 0
   var exceptionEntryCount = 0
-  private var noreturnCache: [Int32: Bool] = [:]
+  private var noreturnCache: [SymbolID: Bool] = [:]
 
   /// Whether to re-derive the annotations a final module lost (see `UnwindDriver`).
   let recoverFinalModule: Bool
@@ -143,8 +143,8 @@ struct Resolution {
     self.pcRelativeBias = arch.branchAddendBias
     self.noUnreachable = noUnreachable
     let n = p.count
-    jumpDest = Array(repeating: -1, count: n)
-    callDest = Array(repeating: -1, count: n)
+    jumpDest = Array(repeating: .none, count: n)
+    callDest = Array(repeating: .none, count: n)
     dropOps = Array(repeating: false, count: n)
     deadEnd = Array(repeating: false, count: n)
     ignore = Array(repeating: false, count: n)
@@ -173,7 +173,7 @@ struct Resolution {
       addIgnores(p, x.special)
     case .ignoreAlternatives:
       for a in x.special.annotationTargets(".discard.ignore_alts") + x.annotated(SpecialSections.AnnotationType.ignoreAlternatives) {
-        if let insn = p.instruction(in: a.section, at: a.offset) { ignoreAlternatives.insert(insn.raw) }
+        if let insn = p.instruction(in: a.section, at: a.offset) { ignoreAlternatives.insert(insn) }
       }
     case .specialSectionChecks:
       fatal.append(contentsOf: x.special.sizeFindings(alternativeEntrySize: x.arch.alternativeLayout.entrySize))
@@ -183,10 +183,10 @@ struct Resolution {
     case .alternatives:
       for (from, to, skipOrig, skipRepl) in x.sites.successors {
         addAlternative(from, to)
-        if skipOrig { skipOriginal.insert(from.raw) }
-        if skipRepl { ignoreAlternatives.insert(from.raw) }
+        if skipOrig { skipOriginal.insert(from) }
+        if skipRepl { ignoreAlternatives.insert(from) }
       }
-      for (jump, dest) in x.sites.jumpDestinations { jumpDest[jump.int] = Int32(dest.raw) }
+      for (jump, dest) in x.sites.jumpDestinations { jumpDest[jump.int] = dest }
     case .jumpLabelsAndFixups:
       addSpecialSectionAlternatives(p, x.special)
       PhaseTimes.mark("resolve: special sections")
@@ -221,12 +221,12 @@ struct Resolution {
     for f in named { ignored[f.int] = true }
     for i in 0..<p.count {
       let s = p.symbolOf[i]
-      if s >= 0 && (ignored[Int(s)] || ignored[Int(p.parent[Int(s)])]) { ignore[i] = true }
+      if !s.isNone && (ignored[s.int] || ignored[p.parent[s.int].int]) { ignore[i] = true }
     }
   }
 
   private mutating func addAlternative(_ from: InsnRef, _ to: InsnRef) {
-    alternatives[from.raw, default: []].append(to.raw)
+    alternatives[from, default: []].append(to)
   }
 
   /// Jump labels and exception fixups as alternative successors (objtool
@@ -277,7 +277,7 @@ struct Resolution {
         fatal.append(Finding(rule: .intraFunctionCall, at: p.location(insn), message: "can't find call dest at \(p.sectionName(insn))+0x\(String(dest, radix: 16))"))
         continue
       }
-      jumpDest[insn.int] = Int32(d.raw)
+      jumpDest[insn.int] = d
     }
   }
 
@@ -307,7 +307,7 @@ struct Resolution {
         let off = UInt64(bitPattern: Int64(bitPattern: sym.value) &+ r.addend)
         if let insn = p.instruction(in: target, at: off), let prev = p.previous(insn) {
           deadEnd[prev.int] = value
-        } else if let slot = Optional(Int(p.slotOfSection[target.int])), slot >= 0, off == p.sections[slot].size,
+        } else if target.int < p.slotOfSection.count, let slot = p.slotOfSection[target.int], off == p.sections[slot].size,
                   p.sections[slot].count > 0 {
           deadEnd[p.sections[slot].first + p.sections[slot].count - 1] = value
         }
@@ -343,7 +343,7 @@ struct Resolution {
   private mutating func addJumpDestinations(_ p: inout Program, relocations: RelocationIndexCache, arch: ArchitectureDescription) {
     var cursor = RelocationCursor(relocations)
     let symbols = p.file.symbols
-    for i in 0..<p.count where isStaticJump(kind[i]) && jumpDest[i] < 0 {
+    for i in 0..<p.count where isStaticJump(kind[i]) && jumpDest[i].isNone {
       let insn = InsnRef(i)
       let fn = p.function(insn)
       var destSection: SectionIndex
@@ -361,7 +361,7 @@ struct Resolution {
           kind[i] = .ret  // a return in disguise
           continue
         } else if fn != nil {
-          callDest[i] = Int32(sym)  // sibling call (external, or via a function symbol)
+          callDest[i] = SymbolID(sym)  // sibling call (external, or via a function symbol)
           continue
         } else if let s = symbols[sym].section.index {
           destSection = s
@@ -377,36 +377,35 @@ struct Resolution {
         // A jump into the middle of an instruction is fine only into a symbol that
         // labels an instruction embedded in others (retbleed_untrain_ret jumps to the
         // `ret` inside retbleed_return_thunk's longer instruction): a return.
-        if p.symbols(startingAt: destOffset, in: destSection).contains(where: { symbolClass[Int($0)].contains(.embeddedInstruction) }) {
+        if p.symbols(startingAt: destOffset, in: destSection).contains(where: { symbolClass[$0.int].contains(.embeddedInstruction) }) {
           kind[i] = .ret
           continue
         }
         if noUnreachable, let fn, destSection == p.sections[p.slot(insn)].section,
-           case let f = p.file.symbols[Int(fn)], destOffset == f.value &+ p.functionLength(fn) {
+           case let f = p.file.symbols[fn.int], destOffset == f.value &+ p.functionLength(fn) {
           continue  // GCOV/KCOV dead code may jump to the end of its function
         }
         fatal.append(Finding(rule: .jumpDestinationNotFound, at: p.location(insn), message: "can't find jump dest instruction at \(p.file.section(destSection).name)+0x\(String(destOffset, radix: 16))"))
         continue
       }
       // A jump without relocation (same file) to the start of a thunk.
-      let owner = p.symbolOf[dest.int]
-      if owner >= 0, p.offset(dest) == symbols[Int(owner)].value {
-        if symbolClass[Int(owner)].contains(.retpolineThunk) { makeRetpoline(insn); continue }
-        if symbolClass[Int(owner)].contains(.returnThunk) { kind[i] = .ret; continue }
+      if let owner = p.symbolOf[dest.int].value, p.offset(dest) == symbols[owner.int].value {
+        if symbolClass[owner.int].contains(.retpolineThunk) { makeRetpoline(insn); continue }
+        if symbolClass[owner.int].contains(.returnThunk) { kind[i] = .ret; continue }
       }
       if let fn, let to = p.function(dest), fn != to {
         // GCC 8+ `.cold` parts: the jump into one tells whose it is (a name can be
         // shared by local functions of several files).
         if nameBeforeCold(p.symbolName(fn)) == nil && nameBeforeCold(p.symbolName(to)) != nil {
-          p.coldChild[Int(fn)] = to
-          p.parent[Int(to)] = fn
+          p.coldChild[fn.int] = to
+          p.parent[to.int] = fn
         }
       }
       if isSiblingCallJump(p, from: insn, to: dest) {
         callDest[i] = p.symbolOf[dest.int]
         continue
       }
-      jumpDest[i] = Int32(dest.raw)
+      jumpDest[i] = dest
     }
   }
 
@@ -414,8 +413,8 @@ struct Resolution {
   /// instruction (with IBT: or the one after its ENDBR) of another function.
   private func isSiblingCallJump(_ p: Program, from: InsnRef, to: InsnRef) -> Bool {
     let fs = p.symbolOf[from.int], ts = p.symbolOf[to.int]
-    guard fs >= 0, ts >= 0, p.symbolIsFunction[Int(ts)] else { return false }
-    let start = p.file.symbols[Int(ts)].value
+    guard !fs.isNone, !ts.isNone, p.symbolIsFunction[ts.int] else { return false }
+    let start = p.file.symbols[ts.int].value
     var first = p.offset(to) == start
     if !first && ibt, let prev = p.previous(to), p.function(prev) == p.function(to), p.kind(prev) == .endbr,
        p.offset(to) == start + UInt64(p.length(prev)) {
@@ -423,8 +422,8 @@ struct Resolution {
     }
     guard first else { return false }
     // An untyped symbol has no parent function in objtool (NULL), so it never equals one.
-    let fromParent: Int32 = p.symbolIsFunction[Int(fs)] ? p.parent[Int(fs)] : -1
-    return fromParent != p.parent[Int(ts)]
+    let fromParent: SymbolID = p.symbolIsFunction[fs.int] ? p.parent[fs.int] : .none
+    return fromParent != p.parent[ts.int]
   }
 
   /// objtool `add_retpoline_call`: a call or jump to a retpoline thunk is an indirect
@@ -447,7 +446,7 @@ struct Resolution {
     let replacement = p.sections.map { $0.name == ".altinstr_replacement" }
     for i in 0..<p.count where kind[i] == .call {
       let insn = InsnRef(i)
-      var dest: Int32 = -1
+      var dest = SymbolID.none
       if let r = cursor.relocation(in: insn, p) {
         let sym = r.symbol.int
         if symbols[sym].isSectionSymbol, let s = symbols[sym].section.index {
@@ -461,7 +460,7 @@ struct Resolution {
           makeRetpoline(insn)
           continue
         } else {
-          dest = Int32(sym)
+          dest = SymbolID(sym)
         }
       } else {
         let sec = p.sections[p.slot(insn)].section
@@ -472,13 +471,13 @@ struct Resolution {
             // Lost ANNOTATE_INTRA_FUNCTION_CALL (RSB stuffing `call 1f`): a jump that
             // keeps its push, as the annotation would have made it.
             kind[i] = .jumpUnconditional
-            jumpDest[i] = Int32(target.raw)
+            jumpDest[i] = target
             continue
           }
           fatal.append(Finding(rule: .intraFunctionCall, at: p.location(insn), message: "unannotated intra-function call"))
           continue
         }
-        if !ignore[i] && p.function(insn) != nil && !p.symbolIsFunction[Int(d)] {
+        if !ignore[i] && p.function(insn) != nil && !p.symbolIsFunction[d.int] {
           fatal.append(Finding(rule: .callToNonFunction, at: p.location(insn), message: "unsupported call to non-function"))
           continue
         }
@@ -488,7 +487,7 @@ struct Resolution {
       dropOps[i] = true
       // annotate_call_site: replacement code is a template, static-call trampolines
       // may be patched to anything; neither makes the call a dead end.
-      let cls = symbolClass[Int(dest)]
+      let cls = symbolClass[dest.int]
       if replacement[p.slot(insn)] || cls.contains(.staticCallTrampoline)
         || cls.contains(.retpolineThunk) { continue }
       if let known = noreturnCache[dest] {
@@ -502,16 +501,16 @@ struct Resolution {
   }
 
   /// The function (else any symbol) starting at `offset` of `section`.
-  private func callDestination(_ p: Program, in section: SectionIndex, at offset: UInt64) -> Int32? {
+  private func callDestination(_ p: Program, in section: SectionIndex, at offset: UInt64) -> SymbolID? {
     let candidates = p.symbols(startingAt: offset, in: section)
-    return candidates.first { p.symbolIsFunction[Int($0)] } ?? candidates.first
+    return candidates.first { p.symbolIsFunction[$0.int] } ?? candidates.first
   }
 
   /// objtool `__dead_end_function`: a known noreturn global (or weak), or a local
   /// function with instructions, no return and no sibling call (a sibling call's answer
   /// is its target's, which for another object means "returns").
-  private func isDeadEndFunction(_ p: Program, _ f: Int32, arch: ArchitectureDescription, depth: Int) -> Bool {
-    let sym = p.file.symbols[Int(f)]
+  private func isDeadEndFunction(_ p: Program, _ f: SymbolID, arch: ArchitectureDescription, depth: Int) -> Bool {
+    let sym = p.file.symbols[f.int]
     if (sym.binding == .global || sym.binding == .weak) && arch.noreturnFunctions.contains(sym.name) { return true }
     if sym.binding == .weak { return false }
     guard sym.size > 0, let sec = sym.section.index, let start = p.instruction(in: sec, at: sym.value),
@@ -524,10 +523,9 @@ struct Resolution {
       i = p.next(cur)
     }
     // The .cold child, if any.
-    let childIndex = p.coldChild[Int(owner)]
-    if childIndex >= 0, childIndex != owner, case let child = p.file.symbols[Int(childIndex)],
+    if let childIndex = p.coldChild[owner.int].value, childIndex != owner, case let child = p.file.symbols[childIndex.int],
        let cs = child.section.index, var c = p.instruction(in: cs, at: child.value) {
-      while p.symbolOf[c.int] == Int32(child.index.int) {
+      while p.symbolOf[c.int] == childIndex {
         members.append(c)
         guard let n = p.next(c) else { break }
         c = n
@@ -546,8 +544,8 @@ struct Resolution {
   func isSiblingCall(_ p: Program, _ i: InsnRef) -> Bool {
     guard p.function(i) != nil else { return false }
     switch kind[i.int] {
-    case .jumpDynamic: return !jumpTable.contains(i.raw)
-    case .jumpConditional, .jumpUnconditional: return callDest[i.int] >= 0
+    case .jumpDynamic: return !jumpTable.contains(i)
+    case .jumpConditional, .jumpUnconditional: return !callDest[i.int].isNone
     default: return false
     }
   }

@@ -33,13 +33,13 @@ extension Validator {
   /// One report per patch site, in section order (optionally only sites in `function`).
   public func patchSites(function: String? = nil) -> [PatchSiteReport] {
     var reports: [PatchSiteReport] = []
-    for (gi, g) in p.groups.enumerated() where g.original < 0 {
-      let first = InsnRef(Int(g.first))
+    for (gi, g) in p.groups.enumerated() where g.original.isNone {
+      let first = g.first
       let owner = p.function(first).map(p.symbolName)
       if let function, owner != function { continue }
       var streams = [PatchSiteReport.Stream(label: "original", instructions: instructions(of: g))]
       var n = 0
-      for r in p.groups where Int(r.original) == gi {
+      for r in p.groups where r.original.int == gi {
         n += 1
         streams.append(.init(label: "replacement \(n) (feature 0x\(String(r.feature, radix: 16)))",
                              instructions: instructions(of: r)))
@@ -55,17 +55,17 @@ extension Validator {
 
   private func instructions(of g: AlternativeGroup) -> [PatchSiteReport.Instruction] {
     var out: [PatchSiteReport.Instruction] = []
-    guard g.first >= 0 else { return out }
-    let start = p.offset(InsnRef(Int(g.first)))
-    var i: InsnRef? = InsnRef(Int(g.first))
+    guard !g.first.isNone else { return out }
+    let start = p.offset(g.first)
+    var i: InsnRef? = g.first
     while let cur = i {
       let virtual = p.isVirtual(cur)
       let id = marks.cfi[cur.int]
       out.append(.init(offset: Int(p.offset(cur)) - Int(start), length: p.length(cur), kind: r.kind[cur.int],
                        location: virtual ? nil : p.location(cur),
                        cfi: id == Self.noState ? nil : cfiText(CFIStateID(rawValue: id))))
-      if cur.raw == g.nop || (cur.raw == g.last && g.nop < 0) { break }
-      i = cur.raw == g.last ? InsnRef(Int(g.nop)) : p.next(cur)
+      if cur == g.nop || (cur == g.last && g.nop.isNone) { break }
+      i = cur == g.last ? g.nop : p.next(cur)
     }
     return out
   }

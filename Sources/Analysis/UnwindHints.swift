@@ -16,7 +16,7 @@ struct UnwindHints {
     case restore
   }
 
-  var hints: [Int32: Kind] = [:]
+  var hints: [InsnRef: Kind] = [:]
   var findings: [Finding] = []
 
   static let entrySize = 12
@@ -51,16 +51,16 @@ struct UnwindHints {
       let type: UInt8 = kernel61 ? [2, 3, 4, 5, 2, 6, 7][Int(min(rawType, 6))] : rawType
       switch type {
       case 0:
-        hints[insn.raw] = .forceUndefined
+        hints[insn] = .forceUndefined
       case 6:
-        hints[insn.raw] = .save
+        hints[insn] = .save
       case 7:
-        hints[insn.raw] = .restore
+        hints[insn] = .restore
       case 5:
-        hints[insn.raw] = .state(arch.functionEntryCFI)
+        hints[insn] = .state(arch.functionEntryCFI)
       default:
         var cfi: CFIState
-        if case .state(let existing) = hints[insn.raw] { cfi = existing } else { cfi = .allUndefined }
+        if case .state(let existing) = hints[insn] { cfi = existing } else { cfi = .allUndefined }
         guard let base = arch.hintBase(spReg) else {
           findings.append(Finding(rule: .badHint, at: p.location(insn), message: "unsupported unwind_hint sp base reg \(spReg)"))
           return
@@ -68,7 +68,7 @@ struct UnwindHints {
         cfi.cfa = CFIRule(base: base, offset: spOffset)
         cfi.type = CFIFrameType(rawValue: type) ?? .call
         cfi.signal = kernel61 ? false : signal
-        hints[insn.raw] = .state(cfi)
+        hints[insn] = .state(cfi)
       }
     }
   }

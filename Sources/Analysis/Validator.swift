@@ -55,7 +55,7 @@ public struct Validator {
   /// its function (`leftFunction` set), and records what it marked so it can be undone.
   private var speculative = false
   private var leftFunction = false
-  private var marked: [Int32] = []
+  private var marked: [InsnRef] = []
   private var markedSlots: [Int] = []
 
   public init(file: ELFFile, texts: consuming [(SectionIndex, DecodedText)], arch: ArchitectureDescription, options: AnalysisOptions) {
@@ -82,12 +82,12 @@ public struct Validator {
     marks = WalkMarks(instructions: program.count, symbols: file.symbols.count, siteTables: program.siteTableLengths)
     hints = UnwindHints(program, special, arch: arch, kernel61: options.hintNumbering61)
     var flags = [UInt8](repeating: 0, count: program.count)
-    for (insn, _) in r.alternatives where !r.ignoreAlternatives.contains(insn) { flags[Int(insn)] |= Self.flagAlternatives }
+    for (insn, _) in r.alternatives where !r.ignoreAlternatives.contains(insn) { flags[insn.int] |= Self.flagAlternatives }
     for (insn, kind) in hints.hints {
       if case .save = kind { continue }
-      flags[Int(insn)] |= Self.flagHint
+      flags[insn.int] |= Self.flagHint
     }
-    for insn in r.skipOriginal { flags[Int(insn)] |= Self.flagSkipOriginal }
+    for insn in r.skipOriginal { flags[insn.int] |= Self.flagSkipOriginal }
     insnFlags = flags
     self.arch = arch
     self.options = options
@@ -116,17 +116,17 @@ public struct Validator {
       perSection.append((s.section, Column(offsets, base: s.first, count: s.count), Column(kinds, base: s.first, count: s.count),
                          CFIColumn(marks.cfi, base: s.first, count: s.count)))
     }
-    let originals = p.groups.indices.filter { p.groups[$0].original < 0 }
-    var perSite: [Int32: Int] = [:]
-    for g in p.groups where g.original >= 0 { perSite[g.original, default: 0] += 1 }
+    let originals = p.groups.indices.filter { p.groups[$0].original.isNone }
+    var perSite: [GroupID: Int] = [:]
+    for g in p.groups where !g.original.isNone { perSite[g.original, default: 0] += 1 }
     let counts = (sites: originals.count, replacements: p.groups.count - originals.count,
                   multiSites: perSite.values.filter { $0 >= 2 }.count,
                   jumpLabels: r.jumpLabelCount, exceptionEntries: r.exceptionEntryCount)
     var result = ValidationResult(findings: findings, patchSiteCounts: counts, cfiStates: table, instructionCFI: perSection,
                                   registers: arch.registers)
-    result.symbolsByAddress = p.sections.indices.map { p.sortedSymbols(inSlot: $0) }
-    for g in p.groups where g.original < 0 {
-      let first = InsnRef(Int(g.first)), last = InsnRef(Int(g.last))
+    result.symbolsByAddress = p.sections.indices.map { p.sortedSymbols(inSlot: $0).map(\.raw) }
+    for g in p.groups where g.original.isNone {
+      let first = g.first, last = g.last
       result.sites.append((p.sections[p.slot(first)].section, p.offset(first), p.offset(last) + UInt64(p.length(last)),
                            marks.siteTable(Int(g.table)).map { $0 == Self.noState ? nil : CFIStateID(rawValue: $0) }))
     }
@@ -138,13 +138,13 @@ public struct Validator {
   /// objtool `WARN_INSN`: one finding per symbol; later ones are suppressed.
   private mutating func warn(_ insn: InsnRef, _ rule: RuleID, _ message: String) {
     let sym = p.symbolOf[insn.int]
-    if sym < 0 || !marks.warned[Int(sym)] {
+    if sym.isNone || !marks.warned[sym.int] {
       findings.append(Finding(rule: rule, at: p.location(insn), message: message))
       lastWarning = findings.count - 1
     } else {
       lastWarning = nil
     }
-    if sym >= 0 { marks.warned[Int(sym)] = true }
+    if !sym.isNone { marks.warned[sym.int] = true }
   }
 
   /// objtool `WARN`: not tied to an instruction in its text, never suppressed; `place`
@@ -165,24 +165,24 @@ public struct Validator {
   private struct RootItem {
     var missingSize: String?
     var start = InsnRef(0)
-    var function: Int32?
+    var function: SymbolID?
   }
 
   /// The function whose instructions `insn` is walked as (its owner's parent).
-  private func territory(_ insn: InsnRef) -> Int32? { p.function(insn).map { p.parent[Int($0)] } }
+  private func territory(_ insn: InsnRef) -> SymbolID? { p.function(insn).map { p.parent[$0.int] } }
 
   private mutating func validateFunctions() -> Int {
     let entry = table.intern(arch.functionEntryCFI).rawValue
     var items: [RootItem] = []
     for slot in p.sections.indices {
-      for index in p.sortedSymbols(inSlot: slot) where p.symbolIsFunction[Int(index)] {
-        let sym = p.file.symbols[Int(index)]
+      for index in p.sortedSymbols(inSlot: slot) where p.symbolIsFunction[index.int] {
+        let sym = p.file.symbols[index.int]
         if sym.size == 0 {
           items.append(RootItem(missingSize: sym.name))
           continue
         }
-        let s = Int32(sym.index.int)
-        guard p.parent[Int(s)] == s, !p.isAlias[Int(s)],
+        let s = SymbolID(sym.index)
+        guard p.parent[s.int] == s, !p.isAlias[s.int],
               let start = p.instruction(in: p.sections[slot].section, at: sym.value), !r.ignore[start.int] else { continue }
         items.append(RootItem(start: start, function: territory(start)))
       }
@@ -213,7 +213,7 @@ public struct Validator {
     var table: CFIStateTable
     var transitions: TransitionMemo
     var roots: [(item: Int, findings: [Finding], warnings: Int)] = []
-    var functions: [Int32] = []
+    var functions: [SymbolID] = []
   }
 
   /// A value handed to worker threads as it is (they only read it, or own it).
@@ -238,7 +238,7 @@ public struct Validator {
   /// fixed split: the same ids every run). Afterwards the tables are merged into thread
   /// 0's and every id another thread wrote is renumbered.
   private mutating func walkInParallel(_ items: [RootItem], entry: UInt32) -> [(findings: [Finding], warnings: Int)?] {
-    var rootsOf: [Int32: Int] = [:]
+    var rootsOf: [SymbolID: Int] = [:]
     for item in items where item.missingSize == nil { if let f = item.function { rootsOf[f, default: 0] += 1 } }
     let independent = items.indices.filter { k in items[k].missingSize == nil && items[k].function.map { rootsOf[$0] == 1 } == true }
     let threads = min(options.walkThreads, 16)
@@ -264,8 +264,8 @@ public struct Validator {
           let n = v.walk(from: item.start, function: item.function, initial: entry, rootLabel: "<=== (sym)")
           if v.leftFunction {
             for i in v.marked {
-              v.marks.visited[Int(i)] = false
-              v.marks.cfi[Int(i)] = Self.noState
+              v.marks.visited[i.int] = false
+              v.marks.cfi[i.int] = Self.noState
             }
             for slot in v.markedSlots {
               v.marks.siteSlots[slot] = Self.noState
@@ -299,7 +299,7 @@ public struct Validator {
       renumber.append(walks[w].table.states.map { table.intern($0).rawValue })
       walks[w].table = CFIStateTable()  // released as soon as it is merged
       walks[w].transitions = TransitionMemo()
-      for f in walks[w].functions { threadOf[Int(f)] = UInt8(w) }
+      for f in walks[w].functions { threadOf[f.int] = UInt8(w) }
     }
     let fix = Handoff((marks: marks, renumber: renumber, threadOf: threadOf, program: p))
     let n = p.count, step = 1 << 16
@@ -307,17 +307,17 @@ public struct Validator {
       let (marks, renumber, threadOf, p) = fix.value
       for i in (c * step)..<min((c + 1) * step, n) where marks.cfi[i] != Self.noState {
         guard let o = p.function(InsnRef(i)) else { continue }
-        let w = Int(threadOf[Int(p.parent[Int(o)])])
+        let w = Int(threadOf[p.parent[o.int].int])
         if w > 0 { marks.cfi[i] = renumber[w][Int(marks.cfi[i])] }
       }
     }
     // Site slots: by the function of the site's instructions (all its streams'
     // instructions belong to the function of the original).
     var renumbered = Set<Int32>()
-    for g in p.groups where g.first >= 0 && !renumbered.contains(g.table) {
-      guard let f = territory(InsnRef(Int(g.first))) else { continue }
+    for g in p.groups where !g.first.isNone && !renumbered.contains(g.table) {
+      guard let f = territory(g.first) else { continue }
       renumbered.insert(g.table)
-      let w = Int(threadOf[Int(f)])
+      let w = Int(threadOf[f.int])
       guard w > 0 else { continue }
       let t = Int(g.table)
       for slot in marks.siteBase[t]..<marks.siteBase[t + 1] where marks.siteSlots[slot] != Self.noState {
@@ -360,11 +360,18 @@ public struct Validator {
     case afterDispatch
   }
 
-  /// A path waiting to be walked. States are interned, so a path carries the 4-byte
-  /// id of its state, never the state itself (a CFIState is ~300 bytes).
+  /// What one path of the walk carries, separate from where it is: the CFI state
+  /// (interned: the 4-byte id, never the ~300-byte state) and, apart from it, the
+  /// per-path flags objtool keeps in its `insn_state` beside the CFI (the uaccess and
+  /// direction-flag tracking of `--uaccess` join them here, not the CFI state).
+  struct PathState: Equatable {
+    var cfi: UInt32
+  }
+
+  /// A path waiting to be walked.
   private struct Pending {
     var insn: InsnRef
-    var state: UInt32
+    var state: PathState
     var phase: Phase
     /// The branch chain that led here (index into `backtraceNodes`), for --backtrace.
     var chain: Int32 = -1
@@ -479,17 +486,17 @@ public struct Validator {
 
   /// Walks one root; returns 1 if a finding stopped it.
   /// `initial` is an interned state id; the pending-path stack is reused across roots.
-  private mutating func walk(from root: InsnRef, function fn: Int32?, initial: UInt32, rootLabel: String) -> Int {
+  private mutating func walk(from root: InsnRef, function fn: SymbolID?, initial: UInt32, rootLabel: String) -> Int {
     backtraceNodes.removeAll(keepingCapacity: true)
     var stack: [Pending] = []
     swap(&stack, &pendingPaths)  // unique, so no copy on the appends below
     stack.removeAll(keepingCapacity: true)
-    stack.append(Pending(insn: root, state: initial, phase: .start))
+    stack.append(Pending(insn: root, state: PathState(cfi: initial), phase: .start))
     defer { pendingPaths = stack }
     pathLoop: while let pending = stack.popLast() {
       var insn = pending.insn
       // The interned state before `insn`.
-      var sid = pending.state
+      var sid = pending.state.cfi
       var phase = pending.phase
       var chain = pending.chain
       // The previous instruction of this straight-line run (objtool `prev_insn`).
@@ -508,7 +515,7 @@ public struct Validator {
       while true {
         if phase == .start {
           // Straight-line code must not run into another function.
-          if let fn, let owner = p.function(insn), fn != p.parent[Int(owner)] {
+          if let fn, let owner = p.function(insn), fn != p.parent[owner.int] {
             let name = p.symbolName(fn)
             if arch.kernel.paddingPrefixes.contains(where: name.hasPrefix) || ignoresUnreachable { continue pathLoop }
             warnPlain(.fallsThrough, "\(name)() falls through to next function \(p.symbolName(owner))()", place: insn)
@@ -527,7 +534,7 @@ public struct Validator {
             if !atHint && !matches(insn, sid) { return failed(chain, root: root, rootLabel: rootLabel) }
             continue pathLoop
           }
-          if atHint, let hint = hints.hints[insn.raw] {
+          if atHint, let hint = hints.hints[insn] {
             // A hint replaces the walked state.
             switch hint {
             case .state(let s):
@@ -558,18 +565,18 @@ public struct Validator {
           }
           marks.cfi[insn.int] = sid
           marks.visited[insn.int] = true
-          if speculative { marked.append(insn.raw) }
+          if speculative { marked.append(insn) }
           // Patch sites: every stream writes its state into the shared byte-offset table;
           // first writer wins, a different whole state at the same offset is a conflict.
           if let off = p.groupOffset(insn) {
-            let g = p.groups[Int(p.groupOf[insn.int])]
+            let g = p.groups[p.groupOf[insn.int].int]
             let slot = marks.siteBase[Int(g.table)] + off
             if marks.siteSlots[slot] == Self.noState {
               marks.siteSlots[slot] = sid
               marks.siteWriters[slot] = insn.raw
               if speculative { markedSlots.append(slot) }
             } else if marks.siteSlots[slot] != sid {
-              let site = InsnRef(Int(g.original >= 0 ? p.groups[Int(g.original)].first : g.first))
+              let site = g.original.isNone ? g.first : p.groups[g.original.int].first
               let before = findings.count
               if options.conflictAtInstruction {
                 warn(insn, .alternativeConflict, "stack layout conflict in alternatives")
@@ -593,11 +600,11 @@ public struct Validator {
             }
           }
           // Alternative successors first, each with the state before this instruction.
-          if insnFlags[insn.int] & Self.flagAlternatives != 0, let alts = r.alternatives[insn.raw] {
-            stack.append(Pending(insn: insn, state: sid, phase: .afterAlternatives, chain: chain))
+          if insnFlags[insn.int] & Self.flagAlternatives != 0, let alts = r.alternatives[insn] {
+            stack.append(Pending(insn: insn, state: PathState(cfi: sid), phase: .afterAlternatives, chain: chain))
             let altChain = extend(chain, insn, "(alt)")
             for a in alts {
-              stack.append(Pending(insn: InsnRef(Int(a)), state: sid, phase: .start, chain: altChain))
+              stack.append(Pending(insn: a, state: PathState(cfi: sid), phase: .start, chain: altChain))
             }
             continue pathLoop
           }
@@ -654,12 +661,11 @@ public struct Validator {
               warn(insn, .siblingCallWithModifiedFrame, "sibling call from callable instruction with modified stack frame")
               return failed(chain, root: root, rootLabel: rootLabel)
             }
-          } else if r.jumpDest[insn.int] >= 0 {
-            let dest = InsnRef(Int(r.jumpDest[insn.int]))
+          } else if let dest = r.jumpDest[insn.int].value {
             if r.kind[insn.int] == .jumpConditional {
               // Walk the target first, then come back for the fall-through.
-              stack.append(Pending(insn: insn, state: sid, phase: .afterDispatch, chain: chain))
-              stack.append(Pending(insn: dest, state: sid, phase: .start, chain: extend(chain, insn, "(branch)")))
+              stack.append(Pending(insn: insn, state: PathState(cfi: sid), phase: .afterDispatch, chain: chain))
+              stack.append(Pending(insn: dest, state: PathState(cfi: sid), phase: .start, chain: extend(chain, insn, "(branch)")))
               continue pathLoop
             }
             previous = insn
@@ -701,22 +707,22 @@ public struct Validator {
 
   /// "original" or "replacement N (feature 0xF)" for an instruction of a patch site.
   private func streamName(_ insn: InsnRef) -> String {
-    let gi = Int(p.groupOf[insn.int])
-    guard gi >= 0 else { return "code" }
+    guard let group = p.groupOf[insn.int].value else { return "code" }
+    let gi = group.int
     let g = p.groups[gi]
-    guard g.original >= 0 else { return "original" }
+    guard !g.original.isNone else { return "original" }
     let n = p.groups[..<gi].filter { $0.original == g.original }.count + 1
     return "replacement \(n) (feature 0x\(String(g.feature, radix: 16)))"
   }
 
   /// The nearest SAVE mark before `insn` inside the walked function's symbol (objtool
   /// `sym_for_each_insn_continue_reverse`).
-  private func saveInstruction(before insn: InsnRef, function fn: Int32?) -> InsnRef? {
+  private func saveInstruction(before insn: InsnRef, function fn: SymbolID?) -> InsnRef? {
     guard let fn else { return nil }
-    let sym = p.file.symbols[Int(fn)]
+    let sym = p.file.symbols[fn.int]
     var i = p.previous(insn)
     while let cur = i, p.sections[p.slot(cur)].section == sym.section.index, p.offset(cur) >= sym.value {
-      if case .save = hints.hints[cur.raw] { return cur }
+      if case .save = hints.hints[cur] { return cur }
       i = p.previous(cur)
     }
     return nil
@@ -724,7 +730,7 @@ public struct Validator {
 
   /// Calls exempt from the frame-pointer rule (x86 `__fentry__`).
   private func isSpecialCall(_ insn: InsnRef) -> Bool {
-    guard r.kind[insn.int] == .call, r.callDest[insn.int] >= 0 else { return false }
+    guard r.kind[insn.int] == .call, !r.callDest[insn.int].isNone else { return false }
     return arch.frameExemptCallees.contains(p.symbolName(r.callDest[insn.int]))
   }
 
@@ -738,7 +744,7 @@ public struct Validator {
     for i in 0..<p.count {
       let insn = InsnRef(i)
       if marks.visited[i] || ignoreUnreachable(insn) { continue }
-      if let prev = p.previous(insn), r.deadEnd[prev.int], r.kind[prev.int] == .call, r.callDest[prev.int] >= 0 {
+      if let prev = p.previous(insn), r.deadEnd[prev.int], r.kind[prev.int] == .call, !r.callDest[prev.int].isNone {
         warn(insn, .missingNoreturn, "\(p.symbolName(r.callDest[prev.int]))() is missing a __noreturn annotation")
         continue
       }
@@ -748,16 +754,16 @@ public struct Validator {
 
   /// Instructions found ignorable during the unreachable pass (`.cold` parts of dead
   /// weak-function code), objtool's late `insn->ignore`.
-  private var lateIgnored: Set<Int32> = []
+  private var lateIgnored: Set<InsnRef> = []
   /// Per text section: replacement or aux code (never reported unreachable).
   private var patchSections: [Bool] = []
   private var holes: SymbolHoles?
 
-  private mutating func markIgnored(function f: Int32) {
-    let sym = p.file.symbols[Int(f)]
+  private mutating func markIgnored(function f: SymbolID) {
+    let sym = p.file.symbols[f.int]
     guard let sec = sym.section.index, var i = p.instruction(in: sec, at: sym.value) else { return }
     while p.symbolOf[i.int] == f {
-      lateIgnored.insert(i.raw)
+      lateIgnored.insert(i)
       guard let n = p.next(i) else { break }
       i = n
     }
@@ -766,7 +772,7 @@ public struct Validator {
   /// objtool `ignore_unreachable_insn`.
   private mutating func ignoreUnreachable(_ insn: InsnRef) -> Bool {
     let k = r.kind[insn.int]
-    if r.ignore[insn.int] || lateIgnored.contains(insn.raw) || k == .nop || k == .trap { return true }
+    if r.ignore[insn.int] || lateIgnored.contains(insn) || k == .nop || k == .trap { return true }
     if patchSections.isEmpty { patchSections = p.sections.map { $0.name == ".altinstr_replacement" || $0.name == ".altinstr_aux" } }
     if patchSections[p.slot(insn)] { return true }
     if options.linked && p.function(insn) == nil {
@@ -783,8 +789,7 @@ public struct Validator {
           if marks.visited[c.int] { return true }
           if p.offset(c) >= end { break }
           // A hole that jumps into a .cold part: that part is ignored too.
-          let d = r.jumpDest[c.int]
-          if d >= 0, let df = p.function(InsnRef(Int(d))), nameBeforeCold(p.symbolName(df)) != nil {
+          if let d = r.jumpDest[c.int].value, let df = p.function(d), nameBeforeCold(p.symbolName(df)) != nil {
             markIgnored(function: df)
           }
           cur = p.next(c)
@@ -793,22 +798,21 @@ public struct Validator {
       }
     }
     guard let fn = p.function(insn) else { return false }
-    if r.symbolClass[Int(fn)].contains(.staticCallTrampoline) { return true }
+    if r.symbolClass[fn.int].contains(.staticCallTrampoline) { return true }
     if let prev = p.previous(insn), r.deadEnd[prev.int] {
       if k == .bug { return true }
-      if k == .jumpUnconditional, r.jumpDest[insn.int] >= 0, r.kind[Int(r.jumpDest[insn.int])] == .bug { return true }
+      if k == .jumpUnconditional, let d = r.jumpDest[insn.int].value, r.kind[d.int] == .bug { return true }
     }
     // KASAN/UBSAN: code leading (within the function) to a no-return sanitizer call.
     var cur = insn
     for _ in 0..<5 {
-      if r.kind[cur.int] == .call, r.callDest[cur.int] >= 0 {
+      if r.kind[cur.int] == .call, !r.callDest[cur.int].isNone {
         let name = p.symbolName(r.callDest[cur.int])
         if arch.kernel.noReturnSanitizerCalls.contains(name) { return true }
       }
       if r.kind[cur.int] == .jumpUnconditional {
-        let d = r.jumpDest[cur.int]
-        guard d >= 0, p.function(InsnRef(Int(d))) == fn else { break }
-        cur = InsnRef(Int(d))
+        guard let d = r.jumpDest[cur.int].value, p.function(d) == fn else { break }
+        cur = d
         continue
       }
       guard let n = p.next(cur), p.function(n) == fn else { break }
