@@ -183,6 +183,9 @@ public enum ELF64 {
 public struct RelocationType: RawRepresentable, Hashable, Sendable {
   public var rawValue: UInt32
   public init(rawValue: UInt32) { self.rawValue = rawValue }
+  /// `R_X86_64_NONE`, `R_AARCH64_NONE` (and its old number 256)
+  public static let none = RelocationType(rawValue: 0)
+  public static let aarch64NoneOld = RelocationType(rawValue: 256)
   /// `R_X86_64_64`
   public static let x86_64Absolute64 = RelocationType(rawValue: 1)
   /// `R_X86_64_PC32`
@@ -192,14 +195,29 @@ public struct RelocationType: RawRepresentable, Hashable, Sendable {
   /// `R_X86_64_32`, `R_X86_64_32S`
   public static let x86_64Absolute32 = RelocationType(rawValue: 10)
   public static let x86_64Absolute32Signed = RelocationType(rawValue: 11)
-  /// `R_X86_64_PC64`
+  /// `R_X86_64_16`, `R_X86_64_PC16`, `R_X86_64_8`, `R_X86_64_PC8`
+  public static let x86_64Absolute16 = RelocationType(rawValue: 12)
+  public static let x86_64PC16 = RelocationType(rawValue: 13)
+  public static let x86_64Absolute8 = RelocationType(rawValue: 14)
+  public static let x86_64PC8 = RelocationType(rawValue: 15)
+  /// `R_X86_64_PC64`, `R_X86_64_GOTOFF64`
   public static let x86_64PC64 = RelocationType(rawValue: 24)
+  public static let x86_64GOTOFF64 = RelocationType(rawValue: 26)
+  /// `R_X86_64_GOTPCRELX`, `R_X86_64_REX_GOTPCRELX`
+  public static let x86_64GOTPCRELX = RelocationType(rawValue: 41)
+  public static let x86_64RexGOTPCRELX = RelocationType(rawValue: 42)
   /// `R_AARCH64_ABS64`, `R_AARCH64_ABS32`
   public static let aarch64Absolute64 = RelocationType(rawValue: 257)
   public static let aarch64Absolute32 = RelocationType(rawValue: 258)
-  /// `R_AARCH64_PREL64`, `R_AARCH64_PREL32`
+  /// `R_AARCH64_ABS16`
+  public static let aarch64Absolute16 = RelocationType(rawValue: 259)
+  /// `R_AARCH64_PREL64`, `R_AARCH64_PREL32`, `R_AARCH64_PREL16`
   public static let aarch64PREL64 = RelocationType(rawValue: 260)
   public static let aarch64PREL32 = RelocationType(rawValue: 261)
+  public static let aarch64PREL16 = RelocationType(rawValue: 262)
+  /// The instruction-field relocations (`R_AARCH64_LD_PREL_LO19` 273 ... `R_AARCH64_TLSDESC_CALL`
+  /// 569 and the rest up to 1032) patch one 32-bit instruction word.
+  public static let aarch64InstructionFields: ClosedRange<UInt32> = 263...1032
 }
 
 extension RelocationType {

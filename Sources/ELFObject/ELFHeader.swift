@@ -100,10 +100,10 @@ extension ELFHeader {
                      at: .header(offset: shnum == 0 ? shoff + 32 : 60))
     }
     var nameTable = UInt64(shstrndx)
-    if shstrndx == 0xFFFF { nameTable = UInt64(r.u32(at: first + 40)!) }  // SHN_XINDEX: sh_link of section 0
+    if UInt32(shstrndx) == SpecialSectionIndex.xindex { nameTable = UInt64(r.u32(at: first + 40)!) }  // SHN_XINDEX: sh_link of section 0
     guard nameTable < count else {
       throw ELFError(.sectionIndexOutOfRange(field: "e_shstrndx", value: nameTable, count: Int(count)),
-                     at: .header(offset: shstrndx == 0xFFFF ? shoff + 40 : 62))
+                     at: .header(offset: UInt32(shstrndx) == SpecialSectionIndex.xindex ? shoff + 40 : 62))
     }
     return ELFHeader(
       machine: machine, byteOrder: order, objectType: type, flags: flags,

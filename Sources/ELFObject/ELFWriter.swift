@@ -201,7 +201,7 @@ public struct ELFWriter {
     align(8)
     let tableOffset = cursor
     put(UInt64(tableOffset), width: 8, at: 40, into: &elfHeader)
-    if headers.count < 0xFF00 {
+    if headers.count < Int(SpecialSectionIndex.loReserve) {
       put(UInt64(headers.count), width: 2, at: 60, into: &elfHeader)
       // The count no longer needs section 0's sh_size (extended numbering).
       if input.u16(at: 60)! == 0 { put(0, width: 8, at: 32, into: &headers[0]) }

@@ -73,8 +73,8 @@ final class MappedFile {
 
 /// Field layouts of `Elf64_Sym` and `Elf64_Rela` (read in the file's byte order).
 enum EntryLayout {
-  static let symbolSize = 24
-  static let relaSize = 24
+  static let symbolSize = ELF64.symbolSize
+  static let relaSize = ELF64.relaSize
 
   /// `ELF64_R_SYM` / `ELF64_R_TYPE`.
   @inline(__always) static func relocationSymbol(_ info: UInt64) -> UInt64 { info >> 32 }

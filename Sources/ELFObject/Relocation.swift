@@ -22,23 +22,26 @@ public struct RelocationSection: Sendable {
 /// Width in bytes of the field a relocation type writes, for bounds checking. Unknown
 /// types count as one byte, so at least the start of the field must be in range.
 public func relocationWidth(type: UInt32, machine: Machine) -> Int {
+  let t = RelocationType(rawValue: type)
   switch machine {
   case .x86_64:
-    switch type {
-    case 0: return 0  // R_X86_64_NONE
-    case 1, 24, 26: return 8  // R_X86_64_64, PC64, GOTOFF64
-    case 12, 13: return 2  // R_X86_64_16, PC16
-    case 14, 15: return 1  // R_X86_64_8, PC8
-    case 2...11, 41, 42: return 4  // PC32, GOT32, PLT32, ..., 32, 32S, GOTPCRELX, REX_GOTPCRELX
+    switch t {
+    case .none: return 0
+    case .x86_64Absolute64, .x86_64PC64, .x86_64GOTOFF64: return 8
+    case .x86_64Absolute16, .x86_64PC16: return 2
+    case .x86_64Absolute8, .x86_64PC8: return 1
+    case .x86_64GOTPCRELX, .x86_64RexGOTPCRELX: return 4
+    // PC32, GOT32, PLT32, GOTPCREL, ..., 32, 32S: 4-byte fields.
+    case _ where (RelocationType.x86_64PC32.rawValue...RelocationType.x86_64Absolute32Signed.rawValue).contains(type): return 4
     default: return 1
     }
   case .aarch64:
-    switch type {
-    case 0, 256: return 0  // R_AARCH64_NONE (both numberings)
-    case 257, 260: return 8  // ABS64, PREL64
-    case 258, 261: return 4  // ABS32, PREL32
-    case 259, 262: return 2  // ABS16, PREL16
-    case 263...1032: return 4  // instruction-field relocations patch one 32-bit word
+    switch t {
+    case .none, .aarch64NoneOld: return 0
+    case .aarch64Absolute64, .aarch64PREL64: return 8
+    case .aarch64Absolute32, .aarch64PREL32: return 4
+    case .aarch64Absolute16, .aarch64PREL16: return 2
+    case _ where RelocationType.aarch64InstructionFields.contains(type): return 4
     default: return 1
     }
   default:
