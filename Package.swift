@@ -4,18 +4,26 @@
 // Module graph (dependencies point one way only; Scripts/check-deps.sh enforces it):
 //
 //   CLibDW                   libdw (elfutils) headers and C shims, for DwarfCFI; libdw loaded lazily
-//   ELFObject                ELF read model over a file mapping (our own parser); MappedFile.swift is the only C caller
-//   UnwindModel              pure vocabulary: InstructionKind, StackOp, DecodedText columns
+//   ELFObject                ELF read model over a file mapping or bytes (our own parser); every change to an
+//                            object as an ObjectEdits list applied by ObjectEditor -> ELFWriter (atomic)
+//   UnwindModel              pure vocabulary: InstructionKind, StackOp, DecodedText columns, CFI states,
+//                            findings as data (CodeLocation, severity, trace) and their one text renderer,
+//                            ArchitectureDescription + RegisterVocabulary (arch as data), kernel versions
+//                            and objtool's noreturn list
 //   WorkPool                 numbered work on POSIX threads (parallel for, ordered results)
 //   DecodeX86                pure: bytes -> X86Instruction (length, prefixes, ModRM, ...)
-//   ArchX86                  objtool's view of x86: kinds and stack ops per instruction
-//   Analysis                 functions, branch resolution, the CFI walk, findings (arch as data)
-//   ORC                      ORC entry formats (6.1, 6.12), orc dump and generation
+//   ArchX86                  objtool's view of x86: kinds and stack ops per instruction, its registers,
+//                            hint registers, thunks, alternative layout: its ArchitectureDescription
+//   ArchARM64                the same for arm64 (decoder, switch-table patterns, its own noreturns)
+//   Analysis                 functions, branch resolution (explicit passes), the CFI walk, typed indices;
+//                            knows no architecture but through the description
+//   ORC                      ORC entry formats (6.1, 6.12, arm64's), orc dump and generation (register
+//                            slots handed in by the arch support)
 //   DwarfCFI                 DWARF CFI rows and line tables via libdw; the comparison rules
 //   UnwindDriver             pipeline orchestration, options, diagnostics rendering; Architectures.swift
 //                            is the one place that picks the architecture (x86-64, arm64) for an object
 //   unwindcheck              executable: argument parsing only (its own table-driven parser)
-//   UnwindTestSupport        test helpers (paths, oracle processes); tests only
+//   UnwindTestSupport        test helpers (paths, oracle processes, in-memory objects); tests only
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
