@@ -97,7 +97,7 @@ public enum RuleCatalogue {
       fix: "Report the instruction.", example: nil),
     CatalogueEntry(
       rule: .stackStateMismatch, objtoolMessage: "stack state mismatch: cfa1=B+O cfa2=B+O (or regN, type, drap)",
-      meaning: "Two paths reach the same instruction with different frames: the unwinder cannot describe both. 1 is the state recorded first, 2 the arriving one; B is a register number (4 rsp, 5 rbp, -1 undefined, -2 CFA).",
+      meaning: "Two paths reach the same instruction with different frames: the unwinder cannot describe both. 1 is the state recorded first, 2 the arriving one; on x86, as objtool prints it, B is a register number (4 rsp, 5 rbp, -1 undefined, -2 CFA); on arm64 registers are named (reg1[x29]=cfa-16 reg2[x29]=undef).",
       causes: "A branch that skips a push or pop; a register saved on only one path; inline asm that pushes conditionally.",
       fix: "Make every path agree on the stack depth and saved registers at the join.",
       example: "x86_64/cfi/mismatch.S"),
