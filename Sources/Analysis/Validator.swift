@@ -193,6 +193,7 @@ public struct Validator {
       && !items.contains { $0.missingSize == nil && $0.function == nil }
     let done = parallel ? walkInParallel(items, entry: entry) : []
     var warnings = 0
+    var unreported = 0
     for (k, item) in items.enumerated() {
       if let name = item.missingSize {
         warnPlain(.missingSize, "\(name)() is missing an ELF size annotation")
@@ -200,10 +201,14 @@ public struct Validator {
       } else if k < done.count, let d = done[k] {
         findings.append(contentsOf: d.findings)
         warnings += d.warnings
+        continue  // (counted by its thread)
       } else if !marks.visited[item.start.int] {
         warnings += walk(from: item.start, function: item.function, initial: entry, rootLabel: "<=== (sym)")
       }
+      unreported += 1
+      if unreported == 1024 { options.rootsWalked?(unreported, items.count); unreported = 0 }
     }
+    if unreported > 0 { options.rootsWalked?(unreported, items.count) }
     return warnings
   }
 
@@ -255,6 +260,8 @@ public struct Validator {
       var out = ThreadWalk(table: v.table, transitions: TransitionMemo())
       for c in stride(from: w, to: chunkCount, by: threads) {
         let range = (c * chunk)..<min((c + 1) * chunk, shared.value.independent.count)
+        let walkedBefore = out.roots.count
+        defer { v.options.rootsWalked?(out.roots.count - walkedBefore, shared.value.items.count) }
         for k in shared.value.independent[range] {
           let item = shared.value.items[k]
           v.leftFunction = false

@@ -55,6 +55,8 @@ public struct CheckOptions: Sendable {
 
   /// Threads for the parallel phases inside one object (decoding a big section).
   var threadsPerObject: Int { jobs > 0 ? jobs : ProcessorCount.online }
+  /// A one-object run on a terminal: the functions walked, as a progress line.
+  var walkProgress: WalkProgressLine?
 
   var analysisOptions: AnalysisOptions {
     var o = AnalysisOptions()
@@ -70,6 +72,7 @@ public struct CheckOptions: Sendable {
     o.relativeJumpTables = againstDwarf
     o.walkThreads = threadsPerObject
     if let parallelWalkMinimum { o.parallelWalkMinimum = parallelWalkMinimum }
+    if let walkProgress { o.rootsWalked = { walkProgress.add($0, of: $1) } }
     return o
   }
 }
@@ -161,6 +164,13 @@ public func runCheck(paths: [String], options: CheckOptions,
   let usesLibDW = options.againstDwarf || options.sourceLines
   let workers = usesLibDW ? 1 : min(paths.count, options.jobs > 0 ? options.jobs : ProcessorCount.online)
   let progress = Progress(total: paths.count, unit: "objects", enabled: paths.count > 1)
+  var withProgress = options
+  if paths.count == 1 {
+    // One big object (vmlinux.o): its functions as they are walked.
+    let walk = WalkProgressLine()
+    if walk.isEnabled { withProgress.walkProgress = walk }
+  }
+  let options = withProgress
   // One object (as Kbuild runs it): its analysis is left for the process exit to free
   // (tearing down a kernel's tens of arrays one by one costs more than the exit).
   let keep = paths.count == 1
@@ -193,6 +203,7 @@ func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = fals
     // as the compiler assumed when it wrote the CFI.
     let result = analyse(file, options: options,
                          extraNoreturns: options.againstDwarf ? dwarf?.noreturnFunctions() ?? [] : [])
+    options.walkProgress?.finish()
     if keepUntilExit, let result { KeptUntilExit.shared.keep((file, result)) }
     var findings = result?.findings ?? []
     if options.againstDwarf || options.sourceLines {

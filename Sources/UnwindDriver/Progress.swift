@@ -4,7 +4,7 @@ import Glibc
 
 /// One updating status line on stderr for long runs ("objects 120/4230, 3.2 s"), shown
 /// only when stderr is a terminal and the run is long enough to need it (after half a
-/// second); never written into a log or a pipe. Used from one thread.
+/// second); never written into a log or a pipe. Used from one thread at a time.
 final class Progress {
   private let total: Int
   private let unit: String
@@ -19,6 +19,13 @@ final class Progress {
     self.unit = unit
     self.enabled = enabled && isatty(2) != 0
     start = Progress.now()
+  }
+
+  init(total: Int, unit: String, since start: Double) {
+    self.total = total
+    self.unit = unit
+    self.enabled = isatty(2) != 0
+    self.start = start
   }
 
   static func now() -> Double {
@@ -56,5 +63,33 @@ final class Progress {
   private func write(_ text: String) {
     var t = text
     t.withUTF8 { buf in _ = Glibc.write(2, buf.baseAddress, buf.count) }
+  }
+}
+
+/// The walk's progress in one big object (vmlinux.o): "functions 41000/62922, 0.8 s",
+/// fed from every walk thread. The line appears once the run is half a second old.
+final class WalkProgressLine: @unchecked Sendable {
+  // @unchecked: every access to `line` holds `lock`.
+  private var lock = pthread_mutex_t()
+  private var line: Progress?
+  private let start = Progress.now()
+  let isEnabled = isatty(2) != 0
+
+  init() { pthread_mutex_init(&lock, nil) }
+  deinit { pthread_mutex_destroy(&lock) }
+
+  func add(_ n: Int, of total: Int) {
+    pthread_mutex_lock(&lock)
+    if line == nil { line = Progress(total: total, unit: "functions", since: start) }
+    line!.advance(by: n)
+    pthread_mutex_unlock(&lock)
+  }
+
+  /// The walk is over: erase the line (findings are printed next).
+  func finish() {
+    pthread_mutex_lock(&lock)
+    line?.finish()
+    line = nil
+    pthread_mutex_unlock(&lock)
   }
 }

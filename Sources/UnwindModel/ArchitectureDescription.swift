@@ -124,6 +124,9 @@ public struct AnalysisOptions: Sendable {
   /// Objects with fewer instructions are walked on one thread (threads cost more than
   /// they save there).
   public var parallelWalkMinimum = 1 << 17
+  /// Told, from any walk thread, how many more roots (functions, hint entries) were
+  /// walked, and of how many: a progress line for long runs.
+  public var rootsWalked: (@Sendable (_ more: Int, _ total: Int) -> Void)? = nil
   public init() {}
 }
 
