@@ -36,6 +36,11 @@ struct Resolution {
   var symbolClass: [SymbolClass]
   var fatal: [Finding] = []
   var jumpLabelCount = 0
+  /// objtool's call-site lists (`annotate_call_site`, `add_return_call`), in discovery
+  /// order: every jump (in instruction order) before every call. They become
+  /// `.static_call_sites`, `.retpoline_sites`, `.return_sites`, `.call_sites` and
+  /// `__mcount_loc`.
+  var callSiteLists = CallSiteLists()
   var exceptionEntryCount = 0
   private var noreturnCache: [SymbolID: Bool] = [:]
 
@@ -133,9 +138,22 @@ struct Resolution {
     func annotated(_ type: UInt32) -> [SpecialSections.Address] { annotations.filter { $0.1 == type }.map(\.0) }
   }
 
+  /// `--module` (its `.init.text` is not built-in init code) and `--mcount`.
+  let module: Bool
+  let mcount: Bool
+  /// Per text section (slot): alternative replacement code; built-in init code.
+  private var replacementSlot: [Bool] = []
+  private var initSlot: [Bool] = []
+  private let mcountCallee: String?
+
   init(program p: inout Program, special: SpecialSections, relocations: RelocationIndexCache, arch: ArchitectureDescription,
        sites: AlternativeSites, recoverFinalModule: Bool = false, readAnnotateInsn: Bool = false, ibt: Bool = false,
-       relativeJumpTables: Bool = false, noUnreachable: Bool = false) {
+       relativeJumpTables: Bool = false, noUnreachable: Bool = false, module: Bool = false, mcount: Bool = false) {
+    self.module = module
+    self.mcount = mcount
+    self.mcountCallee = arch.mcountCallee
+    replacementSlot = p.sections.map { $0.name == arch.kernel.replacementSection }
+    initSlot = p.sections.map { !module && $0.name == arch.kernel.initSection }
     self.recoverFinalModule = recoverFinalModule
     self.ibt = ibt
     self.relativeJumpTables = relativeJumpTables
@@ -356,12 +374,15 @@ struct Resolution {
           destOffset = UInt64(bitPattern: r.addend &+ arch.branchAddendBias)
         } else if cls.contains(.retpolineThunk) {
           makeRetpoline(insn)
+          _ = annotateCallSite(p, insn, SymbolID(sym))
           continue
         } else if cls.contains(.returnThunk) {
           kind[i] = .ret  // a return in disguise
+          callSiteLists.returns.append(insn)
           continue
         } else if fn != nil {
           callDest[i] = SymbolID(sym)  // sibling call (external, or via a function symbol)
+          _ = annotateCallSite(p, insn, SymbolID(sym))
           continue
         } else if let s = symbols[sym].section.index {
           destSection = s
@@ -390,8 +411,16 @@ struct Resolution {
       }
       // A jump without relocation (same file) to the start of a thunk.
       if let owner = p.symbolOf[dest.int].value, p.offset(dest) == symbols[owner.int].value {
-        if symbolClass[owner.int].contains(.retpolineThunk) { makeRetpoline(insn); continue }
-        if symbolClass[owner.int].contains(.returnThunk) { kind[i] = .ret; continue }
+        if symbolClass[owner.int].contains(.retpolineThunk) {
+          makeRetpoline(insn)
+          _ = annotateCallSite(p, insn, owner)
+          continue
+        }
+        if symbolClass[owner.int].contains(.returnThunk) {
+          kind[i] = .ret
+          callSiteLists.returns.append(insn)
+          continue
+        }
       }
       if let fn, let to = p.function(dest), fn != to {
         // GCC 8+ `.cold` parts: the jump into one tells whose it is (a name can be
@@ -403,10 +432,33 @@ struct Resolution {
       }
       if isSiblingCallJump(p, from: insn, to: dest) {
         callDest[i] = p.symbolOf[dest.int]
+        _ = annotateCallSite(p, insn, callDest[i])
         continue
       }
       jumpDest[i] = dest
     }
+  }
+
+  /// objtool `annotate_call_site`: the list a call or tail call (`insn`, to `sym`) goes
+  /// on. False where objtool returns before its dead-end check: replacement code (a
+  /// template), static calls, retpolines, `--mcount` calls.
+  private mutating func annotateCallSite(_ p: Program, _ insn: InsnRef, _ sym: SymbolID) -> Bool {
+    if replacementSlot[p.slot(insn)] || sym.isNone { return false }
+    let cls = symbolClass[sym.int]
+    if cls.contains(.staticCallTrampoline) {
+      callSiteLists.staticCalls.append(insn)
+      return false
+    }
+    if cls.contains(.retpolineThunk) {
+      callSiteLists.retpolines.append(insn)
+      return false
+    }
+    if mcount, let callee = mcountCallee, p.file.symbols[sym.int].binding == .global, p.symbolName(sym) == callee {
+      callSiteLists.mcount.append(insn)
+      return false
+    }
+    if kind[insn.int] == .call && !initSlot[p.slot(insn)] { callSiteLists.calls.append(insn) }
+    return true
   }
 
   /// objtool `jump_is_sibling_call`: a jump from inside a symbol to the first
@@ -442,8 +494,6 @@ struct Resolution {
   private mutating func addCallDestinations(_ p: Program, relocations: RelocationIndexCache, arch: ArchitectureDescription) {
     var cursor = RelocationCursor(relocations)
     let symbols = p.file.symbols
-    // Replacement code is a template (annotate_call_site), per text section.
-    let replacement = p.sections.map { $0.name == ".altinstr_replacement" }
     for i in 0..<p.count where kind[i] == .call {
       let insn = InsnRef(i)
       var dest = SymbolID.none
@@ -458,6 +508,7 @@ struct Resolution {
           dest = d
         } else if symbolClass[sym].contains(.retpolineThunk) {
           makeRetpoline(insn)
+          _ = annotateCallSite(p, insn, SymbolID(sym))
           continue
         } else {
           dest = SymbolID(sym)
@@ -485,11 +536,9 @@ struct Resolution {
       }
       callDest[i] = dest
       dropOps[i] = true
-      // annotate_call_site: replacement code is a template, static-call trampolines
-      // may be patched to anything; neither makes the call a dead end.
-      let cls = symbolClass[dest.int]
-      if replacement[p.slot(insn)] || cls.contains(.staticCallTrampoline)
-        || cls.contains(.retpolineThunk) { continue }
+      // Replacement code is a template, static-call trampolines may be patched to
+      // anything: neither makes the call a dead end (nor do retpolines and mcount calls).
+      guard annotateCallSite(p, insn, dest) else { continue }
       if let known = noreturnCache[dest] {
         if known { deadEnd[i] = true }
       } else {
@@ -549,4 +598,18 @@ struct Resolution {
     default: return false
     }
   }
+}
+
+/// objtool's lists of call sites, each in discovery order (jumps before calls).
+struct CallSiteLists {
+  /// Calls and tail calls to static-call trampolines (`.static_call_sites`).
+  var staticCalls: [InsnRef] = []
+  /// Calls and jumps to retpoline thunks (`.retpoline_sites`).
+  var retpolines: [InsnRef] = []
+  /// Jumps to the return thunk (`.return_sites`).
+  var returns: [InsnRef] = []
+  /// Direct calls but those above, not in built-in init code (`.call_sites`).
+  var calls: [InsnRef] = []
+  /// Calls to the ftrace entry hook, with `--mcount` (`__mcount_loc`).
+  var mcount: [InsnRef] = []
 }

@@ -21,6 +21,30 @@ public struct ValidationResult: Sendable {
   public var symbolsByAddress: [[Int32]] = []
   /// The architecture's registers (names, DWARF numbers) the states are in.
   public var registers: RegisterVocabulary
+  /// What objtool lists for the kernel to patch at boot (its site sections).
+  public var patchLists = PatchLists()
+}
+
+/// The places objtool writes into its site sections, each list in objtool's order.
+public struct PatchLists: Sendable {
+  /// An instruction's place: its section and offset.
+  public struct Place: Sendable, Equatable {
+    public var section: SectionIndex
+    public var offset: UInt64
+  }
+
+  /// `.static_call_sites`: the call, its trampoline (`__SCT__name`, by symbol index)
+  /// and whether it is a tail call.
+  public var staticCalls: [(place: Place, trampoline: SymbolIndex, tail: Bool)] = []
+  /// `.retpoline_sites`, `.return_sites`, `.call_sites`, `__mcount_loc`.
+  public var retpolines: [Place] = []
+  public var returns: [Place] = []
+  public var calls: [Place] = []
+  public var mcount: [Place] = []
+  /// `.ibt_endbr_seal` (with `--ibt`).
+  public var endbrSeal: [Place] = []
+
+  public init() {}
 }
 
 /// objtool's stack validation (`validate_functions` + the unreachable pass) over one
@@ -35,6 +59,8 @@ public struct Validator {
   let options: AnalysisOptions
   let interpreter: CFIInterpreter
   let hints: UnwindHints
+  /// The object's relocations by section, sorted (`--ibt` reads them after the walk).
+  let relocations: RelocationIndexCache
 
   var table = CFIStateTable()
   /// What the walk marks per instruction, symbol and site slot, in memory every copy of
@@ -66,6 +92,7 @@ public struct Validator {
                           ownsNoInstructions: { $0.binding == .global && arch.isEmbeddedInstruction($0.name) })
     PhaseTimes.mark("resolve: program")
     let relocations = RelocationIndexCache(file: file)
+    self.relocations = relocations
     let special = SpecialSections(file: file, relocations: relocations)
     PhaseTimes.mark("resolve: relocations")
     let sites = program.buildAlternativeGroups(special.alternativeEntries(layout: arch.alternativeLayout),
@@ -76,7 +103,8 @@ public struct Validator {
     let recover = file.isFinalModule && !file.sections.contains { $0.name.hasPrefix(".discard.") }
     r = Resolution(program: &program, special: special, relocations: relocations, arch: arch, sites: sites, recoverFinalModule: recover,
                    readAnnotateInsn: options.annotateInstructions, ibt: options.ibt,
-                   relativeJumpTables: options.relativeJumpTables, noUnreachable: options.skipUnreachable)
+                   relativeJumpTables: options.relativeJumpTables, noUnreachable: options.skipUnreachable,
+                   module: options.module, mcount: options.mcount)
     p = program
     PhaseTimes.mark("resolve: destinations")
     marks = WalkMarks(instructions: program.count, symbols: file.symbols.count, siteTables: program.siteTableLengths)
@@ -124,6 +152,7 @@ public struct Validator {
                   jumpLabels: r.jumpLabelCount, exceptionEntries: r.exceptionEntryCount)
     var result = ValidationResult(findings: findings, patchSiteCounts: counts, cfiStates: table, instructionCFI: perSection,
                                   registers: arch.registers)
+    result.patchLists = patchLists()
     result.symbolsByAddress = p.sections.indices.map { p.sortedSymbols(inSlot: $0).map(\.raw) }
     for g in p.groups where g.original.isNone {
       let first = g.first, last = g.last
@@ -131,6 +160,29 @@ public struct Validator {
                            marks.siteTable(Int(g.table)).map { $0 == Self.noState ? nil : CFIStateID(rawValue: $0) }))
     }
     return result
+  }
+
+  /// The site lists as places (and `.ibt_endbr_seal`'s, computed here with `--ibt`).
+  private func patchLists() -> PatchLists {
+    func place(_ i: InsnRef) -> PatchLists.Place { PatchLists.Place(section: p.sections[p.slot(i)].section, offset: p.offset(i)) }
+    let l = r.callSiteLists
+    var out = PatchLists()
+    out.staticCalls = l.staticCalls.map { i in
+      let k = r.kind[i.int]
+      return (place(i), SymbolIndex(rawValue: UInt32(r.callDest[i.int].raw)),
+              (k == .jumpConditional || k == .jumpUnconditional) && !r.callDest[i.int].isNone)
+    }
+    out.retpolines = l.retpolines.map(place)
+    out.returns = l.returns.map(place)
+    out.calls = l.calls.map(place)
+    out.mcount = l.mcount.map(place)
+    if options.ibt {
+      out.endbrSeal = IBTSeal.sealable(p, r, relocations: relocations, pcRelativeTypes: arch.pcRelativeRelocations,
+                                       branchBias: arch.branchAddendBias,
+                                       ownsNoInstructions: { [arch] in $0.binding == .global && arch.isEmbeddedInstruction($0.name) })
+        .map(place)
+    }
+    return out
   }
 
   // MARK: - Reporting

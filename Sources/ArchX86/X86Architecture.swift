@@ -28,6 +28,7 @@ public enum X86Architecture {
       alternativeLayout: alternativeLayout(kernel: kernel))
     d.hintBase = hintBase
     d.frameExemptCallees = ["__fentry__"]
+    d.mcountCallee = "__fentry__"
     d.isEmbeddedInstruction = { $0 == "retbleed_return_thunk" || $0 == "srso_safe_ret" }
     d.staticCallTrampolinePrefix = "__SCT__"
     return d

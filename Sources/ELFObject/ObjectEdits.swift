@@ -89,12 +89,28 @@ public struct BytePatch: Sendable, Equatable {
   }
 }
 
-/// Every change to one object, as data: sections (with their relocations), symbols and
-/// in-place byte rewrites. `ObjectEditor` is the one place that turns it into ELF.
+/// A new type for one relocation of the object (objtool's `R_NONE` over a jump it
+/// turned into a NOP): entry `index` of relocation section `section`.
+public struct RelocationTypeEdit: Sendable, Equatable {
+  public var section: SectionIndex
+  public var index: Int
+  public var type: RelocationType
+
+  public init(section: SectionIndex, index: Int, type: RelocationType) {
+    self.section = section
+    self.index = index
+    self.type = type
+  }
+}
+
+/// Every change to one object, as data: sections (with their relocations), symbols,
+/// in-place byte rewrites and relocation types. `ObjectEditor` is the one place that
+/// turns it into ELF.
 public struct ObjectEdits: Sendable {
   public var symbols: [SymbolEdit] = []
   public var sections: [SectionEdit] = []
   public var patches: [BytePatch] = []
+  public var relocationTypes: [RelocationTypeEdit] = []
 
   public init() {}
 
@@ -105,7 +121,7 @@ public struct ObjectEdits: Sendable {
     return .added(symbols.count - 1)
   }
 
-  public var isEmpty: Bool { symbols.isEmpty && sections.isEmpty && patches.isEmpty }
+  public var isEmpty: Bool { symbols.isEmpty && sections.isEmpty && patches.isEmpty && relocationTypes.isEmpty }
 }
 
 /// Why an edit list cannot be applied to an object (the object is left as it was).
@@ -162,15 +178,36 @@ public struct ObjectEditor {
     }
     let newSymbols = missing.map { SymbolEdit(name: "", type: .section, binding: .local, section: $0, value: 0, size: 0) }
       + edits.symbols
+    // Relocation types to change, by relocation section.
+    var types: [SectionIndex: [Int: UInt32]] = [:]
+    for t in edits.relocationTypes {
+      guard t.section.int < file.sections.count, file.section(t.section).type == .rela,
+            t.index >= 0, t.index < Int(file.section(t.section).size) / ELF64.relaSize else {
+        throw ObjectEditError("relocation \(t.index) of section \(t.section) does not exist")
+      }
+      types[t.section, default: [:]][t.index] = t.type.rawValue
+    }
     var addedIndex: [SymbolIndex] = []
     if !newSymbols.isEmpty {
       guard let symtab = file.symbolTable else { throw ObjectEditError("no symbol table: cannot add symbols") }
-      let (rewritten, indices) = try insertSymbols(symtab: symtab, newSymbols)
+      let (rewritten, indices) = try insertSymbols(symtab: symtab, newSymbols, types: &types)
       out += rewritten
       for (s, idx) in zip(missing, indices) { sectionSymbol[s] = idx }
       addedIndex = Array(indices[missing.count...])
     }
-    out += try patchedSections(edits.patches, rewritten: Set(out.compactMap(\.replacing)))
+    // Type changes in relocation sections not otherwise rewritten: their r_info words.
+    var patches = edits.patches
+    for (section, entries) in types {
+      let s = file.section(section)
+      let entriesBytes = file.reader(for: section)
+      for (index, type) in entries {
+        guard let info = entriesBytes.u64(at: index * ELF64.relaSize + 8) else { continue }
+        var sink = ByteSink(order: file.byteOrder)
+        sink.u64(info & ~0xFFFF_FFFF | UInt64(type))
+        patches.append(BytePatch(section: s.index, offset: UInt64(index * ELF64.relaSize + 8), bytes: sink.bytes))
+      }
+    }
+    out += try patchedSections(patches, rewritten: Set(out.compactMap(\.replacing)))
     // New sections and their relocations.
     for s in edits.sections {
       let contents: ELFWriter.Piece = switch s.contents {
@@ -255,7 +292,7 @@ public struct ObjectEditor {
   /// globals appended), its string table, and every structure that holds symbol indices:
   /// relocation sections (r_info), section groups (sh_info) and SHT_SYMTAB_SHNDX.
   /// Returns the replacement sections and each new symbol's index.
-  private func insertSymbols(symtab: SectionIndex, _ newSymbols: [SymbolEdit])
+  private func insertSymbols(symtab: SectionIndex, _ newSymbols: [SymbolEdit], types: inout [SectionIndex: [Int: UInt32]])
     throws(ObjectEditError) -> ([ELFWriter.NewSection], [SymbolIndex]) {
     let tab = file.section(symtab)
     let firstGlobal = Int(tab.info)
@@ -312,7 +349,8 @@ public struct ObjectEditor {
         switch s.type {
         case .rela where s.link == symtab.rawValue:
           out.append(same(s, [.shiftedRelocations(offset: Int(s.fileOffset), count: Int(s.size) / ELF64.relaSize * ELF64.relaSize,
-                                                  from: UInt64(firstGlobal), by: UInt64(k))]))
+                                                  from: UInt64(firstGlobal), by: UInt64(k), types: types[s.index] ?? [:])]))
+          types[s.index] = nil
         case .group where s.link == symtab.rawValue:
           out.append(same(s, [whole(s)], info: UInt32(moved(UInt64(s.info)))))
         default:

@@ -71,6 +71,7 @@ struct ArchitectureSupport: Sendable {
     description: {
       var d = X86Architecture.description(kernel: $0.kernel)
       d.pcRelative32Relocation = RelocationType.x86_64PC32.rawValue
+      d.pcRelativeRelocations = [RelocationType.x86_64PC32.rawValue, RelocationType.x86_64PLT32.rawValue]
       return d
     },
     decodeSections: { file, name, _ in

@@ -40,8 +40,14 @@ public struct ArchitectureDescription: Sendable {
   /// The relocation type (`ELF64_R_TYPE`) of a 32-bit PC-relative table entry (x86
   /// `R_X86_64_PC32`: position-independent switch tables), if the analysis needs one.
   public var pcRelative32Relocation: UInt32? = nil
+  /// Relocation types whose field is PC-relative the way a branch's is (x86 PC32 and
+  /// PLT32: the target is the addend plus `branchAddendBias`), for `--ibt`.
+  public var pcRelativeRelocations: Set<UInt32> = []
   /// Calls exempt from the frame-pointer rule (x86 ftrace's `__fentry__`).
   public var frameExemptCallees: Set<String> = []
+  /// The ftrace entry hook every traced function calls first (x86 `__fentry__`):
+  /// `--mcount` lists those calls in `__mcount_loc`.
+  public var mcountCallee: String? = nil
   /// Kernel conventions shared by the architectures (symbol names objtool knows).
   public var kernel = KernelConventions()
   /// WARN sites are known only from `__bug_table` (arm64: `brk #0x800` with a
@@ -119,6 +125,8 @@ public struct AnalysisOptions: Sendable {
   /// does. objtool 6.12 takes only their first entry; `check --against-dwarf` turns
   /// this on so every case of a user-space switch is walked and compared.
   public var relativeJumpTables = false
+  /// `--mcount`: calls to the ftrace hook go to `__mcount_loc`, not `.call_sites`.
+  public var mcount = false
   /// Threads for the walk of one object's functions (1: sequential).
   public var walkThreads = 1
   /// Objects with fewer instructions are walked on one thread (threads cost more than
@@ -229,6 +237,12 @@ public struct KernelConventions: Sendable {
   public var paddingPrefixes = ["__cfi_", "__pfx_"]
   /// Sanitizer calls that never return: code leading to one is not "unreachable".
   public var noReturnSanitizerCalls: Set<String> = ["__ubsan_handle_builtin_unreachable", "__asan_handle_no_return"]
+  /// Sections of alternative replacement code: a template, never annotated as a call
+  /// site or reported unreachable on its own.
+  public var replacementSection = ".altinstr_replacement"
+  /// Built-in init code (`.init.text`): runs before user space, so vmlinux's calls
+  /// there need no call-depth accounting (modules' init code does).
+  public var initSection = ".init.text"
 
   public init() {}
 }

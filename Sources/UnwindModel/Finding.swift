@@ -183,27 +183,54 @@ extension RuleID {
 /// objtool-compatible text for findings: one renderer, the only place a finding
 /// becomes a line.
 public enum DiagnosticText {
+  /// How lines look: unwindcheck's own (`warning: unwindcheck: ... [UV1010]`) or, when
+  /// standing in for objtool, exactly objtool's (`warning: objtool: ...`, no rule id,
+  /// with `--sec-address` the section offset after a symbol-relative place).
+  public struct Style: Sendable {
+    public var tool: String
+    public var ruleIDs: Bool
+    public var sectionAddresses: Bool
+
+    public init(tool: String = "unwindcheck", ruleIDs: Bool = true, sectionAddresses: Bool = false) {
+      self.tool = tool
+      self.ruleIDs = ruleIDs
+      self.sectionAddresses = sectionAddresses
+    }
+
+    public static let unwindcheck = Style()
+    public static func objtool(sectionAddresses: Bool) -> Style {
+      Style(tool: "objtool", ruleIDs: false, sectionAddresses: sectionAddresses)
+    }
+
+    /// A place as the style names it (objtool `offstr`).
+    public func text(_ l: CodeLocation) -> String {
+      sectionAddresses && l.symbol != nil ? "\(l.text) (\(l.section)+0x\(String(l.offset, radix: 16)))" : l.text
+    }
+  }
+
   /// The finding's line: `FILE: warning: unwindcheck: LOC: MESSAGE [RULE]` (no line for
   /// a note that only carries a backtrace).
-  public static func line(_ f: Finding, file: String) -> String? {
+  public static func line(_ f: Finding, file: String, style: Style = .unwindcheck) -> String? {
     if f.rule == .backtrace { return nil }
-    let loc = f.showsLocation ? f.location.map { "\($0.text): " } ?? "" : ""
+    let loc = f.showsLocation ? f.location.map { "\(style.text($0)): " } ?? "" : ""
     let src = f.sourceLine.map { " (\($0))" } ?? ""
-    return "\(file): warning: unwindcheck: \(loc)\(f.message)\(src) [\(f.rule.code)]"
+    let rule = style.ruleIDs ? " [\(f.rule.code)]" : ""
+    return "\(file): warning: \(style.tool): \(loc)\(f.message)\(src)\(rule)"
   }
 
   /// The `--backtrace` lines, as objtool prints its BT_INSN lines.
-  public static func traceLines(_ f: Finding, file: String) -> [String] {
-    f.trace.map { "\(file): warning: unwindcheck:   \($0.location.text): \($0.label)" }
+  public static func traceLines(_ f: Finding, file: String, style: Style = .unwindcheck) -> [String] {
+    f.trace.map { "\(file): warning: \(style.tool):   \(style.text($0.location)): \($0.label)" }
   }
 
   /// The `--verbose` lines.
-  public static func noteLines(_ f: Finding, file: String) -> [String] {
-    f.notes.map { "\(file): note: unwindcheck:   \($0)" }
+  public static func noteLines(_ f: Finding, file: String, style: Style = .unwindcheck) -> [String] {
+    f.notes.map { "\(file): note: \(style.tool):   \($0)" }
   }
 
   /// Everything printed for a finding, in order: its line, notes (verbose), backtrace.
-  public static func lines(_ f: Finding, file: String, verbose: Bool) -> [String] {
-    (line(f, file: file).map { [$0] } ?? []) + (verbose ? noteLines(f, file: file) : []) + traceLines(f, file: file)
+  public static func lines(_ f: Finding, file: String, verbose: Bool, style: Style = .unwindcheck) -> [String] {
+    (line(f, file: file, style: style).map { [$0] } ?? []) + (verbose ? noteLines(f, file: file, style: style) : [])
+      + traceLines(f, file: file, style: style)
   }
 }

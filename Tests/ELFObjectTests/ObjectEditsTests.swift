@@ -56,6 +56,9 @@ struct ObjectEditsTests {
                                   ])]
     edits.patches = [BytePatch(section: text.index, offset: 0, bytes: [0xde, 0xad]),
                      BytePatch(section: text.index, offset: 4, bytes: [0xbe, 0xef])]
+    // The first relocation against .text becomes R_*_NONE (objtool's jump-label NOP).
+    let relaText = try #require(file.relocationSections.first { $0.target == text.index })
+    edits.relocationTypes = [RelocationTypeEdit(section: relaText.section, index: 0, type: .none)]
     let dir = try TestSupport.temporaryDirectory("object-edits")
     let out = dir.appendingPathComponent("edited.o").path
     try ObjectEditor(file: file).write(edits, replace: false, to: out)
@@ -63,7 +66,12 @@ struct ObjectEditsTests {
     // Every relocation the object had still names the same symbol with the same addend
     // (the indices after the new local moved by one).
     let before = try Self.relocationRows(path), after = try Self.relocationRows(out)
-    #expect(Array(after.prefix(before.count)) == before)
+    let relaName = file.section(relaText.section).name
+    let firstText = try #require(before.firstIndex { $0[0] == relaName })
+    #expect(after[firstText][2] == (aarch64 ? "R_AARCH64_NONE" : "R_X86_64_NONE"))
+    var expected = before
+    expected[firstText][2] = after[firstText][2]
+    #expect(Array(after.prefix(before.count)) == expected)
     let table = after.filter { $0[0] == ".rela.uc_table" }
     #expect(table.map { $0[1].suffix(2) } == ["00", "04", "08", "0c"])
     #expect(table.map { $0[2] } == Array(repeating: aarch64 ? "R_AARCH64_PREL32" : "R_X86_64_PC32", count: 4))
@@ -90,6 +98,28 @@ struct ObjectEditsTests {
     #expect(new.count == old.count)
     #expect(Array(new[0..<2]) == [0xde, 0xad] && Array(new[4..<6]) == [0xbe, 0xef])
     #expect(new[2..<4] == old[2..<4] && new[6...] == old[6...])
+  }
+
+  @Test(arguments: ["TestObjects/x86_64/frames.o", "TestObjects/bigendian/frames.o"])
+  func relocationTypeChangeWithoutSymbolInsertion(_ relative: String) throws {
+    let path = TestSupport.absolute(relative)
+    let file = try ELFFile.open(path: path)
+    let rela = try #require(file.relocationSections.first)
+    var edits = ObjectEdits()
+    edits.relocationTypes = [RelocationTypeEdit(section: rela.section, index: rela.relocations.count - 1, type: .none)]
+    let out = try TestSupport.temporaryDirectory("object-edits-type").appendingPathComponent("t.o").path
+    try ObjectEditor(file: file).write(edits, replace: false, to: out)
+    let before = try Self.relocationRows(path), after = try Self.relocationRows(out)
+    #expect(before.count == after.count)
+    let name = file.section(rela.section).name
+    let last = try #require(before.lastIndex { $0[0] == name })
+    for k in before.indices {
+      if k == last {
+        #expect(after[k][2].hasSuffix("_NONE") && after[k][1] == before[k][1])
+      } else {
+        #expect(after[k] == before[k])
+      }
+    }
   }
 
   @Test func badEditsAreErrorsAndLeaveTheObjectAlone() throws {
