@@ -41,6 +41,11 @@ struct Resolution {
   /// `.static_call_sites`, `.retpoline_sites`, `.return_sites`, `.call_sites` and
   /// `__mcount_loc`.
   var callSiteLists = CallSiteLists()
+  /// `--hacks=jump_label`: the jump-label JMPs that become NOPs (objtool `handle_jump_alt`).
+  var jumpLabelNops: [InsnRef] = []
+  /// `--hacks=noinstr`: instrumentation calls (tail calls: `sibling`) in `noinstr` code
+  /// that become NOPs (returns).
+  var noinstrRewrites: [(insn: InsnRef, sibling: Bool)] = []
   var exceptionEntryCount = 0
   private var noreturnCache: [SymbolID: Bool] = [:]
 
@@ -141,6 +146,10 @@ struct Resolution {
   /// `--module` (its `.init.text` is not built-in init code) and `--mcount`.
   let module: Bool
   let mcount: Bool
+  let jumpLabelHack: Bool
+  private let kernel: KernelConventions
+  /// Per text section, with `--hacks=noinstr`: `noinstr` code (empty otherwise).
+  private var noinstrSlot: [Bool] = []
   /// Per text section (slot): alternative replacement code; built-in init code.
   private var replacementSlot: [Bool] = []
   private var initSlot: [Bool] = []
@@ -148,8 +157,12 @@ struct Resolution {
 
   init(program p: inout Program, special: SpecialSections, relocations: RelocationIndexCache, arch: ArchitectureDescription,
        sites: AlternativeSites, recoverFinalModule: Bool = false, readAnnotateInsn: Bool = false, ibt: Bool = false,
-       relativeJumpTables: Bool = false, noUnreachable: Bool = false, module: Bool = false, mcount: Bool = false) {
+       relativeJumpTables: Bool = false, noUnreachable: Bool = false, module: Bool = false, mcount: Bool = false,
+      jumpLabelHack: Bool = false, noinstrHack: Bool = false) {
     self.module = module
+    self.jumpLabelHack = jumpLabelHack
+    self.kernel = arch.kernel
+    noinstrSlot = noinstrHack ? p.sections.map { arch.kernel.isNoinstrSection($0.name) } : []
     self.mcount = mcount
     self.mcountCallee = arch.mcountCallee
     replacementSlot = p.sections.map { $0.name == arch.kernel.replacementSection }
@@ -256,6 +269,11 @@ struct Resolution {
       guard let site = p.instruction(in: jl.code.section, at: jl.code.offset) else {
         fatal.append(Finding(rule: .specialSectionEntry, scope: "special: can't find orig instruction"))
         continue
+      }
+      if jumpLabelHack && jl.keyFlags & 2 != 0 && kind[site.int] == .jumpUnconditional {
+        // Initially off: the JMP is written as a NOP of its length, and is one.
+        kind[site.int] = .nop
+        jumpLabelNops.append(site)
       }
       switch kind[site.int] {
       case .nop:
@@ -382,7 +400,7 @@ struct Resolution {
           continue
         } else if fn != nil {
           callDest[i] = SymbolID(sym)  // sibling call (external, or via a function symbol)
-          _ = annotateCallSite(p, insn, SymbolID(sym))
+          _ = annotateCallSite(p, insn, SymbolID(sym), sibling: true)
           continue
         } else if let s = symbols[sym].section.index {
           destSection = s
@@ -432,7 +450,7 @@ struct Resolution {
       }
       if isSiblingCallJump(p, from: insn, to: dest) {
         callDest[i] = p.symbolOf[dest.int]
-        _ = annotateCallSite(p, insn, callDest[i])
+        _ = annotateCallSite(p, insn, callDest[i], sibling: true)
         continue
       }
       jumpDest[i] = dest
@@ -442,7 +460,7 @@ struct Resolution {
   /// objtool `annotate_call_site`: the list a call or tail call (`insn`, to `sym`) goes
   /// on. False where objtool returns before its dead-end check: replacement code (a
   /// template), static calls, retpolines, `--mcount` calls.
-  private mutating func annotateCallSite(_ p: Program, _ insn: InsnRef, _ sym: SymbolID) -> Bool {
+  private mutating func annotateCallSite(_ p: Program, _ insn: InsnRef, _ sym: SymbolID, sibling: Bool = false) -> Bool {
     if replacementSlot[p.slot(insn)] || sym.isNone { return false }
     let cls = symbolClass[sym.int]
     if cls.contains(.staticCallTrampoline) {
@@ -451,6 +469,12 @@ struct Resolution {
     }
     if cls.contains(.retpolineThunk) {
       callSiteLists.retpolines.append(insn)
+      return false
+    }
+    if !noinstrSlot.isEmpty && noinstrSlot[p.slot(insn)] && p.file.symbols[sym.int].binding == .global
+      && kernel.isProfilingCall(p.symbolName(sym)) {
+      noinstrRewrites.append((insn, sibling))
+      kind[insn.int] = sibling ? .ret : .nop
       return false
     }
     if mcount, let callee = mcountCallee, p.file.symbols[sym.int].binding == .global, p.symbolName(sym) == callee {

@@ -43,6 +43,11 @@ public struct PatchLists: Sendable {
   public var mcount: [Place] = []
   /// `.ibt_endbr_seal` (with `--ibt`).
   public var endbrSeal: [Place] = []
+  /// `--hacks=jump_label`: jumps to overwrite with a NOP of their length.
+  public var jumpLabelNops: [(place: Place, length: Int)] = []
+  /// `--hacks=noinstr`: instrumentation calls to overwrite with a NOP (tail calls: a
+  /// return), of their length.
+  public var noinstrRewrites: [(place: Place, length: Int, tailCall: Bool)] = []
 
   public init() {}
 }
@@ -95,8 +100,8 @@ public struct Validator {
     self.relocations = relocations
     let special = SpecialSections(file: file, relocations: relocations)
     PhaseTimes.mark("resolve: relocations")
-    let sites = program.buildAlternativeGroups(special.alternativeEntries(layout: arch.alternativeLayout),
-                                               layout: arch.alternativeLayout)
+    let layout = arch.alternativeLayout.forUaccess(options.uaccess)
+    let sites = program.buildAlternativeGroups(special.alternativeEntries(layout: layout), layout: layout)
     PhaseTimes.mark("resolve: alternatives")
     // A final module (modpost's .gnu.linkonce.this_module) without any .discard.*
     // section lost its objtool annotations to module.lds: re-derive what we can.
@@ -104,7 +109,8 @@ public struct Validator {
     r = Resolution(program: &program, special: special, relocations: relocations, arch: arch, sites: sites, recoverFinalModule: recover,
                    readAnnotateInsn: options.annotateInstructions, ibt: options.ibt,
                    relativeJumpTables: options.relativeJumpTables, noUnreachable: options.skipUnreachable,
-                   module: options.module, mcount: options.mcount)
+                   module: options.module, mcount: options.mcount, jumpLabelHack: options.jumpLabelHack,
+                   noinstrHack: options.noinstrHack)
     p = program
     PhaseTimes.mark("resolve: destinations")
     marks = WalkMarks(instructions: program.count, symbols: file.symbols.count, siteTables: program.siteTableLengths)
@@ -130,7 +136,7 @@ public struct Validator {
     findings.append(contentsOf: r.fatal)
     findings.append(contentsOf: hints.findings)
     var warnings = r.fatal.count + r.warnings.count + hints.findings.count
-    if r.fatal.isEmpty && hints.findings.isEmpty {
+    if options.walk && r.fatal.isEmpty && hints.findings.isEmpty {
       warnings += validateFunctions()
       warnings += validateUnwindHints()
       if warnings == 0 && !ignoresUnreachable { validateReachable() }
@@ -176,6 +182,8 @@ public struct Validator {
     out.returns = l.returns.map(place)
     out.calls = l.calls.map(place)
     out.mcount = l.mcount.map(place)
+    out.jumpLabelNops = r.jumpLabelNops.map { (place($0), p.length($0)) }
+    out.noinstrRewrites = r.noinstrRewrites.map { (place($0.insn), p.length($0.insn), $0.sibling) }
     if options.ibt {
       out.endbrSeal = IBTSeal.sealable(p, r, relocations: relocations, pcRelativeTypes: arch.pcRelativeRelocations,
                                        branchBias: arch.branchAddendBias,

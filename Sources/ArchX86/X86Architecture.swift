@@ -49,6 +49,29 @@ public enum X86Architecture {
     }
   }
 
+  /// The kernel's x86-64 NOP of `length` bytes (`BYTES_NOP1`..`BYTES_NOP5`, objtool
+  /// `arch_nop_insn`).
+  @Sendable public static func nop(_ length: Int) -> [UInt8]? {
+    switch length {
+    case 1: [0x90]
+    case 2: [0x66, 0x90]
+    case 3: [0x0F, 0x1F, 0x00]
+    case 4: [0x0F, 0x1F, 0x40, 0x00]
+    case 5: [0x0F, 0x1F, 0x44, 0x00, 0x00]
+    default: nil
+    }
+  }
+
+  /// `ret; int3` and NOPs, `length` bytes in all (objtool `arch_ret_insn`: a tail call
+  /// replaced by a return, with the speculation trap after it).
+  @Sendable public static func ret(_ length: Int) -> [UInt8]? {
+    switch length {
+    case 1: [0xC3]
+    case 2...5: [0xC3, 0xCC] + (length > 2 ? nop(length - 2)! : [])
+    default: nil
+    }
+  }
+
   /// X86_FEATURE_POPCNT (word 4, bit 23) and X86_FEATURE_SMAP (word 9, bit 20).
   static let featurePOPCNT: UInt16 = 4 * 32 + 23
   static let featureSMAP: UInt16 = 9 * 32 + 20
@@ -56,11 +79,12 @@ public enum X86Architecture {
   /// `struct alt_instr`: 12 bytes in 6.1 (u16 feature), 14 bytes since 6.2 (u32 ft_flags).
   static func alternativeLayout(kernel: KernelVersion) -> AlternativeLayout {
     let old = kernel == .v6_1
-    return AlternativeLayout(
+    var l = AlternativeLayout(
       entrySize: old ? 12 : 14, featureOffset: 8, originalLengthOffset: old ? 10 : 12,
       replacementLengthOffset: old ? 11 : 13,
-      skipOriginalFeatures: [featurePOPCNT], skipReplacementFeatures: [featureSMAP],
-      nestedGroups: !old)
+      skipOriginalFeatures: [featurePOPCNT], nestedGroups: !old)
+    l.uaccessFeatures = [featureSMAP]
+    return l
   }
 }
 

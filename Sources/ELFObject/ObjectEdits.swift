@@ -178,6 +178,8 @@ public struct ObjectEditor {
     }
     let newSymbols = missing.map { SymbolEdit(name: "", type: .section, binding: .local, section: $0, value: 0, size: 0) }
       + edits.symbols
+    let newLocals = newSymbols.reduce(0) { $0 + ($1.isLocal ? 1 : 0) }
+    let created = Set(missing)
     // Relocation types to change, by relocation section.
     var types: [SectionIndex: [Int: UInt32]] = [:]
     for t in edits.relocationTypes {
@@ -230,13 +232,13 @@ public struct ObjectEditor {
           switch r.symbol {
           case .existing(let i):
             guard i.int < file.symbols.count else { throw ObjectEditError("relocation against symbol \(i), which the object does not have") }
-            index = UInt32(moved(i.int, edits: newSymbols))
+            index = UInt32(moved(i.int, newLocals: newLocals))
           case .added(let n):
             guard n >= 0 && n < addedIndex.count else { throw ObjectEditError("relocation against added symbol \(n) of \(addedIndex.count)") }
             index = addedIndex[n].rawValue
           case .sectionSymbol(let x):
             let i = sectionSymbol[x]!
-            index = missing.contains(x) ? i.rawValue : UInt32(moved(i.int, edits: newSymbols))
+            index = created.contains(x) ? i.rawValue : UInt32(moved(i.int, newLocals: newLocals))
           }
           last = (r.symbol, index)
         }
@@ -251,12 +253,11 @@ public struct ObjectEditor {
     return out
   }
 
-  /// An existing symbol's index once `added` symbols are inserted (locals after the
-  /// object's locals shift every global).
-  private func moved(_ i: Int, edits added: [SymbolEdit]) -> Int {
+  /// An existing symbol's index once `newLocals` local symbols are inserted after the
+  /// object's locals (every global moves by that many).
+  private func moved(_ i: Int, newLocals: Int) -> Int {
     guard let symtab = file.symbolTable else { return i }
-    let firstGlobal = Int(file.section(symtab).info)
-    return i < firstGlobal ? i : i + added.filter(\.isLocal).count
+    return i < Int(file.section(symtab).info) ? i : i + newLocals
   }
 
   /// Each patched section as input ranges with the patches spliced in.

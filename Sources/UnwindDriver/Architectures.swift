@@ -25,6 +25,15 @@ struct ArchitectureSupport: Sendable {
   let orcEntrySize: UInt64
   /// The PC-relative 32-bit relocation `.orc_unwind_ip` entries use.
   let orcRelocation: RelocationType
+  /// The 64-bit absolute relocation (`__mcount_loc` entries).
+  let absolute64Relocation: RelocationType
+  /// The NOP of each length the kernel writes (objtool `arch_nop_insn`), if known.
+  let nopBytes: (@Sendable (Int) -> [UInt8]?)?
+  /// A return padded to `length` bytes (objtool `arch_ret_insn`), if known.
+  let retBytes: (@Sendable (Int) -> [UInt8]?)?
+  /// Static-call trampoline and key symbol prefixes (`__SCT__`, `__SCK__`).
+  let staticCallTrampolinePrefix: String?
+  let staticCallKeyPrefix: String?
   /// `orc dump`: the object's own ORC as text.
   let dumpORC: @Sendable (ELFFile, ORCFormat) throws(ORCDump.Problem) -> [String]
   /// `orc dump --generate`: the ORC unwindcheck would write, as text.
@@ -89,6 +98,8 @@ struct ArchitectureSupport: Sendable {
       return EncodedORC(bytes: sink.bytes, input: placed.input, offsets: placed.offsets)
     },
     orcAlignment: 1, orcEntrySize: UInt64(ORCEntry.size), orcRelocation: .x86_64PC32,
+    absolute64Relocation: .x86_64Absolute64, nopBytes: X86Architecture.nop, retBytes: X86Architecture.ret,
+    staticCallTrampolinePrefix: "__SCT__", staticCallKeyPrefix: "__SCK__",
     dumpORC: { (file, format) throws(ORCDump.Problem) in try ORCDump.lines(file, format: format) },
     generatedORCLines: { (file, result, format) throws(ORCGenerator.Problem) in
       ORCGenerator.dumpLines(try ORCGenerator.entries(orcInputs(file, result), states: result.cfiStates, format: format, registers: x86ORCRegisters),
@@ -115,6 +126,8 @@ struct ArchitectureSupport: Sendable {
       return EncodedORC(bytes: sink.bytes, input: placed.input, offsets: placed.offsets)
     },
     orcAlignment: 2, orcEntrySize: UInt64(ARM64ORCEntry.size), orcRelocation: .aarch64PREL32,
+    absolute64Relocation: .aarch64Absolute64, nopBytes: nil, retBytes: nil,
+    staticCallTrampolinePrefix: nil, staticCallKeyPrefix: nil,
     dumpORC: { (file, _) throws(ORCDump.Problem) in try ORCDump.arm64Lines(file) },
     generatedORCLines: { (file, result, _) throws(ORCGenerator.Problem) in
       let inputs = orcInputs(file, result)

@@ -47,6 +47,27 @@ public struct CheckOptions: Sendable {
   /// `--jobs N`: objects analysed at once, and worker threads inside one big object;
   /// 0 means one per core.
   public var jobs = 0
+  /// The site sections and rewrites objtool writes for Kbuild (the `objtool` front end).
+  public var writes = KbuildWrites()
+  /// Standing in for objtool: its message texts, its exit statuses, and sections the
+  /// object already has are skipped with a note instead of refused.
+  public var objtoolFrontEnd = false
+  /// `--dry-run`: analyse, write nothing. `--backup`: keep `FILE.orig` before writing.
+  public var dryRun = false
+  public var backup = false
+  /// `--hacks=jump_label`, `--hacks=noinstr` (the rewrites need the analysis to treat
+  /// those instructions as what they become).
+  public var jumpLabelHack = false
+  public var noinstrHack = false
+  /// `--mcount`.
+  public var mcount = false
+  /// `--uaccess` (so far: the uaccess alternatives followed as objtool does).
+  public var uaccess = false
+  /// Walk the functions and report what the walk finds (objtool: only with `--orc`,
+  /// `--stackval`, `--uaccess`).
+  public var walkFindings = true
+  /// `--sec-address`: the section offset after each symbol-relative place.
+  public var sectionAddresses = false
   /// Objects with at least this many instructions have their functions walked on
   /// several threads (nil: the analysis default). Tests and the differential scripts
   /// set 0 to run the parallel walk on every object.
@@ -73,6 +94,11 @@ public struct CheckOptions: Sendable {
     o.walkThreads = threadsPerObject
     if let parallelWalkMinimum { o.parallelWalkMinimum = parallelWalkMinimum }
     if let walkProgress { o.rootsWalked = { walkProgress.add($0, of: $1) } }
+    o.jumpLabelHack = jumpLabelHack
+    o.noinstrHack = noinstrHack
+    o.uaccess = uaccess
+    o.walk = walkFindings
+    o.mcount = mcount
     return o
   }
 }
@@ -226,14 +252,17 @@ func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = fals
     if options.stats, let c = result?.patchSiteCounts {
       report.out("\(path): patch sites: \(c.sites) (\(c.replacements) replacements, \(c.multiSites) with 2+), jump labels: \(c.jumpLabels), exception entries: \(c.exceptionEntries)")
     }
+    let style: DiagnosticText.Style = options.objtoolFrontEnd
+      ? .objtool(sectionAddresses: options.sectionAddresses) : .unwindcheck
     for f in findings {
-      for line in DiagnosticText.lines(f, file: path, verbose: options.verbose) { report.err(line) }
+      for line in DiagnosticText.lines(f, file: path, verbose: options.verbose, style: style) { report.err(line) }
     }
     report.anyFinding = findings.contains { $0.severity != .note }
-    if options.orc || options.prefix > 0, let result {
+    if options.orc || options.prefix > 0 || options.writes.any, let result {
       defer { PhaseTimes.mark("write") }
-      switch writeORC(file, result: result, path: path, options: options) {
-      case .written, .skipped: break
+      switch writeObject(file, result: result, path: path, options: options) {
+      case .written(let notes), .skipped(let notes):
+        for n in notes { report.err("\(path): warning: \(style.tool): \(n)") }
       case .refused(let message):
         report.err(DiagnosticFormat.error(path: path, message))
         report.status = .findings

@@ -6,28 +6,74 @@ import UnwindModel
 import WorkPool
 
 enum ORCWriteOutcome {
-  case written
-  case skipped
+  /// Written; the lines are objtool's notes about what it skipped.
+  case written([String])
+  case skipped([String])
   /// Not written, as objtool would not write it (already has ORC; CFI not expressible).
   case refused(String)
   /// Could not write (I/O).
   case failed(String)
 }
 
-/// `check --orc`: emit `.orc_unwind`, `.orc_unwind_ip` and `.rela.orc_unwind_ip` as
-/// objtool does (entries from `ORCGenerator`; R_X86_64_PC32 relocations against the
-/// code sections' section symbols, addend = offset) and write the object atomically.
-/// With `--prefix` but no `--orc` (Kbuild on frame-pointer kernels: `--stackval
-/// --prefix=16`), only the `__pfx_` symbols are written, as objtool does.
-func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: CheckOptions) -> ORCWriteOutcome {
+/// Which of objtool's Kbuild sections and rewrites to write besides ORC and `__pfx_`
+/// (the `objtool` front end sets them from its options).
+public struct KbuildWrites: Sendable {
+  /// `--static-call`: `.static_call_sites`.
+  public var staticCalls = false
+  /// `--retpoline`: `.retpoline_sites`.
+  public var retpolines = false
+  /// `--rethunk`: `.return_sites`; with `--hacks=skylake` also `.call_sites`.
+  public var returns = false
+  public var calls = false
+  /// `--mcount`: `__mcount_loc`; `--mnop` also NOPs the calls.
+  public var mcount = false
+  public var mnop = false
+  /// `--ibt`: `.ibt_endbr_seal`.
+  public var endbrSeal = false
+  /// `--hacks=jump_label`: initially-off jump labels become NOPs in place.
+  public var jumpLabelNops = false
+  /// `--hacks=noinstr`: instrumentation calls in `noinstr` code become NOPs in place.
+  public var noinstrRewrites = false
+
+  public init() {}
+
+  var any: Bool { staticCalls || retpolines || returns || calls || mcount || endbrSeal || jumpLabelNops || noinstrRewrites }
+}
+
+/// `check --orc` and the `objtool` front end: everything objtool writes into the
+/// object, as one `ObjectEdits` list in objtool's order (`.static_call_sites`,
+/// `.retpoline_sites`, `.return_sites`, `.call_sites`, `__mcount_loc`, the `__pfx_`
+/// symbols, `.ibt_endbr_seal`, ORC), each site a PC-relative relocation against its code
+/// section's section symbol (created where missing), written atomically. A section the
+/// object already has is not written again (objtool's "file already has ..."), so a
+/// rerun adds nothing: prefix symbols already there are not duplicated either.
+func writeObject(_ file: ELFFile, result: ValidationResult, path: String, options: CheckOptions) -> ORCWriteOutcome {
+  var notes: [String] = []
+  var writeORC = options.orc
   if options.orc && file.section(named: ".orc_unwind") != nil && !options.replace {
-    // objtool: "file already has .orc_unwind section, skipping"
-    return .refused("file already has .orc_unwind section; use --replace to regenerate it")
+    guard options.objtoolFrontEnd else {
+      // objtool: "file already has .orc_unwind section, skipping"
+      return .refused("file already has .orc_unwind section; use --replace to regenerate it")
+    }
+    notes.append("file already has .orc_unwind section, skipping")
+    writeORC = false
   }
   // objtool writes nothing after a setup error (its "fatal" class).
-  if result.findings.contains(where: \.isError) { return .skipped }
+  if result.findings.contains(where: \.isError) { return .skipped(notes) }
   let format: ORCFormat = options.kernel == .v6_1 ? .v6_1 : .v6_12
-  guard let arch = ArchitectureSupport.of(file.machine) else { return .skipped }
+  guard let arch = ArchitectureSupport.of(file.machine) else { return .skipped(notes) }
+  var edits = ObjectEdits()
+  let w = options.writes
+  if w.any {
+    switch kbuildSiteSections(file, result.patchLists, writes: w, module: options.module, arch: arch, into: &edits) {
+    case .failure(let stop):
+      // objtool stops at such an error: nothing after it is written.
+      notes += stop.notes
+      return edits.isEmpty ? .skipped(notes) : write(edits)
+    case .success(let more):
+      notes += more
+    }
+  }
   // Each entry's place as columns (its input section and offset), and the
   // `.orc_unwind` bytes: objtool's format on x86, unwindcheck's 8-byte ORC-like
   // entries on arm64 (same placement).
@@ -52,17 +98,20 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
       }
       PhaseTimes.mark("write: prefix")
     }
-    if options.orc { encoded = try arch.encodeORC(inputs, result.cfiStates, format, file.byteOrder) }
+    if writeORC { encoded = try arch.encodeORC(inputs, result.cfiStates, format, file.byteOrder) }
   } catch {
     return .refused("cannot express the CFI as ORC, nothing written: \(error)")
   }
   PhaseTimes.mark("write: entries")
-  // Everything the object gains, as one edit list: the prefix symbols, `.orc_unwind`,
-  // and `.orc_unwind_ip` whose words are filled by PC-relative relocations against the
-  // code sections' section symbols (created where missing, as objtool does).
-  var edits = ObjectEdits()
   for s in prefixSymbols { edits.addSymbol(s) }
-  if options.orc {
+  if w.endbrSeal {
+    if file.section(named: ".ibt_endbr_seal") != nil {
+      notes.append("file already has .ibt_endbr_seal, skipping")
+    } else if !result.patchLists.endbrSeal.isEmpty {
+      edits.sections.append(siteSection(".ibt_endbr_seal", result.patchLists.endbrSeal, arch: arch))
+    }
+  }
+  if writeORC {
     var relocations: [RelocationEdit] = []
     relocations.reserveCapacity(encoded.input.count)
     for i in encoded.input.indices {
@@ -70,7 +119,7 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
                                         symbol: .sectionSymbol(inputs[Int(encoded.input[i])].section),
                                         addend: Int64(bitPattern: encoded.offsets[i])))
     }
-    edits.sections = [
+    edits.sections += [
       SectionEdit(name: ".orc_unwind", flags: .alloc, alignment: arch.orcAlignment,
                   entrySize: arch.orcEntrySize, contents: .bytes(encoded.bytes)),
       SectionEdit(name: ".orc_unwind_ip", flags: .alloc, alignment: 1, entrySize: 4,
@@ -78,14 +127,177 @@ func writeORC(_ file: ELFFile, result: ValidationResult, path: String, options: 
     ]
   }
   PhaseTimes.mark("write: relocations")
-  if edits.isEmpty && options.output == nil { return .skipped }
-  do {
-    try ObjectEditor(file: file).write(edits, replace: options.replace, to: options.output ?? path, mode: mode_t(file.mode))
-  } catch {
-    return .failed(error.message)
+  if options.dryRun || (edits.isEmpty && options.output == nil) { return .skipped(notes) }
+  func write(_ edits: ObjectEdits) -> ORCWriteOutcome {
+    if options.backup && options.output == nil {
+      if let problem = copyFile(path, to: path + ".orig") { return .failed(problem) }
+    }
+    do {
+      try ObjectEditor(file: file).write(edits, replace: options.replace, to: options.output ?? path, mode: file.mode)
+    } catch {
+      return .failed(error.message)
+    }
+    PhaseTimes.mark("write: file")
+    return .written(notes)
   }
-  PhaseTimes.mark("write: file")
-  return .written
+  return write(edits)
+}
+
+/// A section of 4-byte sites: one zero word per place, filled by a PC-relative
+/// relocation against the place's section symbol (objtool `elf_init_reloc_text_sym`).
+private func siteSection(_ name: String, _ places: [PatchLists.Place], arch: ArchitectureSupport,
+                         flags: SectionFlags = .alloc) -> SectionEdit {
+  SectionEdit(name: name, flags: flags, alignment: 1, entrySize: 4, contents: .zeros(places.count * 4),
+              relocations: places.enumerated().map { k, p in
+                RelocationEdit(offset: UInt64(k * 4), type: arch.orcRelocation, symbol: .sectionSymbol(p.section),
+                               addend: Int64(bitPattern: p.offset))
+              })
+}
+
+/// Why objtool stops writing (its section creation returned an error).
+struct SiteSectionStop: Error { var notes: [String] }
+
+/// objtool's site sections before the prefix symbols, in its order, and the
+/// jump-label (and `--mnop`) rewrites. Returns objtool's notes about skipped sections.
+private func kbuildSiteSections(_ file: ELFFile, _ lists: PatchLists, writes w: KbuildWrites, module: Bool,
+                                arch: ArchitectureSupport, into edits: inout ObjectEdits) -> Result<[String], SiteSectionStop> {
+  var notes: [String] = []
+  var entries = RelocationEntries(file)
+  if w.jumpLabelNops, let nop = arch.nopBytes {
+    for (place, length) in lists.jumpLabelNops {
+      guard let bytes = nop(length) else { continue }
+      edits.patches.append(BytePatch(section: place.section, offset: place.offset, bytes: bytes))
+      if let r = entries.entry(in: place.section, from: place.offset, length: length) {
+        edits.relocationTypes.append(RelocationTypeEdit(section: r.section, index: r.index, type: .none))
+      }
+    }
+  }
+  if w.noinstrRewrites, let nop = arch.nopBytes, let ret = arch.retBytes {
+    for (place, length, tail) in lists.noinstrRewrites {
+      guard let bytes = tail ? ret(length) : nop(length) else { continue }
+      edits.patches.append(BytePatch(section: place.section, offset: place.offset, bytes: bytes))
+      if let r = entries.entry(in: place.section, from: place.offset, length: length) {
+        edits.relocationTypes.append(RelocationTypeEdit(section: r.section, index: r.index, type: .none))
+      }
+    }
+  }
+  if w.staticCalls {
+    if file.section(named: ".static_call_sites") != nil {
+      notes.append("file already has .static_call_sites section, skipping")
+    } else if !lists.staticCalls.isEmpty {
+      var relocations: [RelocationEdit] = []
+      // The key symbols by name (objtool `find_symbol_by_name`), built once.
+      var keys: [String: SymbolIndex] = [:]
+      if let keyPrefix = arch.staticCallKeyPrefix {
+        for sym in file.symbols where sym.name.hasPrefix(keyPrefix) && keys[sym.name] == nil { keys[sym.name] = sym.index }
+      }
+      for (k, site) in lists.staticCalls.enumerated() {
+        relocations.append(RelocationEdit(offset: UInt64(k * 8), type: arch.orcRelocation,
+                                          symbol: .sectionSymbol(site.place.section), addend: Int64(bitPattern: site.place.offset)))
+        let trampoline = file.symbol(site.trampoline)
+        guard let prefix = arch.staticCallTrampolinePrefix, let keyPrefix = arch.staticCallKeyPrefix,
+              trampoline.name.hasPrefix(prefix) else {
+          notes.append("static_call: trampoline name malformed: \(trampoline.name)")
+          return .failure(SiteSectionStop(notes: notes))
+        }
+        let keyName = keyPrefix + trampoline.name.dropFirst(prefix.count)
+        var key = keys[keyName]
+        if key == nil {
+          guard module else {
+            notes.append("static_call: can't find static_call_key symbol: \(keyName)")
+            return .failure(SiteSectionStop(notes: notes))
+          }
+          // A module may call a key it cannot change: the trampoline stands for it
+          // (fixed up by the kernel's static_call_add_module()).
+          key = site.trampoline
+        }
+        relocations.append(RelocationEdit(offset: UInt64(k * 8 + 4), type: arch.orcRelocation, symbol: .existing(key!),
+                                          addend: site.tail ? 1 : 0))
+      }
+      edits.sections.append(SectionEdit(name: ".static_call_sites", flags: [.alloc, .write], alignment: 1, entrySize: 8,
+                                        contents: .zeros(lists.staticCalls.count * 8), relocations: relocations))
+    }
+  }
+  func add(_ name: String, _ places: [PatchLists.Place], _ skipped: String) {
+    if file.section(named: name) != nil {
+      notes.append(skipped)
+    } else if !places.isEmpty {
+      edits.sections.append(siteSection(name, places, arch: arch))
+    }
+  }
+  if w.retpolines { add(".retpoline_sites", lists.retpolines, "file already has .retpoline_sites, skipping") }
+  if w.returns { add(".return_sites", lists.returns, "file already has .return_sites, skipping") }
+  if w.returns && w.calls { add(".call_sites", lists.calls, "file already has .call_sites section, skipping") }
+  if w.mcount {
+    if file.section(named: "__mcount_loc") != nil {
+      notes.append("file already has __mcount_loc section, skipping")
+    } else if !lists.mcount.isEmpty {
+      edits.sections.append(SectionEdit(name: "__mcount_loc", flags: .alloc, alignment: 8, entrySize: 8,
+                                        contents: .zeros(lists.mcount.count * 8),
+                                        relocations: lists.mcount.enumerated().map { k, p in
+                                          RelocationEdit(offset: UInt64(k * 8), type: arch.absolute64Relocation,
+                                                         symbol: .sectionSymbol(p.section), addend: Int64(bitPattern: p.offset))
+                                        }))
+      if w.mnop, let nop = arch.nopBytes {
+        for p in lists.mcount {
+          // (x86: `call __fentry__` is 5 bytes.)
+          guard let bytes = nop(5) else { continue }
+          edits.patches.append(BytePatch(section: p.section, offset: p.offset, bytes: bytes))
+          if let r = entries.entry(in: p.section, from: p.offset, length: 5) {
+            edits.relocationTypes.append(RelocationTypeEdit(section: r.section, index: r.index, type: .none))
+          }
+        }
+      }
+    }
+  }
+  return .success(notes)
+}
+
+/// objtool's `insn_reloc`: the relocation (its section and index in file order) inside
+/// `length` bytes at `offset` of a section, by binary search over that section's
+/// relocations sorted by offset (built once per section asked about).
+private struct RelocationEntries {
+  let file: ELFFile
+  private var sorted: [SectionIndex: (section: SectionIndex, offsets: [UInt64], indices: [Int])] = [:]
+
+  init(_ file: ELFFile) { self.file = file }
+
+  mutating func entry(in section: SectionIndex, from offset: UInt64, length: Int) -> (section: SectionIndex, index: Int)? {
+    if sorted[section] == nil {
+      guard let rs = file.relocationSections.first(where: { $0.target == section }) else { return nil }
+      let order = rs.relocations.indices.sorted { (rs.relocations[$0].offset, $0) < (rs.relocations[$1].offset, $1) }
+      sorted[section] = (rs.section, order.map { rs.relocations[$0].offset }, order)
+    }
+    let s = sorted[section]!
+    var lo = 0, hi = s.offsets.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if s.offsets[mid] < offset { lo = mid + 1 } else { hi = mid }
+    }
+    return lo < s.offsets.count && s.offsets[lo] < offset + UInt64(length) ? (s.section, s.indices[lo]) : nil
+  }
+}
+
+/// Copies `path` byte for byte to `to` (objtool `--backup`); nil on success, else why not.
+private func copyFile(_ path: String, to: String) -> String? {
+  let input = open(path, O_RDONLY | O_CLOEXEC)
+  guard input >= 0 else { return "cannot read \(path) for its backup: \(String(cString: strerror(errno)))" }
+  defer { close(input) }
+  let output = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+  guard output >= 0 else { return "cannot create the backup \(to): \(String(cString: strerror(errno)))" }
+  defer { close(output) }
+  var buffer = [UInt8](repeating: 0, count: 1 << 16)
+  while true {
+    let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+    if n == 0 { return nil }
+    guard n > 0 else { return "cannot read \(path) for its backup: \(String(cString: strerror(errno)))" }
+    var done = 0
+    while done < n {
+      let m = buffer.withUnsafeBytes { write(output, $0.baseAddress! + done, n - done) }
+      guard m > 0 else { return "cannot write the backup \(to): \(String(cString: strerror(errno)))" }
+      done += m
+    }
+  }
 }
 
 func orcInputs(_ file: ELFFile, _ result: ValidationResult) -> [ORCSectionInput] {

@@ -125,8 +125,20 @@ public struct AnalysisOptions: Sendable {
   /// does. objtool 6.12 takes only their first entry; `check --against-dwarf` turns
   /// this on so every case of a user-space switch is walked and compared.
   public var relativeJumpTables = false
+  /// Walk the functions (objtool does only for `--orc`, `--stackval`, `--uaccess`;
+  /// without the walk only the tables are read and the site lists made).
+  public var walk = true
   /// `--mcount`: calls to the ftrace hook go to `__mcount_loc`, not `.call_sites`.
   public var mcount = false
+  /// `--hacks=jump_label`: a jump-label JMP whose key says "initially off" (bit 1 of
+  /// the key's addend) is a NOP from the start: analysed as one, and rewritten.
+  public var jumpLabelHack = false
+  /// `--uaccess`: the uaccess alternatives are followed patched (see
+  /// `AlternativeLayout.uaccessFeatures`).
+  public var uaccess = false
+  /// `--hacks=noinstr`: instrumentation calls in `noinstr` code become NOPs (tail calls
+  /// returns): analysed as such, and rewritten.
+  public var noinstrHack = false
   /// Threads for the walk of one object's functions (1: sequential).
   public var walkThreads = 1
   /// Objects with fewer instructions are walked on one thread (threads cost more than
@@ -156,6 +168,17 @@ public struct AlternativeLayout: Sendable {
   /// arm64 `ARM64_CB_BIT`: entries with this feature bit name a boot-time callback that
   /// rewrites the original; only the original stream is validated.
   public var callbackBit: UInt16? = nil
+  /// Features of the uaccess switches (x86 SMAP: STAC/CLAC): with `--uaccess` objtool
+  /// follows only their replacement (the original is skipped), without it only their
+  /// original (the replacement is skipped), so no path sees a STAC without its CLAC.
+  public var uaccessFeatures: Set<UInt16> = []
+
+  /// The layout as objtool applies it with or without `--uaccess`.
+  public func forUaccess(_ uaccess: Bool) -> AlternativeLayout {
+    var l = self
+    if uaccess { l.skipOriginalFeatures.formUnion(uaccessFeatures) } else { l.skipReplacementFeatures.formUnion(uaccessFeatures) }
+    return l
+  }
   /// Callbacks that only turn the original into NOPs (arm64 `alt_cb_patch_nops`, the
   /// static branches of alternative_has_cap_*): both the original and the all-NOP
   /// stream are live. Any other callback's output is unknown.
@@ -243,6 +266,22 @@ public struct KernelConventions: Sendable {
   /// Built-in init code (`.init.text`): runs before user space, so vmlinux's calls
   /// there need no call-depth accounting (modules' init code does).
   public var initSection = ".init.text"
+  /// Code that must not be instrumented (`noinstr`): these sections, and those with
+  /// these prefixes.
+  public var noinstrSections: Set<String> = [".noinstr.text", ".entry.text", ".cpuidle.text"]
+  public var noinstrSectionPrefixes = [".text..__x86."]
+  /// Instrumentation calls compilers leave in `noinstr` code (KCOV, KCSAN), which
+  /// `--hacks=noinstr` turns into NOPs.
+  public var profilingCallPrefixes = ["__sanitizer_cov_", "__tsan_func_"]
+  public var profilingCalls: Set<String> = ["__tsan_atomic_signal_fence"]
+
+  public func isNoinstrSection(_ name: String) -> Bool {
+    noinstrSections.contains(name) || noinstrSectionPrefixes.contains(where: name.hasPrefix)
+  }
+
+  public func isProfilingCall(_ name: String) -> Bool {
+    profilingCalls.contains(name) || profilingCallPrefixes.contains(where: name.hasPrefix)
+  }
 
   public init() {}
 }

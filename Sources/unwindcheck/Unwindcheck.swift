@@ -173,6 +173,16 @@ enum Main {
     // peak). Larger arrays still get their own mappings.
     _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 32 << 20)
     let arguments = Array(CommandLine.arguments.dropFirst())
+    // Standing in for objtool: run as `objtool` or `objtool.real-<arch>` (a link or a
+    // copy, under Debian's wrapper that execs argv[0].real-$SRCARCH), or as
+    // `unwindcheck objtool ARGS`.
+    let name = CommandLine.arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? ""
+    if name == "objtool" || name.hasPrefix("objtool.real-") {
+      exit(objtoolMain(arguments))
+    }
+    if arguments.first == "objtool" {
+      exit(objtoolMain(Array(arguments.dropFirst())))
+    }
     do throws(UsageError) {
       switch try CommandLineParser.parse(arguments, root: Commands.root) {
       case .version:
@@ -209,5 +219,19 @@ func writeStderr(_ line: String) {
       if n <= 0 { return }
       rest = UnsafeRawBufferPointer(rebasing: rest[n...])
     }
+  }
+}
+
+/// `objtool ARGS`: objtool 6.12's command line and exit statuses.
+func objtoolMain(_ arguments: [String]) -> Int32 {
+  let environment = getenv("OBJTOOL_ARGS").map { String(cString: $0) }
+  let verbose = getenv("OBJTOOL_VERBOSE").map { String(cString: $0) }
+  do throws(ObjtoolCommandLine.Usage) {
+    let invocation = try ObjtoolCommandLine.parse(arguments, environment: environment, verbose: verbose)
+    return runObjtool(invocation, out: { print($0) }, err: writeStderr)
+  } catch {
+    if let message = error.message { writeStderr("  \(message)") }
+    writeStderr(ObjtoolCommandLine.usageText(error.usageLine))
+    return ObjtoolExit.usage
   }
 }
