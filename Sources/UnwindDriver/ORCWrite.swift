@@ -58,8 +58,10 @@ func writeObject(_ file: ELFFile, result: ValidationResult, path: String, option
     notes.append("file already has .orc_unwind section, skipping")
     writeORC = false
   }
-  // objtool writes nothing after a setup error (its "fatal" class).
+  // objtool writes nothing after a setup error (its "fatal" class), nor for an object
+  // without a single instruction (`check()` stops when `nr_insns` is 0).
   if result.findings.contains(where: \.isError) { return .skipped(notes) }
+  if options.output == nil && result.instructionCFI.allSatisfy({ $0.offsets.isEmpty }) { return .skipped(notes) }
   let format: ORCFormat = options.kernel == .v6_1 ? .v6_1 : .v6_12
   guard let arch = ArchitectureSupport.of(file.machine) else { return .skipped(notes) }
   var edits = ObjectEdits()

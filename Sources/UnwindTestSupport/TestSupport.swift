@@ -38,8 +38,11 @@ public enum TestSupport {
   }
 
   /// Runs `executable` (a path, or a name looked up in PATH) and collects its output.
-  public static func run(_ executable: String, _ arguments: [String]) throws -> ProcessResult {
+  public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
     let p = Process()
+    if !environment.isEmpty {
+      p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    }
     if executable.contains("/") {
       p.executableURL = URL(fileURLWithPath: executable)
       p.arguments = arguments

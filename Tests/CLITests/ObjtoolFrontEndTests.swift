@@ -1,0 +1,129 @@
+// `unwindcheck objtool`: objtool 6.12's command line and exit statuses (kbuild-objtool-6.12.md
+// §4), and what it writes with Kbuild's full module flag set against the real objtool's
+// own output for the same object (TestObjects/orc/patchsites-prefix.objtool612.o,
+// recorded by Scripts/record-orc-goldens.sh from TestObjects/kernel-headers/patchsites.o).
+import ELFObject
+import Foundation
+import Testing
+import UnwindTestSupport
+
+@Suite(.enabled(if: TestSupport.unwindcheckBinary != nil, "needs the built unwindcheck executable"))
+struct ObjtoolFrontEndTests {
+  var binary: String { TestSupport.unwindcheckBinary! }
+  static let kbuildModuleFlags = ["--hacks=jump_label", "--hacks=noinstr", "--hacks=skylake", "--ibt", "--orc", "--retpoline",
+                                  "--rethunk", "--sls", "--static-call", "--uaccess", "--prefix=16", "--link", "--module"]
+  static let siteSections = [".static_call_sites", ".retpoline_sites", ".return_sites", ".call_sites", ".ibt_endbr_seal",
+                             ".orc_unwind_ip"]
+
+  func copy(_ relative: String, _ name: String) throws -> String {
+    let path = try TestSupport.temporaryDirectory("objtool-front-end").appendingPathComponent(name).path
+    try? FileManager.default.removeItem(atPath: path)
+    try FileManager.default.copyItem(atPath: TestSupport.absolute(relative), toPath: path)
+    return path
+  }
+
+  @Test func usageErrorsExit129() throws {
+    let none = try TestSupport.run(binary, ["objtool"])
+    #expect(none.status == 129 && none.stderr.contains("Usage: objtool <actions> [<options>] file.o"))
+    let unknown = try TestSupport.run(binary, ["objtool", "--orc", "--frobnicate", "x.o"])
+    #expect(unknown.status == 129 && unknown.stderr.contains("Error: unknown option `frobnicate'"))
+    let two = try TestSupport.run(binary, ["objtool", "--orc", "a.o", "b.o"])
+    #expect(two.status == 129)
+    let badHack = try TestSupport.run(binary, ["objtool", "--hacks=nonsense", "x.o"])
+    #expect(badHack.status == 129)
+  }
+
+  @Test func optionConflictsExit1WithObjtoolsMessages() throws {
+    let obj = TestSupport.absolute("TestObjects/x86_64/cfi/clean.o")
+    let cases: [([String], String)] = [
+      (["objtool", obj], "error: objtool: At least one action required"),
+      (["objtool", "--orc", "--dump", obj], "error: objtool: --dump can't be combined with other actions"),
+      (["objtool", "--ibt", obj], "error: objtool: --ibt requires --link"),
+      (["objtool", "--orc", "--mnop", obj], "error: objtool: --mnop requires --mcount"),
+      (["objtool", "--unret", obj], "error: objtool: --unret requires --rethunk"),
+    ]
+    for (args, message) in cases {
+      let r = try TestSupport.run(binary, args)
+      #expect(r.status == 1, "\(args)")
+      #expect(r.stderr.contains(message), "\(args): \(r.stderr)")
+    }
+    let missing = try TestSupport.run(binary, ["objtool", "--orc", "/nonexistent/x.o"])
+    #expect(missing.status == 1)
+  }
+
+  @Test func warningsInObjtoolsWordsExitZero() throws {
+    let path = try copy("TestObjects/x86_64/cfi/modret.o", "modret.o")
+    let r = try TestSupport.run(binary, ["objtool", "--orc", path])
+    #expect(r.status == 0)
+    #expect(r.stderr == "\(path): warning: objtool: modret+0x1: return with modified stack frame\n")
+    let werror = try TestSupport.run(binary, ["objtool", "--orc", "--werror", "--dry-run", path])
+    #expect(werror.status == 1)
+    // A second run finds the ORC it wrote and says so, as objtool does.
+    #expect(werror.stderr.hasSuffix("\(path): warning: objtool: file already has .orc_unwind section, skipping\n"))
+    // OBJTOOL_ARGS is parsed before the command line.
+    let fresh = try copy("TestObjects/x86_64/cfi/modret.o", "modret-env.o")
+    let env = try TestSupport.run(binary, ["objtool", "--dry-run", fresh], environment: ["OBJTOOL_ARGS": "--orc --sec-address"])
+    #expect(env.stderr == "\(fresh): warning: objtool: modret+0x1 (.text+0x1): return with modified stack frame\n")
+  }
+
+  /// (type, symbol or section name, addend) of each relocation of `.rela<name>`.
+  func relocations(_ file: ELFFile, _ name: String) -> [String]? {
+    guard let rs = file.relocationSections.first(where: { file.section($0.target).name == name }) else { return nil }
+    return rs.relocations.map { r in
+      let s = file.symbol(r.symbol)
+      let target = s.isSectionSymbol ? s.section.index.map { file.section($0).name } ?? "?" : s.name
+      return "\(r.offset) \(r.type) \(target)\(r.addend >= 0 ? "+" : "")\(r.addend)"
+    }
+  }
+
+  func executableBytes(_ file: ELFFile) -> [String: [UInt8]] {
+    Dictionary(uniqueKeysWithValues: file.sections.filter { $0.isExecutable && $0.hasFileBytes }.map { s in
+      (s.name, file.withBytes(of: s.index) { [UInt8]($0) })
+    })
+  }
+
+  func prefixSymbols(_ file: ELFFile) -> Set<String> {
+    Set(file.symbols.filter { $0.name.hasPrefix("__pfx_") }.map { s in
+      "\(s.name) \(s.value) \(s.size) \(s.binding) \(s.section.index.map { file.section($0).name } ?? "")"
+    })
+  }
+
+  @Test func kbuildModuleFlagsWriteWhatTheRealObjtoolWrites() throws {
+    let path = try copy("TestObjects/kernel-headers/patchsites.o", "patchsites.o")
+    let r = try TestSupport.run(binary, ["objtool"] + Self.kbuildModuleFlags + [path])
+    #expect(r.status == 0)
+    #expect(r.stderr.contains("\(path): warning: objtool: ps_three+0x9: stack layout conflict in alternatives: ps_three+0xa"))
+    let ours = try ELFFile.open(path: path)
+    let theirs = try ELFFile.open(path: TestSupport.absolute("TestObjects/orc/patchsites-prefix.objtool612.o"))
+    for name in Self.siteSections + [".text"] {
+      #expect(relocations(ours, name) == relocations(theirs, name), "\(name)")
+    }
+    #expect(relocations(theirs, ".return_sites")?.count == 6 && relocations(theirs, ".ibt_endbr_seal")?.count == 2)
+    for name in [".orc_unwind", ".return_sites", ".call_sites", ".ibt_endbr_seal"] {
+      let a = try #require(ours.section(named: name)), b = try #require(theirs.section(named: name))
+      #expect(ours.withBytes(of: a.index) { [UInt8]($0) } == theirs.withBytes(of: b.index) { [UInt8]($0) }, "\(name)")
+      #expect(a.flags == b.flags && a.alignment == b.alignment && a.entrySize == b.entrySize, "\(name)")
+    }
+    #expect(executableBytes(ours) == executableBytes(theirs))
+    #expect(prefixSymbols(ours) == prefixSymbols(theirs))
+  }
+
+  @Test func rerunAddsNothingAndDryRunWritesNothing() throws {
+    let path = try copy("TestObjects/kernel-headers/patchsites.o", "patchsites-rerun.o")
+    _ = try TestSupport.run(binary, ["objtool"] + Self.kbuildModuleFlags + [path])
+    let once = try Data(contentsOf: URL(fileURLWithPath: path))
+    let again = try TestSupport.run(binary, ["objtool"] + Self.kbuildModuleFlags + [path])
+    #expect(again.status == 0)
+    #expect(again.stderr.contains("file already has .orc_unwind section, skipping"))
+    #expect(again.stderr.contains("file already has .return_sites, skipping"))
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == once)
+
+    let fresh = try copy("TestObjects/kernel-headers/patchsites.o", "patchsites-dry.o")
+    let before = try Data(contentsOf: URL(fileURLWithPath: fresh))
+    _ = try TestSupport.run(binary, ["objtool", "--dry-run"] + Self.kbuildModuleFlags + [fresh])
+    #expect(try Data(contentsOf: URL(fileURLWithPath: fresh)) == before)
+    _ = try TestSupport.run(binary, ["objtool", "--backup"] + Self.kbuildModuleFlags + [fresh])
+    #expect(try Data(contentsOf: URL(fileURLWithPath: fresh + ".orig")) == before)
+    #expect(try Data(contentsOf: URL(fileURLWithPath: fresh)) != before)
+  }
+}
