@@ -19,14 +19,14 @@ public struct ELFWriter {
     case input(offset: Int, count: Int)
     case bytes([UInt8])
     case zeros(Int)
-    /// `Elf64_Rela` entries of the input at `offset`, with every symbol index at or
-    /// above `from` increased by `by` (symbols inserted before the first global), and
-    /// the entries numbered in `types` given that relocation type.
-    case shiftedRelocations(offset: Int, count: Int, from: UInt64, by: UInt64, types: [Int: UInt32] = [:])
+    /// `Elf64_Rela` entries of the input at `offset`, each symbol index `i` replaced by
+    /// `map[i]` (symbols added and moved), and the entries numbered in `types` given
+    /// that relocation type.
+    case renumberedRelocations(offset: Int, count: Int, map: [UInt32], types: [Int: UInt32] = [:])
 
     var count: Int {
       switch self {
-      case .input(_, let n), .zeros(let n), .shiftedRelocations(_, let n, _, _, _): n
+      case .input(_, let n), .zeros(let n), .renumberedRelocations(_, let n, _, _): n
       case .bytes(let b): b.count
       }
     }
@@ -269,7 +269,7 @@ public struct ELFWriter {
           b.withUnsafeBytes { sink.append($0) }
         case .zeros(let n):
           sink.zeros(n)
-        case .shiftedRelocations(let from, let n, let first, let by, let types):
+        case .renumberedRelocations(let from, let n, let map, let types):
           // Through a small buffer: symbol index = high 32 bits of r_info (at +8).
           var chunk = [UInt8](repeating: 0, count: 24 * 4096)
           var done = 0
@@ -282,8 +282,8 @@ public struct ELFWriter {
                 let info = r.u64(at: e)!
                 let symbol = EntryLayout.relocationSymbol(info)
                 let type = types.isEmpty ? nil : types[(done + e) / 24]
-                if symbol >= first || type != nil {
-                  let moved = symbol >= first ? symbol + by : symbol
+                let moved = symbol < UInt64(map.count) ? UInt64(map[Int(symbol)]) : symbol
+                if moved != symbol || type != nil {
                   ByteSink.store(moved << 32 | UInt64(type ?? EntryLayout.relocationType(info)), width: 8, order: order, into: c, at: e)
                 }
               }

@@ -111,6 +111,11 @@ public struct ObjectEdits: Sendable {
   public var sections: [SectionEdit] = []
   public var patches: [BytePatch] = []
   public var relocationTypes: [RelocationTypeEdit] = []
+  /// When the added symbols are created: after the relocations of this many of
+  /// `sections` (objtool creates its `__pfx_` symbols between its call-site sections
+  /// and `.ibt_endbr_seal`). Missing section symbols are created as relocations first
+  /// need them, so this decides the symbol order.
+  public var symbolsAfterSections = 0
 
   public init() {}
 
@@ -158,28 +163,77 @@ public struct ObjectEditor {
     ELFWriter(file: file).image(adding: try lower(edits), replace: replace)
   }
 
+  /// A symbol's identity while the new symbol order is worked out.
+  private enum Slot { case old(Int), new(Int) }
+
   /// The writer's sections for `edits`: rewritten symbol-table structures first, then
   /// patched sections, then each new section followed by its relocation section.
+  ///
+  /// Symbols are created as objtool 6.12 creates them (`__elf_create_symbol`), so an
+  /// object edited here has objtool's symbol order: a new global goes to the end; a new
+  /// local takes the index of the first global, which moves to the end. Missing section
+  /// symbols are created when a relocation first needs one, the added symbols after the
+  /// relocations of the first `symbolsAfterSections` sections. Every relocation, group
+  /// and `SHT_SYMTAB_SHNDX` entry follows its symbol.
   func lower(_ edits: ObjectEdits) throws(ObjectEditError) -> [ELFWriter.NewSection] {
     var out: [ELFWriter.NewSection] = []
-    // Section symbols: the object's first for each section; the missing ones are new
-    // locals, in section order, ahead of the edit's own symbols.
-    var referenced = Set<SectionIndex>()
-    for s in edits.sections { for r in s.relocations ?? [] { if case .sectionSymbol(let x) = r.symbol { referenced.insert(x) } } }
-    var sectionSymbol: [SectionIndex: SymbolIndex] = [:]
-    if !referenced.isEmpty {
-      for sym in file.symbols where sym.isSectionSymbol {
-        if let s = sym.section.index, referenced.contains(s), sectionSymbol[s] == nil { sectionSymbol[s] = sym.index }
+    // Each section's own section symbol: the last one in the table (objtool `sec->sym`).
+    var sectionSymbol: [SectionIndex: Slot] = [:]
+    for sym in file.symbols where sym.isSectionSymbol {
+      if let s = sym.section.index { sectionSymbol[s] = .old(sym.index.int) }
+    }
+    let symtab = file.symbolTable
+    var order: [Slot] = (0..<file.symbols.count).map { .old($0) }
+    var firstNonLocal = symtab.map { Int(file.section($0).info) } ?? 0
+    guard firstNonLocal <= file.symbols.count else { throw ObjectEditError("cannot add symbols to this symbol table") }
+    var created: [SymbolEdit] = []
+    func create(_ s: SymbolEdit) -> Slot {
+      let slot = Slot.new(created.count)
+      created.append(s)
+      if s.isLocal {
+        if firstNonLocal < order.count {
+          order.append(order[firstNonLocal])
+          order[firstNonLocal] = slot
+        } else {
+          order.append(slot)
+        }
+        firstNonLocal += 1
+      } else {
+        order.append(slot)
+      }
+      return slot
+    }
+    func needSectionSymbols(_ sections: ArraySlice<SectionEdit>) throws(ObjectEditError) {
+      for e in sections {
+        for r in e.relocations ?? [] {
+          guard case .sectionSymbol(let x) = r.symbol, sectionSymbol[x] == nil else { continue }
+          guard x.int > 0 && x.int < file.sections.count else {
+            throw ObjectEditError("relocation against section \(x), which the object does not have")
+          }
+          sectionSymbol[x] = create(SymbolEdit(name: "", type: .section, binding: .local, section: x, value: 0, size: 0))
+        }
       }
     }
-    let missing = referenced.filter { sectionSymbol[$0] == nil }.sorted()
-    for s in missing where s.int >= file.sections.count {
-      throw ObjectEditError("relocation against section \(s), which the object does not have")
+    let split = min(max(edits.symbolsAfterSections, 0), edits.sections.count)
+    try needSectionSymbols(edits.sections[..<split])
+    let added = edits.symbols.map { create($0) }
+    try needSectionSymbols(edits.sections[split...])
+    // Final indices.
+    var oldIndex = [UInt32](repeating: 0, count: file.symbols.count)
+    var newIndex = [UInt32](repeating: 0, count: created.count)
+    for (k, slot) in order.enumerated() {
+      switch slot {
+      case .old(let i): oldIndex[i] = UInt32(k)
+      case .new(let n): newIndex[n] = UInt32(k)
+      }
     }
-    let newSymbols = missing.map { SymbolEdit(name: "", type: .section, binding: .local, section: $0, value: 0, size: 0) }
-      + edits.symbols
-    let newLocals = newSymbols.reduce(0) { $0 + ($1.isLocal ? 1 : 0) }
-    let created = Set(missing)
+    func index(_ slot: Slot) -> UInt32 {
+      switch slot {
+      case .old(let i): oldIndex[i]
+      case .new(let n): newIndex[n]
+      }
+    }
+    let moved = order.count > file.symbols.count && (0..<file.symbols.count).contains { oldIndex[$0] != UInt32($0) }
     // Relocation types to change, by relocation section.
     var types: [SectionIndex: [Int: UInt32]] = [:]
     for t in edits.relocationTypes {
@@ -189,13 +243,10 @@ public struct ObjectEditor {
       }
       types[t.section, default: [:]][t.index] = t.type.rawValue
     }
-    var addedIndex: [SymbolIndex] = []
-    if !newSymbols.isEmpty {
-      guard let symtab = file.symbolTable else { throw ObjectEditError("no symbol table: cannot add symbols") }
-      let (rewritten, indices) = try insertSymbols(symtab: symtab, newSymbols, types: &types)
-      out += rewritten
-      for (s, idx) in zip(missing, indices) { sectionSymbol[s] = idx }
-      addedIndex = Array(indices[missing.count...])
+    if !created.isEmpty {
+      guard let symtab else { throw ObjectEditError("no symbol table: cannot add symbols") }
+      out += try rewriteSymbolTable(symtab, order: order, created: created, firstNonLocal: firstNonLocal,
+                                    oldIndex: moved ? oldIndex : nil, types: &types)
     }
     // Type changes in relocation sections not otherwise rewritten: their r_info words.
     var patches = edits.patches
@@ -219,31 +270,23 @@ public struct ObjectEditor {
       out.append(ELFWriter.NewSection(name: s.name, type: s.type, flags: s.flags, alignment: s.alignment,
                                       entrySize: s.entrySize, contents: [contents]))
       guard let relocations = s.relocations else { continue }
-      guard let symtab = file.symbolTable else { throw ObjectEditError("no symbol table: cannot write relocations for \(s.name)") }
+      guard let symtab else { throw ObjectEditError("no symbol table: cannot write relocations for \(s.name)") }
       let target = out.count - 1
       var rela = ByteSink(order: file.byteOrder, capacity: relocations.count * ELF64.relaSize)
-      // Consecutive entries usually name the same symbol: resolve once per run.
-      var last: (SymbolReference, UInt32)?
       for r in relocations {
-        let index: UInt32
-        if let l = last, l.0 == r.symbol {
-          index = l.1
-        } else {
-          switch r.symbol {
-          case .existing(let i):
-            guard i.int < file.symbols.count else { throw ObjectEditError("relocation against symbol \(i), which the object does not have") }
-            index = UInt32(moved(i.int, newLocals: newLocals))
-          case .added(let n):
-            guard n >= 0 && n < addedIndex.count else { throw ObjectEditError("relocation against added symbol \(n) of \(addedIndex.count)") }
-            index = addedIndex[n].rawValue
-          case .sectionSymbol(let x):
-            let i = sectionSymbol[x]!
-            index = created.contains(x) ? i.rawValue : UInt32(moved(i.int, newLocals: newLocals))
-          }
-          last = (r.symbol, index)
+        let symbol: UInt32
+        switch r.symbol {
+        case .existing(let i):
+          guard i.int < file.symbols.count else { throw ObjectEditError("relocation against symbol \(i), which the object does not have") }
+          symbol = oldIndex[i.int]
+        case .added(let n):
+          guard n >= 0 && n < added.count else { throw ObjectEditError("relocation against added symbol \(n) of \(added.count)") }
+          symbol = index(added[n])
+        case .sectionSymbol(let x):
+          symbol = index(sectionSymbol[x]!)
         }
         rela.u64(r.offset)
-        rela.u64(ELF64.relocationInfo(symbol: index, type: r.type.rawValue))
+        rela.u64(ELF64.relocationInfo(symbol: symbol, type: r.type.rawValue))
         rela.u64(UInt64(bitPattern: r.addend))
       }
       out.append(ELFWriter.NewSection(name: ".rela" + s.name, type: .rela, flags: .infoLink, alignment: 8,
@@ -251,13 +294,6 @@ public struct ObjectEditor {
                                       info: .added(target), bytes: rela.bytes))
     }
     return out
-  }
-
-  /// An existing symbol's index once `newLocals` local symbols are inserted after the
-  /// object's locals (every global moves by that many).
-  private func moved(_ i: Int, newLocals: Int) -> Int {
-    guard let symtab = file.symbolTable else { return i }
-    return i < Int(file.section(symtab).info) ? i : i + newLocals
   }
 
   /// Each patched section as input ranges with the patches spliced in.
@@ -289,97 +325,104 @@ public struct ObjectEditor {
     return out
   }
 
-  /// New contents for the symbol table (locals inserted after the existing locals,
-  /// globals appended), its string table, and every structure that holds symbol indices:
-  /// relocation sections (r_info), section groups (sh_info) and SHT_SYMTAB_SHNDX.
-  /// Returns the replacement sections and each new symbol's index.
-  private func insertSymbols(symtab: SectionIndex, _ newSymbols: [SymbolEdit], types: inout [SectionIndex: [Int: UInt32]])
-    throws(ObjectEditError) -> ([ELFWriter.NewSection], [SymbolIndex]) {
+  /// The symbol table in its new order (runs of unmoved entries copied from the input),
+  /// its string table with the new names appended in creation order, and every
+  /// structure holding symbol indices renumbered (`oldIndex`: nil when no old symbol
+  /// moved): relocation sections, section groups, `SHT_SYMTAB_SHNDX`.
+  private func rewriteSymbolTable(_ symtab: SectionIndex, order: [Slot], created: [SymbolEdit], firstNonLocal: Int,
+                                  oldIndex: [UInt32]?, types: inout [SectionIndex: [Int: UInt32]])
+    throws(ObjectEditError) -> [ELFWriter.NewSection] {
     let tab = file.section(symtab)
-    let firstGlobal = Int(tab.info)
-    let locals = newSymbols.filter(\.isLocal), globals = newSymbols.filter { !$0.isLocal }
-    let k = locals.count
-    guard firstGlobal <= file.symbols.count, Int(tab.link) < file.sections.count else {
+    guard Int(tab.link) < file.sections.count, Int(tab.size) >= file.symbols.count * ELF64.symbolSize else {
       throw ObjectEditError("cannot add symbols to this symbol table")
     }
-    func moved(_ i: UInt64) -> UInt64 { i < UInt64(firstGlobal) ? i : i + UInt64(k) }
     func same(_ s: Section, _ contents: [ELFWriter.Piece], info: UInt32? = nil) -> ELFWriter.NewSection {
       ELFWriter.NewSection(name: s.name, type: s.type, flags: s.flags, alignment: s.alignment, entrySize: s.entrySize,
                            link: .value(s.link), info: .value(info ?? s.info), contents: contents, replacing: s.index)
     }
     func whole(_ s: Section) -> ELFWriter.Piece { .input(offset: Int(s.fileOffset), count: Int(s.size)) }
     var out: [ELFWriter.NewSection] = []
-    // Names go to the end of the symbol string table.
+    // Names go to the end of the symbol string table, in creation order.
     let strtab = file.section(SectionIndex(Int(tab.link)))
     var strings: [UInt8] = []
+    var nameOffset = [UInt64](repeating: 0, count: created.count)
+    for (n, s) in created.enumerated() where !s.name.isEmpty {
+      nameOffset[n] = strtab.size + UInt64(strings.count)
+      strings.append(contentsOf: s.name.utf8)
+      strings.append(0)
+    }
     let extended = { (s: SymbolEdit) in s.section.rawValue >= SpecialSectionIndex.loReserve }
-    func entries(_ symbols: [SymbolEdit]) -> [UInt8] {
-      var sink = ByteSink(order: file.byteOrder, capacity: symbols.count * ELF64.symbolSize)
-      for s in symbols {
-        var nameOffset: UInt64 = 0
-        if !s.name.isEmpty {
-          nameOffset = strtab.size + UInt64(strings.count)
-          strings.append(contentsOf: s.name.utf8)
-          strings.append(0)
-        }
+    // The table: runs of consecutive old entries from the input, new entries encoded.
+    var pieces: [ELFWriter.Piece] = []
+    var run: (start: Int, count: Int)?
+    var sink = ByteSink(order: file.byteOrder)
+    func flushRun() {
+      if let r = run {
+        pieces.append(.input(offset: Int(tab.fileOffset) + r.start * ELF64.symbolSize, count: r.count * ELF64.symbolSize))
+        run = nil
+      }
+    }
+    func flushBytes() {
+      if sink.count > 0 {
+        pieces.append(.bytes(sink.bytes))
+        sink = ByteSink(order: file.byteOrder)
+      }
+    }
+    for slot in order {
+      switch slot {
+      case .old(let i):
+        flushBytes()
+        if let r = run, r.start + r.count == i { run = (r.start, r.count + 1) } else { flushRun(); run = (i, 1) }
+      case .new(let n):
+        flushRun()
+        let s = created[n]
         // Section indices from SHN_LORESERVE up live in SHT_SYMTAB_SHNDX; st_shndx says SHN_XINDEX.
-        sink.u32(UInt32(truncatingIfNeeded: nameOffset))
+        sink.u32(UInt32(truncatingIfNeeded: nameOffset[n]))
         sink.u8(ELF64.symbolInfo(binding: s.binding, type: s.type))
         sink.u8(0)  // st_other: default visibility
         sink.u16(UInt16(truncatingIfNeeded: extended(s) ? SpecialSectionIndex.xindex : s.section.rawValue))
         sink.u64(s.value)
         sink.u64(s.size)
       }
-      return sink.bytes
     }
-    func extendedIndices(_ symbols: [SymbolEdit]) -> [UInt8] {
-      var sink = ByteSink(order: file.byteOrder, capacity: symbols.count * 4)
-      for s in symbols { sink.u32(extended(s) ? s.section.rawValue : 0) }
-      return sink.bytes
-    }
-    // The symbol table: its entries up to the first global, the new locals, the rest,
-    // the new globals (input ranges are copied straight from the file when writing).
-    let split = firstGlobal * ELF64.symbolSize
-    out.append(same(tab, [.input(offset: Int(tab.fileOffset), count: split), .bytes(entries(locals)),
-                          .input(offset: Int(tab.fileOffset) + split, count: Int(tab.size) - split),
-                          .bytes(entries(globals))],
-                    info: UInt32(firstGlobal + k)))
+    flushRun()
+    flushBytes()
+    out.append(same(tab, pieces, info: UInt32(firstNonLocal)))
     if !strings.isEmpty { out.append(same(strtab, [whole(strtab), .bytes(strings)])) }
-    if k > 0 {
-      for s in file.sections {
+    if let oldIndex {
+      for s in file.sections where s.link == symtab.rawValue {
         switch s.type {
-        case .rela where s.link == symtab.rawValue:
-          out.append(same(s, [.shiftedRelocations(offset: Int(s.fileOffset), count: Int(s.size) / ELF64.relaSize * ELF64.relaSize,
-                                                  from: UInt64(firstGlobal), by: UInt64(k), types: types[s.index] ?? [:])]))
+        case .rela:
+          out.append(same(s, [.renumberedRelocations(offset: Int(s.fileOffset), count: Int(s.size) / ELF64.relaSize * ELF64.relaSize,
+                                                     map: oldIndex, types: types[s.index] ?? [:])]))
           types[s.index] = nil
-        case .group where s.link == symtab.rawValue:
-          out.append(same(s, [whole(s)], info: UInt32(moved(UInt64(s.info)))))
+        case .group:
+          let signature = Int(s.info)
+          out.append(same(s, [whole(s)], info: signature < oldIndex.count ? oldIndex[signature] : s.info))
         default:
           break
         }
       }
     }
-    // SHT_SYMTAB_SHNDX runs parallel to the symbol table: it gets the same insertions, and
+    // SHT_SYMTAB_SHNDX runs parallel to the symbol table: it follows the new order, and
     // is created when a new symbol needs it and the object has none.
-    let count = file.symbols.count
-    if let x = file.sections.first(where: { $0.type == .symtabShndx && $0.link == symtab.rawValue }) {
-      var bytes = file.withBytes(of: x.index) { [UInt8]($0) }
-      if bytes.count < count * 4 { bytes += [UInt8](repeating: 0, count: count * 4 - bytes.count) }
-      bytes.removeSubrange((count * 4)...)
-      bytes.insert(contentsOf: extendedIndices(locals), at: firstGlobal * 4)
-      bytes += extendedIndices(globals)
-      out.append(same(x, [.bytes(bytes)]))
-    } else if newSymbols.contains(where: extended) {
-      let bytes = [UInt8](repeating: 0, count: firstGlobal * 4) + extendedIndices(locals)
-        + [UInt8](repeating: 0, count: (count - firstGlobal) * 4) + extendedIndices(globals)
-      out.append(ELFWriter.NewSection(name: ".symtab_shndx", type: .symtabShndx, flags: SectionFlags(rawValue: 0),
-                                      alignment: 4, entrySize: 4, link: .existing(symtab), bytes: bytes))
+    let shndx = file.sections.first(where: { $0.type == .symtabShndx && $0.link == symtab.rawValue })
+    if shndx != nil || created.contains(where: extended) {
+      let reader = shndx.map { file.reader(for: $0.index) }
+      var table = ByteSink(order: file.byteOrder, capacity: order.count * 4)
+      for slot in order {
+        switch slot {
+        case .old(let i): table.u32(reader?.u32(at: i * 4) ?? 0)
+        case .new(let n): table.u32(extended(created[n]) ? created[n].section.rawValue : 0)
+        }
+      }
+      if let x = shndx {
+        out.append(same(x, [.bytes(table.bytes)]))
+      } else {
+        out.append(ELFWriter.NewSection(name: ".symtab_shndx", type: .symtabShndx, flags: SectionFlags(rawValue: 0),
+                                        alignment: 4, entrySize: 4, link: .existing(symtab), bytes: table.bytes))
+      }
     }
-    var indices: [SymbolIndex] = []
-    var nextLocal = firstGlobal, nextGlobal = file.symbols.count + k
-    for s in newSymbols {
-      if s.isLocal { indices.append(SymbolIndex(nextLocal)); nextLocal += 1 } else { indices.append(SymbolIndex(nextGlobal)); nextGlobal += 1 }
-    }
-    return (out, indices)
+    return out
   }
 }

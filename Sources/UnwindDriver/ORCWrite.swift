@@ -105,6 +105,9 @@ func writeObject(_ file: ELFFile, result: ValidationResult, path: String, option
     return .refused("cannot express the CFI as ORC, nothing written: \(error)")
   }
   PhaseTimes.mark("write: entries")
+  // objtool creates its prefix symbols after the call-site sections (so the section
+  // symbols those need come first), before `.ibt_endbr_seal` and ORC.
+  edits.symbolsAfterSections = edits.sections.count
   for s in prefixSymbols { edits.addSymbol(s) }
   if w.endbrSeal {
     if file.section(named: ".ibt_endbr_seal") != nil {
