@@ -132,16 +132,18 @@ struct ObjtoolFrontEndTests {
 /// Kbuild's objtool and once with unwindcheck as `objtool=`: the same objects and .ko
 /// files (Scripts/kbuild-oot.sh). Runs when the headers are unpacked in the corpus cache
 /// (the script itself fetches them) and the kernel's build tools are installed.
-@Suite(.enabled(if: KbuildBuildTests.available, KbuildBuildTests.why))
-struct KbuildBuildTests {
+enum KbuildHeaders {
   static var kroot: String {
     (ProcessInfo.processInfo.environment["UNWINDCHECK_CORPUS"] ?? NSHomeDirectory() + "/.cache/unwindcheck-corpus") + "/kroot"
   }
   static var available: Bool {
     FileManager.default.fileExists(atPath: kroot + "/debs") && ["make", "gcc-12", "pahole", "bc"].allSatisfy(TestSupport.hasTool)
   }
-  static let why: Comment = "needs the Debian 6.12 headers unpacked by Scripts/kbuild-oot.sh and make, gcc-12, pahole, bc"
+}
 
+@Suite(.enabled(if: KbuildHeaders.available,
+                "needs the Debian 6.12 headers unpacked by Scripts/kbuild-oot.sh and make, gcc-12, pahole, bc"))
+struct KbuildBuildTests {
   @Test func unwindcheckAsObjtoolBuildsTheSameModules() throws {
     let r = try TestSupport.run(TestSupport.absolute("Scripts/kbuild-oot.sh"), [])
     #expect(r.status == 0, "\(r.stdout.suffix(2000))\(r.stderr.suffix(2000))")
