@@ -6,6 +6,7 @@
 #   arm64/*.S      Swift toolchain clang --target=aarch64-linux-gnu
 #   bigendian/*.S  Swift toolchain clang --target=aarch64_be-linux-gnu
 #   other/elf32.S  Swift toolchain clang --target=i386-linux-gnu (an input we refuse)
+#   x86_64/kcfi/kcfi.c  the same clang, -O2 -fsanitize=kcfi (kCFI preambles)
 #   arm64/cfi/*.S  clang --target=aarch64-linux-gnu -g
 #   compiled/switch.c  aarch64-linux-gnu-gcc and clang -O2 (arm64 jump tables)
 #   compiled/*.c   gcc -O2 (x86-64, with and without frame pointers) and clang -O2
@@ -34,6 +35,9 @@ for s in x86_64/dwarf/*.S; do
   echo "  $s -> ${s%.S}.o (x86_64-linux-gnu, -g)"
 done
 asm aarch64-linux-gnu arm64
+# kCFI preambles (__cfi_<func>) for --cfi.
+"$CLANG" --target=x86_64-linux-gnu -O2 -fsanitize=kcfi -fno-asynchronous-unwind-tables -c x86_64/kcfi/kcfi.c -o x86_64/kcfi/kcfi.o
+echo "  x86_64/kcfi/kcfi.c -> x86_64/kcfi/kcfi.o (-fsanitize=kcfi)"
 for s in arm64/cfi/*.S; do  # arm64 stack-validation cases, with -g for the EXPECT lines
   "$CLANG" --target=aarch64-linux-gnu -g -c "$s" -o "${s%.S}.o"
   echo "  $s -> ${s%.S}.o (aarch64-linux-gnu, -g)"

@@ -25,3 +25,6 @@ cp ../kernel-headers/patchsites.o patchsites-prefix.objtool612.o
 "$OBJTOOL612" --dump=orc patchsites-prefix.objtool612.o > patchsites-prefix.objtool612.dump.txt
 readelf -sW patchsites-prefix.objtool612.o | awk '$8 ~ /^__pfx_/ {print $8, "0x" $2, $3, $5, $7}' | sed 's/0x0*\([0-9a-f]\)/0x\1/' | sort \
   > patchsites-prefix.objtool612.pfx.txt
+# --cfi on clang's kCFI preambles (TestObjects/x86_64/kcfi): .cfi_sites.
+cp ../x86_64/kcfi/kcfi.o kcfi.objtool612.o
+"$OBJTOOL612" --orc --cfi --link kcfi.objtool612.o 2>/dev/null || true

@@ -31,6 +31,10 @@ public struct PatchLists: Sendable {
   public struct Place: Sendable, Equatable {
     public var section: SectionIndex
     public var offset: UInt64
+    public init(section: SectionIndex, offset: UInt64) {
+      self.section = section
+      self.offset = offset
+    }
   }
 
   /// `.static_call_sites`: the call, its trampoline (`__SCT__name`, by symbol index)

@@ -22,6 +22,8 @@ public struct KbuildWrites: Sendable {
   public var staticCalls = false
   /// `--retpoline`: `.retpoline_sites`.
   public var retpolines = false
+  /// `--cfi`: `.cfi_sites` (every kCFI preamble symbol).
+  public var cfiSites = false
   /// `--rethunk`: `.return_sites`; with `--hacks=skylake` also `.call_sites`.
   public var returns = false
   public var calls = false
@@ -37,7 +39,9 @@ public struct KbuildWrites: Sendable {
 
   public init() {}
 
-  var any: Bool { staticCalls || retpolines || returns || calls || mcount || endbrSeal || jumpLabelNops || noinstrRewrites }
+  var any: Bool {
+    staticCalls || retpolines || cfiSites || returns || calls || mcount || endbrSeal || jumpLabelNops || noinstrRewrites
+  }
 }
 
 /// `check --orc` and the `objtool` front end: everything objtool writes into the
@@ -67,7 +71,9 @@ func writeObject(_ file: ELFFile, result: ValidationResult, path: String, option
   var edits = ObjectEdits()
   let w = options.writes
   if w.any {
-    switch kbuildSiteSections(file, result.patchLists, writes: w, module: options.module, arch: arch, into: &edits) {
+    let cfiPrefix = arch.description(options).kernel.cfiPreamblePrefix
+    switch kbuildSiteSections(file, result.patchLists, writes: w, module: options.module, arch: arch, cfiPrefix: cfiPrefix,
+                              into: &edits) {
     case .failure(let stop):
       // objtool stops at such an error: nothing after it is written.
       notes += stop.notes
@@ -165,7 +171,8 @@ struct SiteSectionStop: Error { var notes: [String] }
 /// objtool's site sections before the prefix symbols, in its order, and the
 /// jump-label (and `--mnop`) rewrites. Returns objtool's notes about skipped sections.
 private func kbuildSiteSections(_ file: ELFFile, _ lists: PatchLists, writes w: KbuildWrites, module: Bool,
-                                arch: ArchitectureSupport, into edits: inout ObjectEdits) -> Result<[String], SiteSectionStop> {
+                                arch: ArchitectureSupport, cfiPrefix: String,
+                                into edits: inout ObjectEdits) -> Result<[String], SiteSectionStop> {
   var notes: [String] = []
   var entries = RelocationEntries(file)
   if w.jumpLabelNops, let nop = arch.nopBytes {
@@ -231,8 +238,27 @@ private func kbuildSiteSections(_ file: ELFFile, _ lists: PatchLists, writes w: 
     }
   }
   if w.retpolines { add(".retpoline_sites", lists.retpolines, "file already has .retpoline_sites, skipping") }
+  var calls = lists.calls
+  if w.cfiSites {
+    // Every kCFI preamble (objtool `create_cfi_sections`), in symbol-table order; the
+    // section is written even when there is none.
+    if file.section(named: ".cfi_sites") != nil {
+      notes.append("file already has .cfi_sites section, skipping")
+      calls = []  // (objtool then drops its call list too)
+    } else {
+      var places: [PatchLists.Place] = []
+      for sym in file.symbols where sym.isFunction && sym.name.hasPrefix(cfiPrefix) {
+        guard let s = sym.section.index, file.section(s).isExecutable else {
+          notes.append("bad call to elf_init_reloc_text_sym() for data symbol \(sym.name)")
+          return .failure(SiteSectionStop(notes: notes))
+        }
+        places.append(PatchLists.Place(section: s, offset: sym.value))
+      }
+      edits.sections.append(siteSection(".cfi_sites", places, arch: arch))
+    }
+  }
   if w.returns { add(".return_sites", lists.returns, "file already has .return_sites, skipping") }
-  if w.returns && w.calls { add(".call_sites", lists.calls, "file already has .call_sites section, skipping") }
+  if w.returns && w.calls { add(".call_sites", calls, "file already has .call_sites section, skipping") }
   if w.mcount {
     if file.section(named: "__mcount_loc") != nil {
       notes.append("file already has __mcount_loc section, skipping")

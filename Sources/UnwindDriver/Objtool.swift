@@ -89,12 +89,7 @@ public func runObjtool(_ inv: ObjtoolInvocation, out: (String) -> Void, err: (St
       return ObjtoolExit.failed
     }
   }
-  // What unwindcheck does not do yet (the checks of issue #15, kCFI sites): refuse
-  // what would change the output, say so for checks that only warn.
-  if inv.cfi {
-    error("--cfi (kCFI preamble sites) is not supported by unwindcheck yet")
-    return ObjtoolExit.failed
-  }
+  // What unwindcheck does not check yet (issue #15): said once per object.
   let pending = [(inv.uaccess, "--uaccess"), (inv.sls, "--sls"), (inv.retpoline || inv.rethunk, "--retpoline/--rethunk checks"),
                  (inv.ibt, "--ibt checks"), (inv.noinstr, "--noinstr"), (inv.unret, "--unret")].filter(\.0).map(\.1)
   if !pending.isEmpty {
@@ -125,6 +120,7 @@ public func runObjtool(_ inv: ObjtoolInvocation, out: (String) -> Void, err: (St
   o.stats = inv.stats
   o.writes.staticCalls = inv.staticCall
   o.writes.retpolines = inv.retpoline
+  o.writes.cfiSites = inv.cfi
   o.writes.returns = inv.rethunk
   o.writes.calls = inv.rethunk && inv.hackSkylake
   o.writes.mcount = inv.mcount

@@ -258,6 +258,8 @@ public struct KernelConventions: Sendable {
   /// Prefixes of the padding symbols before functions (`CONFIG_CFI_CLANG` `__cfi_`,
   /// `--prefix` `__pfx_`): falling through from one into its function is expected.
   public var paddingPrefixes = ["__cfi_", "__pfx_"]
+  /// The kCFI preamble symbols (`CONFIG_CFI_CLANG`), which `--cfi` lists in `.cfi_sites`.
+  public var cfiPreamblePrefix = "__cfi_"
   /// Sanitizer calls that never return: code leading to one is not "unreachable".
   public var noReturnSanitizerCalls: Set<String> = ["__ubsan_handle_builtin_unreachable", "__asan_handle_no_return"]
   /// Sections of alternative replacement code: a template, never annotated as a call

@@ -108,6 +108,25 @@ struct ObjtoolFrontEndTests {
     #expect(prefixSymbols(ours) == prefixSymbols(theirs))
   }
 
+  /// Sections in order with their header fields and contents, and the symbols: an
+  /// object's meaning apart from its file layout.
+  func meaning(_ f: ELFFile) -> [String] {
+    f.sections.map { s in
+      "\(s.name) \(s.type) \(s.flags.rawValue) \(s.alignment) \(s.entrySize) \(s.link) \(s.info) "
+        + (s.hasFileBytes ? f.withBytes(of: s.index) { $0.map { String($0, radix: 16) }.joined() } : "-")
+    } + f.symbols.map { "\($0.name) \($0.type) \($0.binding) \($0.section) \($0.value) \($0.size)" }
+  }
+
+  @Test func cfiSitesAsTheRealObjtool() throws {
+    let path = try copy("TestObjects/x86_64/kcfi/kcfi.o", "kcfi.o")
+    let r = try TestSupport.run(binary, ["objtool", "--orc", "--cfi", "--link", path])
+    #expect(r.status == 0)
+    let ours = try ELFFile.open(path: path)
+    let theirs = try ELFFile.open(path: TestSupport.absolute("TestObjects/orc/kcfi.objtool612.o"))
+    #expect(relocations(theirs, ".cfi_sites")?.count == 3)
+    #expect(meaning(ours) == meaning(theirs))
+  }
+
   @Test func rerunAddsNothingAndDryRunWritesNothing() throws {
     let path = try copy("TestObjects/kernel-headers/patchsites.o", "patchsites-rerun.o")
     _ = try TestSupport.run(binary, ["objtool"] + Self.kbuildModuleFlags + [path])
