@@ -68,8 +68,9 @@ public struct Validator {
   let options: AnalysisOptions
   let interpreter: CFIInterpreter
   let hints: UnwindHints
-  /// The object's relocations by section, sorted (`--ibt` reads them after the walk).
-  let relocations: RelocationIndexCache
+  /// The object's relocations by section, sorted, kept for `.ibt_endbr_seal` only (the
+  /// scan after the walk); otherwise released with the resolution's other inputs.
+  let relocations: RelocationIndexCache?
 
   var table = CFIStateTable()
   /// What the walk marks per instruction, symbol and site slot, in memory every copy of
@@ -101,7 +102,7 @@ public struct Validator {
                           ownsNoInstructions: { $0.binding == .global && arch.isEmbeddedInstruction($0.name) })
     PhaseTimes.mark("resolve: program")
     let relocations = RelocationIndexCache(file: file)
-    self.relocations = relocations
+    self.relocations = options.collectSites && options.ibt ? relocations : nil
     let special = SpecialSections(file: file, relocations: relocations)
     PhaseTimes.mark("resolve: relocations")
     let layout = arch.alternativeLayout.forUaccess(options.uaccess)
@@ -162,7 +163,7 @@ public struct Validator {
                   jumpLabels: r.jumpLabelCount, exceptionEntries: r.exceptionEntryCount)
     var result = ValidationResult(findings: findings, patchSiteCounts: counts, cfiStates: table, instructionCFI: perSection,
                                   registers: arch.registers)
-    result.patchLists = patchLists()
+    if options.collectSites { result.patchLists = patchLists() }
     result.symbolsByAddress = p.sections.indices.map { p.sortedSymbols(inSlot: $0).map(\.raw) }
     for g in p.groups where g.original.isNone {
       let first = g.first, last = g.last
@@ -188,7 +189,7 @@ public struct Validator {
     out.mcount = l.mcount.map(place)
     out.jumpLabelNops = r.jumpLabelNops.map { (place($0), p.length($0)) }
     out.noinstrRewrites = r.noinstrRewrites.map { (place($0.insn), p.length($0.insn), $0.sibling) }
-    if options.ibt {
+    if options.ibt, let relocations {
       out.endbrSeal = IBTSeal.sealable(p, r, relocations: relocations, pcRelativeTypes: arch.pcRelativeRelocations,
                                        branchBias: arch.branchAddendBias,
                                        ownsNoInstructions: { [arch] in $0.binding == .global && arch.isEmbeddedInstruction($0.name) })

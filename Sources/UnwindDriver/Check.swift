@@ -98,6 +98,7 @@ public struct CheckOptions: Sendable {
     o.noinstrHack = noinstrHack
     o.uaccess = uaccess
     o.walk = walkFindings
+    o.collectSites = writes.any
     o.mcount = mcount
     return o
   }

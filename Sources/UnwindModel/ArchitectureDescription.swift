@@ -133,6 +133,9 @@ public struct AnalysisOptions: Sendable {
   /// `--hacks=jump_label`: a jump-label JMP whose key says "initially off" (bit 1 of
   /// the key's addend) is a NOP from the start: analysed as one, and rewritten.
   public var jumpLabelHack = false
+  /// Collect the site lists objtool writes (the `objtool` front end's sections; the
+  /// `.ibt_endbr_seal` scan costs a pass over every relocation).
+  public var collectSites = false
   /// `--uaccess`: the uaccess alternatives are followed patched (see
   /// `AlternativeLayout.uaccessFeatures`).
   public var uaccess = false
