@@ -104,12 +104,6 @@ struct Program {
   /// (sorted once: two passes ask).
   private var symbolsByAddress: [[SymbolID]] = []
 
-  private struct AliasKey: Hashable {
-    var offset: UInt64
-    var size: UInt64
-    var type: UInt8
-  }
-
   var count: Int { sectionOf.count }
 
   /// `ownsNoInstructions`: symbols that label an instruction hidden inside others (objtool
@@ -220,17 +214,31 @@ struct Program {
   private mutating func linkSymbols(ownsNoInstructions: (Symbol) -> Bool) {
     // Aliases: objtool marks every symbol for which a later one (in symbol-table order)
     // has the same place, type and non-zero size; the last of a set is the real one.
+    // (By address, the symbols of one place are adjacent, in symbol-table order: the
+    // same-size, same-type ones among them are found by a scan of that short run.)
+    let all = file.symbols
     for slot in sections.indices {
-      let symbols = file.symbols(in: sections[slot].section)
-      var last: [AliasKey: SymbolID] = [:]
-      last.reserveCapacity(symbols.count)
-      for sym in symbols where sym.size > 0 && !sym.isSectionSymbol {
-        let key = AliasKey(offset: sym.value, size: sym.size, type: sym.type.rawValue)
-        if let earlier = last[key] {
-          isAlias[earlier.int] = true
-          firstAlias[sym.index.int] = firstAlias[earlier.int]
+      let byAddress = sortedSymbols(inSlot: slot).filter { all[$0.int].size > 0 }
+      var start = 0
+      while start < byAddress.count {
+        var end = start + 1
+        let value = all[byAddress[start].int].value
+        while end < byAddress.count && all[byAddress[end].int].value == value { end += 1 }
+        if end - start > 1 {
+          for k in (start + 1)..<end {
+            let sym = all[byAddress[k].int]
+            // The latest earlier symbol of the run with the same size and type.
+            for j in stride(from: k - 1, through: start, by: -1) {
+              let earlier = all[byAddress[j].int]
+              if earlier.size == sym.size && earlier.type == sym.type {
+                isAlias[byAddress[j].int] = true
+                firstAlias[byAddress[k].int] = firstAlias[byAddress[j].int]
+                break
+              }
+            }
+          }
         }
-        last[key] = SymbolID(sym.index)
+        start = end
       }
     }
     // Owning symbol of each instruction (objtool `insn->sym`): functions and untyped

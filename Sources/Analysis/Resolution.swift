@@ -47,7 +47,8 @@ struct Resolution {
   /// that become NOPs (returns).
   var noinstrRewrites: [(insn: InsnRef, sibling: Bool)] = []
   var exceptionEntryCount = 0
-  private var noreturnCache: [SymbolID: Bool] = [:]
+  /// Per symbol: whether calls to it are dead ends, once asked (0 not yet, 1 no, 2 yes).
+  private var noreturnCache: [UInt8] = []
 
   /// Whether to re-derive the annotations a final module lost (see `UnwindDriver`).
   let recoverFinalModule: Bool
@@ -563,13 +564,11 @@ struct Resolution {
       // Replacement code is a template, static-call trampolines may be patched to
       // anything: neither makes the call a dead end (nor do retpolines and mcount calls).
       guard annotateCallSite(p, insn, dest) else { continue }
-      if let known = noreturnCache[dest] {
-        if known { deadEnd[i] = true }
-      } else {
-        let answer = isDeadEndFunction(p, dest, arch: arch, depth: 0)
-        noreturnCache[dest] = answer
-        if answer { deadEnd[i] = true }
+      if noreturnCache.isEmpty { noreturnCache = [UInt8](repeating: 0, count: p.file.symbols.count) }
+      if noreturnCache[dest.int] == 0 {
+        noreturnCache[dest.int] = isDeadEndFunction(p, dest, arch: arch, depth: 0) ? 2 : 1
       }
+      if noreturnCache[dest.int] == 2 { deadEnd[i] = true }
     }
   }
 

@@ -273,9 +273,23 @@ public struct ObjectEditor {
       guard let symtab else { throw ObjectEditError("no symbol table: cannot write relocations for \(s.name)") }
       let target = out.count - 1
       var rela = ByteSink(order: file.byteOrder, capacity: relocations.count * ELF64.relaSize)
+      // Consecutive entries usually name the same symbol: resolved once per run.
+      var last: (SymbolReference, UInt32)?
       for r in relocations {
         let symbol: UInt32
-        switch r.symbol {
+        if let l = last, l.0 == r.symbol {
+          symbol = l.1
+        } else {
+          symbol = try resolve(r.symbol)
+          last = (r.symbol, symbol)
+        }
+        rela.u64(r.offset)
+        rela.u64(ELF64.relocationInfo(symbol: symbol, type: r.type.rawValue))
+        rela.u64(UInt64(bitPattern: r.addend))
+      }
+      func resolve(_ reference: SymbolReference) throws(ObjectEditError) -> UInt32 {
+        let symbol: UInt32
+        switch reference {
         case .existing(let i):
           guard i.int < file.symbols.count else { throw ObjectEditError("relocation against symbol \(i), which the object does not have") }
           symbol = oldIndex[i.int]
@@ -285,9 +299,7 @@ public struct ObjectEditor {
         case .sectionSymbol(let x):
           symbol = index(sectionSymbol[x]!)
         }
-        rela.u64(r.offset)
-        rela.u64(ELF64.relocationInfo(symbol: symbol, type: r.type.rawValue))
-        rela.u64(UInt64(bitPattern: r.addend))
+        return symbol
       }
       out.append(ELFWriter.NewSection(name: ".rela" + s.name, type: .rela, flags: .infoLink, alignment: 8,
                                       entrySize: UInt64(ELF64.relaSize), link: .existing(symtab),
