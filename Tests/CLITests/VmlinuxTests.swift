@@ -67,3 +67,43 @@ struct VmlinuxTests {
     print("vmlinux: \(a.count) ORC entries (objtool \(b.count)), \(ours.count) __pfx_ symbols (objtool \(theirs.count))")
   }
 }
+
+/// Kbuild's full flag set on vmlinux.o (`objtool ARGS --link`, every section objtool
+/// writes): `unwindcheck objtool` against the real objtool's output (full.o, recorded by
+/// Scripts/build-vmlinux.sh): the same sections in the same order with the same header
+/// fields and contents (ORC, site sections, relocations with the jump-label R_NONEs, code
+/// with its NOPs) and the same symbol table; only the file layout may differ.
+@Suite(.enabled(if: Vmlinux.isPresent && FileManager.default.fileExists(atPath: Vmlinux.directory + "/full.o"),
+                "no vmlinux build with full.o: run Scripts/build-vmlinux.sh to enable"),
+       .enabled(if: TestSupport.unwindcheckBinary != nil, "needs the built unwindcheck executable"))
+struct VmlinuxKbuildTests {
+  @Test func fullFlagsWriteWhatObjtoolWrites() throws {
+    let dir = try TestSupport.temporaryDirectory("vmlinux-full")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("vmlinux.o").path
+    try FileManager.default.copyItem(atPath: Vmlinux.input, toPath: out)
+    let flags = ["--hacks=jump_label", "--hacks=noinstr", "--hacks=skylake", "--ibt", "--orc", "--retpoline", "--rethunk",
+                 "--sls", "--static-call", "--uaccess", "--prefix=16", "--link"]
+    let r = try TestSupport.run(TestSupport.unwindcheckBinary!, ["objtool"] + flags + [out])
+    #expect(r.status == 0)
+    let ours = try ELFFile.open(path: out)
+    let theirs = try ELFFile.open(path: Vmlinux.directory + "/full.o")
+    #expect(ours.sections.map(\.name) == theirs.sections.map(\.name))
+    for (a, b) in zip(ours.sections, theirs.sections) {
+      #expect(a.type == b.type && a.flags == b.flags && a.size == b.size && a.link == b.link && a.info == b.info
+              && a.alignment == b.alignment && a.entrySize == b.entrySize, "\(a.name)")
+      if a.hasFileBytes && a.size == b.size {
+        let same = ours.withBytes(of: a.index) { x in theirs.withBytes(of: b.index) { y in x.elementsEqual(y) } }
+        #expect(same, "\(a.name) contents")
+      }
+    }
+    #expect(ours.symbols.count == theirs.symbols.count)
+    let mismatched = zip(ours.symbols, theirs.symbols).filter { x, y in
+      x.name != y.name || x.value != y.value || x.size != y.size || x.type != y.type || x.binding != y.binding || x.section != y.section
+    }
+    #expect(mismatched.isEmpty, "\(mismatched.prefix(3).map { "\($0.0.name) / \($0.1.name)" })")
+    for name in [".static_call_sites", ".retpoline_sites", ".return_sites", ".call_sites", ".ibt_endbr_seal"] {
+      #expect(theirs.section(named: name) != nil, "objtool wrote \(name)")
+    }
+  }
+}
