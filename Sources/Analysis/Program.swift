@@ -474,7 +474,13 @@ struct RelocationCursor {
     if s != slot {
       slot = s
       list = relocations.all(in: p.sections[s].section)
-      next = 0
+      // (A cursor may start anywhere in a section: the first relocation at or after.)
+      var lo = 0, hi = list.count
+      while lo < hi {
+        let mid = (lo + hi) / 2
+        if list[mid].offset < start { lo = mid + 1 } else { hi = mid }
+      }
+      next = lo
     } else if next > 0 && list[next - 1].offset >= start {
       return p.relocation(in: i, relocations: relocations)
     }

@@ -144,6 +144,9 @@ struct Resolution {
     func annotated(_ type: UInt32) -> [SpecialSections.Address] { annotations.filter { $0.1 == type }.map(\.0) }
   }
 
+  /// Threads for the per-instruction lookups of objects of `parallelMinimum`
+  /// instructions and more (smaller ones: one thread).
+  let workers: Int
   /// `--module` (its `.init.text` is not built-in init code) and `--mcount`.
   let module: Bool
   let mcount: Bool
@@ -159,7 +162,8 @@ struct Resolution {
   init(program p: inout Program, special: SpecialSections, relocations: RelocationIndexCache, arch: ArchitectureDescription,
        sites: AlternativeSites, recoverFinalModule: Bool = false, readAnnotateInsn: Bool = false, ibt: Bool = false,
        relativeJumpTables: Bool = false, noUnreachable: Bool = false, module: Bool = false, mcount: Bool = false,
-      jumpLabelHack: Bool = false, noinstrHack: Bool = false) {
+      jumpLabelHack: Bool = false, noinstrHack: Bool = false, workers: Int = 1, parallelMinimum: Int = 1 << 17) {
+    self.workers = p.count >= parallelMinimum ? workers : 1
     self.module = module
     self.jumpLabelHack = jumpLabelHack
     self.kernel = arch.kernel
@@ -378,56 +382,47 @@ struct Resolution {
   /// becomes a sibling call, a retpoline (an indirect jump in disguise) or a return
   /// (a jump to the return thunk).
   private mutating func addJumpDestinations(_ p: inout Program, relocations: RelocationIndexCache, arch: ArchitectureDescription) {
-    var cursor = RelocationCursor(relocations)
-    let symbols = p.file.symbols
-    for i in 0..<p.count where isStaticJump(kind[i]) && jumpDest[i].isNone {
-      let insn = InsnRef(i)
-      let fn = p.function(insn)
-      var destSection: SectionIndex
-      var destOffset: UInt64
-      if let r = cursor.relocation(in: insn, p) {
-        let sym = r.symbol.int
-        let cls = symbolClass[sym]
-        if symbols[sym].isSectionSymbol, let s = symbols[sym].section.index {
-          destSection = s
-          destOffset = UInt64(bitPattern: r.addend &+ arch.branchAddendBias)
-        } else if cls.contains(.retpolineThunk) {
+    let lookups = Self.lookUpJumps(p, kind: kind, jumpDest: jumpDest, symbolClass: symbolClass, relocations: relocations,
+                                   bias: arch.branchAddendBias, workers: workers)
+    for chunk in lookups {
+      for (index, lookup) in chunk {
+        let i = Int(index)
+        let insn = InsnRef(i)
+        let dest: InsnRef
+        switch lookup {
+        case .retpoline(let sym):
           makeRetpoline(insn)
-          _ = annotateCallSite(p, insn, SymbolID(sym))
+          _ = annotateCallSite(p, insn, SymbolID(raw: sym))
           continue
-        } else if cls.contains(.returnThunk) {
+        case .returnThunk:
           kind[i] = .ret  // a return in disguise
           callSiteLists.returns.append(insn)
           continue
-        } else if fn != nil {
-          callDest[i] = SymbolID(sym)  // sibling call (external, or via a function symbol)
-          _ = annotateCallSite(p, insn, SymbolID(sym), sibling: true)
+        case .sibling(let sym):
+          callDest[i] = SymbolID(raw: sym)  // sibling call (external, or via a function symbol)
+          _ = annotateCallSite(p, insn, SymbolID(raw: sym), sibling: true)
           continue
-        } else if let s = symbols[sym].section.index {
-          destSection = s
-          destOffset = UInt64(bitPattern: Int64(bitPattern: symbols[sym].value) &+ r.addend &+ arch.branchAddendBias)
-        } else {
+        case .skip:
           continue  // non-function code jumping to another object
-        }
-      } else {
-        destSection = p.sections[p.slot(insn)].section
-        destOffset = UInt64(bitPattern: Int64(bitPattern: p.offset(insn)) &+ Int64(p.length(insn)) &+ p.immediate(insn))
-      }
-      guard let dest = p.instruction(in: destSection, at: destOffset, near: insn) else {
-        // A jump into the middle of an instruction is fine only into a symbol that
-        // labels an instruction embedded in others (retbleed_untrain_ret jumps to the
-        // `ret` inside retbleed_return_thunk's longer instruction): a return.
-        if p.symbols(startingAt: destOffset, in: destSection).contains(where: { symbolClass[$0.int].contains(.embeddedInstruction) }) {
-          kind[i] = .ret
+        case .missing(let destSection, let destOffset):
+          // A jump into the middle of an instruction is fine only into a symbol that
+          // labels an instruction embedded in others (retbleed_untrain_ret jumps to the
+          // `ret` inside retbleed_return_thunk's longer instruction): a return.
+          if p.symbols(startingAt: destOffset, in: destSection).contains(where: { symbolClass[$0.int].contains(.embeddedInstruction) }) {
+            kind[i] = .ret
+            continue
+          }
+          if noUnreachable, let fn = p.function(insn), destSection == p.sections[p.slot(insn)].section,
+             case let f = p.file.symbols[fn.int], destOffset == f.value &+ p.functionLength(fn) {
+            continue  // GCOV/KCOV dead code may jump to the end of its function
+          }
+          fatal.append(Finding(rule: .jumpDestinationNotFound, at: p.location(insn), message: "can't find jump dest instruction at \(p.file.section(destSection).name)+0x\(String(destOffset, radix: 16))"))
           continue
+        case .dest(let d):
+          dest = d
         }
-        if noUnreachable, let fn, destSection == p.sections[p.slot(insn)].section,
-           case let f = p.file.symbols[fn.int], destOffset == f.value &+ p.functionLength(fn) {
-          continue  // GCOV/KCOV dead code may jump to the end of its function
-        }
-        fatal.append(Finding(rule: .jumpDestinationNotFound, at: p.location(insn), message: "can't find jump dest instruction at \(p.file.section(destSection).name)+0x\(String(destOffset, radix: 16))"))
-        continue
-      }
+        let symbols = p.file.symbols
+        let fn = p.function(insn)
       // A jump without relocation (same file) to the start of a thunk.
       if let owner = p.symbolOf[dest.int].value, p.offset(dest) == symbols[owner.int].value {
         if symbolClass[owner.int].contains(.retpolineThunk) {
@@ -455,7 +450,82 @@ struct Resolution {
         continue
       }
       jumpDest[i] = dest
+      }
     }
+  }
+
+  /// What a static jump's relocation or displacement leads to, before anything is
+  /// decided from it (objtool `add_jump_destinations`' lookups).
+  enum JumpLookup {
+    case retpoline(Int32)
+    case returnThunk
+    case sibling(Int32)
+    case skip
+    case dest(InsnRef)
+    case missing(SectionIndex, UInt64)
+  }
+
+  /// A value handed to worker threads, which only read it.
+  private final class Shared<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+  }
+
+  /// The lookups of every static jump still without a destination, per chunk of the
+  /// program in order: pure reads of the program, its relocations and symbol classes,
+  /// so big objects spread them over `workers` threads; the decisions that build on
+  /// each other (`.cold` links, sibling calls, the site lists) stay in order.
+  private static func lookUpJumps(_ p: Program, kind: [InstructionKind], jumpDest: [InsnRef], symbolClass: [SymbolClass],
+                                  relocations: RelocationIndexCache, bias: Int64, workers: Int) -> [[(Int32, JumpLookup)]] {
+    let step = 1 << 16
+    let chunks = (p.count + step - 1) / step
+    let shared = Shared((p, kind, jumpDest, symbolClass, relocations))
+    let out = OrderedSlots<[(Int32, JumpLookup)]>(count: chunks)
+    parallelFor(count: chunks, workers: workers) { c in
+      let (p, kind, jumpDest, symbolClass, relocations) = shared.value
+      let symbols = p.file.symbols
+      var cursor = RelocationCursor(relocations)
+      var found: [(Int32, JumpLookup)] = []
+      for i in (c * step)..<min((c + 1) * step, p.count) {
+        guard kind[i] == .jumpConditional || kind[i] == .jumpUnconditional, jumpDest[i].isNone else { continue }
+        let insn = InsnRef(i)
+        var destSection: SectionIndex
+        var destOffset: UInt64
+        if let r = cursor.relocation(in: insn, p) {
+          let sym = r.symbol.int
+          let cls = symbolClass[sym]
+          if symbols[sym].isSectionSymbol, let s = symbols[sym].section.index {
+            destSection = s
+            destOffset = UInt64(bitPattern: r.addend &+ bias)
+          } else if cls.contains(.retpolineThunk) {
+            found.append((Int32(i), .retpoline(Int32(sym))))
+            continue
+          } else if cls.contains(.returnThunk) {
+            found.append((Int32(i), .returnThunk))
+            continue
+          } else if p.function(insn) != nil {
+            found.append((Int32(i), .sibling(Int32(sym))))
+            continue
+          } else if let s = symbols[sym].section.index {
+            destSection = s
+            destOffset = UInt64(bitPattern: Int64(bitPattern: symbols[sym].value) &+ r.addend &+ bias)
+          } else {
+            found.append((Int32(i), .skip))
+            continue
+          }
+        } else {
+          destSection = p.sections[p.slot(insn)].section
+          destOffset = UInt64(bitPattern: Int64(bitPattern: p.offset(insn)) &+ Int64(p.length(insn)) &+ p.immediate(insn))
+        }
+        if let dest = p.instruction(in: destSection, at: destOffset, near: insn) {
+          found.append((Int32(i), .dest(dest)))
+        } else {
+          found.append((Int32(i), .missing(destSection, destOffset)))
+        }
+      }
+      out.put(c, found)
+    }
+    return (0..<chunks).map { out.take($0) }
   }
 
   /// objtool `annotate_call_site`: the list a call or tail call (`insn`, to `sym`) goes
@@ -517,31 +587,25 @@ struct Resolution {
 
   /// objtool `add_call_destinations` (with `add_call_dest` and `annotate_call_site`).
   private mutating func addCallDestinations(_ p: Program, relocations: RelocationIndexCache, arch: ArchitectureDescription) {
-    var cursor = RelocationCursor(relocations)
-    let symbols = p.file.symbols
-    for i in 0..<p.count where kind[i] == .call {
+    let lookups = Self.lookUpCalls(p, kind: kind, symbolClass: symbolClass, relocations: relocations,
+                                   bias: arch.branchAddendBias, workers: workers)
+    for chunk in lookups {
+      for (index, lookup) in chunk {
+      let i = Int(index)
       let insn = InsnRef(i)
       var dest = SymbolID.none
-      if let r = cursor.relocation(in: insn, p) {
-        let sym = r.symbol.int
-        if symbols[sym].isSectionSymbol, let s = symbols[sym].section.index {
-          let off = UInt64(bitPattern: r.addend &+ arch.branchAddendBias)
-          guard let d = callDestination(p, in: s, at: off) else {
-            fatal.append(Finding(rule: .callDestinationNotFound, at: p.location(insn), message: "can't find call dest symbol at \(p.file.section(s).name)+0x\(String(off, radix: 16))"))
-            continue
-          }
-          dest = d
-        } else if symbolClass[sym].contains(.retpolineThunk) {
-          makeRetpoline(insn)
-          _ = annotateCallSite(p, insn, SymbolID(sym))
-          continue
-        } else {
-          dest = SymbolID(sym)
-        }
-      } else {
-        let sec = p.sections[p.slot(insn)].section
-        let off = UInt64(bitPattern: Int64(bitPattern: p.offset(insn)) &+ Int64(p.length(insn)) &+ p.immediate(insn))
-        guard let d = callDestination(p, in: sec, at: off) else {
+      switch lookup {
+      case .retpoline(let sym):
+        makeRetpoline(insn)
+        _ = annotateCallSite(p, insn, SymbolID(raw: sym))
+        continue
+      case .callee(let d):
+        dest = d
+      case .notFound(let s, let off):
+        fatal.append(Finding(rule: .callDestinationNotFound, at: p.location(insn), message: "can't find call dest symbol at \(p.file.section(s).name)+0x\(String(off, radix: 16))"))
+        continue
+      case .local(let found, let sec, let off):
+        guard let d = found else {
           if ignore[i] { continue }  // STACK_FRAME_NON_STANDARD code is not checked
           if recoverFinalModule, let target = p.instruction(in: sec, at: off) {
             // Lost ANNOTATE_INTRA_FUNCTION_CALL (RSB stuffing `call 1f`): a jump that
@@ -569,11 +633,60 @@ struct Resolution {
         noreturnCache[dest.int] = isDeadEndFunction(p, dest, arch: arch, depth: 0) ? 2 : 1
       }
       if noreturnCache[dest.int] == 2 { deadEnd[i] = true }
+      }
     }
   }
 
+  /// What a call's relocation or displacement names (objtool `add_call_destinations`'
+  /// lookups), per chunk in order; see `lookUpJumps`.
+  enum CallLookup {
+    case retpoline(Int32)
+    case callee(SymbolID)
+    case notFound(SectionIndex, UInt64)
+    /// No relocation: the symbol at the target (nil: none), and the target.
+    case local(SymbolID?, SectionIndex, UInt64)
+  }
+
+  private static func lookUpCalls(_ p: Program, kind: [InstructionKind], symbolClass: [SymbolClass],
+                                  relocations: RelocationIndexCache, bias: Int64, workers: Int) -> [[(Int32, CallLookup)]] {
+    let step = 1 << 16
+    let chunks = (p.count + step - 1) / step
+    let shared = Shared((p, kind, symbolClass, relocations))
+    let out = OrderedSlots<[(Int32, CallLookup)]>(count: chunks)
+    parallelFor(count: chunks, workers: workers) { c in
+      let (p, kind, symbolClass, relocations) = shared.value
+      let symbols = p.file.symbols
+      var cursor = RelocationCursor(relocations)
+      var found: [(Int32, CallLookup)] = []
+      for i in (c * step)..<min((c + 1) * step, p.count) where kind[i] == .call {
+        let insn = InsnRef(i)
+        if let r = cursor.relocation(in: insn, p) {
+          let sym = r.symbol.int
+          if symbols[sym].isSectionSymbol, let s = symbols[sym].section.index {
+            let off = UInt64(bitPattern: r.addend &+ bias)
+            if let d = callDestination(p, in: s, at: off) {
+              found.append((Int32(i), .callee(d)))
+            } else {
+              found.append((Int32(i), .notFound(s, off)))
+            }
+          } else if symbolClass[sym].contains(.retpolineThunk) {
+            found.append((Int32(i), .retpoline(Int32(sym))))
+          } else {
+            found.append((Int32(i), .callee(SymbolID(sym))))
+          }
+        } else {
+          let sec = p.sections[p.slot(insn)].section
+          let off = UInt64(bitPattern: Int64(bitPattern: p.offset(insn)) &+ Int64(p.length(insn)) &+ p.immediate(insn))
+          found.append((Int32(i), .local(callDestination(p, in: sec, at: off), sec, off)))
+        }
+      }
+      out.put(c, found)
+    }
+    return (0..<chunks).map { out.take($0) }
+  }
+
   /// The function (else any symbol) starting at `offset` of `section`.
-  private func callDestination(_ p: Program, in section: SectionIndex, at offset: UInt64) -> SymbolID? {
+  private static func callDestination(_ p: Program, in section: SectionIndex, at offset: UInt64) -> SymbolID? {
     let candidates = p.symbols(startingAt: offset, in: section)
     return candidates.first { p.symbolIsFunction[$0.int] } ?? candidates.first
   }

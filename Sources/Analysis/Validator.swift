@@ -115,7 +115,8 @@ public struct Validator {
                    readAnnotateInsn: options.annotateInstructions, ibt: options.ibt,
                    relativeJumpTables: options.relativeJumpTables, noUnreachable: options.skipUnreachable,
                    module: options.module, mcount: options.mcount, jumpLabelHack: options.jumpLabelHack,
-                   noinstrHack: options.noinstrHack)
+                   noinstrHack: options.noinstrHack, workers: options.walkThreads,
+                   parallelMinimum: options.parallelWalkMinimum)
     p = program
     PhaseTimes.mark("resolve: destinations")
     marks = WalkMarks(instructions: program.count, symbols: file.symbols.count, siteTables: program.siteTableLengths)
