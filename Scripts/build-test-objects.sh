@@ -7,6 +7,7 @@
 #   bigendian/*.S  Swift toolchain clang --target=aarch64_be-linux-gnu
 #   other/elf32.S  Swift toolchain clang --target=i386-linux-gnu (an input we refuse)
 #   x86_64/kcfi/kcfi.c  the same clang, -O2 -fsanitize=kcfi (kCFI preambles)
+#   x86_64/mcount/mcount.c  gcc -O2 -pg -mfentry -fno-pic -mcmodel=kernel (ftrace calls)
 #   arm64/cfi/*.S  clang --target=aarch64-linux-gnu -g
 #   compiled/switch.c  aarch64-linux-gnu-gcc and clang -O2 (arm64 jump tables)
 #   compiled/*.c   gcc -O2 (x86-64, with and without frame pointers) and clang -O2
@@ -35,6 +36,9 @@ for s in x86_64/dwarf/*.S; do
   echo "  $s -> ${s%.S}.o (x86_64-linux-gnu, -g)"
 done
 asm aarch64-linux-gnu arm64
+# ftrace entry calls (call __fentry__, no __mcount_loc from gcc) for --mcount/--mnop.
+gcc -O2 -pg -mfentry -fno-pic -mcmodel=kernel -fno-asynchronous-unwind-tables -c x86_64/mcount/mcount.c -o x86_64/mcount/mcount.o
+echo "  x86_64/mcount/mcount.c -> x86_64/mcount/mcount.o (gcc -pg -mfentry)"
 # kCFI preambles (__cfi_<func>) for --cfi.
 "$CLANG" --target=x86_64-linux-gnu -O2 -fsanitize=kcfi -fno-asynchronous-unwind-tables -c x86_64/kcfi/kcfi.c -o x86_64/kcfi/kcfi.o
 echo "  x86_64/kcfi/kcfi.c -> x86_64/kcfi/kcfi.o (-fsanitize=kcfi)"

@@ -28,3 +28,11 @@ readelf -sW patchsites-prefix.objtool612.o | awk '$8 ~ /^__pfx_/ {print $8, "0x"
 # --cfi on clang's kCFI preambles (TestObjects/x86_64/kcfi): .cfi_sites.
 cp ../x86_64/kcfi/kcfi.o kcfi.objtool612.o
 "$OBJTOOL612" --orc --cfi --link kcfi.objtool612.o 2>/dev/null || true
+"$OBJTOOL612" --dump=orc kcfi.objtool612.o > kcfi.objtool612.dump.txt
+# --mcount and --mnop on gcc's ftrace entry calls (TestObjects/x86_64/mcount): __mcount_loc.
+cp ../x86_64/mcount/mcount.o mcount.objtool612.o
+"$OBJTOOL612" --orc --mcount mcount.objtool612.o 2>/dev/null || true
+"$OBJTOOL612" --dump=orc mcount.objtool612.o > mcount.objtool612.dump.txt
+cp ../x86_64/mcount/mcount.o mcount-mnop.objtool612.o
+"$OBJTOOL612" --orc --mcount --mnop mcount-mnop.objtool612.o 2>/dev/null || true
+"$OBJTOOL612" --dump=orc mcount-mnop.objtool612.o > mcount-mnop.objtool612.dump.txt

@@ -127,6 +127,18 @@ struct ObjtoolFrontEndTests {
     #expect(meaning(ours) == meaning(theirs))
   }
 
+  @Test(arguments: [["--mcount"], ["--mcount", "--mnop"]])
+  func mcountAsTheRealObjtool(_ flags: [String]) throws {
+    let name = flags.count == 1 ? "mcount" : "mcount-mnop"
+    let path = try copy("TestObjects/x86_64/mcount/mcount.o", "\(name).o")
+    let r = try TestSupport.run(binary, ["objtool", "--orc"] + flags + [path])
+    #expect(r.status == 0)
+    let ours = try ELFFile.open(path: path)
+    let theirs = try ELFFile.open(path: TestSupport.absolute("TestObjects/orc/\(name).objtool612.o"))
+    #expect(relocations(theirs, "__mcount_loc")?.count == 3)
+    #expect(meaning(ours) == meaning(theirs))
+  }
+
   @Test func rerunAddsNothingAndDryRunWritesNothing() throws {
     let path = try copy("TestObjects/kernel-headers/patchsites.o", "patchsites-rerun.o")
     _ = try TestSupport.run(binary, ["objtool"] + Self.kbuildModuleFlags + [path])
