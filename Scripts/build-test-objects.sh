@@ -8,6 +8,7 @@
 #   other/elf32.S  Swift toolchain clang --target=i386-linux-gnu (an input we refuse)
 #   x86_64/kcfi/kcfi.c  the same clang, -O2 -fsanitize=kcfi (kCFI preambles)
 #   x86_64/mcount/mcount.c  gcc -O2 -pg -mfentry -fno-pic -mcmodel=kernel (ftrace calls)
+#   x86_64/noinstr/noinstr.c  gcc -O2 -fsanitize-coverage=trace-pc -fno-pic -mcmodel=kernel
 #   arm64/cfi/*.S  clang --target=aarch64-linux-gnu -g
 #   compiled/switch.c  aarch64-linux-gnu-gcc and clang -O2 (arm64 jump tables)
 #   compiled/*.c   gcc -O2 (x86-64, with and without frame pointers) and clang -O2
@@ -39,6 +40,9 @@ asm aarch64-linux-gnu arm64
 # ftrace entry calls (call __fentry__, no __mcount_loc from gcc) for --mcount/--mnop.
 gcc -O2 -pg -mfentry -fno-pic -mcmodel=kernel -fno-asynchronous-unwind-tables -c x86_64/mcount/mcount.c -o x86_64/mcount/mcount.o
 echo "  x86_64/mcount/mcount.c -> x86_64/mcount/mcount.o (gcc -pg -mfentry)"
+# KCOV calls in .noinstr.text for --hacks=noinstr.
+gcc -O2 -fsanitize-coverage=trace-pc -fno-pic -mcmodel=kernel -fno-asynchronous-unwind-tables -c x86_64/noinstr/noinstr.c -o x86_64/noinstr/noinstr.o
+echo "  x86_64/noinstr/noinstr.c -> x86_64/noinstr/noinstr.o (gcc -fsanitize-coverage=trace-pc)"
 # kCFI preambles (__cfi_<func>) for --cfi.
 "$CLANG" --target=x86_64-linux-gnu -O2 -fsanitize=kcfi -fno-asynchronous-unwind-tables -c x86_64/kcfi/kcfi.c -o x86_64/kcfi/kcfi.o
 echo "  x86_64/kcfi/kcfi.c -> x86_64/kcfi/kcfi.o (-fsanitize=kcfi)"

@@ -36,3 +36,7 @@ cp ../x86_64/mcount/mcount.o mcount.objtool612.o
 cp ../x86_64/mcount/mcount.o mcount-mnop.objtool612.o
 "$OBJTOOL612" --orc --mcount --mnop mcount-mnop.objtool612.o 2>/dev/null || true
 "$OBJTOOL612" --dump=orc mcount-mnop.objtool612.o > mcount-mnop.objtool612.dump.txt
+# --hacks=noinstr on KCOV calls in .noinstr.text (TestObjects/x86_64/noinstr).
+cp ../x86_64/noinstr/noinstr.o noinstr.objtool612.o
+"$OBJTOOL612" --orc --hacks=noinstr --link noinstr.objtool612.o 2>/dev/null || true
+"$OBJTOOL612" --dump=orc noinstr.objtool612.o > noinstr.objtool612.dump.txt

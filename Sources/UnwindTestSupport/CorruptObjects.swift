@@ -116,9 +116,12 @@ public enum CorruptObjects {
     // 5. Relocations.
     for rs in file.relocationSections {
       let rela = file.section(rs.section), target = file.section(rs.target)
-      for (k, _) in rs.relocations.enumerated() {
+      for (k, r) in rs.relocations.enumerated() {
         let at = Int(rela.fileOffset) + 24 * k
-        add("\(rela.name)[\(k)].r_offset=size", [(at, 8, target.size)], "beyond end of \(target.name)")
+        // (A relocation that patches nothing, R_*_NONE, may sit at the very end.)
+        if relocationWidth(type: r.type, machine: file.machine) > 0 {
+          add("\(rela.name)[\(k)].r_offset=size", [(at, 8, target.size)], "beyond end of \(target.name)")
+        }
         add("\(rela.name)[\(k)].r_offset=-1", [(at, 8, UInt64.max)], "beyond end of \(target.name)")
         let type = UInt64(rs.relocations[k].type)
         add("\(rela.name)[\(k)].r_sym=0xffffff", [(at + 8, 8, (0xFF_FFFF << 32) | type)], "relocation symbol index")

@@ -127,16 +127,24 @@ struct ObjtoolFrontEndTests {
     #expect(meaning(ours) == meaning(theirs))
   }
 
-  @Test(arguments: [["--mcount"], ["--mcount", "--mnop"]])
-  func mcountAsTheRealObjtool(_ flags: [String]) throws {
-    let name = flags.count == 1 ? "mcount" : "mcount-mnop"
-    let path = try copy("TestObjects/x86_64/mcount/mcount.o", "\(name).o")
-    let r = try TestSupport.run(binary, ["objtool", "--orc"] + flags + [path])
+  /// (input, flags, golden): --mcount, --mcount --mnop, --hacks=noinstr.
+  static let rewriteCases: [(String, [String], String)] = [
+    ("x86_64/mcount/mcount", ["--orc", "--mcount"], "mcount"),
+    ("x86_64/mcount/mcount", ["--orc", "--mcount", "--mnop"], "mcount-mnop"),
+    ("x86_64/noinstr/noinstr", ["--orc", "--hacks=noinstr", "--link"], "noinstr"),
+  ]
+
+  @Test(arguments: 0..<3)
+  func rewritesAsTheRealObjtool(_ k: Int) throws {
+    let (input, flags, golden) = Self.rewriteCases[k]
+    let path = try copy("TestObjects/\(input).o", "\(golden).o")
+    let r = try TestSupport.run(binary, ["objtool"] + flags + [path])
     #expect(r.status == 0)
     let ours = try ELFFile.open(path: path)
-    let theirs = try ELFFile.open(path: TestSupport.absolute("TestObjects/orc/\(name).objtool612.o"))
-    #expect(relocations(theirs, "__mcount_loc")?.count == 3)
+    let theirs = try ELFFile.open(path: TestSupport.absolute("TestObjects/orc/\(golden).objtool612.o"))
     #expect(meaning(ours) == meaning(theirs))
+    // The rewrite happened (the goldens differ from the input).
+    #expect(meaning(theirs) != meaning(try ELFFile.open(path: TestSupport.absolute("TestObjects/\(input).o"))))
   }
 
   @Test func rerunAddsNothingAndDryRunWritesNothing() throws {
