@@ -101,7 +101,7 @@ func writeObject(_ file: ELFFile, result: ValidationResult, path: String, option
       // copy of it, not one per section).
       if let first = inputs.first, !writes.isEmpty {
         let all = first.cfi.storage.copy()
-        for w in writes { all[w.position] = w.id.rawValue }
+        for w in writes { for j in w.position..<(w.position + w.count) { all[j] = w.id.rawValue } }
         for k in inputs.indices { inputs[k].cfi = CFIColumn(all, base: inputs[k].cfi.base, count: inputs[k].cfi.count) }
       }
       PhaseTimes.mark("write: prefix")
@@ -351,26 +351,30 @@ func orcInputs(_ file: ELFFile, _ result: ValidationResult) -> [ORCSectionInput]
 /// Returns the new symbols and the CFI to write into the padding (position in the
 /// columns' shared storage, state). `kinds[k]` and `symbolsByAddress[k]` belong to `inputs[k]`.
 func prefixPlan(_ file: ELFFile, _ inputs: [ORCSectionInput], kinds: [Column<InstructionKind>],
-                symbolsByAddress: [[Int32]], size n: Int) -> ([SymbolEdit], [(position: Int, id: CFIStateID)]) {
+                symbolsByAddress: [[Int32]], size n: Int) -> ([SymbolEdit], [(position: Int, count: Int, id: CFIStateID)]) {
   // A prefix symbol is "already there" when one of that name sits at that place: local
   // functions of the same name from different units each get their own.
   struct Placed: Hashable { var name: String; var section: SymbolSection; var value: UInt64 }
   var existing = Set<Placed>()
-  existing.reserveCapacity(file.symbols.count / 2)
   for sym in file.symbols where sym.name.hasPrefix("__pfx_") {
     existing.insert(Placed(name: sym.name, section: sym.section, value: sym.value))
   }
   PhaseTimes.mark("write: prefix existing")
   var out: [SymbolEdit] = []
-  var writes: [(position: Int, id: CFIStateID)] = []
+  var writes: [(position: Int, count: Int, id: CFIStateID)] = []
+  let symbols = file.symbols
   for k in inputs.indices {
     let sec = inputs[k].section
     let kind = kinds[k], offsets = inputs[k].offsets
     // objtool walks each section's symbols by address, aliases included, so the new
     // globals come out in that order.
-    let symbols = file.symbols
     // Functions come by address: the instruction at each is found by moving forward.
     var next = 0
+    // The names made at the current address: the same symbol twice (a duplicated
+    // entry) gets one prefix. (Without `__pfx_` symbols in the object, this short list
+    // is all the checking needed: no set of every name.)
+    var runValue = UInt64.max
+    var runNames: [String] = []
     for index in symbolsByAddress[k] where symbols[Int(index)].isFunction {
       let value = symbols[Int(index)].value
       guard value <= UInt64(UInt32.max) else { continue }
@@ -387,14 +391,14 @@ func prefixPlan(_ file: ELFFile, _ inputs: [ORCSectionInput], kinds: [Column<Ins
       }
       // (Only now the symbol itself: most functions have no padding to name.)
       guard let s = start, case let f = symbols[Int(index)], !f.name.hasPrefix("__pfx_") else { continue }
-      if let cfi = inputs[k].cfi[first] {
-        for j in s..<first { writes.append((inputs[k].cfi.base + j, cfi)) }
-      }
+      if let cfi = inputs[k].cfi[first] { writes.append((inputs[k].cfi.base + s, first - s, cfi)) }
       let name = "__pfx_" + f.name
-      if existing.insert(Placed(name: name, section: f.section, value: f.value - UInt64(n))).inserted {
-        out.append(SymbolEdit(name: name, type: .function, binding: f.binding,
-                              section: sec, value: f.value - UInt64(n), size: UInt64(n)))
-      }
+      if value != runValue { runValue = value; runNames.removeAll(keepingCapacity: true) }
+      guard !runNames.contains(name) else { continue }
+      runNames.append(name)
+      if !existing.isEmpty && existing.contains(Placed(name: name, section: f.section, value: f.value - UInt64(n))) { continue }
+      out.append(SymbolEdit(name: name, type: .function, binding: f.binding,
+                            section: sec, value: f.value - UInt64(n), size: UInt64(n)))
     }
   }
   return (out, writes)
