@@ -120,8 +120,8 @@ extension ORCGenerator {
   /// The arm64 table: the same placement as x86 (changes only, patch sites from their
   /// shared table, terminators), with `ARM64ORCEntry`.
   public static func arm64Placement(_ sections: [ORCSectionInput], states: CFIStateTable,
-                                    registers: ORCRegisterSlots) throws(Problem) -> Placement<ARM64ORCEntry> {
-    try placement(sections, states: states, undefined: .undefined) { (cfi, name, off) throws(Problem) in
+                                    registers: ORCRegisterSlots, workers: Int = 1) throws(Problem) -> Placement<ARM64ORCEntry> {
+    try placement(sections, states: states, undefined: .undefined, workers: workers) { (cfi, name, off) throws(Problem) in
       try ARM64ORCEntry(cfi, registers: registers, section: name, offset: off)
     }
   }

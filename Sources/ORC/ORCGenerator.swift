@@ -1,5 +1,6 @@
 import ELFObject
 import UnwindModel
+import WorkPool
 
 /// One executable section's CFI as the ORC stage needs it.
 public struct ORCSectionInput: Sendable {
@@ -59,9 +60,9 @@ public enum ORCGenerator {
 
   /// x86 entries as columns (see `placement`).
   public static func x86Placement(_ sections: [ORCSectionInput], states: CFIStateTable,
-                                  format: ORCFormat, registers: ORCRegisterSlots) throws(Problem) -> Placement<ORCEntry> {
+                                  format: ORCFormat, registers: ORCRegisterSlots, workers: Int = 1) throws(Problem) -> Placement<ORCEntry> {
     let undefined = ORCEntry(spOffset: 0, bpOffset: 0, spRegister: 0, bpRegister: 0, type: 0, flag: false)
-    return try placement(sections, states: states, undefined: undefined) { (cfi, name, off) throws(Problem) in
+    return try placement(sections, states: states, undefined: undefined, workers: workers) { (cfi, name, off) throws(Problem) in
       try entry(cfi, format: format, registers: registers, name, off)
     }
   }
@@ -89,58 +90,39 @@ public enum ORCGenerator {
   /// The placement shared by every entry format: per text section an entry wherever it
   /// differs from the previous one, patch sites from their shared byte-offset table,
   /// never-reached code as `undefined`, a terminator at the section end.
+  ///
+  /// A big section (vmlinux.o's .text) is cut into chunks at instructions outside any
+  /// patch site, scanned on `workers` threads; the chunks' entries are then joined in
+  /// order, dropping each that repeats the entry before it, which is exactly what one
+  /// scan of the whole section keeps.
   public static func placement<E: Equatable & Sendable>(
-    _ sections: [ORCSectionInput], states: CFIStateTable, undefined: E,
-    make: (CFIState, String, UInt64) throws(Problem) -> E
+    _ sections: [ORCSectionInput], states: CFIStateTable, undefined: E, workers: Int = 1,
+    make: @escaping @Sendable (CFIState, String, UInt64) throws(Problem) -> E
   ) throws(Problem) -> Placement<E> {
     var out = Placement<E>()
-    // An entry depends only on the interned state: made once per state, not per
-    // instruction (a CFIState is ~300 bytes to read).
-    var memo = [E?](repeating: nil, count: states.states.count)
-    func entry(_ id: CFIStateID, _ name: String, _ off: UInt64) throws(Problem) -> E {
-      if let e = memo[Int(id.rawValue)] { return e }
-      let e = try make(states[id], name, off)
-      memo[Int(id.rawValue)] = e
-      return e
-    }
     for (n, s) in sections.enumerated() where isText(s.name) {
+      let chunks = chunkStarts(s, workers: workers)
+      var scanned: [Result<(offsets: [UInt64], entries: [E]), Problem>]
+      if chunks.count == 2 {
+        scanned = [scan(s, from: chunks[0], to: chunks[1], states: states, undefined: undefined, make: make)]
+      } else {
+        let slots = OrderedSlots<Result<(offsets: [UInt64], entries: [E]), Problem>>(count: chunks.count - 1)
+        parallelFor(count: chunks.count - 1, workers: workers) { c in
+          slots.put(c, scan(s, from: chunks[c], to: chunks[c + 1], states: states, undefined: undefined, make: make))
+        }
+        scanned = (0..<(chunks.count - 1)).map { slots.take($0) }
+      }
       var previous = undefined  // all-zero bytes
       var empty = true
-      var siteIndex = 0
-      var i = 0
-      // The state the last entry came from, while no site wrote one since: the same
-      // state again gives the same entry (most instructions change nothing), so the
-      // entry is not looked up.
-      var lastState: CFIStateID?? = .none
-      func add(_ e: E, _ offset: UInt64) {
-        if e == previous { return }
-        out.input.append(Int32(n))
-        out.offsets.append(offset)
-        out.entries.append(e)
-        previous = e
-        empty = false
-      }
-      while i < s.offsets.count {
-        let off = UInt64(s.offsets[i])
-        while siteIndex < s.sites.count && s.sites[siteIndex].start < off { siteIndex += 1 }
-        if siteIndex < s.sites.count && s.sites[siteIndex].start == off {
-          // A patch site: every recorded byte offset of the shared table.
-          let site = s.sites[siteIndex]
-          for (k, id) in site.table.enumerated() {
-            guard let id else { continue }
-            add(try entry(id, s.name, off), off + UInt64(k))
-          }
-          while i < s.offsets.count && UInt64(s.offsets[i]) < site.end { i += 1 }
-          siteIndex += 1
-          lastState = .none
-          continue
+      for chunk in scanned {
+        let (offsets, entries) = try chunk.get()
+        for (off, e) in zip(offsets, entries) where e != previous {
+          out.input.append(Int32(n))
+          out.offsets.append(off)
+          out.entries.append(e)
+          previous = e
+          empty = false
         }
-        let state = s.cfi[i]
-        if lastState != .some(state) {
-          if let id = state { add(try entry(id, s.name, off), off) } else { add(undefined, off) }
-          lastState = .some(state)
-        }
-        i += 1
       }
       if !empty {
         out.input.append(Int32(n))
@@ -149,6 +131,94 @@ public enum ORCGenerator {
       }
     }
     return out
+  }
+
+  /// Instruction indices where chunks of `s` start (and its end last): one chunk for a
+  /// small section; otherwise about four per worker, each start moved past any patch
+  /// site it would fall inside.
+  public static func chunkStarts(_ s: ORCSectionInput, workers: Int) -> [Int] {
+    let count = s.offsets.count
+    guard workers > 1, count >= 1 << 17 else { return [0, count] }
+    let parts = workers * 4
+    var starts = [0]
+    var site = 0
+    for c in 1..<parts {
+      var i = max(count * c / parts, starts.last! + 1)
+      guard i < count else { break }
+      let off = UInt64(s.offsets[i])
+      while site < s.sites.count && s.sites[site].end <= off { site += 1 }
+      if site < s.sites.count && s.sites[site].start < off {
+        while i < count && UInt64(s.offsets[i]) < s.sites[site].end { i += 1 }
+      }
+      if i < count && i > starts.last! { starts.append(i) }
+    }
+    starts.append(count)
+    return starts
+  }
+
+  /// The entries of instructions `from..<to` of `s`, each that differs from the one
+  /// before it in the chunk (the first always).
+  static func scan<E: Equatable & Sendable>(
+    _ s: ORCSectionInput, from: Int, to: Int, states: CFIStateTable, undefined: E,
+    make: (CFIState, String, UInt64) throws(Problem) -> E
+  ) -> Result<(offsets: [UInt64], entries: [E]), Problem> {
+    // An entry depends only on the interned state: made once per state, not per
+    // instruction (a CFIState is ~300 bytes to read).
+    var memo = [E?](repeating: nil, count: states.states.count)
+    func entry(_ id: CFIStateID, _ off: UInt64) throws(Problem) -> E {
+      if let e = memo[Int(id.rawValue)] { return e }
+      let e = try make(states[id], s.name, off)
+      memo[Int(id.rawValue)] = e
+      return e
+    }
+    var offsets: [UInt64] = [], entries: [E] = []
+    var previous: E?
+    func add(_ e: E, _ offset: UInt64) {
+      if e == previous { return }
+      offsets.append(offset)
+      entries.append(e)
+      previous = e
+    }
+    do throws(Problem) {
+      var i = from
+      var siteIndex = 0
+      if from > 0 {
+        // The first site at or after the chunk's start.
+        let start = UInt64(s.offsets[from])
+        var lo = 0, hi = s.sites.count
+        while lo < hi { let mid = (lo + hi) / 2; if s.sites[mid].start < start { lo = mid + 1 } else { hi = mid } }
+        siteIndex = lo
+      }
+      // The state the last entry came from, while no site wrote one since: the same
+      // state again gives the same entry (most instructions change nothing), so the
+      // entry is not looked up.
+      var lastState: CFIStateID?? = .none
+      while i < to {
+        let off = UInt64(s.offsets[i])
+        while siteIndex < s.sites.count && s.sites[siteIndex].start < off { siteIndex += 1 }
+        if siteIndex < s.sites.count && s.sites[siteIndex].start == off {
+          // A patch site: every recorded byte offset of the shared table.
+          let site = s.sites[siteIndex]
+          for (k, id) in site.table.enumerated() {
+            guard let id else { continue }
+            add(try entry(id, off), off + UInt64(k))
+          }
+          while i < to && UInt64(s.offsets[i]) < site.end { i += 1 }
+          siteIndex += 1
+          lastState = .none
+          continue
+        }
+        let state = s.cfi[i]
+        if lastState != .some(state) {
+          if let id = state { add(try entry(id, off), off) } else { add(undefined, off) }
+          lastState = .some(state)
+        }
+        i += 1
+      }
+    } catch {
+      return .failure(error)
+    }
+    return .success((offsets, entries))
   }
 
   /// objtool `init_orc_entry`.

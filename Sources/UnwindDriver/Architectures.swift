@@ -20,7 +20,7 @@ struct ArchitectureSupport: Sendable {
   let chunkDecoder: (@Sendable (UnsafeRawBufferPointer, _ from: Int, _ to: Int, _ functionRanges: [Range<UInt64>]) -> (DecodedText, Int))?
   /// `.orc_unwind` as written: the entries for the placed CFI, encoded, with each
   /// entry's input section and offset.
-  let encodeORC: @Sendable ([ORCSectionInput], CFIStateTable, ORCFormat, ByteOrder) throws(ORCGenerator.Problem) -> EncodedORC
+  let encodeORC: @Sendable ([ORCSectionInput], CFIStateTable, ORCFormat, ByteOrder, Int) throws(ORCGenerator.Problem) -> EncodedORC
   let orcAlignment: UInt64
   let orcEntrySize: UInt64
   /// The PC-relative 32-bit relocation `.orc_unwind_ip` entries use.
@@ -91,8 +91,9 @@ struct ArchitectureSupport: Sendable {
       }
     },
     chunkDecoder: { bytes, from, to, ranges in X86TextDecoder().decode(bytes, from: from, to: to, functionRanges: ranges) },
-    encodeORC: { (inputs, states, format, order) throws(ORCGenerator.Problem) in
-      let placed = try ORCGenerator.x86Placement(inputs, states: states, format: format, registers: x86ORCRegisters)
+    encodeORC: { (inputs, states, format, order, workers) throws(ORCGenerator.Problem) in
+      let placed = try ORCGenerator.x86Placement(inputs, states: states, format: format, registers: x86ORCRegisters,
+                                                 workers: workers)
       var sink = ByteSink(order: order, capacity: placed.count * ORCEntry.size)
       for e in placed.entries { e.append(to: &sink, format: format) }
       return EncodedORC(bytes: sink.bytes, input: placed.input, offsets: placed.offsets)
@@ -119,8 +120,8 @@ struct ArchitectureSupport: Sendable {
       }
     },
     chunkDecoder: nil,
-    encodeORC: { (inputs, states, _, order) throws(ORCGenerator.Problem) in
-      let placed = try ORCGenerator.arm64Placement(inputs, states: states, registers: arm64ORCRegisters)
+    encodeORC: { (inputs, states, _, order, workers) throws(ORCGenerator.Problem) in
+      let placed = try ORCGenerator.arm64Placement(inputs, states: states, registers: arm64ORCRegisters, workers: workers)
       var sink = ByteSink(order: order, capacity: placed.count * ARM64ORCEntry.size)
       for e in placed.entries { e.append(to: &sink) }
       return EncodedORC(bytes: sink.bytes, input: placed.input, offsets: placed.offsets)

@@ -106,7 +106,7 @@ func writeObject(_ file: ELFFile, result: ValidationResult, path: String, option
       }
       PhaseTimes.mark("write: prefix")
     }
-    if writeORC { encoded = try arch.encodeORC(inputs, result.cfiStates, format, file.byteOrder) }
+    if writeORC { encoded = try arch.encodeORC(inputs, result.cfiStates, format, file.byteOrder, options.threadsPerObject) }
   } catch {
     return .refused("cannot express the CFI as ORC, nothing written: \(error)")
   }
