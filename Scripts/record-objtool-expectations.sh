@@ -51,3 +51,10 @@ cd "$HERE/../TestObjects/x86_64/cfi"
 } > EXPECTATIONS.txt
 cat EXPECTATIONS.txt
 ls *.objtool-*.txt | wc -l
+# The mitigation checks (x86_64/mitigations): --retpoline --rethunk --sls, and --sls alone.
+cd "$HERE/../TestObjects/x86_64/mitigations"
+cp mitigations.o /tmp/unwindcheck-mitigations.o
+"$OBJTOOL612" --retpoline --rethunk --sls --link /tmp/unwindcheck-mitigations.o 2>&1 | sed 's|/tmp/unwindcheck-mitigations.o|mitigations.o|' > mitigations.objtool612.txt || true
+cp mitigations.o /tmp/unwindcheck-mitigations.o
+"$OBJTOOL612" --sls --link /tmp/unwindcheck-mitigations.o 2>&1 | sed 's|/tmp/unwindcheck-mitigations.o|mitigations.o|' > mitigations-sls.objtool612.txt || true
+rm -f /tmp/unwindcheck-mitigations.o

@@ -41,6 +41,10 @@ struct Resolution {
   /// `.static_call_sites`, `.retpoline_sites`, `.return_sites`, `.call_sites` and
   /// `__mcount_loc`.
   var callSiteLists = CallSiteLists()
+  /// Instructions objtool marks `retpoline_safe`: retpoline and return-thunk branches
+  /// (converted to what they stand for), rewritten tail calls, and those annotated
+  /// ANNOTATE_RETPOLINE_SAFE (`.discard.retpoline_safe`).
+  var retpolineSafe = Set<InsnRef>()
   /// `--hacks=jump_label`: the jump-label JMPs that become NOPs (objtool `handle_jump_alt`).
   var jumpLabelNops: [InsnRef] = []
   /// `--hacks=noinstr`: instrumentation calls (tail calls: `sibling`) in `noinstr` code
@@ -68,7 +72,7 @@ struct Resolution {
   /// What a pass establishes for the passes after it.
   enum Fact: CaseIterable {
     case symbolClasses, kinds, ignoredCode, annotations, tableSizesChecked, alternativeSuccessors,
-         jumpLabelsAndFixups, jumpDestinations, intraFunctionCalls, callDestinations, deadEnds, jumpTables
+         jumpLabelsAndFixups, jumpDestinations, intraFunctionCalls, callDestinations, deadEnds, jumpTables, retpolineSafe
   }
 
   /// The passes, in objtool's `decode_sections` order (each relies on the earlier ones:
@@ -99,6 +103,8 @@ struct Resolution {
     case jumpTables
     /// Switch tables recognised in the code, supplied by the architecture (arm64).
     case patternJumpTables
+    /// ANNOTATE_RETPOLINE_SAFE (`read_retpoline_hints`).
+    case retpolineHints
 
     var needs: Set<Fact> {
       switch self {
@@ -112,6 +118,7 @@ struct Resolution {
       case .callDestinations: [.symbolClasses, .ignoredCode, .intraFunctionCalls]
       case .deadEnds: [.callDestinations]
       case .jumpTables, .patternJumpTables: [.jumpDestinations, .deadEnds]
+      case .retpolineHints: [.callDestinations, .jumpTables]
       }
     }
 
@@ -128,6 +135,7 @@ struct Resolution {
       case .callDestinations: [.callDestinations]
       case .deadEnds: [.deadEnds]
       case .jumpTables, .patternJumpTables: [.jumpTables]
+      case .retpolineHints: [.retpolineSafe]
       }
     }
   }
@@ -246,8 +254,37 @@ struct Resolution {
       addJumpTableAlternatives(p, relocations: x.relocations)
     case .patternJumpTables:
       if let finder = x.arch.switchTablePattern { addPatternJumpTables(p, relocations: x.relocations, finder: finder) }
+    case .retpolineHints:
+      readRetpolineHints(p, x)
     }
   }
+
+  /// `.discard.retpoline_safe`: section-relative pointers to indirect branches, returns
+  /// or NOPs the mitigation checks accept (objtool `read_retpoline_hints`).
+  private mutating func readRetpolineHints(_ p: Program, _ x: Inputs) {
+    guard let sec = p.file.section(named: ".discard.retpoline_safe"), fatal.isEmpty else { return }
+    for r in x.relocations.all(in: sec.index) {
+      let sym = p.file.symbol(r.symbol)
+      guard sym.isSectionSymbol, let target = sym.section.index else {
+        fatal.append(Finding(rule: .badRetpolineHint, scope: "unexpected relocation symbol type in .rela.discard.retpoline_safe"))
+        return
+      }
+      guard let insn = p.instruction(in: target, at: UInt64(bitPattern: r.addend)) else {
+        fatal.append(Finding(rule: .badRetpolineHint, scope: "bad .discard.retpoline_safe entry"))
+        return
+      }
+      switch kind[insn.int] {
+      case .jumpDynamic, .callDynamic, .ret, .nop:
+        retpolineSafe.insert(insn)
+      default:
+        fatal.append(Finding(rule: .badRetpolineHint, at: p.location(insn), message: "retpoline_safe hint not an indirect jump/call/ret/nop"))
+        return
+      }
+    }
+  }
+
+  /// Whether `insn` is in built-in init code (`.init.text` of vmlinux: no mitigations needed).
+  func isInitCode(_ p: Program, _ insn: InsnRef) -> Bool { initSlot[p.slot(insn)] }
 
   /// STACK_FRAME_NON_STANDARD: the function (and its .cold part) is never walked.
   private mutating func addIgnores(_ p: Program, _ special: SpecialSections) {
@@ -396,6 +433,7 @@ struct Resolution {
           continue
         case .returnThunk:
           kind[i] = .ret  // a return in disguise
+          retpolineSafe.insert(insn)
           callSiteLists.returns.append(insn)
           continue
         case .sibling(let sym):
@@ -410,6 +448,7 @@ struct Resolution {
           // `ret` inside retbleed_return_thunk's longer instruction): a return.
           if p.symbols(startingAt: destOffset, in: destSection).contains(where: { symbolClass[$0.int].contains(.embeddedInstruction) }) {
             kind[i] = .ret
+            retpolineSafe.insert(insn)
             continue
           }
           if noUnreachable, let fn = p.function(insn), destSection == p.sections[p.slot(insn)].section,
@@ -432,6 +471,7 @@ struct Resolution {
         }
         if symbolClass[owner.int].contains(.returnThunk) {
           kind[i] = .ret
+          retpolineSafe.insert(insn)
           callSiteLists.returns.append(insn)
           continue
         }
@@ -546,6 +586,7 @@ struct Resolution {
       && kernel.isProfilingCall(p.symbolName(sym)) {
       noinstrRewrites.append((insn, sibling))
       kind[insn.int] = sibling ? .ret : .nop
+      if sibling { retpolineSafe.insert(insn) }
       return false
     }
     if mcount, let callee = mcountCallee, p.file.symbols[sym.int].binding == .global, p.symbolName(sym) == callee {
@@ -583,6 +624,7 @@ struct Resolution {
     default: return
     }
     dropOps[insn.int] = true
+    retpolineSafe.insert(insn)
   }
 
   /// objtool `add_call_destinations` (with `add_call_dest` and `annotate_call_site`).

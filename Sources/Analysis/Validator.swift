@@ -142,11 +142,14 @@ public struct Validator {
     findings.append(contentsOf: r.fatal)
     findings.append(contentsOf: hints.findings)
     var warnings = r.fatal.count + r.warnings.count + hints.findings.count
-    if options.walk && r.fatal.isEmpty && hints.findings.isEmpty {
+    let clean = r.fatal.isEmpty && hints.findings.isEmpty
+    if clean && options.retpolineCheck { warnings += validateRetpoline() }
+    if options.walk && clean {
       warnings += validateFunctions()
       warnings += validateUnwindHints()
       if warnings == 0 && !ignoresUnreachable { validateReachable() }
     }
+    if clean && options.slsCheck { warnings += validateSLS() }
     if PhaseTimes.enabled { PhaseTimes.mark("walk: states \(table.states.count) transitions \(transitions.count)") }
     // Views of the whole-object columns (noState is CFIColumn.none), not copies: at
     // kernel scale a copy would be the run's peak memory.
@@ -197,6 +200,45 @@ public struct Validator {
         .map(place)
     }
     return out
+  }
+
+  // MARK: - Mitigations
+
+  /// objtool `validate_retpoline` (`--retpoline`, with `--rethunk` also returns): an
+  /// indirect call or jump, or a bare `ret`, that is not a retpoline or return thunk
+  /// and not annotated safe; built-in init code needs no mitigation.
+  private mutating func validateRetpoline() -> Int {
+    var count = 0
+    for i in 0..<p.realCount {
+      let insn = InsnRef(i)
+      let k = r.kind[i]
+      guard k == .jumpDynamic || k == .callDynamic || k == .ret, !r.retpolineSafe.contains(insn),
+            !r.isInitCode(p, insn) else { continue }
+      if k == .ret {
+        guard options.rethunkCheck else { continue }
+        warn(insn, .nakedReturnInRethunkBuild, "'naked' return found in MITIGATION_RETHUNK build")
+      } else {
+        warn(insn, .indirectBranchInRetpolineBuild, "indirect \(k == .jumpDynamic ? "jump" : "call") found in MITIGATION_RETPOLINE build")
+      }
+      count += 1
+    }
+    return count
+  }
+
+  /// objtool `validate_sls` (`--sls`): every `ret` and indirect jump not annotated safe
+  /// is followed, in its section, by a trap (`int3`) that stops straight-line speculation.
+  private mutating func validateSLS() -> Int {
+    var count = 0
+    for i in 0..<p.realCount {
+      let insn = InsnRef(i)
+      let k = r.kind[i]
+      guard k == .ret || k == .jumpDynamic, !r.retpolineSafe.contains(insn) else { continue }
+      if let n = p.next(insn), r.kind[n.int] == .trap { continue }
+      warn(insn, k == .ret ? .missingInt3AfterReturn : .missingInt3AfterIndirectJump,
+           k == .ret ? "missing int3 after ret" : "missing int3 after indirect jump")
+      count += 1
+    }
+    return count
   }
 
   // MARK: - Reporting

@@ -63,6 +63,10 @@ public struct CheckOptions: Sendable {
   public var mcount = false
   /// `--uaccess` (so far: the uaccess alternatives followed as objtool does).
   public var uaccess = false
+  /// `--retpoline`, `--rethunk`, `--sls`: the mitigation checks.
+  public var retpolineCheck = false
+  public var rethunkCheck = false
+  public var slsCheck = false
   /// Walk the functions and report what the walk finds (objtool: only with `--orc`,
   /// `--stackval`, `--uaccess`).
   public var walkFindings = true
@@ -97,6 +101,9 @@ public struct CheckOptions: Sendable {
     o.jumpLabelHack = jumpLabelHack
     o.noinstrHack = noinstrHack
     o.uaccess = uaccess
+    o.retpolineCheck = retpolineCheck
+    o.rethunkCheck = rethunkCheck
+    o.slsCheck = slsCheck
     o.walk = walkFindings
     o.collectSites = writes.any
     o.mcount = mcount

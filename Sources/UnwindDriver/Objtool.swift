@@ -90,8 +90,8 @@ public func runObjtool(_ inv: ObjtoolInvocation, out: (String) -> Void, err: (St
     }
   }
   // What unwindcheck does not check yet (issue #15): said once per object.
-  let pending = [(inv.uaccess, "--uaccess"), (inv.sls, "--sls"), (inv.retpoline || inv.rethunk, "--retpoline/--rethunk checks"),
-                 (inv.ibt, "--ibt checks"), (inv.noinstr, "--noinstr"), (inv.unret, "--unret")].filter(\.0).map(\.1)
+  let pending = [(inv.uaccess, "--uaccess"), (inv.ibt, "--ibt checks"), (inv.noinstr, "--noinstr"),
+                 (inv.unret, "--unret")].filter(\.0).map(\.1)
   if !pending.isEmpty {
     err("\(inv.file): note: unwindcheck: not checked yet: \(pending.joined(separator: ", ")) (the sections they write are written)")
   }
@@ -114,6 +114,9 @@ public func runObjtool(_ inv: ObjtoolInvocation, out: (String) -> Void, err: (St
   o.jumpLabelHack = inv.hackJumpLabel
   o.noinstrHack = inv.hackNoinstr
   o.uaccess = inv.uaccess
+  o.retpolineCheck = inv.retpoline
+  o.rethunkCheck = inv.rethunk
+  o.slsCheck = inv.sls
   o.writes.noinstrRewrites = inv.hackNoinstr
   o.mcount = inv.mcount
   o.sectionAddresses = inv.secAddress

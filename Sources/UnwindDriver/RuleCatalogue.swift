@@ -187,5 +187,32 @@ public enum RuleCatalogue {
       causes: "A push %rbp without .cfi_offset %rbp, a .cfi_offset with the wrong offset, or a .cfi_restore on the wrong path.",
       fix: "Fix the .cfi_offset/.cfi_restore for the frame pointer at the reported line.",
       example: "x86_64/dwarf/wrongcfi.S"),
+    CatalogueEntry(
+      rule: .badRetpolineHint, objtoolMessage: "retpoline_safe hint not an indirect jump/call/ret/nop (and bad .discard.retpoline_safe entries)",
+      meaning: "An ANNOTATE_RETPOLINE_SAFE marks an instruction that is not an indirect jump, indirect call, return or NOP, or the annotation table is malformed. objtool stops here (a setup error: nothing is written).",
+      causes: "The annotation placed before the wrong instruction; a hand-made .discard.retpoline_safe entry.",
+      fix: "Put ANNOTATE_RETPOLINE_SAFE right before the indirect branch or return it excuses.", example: nil),
+    CatalogueEntry(
+      rule: .indirectBranchInRetpolineBuild, objtoolMessage: "indirect jump|call found in MITIGATION_RETPOLINE build",
+      meaning: "--retpoline: an indirect jump or call that is neither a retpoline thunk call nor annotated retpoline-safe; on a retpoline kernel it can be steered by branch-target injection (Spectre v2). Built-in .init.text is exempt (it runs before user space); module init code is not.",
+      causes: "Hand-written assembly with `jmp *%reg`/`call *%reg` instead of JMP_NOSPEC/CALL_NOSPEC; code built without -mindirect-branch=thunk-extern.",
+      fix: "Use CALL_NOSPEC/JMP_NOSPEC (or the compiler's retpoline flags); if the branch is safe, ANNOTATE_RETPOLINE_SAFE.",
+      example: "x86_64/mitigations/mitigations.S"),
+    CatalogueEntry(
+      rule: .nakedReturnInRethunkBuild, objtoolMessage: "'naked' return found in MITIGATION_RETHUNK build",
+      meaning: "--retpoline with --rethunk: a `ret` that does not go through the return thunk (`jmp __x86_return_thunk`), so return-stack mitigations (retbleed, SRSO) do not apply to it.",
+      causes: "Assembly using a bare `ret` instead of the RET macro; code built without -mfunction-return=thunk-extern.",
+      fix: "Use RET (the return thunk) in assembly; build C with the kernel's flags; ANNOTATE_UNRET_SAFE where a bare return is intended.",
+      example: "x86_64/mitigations/mitigations.S"),
+    CatalogueEntry(
+      rule: .missingInt3AfterReturn, objtoolMessage: "missing int3 after ret",
+      meaning: "--sls: a `ret` not followed by `int3`, so the CPU may speculate straight on into the next bytes (straight-line speculation).",
+      causes: "Assembly without the trap after RET; code built without -mharden-sls=all.",
+      fix: "Use the RET macro (it adds the int3) or add `int3` after the return.", example: "x86_64/mitigations/mitigations.S"),
+    CatalogueEntry(
+      rule: .missingInt3AfterIndirectJump, objtoolMessage: "missing int3 after indirect jump",
+      meaning: "--sls: an indirect jump not followed by `int3` (straight-line speculation past it).",
+      causes: "Assembly `jmp *%reg` without a trap after it; code built without -mharden-sls=all.",
+      fix: "Use JMP_NOSPEC or add `int3` after the jump.", example: "x86_64/mitigations/mitigations.S"),
   ]
 }

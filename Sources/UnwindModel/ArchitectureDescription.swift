@@ -136,6 +136,12 @@ public struct AnalysisOptions: Sendable {
   /// Collect the site lists objtool writes (the `objtool` front end's sections; the
   /// `.ibt_endbr_seal` scan costs a pass over every relocation).
   public var collectSites = false
+  /// `--retpoline`: indirect calls and jumps outside annotated places are findings;
+  /// with `--rethunk` also bare returns. `--sls`: a `ret` or indirect jump must be
+  /// followed by a trap (`int3`).
+  public var retpolineCheck = false
+  public var rethunkCheck = false
+  public var slsCheck = false
   /// `--uaccess`: the uaccess alternatives are followed patched (see
   /// `AlternativeLayout.uaccessFeatures`).
   public var uaccess = false

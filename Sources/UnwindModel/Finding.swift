@@ -32,6 +32,12 @@ public struct RuleID: Hashable, Sendable, CustomStringConvertible {
   public static let callDestinationNotFound = RuleID(code: "UV0105", name: "call-destination-not-found")
   public static let specialSectionEntry = RuleID(code: "UV0106", name: "bad-special-section-entry")
   public static let badHint = RuleID(code: "UV0107", name: "bad-unwind-hint")
+  public static let badRetpolineHint = RuleID(code: "UV0108", name: "bad-retpoline-safe-hint")
+  // Mitigations (`--retpoline`, `--rethunk`, `--sls`).
+  public static let indirectBranchInRetpolineBuild = RuleID(code: "UV1401", name: "indirect-branch-in-retpoline-build")
+  public static let nakedReturnInRethunkBuild = RuleID(code: "UV1402", name: "naked-return-in-rethunk-build")
+  public static let missingInt3AfterReturn = RuleID(code: "UV1403", name: "missing-int3-after-return")
+  public static let missingInt3AfterIndirectJump = RuleID(code: "UV1404", name: "missing-int3-after-indirect-jump")
   /// Not a rule: the lines of a `--backtrace`.
   public static let backtrace = RuleID(code: "UV0000", name: "backtrace")
   // Unwind hints.
@@ -47,13 +53,14 @@ extension RuleID {
   /// Every rule, in code order (the catalogue test checks each has an entry).
   public static let all: [RuleID] = [
     .cannotDecode, .jumpDestinationNotFound, .intraFunctionCall, .callToNonFunction, .callDestinationNotFound,
-    .specialSectionEntry, .badHint,
+    .specialSectionEntry, .badHint, .badRetpolineHint,
     .undefinedStackState, .unsupportedStackRegisterModification, .unsupportedStackRealignment,
     .unknownStackInstruction, .unknownStackMemoryOperation, .stackStateMismatch, .returnWithModifiedFrame,
     .siblingCallWithModifiedFrame, .callWithoutFramePointer, .framePointerScratch,
     .fallsThrough, .unexpectedEndOfSection, .unreachableInstruction, .missingNoreturn, .missingSize,
     .unsupportedInstruction, .restoreWithoutSave, .saveRestoreCombo, .alternativeConflict,
     .dwarfCFAMismatch, .dwarfReturnAddressMismatch, .dwarfFramePointerMismatch,
+    .indirectBranchInRetpolineBuild, .nakedReturnInRethunkBuild, .missingInt3AfterReturn, .missingInt3AfterIndirectJump,
   ]
 
   /// Lookup by code (`UV1010`) or name (`stack-state-mismatch`).

@@ -26,6 +26,9 @@ enum Commands {
       .flag("module", "The object belongs to a module (objtool --module)."),
       .flag("no-unreachable", "Skip the unreachable-instruction pass."),
       .flag("ibt", "IBT kernel (objtool --ibt): a direct jump past a function's ENDBR is a sibling call."),
+      .flag("retpoline", "objtool --retpoline: indirect calls and jumps outside retpolines and annotated places are findings."),
+      .flag("rethunk", "With --retpoline: bare returns (not through the return thunk) are findings."),
+      .flag("sls", "objtool --sls: a ret or indirect jump must be followed by int3."),
       .flag("werror", "Exit with status 1 when there are findings."),
       .flag("backtrace", "After each finding, print the branch chain that led to it (objtool --backtrace)."),
       .flag("verbose", "Print notes under findings (for patch-site conflicts: both streams and their CFI)."),
@@ -110,6 +113,9 @@ func run(_ path: [String], _ a: ParsedArguments) throws(UsageError) -> ExitStatu
     o.module = a.flag("module")
     o.noUnreachable = a.flag("no-unreachable")
     o.ibt = a.flag("ibt")
+    o.retpolineCheck = a.flag("retpoline")
+    o.rethunkCheck = a.flag("rethunk")
+    o.slsCheck = a.flag("sls")
     o.werror = a.flag("werror")
     o.backtrace = a.flag("backtrace")
     o.verbose = a.flag("verbose")

@@ -147,6 +147,27 @@ struct ObjtoolFrontEndTests {
     #expect(meaning(theirs) != meaning(try ELFFile.open(path: TestSupport.absolute("TestObjects/\(input).o"))))
   }
 
+  /// --retpoline/--rethunk/--sls against the real objtool's recorded verdicts
+  /// (TestObjects/x86_64/mitigations, Scripts/record-objtool-expectations.sh), in both
+  /// the objtool personality and `check`.
+  @Test(arguments: [(["--retpoline", "--rethunk", "--sls"], "mitigations"), (["--sls"], "mitigations-sls")])
+  func mitigationChecksAsTheRealObjtool(_ flags: [String], _ golden: String) throws {
+    let path = try copy("TestObjects/x86_64/mitigations/mitigations.o", "mitigations.o")
+    let expected = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/mitigations/\(golden).objtool612.txt"), encoding: .utf8)
+      .replacingOccurrences(of: "mitigations.o:", with: "\(path):")
+    let r = try TestSupport.run(binary, ["objtool"] + flags + ["--link", "--dry-run", path])
+    #expect(r.status == 0)
+    #expect(r.stderr == expected)
+    // `check` always walks the functions too (objtool does only with --orc/--stackval):
+    // its mitigation findings are the same lines.
+    let c = try TestSupport.run(binary, ["check"] + flags + ["--link", path])
+    let normalised = c.stderr.split(separator: "\n").filter { $0.contains("[UV14") }.map {
+      $0.replacingOccurrences(of: ": warning: unwindcheck: ", with: ": warning: objtool: ")
+        .replacingOccurrences(of: #" \[UV[0-9]{4}\]$"#, with: "", options: .regularExpression)
+    }
+    #expect(normalised == expected.split(separator: "\n").map(String.init))
+  }
+
   @Test func rerunAddsNothingAndDryRunWritesNothing() throws {
     let path = try copy("TestObjects/kernel-headers/patchsites.o", "patchsites-rerun.o")
     _ = try TestSupport.run(binary, ["objtool"] + Self.kbuildModuleFlags + [path])
