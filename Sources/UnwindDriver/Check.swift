@@ -225,10 +225,11 @@ public func runCheck(paths: [String], options: CheckOptions,
 }
 
 /// Checks one object (and writes its ORC when asked).
-func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = false) -> ObjectReport {
+func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = false, opened: ELFFile? = nil) -> ObjectReport {
   var report = ObjectReport()
   do {
-    let file = try ELFFile.open(path: path)
+    let file: ELFFile
+    if let opened { file = opened } else { file = try ELFFile.open(path: path) }
     PhaseTimes.mark("open")
     if options.stats { report.out(ObjectSummary(file).statsText(path: path)) }
     let dwarf = options.againstDwarf || options.sourceLines ? DwarfObject(file: file) : nil

@@ -134,7 +134,7 @@ public func runObjtool(_ inv: ObjtoolInvocation, out: (String) -> Void, err: (St
   // what reading the object's tables finds.
   o.walkFindings = inv.orc || inv.stackval || inv.uaccess
   o.jobs = 1
-  var report = checkObject(path: inv.file, options: o, keepUntilExit: true)
+  var report = checkObject(path: inv.file, options: o, keepUntilExit: true, opened: file)
   for (stream, line) in report.lines { if stream == .out { out(line) } else { err(line) } }
   if report.status == .badInput {
     // Unreadable input was caught above; what is left is a failed write.
