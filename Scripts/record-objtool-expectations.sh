@@ -51,10 +51,18 @@ cd "$HERE/../TestObjects/x86_64/cfi"
 } > EXPECTATIONS.txt
 cat EXPECTATIONS.txt
 ls *.objtool-*.txt | wc -l
-# The mitigation checks (x86_64/mitigations): --retpoline --rethunk --sls, and --sls alone.
-cd "$HERE/../TestObjects/x86_64/mitigations"
-cp mitigations.o /tmp/unwindcheck-mitigations.o
-"$OBJTOOL612" --retpoline --rethunk --sls --link /tmp/unwindcheck-mitigations.o 2>&1 | sed 's|/tmp/unwindcheck-mitigations.o|mitigations.o|' > mitigations.objtool612.txt || true
-cp mitigations.o /tmp/unwindcheck-mitigations.o
-"$OBJTOOL612" --sls --link /tmp/unwindcheck-mitigations.o 2>&1 | sed 's|/tmp/unwindcheck-mitigations.o|mitigations.o|' > mitigations-sls.objtool612.txt || true
-rm -f /tmp/unwindcheck-mitigations.o
+# The check families of Kbuild's other flags: TestObjects/x86_64/FAMILY/FAMILY.o run
+# through the real objtool with each flag set (on a copy: it may write), its stderr
+# recorded as GOLDEN.objtool612.txt with the copy's name put back.
+family() { # family golden flags...
+  local fam=$1 golden=$2; shift 2
+  cp "$HERE/../TestObjects/x86_64/$fam/$fam.o" "/tmp/unwindcheck-$fam.o"
+  "$OBJTOOL612" "$@" "/tmp/unwindcheck-$fam.o" 2>&1 | sed "s|/tmp/unwindcheck-$fam.o|$fam.o|" \
+    > "$HERE/../TestObjects/x86_64/$fam/$golden.objtool612.txt" || true
+  rm -f "/tmp/unwindcheck-$fam.o"
+  echo "  x86_64/$fam/$golden.objtool612.txt: $(wc -l < "$HERE/../TestObjects/x86_64/$fam/$golden.objtool612.txt") lines ($*)"
+}
+family mitigations mitigations --retpoline --rethunk --sls --link
+family mitigations mitigations-sls --sls --link
+family uaccess uaccess --uaccess --link
+family uaccess uaccess-df --orc --link --dry-run

@@ -83,6 +83,8 @@ public struct Validator {
   /// bit 0 alternatives to follow, 1 an unwind hint (not a SAVE mark), 2 the original
   /// stream is not followed after the alternatives.
   let insnFlags: [UInt8]
+  /// `--uaccess`: per symbol, on objtool's uaccess-safe list (empty without it).
+  let uaccessSafe: [Bool]
   static let flagAlternatives: UInt8 = 1, flagHint: UInt8 = 2, flagSkipOriginal: UInt8 = 4
 
   static let noState = UInt32.max
@@ -129,6 +131,15 @@ public struct Validator {
     }
     for insn in r.skipOriginal { flags[insn.int] |= Self.flagSkipOriginal }
     insnFlags = flags
+    var safe: [Bool] = []
+    if options.uaccess {
+      // objtool marks the symbol find_symbol_by_name returns: the last of that name.
+      safe = [Bool](repeating: false, count: file.symbols.count)
+      var last: [String: Int] = [:]
+      for sym in file.symbols where arch.kernel.uaccessSafeFunctions.contains(sym.name) { last[sym.name] = Int(sym.index.rawValue) }
+      for i in last.values { safe[i] = true }
+    }
+    uaccessSafe = safe
     self.arch = arch
     self.options = options
     interpreter = CFIInterpreter(arch: arch, framePointerRules: options.framePointerRules)
@@ -311,7 +322,8 @@ public struct Validator {
         warnings += d.warnings
         continue  // (counted by its thread)
       } else if !marks.visited[item.start.int] {
-        warnings += walk(from: item.start, function: item.function, initial: entry, rootLabel: "<=== (sym)")
+        warnings += walk(from: item.start, function: item.function, initial: entry,
+                         uaccess: options.uaccess && isUaccessSafe(item.function), rootLabel: "<=== (sym)")
       }
       unreported += 1
       if unreported == 1024 { options.rootsWalked?(unreported, items.count); unreported = 0 }
@@ -376,10 +388,12 @@ public struct Validator {
           v.marked.removeAll(keepingCapacity: true)
           v.markedSlots.removeAll(keepingCapacity: true)
           let before = v.findings.count
-          let n = v.walk(from: item.start, function: item.function, initial: entry, rootLabel: "<=== (sym)")
+          let n = v.walk(from: item.start, function: item.function, initial: entry,
+                         uaccess: v.options.uaccess && v.isUaccessSafe(item.function), rootLabel: "<=== (sym)")
           if v.leftFunction {
             for i in v.marked {
               v.marks.visited[i.int] = false
+              v.marks.uaccessVisits[i.int] = 0
               v.marks.cfi[i.int] = Self.noState
             }
             for slot in v.markedSlots {
@@ -481,6 +495,13 @@ public struct Validator {
   /// direction-flag tracking of `--uaccess` join them here, not the CFI state).
   struct PathState: Equatable {
     var cfi: UInt32
+    /// `--uaccess`: user access is enabled (after STAC, before CLAC).
+    var uaccess = false
+    /// `--uaccess`: PUSHF/POPF inside patch sites save and restore the uaccess flag
+    /// (objtool's `uaccess_stack`: a 1 guard bit above the saved flags).
+    var uaccessStack: UInt32 = 0
+    /// The direction flag is set (after STD, before CLD); tracked under any walk.
+    var df = false
   }
 
   /// A path waiting to be walked.
@@ -601,17 +622,21 @@ public struct Validator {
 
   /// Walks one root; returns 1 if a finding stopped it.
   /// `initial` is an interned state id; the pending-path stack is reused across roots.
-  private mutating func walk(from root: InsnRef, function fn: SymbolID?, initial: UInt32, rootLabel: String) -> Int {
+  private mutating func walk(from root: InsnRef, function fn: SymbolID?, initial: UInt32, uaccess: Bool = false,
+                             rootLabel: String) -> Int {
     backtraceNodes.removeAll(keepingCapacity: true)
     var stack: [Pending] = []
     swap(&stack, &pendingPaths)  // unique, so no copy on the appends below
     stack.removeAll(keepingCapacity: true)
-    stack.append(Pending(insn: root, state: PathState(cfi: initial), phase: .start))
+    stack.append(Pending(insn: root, state: PathState(cfi: initial, uaccess: uaccess), phase: .start))
     defer { pendingPaths = stack }
     pathLoop: while let pending = stack.popLast() {
       var insn = pending.insn
       // The interned state before `insn`.
       var sid = pending.state.cfi
+      var ua = pending.state.uaccess
+      var uaStack = pending.state.uaccessStack
+      var df = pending.state.df
       var phase = pending.phase
       var chain = pending.chain
       // The previous instruction of this straight-line run (objtool `prev_insn`).
@@ -647,7 +672,9 @@ public struct Validator {
           let atHint = isHint(insn)
           if marks.visited[insn.int] {
             if !atHint && !matches(insn, sid) { return failed(chain, root: root, rootLabel: rootLabel) }
-            continue pathLoop
+            // With --uaccess an instruction is walked once per uaccess state (objtool's
+            // VISITED_BRANCH << uaccess): a second walk with the flag set goes on.
+            if !options.uaccess || marks.uaccessVisits[insn.int] & (ua ? 2 : 1) != 0 { continue pathLoop }
           }
           if atHint, let hint = hints.hints[insn] {
             // A hint replaces the walked state.
@@ -680,6 +707,7 @@ public struct Validator {
           }
           marks.cfi[insn.int] = sid
           marks.visited[insn.int] = true
+          if options.uaccess { marks.uaccessVisits[insn.int] |= ua ? 2 : 1 }
           if speculative { marked.append(insn) }
           // Patch sites: every stream writes its state into the shared byte-offset table;
           // first writer wins, a different whole state at the same offset is a conflict.
@@ -716,10 +744,10 @@ public struct Validator {
           }
           // Alternative successors first, each with the state before this instruction.
           if insnFlags[insn.int] & Self.flagAlternatives != 0, let alts = r.alternatives[insn] {
-            stack.append(Pending(insn: insn, state: PathState(cfi: sid), phase: .afterAlternatives, chain: chain))
+            stack.append(Pending(insn: insn, state: PathState(cfi: sid, uaccess: ua, uaccessStack: uaStack, df: df), phase: .afterAlternatives, chain: chain))
             let altChain = extend(chain, insn, "(alt)")
             for a in alts {
-              stack.append(Pending(insn: a, state: PathState(cfi: sid), phase: .start, chain: altChain))
+              stack.append(Pending(insn: a, state: PathState(cfi: sid, uaccess: ua, uaccessStack: uaStack, df: df), phase: .start, chain: altChain))
             }
             continue pathLoop
           }
@@ -751,11 +779,43 @@ public struct Validator {
               transitions.insert(sid, op, context, to: to)
               sid = to
             }
+            // PUSHF/POPF in patch sites carry the uaccess flag (objtool handle_insn_ops;
+            // after the CFI ops, as objtool applies each op's CFI change first).
+            if options.uaccess && !p.groupOf[insn.int].isNone {
+              for op in ops {
+                if op.dest == .pushf {
+                  if uaStack == 0 {
+                    uaStack = 1
+                  } else if uaStack >> 31 != 0 {
+                    warn(insn, .pushfStackExhausted, "PUSHF stack exhausted")
+                    return failed(chain, root: root, rootLabel: rootLabel)
+                  }
+                  uaStack = uaStack << 1 | (ua ? 1 : 0)
+                }
+                if op.source == .popf && uaStack != 0 {
+                  ua = uaStack & 1 != 0
+                  uaStack >>= 1
+                  if uaStack == 1 { uaStack = 0 }
+                }
+              }
+            }
           }
         }
 
         switch r.kind[insn.int] {
         case .ret:
+          if ua && !isUaccessSafe(fn) {
+            warn(insn, .returnWithUaccessEnabled, "return with UACCESS enabled")
+            return failed(chain, root: root, rootLabel: rootLabel)
+          }
+          if !ua && isUaccessSafe(fn) {
+            warn(insn, .returnWithUaccessDisabled, "return with UACCESS disabled from a UACCESS-safe function")
+            return failed(chain, root: root, rootLabel: rootLabel)
+          }
+          if df {
+            warn(insn, .returnWithDirectionFlag, "return with DF set")
+            return failed(chain, root: root, rootLabel: rootLabel)
+          }
           if fn != nil && isModifiedFrame(sid) {
             warn(insn, .returnWithModifiedFrame, "return with modified stack frame")
             return failed(chain, root: root, rootLabel: rootLabel)
@@ -766,6 +826,7 @@ public struct Validator {
           }
           continue pathLoop
         case .call, .callDynamic:
+          if !validateCall(insn, uaccess: ua, df: df) { return failed(chain, root: root, rootLabel: rootLabel) }
           if options.framePointerRules && fn != nil && !isSpecialCall(insn) && !isValidFrame(sid) {
             warn(insn, .callWithoutFramePointer, "call without frame pointer save/setup")
             return failed(chain, root: root, rootLabel: rootLabel)
@@ -776,11 +837,12 @@ public struct Validator {
               warn(insn, .siblingCallWithModifiedFrame, "sibling call from callable instruction with modified stack frame")
               return failed(chain, root: root, rootLabel: rootLabel)
             }
+            if !validateCall(insn, uaccess: ua, df: df) { return failed(chain, root: root, rootLabel: rootLabel) }
           } else if let dest = r.jumpDest[insn.int].value {
             if r.kind[insn.int] == .jumpConditional {
               // Walk the target first, then come back for the fall-through.
-              stack.append(Pending(insn: insn, state: PathState(cfi: sid), phase: .afterDispatch, chain: chain))
-              stack.append(Pending(insn: dest, state: PathState(cfi: sid), phase: .start, chain: extend(chain, insn, "(branch)")))
+              stack.append(Pending(insn: insn, state: PathState(cfi: sid, uaccess: ua, uaccessStack: uaStack, df: df), phase: .afterDispatch, chain: chain))
+              stack.append(Pending(insn: dest, state: PathState(cfi: sid, uaccess: ua, uaccessStack: uaStack, df: df), phase: .start, chain: extend(chain, insn, "(branch)")))
               continue pathLoop
             }
             previous = insn
@@ -790,9 +852,12 @@ public struct Validator {
           }
           if r.kind[insn.int] == .jumpUnconditional { continue pathLoop }
         case .jumpDynamic, .jumpDynamicConditional:
-          if r.isSiblingCall(p, insn) && p.function(insn) != nil && isModifiedFrame(sid) {
-            warn(insn, .siblingCallWithModifiedFrame, "sibling call from callable instruction with modified stack frame")
-            return failed(chain, root: root, rootLabel: rootLabel)
+          if r.isSiblingCall(p, insn) {
+            if p.function(insn) != nil && isModifiedFrame(sid) {
+              warn(insn, .siblingCallWithModifiedFrame, "sibling call from callable instruction with modified stack frame")
+              return failed(chain, root: root, rootLabel: rootLabel)
+            }
+            if !validateCall(insn, uaccess: ua, df: df) { return failed(chain, root: root, rootLabel: rootLabel) }
           }
           if r.kind[insn.int] == .jumpDynamic { continue pathLoop }
         case .contextSwitch:
@@ -803,6 +868,36 @@ public struct Validator {
             warn(insn, .unsupportedInstruction, "unsupported instruction in callable function")
             return failed(chain, root: root, rootLabel: rootLabel)
           }
+        case .stac:
+          guard options.uaccess else { break }
+          if ua {
+            warn(insn, .recursiveUaccessEnable, "recursive UACCESS enable")
+            return failed(chain, root: root, rootLabel: rootLabel)
+          }
+          ua = true
+        case .clac:
+          guard options.uaccess else { break }
+          if !ua && fn != nil {
+            warn(insn, .redundantUaccessDisable, "redundant UACCESS disable")
+            return failed(chain, root: root, rootLabel: rootLabel)
+          }
+          if isUaccessSafe(fn) && uaStack == 0 {
+            warn(insn, .uaccessSafeDisablesUaccess, "UACCESS-safe disables UACCESS")
+            return failed(chain, root: root, rootLabel: rootLabel)
+          }
+          ua = false
+        case .std:
+          if df {
+            warn(insn, .recursiveSTD, "recursive STD")
+            return failed(chain, root: root, rootLabel: rootLabel)
+          }
+          df = true
+        case .cld:
+          if !df && fn != nil {
+            warn(insn, .redundantCLD, "redundant CLD")
+            return failed(chain, root: root, rootLabel: rootLabel)
+          }
+          df = false
         default:
           break
         }
@@ -841,6 +936,35 @@ public struct Validator {
       i = p.previous(cur)
     }
     return nil
+  }
+
+  // MARK: - uaccess and direction flag
+
+  /// objtool `validate_call`'s uaccess and DF rules (noinstr comes first there): no call
+  /// leaves with user access enabled unless to a uaccess-safe function, none with DF set.
+  private mutating func validateCall(_ insn: InsnRef, uaccess: Bool, df: Bool) -> Bool {
+    if uaccess && !isUaccessSafe(r.callDest[insn.int].value) {
+      warn(insn, .callWithUaccessEnabled, "call to \(callDestName(insn))() with UACCESS enabled")
+      return false
+    }
+    if df {
+      warn(insn, .callWithDirectionFlag, "call to \(callDestName(insn))() with DF set")
+      return false
+    }
+    return true
+  }
+
+  /// objtool `func_uaccess_safe`: the symbol is on the uaccess-safe list.
+  private func isUaccessSafe(_ sym: SymbolID?) -> Bool {
+    guard let sym, !uaccessSafe.isEmpty else { return false }
+    return uaccessSafe[sym.int]
+  }
+
+  /// objtool `call_dest_name`: the callee's name, else `{dynamic}`. (6.12 means to name
+  /// a paravirt call through the ops table `pv_ops[N]`, but it looks the relocation up
+  /// without its file and never finds one: every indirect call is `{dynamic}`.)
+  private func callDestName(_ insn: InsnRef) -> String {
+    r.callDest[insn.int].value.map(p.symbolName) ?? "{dynamic}"
   }
 
   /// Calls exempt from the frame-pointer rule (x86 `__fentry__`).

@@ -10,6 +10,9 @@ final class WalkMarks: @unchecked Sendable {
   // @unchecked: disjoint writers while threads run; one thread otherwise.
   let cfi: IDBuffer
   let visited: UnsafeMutablePointer<Bool>
+  /// `--uaccess`: bit 0 walked with user access disabled, bit 1 enabled (objtool's
+  /// VISITED_BRANCH and VISITED_BRANCH_UACCESS).
+  let uaccessVisits: UnsafeMutablePointer<UInt8>
   let warned: UnsafeMutablePointer<Bool>
   /// All site tables end to end: table `t` is `siteBase[t]..<siteBase[t + 1]`.
   let siteSlots: UnsafeMutablePointer<UInt32>
@@ -24,6 +27,8 @@ final class WalkMarks: @unchecked Sendable {
     cfi = IDBuffer(count: instructions, repeating: UInt32.max)
     visited = .allocate(capacity: max(instructions, 1))
     visited.initialize(repeating: false, count: instructions)
+    uaccessVisits = .allocate(capacity: max(instructions, 1))
+    uaccessVisits.initialize(repeating: 0, count: instructions)
     warned = .allocate(capacity: max(symbols, 1))
     warned.initialize(repeating: false, count: symbols)
     siteSlots = .allocate(capacity: max(total, 1))
@@ -34,6 +39,7 @@ final class WalkMarks: @unchecked Sendable {
 
   deinit {
     visited.deallocate()
+    uaccessVisits.deallocate()
     warned.deallocate()
     siteSlots.deallocate()
     siteWriters.deallocate()

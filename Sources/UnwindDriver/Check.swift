@@ -61,7 +61,8 @@ public struct CheckOptions: Sendable {
   public var noinstrHack = false
   /// `--mcount`.
   public var mcount = false
-  /// `--uaccess` (so far: the uaccess alternatives followed as objtool does).
+  /// `--uaccess`: STAC/CLAC tracked along every path (the SMAP alternatives followed
+  /// patched), calls and returns with user access enabled are findings.
   public var uaccess = false
   /// `--retpoline`, `--rethunk`, `--sls`: the mitigation checks.
   public var retpolineCheck = false

@@ -214,5 +214,61 @@ public enum RuleCatalogue {
       meaning: "--sls: an indirect jump not followed by `int3` (straight-line speculation past it).",
       causes: "Assembly `jmp *%reg` without a trap after it; code built without -mharden-sls=all.",
       fix: "Use JMP_NOSPEC or add `int3` after the jump.", example: "x86_64/mitigations/mitigations.S"),
+    CatalogueEntry(
+      rule: .callWithUaccessEnabled, objtoolMessage: "call to %s() with UACCESS enabled",
+      meaning: "--uaccess: between STAC and CLAC (user access enabled, SMAP off) the code calls a function that is not on the uaccess-safe list. Anything the callee does (including being traced or preempted into other code) runs with user memory open: a SMAP bypass. Indirect calls are named {dynamic} (6.12 means to name paravirt calls pv_ops[N] but never does).",
+      causes: "A function call (often an inlined helper that was not inlined, a tracing or sanitizer hook, a might_fault()) inside user_access_begin()/user_access_end().",
+      fix: "Move the call out of the user-access region (get the data first, then open it), make the helper __always_inline, or use unsafe_*_user() accessors only.",
+      example: "x86_64/uaccess/uaccess.S"),
+    CatalogueEntry(
+      rule: .returnWithUaccessEnabled, objtoolMessage: "return with UACCESS enabled",
+      meaning: "--uaccess: a function returns with user access still enabled (a path from STAC reaches RET without CLAC), and it is not a uaccess-safe function.",
+      causes: "A missing user_access_end() on an error path; a goto out of the user-access region that skips the CLAC.",
+      fix: "Close the region (user_access_end()/clac) on every path before returning.", example: "x86_64/uaccess/uaccess.S"),
+    CatalogueEntry(
+      rule: .returnWithUaccessDisabled, objtoolMessage: "return with UACCESS disabled from a UACCESS-safe function",
+      meaning: "--uaccess: a function on the uaccess-safe list (entered with user access enabled) returns with it disabled, so its caller's user-access region is closed behind its back.",
+      causes: "A CLAC (or POPF of a state with AC clear) inside one of the uaccess-safe helpers.",
+      fix: "uaccess-safe functions must leave AC as they found it: save and restore with PUSHF/POPF instead of CLAC.", example: nil),
+    CatalogueEntry(
+      rule: .recursiveUaccessEnable, objtoolMessage: "recursive UACCESS enable",
+      meaning: "--uaccess: a STAC on a path where user access is already enabled: regions are not nested, so the inner end would close the outer one.",
+      causes: "Nested user_access_begin() calls; a loop whose back edge skips the CLAC.",
+      fix: "Open the region once; end it before opening another.", example: "x86_64/uaccess/uaccess.S"),
+    CatalogueEntry(
+      rule: .redundantUaccessDisable, objtoolMessage: "redundant UACCESS disable",
+      meaning: "--uaccess: a CLAC in a function on a path where user access is not enabled.",
+      causes: "user_access_end() on a path that never called user_access_begin(); a CLAC left after a refactor.",
+      fix: "End the region only on paths that opened it.", example: "x86_64/uaccess/uaccess.S"),
+    CatalogueEntry(
+      rule: .uaccessSafeDisablesUaccess, objtoolMessage: "UACCESS-safe disables UACCESS",
+      meaning: "--uaccess: a uaccess-safe function executes CLAC outside a PUSHF/POPF pair.",
+      causes: "A CLAC inside a KASAN hook or one of the copy helpers on objtool's uaccess-safe list.",
+      fix: "Save and restore the flags (PUSHF ... POPF) around code that must run with AC clear.", example: nil),
+    CatalogueEntry(
+      rule: .pushfStackExhausted, objtoolMessage: "PUSHF stack exhausted",
+      meaning: "--uaccess: more than 31 nested PUSHFs inside patch sites without POPF; objtool tracks the saved uaccess flags in a 32-bit stack and gives up.",
+      causes: "Repeated PUSHF in alternative code without the matching POPF (usually a broken macro).",
+      fix: "Pair every PUSHF with a POPF.", example: nil),
+    CatalogueEntry(
+      rule: .callWithDirectionFlag, objtoolMessage: "call to %s() with DF set",
+      meaning: "A call while the direction flag is set (after STD, before CLD). The C ABI requires DF clear at calls and returns; the callee's string instructions would run backwards. Checked under any walk.",
+      causes: "Assembly that sets DF for a backwards memmove and calls out before clearing it.",
+      fix: "CLD before the call.", example: "x86_64/uaccess/uaccess.S"),
+    CatalogueEntry(
+      rule: .returnWithDirectionFlag, objtoolMessage: "return with DF set",
+      meaning: "A return with the direction flag set: the caller's string instructions would run backwards.",
+      causes: "A path from STD to RET without CLD.",
+      fix: "CLD on every path before returning.", example: "x86_64/uaccess/uaccess.S"),
+    CatalogueEntry(
+      rule: .recursiveSTD, objtoolMessage: "recursive STD",
+      meaning: "An STD on a path where the direction flag is already set.",
+      causes: "A loop whose back edge skips the CLD; two nested backwards copies.",
+      fix: "Clear the flag before setting it again, or set it once.", example: "x86_64/uaccess/uaccess.S"),
+    CatalogueEntry(
+      rule: .redundantCLD, objtoolMessage: "redundant CLD",
+      meaning: "A CLD in a function on a path where the direction flag is already clear (the ABI guarantees it clear at entry).",
+      causes: "A defensive CLD at function entry, or one on a path that never set DF.",
+      fix: "Remove the CLD (the flag is clear by ABI), or clear it only on the paths that set it.", example: "x86_64/uaccess/uaccess.S"),
   ]
 }

@@ -38,6 +38,18 @@ public struct RuleID: Hashable, Sendable, CustomStringConvertible {
   public static let nakedReturnInRethunkBuild = RuleID(code: "UV1402", name: "naked-return-in-rethunk-build")
   public static let missingInt3AfterReturn = RuleID(code: "UV1403", name: "missing-int3-after-return")
   public static let missingInt3AfterIndirectJump = RuleID(code: "UV1404", name: "missing-int3-after-indirect-jump")
+  // User access (`--uaccess`) and the direction flag (any walk).
+  public static let callWithUaccessEnabled = RuleID(code: "UV1501", name: "call-with-uaccess-enabled")
+  public static let returnWithUaccessEnabled = RuleID(code: "UV1502", name: "return-with-uaccess-enabled")
+  public static let returnWithUaccessDisabled = RuleID(code: "UV1503", name: "return-with-uaccess-disabled-from-safe-function")
+  public static let recursiveUaccessEnable = RuleID(code: "UV1504", name: "recursive-uaccess-enable")
+  public static let redundantUaccessDisable = RuleID(code: "UV1505", name: "redundant-uaccess-disable")
+  public static let uaccessSafeDisablesUaccess = RuleID(code: "UV1506", name: "uaccess-safe-disables-uaccess")
+  public static let pushfStackExhausted = RuleID(code: "UV1507", name: "pushf-stack-exhausted")
+  public static let callWithDirectionFlag = RuleID(code: "UV1511", name: "call-with-df-set")
+  public static let returnWithDirectionFlag = RuleID(code: "UV1512", name: "return-with-df-set")
+  public static let recursiveSTD = RuleID(code: "UV1513", name: "recursive-std")
+  public static let redundantCLD = RuleID(code: "UV1514", name: "redundant-cld")
   /// Not a rule: the lines of a `--backtrace`.
   public static let backtrace = RuleID(code: "UV0000", name: "backtrace")
   // Unwind hints.
@@ -61,6 +73,9 @@ extension RuleID {
     .unsupportedInstruction, .restoreWithoutSave, .saveRestoreCombo, .alternativeConflict,
     .dwarfCFAMismatch, .dwarfReturnAddressMismatch, .dwarfFramePointerMismatch,
     .indirectBranchInRetpolineBuild, .nakedReturnInRethunkBuild, .missingInt3AfterReturn, .missingInt3AfterIndirectJump,
+    .callWithUaccessEnabled, .returnWithUaccessEnabled, .returnWithUaccessDisabled, .recursiveUaccessEnable,
+    .redundantUaccessDisable, .uaccessSafeDisablesUaccess, .pushfStackExhausted,
+    .callWithDirectionFlag, .returnWithDirectionFlag, .recursiveSTD, .redundantCLD,
   ]
 
   /// Lookup by code (`UV1010`) or name (`stack-state-mismatch`).

@@ -29,6 +29,7 @@ enum Commands {
       .flag("retpoline", "objtool --retpoline: indirect calls and jumps outside retpolines and annotated places are findings."),
       .flag("rethunk", "With --retpoline: bare returns (not through the return thunk) are findings."),
       .flag("sls", "objtool --sls: a ret or indirect jump must be followed by int3."),
+      .flag("uaccess", "objtool --uaccess: no call or return with user access (STAC) enabled; SMAP alternatives followed patched."),
       .flag("werror", "Exit with status 1 when there are findings."),
       .flag("backtrace", "After each finding, print the branch chain that led to it (objtool --backtrace)."),
       .flag("verbose", "Print notes under findings (for patch-site conflicts: both streams and their CFI)."),
@@ -116,6 +117,7 @@ func run(_ path: [String], _ a: ParsedArguments) throws(UsageError) -> ExitStatu
     o.retpolineCheck = a.flag("retpoline")
     o.rethunkCheck = a.flag("rethunk")
     o.slsCheck = a.flag("sls")
+    o.uaccess = a.flag("uaccess")
     o.werror = a.flag("werror")
     o.backtrace = a.flag("backtrace")
     o.verbose = a.flag("verbose")

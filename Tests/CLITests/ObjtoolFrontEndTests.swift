@@ -147,25 +147,53 @@ struct ObjtoolFrontEndTests {
     #expect(meaning(theirs) != meaning(try ELFFile.open(path: TestSupport.absolute("TestObjects/\(input).o"))))
   }
 
-  /// --retpoline/--rethunk/--sls against the real objtool's recorded verdicts
-  /// (TestObjects/x86_64/mitigations, Scripts/record-objtool-expectations.sh), in both
-  /// the objtool personality and `check`.
-  @Test(arguments: [(["--retpoline", "--rethunk", "--sls"], "mitigations"), (["--sls"], "mitigations-sls")])
-  func mitigationChecksAsTheRealObjtool(_ flags: [String], _ golden: String) throws {
-    let path = try copy("TestObjects/x86_64/mitigations/mitigations.o", "mitigations.o")
-    let expected = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/mitigations/\(golden).objtool612.txt"), encoding: .utf8)
-      .replacingOccurrences(of: "mitigations.o:", with: "\(path):")
-    let r = try TestSupport.run(binary, ["objtool"] + flags + ["--link", "--dry-run", path])
+  /// The check families of Kbuild's other flags against the real objtool's recorded
+  /// verdicts (TestObjects/x86_64/FAMILY, Scripts/record-objtool-expectations.sh), in
+  /// both the objtool personality and `check`.
+  @Test(arguments: [
+    (["--retpoline", "--rethunk", "--sls", "--link"], "mitigations", "mitigations"),
+    (["--sls", "--link"], "mitigations", "mitigations-sls"),
+    (["--uaccess", "--link"], "uaccess", "uaccess"),
+    (["--orc", "--link", "--dry-run"], "uaccess", "uaccess-df"),
+  ])
+  func checkFamilyAsTheRealObjtool(_ flags: [String], _ family: String, _ golden: String) throws {
+    let path = try copy("TestObjects/x86_64/\(family)/\(family).o", "\(golden).o")
+    let expected = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/\(family)/\(golden).objtool612.txt"), encoding: .utf8)
+      .replacingOccurrences(of: "\(family).o:", with: "\(path):")
+    let r = try TestSupport.run(binary, ["objtool"] + flags + ["--dry-run", path])
     #expect(r.status == 0)
     #expect(r.stderr == expected)
-    // `check` always walks the functions too (objtool does only with --orc/--stackval):
-    // its mitigation findings are the same lines.
-    let c = try TestSupport.run(binary, ["check"] + flags + ["--link", path])
-    let normalised = c.stderr.split(separator: "\n").filter { $0.contains("[UV14") }.map {
+    // `check` always walks the functions too (objtool does only with --orc/--stackval/
+    // --uaccess): its findings of the family's rules are the same lines.
+    let checkFlags = flags.filter { $0 != "--orc" && $0 != "--dry-run" }
+    let c = try TestSupport.run(binary, ["check"] + checkFlags + [path])
+    let normalised = c.stderr.split(separator: "\n").filter { $0.contains("[UV14") || $0.contains("[UV15") }.map {
       $0.replacingOccurrences(of: ": warning: unwindcheck: ", with: ": warning: objtool: ")
         .replacingOccurrences(of: #" \[UV[0-9]{4}\]$"#, with: "", options: .regularExpression)
     }
     #expect(normalised == expected.split(separator: "\n").map(String.init))
+  }
+
+  /// Each function of a family's source names its expected finding (`EXPECT: message`
+  /// on its `.globl` line); the real objtool's verdict with every check of the family
+  /// enabled is exactly those.
+  @Test(arguments: [("uaccess", "uaccess")])
+  func expectMarkersAreTheRealObjtoolsVerdict(_ family: String, _ golden: String) throws {
+    let source = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/\(family)/\(family).S"), encoding: .utf8)
+    var marked: Set<String> = []
+    for line in source.split(separator: "\n") where line.contains(".globl") && line.contains("EXPECT: ") {
+      let name = line.split(whereSeparator: { $0 == " " || $0 == "\t" })[1]
+      let message = line.components(separatedBy: "EXPECT: ")[1].replacingOccurrences(of: " */", with: "")
+      marked.insert("\(name): \(message)")
+    }
+    let recorded = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/\(family)/\(golden).objtool612.txt"), encoding: .utf8)
+    let verdicts = Set(recorded.split(separator: "\n").map { line -> String in
+      // "F.o: warning: objtool: name+0xN: message"
+      let rest = line.components(separatedBy: ": warning: objtool: ")[1]
+      let place = rest.components(separatedBy: ": ")[0]
+      return "\(place.components(separatedBy: "+")[0]): \(rest.dropFirst(place.count + 2))"
+    })
+    #expect(marked == verdicts)
   }
 
   @Test func rerunAddsNothingAndDryRunWritesNothing() throws {
