@@ -286,17 +286,8 @@ public struct KernelConventions: Sendable {
   public var profilingCallPrefixes = ["__sanitizer_cov_", "__tsan_func_"]
   public var profilingCalls: Set<String> = ["__tsan_atomic_signal_fence"]
   /// Functions that may be called, and may return, with user access enabled (objtool
-  /// 6.12's `uaccess_safe_builtin`: KASAN's checks and the *_user() copy helpers).
-  /// They must not change AC themselves, but may PUSHF/POPF.
-  public var uaccessSafeFunctions: Set<String> = [
-    "kasan_report", "kasan_check_range",
-    "__asan_loadN_noabort", "__asan_load1_noabort", "__asan_load2_noabort", "__asan_load4_noabort",
-    "__asan_load8_noabort", "__asan_load16_noabort",
-    "__asan_storeN_noabort", "__asan_store1_noabort", "__asan_store2_noabort", "__asan_store4_noabort",
-    "__asan_store8_noabort",
-    "copy_mc_fragile_handle_tail", "copy_mc_enhanced_fast_string",
-    "rep_stos_alternative", "rep_movs_alternative", "copy_to_nontemporal",
-  ]
+  /// 6.12's list: sanitizer hooks and the *_user() copy helpers).
+  public var uaccessSafeFunctions = uaccessSafeFunctions6_12
 
   public func isNoinstrSection(_ name: String) -> Bool {
     noinstrSections.contains(name) || noinstrSectionPrefixes.contains(where: name.hasPrefix)
