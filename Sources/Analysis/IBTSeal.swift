@@ -24,10 +24,27 @@ struct IBTSeal {
       || ignoredDataSections.contains(name) || name.contains("__patchable_function_entries")
   }
 
-  /// The ENDBRs to seal, in objtool's order.
-  static func sealable(_ p: Program, _ r: Resolution, relocations: RelocationIndexCache,
-                       pcRelativeTypes: Set<UInt32>, branchBias: Int64,
-                       ownsNoInstructions: (Symbol) -> Bool) -> [InsnRef] {
+  /// What `validate_ibt` finds: the ENDBRs to seal (in objtool's order) and the
+  /// address-taking references to code that is no ENDBR.
+  struct Analysis {
+    var sealable: [InsnRef] = []
+    /// An instruction (not a branch) loading the address of `dest`, which is no ENDBR.
+    var code: [(insn: InsnRef, dest: InsnRef)] = []
+    /// A data relocation (section, offset) naming `dest`, which is no ENDBR.
+    var data: [(section: SectionIndex, offset: UInt64, dest: InsnRef)] = []
+  }
+
+  /// objtool `validate_ibt` with the seal list: every relocation of an instruction that
+  /// is not a branch and every relocation of a data section (but the skipped ones) that
+  /// names code. A target that is an ENDBR is "used" (not sealed). Otherwise a code
+  /// reference is a finding unless it stays within its function (`_THIS_IP_`,
+  /// IRET-to-self), the target is ANNOTATE_NOENDBR, or it is the end of a symbol that
+  /// starts with an ENDBR (a code range); a data reference unless the target is
+  /// ANNOTATE_NOENDBR.
+  static func analyse(_ p: Program, _ r: Resolution, relocations: RelocationIndexCache,
+                      pcRelativeTypes: Set<UInt32>, branchBias: Int64,
+                      ownsNoInstructions: (Symbol) -> Bool) -> Analysis {
+    var out = Analysis()
     var candidates: [InsnRef] = []
     var isCandidate = Set<InsnRef>()
     let symbols = p.file.symbols
@@ -40,12 +57,10 @@ struct IBTSeal {
         candidates.append(first)
       }
     }
-    guard !candidates.isEmpty else { return [] }
     var used = Set<InsnRef>()
-    func mark(_ section: SectionIndex?, _ offset: Int64) {
-      guard let section, offset >= 0, let dest = p.instruction(in: section, at: UInt64(offset)),
-            isCandidate.contains(dest) else { return }
-      used.insert(dest)
+    func target(_ section: SectionIndex?, _ offset: Int64) -> InsnRef? {
+      guard let section, offset >= 0 else { return nil }
+      return p.instruction(in: section, at: UInt64(offset))
     }
     // Instructions that are not branches: their relocations (code loading a function's
     // address). The relocations of each text section are merged with its instructions.
@@ -65,18 +80,49 @@ struct IBTSeal {
         let sym = symbols[rel.symbol.int]
         if r.symbolClass[rel.symbol.int].contains(.staticCallTrampoline) { continue }
         let addend = pcRelativeTypes.contains(rel.type) ? rel.addend &+ branchBias : rel.addend
-        mark(sym.section.index, Int64(bitPattern: sym.value) &+ addend)
+        guard let dest = target(sym.section.index, Int64(bitPattern: sym.value) &+ addend) else { continue }
+        if r.kind[dest.int] == .endbr {
+          used.insert(dest)
+          continue
+        }
+        let insn = InsnRef(i)
+        if let a = p.function(insn), let b = p.function(dest), p.parent[a.int] == p.parent[b.int] { continue }
+        if r.noEndbr.contains(dest) || endsEndbrRange(p, r, dest) { continue }
+        out.code.append((insn, dest))
       }
     }
-    // Data sections.
-    for rs in p.file.relocationSections {
-      let target = p.file.section(rs.target)
-      guard !target.isExecutable, !ignoresDataSection(target.name) else { continue }
+    // Data sections, in section order.
+    for rs in p.file.relocationSections.sorted(by: { $0.target.rawValue < $1.target.rawValue }) {
+      let section = p.file.section(rs.target)
+      guard !section.isExecutable, !ignoresDataSection(section.name) else { continue }
       for rel in rs.relocations {
         let sym = symbols[rel.symbol.int]
-        mark(sym.section.index, Int64(bitPattern: sym.value) &+ rel.addend)
+        guard let dest = target(sym.section.index, Int64(bitPattern: sym.value) &+ rel.addend) else { continue }
+        if r.kind[dest.int] == .endbr {
+          used.insert(dest)
+        } else if !r.noEndbr.contains(dest) {
+          out.data.append((rs.target, rel.offset, dest))
+        }
       }
     }
-    return candidates.filter { !used.contains($0) }
+    out.sealable = candidates.filter { !used.contains($0) }
+    return out
+  }
+
+  /// objtool `noendbr_range`: `dest` is just past the end of the symbol containing the
+  /// byte before it (the first such symbol: lowest start, then symbol-table order), and
+  /// that symbol starts with an ENDBR or an ANNOTATE_NOENDBR instruction.
+  private static func endsEndbrRange(_ p: Program, _ r: Resolution, _ dest: InsnRef) -> Bool {
+    let off = p.offset(dest)
+    guard off > 0 else { return false }
+    let section = p.sections[p.slot(dest)].section
+    var best: Symbol?
+    for sym in p.file.symbols(in: section) where !sym.isSectionSymbol && sym.size > 0
+      && sym.value <= off - 1 && off - 1 < sym.value &+ sym.size {
+      if best == nil || sym.value < best!.value { best = sym }
+    }
+    guard let sym = best, let first = p.instruction(in: section, at: sym.value),
+          r.kind[first.int] == .endbr || r.noEndbr.contains(first) else { return false }
+    return off == sym.value &+ sym.size
   }
 }

@@ -45,6 +45,9 @@ struct Resolution {
   /// (converted to what they stand for), rewritten tail calls, and those annotated
   /// ANNOTATE_RETPOLINE_SAFE (`.discard.retpoline_safe`).
   var retpolineSafe = Set<InsnRef>()
+  /// ANNOTATE_NOENDBR (`.discard.noendbr`): code whose address is taken without an
+  /// ENDBR on purpose (objtool `insn->noendbr`).
+  var noEndbr = Set<InsnRef>()
   /// `--hacks=jump_label`: the jump-label JMPs that become NOPs (objtool `handle_jump_alt`).
   var jumpLabelNops: [InsnRef] = []
   /// `--hacks=noinstr`: instrumentation calls (tail calls: `sibling`) in `noinstr` code
@@ -72,7 +75,8 @@ struct Resolution {
   /// What a pass establishes for the passes after it.
   enum Fact: CaseIterable {
     case symbolClasses, kinds, ignoredCode, annotations, tableSizesChecked, alternativeSuccessors,
-         jumpLabelsAndFixups, jumpDestinations, intraFunctionCalls, callDestinations, deadEnds, jumpTables, retpolineSafe
+         jumpLabelsAndFixups, jumpDestinations, intraFunctionCalls, callDestinations, deadEnds, jumpTables, retpolineSafe,
+         noEndbr
   }
 
   /// The passes, in objtool's `decode_sections` order (each relies on the earlier ones:
@@ -85,6 +89,8 @@ struct Resolution {
     case ignores
     /// ANNOTATE_IGNORE_ALTERNATIVE (`.discard.ignore_alts`, 6.14 `.discard.annotate_insn`).
     case ignoreAlternatives
+    /// ANNOTATE_NOENDBR (`read_noendbr_hints`; 6.14 `.discard.annotate_insn`).
+    case noEndbrHints
     /// Special sections whose size is not a whole number of entries; bad alternative entries.
     case specialSectionChecks
     /// `.altinstructions` groups as alternative successors (`add_special_section_alts`).
@@ -109,7 +115,7 @@ struct Resolution {
     var needs: Set<Fact> {
       switch self {
       case .classifySymbols: []
-      case .ignores, .ignoreAlternatives: [.kinds]
+      case .ignores, .ignoreAlternatives, .noEndbrHints: [.kinds]
       case .specialSectionChecks: []
       case .alternatives: [.tableSizesChecked, .annotations]
       case .jumpLabelsAndFixups: [.kinds, .alternativeSuccessors]
@@ -127,6 +133,7 @@ struct Resolution {
       case .classifySymbols: [.symbolClasses, .kinds]
       case .ignores: [.ignoredCode]
       case .ignoreAlternatives: [.annotations]
+      case .noEndbrHints: [.noEndbr]
       case .specialSectionChecks: [.tableSizesChecked]
       case .alternatives: [.alternativeSuccessors]
       case .jumpLabelsAndFixups: [.jumpLabelsAndFixups]
@@ -219,6 +226,8 @@ struct Resolution {
       for a in x.special.annotationTargets(".discard.ignore_alts") + x.annotated(SpecialSections.AnnotationType.ignoreAlternatives) {
         if let insn = p.instruction(in: a.section, at: a.offset) { ignoreAlternatives.insert(insn) }
       }
+    case .noEndbrHints:
+      readNoEndbrHints(p, x)
     case .specialSectionChecks:
       fatal.append(contentsOf: x.special.sizeFindings(alternativeEntrySize: x.arch.alternativeLayout.entrySize))
       for f in x.sites.findings where fatal.isEmpty {
@@ -280,6 +289,24 @@ struct Resolution {
         fatal.append(Finding(rule: .badRetpolineHint, at: p.location(insn), message: "retpoline_safe hint not an indirect jump/call/ret/nop"))
         return
       }
+    }
+  }
+
+  /// `.discard.noendbr`: any symbol + addend names the instruction; one that names no
+  /// instruction stops objtool ("bad .discard.noendbr entry").
+  private mutating func readNoEndbrHints(_ p: Program, _ x: Inputs) {
+    for a in x.annotated(SpecialSections.AnnotationType.noEndbr) {
+      if let insn = p.instruction(in: a.section, at: a.offset) { noEndbr.insert(insn) }
+    }
+    guard let sec = p.file.section(named: ".discard.noendbr"), fatal.isEmpty else { return }
+    for r in x.relocations.all(in: sec.index) {
+      let sym = p.file.symbol(r.symbol)
+      guard let target = sym.section.index,
+            let insn = p.instruction(in: target, at: UInt64(bitPattern: Int64(bitPattern: sym.value) &+ r.addend)) else {
+        fatal.append(Finding(rule: .badNoEndbrHint, scope: "bad .discard.noendbr entry"))
+        return
+      }
+      noEndbr.insert(insn)
     }
   }
 

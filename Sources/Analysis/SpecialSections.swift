@@ -96,6 +96,7 @@ struct SpecialSections {
     static let ignoreAlternatives: UInt32 = 6
     static let intraFunctionCall: UInt32 = 7
     static let reachable: UInt32 = 8
+    static let noEndbr: UInt32 = 1
   }
 
   /// Functions named by `.discard.func_stack_frame_non_standard` (STACK_FRAME_NON_STANDARD).

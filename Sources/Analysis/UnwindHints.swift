@@ -18,10 +18,15 @@ struct UnwindHints {
 
   var hints: [InsnRef: Kind] = [:]
   var findings: [Finding] = []
+  /// `--ibt`: UNWIND_HINT_IRET_REGS (REGS_PARTIAL) at the start of a global symbol whose
+  /// first instruction is no ENDBR (and not ANNOTATE_NOENDBR): entry code reached by an
+  /// indirect branch would fault. Warnings (not setup errors), in hint order.
+  var iretWithoutEndbr: [InsnRef] = []
 
   static let entrySize = 12
 
-  init(_ p: Program, _ special: SpecialSections, arch: ArchitectureDescription, kernel61: Bool) {
+  init(_ p: Program, _ special: SpecialSections, arch: ArchitectureDescription, kernel61: Bool,
+       ibt: Bool = false, isEndbrOrNoEndbr: (InsnRef) -> Bool = { _ in true }) {
     guard let sec = p.file.section(named: ".discard.unwind_hints"), sec.size > 0 else { return }
     guard p.file.relocations(for: sec.index) != nil else {
       findings.append(Finding(rule: .badHint, scope: "missing .rela.discard.unwind_hints section"))
@@ -49,6 +54,12 @@ struct UnwindHints {
       // RESTORE 6; 6.12 UNDEFINED 0, END_OF_STACK 1, CALL 2, REGS 3, REGS_PARTIAL 4,
       // FUNC 5, SAVE 6, RESTORE 7.
       let type: UInt8 = kernel61 ? [2, 3, 4, 5, 2, 6, 7][Int(min(rawType, 6))] : rawType
+      if type == 4 && ibt && !isEndbrOrNoEndbr(insn),
+         let sym = p.symbols(startingAt: p.offset(insn), in: at.section).lazy.map({ p.file.symbols[$0.int] })
+           .first(where: { $0.size > 0 && !$0.isSectionSymbol }),
+         sym.binding == .global {
+        iretWithoutEndbr.append(insn)
+      }
       switch type {
       case 0:
         hints[insn] = .forceUndefined

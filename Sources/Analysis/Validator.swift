@@ -104,7 +104,7 @@ public struct Validator {
                           ownsNoInstructions: { $0.binding == .global && arch.isEmbeddedInstruction($0.name) })
     PhaseTimes.mark("resolve: program")
     let relocations = RelocationIndexCache(file: file)
-    self.relocations = options.collectSites && options.ibt ? relocations : nil
+    self.relocations = options.ibt ? relocations : nil
     let special = SpecialSections(file: file, relocations: relocations)
     PhaseTimes.mark("resolve: relocations")
     let layout = arch.alternativeLayout.forUaccess(options.uaccess)
@@ -122,7 +122,9 @@ public struct Validator {
     p = program
     PhaseTimes.mark("resolve: destinations")
     marks = WalkMarks(instructions: program.count, symbols: file.symbols.count, siteTables: program.siteTableLengths)
-    hints = UnwindHints(program, special, arch: arch, kernel61: options.hintNumbering61)
+    let (kinds, noEndbr) = (r.kind, r.noEndbr)
+    hints = UnwindHints(program, special, arch: arch, kernel61: options.hintNumbering61, ibt: options.ibt,
+                        isEndbrOrNoEndbr: { kinds[$0.int] == .endbr || noEndbr.contains($0) })
     var flags = [UInt8](repeating: 0, count: program.count)
     for (insn, _) in r.alternatives where !r.ignoreAlternatives.contains(insn) { flags[insn.int] |= Self.flagAlternatives }
     for (insn, kind) in hints.hints {
@@ -154,12 +156,18 @@ public struct Validator {
     findings.append(contentsOf: hints.findings)
     var warnings = r.fatal.count + r.warnings.count + hints.findings.count
     let clean = r.fatal.isEmpty && hints.findings.isEmpty
+    if clean {
+      // (While reading the hints: before the walk, so they take the function's one warning.)
+      for insn in hints.iretWithoutEndbr { warn(insn, .iretRegsHintWithoutEndbr, "UNWIND_HINT_IRET_REGS without ENDBR") }
+      warnings += hints.iretWithoutEndbr.count
+    }
     if clean && options.retpolineCheck { warnings += validateRetpoline() }
     if options.walk && clean {
       warnings += validateFunctions()
       warnings += validateUnwindHints()
       if warnings == 0 && !ignoresUnreachable { validateReachable() }
     }
+    if clean && options.ibt { warnings += validateIBT() }
     if clean && options.slsCheck { warnings += validateSLS() }
     if PhaseTimes.enabled { PhaseTimes.mark("walk: states \(table.states.count) transitions \(transitions.count)") }
     // Views of the whole-object columns (noState is CFIColumn.none), not copies: at
@@ -204,13 +212,54 @@ public struct Validator {
     out.mcount = l.mcount.map(place)
     out.jumpLabelNops = r.jumpLabelNops.map { (place($0), p.length($0)) }
     out.noinstrRewrites = r.noinstrRewrites.map { (place($0.insn), p.length($0.insn), $0.sibling) }
-    if options.ibt, let relocations {
-      out.endbrSeal = IBTSeal.sealable(p, r, relocations: relocations, pcRelativeTypes: arch.pcRelativeRelocations,
-                                       branchBias: arch.branchAddendBias,
-                                       ownsNoInstructions: { [arch] in $0.binding == .global && arch.isEmbeddedInstruction($0.name) })
-        .map(place)
-    }
+    if options.ibt { out.endbrSeal = ibt.sealable.map(place) }
     return out
+  }
+
+  // MARK: - Indirect branch tracking
+
+  /// `--ibt`: what `validate_ibt` found (the seal list is written to `.ibt_endbr_seal`).
+  private var ibt = IBTSeal.Analysis()
+
+  /// objtool `validate_ibt` and the warning of `create_ibt_endbr_seal_sections`: code
+  /// and data references to code that is no ENDBR; a module's init/cleanup function
+  /// whose ENDBR would be sealed.
+  private mutating func validateIBT() -> Int {
+    guard let relocations else { return 0 }
+    ibt = IBTSeal.analyse(p, r, relocations: relocations, pcRelativeTypes: arch.pcRelativeRelocations,
+                          branchBias: arch.branchAddendBias,
+                          ownsNoInstructions: { [arch] in $0.binding == .global && arch.isEmbeddedInstruction($0.name) })
+    for (insn, dest) in ibt.code {
+      warn(insn, .relocationToNonEndbr, "relocation to !ENDBR: \(p.location(dest).text)")
+    }
+    for (section, offset, dest) in ibt.data {
+      findings.append(Finding(rule: .dataRelocationToNonEndbr, at: dataLocation(section, offset),
+                              message: "data relocation to !ENDBR: \(p.location(dest).text)"))
+    }
+    var warnings = ibt.code.count + ibt.data.count
+    if options.module {
+      for insn in ibt.sealable {
+        guard let s = p.symbolOf[insn.int].value else { continue }
+        let sym = p.file.symbols[s.int]
+        if sym.isFunction && sym.value == p.offset(insn) && arch.kernel.moduleEntryPoints.contains(sym.name) {
+          findings.append(Finding(rule: .moduleEntryNotIndirectTarget, scope: "\(sym.name)(): not an indirect call target"))
+          warnings += 1
+        }
+      }
+    }
+    return warnings
+  }
+
+  /// objtool `offstr` for a place in data: the containing symbol (lowest start, then
+  /// symbol-table order), else the section.
+  private func dataLocation(_ section: SectionIndex, _ offset: UInt64) -> CodeLocation {
+    let name = p.file.section(section).name
+    var best: Symbol?
+    for sym in p.file.symbols(in: section) where !sym.isSectionSymbol && sym.size > 0
+      && sym.value <= offset && offset < sym.value &+ sym.size {
+      if best == nil || sym.value < best!.value { best = sym }
+    }
+    return CodeLocation(section: name, offset: offset, symbol: best?.name, symbolOffset: offset - (best?.value ?? 0), function: nil)
   }
 
   // MARK: - Mitigations

@@ -90,7 +90,7 @@ public func runObjtool(_ inv: ObjtoolInvocation, out: (String) -> Void, err: (St
     }
   }
   // What unwindcheck does not check yet (issue #15): said once per object.
-  let pending = [(inv.ibt, "--ibt checks"), (inv.noinstr, "--noinstr"),
+  let pending = [(inv.noinstr, "--noinstr"),
                  (inv.unret, "--unret")].filter(\.0).map(\.1)
   if !pending.isEmpty {
     err("\(inv.file): note: unwindcheck: not checked yet: \(pending.joined(separator: ", ")) (the sections they write are written)")

@@ -277,6 +277,9 @@ public struct KernelConventions: Sendable {
   /// Built-in init code (`.init.text`): runs before user space, so vmlinux's calls
   /// there need no call-depth accounting (modules' init code does).
   public var initSection = ".init.text"
+  /// A module's entry points (`module_init`/`module_exit` aliases): called indirectly by
+  /// the loader, so with IBT their ENDBR must stay.
+  public var moduleEntryPoints: Set<String> = ["init_module", "cleanup_module"]
   /// Code that must not be instrumented (`noinstr`): these sections, and those with
   /// these prefixes.
   public var noinstrSections: Set<String> = [".noinstr.text", ".entry.text", ".cpuidle.text"]

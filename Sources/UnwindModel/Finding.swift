@@ -33,6 +33,7 @@ public struct RuleID: Hashable, Sendable, CustomStringConvertible {
   public static let specialSectionEntry = RuleID(code: "UV0106", name: "bad-special-section-entry")
   public static let badHint = RuleID(code: "UV0107", name: "bad-unwind-hint")
   public static let badRetpolineHint = RuleID(code: "UV0108", name: "bad-retpoline-safe-hint")
+  public static let badNoEndbrHint = RuleID(code: "UV0109", name: "bad-noendbr-entry")
   // Mitigations (`--retpoline`, `--rethunk`, `--sls`).
   public static let indirectBranchInRetpolineBuild = RuleID(code: "UV1401", name: "indirect-branch-in-retpoline-build")
   public static let nakedReturnInRethunkBuild = RuleID(code: "UV1402", name: "naked-return-in-rethunk-build")
@@ -50,6 +51,11 @@ public struct RuleID: Hashable, Sendable, CustomStringConvertible {
   public static let returnWithDirectionFlag = RuleID(code: "UV1512", name: "return-with-df-set")
   public static let recursiveSTD = RuleID(code: "UV1513", name: "recursive-std")
   public static let redundantCLD = RuleID(code: "UV1514", name: "redundant-cld")
+  // Indirect branch tracking (`--ibt`).
+  public static let relocationToNonEndbr = RuleID(code: "UV1601", name: "relocation-to-non-endbr")
+  public static let dataRelocationToNonEndbr = RuleID(code: "UV1602", name: "data-relocation-to-non-endbr")
+  public static let iretRegsHintWithoutEndbr = RuleID(code: "UV1603", name: "iret-regs-hint-without-endbr")
+  public static let moduleEntryNotIndirectTarget = RuleID(code: "UV1604", name: "module-init-not-indirect-call-target")
   /// Not a rule: the lines of a `--backtrace`.
   public static let backtrace = RuleID(code: "UV0000", name: "backtrace")
   // Unwind hints.
@@ -65,7 +71,7 @@ extension RuleID {
   /// Every rule, in code order (the catalogue test checks each has an entry).
   public static let all: [RuleID] = [
     .cannotDecode, .jumpDestinationNotFound, .intraFunctionCall, .callToNonFunction, .callDestinationNotFound,
-    .specialSectionEntry, .badHint, .badRetpolineHint,
+    .specialSectionEntry, .badHint, .badRetpolineHint, .badNoEndbrHint,
     .undefinedStackState, .unsupportedStackRegisterModification, .unsupportedStackRealignment,
     .unknownStackInstruction, .unknownStackMemoryOperation, .stackStateMismatch, .returnWithModifiedFrame,
     .siblingCallWithModifiedFrame, .callWithoutFramePointer, .framePointerScratch,
@@ -76,6 +82,7 @@ extension RuleID {
     .callWithUaccessEnabled, .returnWithUaccessEnabled, .returnWithUaccessDisabled, .recursiveUaccessEnable,
     .redundantUaccessDisable, .uaccessSafeDisablesUaccess, .pushfStackExhausted,
     .callWithDirectionFlag, .returnWithDirectionFlag, .recursiveSTD, .redundantCLD,
+    .relocationToNonEndbr, .dataRelocationToNonEndbr, .iretRegsHintWithoutEndbr, .moduleEntryNotIndirectTarget,
   ]
 
   /// Lookup by code (`UV1010`) or name (`stack-state-mismatch`).
