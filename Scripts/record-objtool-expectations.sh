@@ -66,3 +66,5 @@ family mitigations mitigations --retpoline --rethunk --sls --link
 family mitigations mitigations-sls --sls --link
 family uaccess uaccess --uaccess --link
 family uaccess uaccess-df --orc --link --dry-run
+family ibt ibt --ibt --link
+family ibt ibt-module --ibt --link --module --orc --dry-run

@@ -193,6 +193,35 @@ public enum RuleCatalogue {
       causes: "The annotation placed before the wrong instruction; a hand-made .discard.retpoline_safe entry.",
       fix: "Put ANNOTATE_RETPOLINE_SAFE right before the indirect branch or return it excuses.", example: nil),
     CatalogueEntry(
+      rule: .badNoEndbrHint, objtoolMessage: "bad .discard.noendbr entry",
+      meaning: "An ANNOTATE_NOENDBR entry (.discard.noendbr) names no instruction. objtool stops here (a setup error: nothing is written).",
+      causes: "The annotation placed where no instruction starts (data in text, the middle of an instruction); a hand-made table.",
+      fix: "Put ANNOTATE_NOENDBR at the start of the code whose address is taken.", example: nil),
+    CatalogueEntry(
+      rule: .relocationToNonEndbr, objtoolMessage: "relocation to !ENDBR: %s",
+      meaning: "--ibt: an instruction that is not a branch takes the address of code that does not start with ENDBR (a function pointer load). With IBT an indirect call or jump there faults (#CP). References within the same function (_THIS_IP_, IRET-to-self), to ANNOTATE_NOENDBR code and to the end of a symbol that starts with ENDBR (a code range) are accepted; static-call trampolines are exempt.",
+      causes: "Assembly code without SYM_FUNC_START (which adds the ENDBR) whose address is stored; a function built without -fcf-protection=branch; a pointer into the middle of a function.",
+      fix: "Start the target with ENDBR (SYM_FUNC_START, or SYM_TYPED_FUNC_START for kCFI); if it is never an indirect branch target, ANNOTATE_NOENDBR.",
+      example: "x86_64/ibt/ibt.S"),
+    CatalogueEntry(
+      rule: .dataRelocationToNonEndbr, objtoolMessage: "data relocation to !ENDBR: %s",
+      meaning: "--ibt: data (an ops structure, a table of function pointers) holds the address of code that does not start with ENDBR. Sections that name code without branching there (debug info, __bug_table, __ex_table, __jump_table, .altinstructions, the kernel's patch lists and .discard.* but .discard.ibt_endbr_noseal) are skipped; ANNOTATE_NOENDBR targets are accepted.",
+      causes: "A function pointer to an assembly routine without ENDBR; a table of labels inside a function.",
+      fix: "Give the target an ENDBR (SYM_FUNC_START) or annotate it ANNOTATE_NOENDBR when the pointer is never branched through.",
+      example: "x86_64/ibt/ibt.S"),
+    CatalogueEntry(
+      rule: .iretRegsHintWithoutEndbr, objtoolMessage: "UNWIND_HINT_IRET_REGS without ENDBR",
+      meaning: "--ibt: entry code at a global symbol starts with an IRET-frame unwind hint (UNWIND_HINT_IRET_REGS, REGS_PARTIAL) but no ENDBR: exception and interrupt entries are reached through the IDT, an indirect branch.",
+      causes: "An IDT entry stub without ENDBR.",
+      fix: "Put ENDBR first in the entry (the kernel's idtentry macros do), or ANNOTATE_NOENDBR when it is not a branch target.",
+      example: "x86_64/ibt/ibt.S"),
+    CatalogueEntry(
+      rule: .moduleEntryNotIndirectTarget, objtoolMessage: "%s(): not an indirect call target",
+      meaning: "--ibt --module: the module's init_module or cleanup_module starts with an ENDBR that nothing in the object references, so objtool would list it for sealing; but the module loader calls them indirectly, and a sealed ENDBR faults.",
+      causes: "A module whose init/exit function is not referenced by the module's own data (module_init()/module_exit() normally alias them and __this_module references them after modpost).",
+      fix: "Use module_init()/module_exit(); check the build adds the .gnu.linkonce.this_module reference.",
+      example: "x86_64/ibt/ibt.S"),
+    CatalogueEntry(
       rule: .indirectBranchInRetpolineBuild, objtoolMessage: "indirect jump|call found in MITIGATION_RETPOLINE build",
       meaning: "--retpoline: an indirect jump or call that is neither a retpoline thunk call nor annotated retpoline-safe; on a retpoline kernel it can be steered by branch-target injection (Spectre v2). Built-in .init.text is exempt (it runs before user space); module init code is not.",
       causes: "Hand-written assembly with `jmp *%reg`/`call *%reg` instead of JMP_NOSPEC/CALL_NOSPEC; code built without -mindirect-branch=thunk-extern.",

@@ -31,20 +31,22 @@ struct CatalogueTests {
       #expect(source.contains("EXPECT \(code)"))
       return
     }
-    if code.hasPrefix("UV14") || code.hasPrefix("UV15") {
+    if code.hasPrefix("UV14") || code.hasPrefix("UV15") || code.hasPrefix("UV16") {
       // The checks of Kbuild's other flags: with their objtool options (each family's
       // alone), against the real objtool's verdicts recorded next to the example
       // (FAMILY*.objtool612.txt): one of them prints the rule's message.
       let file = try ELFFile.open(path: object)
       var fired = false
       // (One finding per function: each family's checks alone, as its goldens.)
-      for family in 0..<3 {
+      for family in 0..<4 {
         var options = CheckOptions()
         options.link = true
         options.slsCheck = family < 2
         options.retpolineCheck = family == 0
         options.rethunkCheck = family == 0
         options.uaccess = family == 2
+        options.ibt = family == 3
+        options.module = family == 3
         fired = fired || validate(file, options: options).contains { $0.rule.code == code }
       }
       #expect(fired, "\(example) does not produce \(code)")

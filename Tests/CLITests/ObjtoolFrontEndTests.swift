@@ -155,6 +155,8 @@ struct ObjtoolFrontEndTests {
     (["--sls", "--link"], "mitigations", "mitigations-sls"),
     (["--uaccess", "--link"], "uaccess", "uaccess"),
     (["--orc", "--link", "--dry-run"], "uaccess", "uaccess-df"),
+    (["--ibt", "--link"], "ibt", "ibt"),
+    (["--ibt", "--link", "--module", "--orc", "--dry-run"], "ibt", "ibt-module"),
   ])
   func checkFamilyAsTheRealObjtool(_ flags: [String], _ family: String, _ golden: String) throws {
     let path = try copy("TestObjects/x86_64/\(family)/\(family).o", "\(golden).o")
@@ -167,7 +169,7 @@ struct ObjtoolFrontEndTests {
     // --uaccess): its findings of the family's rules are the same lines.
     let checkFlags = flags.filter { $0 != "--orc" && $0 != "--dry-run" }
     let c = try TestSupport.run(binary, ["check"] + checkFlags + [path])
-    let normalised = c.stderr.split(separator: "\n").filter { $0.contains("[UV14") || $0.contains("[UV15") }.map {
+    let normalised = c.stderr.split(separator: "\n").filter { $0.contains("[UV14") || $0.contains("[UV15") || $0.contains("[UV16") }.map {
       $0.replacingOccurrences(of: ": warning: unwindcheck: ", with: ": warning: objtool: ")
         .replacingOccurrences(of: #" \[UV[0-9]{4}\]$"#, with: "", options: .regularExpression)
     }
@@ -177,20 +179,24 @@ struct ObjtoolFrontEndTests {
   /// Each function of a family's source names its expected finding (`EXPECT: message`
   /// on its `.globl` line); the real objtool's verdict with every check of the family
   /// enabled is exactly those.
-  @Test(arguments: [("uaccess", "uaccess")])
+  @Test(arguments: [("uaccess", "uaccess"), ("ibt", "ibt-module")])
   func expectMarkersAreTheRealObjtoolsVerdict(_ family: String, _ golden: String) throws {
     let source = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/\(family)/\(family).S"), encoding: .utf8)
     var marked: Set<String> = []
-    for line in source.split(separator: "\n") where line.contains(".globl") && line.contains("EXPECT: ") {
-      let name = line.split(whereSeparator: { $0 == " " || $0 == "\t" })[1]
+    for line in source.split(separator: "\n") where line.contains("EXPECT: ") {
+      // On a function's `.globl` line, or after a data label (`ops:`).
+      let name = line.contains(".globl") ? String(line.split(whereSeparator: { $0 == " " || $0 == "\t" })[1])
+        : String(line.prefix { $0 != ":" })
       let message = line.components(separatedBy: "EXPECT: ")[1].replacingOccurrences(of: " */", with: "")
       marked.insert("\(name): \(message)")
     }
     let recorded = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/\(family)/\(golden).objtool612.txt"), encoding: .utf8)
     let verdicts = Set(recorded.split(separator: "\n").map { line -> String in
       // "F.o: warning: objtool: name+0xN: message"
+      // or, without a place, "F.o: warning: objtool: name(): message".
       let rest = line.components(separatedBy: ": warning: objtool: ")[1]
       let place = rest.components(separatedBy: ": ")[0]
+      guard place.contains("+0x") else { return "\(place.replacingOccurrences(of: "()", with: "")): \(rest)" }
       return "\(place.components(separatedBy: "+")[0]): \(rest.dropFirst(place.count + 2))"
     })
     #expect(marked == verdicts)
