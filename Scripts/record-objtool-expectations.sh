@@ -68,3 +68,5 @@ family uaccess uaccess --uaccess --link
 family uaccess uaccess-df --orc --link --dry-run
 family ibt ibt --ibt --link
 family ibt ibt-module --ibt --link --module --orc --dry-run
+family staticcall staticcall --static-call --link --dry-run
+family staticcall staticcall-module --static-call --link --module --dry-run

@@ -61,6 +61,9 @@ public struct CheckOptions: Sendable {
   public var noinstrHack = false
   /// `--mcount`.
   public var mcount = false
+  /// `--static-call` (check): the static calls' keys are looked up as objtool does when
+  /// it lists them (the objtool front end reports this while writing).
+  public var staticCallCheck = false
   /// `--uaccess`: STAC/CLAC tracked along every path (the SMAP alternatives followed
   /// patched), calls and returns with user access enabled are findings.
   public var uaccess = false
@@ -106,7 +109,7 @@ public struct CheckOptions: Sendable {
     o.rethunkCheck = rethunkCheck
     o.slsCheck = slsCheck
     o.walk = walkFindings
-    o.collectSites = writes.any
+    o.collectSites = writes.any || staticCallCheck
     o.mcount = mcount
     return o
   }
@@ -242,6 +245,11 @@ func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = fals
     options.walkProgress?.finish()
     if keepUntilExit, let result { KeptUntilExit.shared.keep((file, result)) }
     var findings = result?.findings ?? []
+    if options.staticCallCheck && !options.writes.staticCalls, let result, file.section(named: ".static_call_sites") == nil,
+       let arch = ArchitectureSupport.of(file.machine),
+       case .failure(let problem) = staticCallKeys(file, result.patchLists, arch: arch, module: options.module) {
+      findings.append(problem.finding)
+    }
     if options.againstDwarf || options.sourceLines {
       if options.againstDwarf, let result, let dwarf {
         let x = crossCheckDwarf(file: file, result: result, dwarf: dwarf,

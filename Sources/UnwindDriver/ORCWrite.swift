@@ -44,6 +44,44 @@ public struct KbuildWrites: Sendable {
   }
 }
 
+/// Why the static-call sites cannot be listed: objtool stops there (nothing after it
+/// is created).
+struct StaticCallProblem: Error {
+  var finding: Finding
+}
+
+/// objtool `create_static_call_sections`' key lookup: each static call's key is the
+/// symbol named like its trampoline with the key prefix (`__SCT__x` -> `__SCK__x`). A
+/// module may call a key it cannot see (not exported): the trampoline stands for it,
+/// fixed up by the kernel's static_call_add_module(). Elsewhere a missing key stops.
+func staticCallKeys(_ file: ELFFile, _ lists: PatchLists, arch: ArchitectureSupport,
+                    module: Bool) -> Result<[SymbolIndex], StaticCallProblem> {
+  // The key symbols by name (objtool `find_symbol_by_name`: of equal names, the last).
+  var byName: [String: SymbolIndex] = [:]
+  if let keyPrefix = arch.staticCallKeyPrefix {
+    for sym in file.symbols where sym.name.hasPrefix(keyPrefix) { byName[sym.name] = sym.index }
+  }
+  var keys: [SymbolIndex] = []
+  for site in lists.staticCalls {
+    let trampoline = file.symbol(site.trampoline)
+    guard let prefix = arch.staticCallTrampolinePrefix, let keyPrefix = arch.staticCallKeyPrefix,
+          trampoline.name.hasPrefix(prefix) else {
+      return .failure(StaticCallProblem(finding: Finding(rule: .staticCallTrampolineMalformed,
+                                                         scope: "static_call: trampoline name malformed: \(trampoline.name)")))
+    }
+    let keyName = keyPrefix + trampoline.name.dropFirst(prefix.count)
+    if let key = byName[keyName] {
+      keys.append(key)
+    } else if module {
+      keys.append(site.trampoline)
+    } else {
+      return .failure(StaticCallProblem(finding: Finding(rule: .staticCallKeyMissing,
+                                                         scope: "static_call: can't find static_call_key symbol: \(keyName)")))
+    }
+  }
+  return .success(keys)
+}
+
 /// `check --orc` and the `objtool` front end: everything objtool writes into the
 /// object, as one `ObjectEdits` list in objtool's order (`.static_call_sites`,
 /// `.retpoline_sites`, `.return_sites`, `.call_sites`, `__mcount_loc`, the `__pfx_`
@@ -198,32 +236,17 @@ private func kbuildSiteSections(_ file: ELFFile, _ lists: PatchLists, writes w: 
       notes.append("file already has .static_call_sites section, skipping")
     } else if !lists.staticCalls.isEmpty {
       var relocations: [RelocationEdit] = []
-      // The key symbols by name (objtool `find_symbol_by_name`), built once.
-      var keys: [String: SymbolIndex] = [:]
-      if let keyPrefix = arch.staticCallKeyPrefix {
-        for sym in file.symbols where sym.name.hasPrefix(keyPrefix) && keys[sym.name] == nil { keys[sym.name] = sym.index }
+      let keys: [SymbolIndex]
+      switch staticCallKeys(file, lists, arch: arch, module: module) {
+      case .success(let k): keys = k
+      case .failure(let problem):
+        notes.append(problem.finding.message)
+        return .failure(SiteSectionStop(notes: notes))
       }
       for (k, site) in lists.staticCalls.enumerated() {
         relocations.append(RelocationEdit(offset: UInt64(k * 8), type: arch.orcRelocation,
                                           symbol: .sectionSymbol(site.place.section), addend: Int64(bitPattern: site.place.offset)))
-        let trampoline = file.symbol(site.trampoline)
-        guard let prefix = arch.staticCallTrampolinePrefix, let keyPrefix = arch.staticCallKeyPrefix,
-              trampoline.name.hasPrefix(prefix) else {
-          notes.append("static_call: trampoline name malformed: \(trampoline.name)")
-          return .failure(SiteSectionStop(notes: notes))
-        }
-        let keyName = keyPrefix + trampoline.name.dropFirst(prefix.count)
-        var key = keys[keyName]
-        if key == nil {
-          guard module else {
-            notes.append("static_call: can't find static_call_key symbol: \(keyName)")
-            return .failure(SiteSectionStop(notes: notes))
-          }
-          // A module may call a key it cannot change: the trampoline stands for it
-          // (fixed up by the kernel's static_call_add_module()).
-          key = site.trampoline
-        }
-        relocations.append(RelocationEdit(offset: UInt64(k * 8 + 4), type: arch.orcRelocation, symbol: .existing(key!),
+        relocations.append(RelocationEdit(offset: UInt64(k * 8 + 4), type: arch.orcRelocation, symbol: .existing(keys[k]),
                                           addend: site.tail ? 1 : 0))
       }
       edits.sections.append(SectionEdit(name: ".static_call_sites", flags: [.alloc, .write], alignment: 1, entrySize: 8,

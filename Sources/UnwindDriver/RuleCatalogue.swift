@@ -222,6 +222,16 @@ public enum RuleCatalogue {
       fix: "Use module_init()/module_exit(); check the build adds the .gnu.linkonce.this_module reference.",
       example: "x86_64/ibt/ibt.S"),
     CatalogueEntry(
+      rule: .staticCallTrampolineMalformed, objtoolMessage: "static_call: trampoline name malformed: %s",
+      meaning: "--static-call: a static call's trampoline does not carry the __SCT__ prefix its key name is derived from. objtool stops listing static calls there (no .static_call_sites, no ORC). objtool 6.12 recognises trampolines by that prefix, so real objects never reach this.",
+      causes: "A hand-made object; a renamed trampoline symbol.",
+      fix: "Declare static calls with DEFINE_STATIC_CALL/static_call() so the trampoline and key names match.", example: nil),
+    CatalogueEntry(
+      rule: .staticCallKeyMissing, objtoolMessage: "static_call: can't find static_call_key symbol: %s",
+      meaning: "--static-call (linked objects other than modules): a call to the trampoline __SCT__name whose key __SCK__name is not in the object, so the kernel could not patch that site when the call is updated. objtool 6.12 stops listing static calls there and writes a half-filled .static_call_sites and no ORC; unwindcheck reports the same line and leaves the object unchanged. Modules are exempt: the trampoline stands for an unexported key.",
+      causes: "A static call to a key defined in another object that was not linked in; a key declared with a different name; calling a static call's trampoline directly.",
+      fix: "Link the object that DEFINE_STATIC_CALL()s the key, or call through static_call(name).", example: "x86_64/staticcall/staticcall.S"),
+    CatalogueEntry(
       rule: .indirectBranchInRetpolineBuild, objtoolMessage: "indirect jump|call found in MITIGATION_RETPOLINE build",
       meaning: "--retpoline: an indirect jump or call that is neither a retpoline thunk call nor annotated retpoline-safe; on a retpoline kernel it can be steered by branch-target injection (Spectre v2). Built-in .init.text is exempt (it runs before user space); module init code is not.",
       causes: "Hand-written assembly with `jmp *%reg`/`call *%reg` instead of JMP_NOSPEC/CALL_NOSPEC; code built without -mindirect-branch=thunk-extern.",

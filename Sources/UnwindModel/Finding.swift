@@ -56,6 +56,9 @@ public struct RuleID: Hashable, Sendable, CustomStringConvertible {
   public static let dataRelocationToNonEndbr = RuleID(code: "UV1602", name: "data-relocation-to-non-endbr")
   public static let iretRegsHintWithoutEndbr = RuleID(code: "UV1603", name: "iret-regs-hint-without-endbr")
   public static let moduleEntryNotIndirectTarget = RuleID(code: "UV1604", name: "module-init-not-indirect-call-target")
+  // Static calls (`--static-call`).
+  public static let staticCallTrampolineMalformed = RuleID(code: "UV1701", name: "static-call-trampoline-malformed")
+  public static let staticCallKeyMissing = RuleID(code: "UV1702", name: "static-call-key-missing")
   /// Not a rule: the lines of a `--backtrace`.
   public static let backtrace = RuleID(code: "UV0000", name: "backtrace")
   // Unwind hints.
@@ -83,6 +86,7 @@ extension RuleID {
     .redundantUaccessDisable, .uaccessSafeDisablesUaccess, .pushfStackExhausted,
     .callWithDirectionFlag, .returnWithDirectionFlag, .recursiveSTD, .redundantCLD,
     .relocationToNonEndbr, .dataRelocationToNonEndbr, .iretRegsHintWithoutEndbr, .moduleEntryNotIndirectTarget,
+    .staticCallTrampolineMalformed, .staticCallKeyMissing,
   ]
 
   /// Lookup by code (`UV1010`) or name (`stack-state-mismatch`).

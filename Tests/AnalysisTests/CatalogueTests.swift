@@ -31,6 +31,19 @@ struct CatalogueTests {
       #expect(source.contains("EXPECT \(code)"))
       return
     }
+    if code.hasPrefix("UV17") {
+      // Static calls: through `check --static-call --link` (the key lookup happens
+      // when the sites are listed), against the recorded verdict.
+      var options = CheckOptions()
+      options.link = true
+      options.staticCallCheck = true
+      var lines: [String] = []
+      _ = runCheck(paths: [object], options: options, out: { _ in }, err: { lines.append($0) })
+      #expect(lines.contains { $0.hasSuffix("[\(code)]") }, "\(example) does not produce \(code)")
+      let recorded = try String(contentsOfFile: object.replacingOccurrences(of: ".o", with: ".objtool612.txt"), encoding: .utf8)
+      #expect(recorded.contains("static_call: can't find static_call_key symbol"))
+      return
+    }
     if code.hasPrefix("UV14") || code.hasPrefix("UV15") || code.hasPrefix("UV16") {
       // The checks of Kbuild's other flags: with their objtool options (each family's
       // alone), against the real objtool's verdicts recorded next to the example

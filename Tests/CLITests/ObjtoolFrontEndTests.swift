@@ -157,6 +157,8 @@ struct ObjtoolFrontEndTests {
     (["--orc", "--link", "--dry-run"], "uaccess", "uaccess-df"),
     (["--ibt", "--link"], "ibt", "ibt"),
     (["--ibt", "--link", "--module", "--orc", "--dry-run"], "ibt", "ibt-module"),
+    (["--static-call", "--link"], "staticcall", "staticcall"),
+    (["--static-call", "--link", "--module"], "staticcall", "staticcall-module"),
   ])
   func checkFamilyAsTheRealObjtool(_ flags: [String], _ family: String, _ golden: String) throws {
     let path = try copy("TestObjects/x86_64/\(family)/\(family).o", "\(golden).o")
@@ -169,7 +171,7 @@ struct ObjtoolFrontEndTests {
     // --uaccess): its findings of the family's rules are the same lines.
     let checkFlags = flags.filter { $0 != "--orc" && $0 != "--dry-run" }
     let c = try TestSupport.run(binary, ["check"] + checkFlags + [path])
-    let normalised = c.stderr.split(separator: "\n").filter { $0.contains("[UV14") || $0.contains("[UV15") || $0.contains("[UV16") }.map {
+    let normalised = c.stderr.split(separator: "\n").filter { ["[UV14", "[UV15", "[UV16", "[UV17"].contains(where: $0.contains) }.map {
       $0.replacingOccurrences(of: ": warning: unwindcheck: ", with: ": warning: objtool: ")
         .replacingOccurrences(of: #" \[UV[0-9]{4}\]$"#, with: "", options: .regularExpression)
     }
