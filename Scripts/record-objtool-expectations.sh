@@ -70,3 +70,5 @@ family ibt ibt --ibt --link
 family ibt ibt-module --ibt --link --module --orc --dry-run
 family staticcall staticcall --static-call --link --dry-run
 family staticcall staticcall-module --static-call --link --module --dry-run
+family entry entry --noinstr --unret --rethunk --link --orc --dry-run
+family entry entry-noinstr --noinstr --link --dry-run

@@ -48,6 +48,12 @@ struct Resolution {
   /// ANNOTATE_NOENDBR (`.discard.noendbr`): code whose address is taken without an
   /// ENDBR on purpose (objtool `insn->noendbr`).
   var noEndbr = Set<InsnRef>()
+  /// instrumentation_begin()/end() (`.discard.instr_begin` +1, `.discard.instr_end` -1):
+  /// what each marked instruction adds to a noinstr path's instrumentation count.
+  var instrumentation: [InsnRef: Int8] = [:]
+  /// VALIDATE_UNRET_BEGIN (`.discard.validate_unret`): roots of the `--unret` walk, in
+  /// instruction order.
+  var unretRoots: [InsnRef] = []
   /// `--hacks=jump_label`: the jump-label JMPs that become NOPs (objtool `handle_jump_alt`).
   var jumpLabelNops: [InsnRef] = []
   /// `--hacks=noinstr`: instrumentation calls (tail calls: `sibling`) in `noinstr` code
@@ -76,7 +82,7 @@ struct Resolution {
   enum Fact: CaseIterable {
     case symbolClasses, kinds, ignoredCode, annotations, tableSizesChecked, alternativeSuccessors,
          jumpLabelsAndFixups, jumpDestinations, intraFunctionCalls, callDestinations, deadEnds, jumpTables, retpolineSafe,
-         noEndbr
+         noEndbr, instrumentation
   }
 
   /// The passes, in objtool's `decode_sections` order (each relies on the earlier ones:
@@ -111,6 +117,9 @@ struct Resolution {
     case patternJumpTables
     /// ANNOTATE_RETPOLINE_SAFE (`read_retpoline_hints`).
     case retpolineHints
+    /// instrumentation_begin/end (`read_instr_hints`) and VALIDATE_UNRET_BEGIN
+    /// (`read_validate_unret_hints`).
+    case instrumentationHints
 
     var needs: Set<Fact> {
       switch self {
@@ -125,6 +134,7 @@ struct Resolution {
       case .deadEnds: [.callDestinations]
       case .jumpTables, .patternJumpTables: [.jumpDestinations, .deadEnds]
       case .retpolineHints: [.callDestinations, .jumpTables]
+      case .instrumentationHints: [.retpolineSafe]
       }
     }
 
@@ -143,6 +153,7 @@ struct Resolution {
       case .deadEnds: [.deadEnds]
       case .jumpTables, .patternJumpTables: [.jumpTables]
       case .retpolineHints: [.retpolineSafe]
+      case .instrumentationHints: [.instrumentation]
       }
     }
   }
@@ -265,6 +276,8 @@ struct Resolution {
       if let finder = x.arch.switchTablePattern { addPatternJumpTables(p, relocations: x.relocations, finder: finder) }
     case .retpolineHints:
       readRetpolineHints(p, x)
+    case .instrumentationHints:
+      readInstrumentationHints(p, x)
     }
   }
 
@@ -308,6 +321,40 @@ struct Resolution {
       }
       noEndbr.insert(insn)
     }
+  }
+
+  /// `.discard.instr_end`, then `.discard.instr_begin` (objtool reads the second only when
+  /// the first exists), then `.discard.validate_unret`: section-relative instruction
+  /// pointers; anything else stops objtool.
+  private mutating func readInstrumentationHints(_ p: Program, _ x: Inputs) {
+    guard fatal.isEmpty else { return }
+    /// The instructions a table names, or nil after a fatal finding.
+    func targets(_ table: String, badEntry: String) -> [InsnRef]? {
+      guard let sec = p.file.section(named: table), p.file.relocations(for: sec.index) != nil else { return [] }
+      var out: [InsnRef] = []
+      for r in x.relocations.all(in: sec.index) {
+        let sym = p.file.symbol(r.symbol)
+        guard sym.isSectionSymbol, let target = sym.section.index else {
+          fatal.append(Finding(rule: .badAnnotationEntry, scope: "unexpected relocation symbol type in .rela\(table)"))
+          return nil
+        }
+        guard let insn = p.instruction(in: target, at: UInt64(bitPattern: r.addend)) else {
+          fatal.append(Finding(rule: .badAnnotationEntry, scope: "bad \(badEntry) entry"))
+          return nil
+        }
+        out.append(insn)
+      }
+      return out
+    }
+    if let sec = p.file.section(named: ".discard.instr_end"), p.file.relocations(for: sec.index) != nil {
+      guard let ends = targets(".discard.instr_end", badEntry: ".discard.instr_end") else { return }
+      for i in ends { instrumentation[i, default: 0] &-= 1 }
+      guard let begins = targets(".discard.instr_begin", badEntry: ".discard.instr_begin") else { return }
+      for i in begins { instrumentation[i, default: 0] &+= 1 }
+    }
+    // (objtool 6.12 names the wrong table in this message.)
+    guard let unret = targets(".discard.validate_unret", badEntry: ".discard.instr_end") else { return }
+    unretRoots = Array(Set(unret)).sorted { $0.int < $1.int }
   }
 
   /// Whether `insn` is in built-in init code (`.init.text` of vmlinux: no mitigations needed).

@@ -85,7 +85,9 @@ public struct Validator {
   let insnFlags: [UInt8]
   /// `--uaccess`: per symbol, on objtool's uaccess-safe list (empty without it).
   let uaccessSafe: [Bool]
-  static let flagAlternatives: UInt8 = 1, flagHint: UInt8 = 2, flagSkipOriginal: UInt8 = 4
+  static let flagAlternatives: UInt8 = 1, flagHint: UInt8 = 2, flagSkipOriginal: UInt8 = 4, flagInstrumentation: UInt8 = 8
+  /// `--noinstr`: the paravirt tables (nil without `pv_ops`).
+  let paravirt: Paravirt?
 
   static let noState = UInt32.max
 
@@ -104,7 +106,7 @@ public struct Validator {
                           ownsNoInstructions: { $0.binding == .global && arch.isEmbeddedInstruction($0.name) })
     PhaseTimes.mark("resolve: program")
     let relocations = RelocationIndexCache(file: file)
-    self.relocations = options.ibt ? relocations : nil
+    self.relocations = options.ibt || options.noinstr ? relocations : nil
     let special = SpecialSections(file: file, relocations: relocations)
     PhaseTimes.mark("resolve: relocations")
     let layout = arch.alternativeLayout.forUaccess(options.uaccess)
@@ -132,6 +134,8 @@ public struct Validator {
       flags[insn.int] |= Self.flagHint
     }
     for insn in r.skipOriginal { flags[insn.int] |= Self.flagSkipOriginal }
+    for insn in r.instrumentation.keys { flags[insn.int] |= Self.flagInstrumentation }
+    paravirt = options.noinstr ? Paravirt(program, relocations: relocations, kinds: r.kind, conventions: arch.kernel) : nil
     insnFlags = flags
     var safe: [Bool] = []
     if options.uaccess {
@@ -166,9 +170,24 @@ public struct Validator {
       warnings += validateFunctions()
       warnings += validateUnwindHints()
       if warnings == 0 && !ignoresUnreachable { validateReachable() }
+    } else if options.noinstr && clean {
+      // objtool `validate_noinstr_sections`: without the full walk, the functions and
+      // hint entries of the noinstr sections.
+      for name in arch.kernel.noinstrWalkedSections {
+        guard let slot = p.sections.firstIndex(where: { $0.name == name }) else { continue }
+        warnings += validateFunctions(onlySlot: slot)
+        warnings += validateUnwindHints(onlySlot: slot)
+      }
     }
-    if clean && options.ibt { warnings += validateIBT() }
-    if clean && options.slsCheck { warnings += validateSLS() }
+    var stopped = false
+    if clean && options.unret {
+      let (n, stop) = validateUnrets()
+      warnings += n
+      // (objtool stops after a failed UNRET walk: nothing more is checked or written.)
+      stopped = stop
+    }
+    if clean && !stopped && options.ibt { warnings += validateIBT() }
+    if clean && !stopped && options.slsCheck { warnings += validateSLS() }
     if PhaseTimes.enabled { PhaseTimes.mark("walk: states \(table.states.count) transitions \(transitions.count)") }
     // Views of the whole-object columns (noState is CFIColumn.none), not copies: at
     // kernel scale a copy would be the run's peak memory.
@@ -214,6 +233,100 @@ public struct Validator {
     out.noinstrRewrites = r.noinstrRewrites.map { (place($0.insn), p.length($0.insn), $0.sibling) }
     if options.ibt { out.endbrSeal = ibt.sealable.map(place) }
     return out
+  }
+
+  // MARK: - Return-thunk entry (`--unret`)
+
+  /// objtool `validate_unrets`: from each VALIDATE_UNRET_BEGIN, every path must reach
+  /// the untraining (VALIDATE_UNRET_END: a retpoline-safe NOP) before a return or an
+  /// indirect branch. Alternatives are followed (replacements first), jumps and calls
+  /// into their targets (a call that comes back without finding is a success: its path
+  /// ends there). One mark per instruction across all roots (VISITED_UNRET). A path
+  /// that cannot be followed stops everything (objtool's "Failed UNRET validation").
+  private mutating func validateUnrets() -> (warnings: Int, stop: Bool) {
+    var visited = [Bool](repeating: false, count: p.count)
+    var warnings = 0
+    enum Step { case start, afterAlternatives, afterBranch }
+    rootLoop: for root in r.unretRoots {
+      var stack: [(InsnRef, Step)] = [(root, .start)]
+      pathLoop: while let (first, step) = stack.popLast() {
+        var insn = first
+        var phase = step
+        if phase == .afterBranch {
+          guard !r.deadEnd[insn.int] else { continue pathLoop }
+          guard let n = p.nextToValidate(insn) else { return unretFailed(root, at: insn, "teh end!") }
+          insn = n
+          phase = .start
+        }
+        while true {
+          if phase == .start {
+            if visited[insn.int] { continue pathLoop }
+            visited[insn.int] = true
+            if insnFlags[insn.int] & Self.flagAlternatives != 0, let alts = r.alternatives[insn] {
+              stack.append((insn, .afterAlternatives))
+              // (Popped last first: objtool's list order, as the main walk.)
+              for a in alts { stack.append((a, .start)) }
+              continue pathLoop
+            }
+          }
+          if phase == .afterAlternatives && insnFlags[insn.int] & Self.flagSkipOriginal != 0 { continue pathLoop }
+          phase = .start
+          let k = r.kind[insn.int]
+          switch k {
+          case .callDynamic, .jumpDynamic, .jumpDynamicConditional:
+            warn(insn, .earlyIndirectCall, "early indirect call")
+            warnings += 1
+            continue rootLoop
+          case .jumpUnconditional, .jumpConditional, .call:
+            if k != .call && !r.isSiblingCall(p, insn) {
+              guard let dest = r.jumpDest[insn.int].value else {
+                warn(insn, .unretWalkFailed, "unresolved jump target after linking?!?")
+                return unretFailed(root)
+              }
+              if k == .jumpConditional {
+                stack.append((insn, .afterBranch))
+                stack.append((dest, .start))
+                continue pathLoop
+              }
+              insn = dest
+              continue
+            }
+            // A call (or sibling call): into the callee; its path ends there.
+            let callee = r.callDest[insn.int].value
+            guard let callee, let sec = p.file.symbols[callee.int].section.index,
+                  let dest = p.instruction(in: sec, at: p.file.symbols[callee.int].value) else {
+              findings.append(Finding(rule: .unretWalkFailed,
+                                      scope: "Unresolved function after linking!?: \(callee.map(p.symbolName) ?? "")"))
+              return unretFailed(root)
+            }
+            insn = dest
+            continue
+          case .ret:
+            warn(insn, .returnBeforeUntrain, "RET before UNTRAIN")
+            warnings += 1
+            continue rootLoop
+          case .contextSwitch:
+            if p.function(insn) == nil { continue pathLoop }
+          case .nop:
+            if r.retpolineSafe.contains(insn) { continue pathLoop }
+          default:
+            break
+          }
+          if r.deadEnd[insn.int] { continue pathLoop }
+          guard let n = p.nextToValidate(insn) else { return unretFailed(root, at: insn, "teh end!") }
+          insn = n
+        }
+      }
+    }
+    return (warnings, false)
+  }
+
+  /// A failed UNRET walk: the reason (at `insn`), then objtool's line at the root.
+  private mutating func unretFailed(_ root: InsnRef, at insn: InsnRef? = nil, _ message: String? = nil)
+    -> (warnings: Int, stop: Bool) {
+    if let insn, let message { warn(insn, .unretWalkFailed, message) }
+    warn(root, .unretWalkFailed, "Failed UNRET validation")
+    return (0, true)
   }
 
   // MARK: - Indirect branch tracking
@@ -339,10 +452,10 @@ public struct Validator {
   /// The function whose instructions `insn` is walked as (its owner's parent).
   private func territory(_ insn: InsnRef) -> SymbolID? { p.function(insn).map { p.parent[$0.int] } }
 
-  private mutating func validateFunctions() -> Int {
+  private mutating func validateFunctions(onlySlot: Int? = nil) -> Int {
     let entry = table.intern(arch.functionEntryCFI).rawValue
     var items: [RootItem] = []
-    for slot in p.sections.indices {
+    for slot in onlySlot.map({ [$0] }) ?? Array(p.sections.indices) {
       for index in p.sortedSymbols(inSlot: slot) where p.symbolIsFunction[index.int] {
         let sym = p.file.symbols[index.int]
         if sym.size == 0 {
@@ -372,7 +485,8 @@ public struct Validator {
         continue  // (counted by its thread)
       } else if !marks.visited[item.start.int] {
         warnings += walk(from: item.start, function: item.function, initial: entry,
-                         uaccess: options.uaccess && isUaccessSafe(item.function), rootLabel: "<=== (sym)")
+                         uaccess: options.uaccess && isUaccessSafe(item.function),
+                         noinstr: isNoinstrSlot(p.slot(item.start)), rootLabel: "<=== (sym)")
       }
       unreported += 1
       if unreported == 1024 { options.rootsWalked?(unreported, items.count); unreported = 0 }
@@ -438,7 +552,8 @@ public struct Validator {
           v.markedSlots.removeAll(keepingCapacity: true)
           let before = v.findings.count
           let n = v.walk(from: item.start, function: item.function, initial: entry,
-                         uaccess: v.options.uaccess && v.isUaccessSafe(item.function), rootLabel: "<=== (sym)")
+                         uaccess: v.options.uaccess && v.isUaccessSafe(item.function),
+                         noinstr: v.isNoinstrSlot(v.p.slot(item.start)), rootLabel: "<=== (sym)")
           if v.leftFunction {
             for i in v.marked {
               v.marks.visited[i.int] = false
@@ -510,16 +625,27 @@ public struct Validator {
 
   /// Instructions carrying a hint that no function walk reached (entry code): walked
   /// from the all-undefined state, which the hint immediately replaces.
-  private mutating func validateUnwindHints() -> Int {
+  /// With `onlySlot` (the noinstr-only walk) the hints of one section, walked with its
+  /// noinstr state; otherwise every hint, as objtool walks them: not noinstr.
+  private mutating func validateUnwindHints(onlySlot: Int? = nil) -> Int {
     guard !hints.hints.isEmpty else { return 0 }
     var warnings = 0
     let undefined = table.intern(.allUndefined).rawValue
-    for i in 0..<p.realCount {
+    let range = onlySlot.map { p.sections[$0].first..<(p.sections[$0].first + p.sections[$0].count) } ?? 0..<p.realCount
+    let noinstr = onlySlot.map(isNoinstrSlot) ?? false
+    for i in range {
       let insn = InsnRef(i)
       guard isHint(insn), !marks.visited[i], !r.ignore[i] else { continue }
-      warnings += walk(from: insn, function: p.function(insn), initial: undefined, rootLabel: "<=== (hint)")
+      warnings += walk(from: insn, function: p.function(insn), initial: undefined, noinstr: noinstr, rootLabel: "<=== (hint)")
     }
     return warnings
+  }
+
+  /// objtool `init_insn_state`: a walk starting in a noinstr section checks noinstr
+  /// rules (with `--noinstr` on a linked object only: calls out need their callee's
+  /// section).
+  private func isNoinstrSlot(_ slot: Int) -> Bool {
+    options.linked && options.noinstr && arch.kernel.isNoinstrSection(p.sections[slot].name)
   }
 
   /// objtool `insn->hint` (SAVE marks are not hints).
@@ -551,6 +677,10 @@ public struct Validator {
     var uaccessStack: UInt32 = 0
     /// The direction flag is set (after STD, before CLD); tracked under any walk.
     var df = false
+    /// `--noinstr`: the root is in a noinstr section, and the instrumentation count
+    /// (instrumentation_begin() +1, _end() -1; objtool's s8).
+    var noinstr = false
+    var instr: Int8 = 0
   }
 
   /// A path waiting to be walked.
@@ -672,12 +802,12 @@ public struct Validator {
   /// Walks one root; returns 1 if a finding stopped it.
   /// `initial` is an interned state id; the pending-path stack is reused across roots.
   private mutating func walk(from root: InsnRef, function fn: SymbolID?, initial: UInt32, uaccess: Bool = false,
-                             rootLabel: String) -> Int {
+                             noinstr: Bool = false, rootLabel: String) -> Int {
     backtraceNodes.removeAll(keepingCapacity: true)
     var stack: [Pending] = []
     swap(&stack, &pendingPaths)  // unique, so no copy on the appends below
     stack.removeAll(keepingCapacity: true)
-    stack.append(Pending(insn: root, state: PathState(cfi: initial, uaccess: uaccess), phase: .start))
+    stack.append(Pending(insn: root, state: PathState(cfi: initial, uaccess: uaccess, noinstr: noinstr), phase: .start))
     defer { pendingPaths = stack }
     pathLoop: while let pending = stack.popLast() {
       var insn = pending.insn
@@ -686,6 +816,8 @@ public struct Validator {
       var ua = pending.state.uaccess
       var uaStack = pending.state.uaccessStack
       var df = pending.state.df
+      let noinstr = pending.state.noinstr
+      var instr = pending.state.instr
       var phase = pending.phase
       var chain = pending.chain
       // The previous instruction of this straight-line run (objtool `prev_insn`).
@@ -725,6 +857,7 @@ public struct Validator {
             // VISITED_BRANCH << uaccess): a second walk with the flag set goes on.
             if !options.uaccess || marks.uaccessVisits[insn.int] & (ua ? 2 : 1) != 0 { continue pathLoop }
           }
+          if noinstr && insnFlags[insn.int] & Self.flagInstrumentation != 0 { instr &+= r.instrumentation[insn] ?? 0 }
           if atHint, let hint = hints.hints[insn] {
             // A hint replaces the walked state.
             switch hint {
@@ -793,10 +926,10 @@ public struct Validator {
           }
           // Alternative successors first, each with the state before this instruction.
           if insnFlags[insn.int] & Self.flagAlternatives != 0, let alts = r.alternatives[insn] {
-            stack.append(Pending(insn: insn, state: PathState(cfi: sid, uaccess: ua, uaccessStack: uaStack, df: df), phase: .afterAlternatives, chain: chain))
+            stack.append(Pending(insn: insn, state: PathState(cfi: sid, uaccess: ua, uaccessStack: uaStack, df: df, noinstr: noinstr, instr: instr), phase: .afterAlternatives, chain: chain))
             let altChain = extend(chain, insn, "(alt)")
             for a in alts {
-              stack.append(Pending(insn: a, state: PathState(cfi: sid, uaccess: ua, uaccessStack: uaStack, df: df), phase: .start, chain: altChain))
+              stack.append(Pending(insn: a, state: PathState(cfi: sid, uaccess: ua, uaccessStack: uaStack, df: df, noinstr: noinstr, instr: instr), phase: .start, chain: altChain))
             }
             continue pathLoop
           }
@@ -853,6 +986,10 @@ public struct Validator {
 
         switch r.kind[insn.int] {
         case .ret:
+          if noinstr && instr > 0 {
+            warn(insn, .returnWithInstrumentation, "return with instrumentation enabled")
+            return failed(chain, root: root, rootLabel: rootLabel)
+          }
           if ua && !isUaccessSafe(fn) {
             warn(insn, .returnWithUaccessEnabled, "return with UACCESS enabled")
             return failed(chain, root: root, rootLabel: rootLabel)
@@ -875,7 +1012,7 @@ public struct Validator {
           }
           continue pathLoop
         case .call, .callDynamic:
-          if !validateCall(insn, uaccess: ua, df: df) { return failed(chain, root: root, rootLabel: rootLabel) }
+          if !validateCall(insn, uaccess: ua, df: df, noinstr: noinstr && instr <= 0) { return failed(chain, root: root, rootLabel: rootLabel) }
           if options.framePointerRules && fn != nil && !isSpecialCall(insn) && !isValidFrame(sid) {
             warn(insn, .callWithoutFramePointer, "call without frame pointer save/setup")
             return failed(chain, root: root, rootLabel: rootLabel)
@@ -886,12 +1023,12 @@ public struct Validator {
               warn(insn, .siblingCallWithModifiedFrame, "sibling call from callable instruction with modified stack frame")
               return failed(chain, root: root, rootLabel: rootLabel)
             }
-            if !validateCall(insn, uaccess: ua, df: df) { return failed(chain, root: root, rootLabel: rootLabel) }
+            if !validateCall(insn, uaccess: ua, df: df, noinstr: noinstr && instr <= 0) { return failed(chain, root: root, rootLabel: rootLabel) }
           } else if let dest = r.jumpDest[insn.int].value {
             if r.kind[insn.int] == .jumpConditional {
               // Walk the target first, then come back for the fall-through.
-              stack.append(Pending(insn: insn, state: PathState(cfi: sid, uaccess: ua, uaccessStack: uaStack, df: df), phase: .afterDispatch, chain: chain))
-              stack.append(Pending(insn: dest, state: PathState(cfi: sid, uaccess: ua, uaccessStack: uaStack, df: df), phase: .start, chain: extend(chain, insn, "(branch)")))
+              stack.append(Pending(insn: insn, state: PathState(cfi: sid, uaccess: ua, uaccessStack: uaStack, df: df, noinstr: noinstr, instr: instr), phase: .afterDispatch, chain: chain))
+              stack.append(Pending(insn: dest, state: PathState(cfi: sid, uaccess: ua, uaccessStack: uaStack, df: df, noinstr: noinstr, instr: instr), phase: .start, chain: extend(chain, insn, "(branch)")))
               continue pathLoop
             }
             previous = insn
@@ -906,7 +1043,7 @@ public struct Validator {
               warn(insn, .siblingCallWithModifiedFrame, "sibling call from callable instruction with modified stack frame")
               return failed(chain, root: root, rootLabel: rootLabel)
             }
-            if !validateCall(insn, uaccess: ua, df: df) { return failed(chain, root: root, rootLabel: rootLabel) }
+            if !validateCall(insn, uaccess: ua, df: df, noinstr: noinstr && instr <= 0) { return failed(chain, root: root, rootLabel: rootLabel) }
           }
           if r.kind[insn.int] == .jumpDynamic { continue pathLoop }
         case .contextSwitch:
@@ -991,7 +1128,11 @@ public struct Validator {
 
   /// objtool `validate_call`'s uaccess and DF rules (noinstr comes first there): no call
   /// leaves with user access enabled unless to a uaccess-safe function, none with DF set.
-  private mutating func validateCall(_ insn: InsnRef, uaccess: Bool, df: Bool) -> Bool {
+  private mutating func validateCall(_ insn: InsnRef, uaccess: Bool, df: Bool, noinstr: Bool) -> Bool {
+    if noinstr && !isNoinstrCallee(insn) {
+      warn(insn, .callLeavesNoinstr, "call to \(callDestName(insn))() leaves .noinstr.text section")
+      return false
+    }
     if uaccess && !isUaccessSafe(r.callDest[insn.int].value) {
       warn(insn, .callWithUaccessEnabled, "call to \(callDestName(insn))() with UACCESS enabled")
       return false
@@ -1001,6 +1142,33 @@ public struct Validator {
       return false
     }
     return true
+  }
+
+  /// objtool `noinstr_call_dest`: the callee is noinstr code, a static-call trampoline
+  /// (unknowable) or a UBSAN report; an indirect call only through a paravirt slot all
+  /// of whose functions are noinstr (the others are named, each time).
+  private mutating func isNoinstrCallee(_ insn: InsnRef) -> Bool {
+    guard let dest = r.callDest[insn.int].value else {
+      guard let paravirt, let relocations else { return false }
+      let section = p.sections[p.slot(insn)].section
+      guard let reloc = relocations.first(in: section, from: p.offset(insn), to: p.offset(insn) + UInt64(p.length(insn))),
+            p.file.symbol(reloc.symbol).name == arch.kernel.paravirtOpsTable else { return false }
+      let slot = Int((reloc.addend &+ arch.branchAddendBias) / 8)
+      guard slot >= 0, slot < paravirt.targets.count else { return false }
+      var clean = true
+      for t in paravirt.targets[slot] where !isNoinstrSymbol(t) {
+        findings.append(Finding(rule: .paravirtTargetInstrumented, scope: "pv_ops[\(slot)]: \(p.symbolName(t))"))
+        clean = false
+      }
+      return clean
+    }
+    if isNoinstrSymbol(dest) || r.symbolClass[dest.int].contains(.staticCallTrampoline) { return true }
+    return arch.kernel.noinstrExemptCallPrefixes.contains(where: p.symbolName(dest).hasPrefix)
+  }
+
+  private func isNoinstrSymbol(_ s: SymbolID) -> Bool {
+    guard let sec = p.file.symbols[s.int].section.index else { return false }
+    return arch.kernel.isNoinstrSection(p.file.section(sec).name)
   }
 
   /// objtool `func_uaccess_safe`: the symbol is on the uaccess-safe list.

@@ -64,6 +64,9 @@ public struct CheckOptions: Sendable {
   /// `--static-call` (check): the static calls' keys are looked up as objtool does when
   /// it lists them (the objtool front end reports this while writing).
   public var staticCallCheck = false
+  /// `--noinstr`, `--unret` (objtool's DEBUG_ENTRY checks of vmlinux).
+  public var noinstr = false
+  public var unret = false
   /// `--uaccess`: STAC/CLAC tracked along every path (the SMAP alternatives followed
   /// patched), calls and returns with user access enabled are findings.
   public var uaccess = false
@@ -105,6 +108,8 @@ public struct CheckOptions: Sendable {
     o.jumpLabelHack = jumpLabelHack
     o.noinstrHack = noinstrHack
     o.uaccess = uaccess
+    o.noinstr = noinstr
+    o.unret = unret
     o.retpolineCheck = retpolineCheck
     o.rethunkCheck = rethunkCheck
     o.slsCheck = slsCheck

@@ -90,11 +90,6 @@ public func runObjtool(_ inv: ObjtoolInvocation, out: (String) -> Void, err: (St
     }
   }
   // What unwindcheck does not check yet (issue #15): said once per object.
-  let pending = [(inv.noinstr, "--noinstr"),
-                 (inv.unret, "--unret")].filter(\.0).map(\.1)
-  if !pending.isEmpty {
-    err("\(inv.file): note: unwindcheck: not checked yet: \(pending.joined(separator: ", ")) (the sections they write are written)")
-  }
 
   var o = CheckOptions()
   o.objtoolFrontEnd = true
@@ -133,6 +128,8 @@ public func runObjtool(_ inv: ObjtoolInvocation, out: (String) -> Void, err: (St
   // objtool walks the functions only for these actions; otherwise it reports only
   // what reading the object's tables finds.
   o.walkFindings = inv.orc || inv.stackval || inv.uaccess
+  o.noinstr = inv.noinstr
+  o.unret = inv.unret
   o.jobs = 1
   var report = checkObject(path: inv.file, options: o, keepUntilExit: true, opened: file)
   for (stream, line) in report.lines { if stream == .out { out(line) } else { err(line) } }

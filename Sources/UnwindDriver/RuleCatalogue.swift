@@ -232,6 +232,42 @@ public enum RuleCatalogue {
       causes: "A static call to a key defined in another object that was not linked in; a key declared with a different name; calling a static call's trampoline directly.",
       fix: "Link the object that DEFINE_STATIC_CALL()s the key, or call through static_call(name).", example: "x86_64/staticcall/staticcall.S"),
     CatalogueEntry(
+      rule: .badAnnotationEntry, objtoolMessage: "bad .discard.instr_begin|instr_end entry (and unexpected relocation symbol type in .rela.discard.*)",
+      meaning: "An instrumentation_begin()/end() or VALIDATE_UNRET_BEGIN annotation names no instruction, or its relocation is not against a section symbol. objtool stops here (a setup error: nothing is written). objtool 6.12 reports a bad .discard.validate_unret entry as 'bad .discard.instr_end entry'.",
+      causes: "An annotation at a place where no instruction starts; a hand-made table.",
+      fix: "Use the kernel's macros; they place the annotation at the next instruction.", example: nil),
+    CatalogueEntry(
+      rule: .unretWalkFailed, objtoolMessage: "Failed UNRET validation (after: Unresolved function after linking!?: %s, unresolved jump target after linking?!?, teh end!)",
+      meaning: "--unret: a path from VALIDATE_UNRET_BEGIN cannot be followed: a call to a function that has no code in the object, a jump without a target, or the end of a section. objtool stops there: nothing more is checked or written.",
+      causes: "An object that is not the whole vmlinux.o; a call from entry code to a symbol the linker did not resolve into the object.",
+      fix: "Run --unret on the linked vmlinux.o; make entry code call only what is linked in.", example: nil),
+    CatalogueEntry(
+      rule: .callLeavesNoinstr, objtoolMessage: "call to %s() leaves .noinstr.text section",
+      meaning: "--noinstr: code in a noinstr section (.noinstr.text, .entry.text, .cpuidle.text, .text..__x86.*) calls, with instrumentation off, a function outside them. Such code runs where tracing, KASAN or lockdep would recurse or see inconsistent state (entry before the context is set up, idle). Static-call trampolines and UBSAN reports are accepted; an indirect call only through a paravirt slot that holds nothing but noinstr functions.",
+      causes: "A helper not marked noinstr or __always_inline; a call outside instrumentation_begin()/instrumentation_end().",
+      fix: "Mark the callee noinstr (or __always_inline), or bracket the call with instrumentation_begin()/instrumentation_end().",
+      example: "x86_64/entry/entry.S"),
+    CatalogueEntry(
+      rule: .returnWithInstrumentation, objtoolMessage: "return with instrumentation enabled",
+      meaning: "--noinstr: a noinstr function returns between instrumentation_begin() and instrumentation_end(): its caller continues believing instrumentation is off.",
+      causes: "A return path that skips instrumentation_end().",
+      fix: "End the instrumented region on every path before returning.", example: "x86_64/entry/entry.S"),
+    CatalogueEntry(
+      rule: .paravirtTargetInstrumented, objtoolMessage: "pv_ops[%d]: %s",
+      meaning: "--noinstr: noinstr code calls through a paravirt operations slot, and this function, which the slot can hold (statically or stored at boot from .init.text), is not noinstr. Printed each time such a call is checked, with the call's own finding.",
+      causes: "A paravirt operation implemented by an ordinary function.",
+      fix: "Make every implementation of the operation noinstr, or avoid the paravirt call in noinstr code.", example: "x86_64/entry/entry.S"),
+    CatalogueEntry(
+      rule: .returnBeforeUntrain, objtoolMessage: "RET before UNTRAIN",
+      meaning: "--unret: a path from VALIDATE_UNRET_BEGIN (entry code) reaches a return before the return predictor was untrained (VALIDATE_UNRET_END): with retbleed/SRSO mitigations that return may be predicted from user-controlled history.",
+      causes: "Entry code that returns (or calls code that returns) before UNTRAIN_RET.",
+      fix: "Untrain (UNTRAIN_RET) before the first return on every path.", example: "x86_64/entry/entry.S"),
+    CatalogueEntry(
+      rule: .earlyIndirectCall, objtoolMessage: "early indirect call",
+      meaning: "--unret: a path from VALIDATE_UNRET_BEGIN makes an indirect call or jump before the return predictor was untrained.",
+      causes: "Entry code using an indirect branch (or a retpoline thunk) before UNTRAIN_RET.",
+      fix: "Untrain first, or make the branch direct.", example: "x86_64/entry/entry.S"),
+    CatalogueEntry(
       rule: .indirectBranchInRetpolineBuild, objtoolMessage: "indirect jump|call found in MITIGATION_RETPOLINE build",
       meaning: "--retpoline: an indirect jump or call that is neither a retpoline thunk call nor annotated retpoline-safe; on a retpoline kernel it can be steered by branch-target injection (Spectre v2). Built-in .init.text is exempt (it runs before user space); module init code is not.",
       causes: "Hand-written assembly with `jmp *%reg`/`call *%reg` instead of JMP_NOSPEC/CALL_NOSPEC; code built without -mindirect-branch=thunk-extern.",

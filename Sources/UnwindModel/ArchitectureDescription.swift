@@ -148,6 +148,12 @@ public struct AnalysisOptions: Sendable {
   /// `--hacks=noinstr`: instrumentation calls in `noinstr` code become NOPs (tail calls
   /// returns): analysed as such, and rewritten.
   public var noinstrHack = false
+  /// `--noinstr` (with `--link`): in noinstr sections, calls with instrumentation off
+  /// must stay in noinstr code, and returns must not leave it on.
+  public var noinstr = false
+  /// `--unret`: from each VALIDATE_UNRET_BEGIN, every path untrains the return
+  /// predictor before its first return or indirect branch.
+  public var unret = false
   /// Threads for the walk of one object's functions (1: sequential).
   public var walkThreads = 1
   /// Objects with fewer instructions are walked on one thread (threads cost more than
@@ -284,6 +290,8 @@ public struct KernelConventions: Sendable {
   /// these prefixes.
   public var noinstrSections: Set<String> = [".noinstr.text", ".entry.text", ".cpuidle.text"]
   public var noinstrSectionPrefixes = [".text..__x86."]
+  /// The sections `--noinstr` walks when nothing else asks for the walk.
+  public var noinstrWalkedSections = [".noinstr.text", ".entry.text", ".cpuidle.text"]
   /// Instrumentation calls compilers leave in `noinstr` code (KCOV, KCSAN), which
   /// `--hacks=noinstr` turns into NOPs.
   public var profilingCallPrefixes = ["__sanitizer_cov_", "__tsan_func_"]
@@ -291,6 +299,15 @@ public struct KernelConventions: Sendable {
   /// Functions that may be called, and may return, with user access enabled (objtool
   /// 6.12's list: sanitizer hooks and the *_user() copy helpers).
   public var uaccessSafeFunctions = uaccessSafeFunctions6_12
+  /// The paravirt operations table (an indirect call through it from noinstr code is
+  /// accepted when everything its slot can hold is noinstr), the tables that fill it
+  /// statically, and the functions paravirt_patch() replaces by native code.
+  public var paravirtOpsTable = "pv_ops"
+  public var paravirtTables = ["pv_ops", "xen_cpu_ops", "xen_irq_ops", "xen_mmu_ops"]
+  public var paravirtPatchedAway: Set<String> = ["_paravirt_nop", "_paravirt_ident_64"]
+  /// Calls noinstr code may make with instrumentation off: UBSAN's reports (like WARN,
+  /// only when something is already wrong).
+  public var noinstrExemptCallPrefixes = ["__ubsan_handle_"]
 
   public func isNoinstrSection(_ name: String) -> Bool {
     noinstrSections.contains(name) || noinstrSectionPrefixes.contains(where: name.hasPrefix)

@@ -34,6 +34,8 @@ public struct RuleID: Hashable, Sendable, CustomStringConvertible {
   public static let badHint = RuleID(code: "UV0107", name: "bad-unwind-hint")
   public static let badRetpolineHint = RuleID(code: "UV0108", name: "bad-retpoline-safe-hint")
   public static let badNoEndbrHint = RuleID(code: "UV0109", name: "bad-noendbr-entry")
+  public static let badAnnotationEntry = RuleID(code: "UV0110", name: "bad-instrumentation-or-unret-entry")
+  public static let unretWalkFailed = RuleID(code: "UV0111", name: "unret-validation-failed")
   // Mitigations (`--retpoline`, `--rethunk`, `--sls`).
   public static let indirectBranchInRetpolineBuild = RuleID(code: "UV1401", name: "indirect-branch-in-retpoline-build")
   public static let nakedReturnInRethunkBuild = RuleID(code: "UV1402", name: "naked-return-in-rethunk-build")
@@ -59,6 +61,12 @@ public struct RuleID: Hashable, Sendable, CustomStringConvertible {
   // Static calls (`--static-call`).
   public static let staticCallTrampolineMalformed = RuleID(code: "UV1701", name: "static-call-trampoline-malformed")
   public static let staticCallKeyMissing = RuleID(code: "UV1702", name: "static-call-key-missing")
+  // noinstr (`--noinstr`) and the return-thunk entry rule (`--unret`).
+  public static let callLeavesNoinstr = RuleID(code: "UV1801", name: "call-leaves-noinstr")
+  public static let returnWithInstrumentation = RuleID(code: "UV1802", name: "return-with-instrumentation-enabled")
+  public static let paravirtTargetInstrumented = RuleID(code: "UV1803", name: "paravirt-target-not-noinstr")
+  public static let returnBeforeUntrain = RuleID(code: "UV1811", name: "ret-before-untrain")
+  public static let earlyIndirectCall = RuleID(code: "UV1812", name: "early-indirect-call")
   /// Not a rule: the lines of a `--backtrace`.
   public static let backtrace = RuleID(code: "UV0000", name: "backtrace")
   // Unwind hints.
@@ -74,7 +82,7 @@ extension RuleID {
   /// Every rule, in code order (the catalogue test checks each has an entry).
   public static let all: [RuleID] = [
     .cannotDecode, .jumpDestinationNotFound, .intraFunctionCall, .callToNonFunction, .callDestinationNotFound,
-    .specialSectionEntry, .badHint, .badRetpolineHint, .badNoEndbrHint,
+    .specialSectionEntry, .badHint, .badRetpolineHint, .badNoEndbrHint, .badAnnotationEntry, .unretWalkFailed,
     .undefinedStackState, .unsupportedStackRegisterModification, .unsupportedStackRealignment,
     .unknownStackInstruction, .unknownStackMemoryOperation, .stackStateMismatch, .returnWithModifiedFrame,
     .siblingCallWithModifiedFrame, .callWithoutFramePointer, .framePointerScratch,
@@ -87,6 +95,7 @@ extension RuleID {
     .callWithDirectionFlag, .returnWithDirectionFlag, .recursiveSTD, .redundantCLD,
     .relocationToNonEndbr, .dataRelocationToNonEndbr, .iretRegsHintWithoutEndbr, .moduleEntryNotIndirectTarget,
     .staticCallTrampolineMalformed, .staticCallKeyMissing,
+    .callLeavesNoinstr, .returnWithInstrumentation, .paravirtTargetInstrumented, .returnBeforeUntrain, .earlyIndirectCall,
   ]
 
   /// Lookup by code (`UV1010`) or name (`stack-state-mismatch`).

@@ -29,6 +29,8 @@ enum Commands {
       .flag("retpoline", "objtool --retpoline: indirect calls and jumps outside retpolines and annotated places are findings."),
       .flag("rethunk", "With --retpoline: bare returns (not through the return thunk) are findings."),
       .flag("sls", "objtool --sls: a ret or indirect jump must be followed by int3."),
+      .flag("noinstr", "objtool --noinstr (with --link): calls out of noinstr code need instrumentation_begin(); returns must end it."),
+      .flag("unret", "objtool --unret: from VALIDATE_UNRET_BEGIN, no return or indirect branch before the untraining."),
       .flag("static-call", "objtool --static-call: every static call's key symbol exists (not required with --module)."),
       .flag("uaccess", "objtool --uaccess: no call or return with user access (STAC) enabled; SMAP alternatives followed patched."),
       .flag("werror", "Exit with status 1 when there are findings."),
@@ -120,6 +122,8 @@ func run(_ path: [String], _ a: ParsedArguments) throws(UsageError) -> ExitStatu
     o.slsCheck = a.flag("sls")
     o.uaccess = a.flag("uaccess")
     o.staticCallCheck = a.flag("static-call")
+    o.noinstr = a.flag("noinstr")
+    o.unret = a.flag("unret")
     o.werror = a.flag("werror")
     o.backtrace = a.flag("backtrace")
     o.verbose = a.flag("verbose")

@@ -159,6 +159,8 @@ struct ObjtoolFrontEndTests {
     (["--ibt", "--link", "--module", "--orc", "--dry-run"], "ibt", "ibt-module"),
     (["--static-call", "--link"], "staticcall", "staticcall"),
     (["--static-call", "--link", "--module"], "staticcall", "staticcall-module"),
+    (["--noinstr", "--unret", "--rethunk", "--link", "--orc"], "entry", "entry"),
+    (["--noinstr", "--link"], "entry", "entry-noinstr"),
   ])
   func checkFamilyAsTheRealObjtool(_ flags: [String], _ family: String, _ golden: String) throws {
     let path = try copy("TestObjects/x86_64/\(family)/\(family).o", "\(golden).o")
@@ -171,7 +173,7 @@ struct ObjtoolFrontEndTests {
     // --uaccess): its findings of the family's rules are the same lines.
     let checkFlags = flags.filter { $0 != "--orc" && $0 != "--dry-run" }
     let c = try TestSupport.run(binary, ["check"] + checkFlags + [path])
-    let normalised = c.stderr.split(separator: "\n").filter { ["[UV14", "[UV15", "[UV16", "[UV17"].contains(where: $0.contains) }.map {
+    let normalised = c.stderr.split(separator: "\n").filter { ["[UV14", "[UV15", "[UV16", "[UV17", "[UV18"].contains(where: $0.contains) }.map {
       $0.replacingOccurrences(of: ": warning: unwindcheck: ", with: ": warning: objtool: ")
         .replacingOccurrences(of: #" \[UV[0-9]{4}\]$"#, with: "", options: .regularExpression)
     }
@@ -181,7 +183,7 @@ struct ObjtoolFrontEndTests {
   /// Each function of a family's source names its expected finding (`EXPECT: message`
   /// on its `.globl` line); the real objtool's verdict with every check of the family
   /// enabled is exactly those.
-  @Test(arguments: [("uaccess", "uaccess"), ("ibt", "ibt-module")])
+  @Test(arguments: [("uaccess", "uaccess"), ("ibt", "ibt-module"), ("entry", "entry")])
   func expectMarkersAreTheRealObjtoolsVerdict(_ family: String, _ golden: String) throws {
     let source = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/\(family)/\(family).S"), encoding: .utf8)
     var marked: Set<String> = []
@@ -198,7 +200,11 @@ struct ObjtoolFrontEndTests {
       // or, without a place, "F.o: warning: objtool: name(): message".
       let rest = line.components(separatedBy: ": warning: objtool: ")[1]
       let place = rest.components(separatedBy: ": ")[0]
-      guard place.contains("+0x") else { return "\(place.replacingOccurrences(of: "()", with: "")): \(rest)" }
+      guard place.contains("+0x") else {
+        // (Named after a function, `f()`, or a table slot, `pv_ops[1]`.)
+        let name = place.replacingOccurrences(of: #"\(\)|\[[0-9]+\]"#, with: "", options: .regularExpression)
+        return "\(name): \(rest)"
+      }
       return "\(place.components(separatedBy: "+")[0]): \(rest.dropFirst(place.count + 2))"
     })
     #expect(marked == verdicts)
