@@ -31,8 +31,17 @@ relocation that no longer belongs to an instruction is deleted from its .rela se
   static-call  a static-call key symbol's name loses its prefix (run without --module:
              the key is required only in vmlinux-like linked objects)
 
+and, on a whole vmlinux.o (--vmlinux PATH; Debian's modules lost these annotations):
+
+  noinstr    one instrumentation_begin() or instrumentation_end() annotation deleted
+             (a .rela.discard.instr_begin/instr_end entry); run with --noinstr --link
+  unret      an instruction on a path from VALIDATE_UNRET_BEGIN becomes `ret` or
+             `call *%rax` (padded with int3), or a retpoline-safe NOP (the untraining's
+             end) loses its annotation; run with --unret --rethunk --link
+
 Usage: mutation-difftest.py --objtool OBJTOOL --ours UNWINDCHECK --list INPUTS
                             [--per-family N] [--families a,b] [--jobs J] [--keep DIR]
+                            [--vmlinux VMLINUX_O --vmlinux-families noinstr,unret --vmlinux-per-family N]
 """
 import argparse
 import concurrent.futures as cf
@@ -55,6 +64,13 @@ PLANTED = {
     "uaccess": ["UACCESS", "DF set"],
     "ibt": ["!ENDBR", "not an indirect call target"],
     "static-call": ["static_call:"],
+    "noinstr": ["leaves .noinstr.text", "instrumentation enabled"],
+    "unret": ["UNTRAIN", "early indirect call", "UNRET"],
+}
+
+VMLINUX_FLAGS = {
+    "noinstr": ["--noinstr", "--link", "--dry-run"],
+    "unret": ["--unret", "--rethunk", "--link", "--dry-run"],
 }
 
 REGS64 = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
@@ -274,6 +290,118 @@ def planted_calls(elf, insns):
     return out
 
 
+def vmlinux_candidates(elf, ours, path, family):
+    """The single mutations of a vmlinux.o family (see the module docstring)."""
+    out = []
+    def section_of(sym):
+        return elf.sections[sym["shndx"]] if 0 < sym["shndx"] < len(elf.sections) else None
+    if family == "noinstr":
+        for table in (".discard.instr_begin", ".discard.instr_end"):
+            sec = elf.by_name.get(table)
+            if sec:
+                for e in elf.relas(sec):
+                    # (Only annotations in noinstr sections: elsewhere they change nothing.)
+                    target = section_of(elf.symbols[e[2]])
+                    if target and (target["name"] in (".noinstr.text", ".entry.text", ".cpuidle.text")
+                                   or target["name"].startswith(".text..__x86.")):
+                        out.append((f"{table}+{e[1]:#x} ({target['name']}+{e[4]:#x}) deleted",
+                                    lambda el, r=e: el.delete_rela(r)))
+        return out
+    # unret: the instructions after each root, in its section, until the untraining's
+    # annotated NOP (the first 40 at most).
+    roots = elf.by_name.get(".discard.validate_unret")
+    safe = elf.by_name.get(".discard.retpoline_safe")
+    if not roots:
+        return out
+    safe_at = {}
+    for e in elf.relas(safe) if safe else []:
+        sym = elf.symbols[e[2]]
+        sec = section_of(sym)
+        if sec:
+            safe_at[(sec["index"], sym["value"] + e[4])] = e
+    by_section = {}
+    for e in elf.relas(roots):
+        sym = elf.symbols[e[2]]
+        sec = section_of(sym)
+        if sec:
+            by_section.setdefault(sec["name"], []).append(sym["value"] + e[4])
+    for name, starts in by_section.items():
+        sec = elf.by_name[name]
+        out_ = subprocess.run([ours, "decode", "--section", name, path], capture_output=True, text=True).stdout
+        insns = []
+        for line in out_.splitlines():
+            f = line.split("\t")
+            if len(f) >= 5:
+                insns.append((int(f[1], 16), int(f[2]), f[3].split("->")[0]))
+        index = {o: k for k, (o, _, _) in enumerate(insns)}
+        relocated = {e[1] for e in elf.relas(sec)}
+        for start in starts:
+            k = index.get(start)
+            if k is None:
+                continue
+            for off, length, kind in insns[k:k + 40]:
+                if (sec["index"], off) in safe_at:
+                    out.append((f"{name}+{off:#x} untrain end annotation dropped",
+                                lambda el, r=safe_at[(sec["index"], off)]: el.delete_rela(r)))
+                    break
+                if kind in ("other", "nop") and length >= 2 and not any(o in relocated for o in range(off, off + length)):
+                    out.append((f"{name}+{off:#x} -> ret", lambda el, s_=sec, o=off, n=length:
+                                el.patch(s_, o, b"\xc3" + b"\xcc" * (n - 1))))
+                    out.append((f"{name}+{off:#x} -> call *%rax", lambda el, s_=sec, o=off, n=length:
+                                el.patch(s_, o, b"\xff\xd0" + b"\xcc" * (n - 2))))
+    return out
+
+
+def vmlinux_family(a, family, rng, work):
+    """Mutants of one vmlinux.o, made one at a time by each worker and deleted after
+    both tools ran (a vmlinux.o is ~50 MB)."""
+    data = open(a.vmlinux, "rb").read()
+    elf = Elf(data)
+    cands = vmlinux_candidates(elf, a.ours, a.vmlinux, family)
+    rng.shuffle(cands)
+    cands = cands[:a.vmlinux_per_family]
+    flags = VMLINUX_FLAGS[family]
+    os.makedirs(os.path.join(work, family), exist_ok=True)
+
+    def run(k):
+        desc, apply = cands[k]
+        m = Elf.__new__(Elf)
+        m.__dict__.update(elf.__dict__)
+        m.data = bytearray(elf.data)
+        m.sections = [dict(s) for s in elf.sections]
+        apply(m)
+        out = os.path.join(work, family, f"{k:05d}-vmlinux.o")
+        with open(out, "wb") as f:
+            f.write(m.data)
+        theirs = findings(a.objtool, out, False, flags)[0]
+        ours = findings(a.ours, out, True, flags)[0]
+        if not a.keep:
+            os.remove(out)
+        return desc, theirs, ours
+    equal = missing = extra = planted = shown = 0
+    with cf.ThreadPoolExecutor(a.jobs) as ex:
+        for desc, theirs, ours in ex.map(run, range(len(cands))):
+            if any(any(p in l for p in PLANTED[family]) for l in theirs):
+                planted += 1
+            only_t = [l for l in theirs if l not in ours]
+            only_o = [l for l in ours if l not in theirs]
+            if not only_t and not only_o:
+                equal += 1
+                continue
+            missing += bool(only_t)
+            extra += bool(only_o)
+            if shown < a.show:
+                shown += 1
+                print(f"  {family} vmlinux.o: {desc}")
+                for l in only_t:
+                    print(f"    only-objtool: {l}")
+                for l in only_o:
+                    print(f"    only-ours:    {l}")
+    print(f"{family} (vmlinux.o): {len(cands)} mutants ({planted} planted), equal {equal}, missing {missing}, extra {extra}",
+          flush=True)
+    return missing or extra
+
+
 def findings(tool, path, personality, flags):
     cmd = [tool] + (["objtool"] if personality else []) + flags + [path]
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -292,6 +420,9 @@ def main():
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--per-module", type=int, default=3)
     ap.add_argument("--keep")
+    ap.add_argument("--vmlinux")
+    ap.add_argument("--vmlinux-families", default="noinstr,unret")
+    ap.add_argument("--vmlinux-per-family", type=int, default=1000)
     ap.add_argument("--show", type=int, default=10)
     a = ap.parse_args()
     inputs = [l.strip() for l in open(a.list) if l.strip()]
@@ -300,7 +431,7 @@ def main():
     work = a.keep or tempfile.mkdtemp(prefix="unwindcheck-mutants-")
     os.makedirs(work, exist_ok=True)
     failed = False
-    for family in a.families.split(","):
+    for family in a.families.split(",") if a.families else []:
         mutants = []
         for path in inputs:
             if len(mutants) >= a.per_family:
@@ -359,6 +490,9 @@ def main():
         print(f"{family}: {len(mutants)} mutants ({planted} planted), equal {equal}, missing {missing}, extra {extra}",
               flush=True)
         failed = failed or missing or extra
+    if a.vmlinux:
+        for family in a.vmlinux_families.split(","):
+            failed = vmlinux_family(a, family, rng, work) or failed
     if not a.keep:
         shutil.rmtree(work, ignore_errors=True)
     sys.exit(1 if failed else 0)
