@@ -1,5 +1,6 @@
 import ELFObject
 import UnwindModel
+import WorkPool
 
 /// `--ibt`: the ENDBR instructions nothing takes the address of, which the kernel may
 /// seal (overwrite with NOPs) at boot: objtool's `endbr_list` after `validate_ibt`.
@@ -42,7 +43,7 @@ struct IBTSeal {
   /// starts with an ENDBR (a code range); a data reference unless the target is
   /// ANNOTATE_NOENDBR.
   static func analyse(_ p: Program, _ r: Resolution, relocations: RelocationIndexCache,
-                      pcRelativeTypes: Set<UInt32>, branchBias: Int64,
+                      pcRelativeTypes: Set<UInt32>, branchBias: Int64, workers: Int,
                       ownsNoInstructions: (Symbol) -> Bool) -> Analysis {
     var out = Analysis()
     var candidates: [InsnRef] = []
@@ -57,55 +58,92 @@ struct IBTSeal {
         candidates.append(first)
       }
     }
-    var used = Set<InsnRef>()
-    func target(_ section: SectionIndex?, _ offset: Int64) -> InsnRef? {
-      guard let section, offset >= 0 else { return nil }
-      return p.instruction(in: section, at: UInt64(offset))
-    }
-    // Instructions that are not branches: their relocations (code loading a function's
-    // address). The relocations of each text section are merged with its instructions.
-    for slot in p.sections.indices {
-      let text = p.sections[slot]
-      var i = text.first
-      let end = text.first + text.count
-      for rel in relocations.all(in: text.section) {
-        while i < end && p.offset(InsnRef(i)) + UInt64(p.length(InsnRef(i))) <= rel.offset { i += 1 }
-        guard i < end, p.offset(InsnRef(i)) <= rel.offset else { continue }
-        switch r.kind[i] {
-        case .call, .callDynamic, .jumpConditional, .jumpUnconditional, .jumpDynamic, .jumpDynamicConditional, .ret, .nop:
-          continue
-        default:
-          break
-        }
-        let sym = symbols[rel.symbol.int]
-        if r.symbolClass[rel.symbol.int].contains(.staticCallTrampoline) { continue }
-        let addend = pcRelativeTypes.contains(rel.type) ? rel.addend &+ branchBias : rel.addend
-        guard let dest = target(sym.section.index, Int64(bitPattern: sym.value) &+ addend) else { continue }
-        if r.kind[dest.int] == .endbr {
-          used.insert(dest)
-          continue
-        }
-        let insn = InsnRef(i)
-        if let a = p.function(insn), let b = p.function(dest), p.parent[a.int] == p.parent[b.int] { continue }
-        if r.noEndbr.contains(dest) || endsEndbrRange(p, r, dest) { continue }
-        out.code.append((insn, dest))
+    // The work, in objtool's order: each text section's relocations (merged with its
+    // instructions), then each data section's, big ones in chunks; on every core, the
+    // results joined in that order.
+    enum Item { case text(slot: Int), data(section: Int, range: Range<Int>) }
+    var items: [Item] = p.sections.indices.map { .text(slot: $0) }
+    let dataSections = p.file.relocationSections.enumerated()
+      .filter { !p.file.section($0.element.target).isExecutable && !ignoresDataSection(p.file.section($0.element.target).name) }
+      .sorted { $0.element.target.rawValue < $1.element.target.rawValue }
+    let chunk = 1 << 16
+    for (k, rs) in dataSections {
+      for start in stride(from: 0, to: rs.relocations.count, by: chunk) {
+        items.append(.data(section: k, range: start..<min(start + chunk, rs.relocations.count)))
       }
     }
-    // Data sections, in section order.
-    for rs in p.file.relocationSections.sorted(by: { $0.target.rawValue < $1.target.rawValue }) {
-      let section = p.file.section(rs.target)
-      guard !section.isExecutable, !ignoresDataSection(section.name) else { continue }
-      for rel in rs.relocations {
-        let sym = symbols[rel.symbol.int]
-        guard let dest = target(sym.section.index, Int64(bitPattern: sym.value) &+ rel.addend) else { continue }
-        if r.kind[dest.int] == .endbr {
-          used.insert(dest)
-        } else if !r.noEndbr.contains(dest) {
-          out.data.append((rs.target, rel.offset, dest))
-        }
+    struct Found: Sendable {
+      var used: [InsnRef] = []
+      var code: [(insn: InsnRef, dest: InsnRef)] = []
+      var data: [(section: SectionIndex, offset: UInt64, dest: InsnRef)] = []
+    }
+    final class Shared: @unchecked Sendable {
+      // @unchecked: read only while the workers run.
+      let p: Program, r: Resolution, relocations: RelocationIndexCache, items: [Item]
+      let pcRelativeTypes: Set<UInt32>, branchBias: Int64
+      init(_ p: Program, _ r: Resolution, _ relocations: RelocationIndexCache, _ items: [Item], _ t: Set<UInt32>, _ b: Int64) {
+        (self.p, self.r, self.relocations, self.items, pcRelativeTypes, branchBias) = (p, r, relocations, items, t, b)
       }
     }
-    out.sealable = candidates.filter { !used.contains($0) }
+    let shared = Shared(p, r, relocations, items, pcRelativeTypes, branchBias)
+    let results = OrderedSlots<Found>(count: items.count)
+    parallelFor(count: items.count, workers: workers) { k in
+      let (p, r) = (shared.p, shared.r)
+      var found = Found()
+      func target(_ sym: Int, _ addend: Int64) -> InsnRef? {
+        guard let section = p.file.symbols[sym].section.index else { return nil }
+        let offset = Int64(bitPattern: p.file.symbols[sym].value) &+ addend
+        return offset >= 0 ? p.instruction(in: section, at: UInt64(offset)) : nil
+      }
+      switch shared.items[k] {
+      case .text(let slot):
+        // Instructions that are not branches: their relocations (code loading a
+        // function's address).
+        let text = p.sections[slot]
+        var i = text.first
+        let end = text.first + text.count
+        for rel in shared.relocations.all(in: text.section) {
+          while i < end && p.offset(InsnRef(i)) + UInt64(p.length(InsnRef(i))) <= rel.offset { i += 1 }
+          guard i < end, p.offset(InsnRef(i)) <= rel.offset else { continue }
+          switch r.kind[i] {
+          case .call, .callDynamic, .jumpConditional, .jumpUnconditional, .jumpDynamic, .jumpDynamicConditional, .ret, .nop:
+            continue
+          default:
+            break
+          }
+          if r.symbolClass[rel.symbol.int].contains(.staticCallTrampoline) { continue }
+          let addend = shared.pcRelativeTypes.contains(rel.type) ? rel.addend &+ shared.branchBias : rel.addend
+          guard let dest = target(rel.symbol.int, addend) else { continue }
+          if r.kind[dest.int] == .endbr {
+            found.used.append(dest)
+            continue
+          }
+          let insn = InsnRef(i)
+          if let a = p.function(insn), let b = p.function(dest), p.parent[a.int] == p.parent[b.int] { continue }
+          if r.noEndbr.contains(dest) || endsEndbrRange(p, r, dest) { continue }
+          found.code.append((insn, dest))
+        }
+      case .data(let section, let range):
+        let rs = p.file.relocationSections[section]
+        for rel in rs.relocations[range] {
+          guard let dest = target(rel.symbol.int, rel.addend) else { continue }
+          if r.kind[dest.int] == .endbr {
+            found.used.append(dest)
+          } else if !r.noEndbr.contains(dest) {
+            found.data.append((rs.target, rel.offset, dest))
+          }
+        }
+      }
+      results.put(k, found)
+    }
+    var used = [Bool](repeating: false, count: p.count)
+    for k in items.indices {
+      let f = results.take(k)
+      for i in f.used { used[i.int] = true }
+      out.code += f.code
+      out.data += f.data
+    }
+    out.sealable = candidates.filter { !used[$0.int] }
     return out
   }
 

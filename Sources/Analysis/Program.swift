@@ -454,6 +454,15 @@ struct RelocationIndexCache {
   }
 
   func all(in section: SectionIndex) -> [Relocation] { bySection[section] ?? [] }
+
+  /// The same index for these sections only (shared storage: nothing is copied, the
+  /// others are released with the original).
+  func restricted(to sections: [SectionIndex]) -> RelocationIndexCache {
+    var out = self
+    out.bySection = [:]
+    for s in sections { out.bySection[s] = bySection[s] }
+    return out
+  }
 }
 
 /// The relocation inside each instruction, for a pass that visits instructions in

@@ -106,7 +106,9 @@ public struct Validator {
                           ownsNoInstructions: { $0.binding == .global && arch.isEmbeddedInstruction($0.name) })
     PhaseTimes.mark("resolve: program")
     let relocations = RelocationIndexCache(file: file)
-    self.relocations = options.ibt || options.noinstr ? relocations : nil
+    // Kept for the checks after the walk, which look up relocations in code only (data
+    // sections' come from the file).
+    self.relocations = options.ibt || options.noinstr ? relocations.restricted(to: program.sections.map(\.section)) : nil
     let special = SpecialSections(file: file, relocations: relocations)
     PhaseTimes.mark("resolve: relocations")
     let layout = arch.alternativeLayout.forUaccess(options.uaccess)
@@ -123,7 +125,8 @@ public struct Validator {
                    parallelMinimum: options.parallelWalkMinimum)
     p = program
     PhaseTimes.mark("resolve: destinations")
-    marks = WalkMarks(instructions: program.count, symbols: file.symbols.count, siteTables: program.siteTableLengths)
+    marks = WalkMarks(instructions: program.count, symbols: file.symbols.count, siteTables: program.siteTableLengths,
+                      uaccess: options.uaccess)
     let (kinds, noEndbr) = (r.kind, r.noEndbr)
     hints = UnwindHints(program, special, arch: arch, kernel61: options.hintNumbering61, ibt: options.ibt,
                         isEndbrOrNoEndbr: { kinds[$0.int] == .endbr || noEndbr.contains($0) })
@@ -186,7 +189,9 @@ public struct Validator {
       // (objtool stops after a failed UNRET walk: nothing more is checked or written.)
       stopped = stop
     }
+    PhaseTimes.mark("walk: hints, reachable, unret")
     if clean && !stopped && options.ibt { warnings += validateIBT() }
+    PhaseTimes.mark("walk: ibt")
     if clean && !stopped && options.slsCheck { warnings += validateSLS() }
     if PhaseTimes.enabled { PhaseTimes.mark("walk: states \(table.states.count) transitions \(transitions.count)") }
     // Views of the whole-object columns (noState is CFIColumn.none), not copies: at
@@ -340,7 +345,7 @@ public struct Validator {
   private mutating func validateIBT() -> Int {
     guard let relocations else { return 0 }
     ibt = IBTSeal.analyse(p, r, relocations: relocations, pcRelativeTypes: arch.pcRelativeRelocations,
-                          branchBias: arch.branchAddendBias,
+                          branchBias: arch.branchAddendBias, workers: p.count >= options.parallelWalkMinimum ? options.walkThreads : 1,
                           ownsNoInstructions: { [arch] in $0.binding == .global && arch.isEmbeddedInstruction($0.name) })
     for (insn, dest) in ibt.code {
       warn(insn, .relocationToNonEndbr, "relocation to !ENDBR: \(p.location(dest).text)")
@@ -557,7 +562,7 @@ public struct Validator {
           if v.leftFunction {
             for i in v.marked {
               v.marks.visited[i.int] = false
-              v.marks.uaccessVisits[i.int] = 0
+              if v.options.uaccess { v.marks.uaccessVisits[i.int] = 0 }
               v.marks.cfi[i.int] = Self.noState
             }
             for slot in v.markedSlots {

@@ -19,7 +19,7 @@ final class WalkMarks: @unchecked Sendable {
   let siteWriters: UnsafeMutablePointer<Int32>
   let siteBase: [Int]
 
-  init(instructions: Int, symbols: Int, siteTables lengths: [Int]) {
+  init(instructions: Int, symbols: Int, siteTables lengths: [Int], uaccess: Bool = true) {
     var base: [Int] = []
     var total = 0
     for n in lengths { base.append(total); total += n }
@@ -27,8 +27,10 @@ final class WalkMarks: @unchecked Sendable {
     cfi = IDBuffer(count: instructions, repeating: UInt32.max)
     visited = .allocate(capacity: max(instructions, 1))
     visited.initialize(repeating: false, count: instructions)
-    uaccessVisits = .allocate(capacity: max(instructions, 1))
-    uaccessVisits.initialize(repeating: 0, count: instructions)
+    // (Only `--uaccess` walks read or write it.)
+    let visits = uaccess ? instructions : 0
+    uaccessVisits = .allocate(capacity: max(visits, 1))
+    uaccessVisits.initialize(repeating: 0, count: max(visits, 1))
     warned = .allocate(capacity: max(symbols, 1))
     warned.initialize(repeating: false, count: symbols)
     siteSlots = .allocate(capacity: max(total, 1))
