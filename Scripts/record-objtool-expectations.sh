@@ -72,3 +72,4 @@ family staticcall staticcall --static-call --link --dry-run
 family staticcall staticcall-module --static-call --link --module --dry-run
 family entry entry --noinstr --unret --rethunk --link --orc --dry-run
 family entry entry-noinstr --noinstr --link --dry-run
+family unretfail unretfail --unret --rethunk --link --dry-run

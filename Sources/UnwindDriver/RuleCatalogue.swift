@@ -196,7 +196,7 @@ public enum RuleCatalogue {
       rule: .badNoEndbrHint, objtoolMessage: "bad .discard.noendbr entry",
       meaning: "An ANNOTATE_NOENDBR entry (.discard.noendbr) names no instruction. objtool stops here (a setup error: nothing is written).",
       causes: "The annotation placed where no instruction starts (data in text, the middle of an instruction); a hand-made table.",
-      fix: "Put ANNOTATE_NOENDBR at the start of the code whose address is taken.", example: nil),
+      fix: "Put ANNOTATE_NOENDBR at the start of the code whose address is taken.", example: "x86_64/cfi/badnoendbr.S"),
     CatalogueEntry(
       rule: .relocationToNonEndbr, objtoolMessage: "relocation to !ENDBR: %s",
       meaning: "--ibt: an instruction that is not a branch takes the address of code that does not start with ENDBR (a function pointer load). With IBT an indirect call or jump there faults (#CP). References within the same function (_THIS_IP_, IRET-to-self), to ANNOTATE_NOENDBR code and to the end of a symbol that starts with ENDBR (a code range) are accepted; static-call trampolines are exempt.",
@@ -235,12 +235,12 @@ public enum RuleCatalogue {
       rule: .badAnnotationEntry, objtoolMessage: "bad .discard.instr_begin|instr_end entry (and unexpected relocation symbol type in .rela.discard.*)",
       meaning: "An instrumentation_begin()/end() or VALIDATE_UNRET_BEGIN annotation names no instruction, or its relocation is not against a section symbol. objtool stops here (a setup error: nothing is written). objtool 6.12 reports a bad .discard.validate_unret entry as 'bad .discard.instr_end entry'.",
       causes: "An annotation at a place where no instruction starts; a hand-made table.",
-      fix: "Use the kernel's macros; they place the annotation at the next instruction.", example: nil),
+      fix: "Use the kernel's macros; they place the annotation at the next instruction.", example: "x86_64/cfi/badinstr.S"),
     CatalogueEntry(
-      rule: .unretWalkFailed, objtoolMessage: "Failed UNRET validation (after: Unresolved function after linking!?: %s, unresolved jump target after linking?!?, teh end!)",
-      meaning: "--unret: a path from VALIDATE_UNRET_BEGIN cannot be followed: a call to a function that has no code in the object, a jump without a target, or the end of a section. objtool stops there: nothing more is checked or written.",
+      rule: .unretWalkFailed, objtoolMessage: "Failed UNRET validation",
+      meaning: "--unret: a path from VALIDATE_UNRET_BEGIN cannot be followed, and the reason comes first: a call to a function that has no code in the object ('Unresolved function after linking!?: NAME'), a jump without a target ('unresolved jump target after linking?!?'), the end of a section ('teh end!'). objtool stops there: nothing more is checked or written.",
       causes: "An object that is not the whole vmlinux.o; a call from entry code to a symbol the linker did not resolve into the object.",
-      fix: "Run --unret on the linked vmlinux.o; make entry code call only what is linked in.", example: nil),
+      fix: "Run --unret on the linked vmlinux.o; make entry code call only what is linked in.", example: "x86_64/unretfail/unretfail.S"),
     CatalogueEntry(
       rule: .callLeavesNoinstr, objtoolMessage: "call to %s() leaves .noinstr.text section",
       meaning: "--noinstr: code in a noinstr section (.noinstr.text, .entry.text, .cpuidle.text, .text..__x86.*) calls, with instrumentation off, a function outside them. Such code runs where tracing, KASAN or lockdep would recurse or see inconsistent state (entry before the context is set up, idle). Static-call trampolines and UBSAN reports are accepted; an indirect call only through a paravirt slot that holds nothing but noinstr functions.",
@@ -324,7 +324,7 @@ public enum RuleCatalogue {
       rule: .pushfStackExhausted, objtoolMessage: "PUSHF stack exhausted",
       meaning: "--uaccess: more than 31 nested PUSHFs inside patch sites without POPF; objtool tracks the saved uaccess flags in a 32-bit stack and gives up.",
       causes: "Repeated PUSHF in alternative code without the matching POPF (usually a broken macro).",
-      fix: "Pair every PUSHF with a POPF.", example: nil),
+      fix: "Pair every PUSHF with a POPF.", example: "x86_64/uaccess/uaccess.S"),
     CatalogueEntry(
       rule: .callWithDirectionFlag, objtoolMessage: "call to %s() with DF set",
       meaning: "A call while the direction flag is set (after STD, before CLD). The C ABI requires DF clear at calls and returns; the callee's string instructions would run backwards. Checked under any walk.",

@@ -44,7 +44,7 @@ struct CatalogueTests {
       #expect(recorded.contains("static_call: can't find static_call_key symbol"))
       return
     }
-    if ["UV14", "UV15", "UV16", "UV18"].contains(where: code.hasPrefix) {
+    if ["UV14", "UV15", "UV16", "UV18", "UV0111"].contains(where: code.hasPrefix) {
       // The checks of Kbuild's other flags: with their objtool options (each family's
       // alone), against the real objtool's verdicts recorded next to the example
       // (FAMILY*.objtool612.txt): one of them prints the rule's message.

@@ -173,6 +173,18 @@ copy_mc_enhanced_fast_string:
 	ret
 	.size	copy_mc_enhanced_fast_string, .-copy_mc_enhanced_fast_string
 
+	/* objtool keeps the saved flags in 32 bits: the 32nd PUSHF in a row is one too many
+	 * (found in the replacement, which the walk follows first). */
+	.globl	pushf_deep			/* EXPECT(.altinstr_replacement): PUSHF stack exhausted */
+	.type	pushf_deep, @function
+pushf_deep:
+	.rept	32
+	ALT "pushf", "pushf", X86_FEATURE_XMM2
+	.endr
+	addq	$256, %rsp
+	ret
+	.size	pushf_deep, .-pushf_deep
+
 	/* The direction flag (checked under any walk). */
 	.globl	df_call				/* EXPECT: call to helper() with DF set */
 	.type	df_call, @function
