@@ -211,6 +211,50 @@ struct Program {
   /// objtool's per-section symbol list.
   func sortedSymbols(inSlot slot: Int) -> [SymbolID] { symbolsByAddress[slot] }
 
+  /// The order objtool visits a section's symbols in (`sec_for_each_sym`, its
+  /// `symbol_list`): each symbol, in symbol-table order, is put right after the symbol
+  /// before it in its interval tree (the last inserted of the greatest start not above
+  /// its own; the list's head if none), and a symbol of size 0 is then taken out of the
+  /// tree again. Symbols with a size end up by address (ties in symbol-table order); one
+  /// without a size stays where it was put, behind everything later put after the same
+  /// place (so `f() is missing an ELF size annotation` comes where objtool prints it).
+  func objtoolSymbolOrder(inSlot slot: Int) -> [SymbolID] {
+    let all = file.symbols
+    let inTable = symbolsByAddress[slot].sorted { $0.raw < $1.raw }
+    guard inTable.contains(where: { all[$0.int].size == 0 }) else { return symbolsByAddress[slot] }
+    let starts = Array(Set(inTable.filter { all[$0.int].size > 0 }.map { all[$0.int].value })).sorted()
+    // Prefix maximum of (start, position) over the tree's symbols, by start rank.
+    var best = [Int](repeating: -1, count: starts.count + 1)
+    func better(_ a: Int, _ b: Int) -> Bool {  // position a after position b in the tree
+      guard b >= 0 else { return a >= 0 }
+      guard a >= 0 else { return false }
+      let (va, vb) = (all[inTable[a].int].value, all[inTable[b].int].value)
+      return va != vb ? va > vb : a > b
+    }
+    var next = [Int](repeating: -1, count: inTable.count + 1)  // index 0: the head
+    for (k, sym) in inTable.enumerated() {
+      let value = all[sym.int].value
+      // Rank: the number of tree starts not above `value`.
+      var lo = 0, hi = starts.count
+      while lo < hi { let mid = (lo + hi) / 2; if starts[mid] <= value { lo = mid + 1 } else { hi = mid } }
+      var prev = -1
+      var i = lo
+      while i > 0 { if better(best[i], prev) { prev = best[i] }; i &= i - 1 }
+      let after = prev + 1  // list node of `prev` (0: the head)
+      next[k + 1] = next[after]
+      next[after] = k + 1
+      if all[sym.int].size > 0 {
+        var j = lo
+        while j <= starts.count { if better(k, best[j]) { best[j] = k }; j += j & -j }
+      }
+    }
+    var out: [SymbolID] = []
+    out.reserveCapacity(inTable.count)
+    var node = next[0]
+    while node > 0 { out.append(inTable[node - 1]); node = next[node] }
+    return out
+  }
+
   private mutating func linkSymbols(ownsNoInstructions: (Symbol) -> Bool) {
     // Aliases: objtool marks every symbol for which a later one (in symbol-table order)
     // has the same place, type and non-zero size; the last of a set is the real one.

@@ -461,7 +461,8 @@ public struct Validator {
     let entry = table.intern(arch.functionEntryCFI).rawValue
     var items: [RootItem] = []
     for slot in onlySlot.map({ [$0] }) ?? Array(p.sections.indices) {
-      for index in p.sortedSymbols(inSlot: slot) where p.symbolIsFunction[index.int] {
+      // (objtool's order, in which a function without a size has its place.)
+      for index in p.objtoolSymbolOrder(inSlot: slot) where p.symbolIsFunction[index.int] {
         let sym = p.file.symbols[index.int]
         if sym.size == 0 {
           items.append(RootItem(missingSize: sym.name))
