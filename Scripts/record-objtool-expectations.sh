@@ -73,3 +73,7 @@ family staticcall staticcall-module --static-call --link --module --dry-run
 family entry entry --noinstr --unret --rethunk --link --orc --dry-run
 family entry entry-noinstr --noinstr --link --dry-run
 family unretfail unretfail --unret --rethunk --link --dry-run
+family undefcfa undefcfa --orc --prefix=16 --link --dry-run
+# ... and what objtool writes there (the __pfx_ symbols, no ORC).
+cp "$HERE/../TestObjects/x86_64/undefcfa/undefcfa.o" "$HERE/../TestObjects/x86_64/undefcfa/undefcfa.objtool612.o"
+"$OBJTOOL612" --orc --prefix=16 --link "$HERE/../TestObjects/x86_64/undefcfa/undefcfa.objtool612.o" 2>/dev/null || true

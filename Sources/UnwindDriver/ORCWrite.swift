@@ -145,6 +145,11 @@ func writeObject(_ file: ELFFile, result: ValidationResult, path: String, option
       PhaseTimes.mark("write: prefix")
     }
     if writeORC { encoded = try arch.encodeORC(inputs, result.cfiStates, format, file.byteOrder, options.threadsPerObject) }
+  } catch let problem as ORCGenerator.Problem where options.objtoolFrontEnd {
+    // objtool's orc_create warns at the instruction (WARN_INSN: not when its function
+    // already warned) and gives up on ORC, but what it made before is still written.
+    if let line = objtoolWarning(for: problem, file, result) { notes.append(line) }
+    writeORC = false
   } catch {
     return .refused("cannot express the CFI as ORC, nothing written: \(error)")
   }
@@ -190,6 +195,28 @@ func writeObject(_ file: ELFFile, result: ValidationResult, path: String, option
     return .written(notes)
   }
   return write(edits)
+}
+
+/// objtool's WARN_INSN line for CFI that ORC cannot express (`sym+0xoff: unknown CFA
+/// base reg -1`), or nil when the instruction's function already has a finding (objtool
+/// prints one warning per function).
+private func objtoolWarning(for problem: ORCGenerator.Problem, _ file: ELFFile, _ result: ValidationResult) -> String? {
+  let (section, offset, message): (String, UInt64, String)
+  switch problem {
+  case .unknownCFABase(let s, let o, let b): (section, offset, message) = (s, o, "unknown CFA base reg \(b)")
+  case .unknownBPBase(let s, let o, let b): (section, offset, message) = (s, o, "unknown BP base reg \(b)")
+  case .unknownType(let s, let o, let t): (section, offset, message) = (s, o, "unknown unwind hint type \(t)")
+  }
+  // objtool `offstr`: the function containing the place, else any symbol, else the section.
+  let containing = file.section(named: section).map { file.symbols(in: $0.index) }?
+    .filter { !$0.isSectionSymbol && $0.size > 0 && $0.value <= offset && offset < $0.value &+ $0.size }
+    .sorted { ($0.isFunction ? 0 : 1, $0.value) < ($1.isFunction ? 0 : 1, $1.value) }.first
+  if let sym = containing, sym.isFunction,
+     result.findings.contains(where: { $0.location?.section == section && $0.location?.function == sym.name }) {
+    return nil
+  }
+  let place = containing.map { "\($0.name)+0x\(String(offset - $0.value, radix: 16))" } ?? "\(section)+0x\(String(offset, radix: 16))"
+  return "\(place): \(message)"
 }
 
 /// A section of 4-byte sites: one zero word per place, filled by a PC-relative

@@ -117,6 +117,20 @@ struct ObjtoolFrontEndTests {
     } + f.symbols.map { "\($0.name) \($0.type) \($0.binding) \($0.section) \($0.value) \($0.size)" }
   }
 
+  /// CFI that ORC cannot express: objtool warns at the first such instruction (unless
+  /// its function already warned), writes no ORC and still writes what it made before
+  /// (the __pfx_ symbols): the same lines, the same object.
+  @Test func inexpressibleCFIWritesWhatObjtoolWrites() throws {
+    let path = try copy("TestObjects/x86_64/undefcfa/undefcfa.o", "undefcfa.o")
+    let r = try TestSupport.run(binary, ["objtool", "--orc", "--prefix=16", "--link", path])
+    #expect(r.status == 0)
+    let expected = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/undefcfa/undefcfa.objtool612.txt"), encoding: .utf8)
+    #expect(r.stderr == expected.replacingOccurrences(of: "undefcfa.o:", with: "\(path):"))
+    let theirs = try ELFFile.open(path: TestSupport.absolute("TestObjects/x86_64/undefcfa/undefcfa.objtool612.o"))
+    #expect(meaning(try ELFFile.open(path: path)) == meaning(theirs))
+    #expect(theirs.section(named: ".orc_unwind") == nil && theirs.symbols.contains { $0.name == "__pfx_f_fine" })
+  }
+
   @Test func cfiSitesAsTheRealObjtool() throws {
     let path = try copy("TestObjects/x86_64/kcfi/kcfi.o", "kcfi.o")
     let r = try TestSupport.run(binary, ["objtool", "--orc", "--cfi", "--link", path])
