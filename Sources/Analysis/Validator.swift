@@ -772,6 +772,10 @@ public struct Validator {
       && s.regs[cfiReturnAddress] == CFIRule(base: CFIRule.cfaBase, offset: -s.cfa.offset + 8) {
       return true
     }
+    if arch.frameRecords && s.regs[bp].base == CFIRule.cfaBase && s.vals[bp] == s.regs[bp]
+      && s.regs[cfiReturnAddress] == CFIRule(base: CFIRule.cfaBase, offset: s.regs[bp].offset + 8) {
+      return true  // the frame pointer holds the address of the frame record
+    }
     return s.drap && s.regs[bp].base == Int8(bp)
   }
 

@@ -61,6 +61,7 @@ extension ARM64Architecture {
       alternativeLayout: alternativeLayout)
     d.switchTablePattern = { ARM64SwitchTables.pattern(words: $0, offsets: $1) }
     d.warningsFromBugTable = true
+    d.frameRecords = true
     return d
   }
 }

@@ -26,6 +26,12 @@ public struct ArchitectureDescription: Sendable {
   public var staticCallTrampolinePrefix: String? = nil
   /// The registers: slot names, DWARF numbers, how messages show them.
   public var registers: RegisterVocabulary
+  /// Frame records may sit anywhere in the frame (arm64: `sub sp, sp, #N; stp x29, x30,
+  /// [sp, #M]; add x29, sp, #M`): a frame is also valid when the frame pointer's value
+  /// (tracked relative to the CFA) is where its caller's value is saved, with the return
+  /// address in the next slot. (x86's frame pointer always points at the saved one at
+  /// the top of the frame, where the CFA is based on it.)
+  public var frameRecords = false
   public func registerName(_ slot: UInt8) -> String { registers.name(slot) }
   /// `.altinstructions` entry layout (it differs by kernel version and arch).
   public var alternativeLayout: AlternativeLayout

@@ -59,6 +59,20 @@ struct ARM64Tests {
     #expect(found == expected)
   }
 
+  /// `--stackval` on arm64: a call needs x29 to point at the frame record wherever the
+  /// prologue put it (EXPECT-FP markers: only the wrong ones are findings); without the
+  /// option nothing is reported.
+  @Test func frameRecordsAnywhereInTheFrame() throws {
+    let obj = TestSupport.absolute("TestObjects/arm64/cfi/framerecords.o")
+    let expected = try TestSupport.markedFindings("TestObjects/arm64/cfi/framerecords.S", marker: "EXPECT-FP")
+    #expect(expected.count == 3)
+    #expect(try TestSupport.run(binary, ["check", obj]).stderr.isEmpty)
+    let r = try TestSupport.run(binary, ["check", "--lines", "--stackval", obj])
+    var found: Set<String> = []
+    for line in r.stderr.split(separator: "\n") { found.insert(try #require(TestSupport.locatedFinding(line), "\(line)")) }
+    #expect(found == expected)
+  }
+
   /// Hand-written table shapes (GCC byte table, a spilled halfword table with the bound in
   /// another block, an adds/b.hs negative index with a clang-style add): every function
   /// keeps its frame across the `br`, so an unrecognised table would be a sibling-call
