@@ -6,9 +6,10 @@
 #   pkg-config   for the corpus and kernel-build scripts
 #   binutils     readelf/objdump: the oracles of the differential tests
 #   xz-utils, zstd  decompress kernel modules (corpus scripts)
+#   python3-jsonschema  validates `check --format sarif` against the SARIF schema (tests)
 # Idempotent: does nothing when everything is already installed.
 set -eu
-PKGS=(libelf-dev libdw-dev pkg-config binutils xz-utils zstd python3)
+PKGS=(libelf-dev libdw-dev pkg-config binutils xz-utils zstd python3 python3-jsonschema)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -34,7 +34,9 @@ relocation that no longer belongs to an instruction is deleted from its .rela se
 and, on a whole vmlinux.o (--vmlinux PATH; Debian's modules lost these annotations):
 
   noinstr    one instrumentation_begin() or instrumentation_end() annotation deleted
-             (a .rela.discard.instr_begin/instr_end entry); run with --noinstr --link
+             (a .rela.discard.instr_begin/instr_end entry), or a call in noinstr code
+             retargeted to an instrumented function (its relocation's symbol); run with
+             --noinstr --link
   unret      an instruction on a path from VALIDATE_UNRET_BEGIN becomes `ret` or
              `call *%rax` (padded with int3), or a retpoline-safe NOP (the untraining's
              end) loses its annotation; run with --unret --rethunk --link
@@ -296,6 +298,23 @@ def vmlinux_candidates(elf, ours, path, family):
     def section_of(sym):
         return elf.sections[sym["shndx"]] if 0 < sym["shndx"] < len(elf.sections) else None
     if family == "noinstr":
+        # A call in noinstr code retargeted (its relocation's symbol) to an instrumented
+        # function: the relocation keeps its type and place.
+        def noinstr_name(n):
+            return n in (".noinstr.text", ".entry.text", ".cpuidle.text") or n.startswith(".text..__x86.")
+        text = elf.by_name.get(".text")
+        targets = [sy for sy in elf.symbols if sy["name"] in ("_printk", "kfree")
+                   and text and sy["shndx"] == text["index"] and sy["type"] == 2]
+        for target in targets:
+            for sec in elf.sections:
+                if not noinstr_name(sec["name"]) or sec["type"] != 1:
+                    continue
+                for e in elf.relas(sec):
+                    # (e8: call; e9: a tail call, checked as a call)
+                    if e[3] in (2, 4) and e[1] >= 1 and elf.data[sec["offset"] + e[1] - 1] in (0xE8, 0xE9):
+                        out.append((f"{sec['name']}+{e[1] - 1:#x} call retargeted to {target['name']}",
+                                    lambda el, r=e, t=target["index"]: struct.pack_into(
+                                        "<Q", el.data, r[0] + 8, (t << 32) | r[3])))
         for table in (".discard.instr_begin", ".discard.instr_end"):
             sec = elf.by_name.get(table)
             if sec:

@@ -18,6 +18,10 @@ public struct CheckOptions: Sendable {
   public var ibt = false
   /// Findings make the run fail (exit 1).
   public var werror = false
+  /// `--format`: objtool's text lines on stderr, or JSON Lines / SARIF on stdout.
+  public var format = OutputFormat.text
+  /// The version SARIF names its tool with.
+  public var toolVersion = "0"
   /// Print the branch chain after each finding.
   public var backtrace = false
   /// Print each finding's notes (patch-site conflicts: both streams and their CFI).
@@ -189,6 +193,8 @@ struct ObjectReport: Sendable {
   var status = ExitStatus.clean
   var anyFinding = false
   var dwarf = DwarfCounts()
+  /// With `--format json|sarif`: the findings, for the machine output.
+  var machine: [ReportedFinding] = []
 
   mutating func out(_ line: String) { lines.append((.out, line)) }
   mutating func err(_ line: String) { lines.append((.err, line)) }
@@ -217,17 +223,24 @@ public func runCheck(paths: [String], options: CheckOptions,
   // One object (as Kbuild runs it): its analysis is left for the process exit to free
   // (tearing down a kernel's tens of arrays one by one costs more than the exit).
   let keep = paths.count == 1
+  var sarif: [ReportedFinding] = []
   forEachInOrder(count: paths.count, workers: workers,
                  work: { checkObject(path: paths[$0], options: options, keepUntilExit: keep) },
                  consume: { _, report in
                    if !report.lines.isEmpty { progress.clear() }
                    for (stream, line) in report.lines { if stream == .out { out(line) } else { err(line) } }
+                   switch options.format {
+                   case .text: break
+                   case .json: for f in report.machine where f.finding.rule != .backtrace { out(FindingJSON.line(f)) }
+                   case .sarif: sarif += report.machine
+                   }
                    progress.advance()
                    if report.status == .badInput || (report.status == .findings && status == .clean) { status = report.status }
                    anyFinding = anyFinding || report.anyFinding
                    dwarfTotal += report.dwarf
                  })
   progress.finish()
+  if options.format == .sarif { out(FindingSARIF.log(sarif, files: paths, version: options.toolVersion)) }
   if options.againstDwarf && options.summary { out("dwarf: \(dwarfTotal.shortText)") }
   if status == .clean && anyFinding && options.werror { status = .findings }
   return status
@@ -277,8 +290,12 @@ func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = fals
     }
     let style: DiagnosticText.Style = options.objtoolFrontEnd
       ? .objtool(sectionAddresses: options.sectionAddresses) : .unwindcheck
-    for f in findings {
-      for line in DiagnosticText.lines(f, file: path, verbose: options.verbose, style: style) { report.err(line) }
+    if options.format == .text {
+      for f in findings {
+        for line in DiagnosticText.lines(f, file: path, verbose: options.verbose, style: style) { report.err(line) }
+      }
+    } else {
+      report.machine = findings.map { ReportedFinding(file: path, finding: $0, in: file) }
     }
     report.anyFinding = findings.contains { $0.severity != .note }
     if options.orc || options.prefix > 0 || options.writes.any, let result {

@@ -34,6 +34,7 @@ enum Commands {
       .flag("static-call", "objtool --static-call: every static call's key symbol exists (not required with --module)."),
       .flag("uaccess", "objtool --uaccess: no call or return with user access (STAC) enabled; SMAP alternatives followed patched."),
       .flag("werror", "Exit with status 1 when there are findings."),
+      .value("format", "format", "text (objtool's lines on stderr, the default), json (one JSON object per finding on stdout: JSON Lines) or sarif (one SARIF 2.1.0 log on stdout)."),
       .flag("backtrace", "After each finding, print the branch chain that led to it (objtool --backtrace)."),
       .flag("verbose", "Print notes under findings (for patch-site conflicts: both streams and their CFI)."),
       .flag("orc", "Write ORC unwind tables into the object (objtool --orc without --dry-run)."),
@@ -122,6 +123,13 @@ func run(_ path: [String], _ a: ParsedArguments) throws(UsageError) -> ExitStatu
     o.slsCheck = a.flag("sls")
     o.uaccess = a.flag("uaccess")
     o.staticCallCheck = a.flag("static-call")
+    o.toolVersion = unwindcheckVersion
+    if let text = a.value("format") {
+      guard let f = OutputFormat(rawValue: text) else {
+        throw UsageError(message: "--format takes text, json or sarif, not '\(text)'", command: path)
+      }
+      o.format = f
+    }
     o.noinstr = a.flag("noinstr")
     o.unret = a.flag("unret")
     o.werror = a.flag("werror")
