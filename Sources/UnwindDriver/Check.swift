@@ -22,6 +22,13 @@ public struct CheckOptions: Sendable {
   public var format = OutputFormat.text
   /// The version SARIF names its tool with.
   public var toolVersion = "0"
+  /// `--suppress`, `--baseline`, `--write-baseline`.
+  public var suppressions: Suppressions?
+  public var baseline: Baseline?
+  public var writeBaseline: String?
+  /// Findings go through `ReportedFinding` (machine formats, filters) instead of being
+  /// printed as the object is checked.
+  var defersFindings: Bool { format != .text || suppressions != nil || baseline != nil || writeBaseline != nil }
   /// Print the branch chain after each finding.
   public var backtrace = false
   /// Print each finding's notes (patch-site conflicts: both streams and their CFI).
@@ -188,7 +195,8 @@ public func analyse(_ file: ELFFile, options: CheckOptions, extraNoreturns: Set<
 /// its status and counts. Objects are checked independently, so a batch can run them
 /// on several threads and still print each object's lines together, in input order.
 struct ObjectReport: Sendable {
-  enum Stream: Sendable { case out, err }
+  /// `findings`: where the findings' lines go when they are rendered after filtering.
+  enum Stream: Sendable { case out, err, findings }
   var lines: [(Stream, String)] = []
   var status = ExitStatus.clean
   var anyFinding = false
@@ -224,15 +232,51 @@ public func runCheck(paths: [String], options: CheckOptions,
   // (tearing down a kernel's tens of arrays one by one costs more than the exit).
   let keep = paths.count == 1
   var sarif: [ReportedFinding] = []
+  var baseline = options.baseline
+  var counts = FilterCounts(entries: options.suppressions?.entries.count ?? 0)
+  var toBaseline: [ReportedFinding] = []
+  /// The suppressions and the baseline applied, in order (a baseline fingerprint is
+  /// used up by the first finding it matches).
+  func filtered(_ findings: [ReportedFinding]) -> [ReportedFinding] {
+    var out: [ReportedFinding] = []
+    for var r in findings {
+      if r.finding.rule != .backtrace, let s = options.suppressions, let k = s.match(r) {
+        r.suppression = s.entries[k].reason
+        counts.suppressed += 1
+        counts.used[k] += 1
+      } else if r.finding.rule != .backtrace {
+        toBaseline.append(r)
+        if let n = baseline?.counts[r.fingerprint], n > 0 {
+          baseline?.counts[r.fingerprint] = n - 1
+          counts.inBaseline += 1
+          continue
+        }
+      }
+      out.append(r)
+    }
+    return out
+  }
   forEachInOrder(count: paths.count, workers: workers,
                  work: { checkObject(path: paths[$0], options: options, keepUntilExit: keep) },
                  consume: { _, report in
                    if !report.lines.isEmpty { progress.clear() }
-                   for (stream, line) in report.lines { if stream == .out { out(line) } else { err(line) } }
-                   switch options.format {
-                   case .text: break
-                   case .json: for f in report.machine where f.finding.rule != .backtrace { out(FindingJSON.line(f)) }
-                   case .sarif: sarif += report.machine
+                   var report = report
+                   for (stream, line) in report.lines {
+                     switch stream {
+                     case .out: out(line)
+                     case .err: err(line)
+                     case .findings:
+                       let shown = filtered(report.machine)
+                       report.anyFinding = shown.contains { $0.suppression == nil && $0.finding.severity != .note }
+                       switch options.format {
+                       case .text:
+                         for r in shown where r.suppression == nil {
+                           for line in DiagnosticText.lines(r.finding, file: r.file, verbose: options.verbose) { err(line) }
+                         }
+                       case .json: for r in shown where r.finding.rule != .backtrace { out(FindingJSON.line(r)) }
+                       case .sarif: sarif += shown
+                       }
+                     }
                    }
                    progress.advance()
                    if report.status == .badInput || (report.status == .findings && status == .clean) { status = report.status }
@@ -241,6 +285,20 @@ public func runCheck(paths: [String], options: CheckOptions,
                  })
   progress.finish()
   if options.format == .sarif { out(FindingSARIF.log(sarif, files: paths, version: options.toolVersion)) }
+  if let path = options.writeBaseline {
+    if let problem = writeTextFile(path, Baseline.text(toBaseline)) {
+      err("unwindcheck: error: cannot write the baseline \(path): \(problem)")
+      status = .badInput
+    }
+  }
+  if options.suppressions != nil || options.baseline != nil {
+    err("unwindcheck: \(counts.suppressed) finding\(counts.suppressed == 1 ? "" : "s") suppressed, \(counts.inBaseline) in the baseline")
+  }
+  if options.verbose, let s = options.suppressions {
+    for (k, e) in s.entries.enumerated() where counts.used[k] == 0 {
+      err("unwindcheck: note: suppression \(e.origin) (\(e.rule) \(e.function) \(e.object)) matched nothing")
+    }
+  }
   if options.againstDwarf && options.summary { out("dwarf: \(dwarfTotal.shortText)") }
   if status == .clean && anyFinding && options.werror { status = .findings }
   return status
@@ -290,12 +348,13 @@ func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = fals
     }
     let style: DiagnosticText.Style = options.objtoolFrontEnd
       ? .objtool(sectionAddresses: options.sectionAddresses) : .unwindcheck
-    if options.format == .text {
+    if !options.defersFindings {
       for f in findings {
         for line in DiagnosticText.lines(f, file: path, verbose: options.verbose, style: style) { report.err(line) }
       }
     } else {
       report.machine = findings.map { ReportedFinding(file: path, finding: $0, in: file) }
+      report.lines.append((.findings, ""))
     }
     report.anyFinding = findings.contains { $0.severity != .note }
     if options.orc || options.prefix > 0 || options.writes.any, let result {

@@ -16,6 +16,8 @@ public struct ReportedFinding: Sendable {
   public var fileOffset: UInt64?
   public var relatedFileOffsets: [UInt64?]
   public var fingerprint: String
+  /// Accepted by a `--suppress` entry: its reason (still reported in JSON and SARIF).
+  public var suppression: String?
 
   init(file: String, finding: Finding, in elf: ELFFile) {
     self.file = file
@@ -137,6 +139,7 @@ public enum FindingJSON {
         JSON.object([("location", JSON.string(step.location.text)), ("label", JSON.string(step.label))])
       })),
       ("fingerprint", JSON.string(r.fingerprint)),
+      ("suppressed", r.suppression.map(JSON.string)),
     ])
   }
 }
@@ -211,6 +214,9 @@ public enum FindingSARIF {
         ("locations", JSON.array(locations)),
         ("relatedLocations", related.isEmpty ? nil : JSON.array(related)),
         ("partialFingerprints", JSON.object([("unwindcheck/v1", JSON.string(r.fingerprint))])),
+        ("suppressions", r.suppression.map { reason in
+          JSON.array([JSON.object([("kind", JSON.string("external")), ("justification", JSON.string(reason))])])
+        }),
       ])
     }
     let run = JSON.object([

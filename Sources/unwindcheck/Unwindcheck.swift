@@ -34,6 +34,9 @@ enum Commands {
       .flag("static-call", "objtool --static-call: every static call's key symbol exists (not required with --module)."),
       .flag("uaccess", "objtool --uaccess: no call or return with user access (STAC) enabled; SMAP alternatives followed patched."),
       .flag("werror", "Exit with status 1 when there are findings."),
+      .value("suppress", "file", "Accepted findings: lines 'RULE FUNCTION-GLOB OBJECT-GLOB REASON' (rule id, name or *; the reason is required); suppressed findings are counted, kept in JSON/SARIF as suppressed; with --verbose unused entries are named."),
+      .value("baseline", "file", "Report only findings not in this baseline (written by --write-baseline), matched by fingerprint."),
+      .value("write-baseline", "file", "Write the findings (fingerprint, rule, object, place, message) to this file as a baseline."),
       .value("format", "format", "text (objtool's lines on stderr, the default), json (one JSON object per finding on stdout: JSON Lines) or sarif (one SARIF 2.1.0 log on stdout)."),
       .flag("backtrace", "After each finding, print the branch chain that led to it (objtool --backtrace)."),
       .flag("verbose", "Print notes under findings (for patch-site conflicts: both streams and their CFI)."),
@@ -124,6 +127,19 @@ func run(_ path: [String], _ a: ParsedArguments) throws(UsageError) -> ExitStatu
     o.uaccess = a.flag("uaccess")
     o.staticCallCheck = a.flag("static-call")
     o.toolVersion = unwindcheckVersion
+    if let file = a.value("suppress") {
+      switch Suppressions.load(file) {
+      case .success(let s): o.suppressions = s
+      case .failure(let e): throw UsageError(message: e.message, command: path)
+      }
+    }
+    if let file = a.value("baseline") {
+      switch Baseline.load(file) {
+      case .success(let b): o.baseline = b
+      case .failure(let e): throw UsageError(message: e.message, command: path)
+      }
+    }
+    o.writeBaseline = a.value("write-baseline")
     if let text = a.value("format") {
       guard let f = OutputFormat(rawValue: text) else {
         throw UsageError(message: "--format takes text, json or sarif, not '\(text)'", command: path)

@@ -81,3 +81,65 @@ struct MachineOutputTests {
     #expect(r.status == 2 && r.stderr.contains("--format takes text, json or sarif"))
   }
 }
+
+/// `--suppress` and `--baseline`/`--write-baseline`: accepted findings counted (and kept,
+/// marked, in machine output), known findings hidden by fingerprint.
+@Suite(.enabled(if: TestSupport.unwindcheckBinary != nil, "needs the built unwindcheck executable"))
+struct FindingFilterTests {
+  var binary: String { TestSupport.unwindcheckBinary! }
+  var objects: [String] { ["x86_64/cfi/order.o", "x86_64/uaccess/uaccess.o"].map { TestSupport.absolute("TestObjects/" + $0) } }
+
+  func file(_ name: String, _ text: String) throws -> String {
+    let dir = try TestSupport.temporaryDirectory("filters")
+    let path = dir.appendingPathComponent(name).path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+  }
+
+  @Test func suppressionsAreAppliedCountedAndKeptInSARIF() throws {
+    let s = try file("s.txt", """
+      # accepted
+      falls-through-to-next-function  f_fall  order.o  padding falls into the next function on purpose
+      UV1501  call_*  *  the helper is uaccess-safe in this tree
+      UV1011  nosuch  *.o  matches nothing
+      """)
+    let r = try TestSupport.run(binary, ["check", "--uaccess", "--link", "--verbose", "--suppress", s] + objects)
+    let lines = r.stderr.split(separator: "\n")
+    #expect(!lines.contains { $0.contains("[UV1020]") || $0.contains("call_open+0x3") })
+    #expect(lines.contains { $0.contains("return_open+0x3") })  // another rule: still reported
+    #expect(r.stderr.contains("unwindcheck: 2 findings suppressed, 0 in the baseline"))
+    #expect(r.stderr.contains("suppression \(s):4 (UV1011 nosuch *.o) matched nothing"))
+    let sarif = try TestSupport.run(binary, ["check", "--format", "sarif", "--uaccess", "--link", "--suppress", s] + objects)
+    let log = try #require(try JSONSerialization.jsonObject(with: Data(sarif.stdout.utf8)) as? [String: Any])
+    let results = try #require(((log["runs"] as? [[String: Any]])?.first?["results"]) as? [[String: Any]])
+    let suppressed = results.filter { $0["suppressions"] != nil }
+    #expect(suppressed.count == 2)
+    let reason = (suppressed.first?["suppressions"] as? [[String: Any]])?.first?["justification"] as? String
+    #expect(reason == "padding falls into the next function on purpose")
+  }
+
+  @Test func aSuppressionNeedsAReason() throws {
+    let s = try file("bad.txt", "UV1020 f_fall order.o\n")
+    let r = try TestSupport.run(binary, ["check", "--suppress", s, objects[0]])
+    #expect(r.status == 2 && r.stderr.contains("\(s):1: a suppression needs RULE FUNCTION-GLOB OBJECT-GLOB REASON"))
+  }
+
+  @Test func baselineHidesKnownFindingsOnly() throws {
+    let b = try file("b.txt", "")
+    let all = try TestSupport.run(binary, ["check", "--uaccess", "--link", "--write-baseline", b] + objects)
+    let count = all.stderr.split(separator: "\n").filter { $0.contains(": warning: ") }.count
+    let written = try String(contentsOfFile: b, encoding: .utf8).split(separator: "\n")
+    #expect(written.first == "# unwindcheck baseline 1" && written.count == count + 1 && count > 10)
+    // Everything known: nothing reported, so --werror passes.
+    let again = try TestSupport.run(binary, ["check", "--uaccess", "--link", "--werror", "--baseline", b] + objects)
+    #expect(again.status == 0)
+    #expect(again.stderr == "unwindcheck: 0 findings suppressed, \(count) in the baseline\n")
+    // One line dropped from the baseline: exactly that finding is new.
+    let dropped = written[1].split(separator: "\t")
+    let partial = try file("p.txt", ([written[0]] + written[2...]).joined(separator: "\n") + "\n")
+    let new = try TestSupport.run(binary, ["check", "--uaccess", "--link", "--werror", "--baseline", partial] + objects)
+    let reported = new.stderr.split(separator: "\n").filter { $0.contains(": warning: ") }
+    #expect(new.status == 1 && reported.count == 1)
+    #expect(reported.first?.contains(String(dropped[4])) == true)
+  }
+}
