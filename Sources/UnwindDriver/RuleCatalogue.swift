@@ -96,7 +96,7 @@ public enum RuleCatalogue {
       causes: "Unusual encodings; not produced by the x86 decoder today.",
       fix: "Report the instruction.", example: nil),
     CatalogueEntry(
-      rule: .stackStateMismatch, objtoolMessage: "stack state mismatch: cfa1=B+O cfa2=B+O (or regN, type, drap)",
+      rule: .stackStateMismatch, objtoolMessage: "stack state mismatch: cfa1=B+O cfa2=B+O / stack state mismatch: reg1[N]=X reg2[N]=Y / stack state mismatch: type1=N type2=N / stack state mismatch: drap1=%s drap2=%s",
       meaning: "Two paths reach the same instruction with different frames: the unwinder cannot describe both. 1 is the state recorded first, 2 the arriving one; on x86, as objtool prints it, B is a register number (4 rsp, 5 rbp, -1 undefined, -2 CFA); on arm64 registers are named (reg1[x29]=cfa-16 reg2[x29]=undef).",
       causes: "A branch that skips a push or pop; a register saved on only one path; inline asm that pushes conditionally.",
       fix: "Make every path agree on the stack depth and saved registers at the join.",
@@ -346,4 +346,108 @@ public enum RuleCatalogue {
       causes: "A defensive CLD at function entry, or one on a path that never set DF.",
       fix: "Remove the CLD (the flag is clear by ABI), or clear it only on the paths that set it.", example: "x86_64/uaccess/uaccess.S"),
   ]
+}
+
+extension RuleCatalogue {
+  /// The rule a line names: a rule id or name, an unwindcheck line (its `[UVnnnn]`), or
+  /// an objtool or unwindcheck warning pasted whole from a build log (its message matched
+  /// against each rule's objtool message).
+  public static func rule(matching text: String) -> RuleID? {
+    let line = text.trimmingSpaces
+    if let id = RuleID.named(line) { return id }
+    if let tag = line.firstMatch(of: #/\[(UV[0-9]{4})\]$/#), let id = RuleID.named(String(tag.1)) { return id }
+    let message = messagePart(line)
+    // The most specific match: the pattern with the most literal text.
+    var best: (rule: RuleID, literal: Int)?
+    for e in entries {
+      for (pattern, literal) in patterns(e.objtoolMessage) where message.wholeMatch(of: pattern) != nil {
+        if literal > best?.literal ?? -1 { best = (e.rule, literal) }
+      }
+    }
+    return best?.rule
+  }
+
+  /// `FILE: warning: objtool: sym+0x1a: MESSAGE (file.c:12) [UV1010]` -> MESSAGE.
+  static func messagePart(_ line: String) -> String {
+    var m = Substring(line)
+    for marker in [": warning: objtool: ", ": warning: unwindcheck: ", ": error: objtool: ", ": error: unwindcheck: "] {
+      if let r = m.firstRange(of: marker) { m = m[r.upperBound...]; break }
+    }
+    // A leading place: `sym+0x1a: ` or `.text+0x1a (.text+0x1a): `.
+    if let place = m.prefixMatch(of: #/[^ :]+\+0x[0-9a-f]+( \([^)]*\))?: /#) { m = m[place.range.upperBound...] }
+    if let rule = m.firstMatch(of: #/ \[UV[0-9]{4}\]$/#) { m = m[..<rule.range.lowerBound] }
+    if let source = m.firstMatch(of: #/ \([^ ()]+:[0-9]+\)$/#) { m = m[..<source.range.lowerBound] }
+    return String(m)
+  }
+
+  /// A catalogue message as patterns: placeholders (`%s`, `%d`, SECTION, FUNC, ...) match
+  /// anything, `a|b` either word, ` / ` separates messages, a trailing "(and ...)" or
+  /// "(or ...)" remark is dropped.
+  static func patterns(_ message: String) -> [(Regex<AnyRegexOutput>, literal: Int)] {
+    var m = message
+    if let remark = m.firstMatch(of: #/ \((and|or) [^)]*\)$/#) { m = String(m[..<remark.range.lowerBound]) }
+    return m.split(separator: " / ").compactMap { alternative -> (Regex<AnyRegexOutput>, literal: Int)? in
+      var out = ""
+      var word = ""
+      var literal = 0
+      func flush() {
+        guard !word.isEmpty else { return }
+        if ["SECTION", "FUNC", "NEXT", "WHERE", "OFF", "N", "X", "Y", "B", "O", "...", "%s", "%d"].contains(word) {
+          out += ".+?"
+        } else if word.contains("|") && !word.hasPrefix("|") {
+          out += "(?:" + word.split(separator: "|").map { escape(String($0)) }.joined(separator: "|") + ")"
+          literal += word.count / 2
+        } else {
+          out += escape(word)
+          literal += word.contains("%s") ? word.count - 2 : word.count
+        }
+        word = ""
+      }
+      for c in alternative {
+        if c.isLetter || c.isNumber || c == "_" || c == "%" || c == "|" || c == "." && word == ".." {
+          word.append(c)
+        } else if c == "." && (word == "" || word == ".") {
+          word.append(c)
+        } else {
+          flush()
+          out += escape(String(c))
+          if c != " " { literal += 1 }
+        }
+      }
+      flush()
+      guard literal >= 4 else { return nil }
+      // `%s` inside a word (`%s()`) and `0xOFF` are placeholders too.
+      out = out.replacingAll("%s", with: ".+?").replacingAll("0xOFF", with: "0x[0-9a-f]+")
+      return (try? Regex(out)).map { ($0, literal) }
+    }
+  }
+
+  private static func escape(_ s: String) -> String {
+    var out = ""
+    for c in s {
+      if "\\^$.|?*+()[]{}/".contains(c) { out.append("\\") }
+      out.append(c)
+    }
+    return out
+  }
+}
+
+extension String {
+  var trimmingSpaces: String {
+    var s = Substring(self)
+    while s.first?.isWhitespace == true { s.removeFirst() }
+    while s.last?.isWhitespace == true { s.removeLast() }
+    return String(s)
+  }
+
+  func replacingAll(_ target: String, with replacement: String) -> String {
+    guard !target.isEmpty else { return self }
+    var out = ""
+    var rest = Substring(self)
+    while let r = rest.firstRange(of: target) {
+      out += rest[..<r.lowerBound] + replacement
+      rest = rest[r.upperBound...]
+    }
+    return out + rest
+  }
 }

@@ -86,7 +86,7 @@ enum Commands {
   static let explain = CommandSpec(
     name: "explain",
     abstract: "Explain a finding's rule: meaning, typical causes, how to fix it.",
-    positional: ("rule", "A rule id (UV1010) or name (stack-state-mismatch); omit to list all rules."),
+    positional: ("rule", "A rule id (UV1010), a rule name (stack-state-mismatch), or an objtool or unwindcheck warning line pasted whole; omit to list all rules."),
     maximumPositional: 1)
 
   static let root = CommandSpec(
@@ -191,8 +191,8 @@ func run(_ path: [String], _ a: ParsedArguments) throws(UsageError) -> ExitStatu
       for e in RuleCatalogue.entries { print("\(e.rule.code)  \(e.rule.name)") }
       return .clean
     }
-    guard let id = RuleID.named(rule), let entry = RuleCatalogue.entry(for: id) else {
-      throw UsageError(message: "unknown rule '\(rule)' (unwindcheck explain lists them)", command: path)
+    guard let id = RuleCatalogue.rule(matching: rule), let entry = RuleCatalogue.entry(for: id) else {
+      throw UsageError(message: "no rule matches '\(rule)' (give a rule id, a rule name or a warning line; unwindcheck explain lists the rules)", command: path)
     }
     print(RuleCatalogue.text(for: entry))
     return .clean

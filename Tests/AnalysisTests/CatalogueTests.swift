@@ -94,6 +94,47 @@ struct CatalogueTests {
     #expect(!recorded.isEmpty, "objtool expectation recorded for \(example)")
   }
 
+  /// `explain` takes a warning line pasted from a build log: every finding line of the
+  /// TestObjects, in objtool's spelling (no rule id), leads back to its rule.
+  @Test func explainFindsRulesFromWarningLines() throws {
+    // Each family's options alone (one warning per function: together they hide each other).
+    var optionSets: [CheckOptions] = []
+    for k in 0..<7 {
+      var o = CheckOptions()
+      o.link = k > 0
+      o.stackval = k == 1
+      o.uaccess = k == 2
+      o.ibt = k == 3
+      o.retpolineCheck = k == 4
+      o.rethunkCheck = k == 4
+      o.slsCheck = k == 5
+      o.noinstr = k == 6
+      o.unret = k == 6
+      optionSets.append(o)
+    }
+    var lines: [String] = []
+    let dirs = ["x86_64/cfi", "x86_64/alt", "x86_64/uaccess", "x86_64/ibt", "x86_64/mitigations", "x86_64/entry", "arm64/cfi"]
+    var checked = Set<String>()
+    for dir in dirs {
+      let names = try FileManager.default.contentsOfDirectory(atPath: TestSupport.absolute("TestObjects/" + dir)).filter { $0.hasSuffix(".o") }
+      for name in names {
+        lines.removeAll()
+        for options in optionSets {
+          _ = runCheck(paths: [TestSupport.absolute("TestObjects/\(dir)/\(name)")], options: options, out: { _ in }, err: { lines.append($0) })
+        }
+        for line in lines where line.contains(": warning: unwindcheck: ") && line.hasSuffix("]") {
+          let code = String(line.suffix(7).dropLast())
+          let objtoolLine = line.replacingOccurrences(of: ": warning: unwindcheck: ", with: ": warning: objtool: ")
+            .replacingOccurrences(of: #" \[UV[0-9]{4}\]$"#, with: "", options: .regularExpression)
+          #expect(RuleCatalogue.rule(matching: objtoolLine)?.code == code, "\(objtoolLine)")
+          #expect(RuleCatalogue.rule(matching: line)?.code == code)
+          checked.insert(code)
+        }
+      }
+    }
+    #expect(checked.count >= 40, "rules covered: \(checked.count)")
+  }
+
   @Test func explainFindsRulesByCodeAndName() {
     #expect(RuleID.named("UV1201") == .alternativeConflict)
     #expect(RuleID.named("stack-state-mismatch") == .stackStateMismatch)
