@@ -26,6 +26,9 @@ public func runAlternatives(paths: [String], function: String?, options: CheckOp
                                 options: options.analysisOptions)
       let result = validator.run()
       let sites = validator.patchSites(function: function)
+      if let function, !file.symbols.contains(where: { $0.isFunction && $0.name == function }) {
+        err("\(path): no function named \(function)")
+      }
       out("\(path): \(sites.count) patch site\(sites.count == 1 ? "" : "s")")
       for site in sites { out(render(site, findings: result.findings, path: path)) }
     } catch {

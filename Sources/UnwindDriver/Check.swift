@@ -1,3 +1,4 @@
+import Glibc
 import Analysis
 import DwarfCFI
 import WorkPool
@@ -200,6 +201,8 @@ struct ObjectReport: Sendable {
   var lines: [(Stream, String)] = []
   var status = ExitStatus.clean
   var anyFinding = false
+  /// Findings reported (not notes), for the summary line.
+  var findingCount = 0
   var dwarf = DwarfCounts()
   /// With `--format json|sarif`: the findings, for the machine output.
   var machine: [ReportedFinding] = []
@@ -232,6 +235,7 @@ public func runCheck(paths: [String], options: CheckOptions,
   // (tearing down a kernel's tens of arrays one by one costs more than the exit).
   let keep = paths.count == 1
   var sarif: [ReportedFinding] = []
+  var findingTotal = 0, unreadable = 0
   var baseline = options.baseline
   var counts = FilterCounts(entries: options.suppressions?.entries.count ?? 0)
   var toBaseline: [ReportedFinding] = []
@@ -268,6 +272,7 @@ public func runCheck(paths: [String], options: CheckOptions,
                      case .findings:
                        let shown = filtered(report.machine)
                        report.anyFinding = shown.contains { $0.suppression == nil && $0.finding.severity != .note }
+                       report.findingCount = shown.filter { $0.suppression == nil && $0.finding.severity != .note }.count
                        switch options.format {
                        case .text:
                          for r in shown where r.suppression == nil {
@@ -279,6 +284,8 @@ public func runCheck(paths: [String], options: CheckOptions,
                      }
                    }
                    progress.advance()
+                   findingTotal += report.findingCount
+                   if report.status == .badInput { unreadable += 1 }
                    if report.status == .badInput || (report.status == .findings && status == .clean) { status = report.status }
                    anyFinding = anyFinding || report.anyFinding
                    dwarfTotal += report.dwarf
@@ -293,6 +300,12 @@ public func runCheck(paths: [String], options: CheckOptions,
   }
   if options.suppressions != nil || options.baseline != nil {
     err("unwindcheck: \(counts.suppressed) finding\(counts.suppressed == 1 ? "" : "s") suppressed, \(counts.inBaseline) in the baseline")
+  }
+  // One summary line when a person is reading (stderr a terminal) or with --stats.
+  if options.stats || isatty(2) != 0 {
+    var parts = ["\(paths.count) object\(paths.count == 1 ? "" : "s")", "\(findingTotal) finding\(findingTotal == 1 ? "" : "s")"]
+    if unreadable > 0 { parts.append("\(unreadable) unreadable") }
+    err("unwindcheck: " + parts.joined(separator: ", "))
   }
   if options.verbose, let s = options.suppressions {
     for (k, e) in s.entries.enumerated() where counts.used[k] == 0 {
@@ -357,6 +370,7 @@ func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = fals
       report.lines.append((.findings, ""))
     }
     report.anyFinding = findings.contains { $0.severity != .note }
+    report.findingCount = findings.filter { $0.severity != .note }.count
     if options.orc || options.prefix > 0 || options.writes.any, let result {
       defer { PhaseTimes.mark("write") }
       switch writeObject(file, result: result, path: path, options: options) {

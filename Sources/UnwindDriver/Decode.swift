@@ -166,6 +166,9 @@ public func runDecode(paths: [String], options: DecodeOptions, out: inout Output
     do {
       let file = try ELFFile.open(path: path)
       let sections = try ObjectDecoder.decodeSections(of: file, named: options.section)
+      if sections.isEmpty {
+        err(options.section.map { "\(path): no executable section named \($0)" } ?? "\(path): no executable sections")
+      }
       if paths.count > 1 {
         out.append("==> \(path) <==")
         out.endLine()

@@ -44,6 +44,8 @@ public func runORCDump(paths: [String], format: ORCFormat, generate: Bool = fals
         try (ArchitectureSupport.of(file.machine) ?? .x86_64).dumpORC(file, format)
       }) {
       case .success(let lines):
+        // (Nothing found is said, on stderr: stdout stays the dump.)
+        if lines.isEmpty { err("\(path): no ORC (no .orc_unwind/.orc_unwind_ip section)") }
         for line in lines {
           out.append(line)
           out.endLine()

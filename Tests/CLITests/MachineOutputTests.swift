@@ -143,3 +143,29 @@ struct FindingFilterTests {
     #expect(reported.first?.contains(String(dropped[4])) == true)
   }
 }
+
+/// Commands that find nothing say so (exit 0, one line on stderr); `check --stats` ends
+/// with a summary line.
+@Suite(.enabled(if: TestSupport.unwindcheckBinary != nil, "needs the built unwindcheck executable"))
+struct NothingFoundTests {
+  var binary: String { TestSupport.unwindcheckBinary! }
+
+  @Test(arguments: [
+    (["orc", "dump", "x86_64/cfi/order.o"], "no ORC (no .orc_unwind/.orc_unwind_ip section)"),
+    (["decode", "--section", "nosuch", "x86_64/cfi/order.o"], "no executable section named nosuch"),
+    (["alternatives", "--function", "nosuch", "x86_64/alt/conflict.o"], "no function named nosuch"),
+  ])
+  func saysSo(_ args: [String], _ message: String) throws {
+    let object = TestSupport.absolute("TestObjects/" + args.last!)
+    let r = try TestSupport.run(binary, args.dropLast() + [object])
+    #expect(r.status == 0)
+    #expect(r.stderr == "\(object): \(message)\n")
+  }
+
+  @Test func checkSummarisesWithStats() throws {
+    let object = TestSupport.absolute("TestObjects/x86_64/cfi/order.o")
+    let r = try TestSupport.run(binary, ["check", "--stats", object])
+    #expect(r.stderr.hasSuffix("unwindcheck: 1 object, 5 findings\n"))
+    #expect(!(try TestSupport.run(binary, ["check", object])).stderr.contains("unwindcheck: 1 object"))
+  }
+}
