@@ -41,7 +41,7 @@ extension Validator {
       var n = 0
       for r in p.groups where r.original.int == gi {
         n += 1
-        streams.append(.init(label: "replacement \(n) (feature 0x\(String(r.feature, radix: 16)))",
+        streams.append(.init(label: "replacement \(n) (feature \(arch.featureText(r.feature)))",
                              instructions: instructions(of: r)))
       }
       let table = marks.siteTable(Int(g.table)).enumerated().map { off, id in

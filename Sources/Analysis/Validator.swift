@@ -1118,7 +1118,7 @@ public struct Validator {
     let g = p.groups[gi]
     guard !g.original.isNone else { return "original" }
     let n = p.groups[..<gi].filter { $0.original == g.original }.count + 1
-    return "replacement \(n) (feature 0x\(String(g.feature, radix: 16)))"
+    return "replacement \(n) (feature \(arch.featureText(g.feature)))"
   }
 
   /// The nearest SAVE mark before `insn` inside the walked function's symbol (objtool

@@ -31,6 +31,7 @@ public enum X86Architecture {
     d.mcountCallee = "__fentry__"
     d.isEmbeddedInstruction = { $0 == "retbleed_return_thunk" || $0 == "srso_safe_ret" }
     d.staticCallTrampolinePrefix = "__SCT__"
+    d.featureName = { x86FeatureNames6_12[$0] }
     return d
   }
 

@@ -32,6 +32,14 @@ public struct ArchitectureDescription: Sendable {
   /// address in the next slot. (x86's frame pointer always points at the saved one at
   /// the top of the frame, where the CFA is based on it.)
   public var frameRecords = false
+  /// The name of an alternative's CPU feature number (x86 `X86_FEATURE_SMAP`, arm64
+  /// cpucap `ARM64_HAS_PAN`), for reports; nil when the number is not a 6.12 name.
+  public var featureName: @Sendable (UInt16) -> String? = { _ in nil }
+
+  /// `0x134 X86_FEATURE_SMAP`, or just the number.
+  public func featureText(_ feature: UInt16) -> String {
+    "0x\(String(feature, radix: 16))" + (featureName(feature).map { " \($0)" } ?? "")
+  }
   public func registerName(_ slot: UInt8) -> String { registers.name(slot) }
   /// `.altinstructions` entry layout (it differs by kernel version and arch).
   public var alternativeLayout: AlternativeLayout

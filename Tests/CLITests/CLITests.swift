@@ -180,7 +180,7 @@ struct AlternativesCLITests {
     let r = try TestSupport.run(binary, ["alternatives", "--function", "save_fl",
                                          TestSupport.absolute("TestObjects/x86_64/alt/pvsave.o")])
     #expect(r.status == 0)
-    #expect(r.stdout.contains("replacement 1 (feature 0x75):"))
+    #expect(r.stdout.contains("replacement 1 (feature 0x75 X86_FEATURE_ALWAYS):"))
     #expect(r.stdout.contains("(padding)"))
     #expect(!r.stdout.contains("<-- conflicts"))
   }
@@ -219,7 +219,7 @@ struct ConflictNotesTests {
     let notes = r.stderr.split(separator: "\n").filter { $0.contains(": note: unwindcheck:") }
     #expect(notes.count == 3)
     #expect(notes[0].hasSuffix("site badalt+0x1, offset +0x6:"))
-    #expect(notes[1].contains("replacement 1 (feature 0x75) at .altinstr_replacement+0x6: CFA=rsp+24"))
+    #expect(notes[1].contains("replacement 1 (feature 0x75 X86_FEATURE_ALWAYS) at .altinstr_replacement+0x6: CFA=rsp+24"))
     #expect(notes[2].contains("original at badalt+0x7: CFA=rsp+16"))
     // Without --verbose the output is objtool's single line.
     let plain = try TestSupport.run(TestSupport.unwindcheckBinary!, ["check", path])
