@@ -88,6 +88,9 @@ extension Validator {
       let name = i == cfiReturnAddress ? "ra" : arch.registerName(UInt8(i))
       parts.append("\(name)=[\(base(s.regs[i].base))\(offset(s.regs[i].offset))]")
     }
+    // The stack depth, which the CFA shows only when it is on the stack pointer (in a
+    // frame-pointer function two states may differ in nothing else).
+    if s.cfa.base != Int8(arch.stackPointer) && s.cfa.base != CFIRule.undefinedBase { parts.append("depth=\(s.stackSize)") }
     if s.type != .call { parts.append("type=\(s.type)") }
     if s.drap { parts.append("drap=\(base(s.drapRegister))") }
     return parts.joined(separator: " ")

@@ -226,3 +226,14 @@ struct ConflictNotesTests {
     #expect(!plain.stderr.contains("note:"))
   }
 }
+
+/// A conflict in a frame-pointer function whose streams differ only in stack depth:
+/// the notes show the depth (the CFA, on the frame pointer, is the same in both).
+@Suite(.enabled(if: TestSupport.unwindcheckBinary != nil, "needs the built unwindcheck executable"))
+struct ConflictDepthTests {
+  @Test func notesShowTheDifferingDepth() throws {
+    let r = try TestSupport.run(TestSupport.unwindcheckBinary!, ["check", "--verbose", TestSupport.absolute("TestObjects/x86_64/alt/fpdepth.o")])
+    #expect(r.stderr.contains("first recorded by replacement 1 (feature 0x75 X86_FEATURE_ALWAYS) at .altinstr_replacement+0x4: CFA=rbp+16 rbp=[CFA-16] ra=[CFA-8] depth=16"))
+    #expect(r.stderr.contains("conflicting original at fpalt+0x8: CFA=rbp+16 rbp=[CFA-16] ra=[CFA-8] depth=24"))
+  }
+}
