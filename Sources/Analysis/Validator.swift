@@ -779,6 +779,60 @@ public struct Validator {
     return s.drap && s.regs[bp].base == Int8(bp)
   }
 
+  // MARK: - Explanations (notes and related places: `--verbose`, JSON, SARIF)
+
+  /// Both states at a join: the one recorded by the first path and the arriving one.
+  private mutating func explainMismatch(at insn: InsnRef, recorded: UInt32, arriving: UInt32) {
+    guard let k = lastWarning else { return }
+    findings[k].notes = [
+      "state recorded by the first path to reach \(p.location(insn).text): \(cfiText(CFIStateID(rawValue: recorded)))",
+      "state of the path arriving now: \(cfiText(CFIStateID(rawValue: arriving)))",
+    ]
+  }
+
+  /// What is still on the frame at a return: the state against the entry state, and the
+  /// instructions of the function that saved a register still saved there.
+  private mutating func explainModifiedFrame(at insn: InsnRef, _ sid: UInt32, function fn: SymbolID?) {
+    guard let k = lastWarning else { return }
+    let state = table[CFIStateID(rawValue: sid)]
+    let entry = arch.functionEntryCFI
+    findings[k].notes = [
+      "state at the return: \(cfiText(CFIStateID(rawValue: sid)))",
+      "state at entry:      \(cfiText(table.intern(entry)))",
+    ]
+    guard let fn else { return }
+    let sym = p.file.symbols[fn.int]
+    guard let sec = sym.section.index, let start = p.instruction(in: sec, at: sym.value) else { return }
+    for reg in 0..<cfiRegisterCount where state.regs[reg] != entry.regs[reg] && state.regs[reg].base == CFIRule.cfaBase {
+      // The saves of that register in the function (a push or a store of it).
+      var saves: [InsnRef] = []
+      var cur: InsnRef? = start
+      while let c = cur, p.symbolOf[c.int] == fn || p.function(c).map({ p.parent[$0.int] }) == fn {
+        if p.ops(c).contains(where: { ($0.dest == .push || $0.dest == .registerIndirect) && Int($0.sourceRegister) == reg && $0.source == .register }) {
+          saves.append(c)
+        }
+        cur = p.next(c)
+      }
+      let name = reg == cfiReturnAddress ? "ra" : arch.registerName(UInt8(reg))
+      for s in saves.prefix(3) {
+        findings[k].related.append(RelatedLocation(label: "\(name) saved here, not restored on this path", location: p.location(s)))
+      }
+    }
+  }
+
+  /// A walk that crossed into another function: by a branch into it (named), or by
+  /// running off its own end.
+  private mutating func explainFallThrough(into insn: InsnRef, from previous: InsnRef?) {
+    guard let k = lastWarning, let previous else { return }
+    let kind = r.kind[previous.int]
+    if (kind == .jumpConditional || kind == .jumpUnconditional) && r.jumpDest[previous.int].value == insn {
+      findings[k].related = [RelatedLocation(label: "the branch into it", location: p.location(previous))]
+      findings[k].notes = ["reached by the branch at \(p.location(previous).text), not by falling off the end"]
+    } else {
+      findings[k].related = [RelatedLocation(label: "the last instruction before it", location: p.location(previous))]
+    }
+  }
+
   /// The join-point comparison (objtool `insn_cfi_match`); reports the first difference.
   /// Equal ids are equal states; different ids may still match (objtool compares the
   /// CFA, the saved registers, the frame type and DRAP, not the tracked stack size).
@@ -789,21 +843,25 @@ public struct Validator {
     if recorded.cfa != arriving.cfa {
       warn(insn, .stackStateMismatch,
            "stack state mismatch: cfa1=\(arch.registers.messageText(recorded.cfa)) cfa2=\(arch.registers.messageText(arriving.cfa))")
+      explainMismatch(at: insn, recorded: marks.cfi[insn.int], arriving: arrivingID)
       return false
     }
     for i in 0..<cfiRegisterCount where recorded.regs[i] != arriving.regs[i] {
       warn(insn, .stackStateMismatch,
            "stack state mismatch: reg1[\(arch.registers.messageLabel(i))]=\(arch.registers.messageText(recorded.regs[i])) reg2[\(arch.registers.messageLabel(i))]=\(arch.registers.messageText(arriving.regs[i]))")
+      explainMismatch(at: insn, recorded: marks.cfi[insn.int], arriving: arrivingID)
       return false
     }
     if recorded.type != arriving.type {
       warn(insn, .stackStateMismatch, "stack state mismatch: type1=\(recorded.type.rawValue) type2=\(arriving.type.rawValue)")
+      explainMismatch(at: insn, recorded: marks.cfi[insn.int], arriving: arrivingID)
       return false
     }
     if recorded.drap != arriving.drap || (recorded.drap && (recorded.drapRegister != arriving.drapRegister
                                                             || recorded.drapOffset != arriving.drapOffset)) {
       warn(insn, .stackStateMismatch,
            "stack state mismatch: drap1=\(recorded.drap ? 1 : 0)(\(recorded.drapRegister),\(recorded.drapOffset)) drap2=\(arriving.drap ? 1 : 0)(\(arriving.drapRegister),\(arriving.drapOffset))")
+      explainMismatch(at: insn, recorded: marks.cfi[insn.int], arriving: arrivingID)
       return false
     }
     return true
@@ -850,6 +908,7 @@ public struct Validator {
             let name = p.symbolName(fn)
             if arch.kernel.paddingPrefixes.contains(where: name.hasPrefix) || ignoresUnreachable { continue pathLoop }
             warnPlain(.fallsThrough, "\(name)() falls through to next function \(p.symbolName(owner))()", place: insn)
+            explainFallThrough(into: insn, from: previous)
             return failed(chain, root: root, rootLabel: rootLabel)
           }
           if speculative && p.function(insn) == nil {
@@ -1014,6 +1073,7 @@ public struct Validator {
           }
           if fn != nil && isModifiedFrame(sid) {
             warn(insn, .returnWithModifiedFrame, "return with modified stack frame")
+            explainModifiedFrame(at: insn, sid, function: fn)
             return failed(chain, root: root, rootLabel: rootLabel)
           }
           if isBPScratch(sid) {

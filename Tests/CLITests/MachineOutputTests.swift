@@ -169,3 +169,22 @@ struct NothingFoundTests {
     #expect(!(try TestSupport.run(binary, ["check", object])).stderr.contains("unwindcheck: 1 object"))
   }
 }
+
+/// The evidence a finding carries (`--verbose` notes, JSON related places).
+@Suite(.enabled(if: TestSupport.unwindcheckBinary != nil, "needs the built unwindcheck executable"))
+struct ExplanationTests {
+  var binary: String { TestSupport.unwindcheckBinary! }
+
+  @Test func mismatchShowsBothStates() throws {
+    let r = try TestSupport.run(binary, ["check", "--verbose", TestSupport.absolute("TestObjects/x86_64/cfi/mismatch.o")])
+    #expect(r.stderr.contains("state recorded by the first path to reach mm_reg+0x9: CFA=rsp+16 ra=[CFA-8]"))
+    #expect(r.stderr.contains("state of the path arriving now: CFA=rsp+16 rbx=[CFA-16] ra=[CFA-8]"))
+  }
+
+  @Test func modifiedFrameNamesThePushNotUndone() throws {
+    let r = try TestSupport.run(binary, ["check", "--format", "json", TestSupport.absolute("TestObjects/x86_64/cfi/order.o")])
+    let line = try #require(r.stdout.split(separator: "\n").first { $0.contains("\"UV1011\"") })
+    #expect(line.contains(#""label":"rbx saved here, not restored on this path","section":".text","offset":8"#))
+    #expect(line.contains(#""state at entry:      CFA=rsp+8 ra=[CFA-8]""#))
+  }
+}
