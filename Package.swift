@@ -69,7 +69,7 @@ let package = Package(
     .testTarget(name: "DwarfCFITests", dependencies: ["DwarfCFI", "UnwindModel", "ArchX86"], swiftSettings: swiftSettings),
     .testTarget(name: "ORCTests", dependencies: ["ORC", "ELFObject", "UnwindModel", "UnwindTestSupport"],
                 swiftSettings: swiftSettings),
-    .testTarget(name: "CLITests", dependencies: ["UnwindDriver", "unwindcheck", "UnwindTestSupport", "ELFObject", "ORC"],
+    .testTarget(name: "CLITests", dependencies: ["UnwindDriver", "unwindcheck", "UnwindTestSupport", "ELFObject", "ORC", "UnwindModel"],
                 swiftSettings: swiftSettings),
   ]
 )
