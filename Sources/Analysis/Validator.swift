@@ -705,7 +705,7 @@ public struct Validator {
   private var backtraceNodes: [(insn: InsnRef, label: String, parent: Int32)] = []
 
   private mutating func extend(_ chain: Int32, _ insn: InsnRef, _ label: String) -> Int32 {
-    guard options.backtrace else { return -1 }
+    guard options.backtrace || options.explainPaths else { return -1 }
     backtraceNodes.append((insn, label, chain))
     return Int32(backtraceNodes.count - 1)
   }
@@ -782,12 +782,133 @@ public struct Validator {
   // MARK: - Explanations (notes and related places: `--verbose`, JSON, SARIF)
 
   /// Both states at a join: the one recorded by the first path and the arriving one.
-  private mutating func explainMismatch(at insn: InsnRef, recorded: UInt32, arriving: UInt32) {
+  /// With the branch chains (`explainPaths`): both paths from the walk's root to the
+  /// join, as the branches each took, and the point after which they part.
+  private mutating func explainMismatch(at insn: InsnRef, recorded: UInt32, arriving: UInt32, chain: Int32,
+                                        root: InsnRef?, function fn: SymbolID?) {
     guard let k = lastWarning else { return }
     findings[k].notes = [
       "state recorded by the first path to reach \(p.location(insn).text): \(cfiText(CFIStateID(rawValue: recorded)))",
       "state of the path arriving now: \(cfiText(CFIStateID(rawValue: arriving)))",
     ]
+    guard options.explainPaths || options.backtrace, let root else { return }
+    var second: [PathStep] = []
+    var c = chain
+    while c >= 0 {
+      let node = backtraceNodes[Int(c)]
+      second.append(PathStep(insn: node.insn, alternative: node.label == "(alt)"))
+      c = node.parent
+    }
+    second.reverse()
+    guard let first = firstPath(to: insn, from: root, function: fn) else { return }
+    func text(_ steps: [PathStep]) -> String {
+      var parts = ["\(p.location(root).text) (start)"]
+      for s in steps {
+        parts.append(s.alternative ? "\(p.location(s.insn).text) (into an alternative)" : "\(p.location(s.insn).text) (branch taken)")
+      }
+      parts.append("\(p.location(insn).text)")
+      return parts.joined(separator: " -> ")
+    }
+    var common = 0
+    while common < first.count, common < second.count, first[common] == second[common] { common += 1 }
+    let from = common == 0 ? "\(p.location(root).text) (the start)" : p.location(first[common - 1].insn).text
+    func decision(_ steps: [PathStep]) -> String {
+      guard common < steps.count else { return "goes straight on" }
+      let s = steps[common]
+      return s.alternative ? "enters the alternative at \(p.location(s.insn).text)"
+        : "takes the branch at \(p.location(s.insn).text) (\(r.kind[s.insn.int] == .jumpConditional ? "conditional" : "unconditional"))"
+    }
+    findings[k].notes += [
+      "first path:    \(text(first))",
+      "arriving path: \(text(second))",
+      "the paths part after \(from): the first \(decision(first)), the arriving one \(decision(second))",
+    ]
+    var related: [RelatedLocation] = []
+    if common < first.count { related.append(RelatedLocation(label: "where the first path turns", location: p.location(first[common].insn))) }
+    if common < second.count { related.append(RelatedLocation(label: "where the arriving path turns", location: p.location(second[common].insn))) }
+    if common > 0 { related.append(RelatedLocation(label: "last branch both paths took", location: p.location(first[common - 1].insn))) }
+    findings[k].related += related
+  }
+
+  /// One branch of a path: taken (`alternative` false) or an alternative stream entered.
+  private struct PathStep: Equatable {
+    var insn: InsnRef
+    var alternative: Bool
+  }
+
+  /// The branches of the first path from `root` to reach `target`, found by following the
+  /// walk's order (alternatives last-first, a conditional branch's target before its
+  /// fall-through) over control flow alone: the walk's first path to an instruction is
+  /// the one that recorded its state. Nil if it is not reached that way (for example
+  /// from another root). Only run for a finding.
+  private func firstPath(to target: InsnRef, from root: InsnRef, function fn: SymbolID?) -> [PathStep]? {
+    var nodes: [(step: PathStep, parent: Int32)] = []
+    var seen = Set<InsnRef>()
+    var stack: [(insn: InsnRef, phase: Phase, chain: Int32)] = [(root, .start, -1)]
+    func steps(_ chain: Int32) -> [PathStep] {
+      var out: [PathStep] = []
+      var c = chain
+      while c >= 0 { out.append(nodes[Int(c)].step); c = nodes[Int(c)].parent }
+      return out.reversed()
+    }
+    while let top = stack.popLast() {
+      var insn = top.insn
+      var phase = top.phase
+      var chain = top.chain
+      if phase == .afterDispatch {
+        guard !r.deadEnd[insn.int], let n = p.nextToValidate(insn) else { continue }
+        insn = n
+        phase = .start
+      }
+      while true {
+        if phase == .start {
+          if let fn, let owner = p.function(insn), fn != p.parent[owner.int] { break }
+          if seen.contains(insn) { break }
+          seen.insert(insn)
+          if insn == target { return steps(chain) }
+          if insnFlags[insn.int] & Self.flagAlternatives != 0, let alts = r.alternatives[insn] {
+            stack.append((insn, .afterAlternatives, chain))
+            for a in alts {
+              nodes.append((PathStep(insn: insn, alternative: true), chain))
+              stack.append((a, .start, Int32(nodes.count - 1)))
+            }
+            break
+          }
+        }
+        if phase == .afterAlternatives && insnFlags[insn.int] & Self.flagSkipOriginal != 0 { break }
+        phase = .start
+        var ends = false
+        switch r.kind[insn.int] {
+        case .ret, .jumpDynamic:
+          ends = true
+        case .jumpConditional, .jumpUnconditional:
+          if r.isSiblingCall(p, insn) {
+            ends = r.kind[insn.int] == .jumpUnconditional
+          } else if let dest = r.jumpDest[insn.int].value {
+            nodes.append((PathStep(insn: insn, alternative: false), chain))
+            if r.kind[insn.int] == .jumpConditional {
+              stack.append((insn, .afterDispatch, chain))
+              stack.append((dest, .start, Int32(nodes.count - 1)))
+              ends = true
+            } else {
+              chain = Int32(nodes.count - 1)
+              insn = dest
+              continue
+            }
+          } else {
+            ends = r.kind[insn.int] == .jumpUnconditional
+          }
+        case .contextSwitch:
+          ends = fn == nil
+        default:
+          break
+        }
+        if ends || r.deadEnd[insn.int] { break }
+        guard let n = p.nextToValidate(insn) else { break }
+        insn = n
+      }
+    }
+    return nil
   }
 
   /// What is still on the frame at a return: the state against the entry state, and the
@@ -836,32 +957,33 @@ public struct Validator {
   /// The join-point comparison (objtool `insn_cfi_match`); reports the first difference.
   /// Equal ids are equal states; different ids may still match (objtool compares the
   /// CFA, the saved registers, the frame type and DRAP, not the tracked stack size).
-  private mutating func matches(_ insn: InsnRef, _ arrivingID: UInt32) -> Bool {
+  private mutating func matches(_ insn: InsnRef, _ arrivingID: UInt32, chain: Int32 = -1, root: InsnRef? = nil,
+                                 function fn: SymbolID? = nil) -> Bool {
     if marks.cfi[insn.int] == arrivingID { return true }
     let recorded = table[CFIStateID(rawValue: marks.cfi[insn.int])]
     let arriving = table[CFIStateID(rawValue: arrivingID)]
     if recorded.cfa != arriving.cfa {
       warn(insn, .stackStateMismatch,
            "stack state mismatch: cfa1=\(arch.registers.messageText(recorded.cfa)) cfa2=\(arch.registers.messageText(arriving.cfa))")
-      explainMismatch(at: insn, recorded: marks.cfi[insn.int], arriving: arrivingID)
+      explainMismatch(at: insn, recorded: marks.cfi[insn.int], arriving: arrivingID, chain: chain, root: root, function: fn)
       return false
     }
     for i in 0..<cfiRegisterCount where recorded.regs[i] != arriving.regs[i] {
       warn(insn, .stackStateMismatch,
            "stack state mismatch: reg1[\(arch.registers.messageLabel(i))]=\(arch.registers.messageText(recorded.regs[i])) reg2[\(arch.registers.messageLabel(i))]=\(arch.registers.messageText(arriving.regs[i]))")
-      explainMismatch(at: insn, recorded: marks.cfi[insn.int], arriving: arrivingID)
+      explainMismatch(at: insn, recorded: marks.cfi[insn.int], arriving: arrivingID, chain: chain, root: root, function: fn)
       return false
     }
     if recorded.type != arriving.type {
       warn(insn, .stackStateMismatch, "stack state mismatch: type1=\(recorded.type.rawValue) type2=\(arriving.type.rawValue)")
-      explainMismatch(at: insn, recorded: marks.cfi[insn.int], arriving: arrivingID)
+      explainMismatch(at: insn, recorded: marks.cfi[insn.int], arriving: arrivingID, chain: chain, root: root, function: fn)
       return false
     }
     if recorded.drap != arriving.drap || (recorded.drap && (recorded.drapRegister != arriving.drapRegister
                                                             || recorded.drapOffset != arriving.drapOffset)) {
       warn(insn, .stackStateMismatch,
            "stack state mismatch: drap1=\(recorded.drap ? 1 : 0)(\(recorded.drapRegister),\(recorded.drapOffset)) drap2=\(arriving.drap ? 1 : 0)(\(arriving.drapRegister),\(arriving.drapOffset))")
-      explainMismatch(at: insn, recorded: marks.cfi[insn.int], arriving: arrivingID)
+      explainMismatch(at: insn, recorded: marks.cfi[insn.int], arriving: arrivingID, chain: chain, root: root, function: fn)
       return false
     }
     return true
@@ -921,7 +1043,7 @@ public struct Validator {
           // CFIState, and materialising it at every step costs a 300-byte copy.)
           let atHint = isHint(insn)
           if marks.visited[insn.int] {
-            if !atHint && !matches(insn, sid) { return failed(chain, root: root, rootLabel: rootLabel) }
+            if !atHint && !matches(insn, sid, chain: chain, root: root, function: fn) { return failed(chain, root: root, rootLabel: rootLabel) }
             // With --uaccess an instruction is walked once per uaccess state (objtool's
             // VISITED_BRANCH << uaccess): a second walk with the flag set goes on.
             if !options.uaccess || marks.uaccessVisits[insn.int] & (ua ? 2 : 1) != 0 { continue pathLoop }

@@ -111,6 +111,7 @@ public struct CheckOptions: Sendable {
     o.ibt = ibt
     o.hintNumbering61 = kernel == .v6_1
     o.backtrace = backtrace
+    o.explainPaths = verbose || format != .text
     o.annotateInstructions = kernel == .v6_14
     o.conflictAtInstruction = kernel == .v6_1
     o.relativeJumpTables = againstDwarf

@@ -134,6 +134,9 @@ public struct AnalysisOptions: Sendable {
   public var annotateInstructions = false
   /// `--backtrace`: after a finding, the branch chain that led to it.
   public var backtrace = false
+  /// Record the branch chains so that a join mismatch names both paths (`--verbose`,
+  /// JSON, SARIF); costs one small append per branch walked.
+  public var explainPaths = false
   /// Also follow position-independent switch tables (4-byte `.long .Lcase-.Ltable`
   /// entries, R_X86_64_PC32), which user-space -fPIE code uses and the kernel never
   /// does. objtool 6.12 takes only their first entry; `check --against-dwarf` turns

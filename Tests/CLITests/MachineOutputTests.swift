@@ -179,6 +179,14 @@ struct ExplanationTests {
     let r = try TestSupport.run(binary, ["check", "--verbose", TestSupport.absolute("TestObjects/x86_64/cfi/mismatch.o")])
     #expect(r.stderr.contains("state recorded by the first path to reach mm_reg+0x9: CFA=rsp+16 ra=[CFA-8]"))
     #expect(r.stderr.contains("state of the path arriving now: CFA=rsp+16 rbx=[CFA-16] ra=[CFA-8]"))
+    // The arriving path is the one objtool's --backtrace prints (mismatch.objtool-backtrace.txt:
+    // mm_reg+0x6 (branch), mm_reg+0x0 <=== (sym)); the first is `je 1f` taken (mismatch.S).
+    #expect(r.stderr.contains("first path:    mm_reg+0x0 (start) -> mm_reg+0x3 (branch taken) -> mm_reg+0x9"))
+    #expect(r.stderr.contains("arriving path: mm_reg+0x0 (start) -> mm_reg+0x6 (branch taken) -> mm_reg+0x9"))
+    #expect(r.stderr.contains("the paths part after mm_reg+0x0 (the start): the first takes the branch at mm_reg+0x3 (conditional), the arriving one takes the branch at mm_reg+0x6 (unconditional)"))
+    #expect(r.stderr.contains("arriving path: mm_cfa+0x0 (start) -> mm_cfa+0x6"))
+    let bt = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/cfi/mismatch.objtool-backtrace.txt"), encoding: .utf8)
+    #expect(bt.contains("mm_reg+0x6: (branch)") && !bt.contains("mm_cfa+0x3: (branch)"))
   }
 
   @Test func modifiedFrameNamesThePushNotUndone() throws {
