@@ -49,7 +49,7 @@ let package = Package(
     .target(name: "Analysis", dependencies: ["ELFObject", "UnwindModel", "WorkPool"], swiftSettings: swiftSettings),
     .target(name: "ORC", dependencies: ["ELFObject", "UnwindModel", "WorkPool"], swiftSettings: swiftSettings),
     .target(name: "DwarfCFI", dependencies: ["CLibDW", "ELFObject", "UnwindModel"], swiftSettings: swiftSettings),
-    .target(name: "UnwindDriver", dependencies: ["ELFObject", "UnwindModel", "WorkPool", "ArchX86", "ArchARM64", "Analysis", "ORC", "DwarfCFI"],
+    .target(name: "UnwindDriver", dependencies: ["ELFObject", "UnwindModel", "WorkPool", "ArchX86", "DecodeX86", "ArchARM64", "Analysis", "ORC", "DwarfCFI"],
             swiftSettings: swiftSettings),
     .executableTarget(
       name: "unwindcheck",

@@ -840,12 +840,12 @@ struct Resolution {
     return true
   }
 
-  /// objtool `is_sibling_call`: only function code makes sibling calls; an indirect
-  /// jump (no jump table) or a static jump with a call destination.
+  /// objtool `is_sibling_call`: an indirect jump in function code that is not a jump
+  /// table's, or a static jump with a call destination anywhere (entry code's
+  /// `jmp sync_regs` is a sibling call, checked as a call by `--noinstr`).
   func isSiblingCall(_ p: Program, _ i: InsnRef) -> Bool {
-    guard p.function(i) != nil else { return false }
     switch kind[i.int] {
-    case .jumpDynamic: return !jumpTable.contains(i)
+    case .jumpDynamic: return p.function(i) != nil && !jumpTable.contains(i)
     case .jumpConditional, .jumpUnconditional: return !callDest[i.int].isNone
     default: return false
     }

@@ -1,6 +1,7 @@
 import Analysis
 import ArchARM64
 import ArchX86
+import DecodeX86
 import ELFObject
 import ORC
 import UnwindModel
@@ -41,6 +42,8 @@ struct ArchitectureSupport: Sendable {
   /// `alternatives`: lines about the raw `.altinstructions` entries printed before the
   /// sites (arm64: how each entry resolved; the first is the count line), or nil.
   let alternativeEntryLines: (@Sendable (ELFFile) -> [String])?
+  /// One instruction as assembly text (`decode`, `trace`): its bytes, at this address.
+  let syntax: @Sendable (UnsafeRawBufferPointer, UInt64) -> String
 
   /// Encoded ORC entries and their places, as columns.
   struct EncodedORC {
@@ -106,7 +109,12 @@ struct ArchitectureSupport: Sendable {
       ORCGenerator.dumpLines(try ORCGenerator.entries(orcInputs(file, result), states: result.cfiStates, format: format, registers: x86ORCRegisters),
                              format: format)
     },
-    alternativeEntryLines: nil)
+    alternativeEntryLines: nil,
+    syntax: { bytes, address in
+      guard !bytes.isEmpty else { return "(bad)" }
+      let insn = X86Decoder().decode(bytes, at: 0)
+      return X86Syntax.format(insn, bytes: UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, Int(insn.length))]), address: address)
+    })
 
   static let aarch64 = ArchitectureSupport(
     machine: .aarch64,
@@ -145,5 +153,9 @@ struct ArchitectureSupport: Sendable {
         "  \(e.original) (\(e.originalLength) bytes) <- \(e.replacement) (\(e.replacementLength) bytes), cpucap 0x\(String(e.feature, radix: 16))"
           + (e.problem.map { "  UNRESOLVED: \($0)" } ?? "")
       }
+    },
+    syntax: { bytes, address in
+      guard bytes.count >= 4 else { return "(bad)" }
+      return ARM64Syntax.format(bytes.loadUnaligned(as: UInt32.self).littleEndian, address: address)
     })
 }

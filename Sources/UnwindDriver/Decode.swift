@@ -6,6 +6,8 @@ import WorkPool
 public struct DecodeOptions: Sendable {
   /// Restrict to sections with this name.
   public var section: String?
+  /// Restrict to the functions (STT_FUNC symbols) with this name.
+  public var function: String?
   public init() {}
 }
 
@@ -119,19 +121,46 @@ public enum ObjectDecoder {
   }
 }
 
-/// Writes `SECTION<TAB>0xOFFSET<TAB>LENGTH<TAB>KIND<TAB>STACK-OPS` for each instruction.
-/// KIND carries the branch target of direct jumps and calls as `KIND->0xTARGET`;
-/// STACK-OPS is `-` or the ops joined by `,` (see `StackOp.text`).
-public func renderDecoded(_ sections: [DecodedSection], machine: Machine = .x86_64, into out: inout OutputBuffer) {
-  let registerName = (ArchitectureSupport.of(machine) ?? .x86_64).registerName
+/// Writes `SECTION<TAB>0xOFFSET<TAB>LENGTH<TAB>KIND<TAB>STACK-OPS<TAB>FUNCTION+0xOFF<TAB>TEXT`
+/// for each instruction. KIND carries the branch target of direct jumps and calls as
+/// `KIND->0xTARGET`; STACK-OPS is `-` or the ops joined by `,` (see `StackOp.text`);
+/// FUNCTION+0xOFF is the function symbol containing the instruction (`-` outside every
+/// function); TEXT the instruction in assembly (`ArchitectureSupport.syntax`).
+/// With `function`, only the instructions inside functions of that name.
+public func renderDecoded(_ sections: [DecodedSection], file: ELFFile? = nil, function: String? = nil,
+                          machine: Machine = .x86_64, into out: inout OutputBuffer) {
+  let support = ArchitectureSupport.of(machine) ?? .x86_64
+  let registerName = support.registerName
   for decoded in sections {
     let name = decoded.section.name
     let t = decoded.text
+    // The section's function symbols by start, for names and the --function filter.
+    let functions: [(range: Range<UInt64>, name: String)] = file.map { file in
+      file.symbols(in: decoded.section.index).filter { $0.isFunction && $0.size > 0 }
+        .map { ($0.value..<($0.value &+ $0.size), $0.name) }
+        .sorted { $0.0.lowerBound < $1.0.lowerBound || ($0.0.lowerBound == $1.0.lowerBound && $0.1 < $1.1) }
+    } ?? []
+    if let function, !functions.contains(where: { $0.name == function }) { continue }
+    var k = 0
+    func containing(_ offset: UInt64) -> (range: Range<UInt64>, name: String)? {
+      while k < functions.count, functions[k].range.upperBound <= offset { k += 1 }
+      // (Nested or overlapping symbols: the first that contains it.)
+      var j = k
+      while j < functions.count, functions[j].range.lowerBound <= offset {
+        if functions[j].range.contains(offset) { return functions[j] }
+        j += 1
+      }
+      return nil
+    }
+    let bytes: [UInt8] = file.map { f in f.withBytes(of: decoded.section.index) { Array($0) } } ?? []
     for i in 0..<t.count {
+      let offset = UInt64(t.offsets[i])
+      let owner = functions.isEmpty ? nil : containing(offset)
+      if let function, owner?.name != function { continue }
       out.append(name)
       out.append(byte: 0x09)
       out.append("0x")
-      out.appendHex(UInt64(t.offsets[i]))
+      out.appendHex(offset)
       out.append(byte: 0x09)
       out.appendDecimal(Int(t.lengths[i]))
       out.append(byte: 0x09)
@@ -152,6 +181,19 @@ public func renderDecoded(_ sections: [DecodedSection], machine: Machine = .x86_
           out.append(op.text(registerName: registerName))
         }
       }
+      if file != nil {
+        out.append(byte: 0x09)
+        if let owner {
+          out.append(owner.name)
+          out.append("+0x")
+          out.appendHex(offset - owner.range.lowerBound)
+        } else {
+          out.append(byte: UInt8(ascii: "-"))
+        }
+        out.append(byte: 0x09)
+        let end = min(bytes.count, Int(offset) + Int(t.lengths[i]))
+        out.append(bytes.withUnsafeBytes { support.syntax(UnsafeRawBufferPointer(rebasing: $0[Int(offset)..<end]), offset) })
+      }
       out.endLine()
     }
   }
@@ -169,11 +211,14 @@ public func runDecode(paths: [String], options: DecodeOptions, out: inout Output
       if sections.isEmpty {
         err(options.section.map { "\(path): no executable section named \($0)" } ?? "\(path): no executable sections")
       }
+      if let function = options.function, !file.symbols.contains(where: { $0.isFunction && $0.name == function && $0.size > 0 }) {
+        err("\(path): no function named \(function)")
+      }
       if paths.count > 1 {
         out.append("==> \(path) <==")
         out.endLine()
       }
-      renderDecoded(sections, machine: file.machine, into: &out)
+      renderDecoded(sections, file: file, function: options.function, machine: file.machine, into: &out)
     } catch let error as ELFError {
       err(DiagnosticFormat.line(for: error, path: path))
       status = .badInput

@@ -59,7 +59,8 @@ enum Commands {
     name: "decode",
     abstract: "Print every instruction of the executable sections (linear sweep).",
     discussion: "One line per instruction: SECTION<TAB>0xOFFSET<TAB>LENGTH<TAB>KIND<TAB>STACK-OPS. KIND is objtool's instruction type (jcc, jmp, jmp*, call, call*, ret, context-switch, bug, nop, endbr, trap, stac, clac, std, cld, other, invalid); direct branches add ->0xTARGET. STACK-OPS is - or DEST<-SRC ops joined by commas. x86-64 and arm64 (AAELF64 mapping symbols and literal pools mark data in text).",
-    options: [.value("section", "section", "Only decode the section with this name.")],
+    options: [.value("section", "section", "Only decode the section with this name."),
+              .value("function", "name", "Only the instructions of the functions with this name.")],
     positional: ("files", "Object files."), minimumPositional: 1)
 
   static let alternatives = CommandSpec(
@@ -173,6 +174,7 @@ func run(_ path: [String], _ a: ParsedArguments) throws(UsageError) -> ExitStatu
   case ["decode"]:
     var o = DecodeOptions()
     o.section = a.value("section")
+    o.function = a.value("function")
     var out = OutputBuffer(fd: 1)
     return runDecode(paths: a.positional, options: o, out: &out, err: writeStderr)
   case ["alternatives"]:
