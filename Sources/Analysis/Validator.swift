@@ -23,6 +23,8 @@ public struct ValidationResult: Sendable {
   public var registers: RegisterVocabulary
   /// What objtool lists for the kernel to patch at boot (its site sections).
   public var patchLists = PatchLists()
+  /// With `AnalysisOptions.traceSymbol`: the walk of that function, event by event.
+  public var trace: [TraceEvent] = []
 }
 
 /// The places objtool writes into its site sections, each list in objtool's order.
@@ -91,6 +93,13 @@ public struct Validator {
 
   static let noState = UInt32.max
 
+  /// `trace`: the symbol whose walks are recorded (a function: every walk of it and its
+  /// cold parts; any other symbol: the walks starting inside it), the events, and
+  /// whether the walk under way is recorded.
+  private let traceSymbol: SymbolID?
+  private var traceEvents: [TraceEvent] = []
+  private var tracingNow = false
+
   /// A speculative walk (a parallel thread's) stops instead of entering code outside
   /// its function (`leftFunction` set), and records what it marked so it can be undone.
   private var speculative = false
@@ -151,6 +160,7 @@ public struct Validator {
     uaccessSafe = safe
     self.arch = arch
     self.options = options
+    traceSymbol = options.traceSymbol.map { SymbolID($0) }
     interpreter = CFIInterpreter(arch: arch, framePointerRules: options.framePointerRules)
     // About one distinct transition per 30 instructions in a kernel: no rehashing.
     transitions = TransitionMemo(capacity: program.count / 32)
@@ -197,6 +207,8 @@ public struct Validator {
     // Views of the whole-object columns (noState is CFIColumn.none), not copies: at
     // kernel scale a copy would be the run's peak memory.
     var perSection: [(section: SectionIndex, offsets: Column<UInt32>, kinds: Column<InstructionKind>, cfi: CFIColumn)] = []
+    let trace = traceEvents
+    traceEvents = []
     let (offsets, kinds) = p.columns
     for s in p.sections {
       perSection.append((s.section, Column(offsets, base: s.first, count: s.count), Column(kinds, base: s.first, count: s.count),
@@ -211,6 +223,7 @@ public struct Validator {
     var result = ValidationResult(findings: findings, patchSiteCounts: counts, cfiStates: table, instructionCFI: perSection,
                                   registers: arch.registers)
     if options.collectSites { result.patchLists = patchLists() }
+    result.trace = trace
     result.symbolsByAddress = p.sections.indices.map { p.sortedSymbols(inSlot: $0).map(\.raw) }
     for g in p.groups where g.original.isNone {
       let first = g.first, last = g.last
@@ -423,6 +436,7 @@ public struct Validator {
 
   /// objtool `WARN_INSN`: one finding per symbol; later ones are suppressed.
   private mutating func warn(_ insn: InsnRef, _ rule: RuleID, _ message: String) {
+    if tracingNow { trace(.finding, insn, detail: message + " [\(rule.code)]") }
     let sym = p.symbolOf[insn.int]
     if sym.isNone || !marks.warned[sym.int] {
       findings.append(Finding(rule: rule, at: p.location(insn), message: message))
@@ -436,6 +450,7 @@ public struct Validator {
   /// objtool `WARN`: not tied to an instruction in its text, never suppressed; `place`
   /// is the instruction it arose at, for machine-readable output.
   private mutating func warnPlain(_ rule: RuleID, _ message: String, section: String? = nil, place: InsnRef? = nil) {
+    if tracingNow, let place { trace(.finding, place, detail: message + " [\(rule.code)]") }
     findings.append(Finding(rule: rule, scope: message, section: section, place: place.map { p.location($0) }))
     lastWarning = findings.count - 1
   }
@@ -476,7 +491,7 @@ public struct Validator {
     }
     // A root outside any function is bounded by nothing (its walk may enter any
     // function's code): then every root is walked in order, on this thread.
-    let parallel = options.walkThreads > 1 && p.count >= options.parallelWalkMinimum
+    let parallel = options.walkThreads > 1 && traceSymbol == nil && p.count >= options.parallelWalkMinimum
       && !items.contains { $0.missingSize == nil && $0.function == nil }
     let done = parallel ? walkInParallel(items, entry: entry) : []
     var warnings = 0
@@ -999,6 +1014,9 @@ public struct Validator {
     stack.removeAll(keepingCapacity: true)
     stack.append(Pending(insn: root, state: PathState(cfi: initial, uaccess: uaccess, noinstr: noinstr), phase: .start))
     defer { pendingPaths = stack }
+    tracingNow = traceSymbol != nil && isTraced(root, function: fn)
+    defer { tracingNow = false }
+    if tracingNow { trace(.start, root, rootLabel == "<=== (hint)" ? "walk from an unwind hint" : "walk from the entry", state: initial) }
     pathLoop: while let pending = stack.popLast() {
       var insn = pending.insn
       // The interned state before `insn`.
@@ -1012,6 +1030,10 @@ public struct Validator {
       var chain = pending.chain
       // The previous instruction of this straight-line run (objtool `prev_insn`).
       var previous: InsnRef? = pending.phase == .start ? nil : pending.insn
+      if tracingNow && phase != .start {
+        trace(phase == .afterDispatch ? .fallThrough : .original, insn,
+              phase == .afterDispatch ? "back at the branch: its fall-through" : "back at the patch site: the original stream", state: sid)
+      }
       if phase == .afterDispatch {
         if r.deadEnd[insn.int] { continue pathLoop }
         guard let n = p.nextToValidate(insn) else {
@@ -1046,7 +1068,10 @@ public struct Validator {
             if !atHint && !matches(insn, sid, chain: chain, root: root, function: fn) { return failed(chain, root: root, rootLabel: rootLabel) }
             // With --uaccess an instruction is walked once per uaccess state (objtool's
             // VISITED_BRANCH << uaccess): a second walk with the flag set goes on.
-            if !options.uaccess || marks.uaccessVisits[insn.int] & (ua ? 2 : 1) != 0 { continue pathLoop }
+            if !options.uaccess || marks.uaccessVisits[insn.int] & (ua ? 2 : 1) != 0 {
+              if tracingNow { trace(.joined, insn, "already walked with a matching state: this path ends", state: sid) }
+              continue pathLoop
+            }
           }
           if noinstr && insnFlags[insn.int] & Self.flagInstrumentation != 0 { instr &+= r.instrumentation[insn] ?? 0 }
           if atHint, let hint = hints.hints[insn] {
@@ -1119,6 +1144,11 @@ public struct Validator {
           if insnFlags[insn.int] & Self.flagAlternatives != 0, let alts = r.alternatives[insn] {
             stack.append(Pending(insn: insn, state: PathState(cfi: sid, uaccess: ua, uaccessStack: uaStack, df: df, noinstr: noinstr, instr: instr), phase: .afterAlternatives, chain: chain))
             let altChain = extend(chain, insn, "(alt)")
+            if tracingNow {
+              let what = r.jumpTable.contains(insn) || r.kind[insn.int] == .jumpDynamic ? "jump table" : "patch site"
+              trace(.streams, insn, "\(what): \(alts.count) other stream\(alts.count == 1 ? "" : "s") walked first, from "
+                    + alts.reversed().map { p.isVirtual($0) ? "(padding)" : p.location($0).text }.joined(separator: ", "), state: sid)
+            }
             for a in alts {
               stack.append(Pending(insn: a, state: PathState(cfi: sid, uaccess: ua, uaccessStack: uaStack, df: df, noinstr: noinstr, instr: instr), phase: .start, chain: altChain))
             }
@@ -1175,6 +1205,7 @@ public struct Validator {
           }
         }
 
+        if tracingNow { trace(.step, insn, "", state: sid) }
         switch r.kind[insn.int] {
         case .ret:
           if noinstr && instr > 0 {
@@ -1202,6 +1233,7 @@ public struct Validator {
             warn(insn, .framePointerScratch, "BP used as a scratch register")
             return failed(chain, root: root, rootLabel: rootLabel)
           }
+          if tracingNow { trace(.end, insn, "return: this path ends") }
           continue pathLoop
         case .call, .callDynamic:
           if !validateCall(insn, uaccess: ua, df: df, noinstr: noinstr && instr <= 0) { return failed(chain, root: root, rootLabel: rootLabel) }
@@ -1216,7 +1248,15 @@ public struct Validator {
               return failed(chain, root: root, rootLabel: rootLabel)
             }
             if !validateCall(insn, uaccess: ua, df: df, noinstr: noinstr && instr <= 0) { return failed(chain, root: root, rootLabel: rootLabel) }
+            if tracingNow {
+              trace(.end, insn, "sibling call to \(callDestName(insn))()" + (r.kind[insn.int] == .jumpConditional ? ": if not taken, on" : ": this path ends"))
+            }
           } else if let dest = r.jumpDest[insn.int].value {
+            if tracingNow {
+              trace(r.kind[insn.int] == .jumpConditional ? .branch : .jump, insn,
+                    r.kind[insn.int] == .jumpConditional ? "conditional: to \(p.location(dest).text) first, the fall-through later"
+                      : "to \(p.location(dest).text)")
+            }
             if r.kind[insn.int] == .jumpConditional {
               // Walk the target first, then come back for the fall-through.
               stack.append(Pending(insn: insn, state: PathState(cfi: sid, uaccess: ua, uaccessStack: uaStack, df: df, noinstr: noinstr, instr: instr), phase: .afterDispatch, chain: chain))
@@ -1228,7 +1268,10 @@ public struct Validator {
             insn = dest
             continue
           }
-          if r.kind[insn.int] == .jumpUnconditional { continue pathLoop }
+          if r.kind[insn.int] == .jumpUnconditional {
+            if tracingNow && !r.isSiblingCall(p, insn) { trace(.end, insn, "jump out of the object's code: this path ends") }
+            continue pathLoop
+          }
         case .jumpDynamic, .jumpDynamicConditional:
           if r.isSiblingCall(p, insn) {
             if p.function(insn) != nil && isModifiedFrame(sid) {
@@ -1237,7 +1280,10 @@ public struct Validator {
             }
             if !validateCall(insn, uaccess: ua, df: df, noinstr: noinstr && instr <= 0) { return failed(chain, root: root, rootLabel: rootLabel) }
           }
-          if r.kind[insn.int] == .jumpDynamic { continue pathLoop }
+          if r.kind[insn.int] == .jumpDynamic {
+            if tracingNow { trace(.end, insn, r.isSiblingCall(p, insn) ? "indirect sibling call: this path ends" : "indirect jump: this path ends") }
+            continue pathLoop
+          }
         case .contextSwitch:
           // Outside a function the path ends here; inside one only an unwind hint on
           // the next instruction makes it acceptable, and the walk goes on there.
@@ -1280,7 +1326,10 @@ public struct Validator {
           break
         }
 
-        if r.deadEnd[insn.int] { continue pathLoop }
+        if r.deadEnd[insn.int] {
+          if tracingNow { trace(.end, insn, r.kind[insn.int] == .call ? "call to a function that does not return: this path ends" : "dead end: this path ends") }
+          continue pathLoop
+        }
         guard let n = next else {
           if isCFAUndefined(sid) || ignoresUnreachable { continue pathLoop }
           warnPlain(.unexpectedEndOfSection, "\(p.sectionName(insn)): unexpected end of section", section: p.sectionName(insn), place: insn)
@@ -1292,6 +1341,24 @@ public struct Validator {
     }
     return 0
   }
+
+  /// Whether a walk from `root` (as `function`) is one `trace` records.
+  private func isTraced(_ root: InsnRef, function fn: SymbolID?) -> Bool {
+    guard let t = traceSymbol else { return false }
+    if let fn, fn == p.parent[t.int] { return true }
+    let sym = p.file.symbols[t.int]
+    guard !p.isVirtual(root), p.sections[p.slot(root)].section == sym.section.index else { return false }
+    let off = p.offset(root)
+    return off >= sym.value && off < sym.value &+ max(sym.size, 1)
+  }
+
+  private mutating func trace(_ kind: TraceEvent.Kind, _ insn: InsnRef, _ detail: String = "", state: UInt32? = nil) {
+    traceEvents.append(TraceEvent(kind: kind, section: p.sections[p.slot(insn)].section,
+                                  location: p.isVirtual(insn) ? nil : p.location(insn),
+                                  state: state.map { cfiText(CFIStateID(rawValue: $0)) }, detail: detail))
+  }
+
+  private mutating func trace(_ kind: TraceEvent.Kind, _ insn: InsnRef, detail: String) { trace(kind, insn, detail) }
 
   /// "original" or "replacement N (feature 0xF)" for an instruction of a patch site.
   private func streamName(_ insn: InsnRef) -> String {

@@ -137,6 +137,9 @@ public struct AnalysisOptions: Sendable {
   /// Record the branch chains so that a join mismatch names both paths (`--verbose`,
   /// JSON, SARIF); costs one small append per branch walked.
   public var explainPaths = false
+  /// `trace`: the symbol-table index of the function whose walk is recorded event by
+  /// event (the walk then runs on one thread).
+  public var traceSymbol: Int?
   /// Also follow position-independent switch tables (4-byte `.long .Lcase-.Ltable`
   /// entries, R_X86_64_PC32), which user-space -fPIE code uses and the kernel never
   /// does. objtool 6.12 takes only their first entry; `check --against-dwarf` turns

@@ -58,7 +58,7 @@ enum Commands {
   static let decode = CommandSpec(
     name: "decode",
     abstract: "Print every instruction of the executable sections (linear sweep).",
-    discussion: "One line per instruction: SECTION<TAB>0xOFFSET<TAB>LENGTH<TAB>KIND<TAB>STACK-OPS. KIND is objtool's instruction type (jcc, jmp, jmp*, call, call*, ret, context-switch, bug, nop, endbr, trap, stac, clac, std, cld, other, invalid); direct branches add ->0xTARGET. STACK-OPS is - or DEST<-SRC ops joined by commas. x86-64 and arm64 (AAELF64 mapping symbols and literal pools mark data in text).",
+    discussion: "One line per instruction: SECTION<TAB>0xOFFSET<TAB>LENGTH<TAB>KIND<TAB>STACK-OPS<TAB>FUNCTION+0xOFF<TAB>ASSEMBLY (GNU objdump's syntax; .insn and the bytes where unwindcheck does not spell the instruction out). KIND is objtool's instruction type (jcc, jmp, jmp*, call, call*, ret, context-switch, bug, nop, endbr, trap, stac, clac, std, cld, other, invalid); direct branches add ->0xTARGET. STACK-OPS is - or DEST<-SRC ops joined by commas. x86-64 and arm64 (AAELF64 mapping symbols and literal pools mark data in text).",
     options: [.value("section", "section", "Only decode the section with this name."),
               .value("function", "name", "Only the instructions of the functions with this name.")],
     positional: ("files", "Object files."), minimumPositional: 1)
@@ -71,6 +71,22 @@ enum Commands {
       .value("kernel", "kernel", kernelHelp),
     ],
     positional: ("files", "Object files."), minimumPositional: 1)
+
+  static let trace = CommandSpec(
+    name: "trace",
+    abstract: "Show the walk of one function: every instruction in walk order with its assembly, stack ops and CFI, the branch decisions, and every stream of its patch sites.",
+    discussion: "Lines: '== walk from ...' where a walk starts; one line per instruction walked (function+offset, section+offset, bytes, assembly with the relocation target, stack ops, then '| ' and the CFI after it); '=> ' a patch site or jump table whose other streams are walked first; '-> ' a branch decision or the end of a path; '<- ' back at a branch or site for the path left for later; '-- ' a join with code already walked; '!! ' a finding. Then the instructions no walk reached and each patch site's streams with the merged table.",
+    options: [
+      .value("function", "name", "The function (or code symbol) to trace. Required."),
+      .flag("stackval", "Walk with the frame-pointer rules (objtool --stackval)."),
+      .flag("link", "The object is linked (vmlinux.o, a module's .ko)."),
+      .flag("module", "The object is a kernel module."),
+      .flag("uaccess", "Follow the uaccess state (objtool --uaccess)."),
+      .flag("ibt", "Analyse as objtool --ibt."),
+      .flag("noinstr", "Check noinstr rules (with --link)."),
+      .value("kernel", "kernel", kernelHelp),
+    ],
+    positional: ("file", "An object file."), minimumPositional: 1, maximumPositional: 1)
 
   static let orcDump = CommandSpec(
     name: "dump",
@@ -94,7 +110,7 @@ enum Commands {
     name: "unwindcheck",
     abstract: "Static unwind validator for Linux-kernel-style ELF objects (x86-64, arm64).",
     discussion: "Exit codes: 0 clean, 1 findings under --werror, 2 usage error, 3 unreadable or malformed input.",
-    subcommands: [check, decode, alternatives, orc, explain])
+    subcommands: [check, decode, alternatives, trace, orc, explain])
 }
 
 /// Runs the command `path` names; returns the exit status.
@@ -181,6 +197,19 @@ func run(_ path: [String], _ a: ParsedArguments) throws(UsageError) -> ExitStatu
     var o = CheckOptions()
     o.kernel = try kernel()
     return runAlternatives(paths: a.positional, function: a.value("function"), options: o, out: { print($0) }, err: writeStderr)
+  case ["trace"]:
+    guard let function = a.value("function") else {
+      throw UsageError(message: "trace needs --function NAME", command: path)
+    }
+    var o = CheckOptions()
+    o.kernel = try kernel()
+    o.stackval = a.flag("stackval")
+    o.link = a.flag("link")
+    o.module = a.flag("module")
+    o.uaccess = a.flag("uaccess")
+    o.ibt = a.flag("ibt")
+    o.noinstr = a.flag("noinstr")
+    return runTrace(path: a.positional[0], function: function, options: o, out: { print($0) }, err: writeStderr)
   case ["orc", "dump"]:
     var out = OutputBuffer(fd: 1)
     var o = CheckOptions()

@@ -196,3 +196,56 @@ struct ExplanationTests {
     #expect(line.contains(#""state at entry:      CFA=rsp+8 ra=[CFA-8]""#))
   }
 }
+
+/// `unwindcheck trace`: the walk in order, with the CFI after every instruction.
+@Suite(.enabled(if: TestSupport.unwindcheckBinary != nil, "needs the built unwindcheck executable"))
+struct TraceTests {
+  var binary: String { TestSupport.unwindcheckBinary! }
+
+  /// The walk's order and the evidence under its finding (mismatch.S: `je` taken first,
+  /// then the fall-through; the join at mm_reg+0x9 is where objtool reports it).
+  @Test func walkOrderAndFinding() throws {
+    let r = try TestSupport.run(binary, ["trace", "--function", "mm_reg", TestSupport.absolute("TestObjects/x86_64/cfi/mismatch.o")])
+    let lines = r.stdout.split(separator: "\n").map(String.init)
+    let order = lines.compactMap { l -> String? in
+      let t = l.split(separator: " ", omittingEmptySubsequences: true)
+      return t.first.map(String.init).flatMap { $0.hasPrefix("mm_reg+") ? $0 : nil }
+    }
+    #expect(order == ["mm_reg+0x0", "mm_reg+0x3", "mm_reg+0x8", "mm_reg+0x9", "mm_reg+0xa", "mm_reg+0x5", "mm_reg+0x6"])
+    #expect(lines.contains { $0.contains("mm_reg+0x8") && $0.contains("push %rax") && $0.hasSuffix("| CFA=rsp+16 ra=[CFA-8]") })
+    #expect(lines.contains { $0.contains("<- mm_reg+0x3: back at the branch: its fall-through") })
+    #expect(lines.contains { $0.contains("!! mm_reg+0x9: stack state mismatch: reg1[3]=-1+0 reg2[3]=-2-16 [UV1010]") })
+    #expect(lines.contains { $0.contains("arriving path: mm_reg+0x0 (start) -> mm_reg+0x6 (branch taken) -> mm_reg+0x9") })
+    let none = try TestSupport.run(binary, ["trace", "--function", "nosuch", TestSupport.absolute("TestObjects/x86_64/cfi/mismatch.o")])
+    #expect(none.status == 0 && none.stderr.contains("no function named nosuch"))
+  }
+
+  /// The CFA after each straight-line instruction equals the real objtool's ORC at the
+  /// next instruction (the recorded `objtool --dump=orc` of the same compiled object).
+  @Test func statesAgreeWithObjtoolsORC() throws {
+    let object = TestSupport.absolute("TestObjects/compiled/list_sort.gcc-x86_64.o")
+    let orc = try String(contentsOfFile: TestSupport.absolute("TestObjects/compiled/list_sort.gcc-x86_64.objtool-orcdump.txt"), encoding: .utf8)
+    var orcAt: [UInt64: String] = [:]
+    for line in orc.split(separator: "\n") {
+      guard let m = line.firstMatch(of: #/^\.text\+([0-9a-f]+):type:call sp:(\S+)\s/#) else { continue }
+      orcAt[UInt64(m.1, radix: 16)!] = String(m.2)
+    }
+    var length: [UInt64: UInt64] = [:]
+    for line in try TestSupport.run(binary, ["decode", "--section", ".text", object]).stdout.split(separator: "\n") {
+      let f = line.split(separator: "\t")
+      length[UInt64(f[1].dropFirst(2), radix: 16)!] = UInt64(f[2])!
+    }
+    let lines = try TestSupport.run(binary, ["trace", "--function", "merge_lists", object]).stdout.split(separator: "\n").map(String.init)
+    var compared = 0
+    for (k, line) in lines.enumerated() {
+      guard let m = line.firstMatch(of: #/^\s\smerge_lists\+0x[0-9a-f]+\s+\.text\+0x([0-9a-f]+)\s.*\|\sCFA=(r[sb]p)\+(\d+)/#) else { continue }
+      // (A branch, a return or a path's end: the next address belongs to another path.)
+      if k + 1 < lines.count, lines[k + 1].hasPrefix("  ->") || lines[k + 1].hasPrefix("  !!") { continue }
+      let off = UInt64(m.1, radix: 16)!
+      guard let next = length[off].map({ off + $0 }), let theirs = orcAt[next] else { continue }
+      #expect(theirs == "\(m.2 == "rsp" ? "sp" : "bp")+\(m.3)", "\(line)")
+      compared += 1
+    }
+    #expect(compared >= 8)
+  }
+}

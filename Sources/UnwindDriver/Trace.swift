@@ -1,0 +1,174 @@
+import Analysis
+import ELFObject
+import UnwindModel
+
+/// `unwindcheck trace FILE --function NAME`: the walk of one function as it happened.
+///
+/// Every instruction in walk order (depth first: a conditional branch's target before
+/// its fall-through, a patch site's replacement streams before the original) with its
+/// place (function+offset and section+offset), bytes, assembly text, the relocation on
+/// it by name, its stack ops and the CFI after it; between them the branch decisions,
+/// the joins with already walked code and where each path ends; then the instructions
+/// the walk never reached, and every stream of each patch site in the function with the
+/// merged CFI table. objtool 6.19's `--trace` is the model (one line per instruction
+/// with the CFI change); this also prints the state in full, the branch decisions and
+/// the streams.
+public func runTrace(path: String, function: String, options: CheckOptions,
+                     out: (String) -> Void, err: (String) -> Void) -> ExitStatus {
+  do {
+    let file = try ELFFile.open(path: path)
+    guard let arch = ArchitectureSupport.of(file.machine) else {
+      err(DiagnosticFormat.error(path: path, "trace: \(file.machine) is not supported yet"))
+      return .badInput
+    }
+    let candidates = file.symbols.filter { $0.name == function && $0.section.index != nil }
+    // A function symbol first; else code under any symbol (entry code is untyped).
+    guard let sym = candidates.first(where: { $0.isFunction && $0.size > 0 })
+      ?? candidates.first(where: { s in s.section.index.map { file.section($0).isExecutable } == true }) else {
+      err("\(path): no function named \(function)")
+      return .clean
+    }
+    if candidates.filter({ $0.isFunction }).count > 1 {
+      err("\(path): \(candidates.filter { $0.isFunction }.count) functions named \(function): tracing the first (\(file.section(sym.section.index!).name)+0x\(String(sym.value, radix: 16)))")
+    }
+    let sections = arch.decodeSections(file, nil, options.calleeSaved)
+    var analysis = options.analysisOptions
+    analysis.traceSymbol = Int(sym.index.rawValue)
+    analysis.walkThreads = 1
+    analysis.explainPaths = true
+    var validator = Validator(file: file, texts: sections.map { ($0.section.index, $0.text) },
+                              arch: arch.description(options), options: analysis)
+    let result = validator.run()
+    let view = TraceView(file: file, sections: sections, syntax: arch.syntax, registerName: arch.registerName)
+    let secName = file.section(sym.section.index!).name
+    out("\(path): trace of \(function) (\(secName)+0x\(String(sym.value, radix: 16)), \(sym.size) bytes)")
+    if result.trace.isEmpty {
+      out("  no walk starts in it or enters it (not code any walk reaches)")
+    }
+    for e in result.trace {
+      out(view.line(e))
+      // A finding's evidence under it (both paths of a mismatch, both streams...).
+      if e.kind == .finding, let f = result.findings.first(where: { $0.location == e.location && e.detail.hasPrefix($0.message) }) {
+        for note in f.notes { out("     " + note) }
+      }
+    }
+    // What no walk reached.
+    if let sec = sym.section.index, let decoded = sections.first(where: { $0.section.index == sec }),
+       let cfi = result.instructionCFI.first(where: { $0.section == sec }) {
+      var unreached: [String] = []
+      let end = sym.value &+ max(sym.size, 1)
+      var k = view.index(of: sym.value, in: decoded.text)
+      while let i = k, i < decoded.text.count, UInt64(decoded.text.offsets[i]) < end {
+        if cfi.cfi[i] == nil {
+          unreached.append(view.instructionText(section: decoded, index: i, location: nil))
+        }
+        k = i + 1
+      }
+      if !unreached.isEmpty {
+        out("  not reached by any walk (\(unreached.count) instruction\(unreached.count == 1 ? "" : "s")):")
+        for u in unreached { out("    " + u) }
+      }
+    }
+    // Every stream of every patch site in the function.
+    let sites = validator.patchSites(function: function)
+    for site in sites {
+      out("  patch site \(site.location.text) (\(site.length) bytes), each stream with the CFI before each instruction:")
+      for stream in site.streams {
+        out("    \(stream.label):")
+        for i in stream.instructions {
+          guard let loc = i.location, let decoded = sections.first(where: { $0.section.name == loc.section }),
+                let k = view.index(of: loc.offset, in: decoded.text) else {
+            out("      +0x\(String(i.offset, radix: 16))  (padding)  \(i.cfi ?? "(not reached)")")
+            continue
+          }
+          out("      +0x\(String(i.offset, radix: 16))  " + view.instructionText(section: decoded, index: k, location: loc) + "  | " + (i.cfi ?? "(not reached)"))
+        }
+      }
+      out("    merged table: " + site.table.compactMap { e in e.cfi.map { "+0x\(String(e.offset, radix: 16)) \($0)" } }.joined(separator: "; "))
+    }
+    let own = result.findings.filter { $0.location?.function == function || $0.location?.symbol == function }
+    out("  \(own.isEmpty ? "no findings" : "\(own.count) finding\(own.count == 1 ? "" : "s")") in \(function)")
+    return .clean
+  } catch {
+    err(DiagnosticFormat.line(for: error, path: path))
+    return .badInput
+  }
+}
+
+/// Renders trace events and instructions: bytes, assembly, relocation, stack ops.
+struct TraceView {
+  let file: ELFFile
+  let sections: [DecodedSection]
+  let syntax: @Sendable (UnsafeRawBufferPointer, UInt64) -> String
+  let registerName: @Sendable (UInt8) -> String
+
+  func index(of offset: UInt64, in text: DecodedText) -> Int? {
+    var lo = 0, hi = text.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if UInt64(text.offsets[mid]) < offset { lo = mid + 1 } else { hi = mid }
+    }
+    return lo < text.count && UInt64(text.offsets[lo]) == offset ? lo : nil
+  }
+
+  /// `symbol+0xN` for a place in a section: the last symbol at or before it (not a
+  /// section or mapping symbol), else the section.
+  func name(_ section: SectionIndex, _ offset: UInt64) -> String {
+    var best: Symbol? = nil
+    for s in file.symbols(in: section) where !s.isSectionSymbol && s.type != .file && !s.name.isEmpty && !s.name.hasPrefix("$")
+      && s.value <= offset && (best == nil || s.value > best!.value || (s.value == best!.value && s.isFunction && !best!.isFunction)) {
+      best = s
+    }
+    guard let b = best else { return file.section(section).name + "+0x" + String(offset, radix: 16) }
+    return b.name + "+0x" + String(offset - b.value, radix: 16)
+  }
+
+  static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+
+  /// `func+0xN  section+0xN  bytes  assembly  [reloc]  ops`.
+  func instructionText(section: DecodedSection, index i: Int, location: CodeLocation?) -> String {
+    let t = section.text
+    let offset = UInt64(t.offsets[i]), length = Int(t.lengths[i])
+    let bytes: [UInt8] = file.withBytes(of: section.section.index) { b in
+      Array(b[Int(offset)..<min(b.count, Int(offset) + length)])
+    }
+    let asm = bytes.withUnsafeBytes { syntax($0, offset) }
+    let hex = bytes.map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }.joined(separator: " ")
+    var reloc = ""
+    if let rs = file.relocations(for: section.section.index) {
+      // (Relocations are sorted by offset in kernel objects; a linear scan of one
+      // section's is fine for one function.)
+      for r in rs.relocations where r.offset >= offset && r.offset < offset + UInt64(length) {
+        let s = file.symbol(r.symbol)
+        let name = s.isSectionSymbol ? (s.section.index.map { file.section($0).name } ?? "?") : s.name
+        reloc = "<" + name + (r.addend == 0 ? "" : r.addend > 0 ? "+0x" + String(r.addend, radix: 16) : "-0x" + String(-r.addend, radix: 16)) + ">"
+        break
+      }
+    }
+    if reloc.isEmpty, let target = t.target(InstructionIndex(i)) {
+      reloc = "<" + name(section.section.index, UInt64(bitPattern: target)) + ">"
+    }
+    let ops = t.ops(InstructionIndex(i)).map { $0.text(registerName: registerName) }.joined(separator: ",")
+    let place = location?.text ?? "-"
+    return Self.pad(place, 22) + Self.pad("\(section.section.name)+0x\(String(offset, radix: 16))", 20)
+      + Self.pad(hex, 24) + Self.pad(asm + (reloc.isEmpty ? "" : " " + reloc), 44) + Self.pad(ops.isEmpty ? "" : ops, 18)
+  }
+
+  func line(_ e: TraceEvent) -> String {
+    let at = e.location?.text ?? "(padding)"
+    switch e.kind {
+    case .step:
+      guard let loc = e.location, let s = sections.first(where: { $0.section.index == e.section }),
+            let k = index(of: loc.offset, in: s.text) else {
+        return "  " + Self.pad("(padding)", 22) + "| " + (e.state ?? "")
+      }
+      return "  " + instructionText(section: s, index: k, location: loc) + "| " + (e.state ?? "")
+    case .start: return "  == \(e.detail) at \(at): \(e.state ?? "")"
+    case .finding: return "  !! \(at): \(e.detail)"
+    case .joined: return "  -- \(at): \(e.detail)"
+    case .fallThrough, .original: return "  <- \(at): \(e.detail) (\(e.state ?? ""))"
+    case .streams: return "  => \(at): \(e.detail)"
+    case .branch, .jump, .end: return "  -> \(e.detail)"
+    }
+  }
+}
