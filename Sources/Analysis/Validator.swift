@@ -928,13 +928,13 @@ public struct Validator {
 
   /// What is still on the frame at a return: the state against the entry state, and the
   /// instructions of the function that saved a register still saved there.
-  private mutating func explainModifiedFrame(at insn: InsnRef, _ sid: UInt32, function fn: SymbolID?) {
+  private mutating func explainModifiedFrame(at insn: InsnRef, _ sid: UInt32, function fn: SymbolID?, what: String = "the return") {
     guard let k = lastWarning else { return }
     let state = table[CFIStateID(rawValue: sid)]
     let entry = arch.functionEntryCFI
     findings[k].notes = [
-      "state at the return: \(cfiText(CFIStateID(rawValue: sid)))",
-      "state at entry:      \(cfiText(table.intern(entry)))",
+      "state at \(what): \(cfiText(CFIStateID(rawValue: sid)))",
+      "state at entry:\(String(repeating: " ", count: max(1, what.count - 4)))\(cfiText(table.intern(entry)))",
     ]
     guard let fn else { return }
     let sym = p.file.symbols[fn.int]
@@ -966,6 +966,8 @@ public struct Validator {
       findings[k].notes = ["reached by the branch at \(p.location(previous).text), not by falling off the end"]
     } else {
       findings[k].related = [RelatedLocation(label: "the last instruction before it", location: p.location(previous))]
+      findings[k].notes = ["its last instruction is no return, jump or call that does not return, so execution runs on into \(p.location(insn).text)"
+                           + " (a missing `ret`, a call to a noreturn function the tool does not know, or code the compiler assumed unreachable)"]
     }
   }
 
@@ -1239,12 +1241,21 @@ public struct Validator {
           if !validateCall(insn, uaccess: ua, df: df, noinstr: noinstr && instr <= 0) { return failed(chain, root: root, rootLabel: rootLabel) }
           if options.framePointerRules && fn != nil && !isSpecialCall(insn) && !isValidFrame(sid) {
             warn(insn, .callWithoutFramePointer, "call without frame pointer save/setup")
+            if let k = lastWarning {
+              let fp = arch.registerName(arch.framePointer)
+              findings[k].notes = [
+                "state at the call: \(cfiText(CFIStateID(rawValue: sid)))",
+                "with frame pointers a call needs the frame set up first: \(fp) saved in the frame and the CFA based on \(fp)"
+                  + (arch.frameRecords ? " (or \(fp) pointing at the frame record)" : ""),
+              ]
+            }
             return failed(chain, root: root, rootLabel: rootLabel)
           }
         case .jumpConditional, .jumpUnconditional:
           if r.isSiblingCall(p, insn) {
             if p.function(insn) != nil && isModifiedFrame(sid) {
               warn(insn, .siblingCallWithModifiedFrame, "sibling call from callable instruction with modified stack frame")
+              explainModifiedFrame(at: insn, sid, function: fn, what: "the sibling call")
               return failed(chain, root: root, rootLabel: rootLabel)
             }
             if !validateCall(insn, uaccess: ua, df: df, noinstr: noinstr && instr <= 0) { return failed(chain, root: root, rootLabel: rootLabel) }
@@ -1276,6 +1287,7 @@ public struct Validator {
           if r.isSiblingCall(p, insn) {
             if p.function(insn) != nil && isModifiedFrame(sid) {
               warn(insn, .siblingCallWithModifiedFrame, "sibling call from callable instruction with modified stack frame")
+              explainModifiedFrame(at: insn, sid, function: fn, what: "the sibling call")
               return failed(chain, root: root, rootLabel: rootLabel)
             }
             if !validateCall(insn, uaccess: ua, df: df, noinstr: noinstr && instr <= 0) { return failed(chain, root: root, rootLabel: rootLabel) }
@@ -1464,7 +1476,28 @@ public struct Validator {
         continue
       }
       warn(insn, .unreachableInstruction, "unreachable instruction")
+      explainUnreachable(insn)
     }
+  }
+
+  /// Why nothing reached it: the instruction before it ends every path through it
+  /// (return, jump, noreturn call), and no branch, table or hint leads here.
+  private mutating func explainUnreachable(_ insn: InsnRef) {
+    guard let k = lastWarning else { return }
+    var notes: [String] = []
+    if let prev = p.previous(insn), p.sections[p.slot(prev)].section == p.sections[p.slot(insn)].section {
+      let kind = r.kind[prev.int]
+      let why: String
+      switch kind {
+      case .ret: why = "a return"
+      case .jumpUnconditional, .jumpDynamic: why = "an unconditional jump"
+      case .call where r.deadEnd[prev.int]: why = "a call that does not return"
+      default: why = r.deadEnd[prev.int] ? "a dead end" : marks.visited[prev.int] ? "code that does not fall through" : "code no walk reached either"
+      }
+      notes.append("the instruction before it is \(why); no branch, jump table, alternative or unwind hint leads here")
+      findings[k].related.append(RelatedLocation(label: "the instruction before it", location: p.location(prev)))
+    }
+    findings[k].notes = notes
   }
 
   /// Instructions found ignorable during the unreachable pass (`.cold` parts of dead

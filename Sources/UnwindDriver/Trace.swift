@@ -39,7 +39,8 @@ public func runTrace(path: String, function: String, options: CheckOptions,
     var validator = Validator(file: file, texts: sections.map { ($0.section.index, $0.text) },
                               arch: arch.description(options), options: analysis)
     let result = validator.run()
-    let view = TraceView(file: file, sections: sections, syntax: arch.syntax, registerName: arch.registerName)
+    let view = TraceView(file: file, sections: sections, syntax: arch.syntax, registerName: arch.registerName,
+                         pcRelative: arch.description(options).pcRelativeRelocations)
     let secName = file.section(sym.section.index!).name
     out("\(path): trace of \(function) (\(secName)+0x\(String(sym.value, radix: 16)), \(sym.size) bytes)")
     if result.trace.isEmpty {
@@ -86,7 +87,9 @@ public func runTrace(path: String, function: String, options: CheckOptions,
       }
       out("    merged table: " + site.table.compactMap { e in e.cfi.map { "+0x\(String(e.offset, radix: 16)) \($0)" } }.joined(separator: "; "))
     }
-    let own = result.findings.filter { $0.location?.function == function || $0.location?.symbol == function }
+    let own = result.findings.filter { f in
+      f.rule != .backtrace && (f.location?.function == function || f.location?.symbol == function || f.message.contains("\(function)()"))
+    }
     out("  \(own.isEmpty ? "no findings" : "\(own.count) finding\(own.count == 1 ? "" : "s")") in \(function)")
     return .clean
   } catch {
@@ -101,6 +104,9 @@ struct TraceView {
   let sections: [DecodedSection]
   let syntax: @Sendable (UnsafeRawBufferPointer, UInt64) -> String
   let registerName: @Sendable (UInt8) -> String
+  /// Relocation types computed from the place (x86 PC32/PLT32): their target is the
+  /// symbol plus addend plus the bytes from the field to the instruction's end.
+  let pcRelative: Set<UInt32>
 
   func index(of offset: UInt64, in text: DecodedText) -> Int? {
     var lo = 0, hi = text.count
@@ -140,8 +146,14 @@ struct TraceView {
       // section's is fine for one function.)
       for r in rs.relocations where r.offset >= offset && r.offset < offset + UInt64(length) {
         let s = file.symbol(r.symbol)
-        let name = s.isSectionSymbol ? (s.section.index.map { file.section($0).name } ?? "?") : s.name
-        reloc = "<" + name + (r.addend == 0 ? "" : r.addend > 0 ? "+0x" + String(r.addend, radix: 16) : "-0x" + String(-r.addend, radix: 16)) + ">"
+        var addend = r.addend
+        if pcRelative.contains(r.type) { addend += Int64(offset + UInt64(length) - r.offset) }
+        if s.isSectionSymbol, let sec = s.section.index, addend >= 0 {
+          reloc = "<" + name(sec, UInt64(addend)) + ">"  // a section-relative target named by its symbol
+        } else {
+          let base = s.isSectionSymbol ? (s.section.index.map { file.section($0).name } ?? "?") : s.name
+          reloc = "<" + base + (addend == 0 ? "" : addend > 0 ? "+0x" + String(addend, radix: 16) : "-0x" + String(-addend, radix: 16)) + ">"
+        }
         break
       }
     }
@@ -149,7 +161,7 @@ struct TraceView {
       reloc = "<" + name(section.section.index, UInt64(bitPattern: target)) + ">"
     }
     let ops = t.ops(InstructionIndex(i)).map { $0.text(registerName: registerName) }.joined(separator: ",")
-    let place = location?.text ?? "-"
+    let place = location?.text ?? name(section.section.index, offset)
     return Self.pad(place, 22) + Self.pad("\(section.section.name)+0x\(String(offset, radix: 16))", 20)
       + Self.pad(hex, 24) + Self.pad(asm + (reloc.isEmpty ? "" : " " + reloc), 44) + Self.pad(ops.isEmpty ? "" : ops, 18)
   }

@@ -76,6 +76,66 @@ struct MachineOutputTests {
     #expect(FindingFingerprint.of(a, file: "x.o") != FindingFingerprint.of(a, file: "y.o"))
   }
 
+  /// Two builds of the same source, the second with an unrelated function added before
+  /// the others: the same findings at new addresses keep their fingerprints, and a
+  /// baseline written on the first build hides exactly them on the second (a finding
+  /// new in the second build is still reported).
+  @Test(.enabled(if: TestSupport.hasTool("clang"))) func fingerprintsAndBaselineSurviveARebuild() throws {
+    let dir = try TestSupport.temporaryDirectory("rebuild")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let source = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/cfi/mismatch.S"), encoding: .utf8)
+    let added = """
+    \t.text
+    \t.globl\tunrelated
+    \t.type\tunrelated, @function
+    unrelated:
+    \tpush\t%rbx
+    \tmov\t%rdi, %rbx
+    \tpop\t%rbx
+    \tret
+    \t.size\tunrelated, .-unrelated
+
+    """
+    let newBad = """
+
+    \t.globl\tnewbad
+    \t.type\tnewbad, @function
+    newbad:
+    \tpush\t%rax
+    \tret
+    \t.size\tnewbad, .-newbad
+
+    """
+    let one = dir.appendingPathComponent("build1/mismatch.S"), two = dir.appendingPathComponent("build2/mismatch.S")
+    for (url, text) in [(one, source), (two, added + source + newBad)] {
+      try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try text.write(to: url, atomically: true, encoding: .utf8)
+      let cc = try TestSupport.run("clang", ["--target=x86_64-linux-gnu", "-c", url.path, "-o", url.deletingPathExtension().path + ".o"])
+      #expect(cc.status == 0, "\(cc.stderr)")
+    }
+    let o1 = one.deletingPathExtension().path + ".o", o2 = two.deletingPathExtension().path + ".o"
+    func records(_ object: String) throws -> [[String: Any]] {
+      try TestSupport.run(binary, ["check", "--format", "json", object]).stdout.split(separator: "\n").map {
+        try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+      }
+    }
+    let first = try records(o1), second = try records(o2)
+    #expect(first.count == 2 && second.count == 3)
+    let old = second.filter { ($0["function"] as? String) != "newbad" }
+    for (a, b) in zip(first, old) {
+      #expect(a["message"] as? String == b["message"] as? String)
+      #expect(a["offset"] as? Int != b["offset"] as? Int, "the code moved")
+      #expect(a["fingerprint"] as? String == b["fingerprint"] as? String)
+    }
+    let baseline = dir.appendingPathComponent("known.txt").path
+    _ = try TestSupport.run(binary, ["check", "--write-baseline", baseline, o1])
+    let r = try TestSupport.run(binary, ["check", "--werror", "--baseline", baseline, o2])
+    let lines = r.stderr.split(separator: "\n")
+    #expect(lines.count == 2 && lines[0].contains("newbad+0x1: return with modified stack frame [UV1011]"), "\(r.stderr)")
+    #expect(lines.last == "unwindcheck: 0 findings suppressed, 2 in the baseline")
+    #expect(r.status == 1)
+  }
+
   @Test func unknownFormatIsAUsageError() throws {
     let r = try TestSupport.run(binary, ["check", "--format", "xml", paths[0]])
     #expect(r.status == 2 && r.stderr.contains("--format takes text, json or sarif"))
