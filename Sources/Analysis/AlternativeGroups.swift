@@ -25,6 +25,10 @@ struct AlternativeEntry {
   var originalLength: Int
   var replacementLength: Int
   var feature: UInt16
+  /// Where the entry is in `.altinstructions`.
+  var entryOffset: UInt64 = 0
+  /// Why the entry cannot be used (then it is reported and skipped), or nil.
+  var problem: String? = nil
 }
 
 extension SpecialSections {
@@ -36,10 +40,22 @@ extension SpecialSections {
     var result: [AlternativeEntry] = []
     var groupStart = 0
     for off in stride(from: 0, to: Int(sec.size) - layout.entrySize + 1, by: layout.entrySize) {
-      guard let orig = address(in: sec.index, at: UInt64(off)),
-            let origLen = bytes.u8(at: off + layout.originalLengthOffset),
+      guard let origLen = bytes.u8(at: off + layout.originalLengthOffset),
             let newLen = bytes.u8(at: off + layout.replacementLengthOffset),
             let feature = bytes.u16(at: off + layout.featureOffset) else { continue }
+      // An entry is input like any other: its places must be code of this object.
+      func bad(_ why: String) {
+        result.append(AlternativeEntry(original: Address(section: sec.index, offset: 0), replacement: nil, originalLength: Int(origLen),
+                                       replacementLength: Int(newLen), feature: feature, entryOffset: UInt64(off), problem: why))
+      }
+      guard let orig = address(in: sec.index, at: UInt64(off)) else {
+        bad("no relocation gives the original instruction's address")
+        continue
+      }
+      guard file.section(orig.section).isExecutable, orig.offset &+ UInt64(origLen) <= file.section(orig.section).size else {
+        bad("the original (\(file.section(orig.section).name)+0x\(String(orig.offset, radix: 16)), \(origLen) bytes) is not inside code")
+        continue
+      }
       // A callback site: its code is produced at boot. A NOP callback (arm64
       // `alt_cb_patch_nops`) turns the original into NOPs: both the original and the
       // all-NOP stream (an empty replacement) are live. Any other callback's output is
@@ -54,9 +70,19 @@ extension SpecialSections {
         continue
       }
       let repl = newLen > 0 ? address(in: sec.index, at: UInt64(off + 4)) : nil
+      if newLen > 0 {
+        guard let repl else {
+          bad("no relocation gives the replacement's address")
+          continue
+        }
+        guard file.section(repl.section).isExecutable, repl.offset &+ UInt64(newLen) <= file.section(repl.section).size else {
+          bad("the replacement (\(file.section(repl.section).name)+0x\(String(repl.offset, radix: 16)), \(newLen) bytes) is not inside code")
+          continue
+        }
+      }
       var e = AlternativeEntry(original: orig, replacement: repl, originalLength: Int(origLen),
-                               replacementLength: Int(newLen), feature: feature)
-      if layout.nestedGroups, let prev = result.last, prev.original == orig {
+                               replacementLength: Int(newLen), feature: feature, entryOffset: UInt64(off))
+      if layout.nestedGroups, let prev = result.last, prev.problem == nil, prev.original == orig {
         let len = max(prev.originalLength, e.originalLength)
         for k in groupStart..<result.count { result[k].originalLength = len }
         e.originalLength = len
@@ -84,7 +110,22 @@ extension Program {
   /// by nested entries), replacement groups, padding NOPs, in-place jump redirection.
   mutating func buildAlternativeGroups(_ entries: [AlternativeEntry], layout: AlternativeLayout) -> AlternativeSites {
     var out = AlternativeSites()
+    func entryPlace(_ e: AlternativeEntry) -> CodeLocation {
+      CodeLocation(section: ".altinstructions", offset: e.entryOffset, symbol: nil, symbolOffset: e.entryOffset, function: nil)
+    }
     for e in entries {
+      if let problem = e.problem {
+        out.findings.append(Finding(rule: .specialSectionEntry, at: entryPlace(e), message: "bad alternative entry: \(problem)", severity: .warning))
+        continue
+      }
+      if e.replacementLength > e.originalLength {
+        // The kernel copies the replacement over the original: longer, it overwrites
+        // the code after the site (the assembler macros pad the original to prevent it).
+        out.findings.append(Finding(rule: .specialSectionEntry, at: entryPlace(e),
+                                    message: "bad alternative entry: replacement longer than the original (\(e.replacementLength) > \(e.originalLength) bytes)",
+                                    severity: .warning))
+        continue
+      }
       guard let orig = instruction(in: e.original.section, at: e.original.offset) else {
         out.findings.append(Finding(rule: .specialSectionEntry, scope: "special: can't find orig instruction"))
         continue

@@ -309,3 +309,26 @@ struct TraceTests {
     #expect(compared >= 8)
   }
 }
+
+/// Kernel tables are input too: a bad entry is a finding at the entry, and the rest of
+/// the object is still analysed.
+@Suite(.enabled(if: TestSupport.unwindcheckBinary != nil, "needs the built unwindcheck executable"))
+struct MalformedTableTests {
+  var binary: String { TestSupport.unwindcheckBinary! }
+
+  @Test func badAlternativeEntriesAreFindingsAndTheRestIsChecked() throws {
+    let object = TestSupport.absolute("TestObjects/x86_64/badtables/altentries.o")
+    let r = try TestSupport.run(binary, ["check", object])
+    let lines = r.stderr.split(separator: "\n").map { $0.replacingOccurrences(of: object, with: "OBJ") }
+    #expect(lines == [
+      "OBJ: warning: unwindcheck: .altinstructions+0xe: bad alternative entry: replacement longer than the original (8 > 7 bytes) [UV0106]",
+      "OBJ: warning: unwindcheck: .altinstructions+0x1c: bad alternative entry: the original (.rodata+0x0, 8 bytes) is not inside code [UV0106]",
+      "OBJ: warning: unwindcheck: later+0x6: stack state mismatch: cfa1=4+8 cfa2=4+16 [UV1010]",
+    ])
+    #expect(r.status == 0)
+    #expect(try TestSupport.run(binary, ["check", "--werror", object]).status == 1)
+    // The good entry still makes its site.
+    let sites = try TestSupport.run(binary, ["alternatives", object]).stdout
+    #expect(sites.contains("1 patch site") && sites.contains("site goodsite+0x0 (5 bytes)"))
+  }
+}
