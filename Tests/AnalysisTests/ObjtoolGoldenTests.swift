@@ -128,8 +128,17 @@ struct Kernel61Tests {
     #expect(try lines("conflict61", o) == recorded("conflict61", ".objtool61-orc.txt"))
   }
 
+  /// A shorter replacement's padding NOP against the original (objtool 6.1 reports it at
+  /// the original's instruction; alt/padding.S is the 6.12 case).
+  @Test func paddingConflictMatchesObjtool61() throws {
+    var o = CheckOptions()
+    o.kernel = .v6_1
+    #expect(try lines("padding61", o) == recorded("padding61", ".objtool61-orc.txt"))
+    #expect(try !recorded("padding61", ".objtool61-orc.txt").isEmpty)
+  }
+
   @Test func sixTwelveRejectsTheOldLayoutAsObjtool612Does() throws {
-    for name in ["conflict61", "three61"] {
+    for name in ["conflict61", "three61", "padding61"] {
       #expect(try lines(name, CheckOptions()) == recorded(name, ".objtool-orc.txt"))
     }
   }
