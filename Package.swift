@@ -25,6 +25,7 @@
 //   unwindcheck              executable: argument parsing only (its own table-driven parser)
 //   UnwindTestSupport        test helpers (paths, oracle processes, in-memory objects); tests only
 import PackageDescription
+import Foundation
 
 let swiftSettings: [SwiftSetting] = [
   .enableUpcomingFeature("MemberImportVisibility"),
@@ -73,3 +74,12 @@ let package = Package(
                 swiftSettings: swiftSettings),
   ]
 )
+
+// libFuzzer harnesses: only with UNWINDCHECK_FUZZ=1 (Scripts/fuzz.sh builds them with
+// -sanitize=fuzzer,address; libFuzzer supplies main, so a plain build could not link them).
+if ProcessInfo.processInfo.environment["UNWINDCHECK_FUZZ"] == "1" {
+  package.targets.append(.executableTarget(
+    name: "unwindcheck-fuzz", dependencies: ["ELFObject", "DecodeX86", "ArchX86", "ArchARM64", "UnwindModel", "UnwindDriver"],
+    path: "Sources/Fuzz", swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]))
+  package.products.append(.executable(name: "unwindcheck-fuzz", targets: ["unwindcheck-fuzz"]))
+}

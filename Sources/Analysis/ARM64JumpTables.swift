@@ -96,7 +96,9 @@ extension Resolution {
         }
         let starts = dataStarts[tableSection] ?? []
         let next = starts.first { $0 > UInt64(bitPattern: tableStart) } ?? file.section(tableSection).size
-        count = min(4096, Int((next &- UInt64(bitPattern: tableStart)) / UInt64(pattern.entrySize)))
+        // (A table start past the section's data, from a damaged object: no entries.)
+        let start = UInt64(bitPattern: tableStart)
+        count = next > start ? Int(min(4096, (next - start) / UInt64(pattern.entrySize))) : 0
       }
       var targets: [InsnRef] = []
       for k in 0..<count {

@@ -66,6 +66,9 @@ public struct CheckOptions: Sendable {
   public var objtoolFrontEnd = false
   /// `--dry-run`: analyse, write nothing. `--backup`: keep `FILE.orig` before writing.
   public var dryRun = false
+  /// Build the written object in memory only and parse it back (the fuzz harness's
+  /// whole-pipeline target: nothing touches the file system).
+  public var imageInMemory = false
   public var backup = false
   /// `--hacks=jump_label`, `--hacks=noinstr` (the rewrites need the analysis to treat
   /// those instructions as what they become).

@@ -183,6 +183,16 @@ func writeObject(_ file: ELFFile, result: ValidationResult, path: String, option
   PhaseTimes.mark("write: relocations")
   if options.dryRun || (edits.isEmpty && options.output == nil) { return .skipped(notes) }
   func write(_ edits: ObjectEdits) -> ORCWriteOutcome {
+    if options.imageInMemory {
+      // What would be written must itself be a readable object.
+      do {
+        let image = try ObjectEditor(file: file).image(edits, replace: options.replace)
+        _ = try ELFFile.parse(bytes: image, name: path)
+      } catch {
+        return .failed("\(error)")
+      }
+      return .written(notes)
+    }
     if options.backup && options.output == nil {
       if let problem = copyFile(path, to: path + ".orig") { return .failed(problem) }
     }
@@ -452,4 +462,15 @@ func prefixPlan(_ file: ELFFile, _ inputs: [ORCSectionInput], kinds: [Column<Ins
     }
   }
   return (out, writes)
+}
+
+/// The whole pipeline on an object in memory: analysis, then everything `check --orc`
+/// (with `options`' writes) would write, built as an image and parsed back; nothing
+/// touches the file system. For the fuzz harness: true when an image was made.
+public func checkAndWriteInMemory(_ file: ELFFile, options: CheckOptions) -> Bool {
+  var o = options
+  o.imageInMemory = true
+  guard let result = analyse(file, options: o) else { return false }
+  if case .written = writeObject(file, result: result, path: file.path, options: o) { return true }
+  return false
 }

@@ -332,3 +332,27 @@ struct MalformedTableTests {
     #expect(sites.contains("1 patch site") && sites.contains("site goodsite+0x0 (5 bytes)"))
   }
 }
+
+/// The inputs libFuzzer found (TestObjects/fuzz), each run through what its target
+/// exercises: a finding, a clean error (exit 3) or nothing, never a trap.
+@Suite(.enabled(if: TestSupport.unwindcheckBinary != nil, "needs the built unwindcheck executable"))
+struct FuzzRegressionTests {
+  var binary: String { TestSupport.unwindcheckBinary! }
+
+  @Test func everyFoundInputGivesACleanResult() throws {
+    let dir = TestSupport.absolute("TestObjects/fuzz")
+    let inputs = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".bin") }.sorted()
+    #expect(!inputs.isEmpty)
+    let out = try TestSupport.temporaryDirectory("fuzz-regressions")
+    defer { try? FileManager.default.removeItem(at: out) }
+    for name in inputs {
+      let path = dir + "/" + name
+      for args in [["check", "--link", "--module", "--uaccess", "--ibt", path],
+                   ["check", "--orc", "--link", "--module", "--output", out.appendingPathComponent(name + ".o").path, path]] {
+        let r = try TestSupport.run(binary, args)
+        #expect([0, 1, 3].contains(r.status), "\(name): exit \(r.status)\n\(r.stderr.suffix(2000))")
+        #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("runtime failure"), "\(name)")
+      }
+    }
+  }
+}
