@@ -15,10 +15,11 @@ declare -A allow=(
   [ArchARM64]="UnwindModel"
   [ORC]="ELFObject UnwindModel WorkPool"
   [DwarfCFI]="CLibDW ELFObject UnwindModel Glibc"
-  [UnwindDriver]="ELFObject UnwindModel WorkPool ArchX86 ArchARM64 Analysis ORC DwarfCFI Glibc"
+  [UnwindDriver]="ELFObject UnwindModel WorkPool DecodeX86 ArchX86 ArchARM64 Analysis ORC DwarfCFI Glibc"
   [unwindcheck]="UnwindDriver UnwindModel ORC Glibc"
   [unwindcheck-bench]="ELFObject DecodeX86 ArchX86 UnwindModel Glibc"
   [UnwindTestSupport]="ELFObject Foundation"
+  [Fuzz]="ELFObject DecodeX86 ArchX86 ArchARM64 UnwindModel UnwindDriver Foundation"
 )
 bad=0
 for target in "${!allow[@]}"; do
@@ -35,7 +36,7 @@ others=$(grep -rlE '^import Glibc' ELFObject | grep -v -e '^ELFObject/MappedFile
 [ -z "$others" ] || { echo "check-deps: only ELFObject/MappedFile.swift and ELFWriter.swift may import Glibc: $others"; bad=1; }
 # The driver picks the architecture in one place: only UnwindDriver/Architectures.swift
 # imports the arch modules.
-others=$(grep -rlE '^import (ArchX86|ArchARM64)' UnwindDriver | grep -v '^UnwindDriver/Architectures.swift$' || true)
+others=$(grep -rlE '^import (ArchX86|ArchARM64|DecodeX86)' UnwindDriver | grep -v '^UnwindDriver/Architectures.swift$' || true)
 [ -z "$others" ] || { echo "check-deps: only UnwindDriver/Architectures.swift may import the arch modules: $others"; bad=1; }
 # Only DwarfCFI/LibDW.swift talks to libdw (tests may, to check the library itself).
 others=$(grep -rlE '^import CLibDW' . | grep -v '^./DwarfCFI/LibDW.swift$' || true)
