@@ -155,6 +155,11 @@ extension Program {
           out.findings.append(Finding(rule: .specialSectionEntry, at: location(orig), message: "weirdly overlapping alternative! \(span) != \(e.originalLength)"))
           continue
         }
+        if tablePerEntry {
+          // objtool 6.1: a fresh table for this entry, used from now on by the original.
+          groups[og.int].table = Int32(siteTableLengths.count)
+          siteTableLengths.append(e.originalLength)
+        }
       }
       let site = groups[og.int]
       let ng = GroupID(groups.count)

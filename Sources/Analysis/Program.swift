@@ -46,6 +46,9 @@ struct GroupID: Hashable, Sendable {
 /// numbered globally, each instruction's owning symbol, and the symbol relations
 /// objtool derives (`.cold` parents, aliases). Built once, read-only afterwards.
 struct Program {
+  /// `AnalysisOptions.tablePerEntry` (objtool 6.1's site tables).
+  var tablePerEntry = false
+
   struct TextSection {
     var section: SectionIndex
     var name: String

@@ -113,6 +113,7 @@ public struct Validator {
     var program = Program(file: file, texts: texts, virtualRoom: alternativeEntries,
                           workers: options.walkThreads,
                           ownsNoInstructions: { $0.binding == .global && arch.isEmbeddedInstruction($0.name) })
+    program.tablePerEntry = options.tablePerEntry
     PhaseTimes.mark("resolve: program")
     let relocations = RelocationIndexCache(file: file)
     // Kept for the checks after the walk, which look up relocations in code only (data

@@ -117,6 +117,7 @@ public struct CheckOptions: Sendable {
     o.explainPaths = verbose || format != .text
     o.annotateInstructions = kernel == .v6_14
     o.conflictAtInstruction = kernel == .v6_1
+    o.tablePerEntry = kernel == .v6_1
     o.relativeJumpTables = againstDwarf
     o.walkThreads = threadsPerObject
     if let parallelWalkMinimum { o.parallelWalkMinimum = parallelWalkMinimum }

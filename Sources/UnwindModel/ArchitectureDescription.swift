@@ -130,6 +130,11 @@ public struct AnalysisOptions: Sendable {
   /// Report alternative conflicts as objtool 6.1 did: at the conflicting instruction,
   /// without naming it in the message.
   public var conflictAtInstruction = false
+  /// objtool 6.1's patch-site tables: every `.altinstructions` entry gets a fresh CFI
+  /// table, which the original stream then uses; earlier replacements of the site keep
+  /// theirs (so a conflict between two replacements goes unseen). 6.12 shares one table
+  /// per site.
+  public var tablePerEntry = false
   /// Read 6.14+'s `.discard.annotate_insn` annotations.
   public var annotateInstructions = false
   /// `--backtrace`: after a finding, the branch chain that led to it.

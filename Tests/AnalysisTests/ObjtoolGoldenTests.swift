@@ -143,12 +143,15 @@ struct Kernel61Tests {
     }
   }
 
-  /// objtool 6.1 misses this conflict (a fresh CFI table per entry); we report it.
-  @Test func threeStreamConflictObjtool61Misses() throws {
+  /// objtool 6.1 gives every entry a fresh CFI table (the original then uses the
+  /// newest), so a conflict between the two replacements goes unseen; `--kernel 6.1`
+  /// does the same (Debian's 6.1 kvm-amd.ko depends on it), the 6.12 default shares one
+  /// table per site and reports it.
+  @Test func threeStreamConflictAsObjtool61() throws {
     var o = CheckOptions()
     o.kernel = .v6_1
     #expect(try recorded("three61", ".objtool61-orc.txt").isEmpty)
-    #expect(try lines("three61", o) == ["three61.o: warning: objtool: three+0x1: stack layout conflict in alternatives"])
+    #expect(try lines("three61", o).isEmpty)
   }
 }
 

@@ -2,8 +2,8 @@
 // Replacement 2 (`push %rax; pop %rax`) is 8 bytes deeper at +1, a boundary of the
 // original's NOPs too. objtool 6.1 allocates a fresh CFI table per entry, so the
 // first replacement's table is no longer the one the original instructions use and
-// the conflict goes unreported; unwindcheck shares one table per site (as 6.12 does)
-// and reports it even with --kernel 6.1.
+// the conflict goes unreported; unwindcheck with --kernel 6.1 does the same (6.12
+// shares one table per site).
 #include "altmacros61.h"
 	.text
 	.globl	three
