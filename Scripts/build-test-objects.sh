@@ -28,6 +28,13 @@ asm() { # target dir
 }
 asm x86_64-linux-gnu x86_64
 asm x86_64-linux-gnu x86_64/cfi
+# Two files with a same-named local function and .cold part each, linked as a module
+# is (ld -r), without STT_FILE symbols (Debian's 6.1 modules have none).
+( cd x86_64/cfi/samecold && for f in a b; do "$CLANG" --target=x86_64-linux-gnu -c $f.S -o /tmp/samecold-$f.$$.o; done
+  ld -r /tmp/samecold-a.$$.o /tmp/samecold-b.$$.o -o /tmp/samecold.$$.o
+  objcopy --strip-symbol=samecold-a.$$.o --strip-symbol=samecold-b.$$.o /tmp/samecold.$$.o ../samecold.o
+  rm -f /tmp/samecold-[ab].$$.o /tmp/samecold.$$.o
+  echo "  x86_64/cfi/samecold/{a,b}.S -> x86_64/cfi/samecold.o (ld -r)" )
 asm x86_64-linux-gnu x86_64/alt
 asm x86_64-linux-gnu x86_64/annotate
 asm x86_64-linux-gnu x86_64/alt61
