@@ -23,5 +23,6 @@ xargs -a "$LIST" -P "${PAR:-2}" -I{} bash -c '
   objcopy "${args[@]}" "$ko" "$dst.tmp"
   "$PY" "$HERE/lib/elfkit.py" add-discard "$dst.tmp" "$dst" 2>/dev/null || cp "$dst.tmp" "$dst"
   rm -f "$dst.tmp"' _ {}
-find "$OUT" -name '*.ko' | sort > "$OUT.list"
+# (Absolute paths: the differential scripts run from anywhere.)
+find "$(cd "$OUT" && pwd)" -name '*.ko' | sort > "$OUT.list"
 echo "make-objtool-inputs: $(wc -l < "$OUT.list") inputs in $OUT (list: $OUT.list)"
