@@ -356,3 +356,15 @@ struct FuzzRegressionTests {
     }
   }
 }
+
+/// Inputs made to be slow or huge (Scripts/resource-bounds.py at a fifth of the README's
+/// scale): each class finishes within the limit with a result, never a trap.
+@Suite(.enabled(if: TestSupport.unwindcheckBinary != nil && TestSupport.hasTool("python3"), "needs the built unwindcheck and python3"))
+struct ResourceBoundsTests {
+  @Test func everyClassFinishes() throws {
+    let r = try TestSupport.run("python3", [TestSupport.absolute("Scripts/resource-bounds.py"), TestSupport.unwindcheckBinary!,
+                                            "--scale", "0.2", "--limit", "60"])
+    #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+    #expect(r.stdout.split(separator: "\n").filter { $0.hasPrefix("bounds ") && $0.contains(", exit ") }.count == 7, "\(r.stdout)")
+  }
+}
