@@ -122,7 +122,10 @@ public struct Validator {
     let special = SpecialSections(file: file, relocations: relocations)
     PhaseTimes.mark("resolve: relocations")
     let layout = arch.alternativeLayout.forUaccess(options.uaccess)
-    let sites = program.buildAlternativeGroups(special.alternativeEntries(layout: layout), layout: layout)
+    // objtool reads `.altinstructions` only for a walk (--orc, --stackval, --uaccess) or
+    // --noinstr: with --unret alone its UNRET walk follows no alternative.
+    let sites = program.buildAlternativeGroups(options.walk || options.noinstr ? special.alternativeEntries(layout: layout) : [],
+                                               layout: layout)
     PhaseTimes.mark("resolve: alternatives")
     // A final module (modpost's .gnu.linkonce.this_module) without any .discard.*
     // section lost its objtool annotations to module.lds: re-derive what we can.
