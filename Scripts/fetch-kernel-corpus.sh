@@ -10,6 +10,7 @@
 #                                          discarded .discard.* annotations re-created
 #                                          (only with INPUTS=1; needs python3)
 #   DIR/tools.env                          ABI=, OBJTOOL61=, OBJTOOL612=
+# CORPUS61=1 also fetches Debian's 6.1 amd64 modules (see the end).
 # Packages are fetched with `apt-get download` and unpacked with `dpkg -x`; nothing is
 # installed system-wide except the arm64 dpkg architecture (needed to download the
 # arm64 image package). Never commit anything from DIR.
@@ -60,5 +61,25 @@ unpack amd64
 unpack arm64
 if [ "${INPUTS:-0}" = 1 ]; then
   PAR=$(nproc) "$HERE/make-objtool-inputs.sh" "$DIR/amd64-list.txt" "$DIR/inputs-amd64"
+fi
+# CORPUS61=1: Debian 12's 6.1 amd64 modules (built with objtool 6.1 per object file)
+# into ${DIR61:-~/.cache/unwindcheck-corpus61}: corpus-amd64, list.txt and the prepared
+# inputs (inputs-amd64, inputs-amd64.list), for Scripts/roundtrip-orc-61.py.
+if [ "${CORPUS61:-0}" = 1 ]; then
+  D61=${DIR61:-$HOME/.cache/unwindcheck-corpus61}
+  mkdir -p "$D61/debs"; D61=$(cd "$D61" && pwd)
+  IMG61=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' | awk '{print $1}' | sort -V | tail -1)
+  [ -n "$IMG61" ] || { echo "fetch-kernel-corpus: no linux-image-6.1.0-*-amd64-unsigned package" >&2; exit 1; }
+  (cd "$D61/debs" && { ls "$IMG61"_*.deb >/dev/null 2>&1 || apt-get download -q "$IMG61"; })
+  if [ ! -s "$D61/list.txt" ]; then
+    rm -rf "$D61/img"; mkdir -p "$D61/img" "$D61/corpus-amd64"
+    dpkg -x "$(ls "$D61"/debs/"$IMG61"_*.deb)" "$D61/img"
+    (cd "$D61"/img/lib/modules/*/kernel && find . -name '*.ko*' -print0 |
+       xargs -0 -P"$(nproc)" -n 50 sh -c 'for f; do mkdir -p "$0/$(dirname "$f")";
+         case "$f" in *.xz) xz -dc "$f" > "$0/${f%.xz}";; *) cp "$f" "$0/$f";; esac; done' "$D61/corpus-amd64")
+    (cd "$D61" && find corpus-amd64 -name '*.ko' | sort > list.txt)
+  fi
+  (cd "$D61" && PAR=$(nproc) "$HERE/make-objtool-inputs.sh" list.txt "$D61/inputs-amd64")
+  echo "fetch-kernel-corpus: 6.1 ($IMG61): $(wc -l < "$D61/list.txt") modules in $D61/corpus-amd64"
 fi
 cat tools.env
