@@ -153,6 +153,7 @@ public func renderDecoded(_ sections: [DecodedSection], file: ELFFile? = nil, fu
       return nil
     }
     let bytes: [UInt8] = file.map { f in f.withBytes(of: decoded.section.index) { Array($0) } } ?? []
+    let names = file.map { CodeNames(file: $0, section: decoded.section.index, pcRelative: support.description(CheckOptions()).pcRelativeRelocations) }
     for i in 0..<t.count {
       let offset = UInt64(t.offsets[i])
       let owner = functions.isEmpty ? nil : containing(offset)
@@ -193,6 +194,17 @@ public func renderDecoded(_ sections: [DecodedSection], file: ELFFile? = nil, fu
         out.append(byte: 0x09)
         let end = min(bytes.count, Int(offset) + Int(t.lengths[i]))
         out.append(bytes.withUnsafeBytes { support.syntax(UnsafeRawBufferPointer(rebasing: $0[Int(offset)..<end]), offset) })
+        // The relocation's target by name, or the symbol a direct branch lands in.
+        if let names {
+          if let r = names.relocation(at: offset, length: Int(t.lengths[i])) {
+            out.append(byte: 0x20)
+            out.append(r)
+          } else if let target = t.target(InstructionIndex(i)) {
+            out.append(" <")
+            out.append(names.name(UInt64(bitPattern: target), section: name))
+            out.append(">")
+          }
+        }
       }
       out.endLine()
     }

@@ -107,6 +107,18 @@ struct TraceView {
   /// Relocation types computed from the place (x86 PC32/PLT32): their target is the
   /// symbol plus addend plus the bytes from the field to the instruction's end.
   let pcRelative: Set<UInt32>
+  /// Each section's names, built on first use (one trace touches few sections).
+  let cache = NamesCache()
+
+  final class NamesCache {
+    private var bySection: [SectionIndex: CodeNames] = [:]
+    func names(_ section: SectionIndex, _ make: (SectionIndex) -> CodeNames) -> CodeNames {
+      if let n = bySection[section] { return n }
+      let n = make(section)
+      bySection[section] = n
+      return n
+    }
+  }
 
   func index(of offset: UInt64, in text: DecodedText) -> Int? {
     var lo = 0, hi = text.count
@@ -115,18 +127,6 @@ struct TraceView {
       if UInt64(text.offsets[mid]) < offset { lo = mid + 1 } else { hi = mid }
     }
     return lo < text.count && UInt64(text.offsets[lo]) == offset ? lo : nil
-  }
-
-  /// `symbol+0xN` for a place in a section: the last symbol at or before it (not a
-  /// section or mapping symbol), else the section.
-  func name(_ section: SectionIndex, _ offset: UInt64) -> String {
-    var best: Symbol? = nil
-    for s in file.symbols(in: section) where !s.isSectionSymbol && s.type != .file && !s.name.isEmpty && !s.name.hasPrefix("$")
-      && s.value <= offset && (best == nil || s.value > best!.value || (s.value == best!.value && s.isFunction && !best!.isFunction)) {
-      best = s
-    }
-    guard let b = best else { return file.section(section).name + "+0x" + String(offset, radix: 16) }
-    return b.name + "+0x" + String(offset - b.value, radix: 16)
   }
 
   static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
@@ -140,28 +140,13 @@ struct TraceView {
     }
     let asm = bytes.withUnsafeBytes { syntax($0, offset) }
     let hex = bytes.map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }.joined(separator: " ")
-    var reloc = ""
-    if let rs = file.relocations(for: section.section.index) {
-      // (Relocations are sorted by offset in kernel objects; a linear scan of one
-      // section's is fine for one function.)
-      for r in rs.relocations where r.offset >= offset && r.offset < offset + UInt64(length) {
-        let s = file.symbol(r.symbol)
-        var addend = r.addend
-        if pcRelative.contains(r.type) { addend += Int64(offset + UInt64(length) - r.offset) }
-        if s.isSectionSymbol, let sec = s.section.index, addend >= 0 {
-          reloc = "<" + name(sec, UInt64(addend)) + ">"  // a section-relative target named by its symbol
-        } else {
-          let base = s.isSectionSymbol ? (s.section.index.map { file.section($0).name } ?? "?") : s.name
-          reloc = "<" + base + (addend == 0 ? "" : addend > 0 ? "+0x" + String(addend, radix: 16) : "-0x" + String(-addend, radix: 16)) + ">"
-        }
-        break
-      }
-    }
+    let names = cache.names(section.section.index) { CodeNames(file: file, section: $0, pcRelative: pcRelative) }
+    var reloc = names.relocation(at: offset, length: length) ?? ""
     if reloc.isEmpty, let target = t.target(InstructionIndex(i)) {
-      reloc = "<" + name(section.section.index, UInt64(bitPattern: target)) + ">"
+      reloc = "<" + names.name(UInt64(bitPattern: target), section: section.section.name) + ">"
     }
     let ops = t.ops(InstructionIndex(i)).map { $0.text(registerName: registerName) }.joined(separator: ",")
-    let place = location?.text ?? name(section.section.index, offset)
+    let place = location?.text ?? names.name(offset, section: section.section.name)
     return Self.pad(place, 22) + Self.pad("\(section.section.name)+0x\(String(offset, radix: 16))", 20)
       + Self.pad(hex, 24) + Self.pad(asm + (reloc.isEmpty ? "" : " " + reloc), 44) + Self.pad(ops.isEmpty ? "" : ops, 18)
   }

@@ -106,14 +106,15 @@ struct DecodeCLITests {
     #expect(r.status == 0)
     let lines = r.stdout.split(separator: "\n").map(String.init)
     // fp_func: push %rbp; mov %rsp,%rbp; push %rbx; call external_helper
-    // (The assembly column as GNU objdump prints it: `objdump -d frames.o`.)
+    // (The assembly column as GNU objdump prints it, `objdump -d -r frames.o`: the
+    // relocation R_X86_64_PLT32 external_helper-0x4 on the call names its target.)
     #expect(Array(lines.prefix(4)) == [
       ".text\t0x0\t1\tother\tpush<-rbp\tfp_func+0x0\tpush %rbp",
       ".text\t0x1\t3\tother\trbp<-rsp\tfp_func+0x1\tmov %rsp,%rbp",
       ".text\t0x4\t1\tother\tpush<-rbx\tfp_func+0x4\tpush %rbx",
-      ".text\t0x5\t5\tcall->0xa\tpush<-const\tfp_func+0x5\tcall a",
+      ".text\t0x5\t5\tcall->0xa\tpush<-const\tfp_func+0x5\tcall a <external_helper>",
     ])
-    #expect(lines.contains { $0.hasPrefix(".text\t0x2f\t7\tjmp*\t-\t") && $0.hasSuffix("\tjmp *0x0(,%rdi,8)") })
+    #expect(lines.contains { $0.hasPrefix(".text\t0x2f\t7\tjmp*\t-\t") && $0.hasSuffix("\tjmp *0x0(,%rdi,8) <.rodata+0x0>") })
   }
 
   @Test func sectionFilterAndSeveralFiles() throws {
