@@ -177,6 +177,9 @@ struct Resolution {
   let module: Bool
   let mcount: Bool
   let jumpLabelHack: Bool
+  /// A bad `__jump_table` or `__ex_table` entry is a finding at the entry and the rest
+  /// is analysed (`check`); objtool (and its front end) stops there instead.
+  let badEntriesAreFindings: Bool
   private let kernel: KernelConventions
   /// Per text section, with `--hacks=noinstr`: `noinstr` code (empty otherwise).
   private var noinstrSlot: [Bool] = []
@@ -188,7 +191,9 @@ struct Resolution {
   init(program p: inout Program, special: SpecialSections, relocations: RelocationIndexCache, arch: ArchitectureDescription,
        sites: AlternativeSites, recoverFinalModule: Bool = false, readAnnotateInsn: Bool = false, ibt: Bool = false,
        relativeJumpTables: Bool = false, noUnreachable: Bool = false, module: Bool = false, mcount: Bool = false,
-      jumpLabelHack: Bool = false, noinstrHack: Bool = false, workers: Int = 1, parallelMinimum: Int = 1 << 17) {
+      jumpLabelHack: Bool = false, noinstrHack: Bool = false, badEntriesAreFindings: Bool = false,
+      workers: Int = 1, parallelMinimum: Int = 1 << 17) {
+    self.badEntriesAreFindings = badEntriesAreFindings
     self.workers = p.count >= parallelMinimum ? workers : 1
     self.module = module
     self.jumpLabelHack = jumpLabelHack
@@ -381,9 +386,18 @@ struct Resolution {
   private mutating func addSpecialSectionAlternatives(_ p: Program, _ special: SpecialSections) {
     let labels = special.jumpLabels
     jumpLabelCount = labels.count
+    func entryAt(_ table: String, _ off: UInt64) -> CodeLocation {
+      CodeLocation(section: table, offset: off, symbol: nil, symbolOffset: off, function: nil)
+    }
     for jl in labels {
       guard let site = p.instruction(in: jl.code.section, at: jl.code.offset) else {
-        fatal.append(Finding(rule: .specialSectionEntry, scope: "special: can't find orig instruction"))
+        if badEntriesAreFindings {
+          warnings.append(Finding(rule: .specialSectionEntry, at: entryAt("__jump_table", jl.entry),
+                                  message: "bad jump label entry: its site \(p.file.section(jl.code.section).name)+0x\(String(jl.code.offset, radix: 16)) is not an instruction",
+                                  severity: .warning))
+        } else {
+          fatal.append(Finding(rule: .specialSectionEntry, scope: "special: can't find orig instruction"))
+        }
         continue
       }
       if jumpLabelHack && jl.keyFlags & 2 != 0 && kind[site.int] == .jumpUnconditional {
@@ -399,7 +413,12 @@ struct Resolution {
         // A JMP site may become a NOP: the next instruction.
         if let n = p.next(site) { addAlternative(site, n) }
       default:
-        fatal.append(Finding(rule: .specialSectionEntry, at: p.location(site), message: "unsupported instruction at jump label"))
+        if badEntriesAreFindings {
+          warnings.append(Finding(rule: .specialSectionEntry, at: entryAt("__jump_table", jl.entry),
+                                  message: "bad jump label entry: unsupported instruction at jump label \(p.location(site).text)", severity: .warning))
+        } else {
+          fatal.append(Finding(rule: .specialSectionEntry, at: p.location(site), message: "unsupported instruction at jump label"))
+        }
       }
     }
     let exceptions = special.exceptionTable
@@ -407,7 +426,14 @@ struct Resolution {
     for ex in exceptions {
       guard let insn = p.instruction(in: ex.insn.section, at: ex.insn.offset),
             let fixup = p.instruction(in: ex.fixup.section, at: ex.fixup.offset) else {
-        fatal.append(Finding(rule: .specialSectionEntry, scope: "special: can't find new instruction"))
+        if badEntriesAreFindings {
+          let bad = p.instruction(in: ex.insn.section, at: ex.insn.offset) == nil ? ex.insn : ex.fixup
+          warnings.append(Finding(rule: .specialSectionEntry, at: entryAt("__ex_table", ex.entry),
+                                  message: "bad exception table entry: \(p.file.section(bad.section).name)+0x\(String(bad.offset, radix: 16)) is not an instruction",
+                                  severity: .warning))
+        } else {
+          fatal.append(Finding(rule: .specialSectionEntry, scope: "special: can't find new instruction"))
+        }
         continue
       }
       addAlternative(insn, fixup)

@@ -14,9 +14,9 @@ struct SpecialSections {
 
   /// `__jump_table` entry: code site, branch target, key flags (low bits of the key
   /// relocation's addend).
-  struct JumpLabel { var code: Address; var target: Address; var keyFlags: UInt8 }
+  struct JumpLabel { var code: Address; var target: Address; var keyFlags: UInt8; var entry: UInt64 = 0 }
   /// `__ex_table` entry: faulting instruction and its fixup.
-  struct ExceptionEntry { var insn: Address; var fixup: Address }
+  struct ExceptionEntry { var insn: Address; var fixup: Address; var entry: UInt64 = 0 }
 
   static let jumpLabelEntrySize = 16
   static let exceptionEntrySize = 12
@@ -56,7 +56,7 @@ struct SpecialSections {
     entries("__jump_table", size: Self.jumpLabelEntrySize).compactMap { sec, off in
       guard let code = address(in: sec, at: off), let target = address(in: sec, at: off + 4) else { return nil }
       let flags = UInt8(truncatingIfNeeded: addend(in: sec, at: off + 8) ?? 0) & 3
-      return JumpLabel(code: code, target: target, keyFlags: flags)
+      return JumpLabel(code: code, target: target, keyFlags: flags, entry: off)
     }
   }
 
@@ -65,7 +65,7 @@ struct SpecialSections {
       guard let insn = address(in: sec, at: off), var fixup = address(in: sec, at: off + 4) else { return nil }
       // Legacy _ASM_EXTABLE_EX entries carry a 0x7ffffff0 bias on the fixup.
       if fixup.offset >= 0x7FFF_FFF0 { fixup.offset -= 0x7FFF_FFF0 }
-      return ExceptionEntry(insn: insn, fixup: fixup)
+      return ExceptionEntry(insn: insn, fixup: fixup, entry: off)
     }
   }
 

@@ -134,7 +134,8 @@ public struct Validator {
                    readAnnotateInsn: options.annotateInstructions, ibt: options.ibt,
                    relativeJumpTables: options.relativeJumpTables, noUnreachable: options.skipUnreachable,
                    module: options.module, mcount: options.mcount, jumpLabelHack: options.jumpLabelHack,
-                   noinstrHack: options.noinstrHack, workers: options.walkThreads,
+                   noinstrHack: options.noinstrHack, badEntriesAreFindings: options.badEntriesAreFindings,
+                   workers: options.walkThreads,
                    parallelMinimum: options.parallelWalkMinimum)
     p = program
     PhaseTimes.mark("resolve: destinations")
@@ -956,6 +957,7 @@ public struct Validator {
       let name = reg == cfiReturnAddress ? "ra" : arch.registerName(UInt8(reg))
       for s in saves.prefix(3) {
         findings[k].related.append(RelatedLocation(label: "\(name) saved here, not restored on this path", location: p.location(s)))
+        findings[k].notes.append("\(name) saved at \(p.location(s).text), not restored on this path")
       }
     }
   }
@@ -970,7 +972,7 @@ public struct Validator {
       findings[k].notes = ["reached by the branch at \(p.location(previous).text), not by falling off the end"]
     } else {
       findings[k].related = [RelatedLocation(label: "the last instruction before it", location: p.location(previous))]
-      findings[k].notes = ["its last instruction is no return, jump or call that does not return, so execution runs on into \(p.location(insn).text)"
+      findings[k].notes = ["its last instruction, \(p.location(previous).text), is no return, jump or call that does not return, so execution runs on into \(p.location(insn).text)"
                            + " (a missing `ret`, a call to a noreturn function the tool does not know, or code the compiler assumed unreachable)"]
     }
   }
@@ -1498,7 +1500,7 @@ public struct Validator {
       case .call where r.deadEnd[prev.int]: why = "a call that does not return"
       default: why = r.deadEnd[prev.int] ? "a dead end" : marks.visited[prev.int] ? "code that does not fall through" : "code no walk reached either"
       }
-      notes.append("the instruction before it is \(why); no branch, jump table, alternative or unwind hint leads here")
+      notes.append("the instruction before it, \(p.location(prev).text), is \(why); no branch, jump table, alternative or unwind hint leads here")
       findings[k].related.append(RelatedLocation(label: "the instruction before it", location: p.location(prev)))
     }
     findings[k].notes = notes

@@ -64,6 +64,9 @@ public struct CheckOptions: Sendable {
   /// Standing in for objtool: its message texts, its exit statuses, and sections the
   /// object already has are skipped with a note instead of refused.
   public var objtoolFrontEnd = false
+  /// Stop at a bad `__jump_table`/`__ex_table` entry as objtool does (its front end
+  /// always; the objtool-verdict tests set it) instead of reporting it and going on.
+  public var stopAtBadTableEntries = false
   /// `--dry-run`: analyse, write nothing. `--backup`: keep `FILE.orig` before writing.
   public var dryRun = false
   /// Build the written object in memory only and parse it back (the fuzz harness's
@@ -118,6 +121,7 @@ public struct CheckOptions: Sendable {
     o.annotateInstructions = kernel == .v6_14
     o.conflictAtInstruction = kernel == .v6_1
     o.tablePerEntry = kernel == .v6_1
+    o.badEntriesAreFindings = !(objtoolFrontEnd || stopAtBadTableEntries)
     o.relativeJumpTables = againstDwarf
     o.walkThreads = threadsPerObject
     if let parallelWalkMinimum { o.parallelWalkMinimum = parallelWalkMinimum }

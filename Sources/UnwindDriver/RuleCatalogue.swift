@@ -58,7 +58,7 @@ public enum RuleCatalogue {
       causes: "A call to a local label instead of a function, or a corrupt relocation.",
       fix: "Call a symbol, or annotate an intra-function call.", example: nil),
     CatalogueEntry(
-      rule: .specialSectionEntry, objtoolMessage: "special: can't find orig instruction / unsupported instruction at jump label / ...",
+      rule: .specialSectionEntry, objtoolMessage: "special: can't find orig instruction / unsupported instruction at jump label / ... / bad alternative entry: %s / bad jump label entry: %s / bad exception table entry: %s",
       meaning: "An entry of .altinstructions, __jump_table or __ex_table does not point at instruction boundaries, or its site has an unexpected shape. unwindcheck also checks each .altinstructions entry against the object before use (reported at the entry, `.altinstructions+0xN: bad alternative entry: ...`, and skipped while the rest is analysed): a relocation for each address, the original and the replacement inside code, and a replacement not longer than the original (the kernel copies it over the original: a longer one overwrites the code after the site; objtool 6.12 crashes on it).",
       causes: "Hand-written ALTERNATIVE or jump-label sites with wrong labels or lengths; a jump label site that is neither a NOP nor a JMP; a damaged or crafted object.",
       fix: "Use the kernel's ALTERNATIVE()/static_branch macros; check the labels.", example: "x86_64/cfi/badlabel.S"),

@@ -135,6 +135,9 @@ public struct AnalysisOptions: Sendable {
   /// theirs (so a conflict between two replacements goes unseen). 6.12 shares one table
   /// per site.
   public var tablePerEntry = false
+  /// A bad `__jump_table`/`__ex_table` entry is a finding at the entry and the rest is
+  /// still analysed (objtool, and so its front end, stops at it).
+  public var badEntriesAreFindings = true
   /// Read 6.14+'s `.discard.annotate_insn` annotations.
   public var annotateInstructions = false
   /// `--backtrace`: after a finding, the branch chain that led to it.

@@ -267,7 +267,7 @@ public enum DiagnosticText {
 
   /// The `--verbose` lines.
   public static func noteLines(_ f: Finding, file: String, style: Style = .unwindcheck) -> [String] {
-    (f.notes + f.related.map { "\($0.label): \(style.text($0.location))" }).map { "\(file): note: \(style.tool):   \($0)" }
+    f.notes.map { "\(file): note: \(style.tool):   \($0)" }
   }
 
   /// Everything printed for a finding, in order: its line, notes (verbose), backtrace.

@@ -331,6 +331,18 @@ struct MalformedTableTests {
     let sites = try TestSupport.run(binary, ["alternatives", object]).stdout
     #expect(sites.contains("1 patch site") && sites.contains("site goodsite+0x0 (5 bytes)"))
   }
+
+  /// A jump label on an instruction that is neither a NOP nor a JMP: objtool stops there
+  /// (badlabel.objtool-orc.txt, its front end too); `check` reports the entry and
+  /// analyses the rest.
+  @Test func badJumpLabelIsAFindingAtTheEntry() throws {
+    let object = TestSupport.absolute("TestObjects/x86_64/cfi/badlabel.o")
+    let r = try TestSupport.run(binary, ["check", object])
+    #expect(r.stderr.contains(": warning: unwindcheck: __jump_table+0x0: bad jump label entry: unsupported instruction at jump label "))
+    let objtool = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/cfi/badlabel.objtool-orc.txt"), encoding: .utf8)
+    let front = try TestSupport.run(binary, ["objtool", "--orc", "--dry-run", object])
+    #expect(front.stderr.replacingOccurrences(of: object, with: "badlabel.o") == objtool)
+  }
 }
 
 /// The inputs libFuzzer found (TestObjects/fuzz), each run through what its target
