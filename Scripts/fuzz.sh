@@ -43,7 +43,11 @@ set +e
     "$CORPUS" "$SEEDS" ) > "$LOG" 2>&1
 status=$?
 set -e
-runs=$(grep -h 'stat::number_of_executed_units' "$LOG" "$BASE/$T"/fuzz-*.log 2>/dev/null | awk '{s+=$2} END {print s+0}')
+if [ "$JOBS" -gt 1 ]; then  # (one log per job)
+  runs=$(cat "$BASE/$T"/fuzz-*.log 2>/dev/null | grep 'stat::number_of_executed_units' | awk '{s+=$2} END {print s+0}')
+else
+  runs=$(grep 'stat::number_of_executed_units' "$LOG" | tail -1 | awk '{print $2+0}')
+fi
 found=$(ls "$ART" | grep -c -E '^(crash|timeout|leak|oom|slow-unit)-' || true)
 echo "fuzz $T: $runs runs in $SECS s ($((runs / (SECS > 0 ? SECS : 1)))/s), $found findings in $ART (exit $status)"
 [ "$status" -eq 0 ] && [ "$found" -eq 0 ]
