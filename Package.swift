@@ -70,7 +70,8 @@ let package = Package(
     .testTarget(name: "DwarfCFITests", dependencies: ["DwarfCFI", "UnwindModel", "ArchX86"], swiftSettings: swiftSettings),
     .testTarget(name: "ORCTests", dependencies: ["ORC", "ELFObject", "UnwindModel", "UnwindTestSupport"],
                 swiftSettings: swiftSettings),
-    .testTarget(name: "CLITests", dependencies: ["UnwindDriver", "unwindcheck", "UnwindTestSupport", "ELFObject", "ORC", "UnwindModel"],
+    .testTarget(name: "CLITests", dependencies: ["UnwindDriver", "unwindcheck", "UnwindTestSupport", "ELFObject", "ORC", "UnwindModel",
+                                                 "ArchARM64", "DecodeX86"],
                 swiftSettings: swiftSettings),
   ]
 )

@@ -24,9 +24,11 @@ if [ -z "$(ls -A "$SEEDS")" ]; then
   case "$T" in
     x86|arm64)
       pat=$([ "$T" = arm64 ] && echo arm64 || echo x86_64)
+      oc=objcopy; [ "$T" = arm64 ] && command -v aarch64-linux-gnu-objcopy >/dev/null && oc=aarch64-linux-gnu-objcopy
       for o in $(find TestObjects -name '*.o' | grep "$pat"); do
-        objcopy -O binary --only-section=.text "$o" "$SEEDS/$(echo "$o" | tr / _).text" 2>/dev/null || true
-      done ;;
+        "$oc" -O binary --only-section=.text "$o" "$SEEDS/$(echo "$o" | tr / _).text" 2>/dev/null || true
+      done
+      find "$SEEDS" -size 0 -delete ;;
     *)
       for o in $(find TestObjects -name '*.o'); do cp "$o" "$SEEDS/$(echo "$o" | tr / _)"; done
       # A few small real modules (objects under 64 KB keep executions fast).

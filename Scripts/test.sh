@@ -2,9 +2,20 @@
 # test.sh - the project's test command (README, .ci/run): install system packages,
 # then build and run the whole test suite. Corpus-dependent tests run when
 # Scripts/fetch-kernel-corpus.sh has been run, and say they are skipped otherwise.
+# Then every libFuzzer target runs for FUZZ_SECONDS (default 20; 0 skips) from its
+# seeds in a fresh directory, so a regression of the hostile-input work shows at once.
 set -eu
 cd "$(dirname "$0")/.."
 Scripts/install-deps.sh
 Scripts/check-deps.sh
 swift build --build-tests
 swift test "$@"
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+if [ "$FUZZ_SECONDS" -gt 0 ] && [ $# -eq 0 ]; then
+  dir=$(mktemp -d)
+  trap 'rm -rf "$dir"' EXIT
+  for t in elf x86 arm64 tables pipeline dwarf; do
+    UNWINDCHECK_FUZZ_DIR="$dir" Scripts/fuzz.sh "$t" "$FUZZ_SECONDS" || {
+      echo "test.sh: fuzz target $t found a problem (see the artifacts printed above)"; ls "$dir/$t/artifacts"; exit 1; }
+  done
+fi

@@ -288,6 +288,7 @@ private struct Formatter {
     let x = sf
     guard bit(22) == x else { return nil }
     let immr = bits(16, 6), imms = bits(10, 6)
+    guard x || (immr < 32 && imms < 32) else { return nil }  // (unallocated for 32 bits)
     let top: UInt32 = x ? 63 : 31
     let d = r(rd, x), n = r(rn, x)
     func num(_ v: UInt32) -> String { "#" + String(v) }

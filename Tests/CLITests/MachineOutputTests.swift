@@ -6,6 +6,8 @@ import Testing
 import UnwindDriver
 import UnwindModel
 import UnwindTestSupport
+import ArchARM64
+import DecodeX86
 
 @Suite(.enabled(if: TestSupport.unwindcheckBinary != nil, "needs the built unwindcheck executable"))
 struct MachineOutputTests {
@@ -359,6 +361,28 @@ struct FuzzRegressionTests {
     defer { try? FileManager.default.removeItem(at: out) }
     for name in inputs {
       let path = dir + "/" + name
+      if name.hasPrefix("arm64-") || name.hasPrefix("x86-") {
+        // Decoder inputs: raw code, formatted word by word / instruction by instruction.
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes.withUnsafeBytes { code in
+          if name.hasPrefix("arm64-") {
+            var off = 0
+            while off + 4 <= code.count {
+              _ = ARM64Syntax.format(code.loadUnaligned(fromByteOffset: off, as: UInt32.self), address: UInt64(off))
+              off += 4
+            }
+          } else {
+            var off = 0
+            while off < code.count {
+              let insn = X86Decoder().decode(code, at: off)
+              let n = max(1, Int(insn.length))
+              _ = X86Syntax.format(insn, bytes: UnsafeRawBufferPointer(rebasing: code[off..<min(code.count, off + n)]), address: UInt64(off))
+              off += n
+            }
+          }
+        }
+        continue
+      }
       for args in [["check", "--link", "--module", "--uaccess", "--ibt", path],
                    ["check", "--orc", "--link", "--module", "--output", out.appendingPathComponent(name + ".o").path, path]] {
         let r = try TestSupport.run(binary, args)
