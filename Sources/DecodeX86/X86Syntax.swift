@@ -101,7 +101,8 @@ private struct Formatter {
   }
 
   func memory() -> String {
-    var text = segment.map { "%" + segments[$0] + ":" } ?? ""
+    // In 64-bit mode only FS and GS override; objdump names the others as prefixes.
+    var text = segment.flatMap { $0 >= 4 ? "%" + segments[$0] + ":" : nil } ?? ""
     let addr32 = insn.prefixes.contains(.addressSize)
     let names = addr32 ? gpr32 : gpr64
     if insn.isRIPRelative {
@@ -176,7 +177,14 @@ private struct Formatter {
     // prefix (`cs call`: the padding of a retpoline call); string ops name it inside.
     let memoryOperand = insn.hasModRM && insn.mod != 3
     let stringOp = insn.map == .oneByte && (0xA4...0xAF).contains(insn.opcode)
-    if let segment, !memoryOperand, !stringOp, !body.hasPrefix("notrack "), !body.contains("nop") {
+    let conditionalJump = (insn.map == .oneByte && (0x70...0x7F).contains(insn.opcode))
+      || (insn.map == .twoByte0F && (0x80...0x8F).contains(insn.opcode))
+    if let segment, conditionalJump && (segment == 1 || segment == 3) {
+      // 2E/3E on a conditional jump: the static branch hints.
+      let parts = body.split(separator: " ", maxSplits: 1)
+      return prefixText + parts[0] + (segment == 1 ? ",pn " : ",pt ") + (parts.count > 1 ? parts[1] : "")
+    }
+    if let segment, !stringOp, !body.hasPrefix("notrack "), !body.contains("nop"), !memoryOperand || segment < 4 {
       return prefixText + segments[segment] + " " + body
     }
     return prefixText + body
@@ -227,7 +235,7 @@ private struct Formatter {
     case 0x8E:
       guard insn.reg & 7 < 6 else { return nil }
       return two("mov", rm(size: isRegisterForm ? 4 : 2), "%" + segments[Int(insn.reg & 7)])
-    case 0x8F: return insn.reg & 7 == 0 ? (isRegisterForm ? "pop " : "popq ") + rm(size: 8) : nil
+    case 0x8F: return insn.reg & 7 == 0 ? "pop " + rm(size: 8) : nil
     case 0x90:
       if rep { return "pause" }
       if insn.rexB != 0 { return two("xchg", register(8, size: size), register(0, size: size)) }

@@ -116,7 +116,7 @@ public enum ObjectDecoder {
   static func functionRanges(in section: SectionIndex, of file: ELFFile) -> [Range<UInt64>] {
     file.symbols(in: section).lazy
       .filter { $0.isFunction && $0.size > 0 }
-      .map { $0.value..<($0.value &+ $0.size) }
+      .map { $0.value..<($0.value.addingReportingOverflow($0.size).overflow ? UInt64.max : $0.value + $0.size) }
       .sorted { $0.lowerBound < $1.lowerBound }
   }
 }
@@ -137,7 +137,7 @@ public func renderDecoded(_ sections: [DecodedSection], file: ELFFile? = nil, fu
     // The section's function symbols by start, for names and the --function filter.
     let functions: [(range: Range<UInt64>, name: String)] = file.map { file in
       file.symbols(in: decoded.section.index).filter { $0.isFunction && $0.size > 0 }
-        .map { ($0.value..<($0.value &+ $0.size), $0.name) }
+        .map { ($0.value..<($0.value.addingReportingOverflow($0.size).overflow ? UInt64.max : $0.value + $0.size), $0.name) }
         .sorted { $0.0.lowerBound < $1.0.lowerBound || ($0.0.lowerBound == $1.0.lowerBound && $0.1 < $1.1) }
     } ?? []
     if let function, !functions.contains(where: { $0.name == function }) { continue }

@@ -383,7 +383,7 @@ struct FuzzRegressionTests {
         }
         continue
       }
-      for args in [["check", "--link", "--module", "--uaccess", "--ibt", path],
+      for args in [["check", "--link", "--module", "--uaccess", "--ibt", path], ["decode", path],
                    ["check", "--orc", "--link", "--module", "--output", out.appendingPathComponent(name + ".o").path, path]] {
         let r = try TestSupport.run(binary, args)
         #expect([0, 1, 3].contains(r.status), "\(name): exit \(r.status)\n\(r.stderr.suffix(2000))")
