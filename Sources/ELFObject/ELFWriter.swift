@@ -146,8 +146,10 @@ public struct ELFWriter {
     _ = place(.zeros(64))  // the ELF header, filled in at the end
     // A program header table (unusual in a relocatable object) follows the ELF header.
     // (The header's 64 bytes were checked when the file was opened.)
-    let phoff = Int(input.u64(at: 32)!)
-    let phsize = Int(input.u16(at: 54)!) * Int(input.u16(at: 56)!)
+    // (e_phoff is not checked when a relocatable object is opened: any 64-bit value.)
+    let phoffField = input.u64(at: 32) ?? 0
+    let phoff = phoffField <= UInt64(original.count) ? Int(phoffField) : 0
+    let phsize = Int(input.u16(at: 54) ?? 0) * Int(input.u16(at: 56) ?? 0)
     if phoff > 0, phsize > 0, phoff <= original.count, phsize <= original.count - phoff {
       put(UInt64(place(.input(offset: phoff, count: phsize), alignment: 8)), width: 8, at: 32, into: &elfHeader)
     }
