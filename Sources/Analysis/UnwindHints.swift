@@ -22,11 +22,14 @@ struct UnwindHints {
   /// first instruction is no ENDBR (and not ANNOTATE_NOENDBR): entry code reached by an
   /// indirect branch would fault. Warnings (not setup errors), in hint order.
   var iretWithoutEndbr: [InsnRef] = []
+  /// With `badEntriesAreFindings` (`check`): bad entries reported at the entry, each
+  /// skipped while the rest is read and analysed (objtool stops at the first).
+  var entryFindings: [Finding] = []
 
   static let entrySize = 12
 
   init(_ p: Program, _ special: SpecialSections, arch: ArchitectureDescription, kernel61: Bool,
-       ibt: Bool = false, isEndbrOrNoEndbr: (InsnRef) -> Bool = { _ in true }) {
+       ibt: Bool = false, badEntriesAreFindings: Bool = false, isEndbrOrNoEndbr: (InsnRef) -> Bool = { _ in true }) {
     guard let sec = p.file.section(named: ".discard.unwind_hints"), sec.size > 0 else { return }
     guard p.file.relocations(for: sec.index) != nil else {
       findings.append(Finding(rule: .badHint, scope: "missing .rela.discard.unwind_hints section"))
@@ -37,12 +40,18 @@ struct UnwindHints {
       return
     }
     let bytes = p.file.reader(for: sec.index)
+    func bad(_ off: Int, _ why: String) {
+      let place = CodeLocation(section: ".discard.unwind_hints", offset: UInt64(off), symbol: nil, symbolOffset: UInt64(off), function: nil)
+      entryFindings.append(Finding(rule: .badHint, at: place, message: "bad unwind hint: \(why)", severity: .warning))
+    }
     for (i, off) in stride(from: 0, to: Int(sec.size), by: Self.entrySize).enumerated() {
       guard let at = special.address(in: sec.index, at: UInt64(off)) else {
+        if badEntriesAreFindings { bad(off, "no relocation gives its instruction's address"); continue }
         findings.append(Finding(rule: .badHint, scope: "can't find reloc for unwind_hints[\(i)]"))
         return
       }
       guard let insn = p.instruction(in: at.section, at: at.offset) else {
+        if badEntriesAreFindings { bad(off, "\(p.file.section(at.section).name)+0x\(String(at.offset, radix: 16)) is not an instruction"); continue }
         findings.append(Finding(rule: .badHint, scope: "can't find insn for unwind_hints[\(i)]"))
         return
       }
@@ -53,6 +62,10 @@ struct UnwindHints {
       // 6.1 numbered the types CALL 0, REGS 1, REGS_PARTIAL 2, FUNC 3, ENTRY 4, SAVE 5,
       // RESTORE 6; 6.12 UNDEFINED 0, END_OF_STACK 1, CALL 2, REGS 3, REGS_PARTIAL 4,
       // FUNC 5, SAVE 6, RESTORE 7.
+      if badEntriesAreFindings && rawType > (kernel61 ? 6 : 7) {
+        bad(off, "unknown type \(rawType) at \(p.location(insn).text)")
+        continue
+      }
       let type: UInt8 = kernel61 ? [2, 3, 4, 5, 2, 6, 7][Int(min(rawType, 6))] : rawType
       if type == 4 && ibt && !isEndbrOrNoEndbr(insn),
          let sym = p.symbols(startingAt: p.offset(insn), in: at.section).lazy.map({ p.file.symbols[$0.int] })
@@ -73,6 +86,10 @@ struct UnwindHints {
         var cfi: CFIState
         if case .state(let existing) = hints[insn] { cfi = existing } else { cfi = .allUndefined }
         guard let base = arch.hintBase(spReg) else {
+          if badEntriesAreFindings {
+            bad(off, "unsupported unwind_hint sp base reg \(spReg) at \(p.location(insn).text)")
+            continue
+          }
           findings.append(Finding(rule: .badHint, at: p.location(insn), message: "unsupported unwind_hint sp base reg \(spReg)"))
           return
         }

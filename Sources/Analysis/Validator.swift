@@ -143,6 +143,7 @@ public struct Validator {
                       uaccess: options.uaccess)
     let (kinds, noEndbr) = (r.kind, r.noEndbr)
     hints = UnwindHints(program, special, arch: arch, kernel61: options.hintNumbering61, ibt: options.ibt,
+                        badEntriesAreFindings: options.badEntriesAreFindings,
                         isEndbrOrNoEndbr: { kinds[$0.int] == .endbr || noEndbr.contains($0) })
     var flags = [UInt8](repeating: 0, count: program.count)
     for (insn, _) in r.alternatives where !r.ignoreAlternatives.contains(insn) { flags[insn.int] |= Self.flagAlternatives }
@@ -176,7 +177,8 @@ public struct Validator {
     findings.append(contentsOf: r.warnings)
     findings.append(contentsOf: r.fatal)
     findings.append(contentsOf: hints.findings)
-    var warnings = r.fatal.count + r.warnings.count + hints.findings.count
+    findings.append(contentsOf: hints.entryFindings)
+    var warnings = r.fatal.count + r.warnings.count + hints.findings.count + hints.entryFindings.count
     let clean = r.fatal.isEmpty && hints.findings.isEmpty
     if clean {
       // (While reading the hints: before the walk, so they take the function's one warning.)

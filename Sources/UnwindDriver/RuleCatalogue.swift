@@ -63,7 +63,7 @@ public enum RuleCatalogue {
       causes: "Hand-written ALTERNATIVE or jump-label sites with wrong labels or lengths; a jump label site that is neither a NOP nor a JMP; a damaged or crafted object.",
       fix: "Use the kernel's ALTERNATIVE()/static_branch macros; check the labels.", example: "x86_64/cfi/badlabel.S"),
     CatalogueEntry(
-      rule: .badHint, objtoolMessage: "unsupported unwind_hint sp base reg N (and malformed .discard.unwind_hints)",
+      rule: .badHint, objtoolMessage: "unsupported unwind_hint sp base reg N / bad unwind hint: %s (and malformed .discard.unwind_hints)",
       meaning: "An UNWIND_HINT names a CFA base the unwinder cannot use, or the hint table is malformed.",
       causes: "UNWIND_HINT with an sp_reg other than sp, bp, sp-indirect, r10, r13, di, dx or undefined.",
       fix: "Use UNWIND_HINT_REGS/IRET_REGS/FUNC with a supported base register.", example: "x86_64/cfi/hintreg.S"),

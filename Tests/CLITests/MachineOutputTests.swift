@@ -334,6 +334,23 @@ struct MalformedTableTests {
     #expect(sites.contains("1 patch site") && sites.contains("site goodsite+0x0 (5 bytes)"))
   }
 
+  /// Bad unwind-hint entries: each a finding at the entry in `check`, the rest analysed;
+  /// the front end stops at the first, as the real objtool (hints.objtool-orc.txt).
+  @Test func badHintsAreFindingsAtTheEntries() throws {
+    let object = TestSupport.absolute("TestObjects/x86_64/badtables/hints.o")
+    let r = try TestSupport.run(binary, ["check", object])
+    let lines = r.stderr.split(separator: "\n").map { $0.replacingOccurrences(of: object, with: "OBJ") }
+    #expect(lines == [
+      "OBJ: warning: unwindcheck: .discard.unwind_hints+0xc: bad unwind hint: .text+0x1 is not an instruction [UV0107]",
+      "OBJ: warning: unwindcheck: .discard.unwind_hints+0x18: bad unwind hint: unknown type 9 at .text+0x3 [UV0107]",
+      "OBJ: warning: unwindcheck: .discard.unwind_hints+0x24: bad unwind hint: unsupported unwind_hint sp base reg 15 at .text+0x3 [UV0107]",
+      "OBJ: warning: unwindcheck: later+0x6: stack state mismatch: cfa1=4+8 cfa2=4+16 [UV1010]",
+    ])
+    let objtool = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/badtables/hints.objtool-orc.txt"), encoding: .utf8)
+    let front = try TestSupport.run(binary, ["objtool", "--orc", "--dry-run", object])
+    #expect(front.stderr.replacingOccurrences(of: object, with: "hints.o") == objtool.replacingOccurrences(of: "TestObjects/x86_64/badtables/hints.o", with: "hints.o"))
+  }
+
   /// A jump label on an instruction that is neither a NOP nor a JMP: objtool stops there
   /// (badlabel.objtool-orc.txt, its front end too); `check` reports the entry and
   /// analyses the rest.
