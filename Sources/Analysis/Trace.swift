@@ -27,6 +27,8 @@ public struct TraceEvent: Sendable {
     case end
     /// A finding stopped the walk here.
     case finding
+    /// An unwind hint replaced the walked state before this instruction (`state`).
+    case hint
   }
 
   public var kind: Kind

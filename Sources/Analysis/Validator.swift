@@ -1112,6 +1112,10 @@ public struct Validator {
             case .save:
               break
             }
+            if tracingNow {
+              // (A SAVE mark changes nothing.)
+              if case .save = hint {} else { trace(.hint, insn, "an unwind hint sets the state here", state: sid) }
+            }
           }
           marks.cfi[insn.int] = sid
           marks.visited[insn.int] = true

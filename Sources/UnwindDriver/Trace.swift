@@ -161,6 +161,7 @@ struct TraceView {
       }
       return "  " + instructionText(section: s, index: k, location: loc) + "| " + (e.state ?? "")
     case .start: return "  == \(e.detail) at \(at): \(e.state ?? "")"
+    case .hint: return "  ## \(at): \(e.detail): \(e.state ?? "")"
     case .finding: return "  !! \(at): \(e.detail)"
     case .joined: return "  -- \(at): \(e.detail)"
     case .fallThrough, .original: return "  <- \(at): \(e.detail) (\(e.state ?? ""))"

@@ -75,7 +75,7 @@ enum Commands {
   static let trace = CommandSpec(
     name: "trace",
     abstract: "Show the walk of one function: every instruction in walk order with its assembly, stack ops and CFI, the branch decisions, and every stream of its patch sites.",
-    discussion: "Lines: '== walk from ...' where a walk starts; one line per instruction walked (function+offset, section+offset, bytes, assembly with the relocation target, stack ops, then '| ' and the CFI after it); '=> ' a patch site or jump table whose other streams are walked first; '-> ' a branch decision or the end of a path; '<- ' back at a branch or site for the path left for later; '-- ' a join with code already walked; '!! ' a finding. Then the instructions no walk reached and each patch site's streams with the merged table.",
+    discussion: "Lines: '== walk from ...' where a walk starts; one line per instruction walked (function+offset, section+offset, bytes, assembly with the relocation target, stack ops, then '| ' and the CFI after it); '## ' an unwind hint setting the state; '=> ' a patch site or jump table whose other streams are walked first; '-> ' a branch decision or the end of a path; '<- ' back at a branch or site for the path left for later; '-- ' a join with code already walked; '!! ' a finding. Then the instructions no walk reached and each patch site's streams with the merged table.",
     options: [
       .value("function", "name", "The function (or code symbol) to trace. Required."),
       .flag("stackval", "Walk with the frame-pointer rules (objtool --stackval)."),
