@@ -282,6 +282,16 @@ struct TraceTests {
     #expect(none.status == 0 && none.stderr.contains("no function named nosuch"))
   }
 
+  /// Where an unwind hint sets the state (hints.S: UNWIND_HINT REGS, sp+0 at entry_regs),
+  /// as objtool's ORC records it there.
+  @Test func hintLines() throws {
+    let object = TestSupport.absolute("TestObjects/x86_64/cfi/hints.o")
+    let r = try TestSupport.run(binary, ["trace", "--function", "entry_regs", object])
+    #expect(r.stdout.contains("  ## .text+0x0: an unwind hint sets the state here: CFA=rsp+0 type=regs\n"))
+    let orc = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/cfi/hints.objtool-orcdump.txt"), encoding: .utf8)
+    #expect(orc.hasPrefix(".text+0:type:regs sp:sp+0 "))
+  }
+
   /// The CFA after each straight-line instruction equals the real objtool's ORC at the
   /// next instruction (the recorded `objtool --dump=orc` of the same compiled object).
   @Test func statesAgreeWithObjtoolsORC() throws {
