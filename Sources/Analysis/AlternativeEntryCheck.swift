@@ -21,7 +21,7 @@ public enum AlternativeEntries {
   /// marks callback entries; `instructionSize` (if fixed) is checked for alignment.
   public static func check(_ file: ELFFile, layout: AlternativeLayout, callbackBit: UInt16?, instructionSize: Int?) -> [AlternativeEntryReport] {
     let special = SpecialSections(file: file, relocations: RelocationIndexCache(file: file))
-    guard let sec = file.section(named: ".altinstructions"), sec.size > 0 else { return [] }
+    guard let sec = file.section(named: ".altinstructions"), sec.size > 0, sec.hasFileBytes else { return [] }
     let bytes = file.reader(for: sec.index)
     var out: [AlternativeEntryReport] = []
     func code(_ a: SpecialSections.Address, length: Int) -> String? {

@@ -35,7 +35,8 @@ extension SpecialSections {
   /// `.altinstructions` entries in section order; with nested groups, consecutive
   /// entries for one site get the largest original length (ALTERNATIVE_2/3).
   func alternativeEntries(layout: AlternativeLayout) -> [AlternativeEntry] {
-    guard let sec = file.section(named: ".altinstructions"), sec.size > 0 else { return [] }
+    // (A section without bytes in the file - SHT_NOBITS - may claim any size: no entries.)
+    guard let sec = file.section(named: ".altinstructions"), sec.size > 0, sec.hasFileBytes else { return [] }
     let bytes = file.reader(for: sec.index)
     var result: [AlternativeEntry] = []
     var groupStart = 0

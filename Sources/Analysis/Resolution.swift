@@ -463,7 +463,7 @@ struct Resolution {
   /// Recover WARN reachability from `__bug_table`: each entry flagged BUGFLAG_WARNING
   /// whose address holds a `ud2` was annotated reachable (ASM_REACHABLE in __WARN_FLAGS).
   private mutating func recoverReachableWarnings(_ p: Program, _ special: SpecialSections) {
-    guard let sec = p.file.section(named: "__bug_table"), sec.size > 0 else { return }
+    guard let sec = p.file.section(named: "__bug_table"), sec.size > 0, sec.hasFileBytes else { return }
     let bytes = p.file.reader(for: sec.index)
     let entrySize = 12  // s32 bug_addr, s32 file, u16 line, u16 flags (relative pointers, verbose)
     for off in stride(from: 0, to: Int(sec.size) - entrySize + 1, by: entrySize) {

@@ -48,7 +48,7 @@ struct SpecialSections {
 
   /// Entries of a fixed-size table; entries without the needed relocations are skipped.
   private func entries(_ name: String, size: Int) -> [(SectionIndex, UInt64)] {
-    guard let sec = file.section(named: name), sec.size > 0 else { return [] }
+    guard let sec = file.section(named: name), sec.size > 0, sec.hasFileBytes else { return [] }
     return stride(from: 0, to: Int(sec.size) - size + 1, by: size).map { (sec.index, UInt64($0)) }
   }
 
@@ -83,7 +83,7 @@ struct SpecialSections {
   /// `.discard.annotate_insn` (6.14+): 8-byte entries, s32 PC-relative instruction
   /// address (through its relocation) and u32 ANNOTYPE.
   func instructionAnnotations() -> [(Address, UInt32)] {
-    guard let sec = file.section(named: ".discard.annotate_insn"), sec.size > 0 else { return [] }
+    guard let sec = file.section(named: ".discard.annotate_insn"), sec.size > 0, sec.hasFileBytes else { return [] }
     let bytes = file.reader(for: sec.index)
     return stride(from: 0, to: Int(sec.size) - 7, by: 8).compactMap { off in
       guard let a = address(in: sec.index, at: UInt64(off)), let type = bytes.u32(at: off + 4) else { return nil }

@@ -30,7 +30,7 @@ struct UnwindHints {
 
   init(_ p: Program, _ special: SpecialSections, arch: ArchitectureDescription, kernel61: Bool,
        ibt: Bool = false, badEntriesAreFindings: Bool = false, isEndbrOrNoEndbr: (InsnRef) -> Bool = { _ in true }) {
-    guard let sec = p.file.section(named: ".discard.unwind_hints"), sec.size > 0 else { return }
+    guard let sec = p.file.section(named: ".discard.unwind_hints"), sec.size > 0, sec.hasFileBytes else { return }
     guard p.file.relocations(for: sec.index) != nil else {
       findings.append(Finding(rule: .badHint, scope: "missing .rela.discard.unwind_hints section"))
       return

@@ -108,7 +108,8 @@ public struct Validator {
   private var markedSlots: [Int] = []
 
   public init(file: ELFFile, texts: consuming [(SectionIndex, DecodedText)], arch: ArchitectureDescription, options: AnalysisOptions) {
-    let alternativeEntries = file.sections.filter { $0.name == ".altinstructions" }
+    // (Only bytes in the file count: a section without them may claim any size.)
+    let alternativeEntries = file.sections.filter { $0.name == ".altinstructions" && $0.hasFileBytes }
       .reduce(0) { $0 + Int($1.size) / max(arch.alternativeLayout.entrySize, 1) }
     var program = Program(file: file, texts: texts, virtualRoom: alternativeEntries,
                           workers: options.walkThreads,
