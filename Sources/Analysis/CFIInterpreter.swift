@@ -53,25 +53,25 @@ struct CFIInterpreter {
       return applyToRegister(op, &cfi, nextIsHint: nextIsHint)
     case .push, .pushf:
       // push %reg / pushf / push $imm / call (unresolved)
-      cfi.stackSize += 8
-      if cfi.cfa.base == sp { cfi.cfa.offset += 8 }
+      cfi.stackSize &+= 8
+      if cfi.cfa.base == sp { cfi.cfa.offset &+= 8 }
       guard op.source == .register else { break }
       let src = Int8(op.sourceRegister)
       if cfi.drap {
         if src == cfi.cfa.base && src == cfi.drapRegister {
           // drap: push %drap
-          cfi.cfa = CFIRule(base: CFIRule.bpIndirectBase, offset: -cfi.stackSize)
-          cfi.drapOffset = -cfi.stackSize
+          cfi.cfa = CFIRule(base: CFIRule.bpIndirectBase, offset: 0 &- cfi.stackSize)
+          cfi.drapOffset = 0 &- cfi.stackSize
         } else if src == bp && cfi.cfa.base == cfi.drapRegister {
           // drap: push %rbp
           cfi.stackSize = 0
         } else {
           // drap: push %reg
-          save(&cfi, op.sourceRegister, base: bp, offset: -cfi.stackSize)
+          save(&cfi, op.sourceRegister, base: bp, offset: 0 &- cfi.stackSize)
         }
       } else {
         // push %reg
-        save(&cfi, op.sourceRegister, base: CFIRule.cfaBase, offset: -cfi.stackSize)
+        save(&cfi, op.sourceRegister, base: CFIRule.cfaBase, offset: 0 &- cfi.stackSize)
       }
       // asm code using rbp as a scratch register
       if framePointerRules && insideFunction && src == bp && cfi.cfa.base != bp { cfi.bpScratch = true }
@@ -88,10 +88,10 @@ struct CFIInterpreter {
         }
       } else if dst == cfi.cfa.base {
         // mov %reg, disp(%rbp) / mov %reg, disp(%rsp) with that register the CFA base
-        save(&cfi, op.sourceRegister, base: CFIRule.cfaBase, offset: op.destOffset - cfi.cfa.offset)
+        save(&cfi, op.sourceRegister, base: CFIRule.cfaBase, offset: op.destOffset &- cfi.cfa.offset)
       } else if dst == sp {
         // mov %reg, disp(%rsp)
-        save(&cfi, op.sourceRegister, base: CFIRule.cfaBase, offset: op.destOffset - cfi.stackSize)
+        save(&cfi, op.sourceRegister, base: CFIRule.cfaBase, offset: op.destOffset &- cfi.stackSize)
       } else if src == sp && op.destOffset == 0 {
         // mov %rsp, (%reg): set up a stack swizzle
         cfi.vals[Int(op.destRegister)] = CFIRule(base: CFIRule.spIndirectBase, offset: cfi.cfa.offset)
@@ -103,8 +103,8 @@ struct CFIInterpreter {
         return .stop(.unknownStackMemoryOperation, "unknown stack-related memory operation")
       }
       // pop to memory / popf
-      cfi.stackSize -= 8
-      if cfi.cfa.base == sp { cfi.cfa.offset -= 8 }
+      cfi.stackSize &-= 8
+      if cfi.cfa.base == sp { cfi.cfa.offset &-= 8 }
     }
     return .ok
   }
@@ -114,25 +114,25 @@ struct CFIInterpreter {
     let src = Int8(op.sourceRegister), dst = Int8(op.destRegister)
     switch op.source {
     case .register:
-      if src == sp && dst == bp && cfi.cfa.base == sp && savedAt(cfi, bp, -cfi.cfa.offset) {
+      if src == sp && dst == bp && cfi.cfa.base == sp && savedAt(cfi, bp, 0 &- cfi.cfa.offset) {
         // mov %rsp, %rbp: the frame pointer becomes the CFA base
         cfi.cfa.base = bp
         cfi.bpScratch = false
       } else if src == sp && dst == bp && cfi.drap {
         // drap: mov %rsp, %rbp
-        cfi.regs[Int(bp)] = CFIRule(base: bp, offset: -cfi.stackSize)
+        cfi.regs[Int(bp)] = CFIRule(base: bp, offset: 0 &- cfi.stackSize)
         cfi.bpScratch = false
       } else if src == sp && cfi.cfa.base == sp {
         // mov %rsp, %reg: remember the value (`mov %reg, %rsp` may restore it)
-        cfi.vals[Int(dst)] = CFIRule(base: CFIRule.cfaBase, offset: -cfi.stackSize)
+        cfi.vals[Int(dst)] = CFIRule(base: CFIRule.cfaBase, offset: 0 &- cfi.stackSize)
       } else if src == bp && dst == sp && (cfi.cfa.base == bp || cfi.cfa.base == cfi.drapRegister) {
         // mov %rbp, %rsp: the stack size follows from rbp's save slot
-        cfi.stackSize = -cfi.regs[Int(bp)].offset
+        cfi.stackSize = 0 &- cfi.regs[Int(bp)].offset
       } else if dst == cfi.cfa.base {
         // mov %reg, %rsp
         if cfi.cfa.base == sp && cfi.vals[Int(src)].base == CFIRule.cfaBase {
           // lea disp(%rsp), %rcx ... mov %rcx, %rsp
-          cfi.cfa.offset = -cfi.vals[Int(src)].offset
+          cfi.cfa.offset = 0 &- cfi.vals[Int(src)].offset
           cfi.stackSize = cfi.cfa.offset
         } else if cfi.cfa.base == sp && cfi.vals[Int(src)].base == CFIRule.spIndirectBase
                     && cfi.vals[Int(src)].offset == cfi.cfa.offset {
@@ -144,24 +144,24 @@ struct CFIInterpreter {
       } else if dst == sp && cfi.vals[Int(src)].base == CFIRule.spIndirectBase
                   && cfi.vals[Int(src)].offset == cfi.cfa.offset {
         // the same swizzle when rsp is not the CFA base: the later pop %rsp balances it
-        cfi.stackSize += 8
+        cfi.stackSize &+= 8
       }
     case .add:
       if dst == sp && src == sp {
         // add/sub $imm, %rsp
-        cfi.stackSize -= op.sourceOffset
-        if cfi.cfa.base == sp { cfi.cfa.offset -= op.sourceOffset }
+        cfi.stackSize &-= op.sourceOffset
+        if cfi.cfa.base == sp { cfi.cfa.offset &-= op.sourceOffset }
       } else if dst == sp && src == bp {
         // lea disp(%rbp), %rsp
-        cfi.stackSize = -(op.sourceOffset + cfi.regs[Int(bp)].offset)
+        cfi.stackSize = 0 &- (op.sourceOffset &+ cfi.regs[Int(bp)].offset)
       } else if src == sp && cfi.cfa.base == sp {
         // drap: lea disp(%rsp), %drap (the candidate DRAP register)
         cfi.drapRegister = dst
-        cfi.vals[Int(dst)] = CFIRule(base: CFIRule.cfaBase, offset: -cfi.stackSize + op.sourceOffset)
+        cfi.vals[Int(dst)] = CFIRule(base: CFIRule.cfaBase, offset: (0 &- cfi.stackSize) &+ op.sourceOffset)
       } else if cfi.drap && dst == sp && src == cfi.drapRegister {
         // drap: lea disp(%drap), %rsp
-        cfi.cfa = CFIRule(base: sp, offset: -op.sourceOffset)
-        cfi.stackSize = -op.sourceOffset
+        cfi.cfa = CFIRule(base: sp, offset: 0 &- op.sourceOffset)
+        cfi.stackSize = 0 &- op.sourceOffset
         cfi.drapRegister = CFIRule.undefinedBase
         cfi.drap = false
       } else if dst == cfi.cfa.base && !nextIsHint {
@@ -190,16 +190,16 @@ struct CFIInterpreter {
         cfi.cfa.base = sp
       }
       if cfi.drap && cfi.cfa.base == CFIRule.bpIndirectBase && dst == cfi.drapRegister
-        && cfi.drapOffset == -cfi.stackSize {
+        && cfi.drapOffset == 0 &- cfi.stackSize {
         // drap: pop %drap
         cfi.cfa = CFIRule(base: cfi.drapRegister, offset: 0)
         cfi.drapOffset = -1
-      } else if Int(dst) < cfiRegisterCount && cfi.stackSize == -cfi.regs[Int(dst)].offset {
+      } else if Int(dst) < cfiRegisterCount && cfi.stackSize == 0 &- cfi.regs[Int(dst)].offset {
         // pop %reg
         restore(&cfi, op.destRegister)
       }
-      cfi.stackSize -= 8
-      if cfi.cfa.base == sp { cfi.cfa.offset -= 8 }
+      cfi.stackSize &-= 8
+      if cfi.cfa.base == sp { cfi.cfa.offset &-= 8 }
     case .registerIndirect:
       if !cfi.drap && dst == cfi.cfa.base && dst == bp {
         // mov disp(%rsp), %rbp
@@ -214,10 +214,10 @@ struct CFIInterpreter {
       if cfi.drap && src == bp && op.sourceOffset == slot {
         // drap: mov disp(%rbp), %reg
         restore(&cfi, op.destRegister)
-      } else if src == cfi.cfa.base && op.sourceOffset == slot + cfi.cfa.offset {
+      } else if src == cfi.cfa.base && op.sourceOffset == slot &+ cfi.cfa.offset {
         // mov disp(%rbp), %reg / mov disp(%rsp), %reg
         restore(&cfi, op.destRegister)
-      } else if src == sp && op.sourceOffset == slot + cfi.stackSize {
+      } else if src == sp && op.sourceOffset == slot &+ cfi.stackSize {
         // mov disp(%rsp), %reg
         restore(&cfi, op.destRegister)
       }
@@ -230,11 +230,11 @@ struct CFIInterpreter {
   /// The reduced model inside REGS/REGS_PARTIAL frames: only SP-based CFA offsets move.
   private func applyInRegsFrame(_ op: StackOp, _ cfi: inout CFIState) -> Outcome {
     guard cfi.cfa.base == sp || cfi.cfa.base == CFIRule.spIndirectBase else { return .ok }
-    if op.dest == .push || op.dest == .pushf { cfi.cfa.offset += 8 }
-    if op.source == .pop || op.source == .popf { cfi.cfa.offset -= 8 }
+    if op.dest == .push || op.dest == .pushf { cfi.cfa.offset &+= 8 }
+    if op.source == .pop || op.source == .popf { cfi.cfa.offset &-= 8 }
     if op.dest == .register && op.source == .add && op.destRegister == arch.stackPointer
       && op.sourceRegister == arch.stackPointer {
-      cfi.cfa.offset -= op.sourceOffset
+      cfi.cfa.offset &-= op.sourceOffset
     }
     return .ok
   }

@@ -791,12 +791,12 @@ public struct Validator {
 
   private func isValidFrame(_ s: CFIState) -> Bool {
     let bp = Int(arch.framePointer)
-    if s.cfa.base == Int8(bp) && s.regs[bp] == CFIRule(base: CFIRule.cfaBase, offset: -s.cfa.offset)
-      && s.regs[cfiReturnAddress] == CFIRule(base: CFIRule.cfaBase, offset: -s.cfa.offset + 8) {
+    if s.cfa.base == Int8(bp) && s.regs[bp] == CFIRule(base: CFIRule.cfaBase, offset: 0 &- s.cfa.offset)
+      && s.regs[cfiReturnAddress] == CFIRule(base: CFIRule.cfaBase, offset: (0 &- s.cfa.offset) &+ 8) {
       return true
     }
     if arch.frameRecords && s.regs[bp].base == CFIRule.cfaBase && s.vals[bp] == s.regs[bp]
-      && s.regs[cfiReturnAddress] == CFIRule(base: CFIRule.cfaBase, offset: s.regs[bp].offset + 8) {
+      && s.regs[cfiReturnAddress] == CFIRule(base: CFIRule.cfaBase, offset: s.regs[bp].offset &+ 8) {
       return true  // the frame pointer holds the address of the frame record
     }
     return s.drap && s.regs[bp].base == Int8(bp)
