@@ -111,9 +111,7 @@ extension Program {
   /// by nested entries), replacement groups, padding NOPs, in-place jump redirection.
   mutating func buildAlternativeGroups(_ entries: [AlternativeEntry], layout: AlternativeLayout) -> AlternativeSites {
     var out = AlternativeSites()
-    func entryPlace(_ e: AlternativeEntry) -> CodeLocation {
-      CodeLocation(section: ".altinstructions", offset: e.entryOffset, symbol: nil, symbolOffset: e.entryOffset, function: nil)
-    }
+    func entryPlace(_ e: AlternativeEntry) -> CodeLocation { .inSection(".altinstructions", at: e.entryOffset) }
     for e in entries {
       if let problem = e.problem {
         out.findings.append(Finding(rule: .specialSectionEntry, at: entryPlace(e), message: "bad alternative entry: \(problem)", severity: .warning))

@@ -386,13 +386,10 @@ struct Resolution {
   private mutating func addSpecialSectionAlternatives(_ p: Program, _ special: SpecialSections) {
     let labels = special.jumpLabels
     jumpLabelCount = labels.count
-    func entryAt(_ table: String, _ off: UInt64) -> CodeLocation {
-      CodeLocation(section: table, offset: off, symbol: nil, symbolOffset: off, function: nil)
-    }
     for jl in labels {
       guard let site = p.instruction(in: jl.code.section, at: jl.code.offset) else {
         if badEntriesAreFindings {
-          warnings.append(Finding(rule: .specialSectionEntry, at: entryAt("__jump_table", jl.entry),
+          warnings.append(Finding(rule: .specialSectionEntry, at: .inSection("__jump_table", at: jl.entry),
                                   message: "bad jump label entry: its site \(p.file.section(jl.code.section).name)+0x\(String(jl.code.offset, radix: 16)) is not an instruction",
                                   severity: .warning))
         } else {
@@ -414,7 +411,7 @@ struct Resolution {
         if let n = p.next(site) { addAlternative(site, n) }
       default:
         if badEntriesAreFindings {
-          warnings.append(Finding(rule: .specialSectionEntry, at: entryAt("__jump_table", jl.entry),
+          warnings.append(Finding(rule: .specialSectionEntry, at: .inSection("__jump_table", at: jl.entry),
                                   message: "bad jump label entry: unsupported instruction at jump label \(p.location(site).text)", severity: .warning))
         } else {
           fatal.append(Finding(rule: .specialSectionEntry, at: p.location(site), message: "unsupported instruction at jump label"))
@@ -428,7 +425,7 @@ struct Resolution {
             let fixup = p.instruction(in: ex.fixup.section, at: ex.fixup.offset) else {
         if badEntriesAreFindings {
           let bad = p.instruction(in: ex.insn.section, at: ex.insn.offset) == nil ? ex.insn : ex.fixup
-          warnings.append(Finding(rule: .specialSectionEntry, at: entryAt("__ex_table", ex.entry),
+          warnings.append(Finding(rule: .specialSectionEntry, at: .inSection("__ex_table", at: ex.entry),
                                   message: "bad exception table entry: \(p.file.section(bad.section).name)+0x\(String(bad.offset, radix: 16)) is not an instruction",
                                   severity: .warning))
         } else {

@@ -41,8 +41,8 @@ struct UnwindHints {
     }
     let bytes = p.file.reader(for: sec.index)
     func bad(_ off: Int, _ why: String) {
-      let place = CodeLocation(section: ".discard.unwind_hints", offset: UInt64(off), symbol: nil, symbolOffset: UInt64(off), function: nil)
-      entryFindings.append(Finding(rule: .badHint, at: place, message: "bad unwind hint: \(why)", severity: .warning))
+      entryFindings.append(Finding(rule: .badHint, at: .inSection(".discard.unwind_hints", at: UInt64(off)),
+                                   message: "bad unwind hint: \(why)", severity: .warning))
     }
     for (i, off) in stride(from: 0, to: Int(sec.size), by: Self.entrySize).enumerated() {
       guard let at = special.address(in: sec.index, at: UInt64(off)) else {

@@ -444,7 +444,7 @@ public struct Validator {
 
   /// objtool `WARN_INSN`: one finding per symbol; later ones are suppressed.
   private mutating func warn(_ insn: InsnRef, _ rule: RuleID, _ message: String) {
-    if tracingNow { trace(.finding, insn, detail: message + " [\(rule.code)]") }
+    if tracingNow { trace(.finding, insn, message + " [\(rule.code)]") }
     let sym = p.symbolOf[insn.int]
     if sym.isNone || !marks.warned[sym.int] {
       findings.append(Finding(rule: rule, at: p.location(insn), message: message))
@@ -458,7 +458,7 @@ public struct Validator {
   /// objtool `WARN`: not tied to an instruction in its text, never suppressed; `place`
   /// is the instruction it arose at, for machine-readable output.
   private mutating func warnPlain(_ rule: RuleID, _ message: String, section: String? = nil, place: InsnRef? = nil) {
-    if tracingNow, let place { trace(.finding, place, detail: message + " [\(rule.code)]") }
+    if tracingNow, let place { trace(.finding, place, message + " [\(rule.code)]") }
     findings.append(Finding(rule: rule, scope: message, section: section, place: place.map { p.location($0) }))
     lastWarning = findings.count - 1
   }
@@ -1383,7 +1383,6 @@ public struct Validator {
                                   state: state.map { cfiText(CFIStateID(rawValue: $0)) }, detail: detail))
   }
 
-  private mutating func trace(_ kind: TraceEvent.Kind, _ insn: InsnRef, detail: String) { trace(kind, insn, detail) }
 
   /// "original" or "replacement N (feature 0xF)" for an instruction of a patch site.
   private func streamName(_ insn: InsnRef) -> String {

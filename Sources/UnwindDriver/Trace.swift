@@ -36,11 +36,12 @@ public func runTrace(path: String, function: String, options: CheckOptions,
     analysis.traceSymbol = Int(sym.index.rawValue)
     analysis.walkThreads = 1
     analysis.explainPaths = true
+    let description = arch.description(options)
     var validator = Validator(file: file, texts: sections.map { ($0.section.index, $0.text) },
-                              arch: arch.description(options), options: analysis)
+                              arch: description, options: analysis)
     let result = validator.run()
     let view = TraceView(file: file, sections: sections, syntax: arch.syntax, registerName: arch.registerName,
-                         pcRelative: arch.description(options).pcRelativeRelocations)
+                         pcRelative: description.pcRelativeRelocations)
     let secName = file.section(sym.section.index!).name
     out("\(path): trace of \(function) (\(secName)+0x\(String(sym.value, radix: 16)), \(sym.size) bytes)")
     if result.trace.isEmpty {

@@ -134,6 +134,12 @@ public struct CodeLocation: Sendable, Hashable {
     self.function = function
   }
 
+  /// A place in a data section named after the section: a kernel table's entry
+  /// (`.altinstructions+0xe`).
+  public static func inSection(_ section: String, at offset: UInt64) -> CodeLocation {
+    CodeLocation(section: section, offset: offset, symbol: nil, symbolOffset: offset, function: nil)
+  }
+
   /// What the place is named after: the symbol, else the section.
   public var name: String { symbol ?? section }
 
