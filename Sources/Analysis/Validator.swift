@@ -79,7 +79,7 @@ public struct Validator {
   /// this validator shares (the parallel walk's threads write disjoint entries).
   let marks: WalkMarks
   var findings: [Finding] = []
-  private var transitions = TransitionMemo()
+  var transitions = TransitionMemo()
 
   /// Per instruction, what the walk would otherwise look up in a table at every step:
   /// bit 0 alternatives to follow, 1 an unwind hint (not a SAVE mark), 2 the original
@@ -93,19 +93,22 @@ public struct Validator {
 
   static let noState = UInt32.max
 
+  /// `--ibt`: what `validate_ibt` found (the seal list is written to `.ibt_endbr_seal`).
+  var ibt = IBTSeal.Analysis()
+
   /// `trace`: the symbol whose walks are recorded (a function: every walk of it and its
   /// cold parts; any other symbol: the walks starting inside it), the events, and
   /// whether the walk under way is recorded.
-  private let traceSymbol: SymbolID?
-  private var traceEvents: [TraceEvent] = []
-  private var tracingNow = false
+  let traceSymbol: SymbolID?
+  var traceEvents: [TraceEvent] = []
+  var tracingNow = false
 
   /// A speculative walk (a parallel thread's) stops instead of entering code outside
   /// its function (`leftFunction` set), and records what it marked so it can be undone.
-  private var speculative = false
-  private var leftFunction = false
-  private var marked: [InsnRef] = []
-  private var markedSlots: [Int] = []
+  var speculative = false
+  var leftFunction = false
+  var marked: [InsnRef] = []
+  var markedSlots: [Int] = []
 
   public init(file: ELFFile, texts: consuming [(SectionIndex, DecodedText)], arch: ArchitectureDescription, options: AnalysisOptions) {
     // (Only bytes in the file count: a section without them may claim any size.)
@@ -242,7 +245,7 @@ public struct Validator {
   }
 
   /// The site lists as places (and `.ibt_endbr_seal`'s, computed here with `--ibt`).
-  private func patchLists() -> PatchLists {
+  func patchLists() -> PatchLists {
     func place(_ i: InsnRef) -> PatchLists.Place { PatchLists.Place(section: p.sections[p.slot(i)].section, offset: p.offset(i)) }
     let l = r.callSiteLists
     var out = PatchLists()
@@ -261,189 +264,10 @@ public struct Validator {
     return out
   }
 
-  // MARK: - Return-thunk entry (`--unret`)
-
-  /// objtool `validate_unrets`: from each VALIDATE_UNRET_BEGIN, every path must reach
-  /// the untraining (VALIDATE_UNRET_END: a retpoline-safe NOP) before a return or an
-  /// indirect branch. Alternatives are followed (replacements first), jumps and calls
-  /// into their targets (a call that comes back without finding is a success: its path
-  /// ends there). One mark per instruction across all roots (VISITED_UNRET). A path
-  /// that cannot be followed stops everything (objtool's "Failed UNRET validation").
-  private mutating func validateUnrets() -> (warnings: Int, stop: Bool) {
-    var visited = [Bool](repeating: false, count: p.count)
-    var warnings = 0
-    enum Step { case start, afterAlternatives, afterBranch }
-    rootLoop: for root in r.unretRoots {
-      var stack: [(InsnRef, Step)] = [(root, .start)]
-      pathLoop: while let (first, step) = stack.popLast() {
-        var insn = first
-        var phase = step
-        if phase == .afterBranch {
-          guard !r.deadEnd[insn.int] else { continue pathLoop }
-          guard let n = p.nextToValidate(insn) else { return unretFailed(root, at: insn, "teh end!") }
-          insn = n
-          phase = .start
-        }
-        while true {
-          if phase == .start {
-            if visited[insn.int] { continue pathLoop }
-            visited[insn.int] = true
-            if insnFlags[insn.int] & Self.flagAlternatives != 0, let alts = r.alternatives[insn] {
-              stack.append((insn, .afterAlternatives))
-              // (Popped last first: objtool's list order, as the main walk.)
-              for a in alts { stack.append((a, .start)) }
-              continue pathLoop
-            }
-          }
-          if phase == .afterAlternatives && insnFlags[insn.int] & Self.flagSkipOriginal != 0 { continue pathLoop }
-          phase = .start
-          let k = r.kind[insn.int]
-          switch k {
-          case .callDynamic, .jumpDynamic, .jumpDynamicConditional:
-            warn(insn, .earlyIndirectCall, "early indirect call")
-            warnings += 1
-            continue rootLoop
-          case .jumpUnconditional, .jumpConditional, .call:
-            if k != .call && !r.isSiblingCall(p, insn) {
-              guard let dest = r.jumpDest[insn.int].value else {
-                warn(insn, .unretWalkFailed, "unresolved jump target after linking?!?")
-                return unretFailed(root)
-              }
-              if k == .jumpConditional {
-                stack.append((insn, .afterBranch))
-                stack.append((dest, .start))
-                continue pathLoop
-              }
-              insn = dest
-              continue
-            }
-            // A call (or sibling call): into the callee; its path ends there.
-            let callee = r.callDest[insn.int].value
-            guard let callee, let sec = p.file.symbols[callee.int].section.index,
-                  let dest = p.instruction(in: sec, at: p.file.symbols[callee.int].value) else {
-              findings.append(Finding(rule: .unretWalkFailed,
-                                      scope: "Unresolved function after linking!?: \(callee.map(p.symbolName) ?? "")"))
-              return unretFailed(root)
-            }
-            insn = dest
-            continue
-          case .ret:
-            warn(insn, .returnBeforeUntrain, "RET before UNTRAIN")
-            warnings += 1
-            continue rootLoop
-          case .contextSwitch:
-            if p.function(insn) == nil { continue pathLoop }
-          case .nop:
-            if r.retpolineSafe.contains(insn) { continue pathLoop }
-          default:
-            break
-          }
-          if r.deadEnd[insn.int] { continue pathLoop }
-          guard let n = p.nextToValidate(insn) else { return unretFailed(root, at: insn, "teh end!") }
-          insn = n
-        }
-      }
-    }
-    return (warnings, false)
-  }
-
-  /// A failed UNRET walk: the reason (at `insn`), then objtool's line at the root.
-  private mutating func unretFailed(_ root: InsnRef, at insn: InsnRef? = nil, _ message: String? = nil)
-    -> (warnings: Int, stop: Bool) {
-    if let insn, let message { warn(insn, .unretWalkFailed, message) }
-    warn(root, .unretWalkFailed, "Failed UNRET validation")
-    return (0, true)
-  }
-
-  // MARK: - Indirect branch tracking
-
-  /// `--ibt`: what `validate_ibt` found (the seal list is written to `.ibt_endbr_seal`).
-  private var ibt = IBTSeal.Analysis()
-
-  /// objtool `validate_ibt` and the warning of `create_ibt_endbr_seal_sections`: code
-  /// and data references to code that is no ENDBR; a module's init/cleanup function
-  /// whose ENDBR would be sealed.
-  private mutating func validateIBT() -> Int {
-    guard let relocations else { return 0 }
-    ibt = IBTSeal.analyse(p, r, relocations: relocations, pcRelativeTypes: arch.pcRelativeRelocations,
-                          branchBias: arch.branchAddendBias, workers: p.count >= options.parallelWalkMinimum ? options.walkThreads : 1,
-                          ownsNoInstructions: { [arch] in $0.binding == .global && arch.isEmbeddedInstruction($0.name) })
-    for (insn, dest) in ibt.code {
-      warn(insn, .relocationToNonEndbr, "relocation to !ENDBR: \(p.location(dest).text)")
-    }
-    for (section, offset, dest) in ibt.data {
-      findings.append(Finding(rule: .dataRelocationToNonEndbr, at: dataLocation(section, offset),
-                              message: "data relocation to !ENDBR: \(p.location(dest).text)"))
-    }
-    var warnings = ibt.code.count + ibt.data.count
-    if options.module {
-      for insn in ibt.sealable {
-        guard let s = p.symbolOf[insn.int].value else { continue }
-        let sym = p.file.symbols[s.int]
-        if sym.isFunction && sym.value == p.offset(insn) && arch.kernel.moduleEntryPoints.contains(sym.name) {
-          findings.append(Finding(rule: .moduleEntryNotIndirectTarget, scope: "\(sym.name)(): not an indirect call target"))
-          warnings += 1
-        }
-      }
-    }
-    return warnings
-  }
-
-  /// objtool `offstr` for a place in data: the containing symbol (lowest start, then
-  /// symbol-table order), else the section.
-  private func dataLocation(_ section: SectionIndex, _ offset: UInt64) -> CodeLocation {
-    let name = p.file.section(section).name
-    var best: Symbol?
-    for sym in p.file.symbols(in: section) where !sym.isSectionSymbol && sym.size > 0
-      && sym.value <= offset && offset < sym.value &+ sym.size {
-      if best == nil || sym.value < best!.value { best = sym }
-    }
-    return CodeLocation(section: name, offset: offset, symbol: best?.name, symbolOffset: offset - (best?.value ?? 0), function: nil)
-  }
-
-  // MARK: - Mitigations
-
-  /// objtool `validate_retpoline` (`--retpoline`, with `--rethunk` also returns): an
-  /// indirect call or jump, or a bare `ret`, that is not a retpoline or return thunk
-  /// and not annotated safe; built-in init code needs no mitigation.
-  private mutating func validateRetpoline() -> Int {
-    var count = 0
-    for i in 0..<p.realCount {
-      let insn = InsnRef(i)
-      let k = r.kind[i]
-      guard k == .jumpDynamic || k == .callDynamic || k == .ret, !r.retpolineSafe.contains(insn),
-            !r.isInitCode(p, insn) else { continue }
-      if k == .ret {
-        guard options.rethunkCheck else { continue }
-        warn(insn, .nakedReturnInRethunkBuild, "'naked' return found in MITIGATION_RETHUNK build")
-      } else {
-        warn(insn, .indirectBranchInRetpolineBuild, "indirect \(k == .jumpDynamic ? "jump" : "call") found in MITIGATION_RETPOLINE build")
-      }
-      count += 1
-    }
-    return count
-  }
-
-  /// objtool `validate_sls` (`--sls`): every `ret` and indirect jump not annotated safe
-  /// is followed, in its section, by a trap (`int3`) that stops straight-line speculation.
-  private mutating func validateSLS() -> Int {
-    var count = 0
-    for i in 0..<p.realCount {
-      let insn = InsnRef(i)
-      let k = r.kind[i]
-      guard k == .ret || k == .jumpDynamic, !r.retpolineSafe.contains(insn) else { continue }
-      if let n = p.next(insn), r.kind[n.int] == .trap { continue }
-      warn(insn, k == .ret ? .missingInt3AfterReturn : .missingInt3AfterIndirectJump,
-           k == .ret ? "missing int3 after ret" : "missing int3 after indirect jump")
-      count += 1
-    }
-    return count
-  }
-
   // MARK: - Reporting
 
   /// objtool `WARN_INSN`: one finding per symbol; later ones are suppressed.
-  private mutating func warn(_ insn: InsnRef, _ rule: RuleID, _ message: String) {
+  mutating func warn(_ insn: InsnRef, _ rule: RuleID, _ message: String) {
     if tracingNow { trace(.finding, insn, message + " [\(rule.code)]") }
     let sym = p.symbolOf[insn.int]
     if sym.isNone || !marks.warned[sym.int] {
@@ -457,7 +281,7 @@ public struct Validator {
 
   /// objtool `WARN`: not tied to an instruction in its text, never suppressed; `place`
   /// is the instruction it arose at, for machine-readable output.
-  private mutating func warnPlain(_ rule: RuleID, _ message: String, section: String? = nil, place: InsnRef? = nil) {
+  mutating func warnPlain(_ rule: RuleID, _ message: String, section: String? = nil, place: InsnRef? = nil) {
     if tracingNow, let place { trace(.finding, place, message + " [\(rule.code)]") }
     findings.append(Finding(rule: rule, scope: message, section: section, place: place.map { p.location($0) }))
     lastWarning = findings.count - 1
@@ -465,22 +289,22 @@ public struct Validator {
 
   /// The finding the walk's last `warn`/`warnPlain` made (nil: suppressed), which a
   /// `--backtrace` trace belongs to.
-  private var lastWarning: Int?
+  var lastWarning: Int?
 
   // MARK: - Roots
 
   /// One step of `validateFunctions`, in objtool's order: a function without a size
   /// (named here, for its finding) or a root to walk within `function`.
-  private struct RootItem {
+  struct RootItem {
     var missingSize: String?
     var start = InsnRef(0)
     var function: SymbolID?
   }
 
   /// The function whose instructions `insn` is walked as (its owner's parent).
-  private func territory(_ insn: InsnRef) -> SymbolID? { p.function(insn).map { p.parent[$0.int] } }
+  func territory(_ insn: InsnRef) -> SymbolID? { p.function(insn).map { p.parent[$0.int] } }
 
-  private mutating func validateFunctions(onlySlot: Int? = nil) -> Int {
+  mutating func validateFunctions(onlySlot: Int? = nil) -> Int {
     let entry = table.intern(arch.functionEntryCFI).rawValue
     var items: [RootItem] = []
     for slot in onlySlot.map({ [$0] }) ?? Array(p.sections.indices) {
@@ -524,139 +348,11 @@ public struct Validator {
     return warnings
   }
 
-  /// What one thread of the parallel walk leaves: its state table and transition memo
-  /// (its ids), the roots it walked with their findings, and their functions.
-  private struct ThreadWalk {
-    var table: CFIStateTable
-    var transitions: TransitionMemo
-    var roots: [(item: Int, findings: [Finding], warnings: Int)] = []
-    var functions: [SymbolID] = []
-  }
-
-  /// A value handed to worker threads as it is (they only read it, or own it).
-  private final class Handoff<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
-  }
-
-  /// Walks the roots that are independent of all others on `walkThreads` threads, and
-  /// returns, per item, the findings and count of each root it walked (nil: left to the
-  /// sequential pass, which walks it in order as before).
-  ///
-  /// A root is independent when its function has no other root (and no root is outside
-  /// every function: the caller checks). A function's walk reads and writes only its
-  /// own instructions, symbols and sites: entering another function's code is a finding
-  /// or a sibling call. Code of no function can be reached from several: a thread's
-  /// walk that would enter it (or read a SAVE mark outside its function) stops, its
-  /// marks are undone, and the sequential pass walks that root in its turn. So every
-  /// root sees exactly what it sees when all are walked in order.
-  ///
-  /// Each thread interns states in its own table; thread w takes chunks w, w+T, ... (a
-  /// fixed split: the same ids every run). Afterwards the tables are merged into thread
-  /// 0's and every id another thread wrote is renumbered.
-  private mutating func walkInParallel(_ items: [RootItem], entry: UInt32) -> [(findings: [Finding], warnings: Int)?] {
-    var rootsOf: [SymbolID: Int] = [:]
-    for item in items where item.missingSize == nil { if let f = item.function { rootsOf[f, default: 0] += 1 } }
-    let independent = items.indices.filter { k in items[k].missingSize == nil && items[k].function.map { rootsOf[$0] == 1 } == true }
-    let threads = min(options.walkThreads, 16)
-    let chunk = max(32, independent.count / (threads * 32))
-    let chunkCount = (independent.count + chunk - 1) / chunk
-    var base = self
-    base.speculative = true
-    base.findings = []
-    base.transitions = TransitionMemo()  // each thread grows its own memo
-    let shared = Handoff((base: base, items: items, independent: independent))
-    let outputs = OrderedSlots<Handoff<ThreadWalk>>(count: threads)
-    parallelFor(count: threads, workers: threads) { w in
-      var v = shared.value.base
-      var out = ThreadWalk(table: v.table, transitions: TransitionMemo())
-      for c in stride(from: w, to: chunkCount, by: threads) {
-        let range = (c * chunk)..<min((c + 1) * chunk, shared.value.independent.count)
-        let walkedBefore = out.roots.count
-        defer { v.options.rootsWalked?(out.roots.count - walkedBefore, shared.value.items.count) }
-        for k in shared.value.independent[range] {
-          let item = shared.value.items[k]
-          v.leftFunction = false
-          v.marked.removeAll(keepingCapacity: true)
-          v.markedSlots.removeAll(keepingCapacity: true)
-          let before = v.findings.count
-          let n = v.walk(from: item.start, function: item.function, initial: entry,
-                         uaccess: v.options.uaccess && v.isUaccessSafe(item.function),
-                         noinstr: v.isNoinstrSlot(v.p.slot(item.start)), rootLabel: "<=== (sym)")
-          if v.leftFunction {
-            for i in v.marked {
-              v.marks.visited[i.int] = false
-              if v.options.uaccess { v.marks.uaccessVisits[i.int] = 0 }
-              v.marks.cfi[i.int] = Self.noState
-            }
-            for slot in v.markedSlots {
-              v.marks.siteSlots[slot] = Self.noState
-              v.marks.siteWriters[slot] = -1
-            }
-            v.findings.removeSubrange(before...)
-            continue
-          }
-          out.roots.append((k, Array(v.findings[before...]), n))
-          out.functions.append(item.function!)
-        }
-      }
-      out.table = v.table
-      out.transitions = v.transitions
-      outputs.put(w, Handoff(out))
-    }
-    var walks = (0..<threads).map { outputs.take($0).value }
-    if PhaseTimes.enabled {
-      PhaseTimes.mark("walk: parallel, \(independent.count) of \(items.count) roots independent, \(walks.reduce(0) { $0 + $1.roots.count }) walked")
-    }
-    // Thread 0's ids stay; the others' states are interned after them.
-    table = walks[0].table
-    transitions = walks[0].transitions
-    walks[0].table = CFIStateTable()
-    walks[0].transitions = TransitionMemo()
-    table.reserveCapacity(walks.reduce(0) { $0 + $1.table.states.count } + table.states.count)
-    stateFacts = []
-    var renumber: [[UInt32]] = [[]]
-    var threadOf = [UInt8](repeating: 0, count: p.file.symbols.count)
-    for w in 1..<threads {
-      renumber.append(walks[w].table.states.map { table.intern($0).rawValue })
-      walks[w].table = CFIStateTable()  // released as soon as it is merged
-      walks[w].transitions = TransitionMemo()
-      for f in walks[w].functions { threadOf[f.int] = UInt8(w) }
-    }
-    let fix = Handoff((marks: marks, renumber: renumber, threadOf: threadOf, program: p))
-    let n = p.count, step = 1 << 16
-    parallelFor(count: (n + step - 1) / step, workers: threads) { c in
-      let (marks, renumber, threadOf, p) = fix.value
-      for i in (c * step)..<min((c + 1) * step, n) where marks.cfi[i] != Self.noState {
-        guard let o = p.function(InsnRef(i)) else { continue }
-        let w = Int(threadOf[p.parent[o.int].int])
-        if w > 0 { marks.cfi[i] = renumber[w][Int(marks.cfi[i])] }
-      }
-    }
-    // Site slots: by the function of the site's instructions (all its streams'
-    // instructions belong to the function of the original).
-    var renumbered = Set<Int32>()
-    for g in p.groups where !g.first.isNone && !renumbered.contains(g.table) {
-      guard let f = territory(g.first) else { continue }
-      renumbered.insert(g.table)
-      let w = Int(threadOf[f.int])
-      guard w > 0 else { continue }
-      let t = Int(g.table)
-      for slot in marks.siteBase[t]..<marks.siteBase[t + 1] where marks.siteSlots[slot] != Self.noState {
-        marks.siteSlots[slot] = renumber[w][Int(marks.siteSlots[slot])]
-      }
-    }
-    PhaseTimes.mark("walk: merged")
-    var done = [(findings: [Finding], warnings: Int)?](repeating: nil, count: items.count)
-    for walk in walks { for root in walk.roots { done[root.item] = (root.findings, root.warnings) } }
-    return done
-  }
-
   /// Instructions carrying a hint that no function walk reached (entry code): walked
   /// from the all-undefined state, which the hint immediately replaces.
   /// With `onlySlot` (the noinstr-only walk) the hints of one section, walked with its
   /// noinstr state; otherwise every hint, as objtool walks them: not noinstr.
-  private mutating func validateUnwindHints(onlySlot: Int? = nil) -> Int {
+  mutating func validateUnwindHints(onlySlot: Int? = nil) -> Int {
     guard !hints.hints.isEmpty else { return 0 }
     var warnings = 0
     let undefined = table.intern(.allUndefined).rawValue
@@ -673,18 +369,18 @@ public struct Validator {
   /// objtool `init_insn_state`: a walk starting in a noinstr section checks noinstr
   /// rules (with `--noinstr` on a linked object only: calls out need their callee's
   /// section).
-  private func isNoinstrSlot(_ slot: Int) -> Bool {
+  func isNoinstrSlot(_ slot: Int) -> Bool {
     options.linked && options.noinstr && arch.kernel.isNoinstrSection(p.sections[slot].name)
   }
 
   /// objtool `insn->hint` (SAVE marks are not hints).
   @inline(__always)
-  private func isHint(_ insn: InsnRef) -> Bool { insnFlags[insn.int] & Self.flagHint != 0 }
+  func isHint(_ insn: InsnRef) -> Bool { insnFlags[insn.int] & Self.flagHint != 0 }
 
   // MARK: - The walk (objtool validate_branch)
 
   /// Where a pending path resumes.
-  private enum Phase {
+  enum Phase {
     /// At the top of the per-instruction procedure.
     case start
     /// The instruction is recorded and its alternatives were walked: apply its ops.
@@ -713,7 +409,7 @@ public struct Validator {
   }
 
   /// A path waiting to be walked.
-  private struct Pending {
+  struct Pending {
     var insn: InsnRef
     var state: PathState
     var phase: Phase
@@ -722,12 +418,12 @@ public struct Validator {
   }
 
   /// The walk's stack of pending paths, kept between roots (no allocation per function).
-  private var pendingPaths: [Pending] = []
+  var pendingPaths: [Pending] = []
 
   /// One step of a branch chain: the jump or alternative site and its label.
-  private var backtraceNodes: [(insn: InsnRef, label: String, parent: Int32)] = []
+  var backtraceNodes: [(insn: InsnRef, label: String, parent: Int32)] = []
 
-  private mutating func extend(_ chain: Int32, _ insn: InsnRef, _ label: String) -> Int32 {
+  mutating func extend(_ chain: Int32, _ insn: InsnRef, _ label: String) -> Int32 {
     guard options.backtrace || options.explainPaths else { return -1 }
     backtraceNodes.append((insn, label, chain))
     return Int32(backtraceNodes.count - 1)
@@ -736,7 +432,7 @@ public struct Validator {
   /// Ends a walk with a finding: with --backtrace, the chain back to the root becomes
   /// the finding's trace (objtool prints it even when the warning itself was
   /// suppressed: then a note carries it).
-  private mutating func failed(_ chain: Int32, root: InsnRef, rootLabel: String) -> Int {
+  mutating func failed(_ chain: Int32, root: InsnRef, rootLabel: String) -> Int {
     guard options.backtrace else { return 1 }
     var trace: [TraceStep] = []
     var c = chain
@@ -759,9 +455,9 @@ public struct Validator {
   /// Per interned state, the answers the walk asks at returns, calls and jumps, computed
   /// once per state: bit 0 known, 1 modified frame, 2 valid frame, 3 BP scratch,
   /// 4 CFA undefined.
-  private var stateFacts: [UInt8] = []
+  var stateFacts: [UInt8] = []
 
-  private mutating func facts(_ id: UInt32) -> UInt8 {
+  mutating func facts(_ id: UInt32) -> UInt8 {
     let i = Int(id)
     if i < stateFacts.count, stateFacts[i] != 0 { return stateFacts[i] }
     if stateFacts.count < table.states.count { stateFacts.append(contentsOf: repeatElement(0, count: table.states.count - stateFacts.count)) }
@@ -775,12 +471,12 @@ public struct Validator {
     return f
   }
 
-  private mutating func isModifiedFrame(_ id: UInt32) -> Bool { facts(id) & 2 != 0 }
-  private mutating func isValidFrame(_ id: UInt32) -> Bool { facts(id) & 4 != 0 }
-  private mutating func isBPScratch(_ id: UInt32) -> Bool { facts(id) & 8 != 0 }
-  private mutating func isCFAUndefined(_ id: UInt32) -> Bool { facts(id) & 16 != 0 }
+  mutating func isModifiedFrame(_ id: UInt32) -> Bool { facts(id) & 2 != 0 }
+  mutating func isValidFrame(_ id: UInt32) -> Bool { facts(id) & 4 != 0 }
+  mutating func isBPScratch(_ id: UInt32) -> Bool { facts(id) & 8 != 0 }
+  mutating func isCFAUndefined(_ id: UInt32) -> Bool { facts(id) & 16 != 0 }
 
-  private func isModifiedFrame(_ s: CFIState) -> Bool {
+  func isModifiedFrame(_ s: CFIState) -> Bool {
     let entry = arch.functionEntryCFI
     if s.cfa.base != entry.cfa.base || s.drap || s.cfa.offset != entry.cfa.offset || s.stackSize != entry.cfa.offset {
       return true
@@ -789,7 +485,7 @@ public struct Validator {
     return false
   }
 
-  private func isValidFrame(_ s: CFIState) -> Bool {
+  func isValidFrame(_ s: CFIState) -> Bool {
     let bp = Int(arch.framePointer)
     if s.cfa.base == Int8(bp) && s.regs[bp] == CFIRule(base: CFIRule.cfaBase, offset: 0 &- s.cfa.offset)
       && s.regs[cfiReturnAddress] == CFIRule(base: CFIRule.cfaBase, offset: (0 &- s.cfa.offset) &+ 8) {
@@ -802,188 +498,10 @@ public struct Validator {
     return s.drap && s.regs[bp].base == Int8(bp)
   }
 
-  // MARK: - Explanations (notes and related places: `--verbose`, JSON, SARIF)
-
-  /// Both states at a join: the one recorded by the first path and the arriving one.
-  /// With the branch chains (`explainPaths`): both paths from the walk's root to the
-  /// join, as the branches each took, and the point after which they part.
-  private mutating func explainMismatch(at insn: InsnRef, recorded: UInt32, arriving: UInt32, chain: Int32,
-                                        root: InsnRef?, function fn: SymbolID?) {
-    guard let k = lastWarning else { return }
-    findings[k].notes = [
-      "state recorded by the first path to reach \(p.location(insn).text): \(cfiText(CFIStateID(rawValue: recorded)))",
-      "state of the path arriving now: \(cfiText(CFIStateID(rawValue: arriving)))",
-    ]
-    guard options.explainPaths || options.backtrace, let root else { return }
-    var second: [PathStep] = []
-    var c = chain
-    while c >= 0 {
-      let node = backtraceNodes[Int(c)]
-      second.append(PathStep(insn: node.insn, alternative: node.label == "(alt)"))
-      c = node.parent
-    }
-    second.reverse()
-    guard let first = firstPath(to: insn, from: root, function: fn) else { return }
-    func text(_ steps: [PathStep]) -> String {
-      var parts = ["\(p.location(root).text) (start)"]
-      for s in steps {
-        parts.append(s.alternative ? "\(p.location(s.insn).text) (into an alternative)" : "\(p.location(s.insn).text) (branch taken)")
-      }
-      parts.append("\(p.location(insn).text)")
-      return parts.joined(separator: " -> ")
-    }
-    var common = 0
-    while common < first.count, common < second.count, first[common] == second[common] { common += 1 }
-    let from = common == 0 ? "\(p.location(root).text) (the start)" : p.location(first[common - 1].insn).text
-    func decision(_ steps: [PathStep]) -> String {
-      guard common < steps.count else { return "goes straight on" }
-      let s = steps[common]
-      return s.alternative ? "enters the alternative at \(p.location(s.insn).text)"
-        : "takes the branch at \(p.location(s.insn).text) (\(r.kind[s.insn.int] == .jumpConditional ? "conditional" : "unconditional"))"
-    }
-    findings[k].notes += [
-      "first path:    \(text(first))",
-      "arriving path: \(text(second))",
-      "the paths part after \(from): the first \(decision(first)), the arriving one \(decision(second))",
-    ]
-    var related: [RelatedLocation] = []
-    if common < first.count { related.append(RelatedLocation(label: "where the first path turns", location: p.location(first[common].insn))) }
-    if common < second.count { related.append(RelatedLocation(label: "where the arriving path turns", location: p.location(second[common].insn))) }
-    if common > 0 { related.append(RelatedLocation(label: "last branch both paths took", location: p.location(first[common - 1].insn))) }
-    findings[k].related += related
-  }
-
-  /// One branch of a path: taken (`alternative` false) or an alternative stream entered.
-  private struct PathStep: Equatable {
-    var insn: InsnRef
-    var alternative: Bool
-  }
-
-  /// The branches of the first path from `root` to reach `target`, found by following the
-  /// walk's order (alternatives last-first, a conditional branch's target before its
-  /// fall-through) over control flow alone: the walk's first path to an instruction is
-  /// the one that recorded its state. Nil if it is not reached that way (for example
-  /// from another root). Only run for a finding.
-  private func firstPath(to target: InsnRef, from root: InsnRef, function fn: SymbolID?) -> [PathStep]? {
-    var nodes: [(step: PathStep, parent: Int32)] = []
-    var seen = Set<InsnRef>()
-    var stack: [(insn: InsnRef, phase: Phase, chain: Int32)] = [(root, .start, -1)]
-    func steps(_ chain: Int32) -> [PathStep] {
-      var out: [PathStep] = []
-      var c = chain
-      while c >= 0 { out.append(nodes[Int(c)].step); c = nodes[Int(c)].parent }
-      return out.reversed()
-    }
-    while let top = stack.popLast() {
-      var insn = top.insn
-      var phase = top.phase
-      var chain = top.chain
-      if phase == .afterDispatch {
-        guard !r.deadEnd[insn.int], let n = p.nextToValidate(insn) else { continue }
-        insn = n
-        phase = .start
-      }
-      while true {
-        if phase == .start {
-          if let fn, let owner = p.function(insn), fn != p.parent[owner.int] { break }
-          if seen.contains(insn) { break }
-          seen.insert(insn)
-          if insn == target { return steps(chain) }
-          if insnFlags[insn.int] & Self.flagAlternatives != 0, let alts = r.alternatives[insn] {
-            stack.append((insn, .afterAlternatives, chain))
-            for a in alts {
-              nodes.append((PathStep(insn: insn, alternative: true), chain))
-              stack.append((a, .start, Int32(nodes.count - 1)))
-            }
-            break
-          }
-        }
-        if phase == .afterAlternatives && insnFlags[insn.int] & Self.flagSkipOriginal != 0 { break }
-        phase = .start
-        var ends = false
-        switch r.kind[insn.int] {
-        case .ret, .jumpDynamic:
-          ends = true
-        case .jumpConditional, .jumpUnconditional:
-          if r.isSiblingCall(p, insn) {
-            ends = r.kind[insn.int] == .jumpUnconditional
-          } else if let dest = r.jumpDest[insn.int].value {
-            nodes.append((PathStep(insn: insn, alternative: false), chain))
-            if r.kind[insn.int] == .jumpConditional {
-              stack.append((insn, .afterDispatch, chain))
-              stack.append((dest, .start, Int32(nodes.count - 1)))
-              ends = true
-            } else {
-              chain = Int32(nodes.count - 1)
-              insn = dest
-              continue
-            }
-          } else {
-            ends = r.kind[insn.int] == .jumpUnconditional
-          }
-        case .contextSwitch:
-          ends = fn == nil
-        default:
-          break
-        }
-        if ends || r.deadEnd[insn.int] { break }
-        guard let n = p.nextToValidate(insn) else { break }
-        insn = n
-      }
-    }
-    return nil
-  }
-
-  /// What is still on the frame at a return: the state against the entry state, and the
-  /// instructions of the function that saved a register still saved there.
-  private mutating func explainModifiedFrame(at insn: InsnRef, _ sid: UInt32, function fn: SymbolID?, what: String = "the return") {
-    guard let k = lastWarning else { return }
-    let state = table[CFIStateID(rawValue: sid)]
-    let entry = arch.functionEntryCFI
-    findings[k].notes = [
-      "state at \(what): \(cfiText(CFIStateID(rawValue: sid)))",
-      "state at entry:\(String(repeating: " ", count: max(1, what.count - 4)))\(cfiText(table.intern(entry)))",
-    ]
-    guard let fn else { return }
-    let sym = p.file.symbols[fn.int]
-    guard let sec = sym.section.index, let start = p.instruction(in: sec, at: sym.value) else { return }
-    for reg in 0..<cfiRegisterCount where state.regs[reg] != entry.regs[reg] && state.regs[reg].base == CFIRule.cfaBase {
-      // The saves of that register in the function (a push or a store of it).
-      var saves: [InsnRef] = []
-      var cur: InsnRef? = start
-      while let c = cur, p.symbolOf[c.int] == fn || p.function(c).map({ p.parent[$0.int] }) == fn {
-        if p.ops(c).contains(where: { ($0.dest == .push || $0.dest == .registerIndirect) && Int($0.sourceRegister) == reg && $0.source == .register }) {
-          saves.append(c)
-        }
-        cur = p.next(c)
-      }
-      let name = reg == cfiReturnAddress ? "ra" : arch.registerName(UInt8(reg))
-      for s in saves.prefix(3) {
-        findings[k].related.append(RelatedLocation(label: "\(name) saved here, not restored on this path", location: p.location(s)))
-        findings[k].notes.append("\(name) saved at \(p.location(s).text), not restored on this path")
-      }
-    }
-  }
-
-  /// A walk that crossed into another function: by a branch into it (named), or by
-  /// running off its own end.
-  private mutating func explainFallThrough(into insn: InsnRef, from previous: InsnRef?) {
-    guard let k = lastWarning, let previous else { return }
-    let kind = r.kind[previous.int]
-    if (kind == .jumpConditional || kind == .jumpUnconditional) && r.jumpDest[previous.int].value == insn {
-      findings[k].related = [RelatedLocation(label: "the branch into it", location: p.location(previous))]
-      findings[k].notes = ["reached by the branch at \(p.location(previous).text), not by falling off the end"]
-    } else {
-      findings[k].related = [RelatedLocation(label: "the last instruction before it", location: p.location(previous))]
-      findings[k].notes = ["its last instruction, \(p.location(previous).text), is no return, jump or call that does not return, so execution runs on into \(p.location(insn).text)"
-                           + " (a missing `ret`, a call to a noreturn function the tool does not know, or code the compiler assumed unreachable)"]
-    }
-  }
-
   /// The join-point comparison (objtool `insn_cfi_match`); reports the first difference.
   /// Equal ids are equal states; different ids may still match (objtool compares the
   /// CFA, the saved registers, the frame type and DRAP, not the tracked stack size).
-  private mutating func matches(_ insn: InsnRef, _ arrivingID: UInt32, chain: Int32 = -1, root: InsnRef? = nil,
+  mutating func matches(_ insn: InsnRef, _ arrivingID: UInt32, chain: Int32 = -1, root: InsnRef? = nil,
                                  function fn: SymbolID? = nil) -> Bool {
     if marks.cfi[insn.int] == arrivingID { return true }
     let recorded = table[CFIStateID(rawValue: marks.cfi[insn.int])]
@@ -1017,7 +535,7 @@ public struct Validator {
 
   /// Walks one root; returns 1 if a finding stopped it.
   /// `initial` is an interned state id; the pending-path stack is reused across roots.
-  private mutating func walk(from root: InsnRef, function fn: SymbolID?, initial: UInt32, uaccess: Bool = false,
+  mutating func walk(from root: InsnRef, function fn: SymbolID?, initial: UInt32, uaccess: Bool = false,
                              noinstr: Bool = false, rootLabel: String) -> Int {
     backtraceNodes.removeAll(keepingCapacity: true)
     var stack: [Pending] = []
@@ -1368,7 +886,7 @@ public struct Validator {
   }
 
   /// Whether a walk from `root` (as `function`) is one `trace` records.
-  private func isTraced(_ root: InsnRef, function fn: SymbolID?) -> Bool {
+  func isTraced(_ root: InsnRef, function fn: SymbolID?) -> Bool {
     guard let t = traceSymbol else { return false }
     if let fn, fn == p.parent[t.int] { return true }
     let sym = p.file.symbols[t.int]
@@ -1377,7 +895,7 @@ public struct Validator {
     return off >= sym.value && off < sym.value &+ max(sym.size, 1)
   }
 
-  private mutating func trace(_ kind: TraceEvent.Kind, _ insn: InsnRef, _ detail: String = "", state: UInt32? = nil) {
+  mutating func trace(_ kind: TraceEvent.Kind, _ insn: InsnRef, _ detail: String = "", state: UInt32? = nil) {
     traceEvents.append(TraceEvent(kind: kind, section: p.sections[p.slot(insn)].section,
                                   location: p.isVirtual(insn) ? nil : p.location(insn),
                                   state: state.map { cfiText(CFIStateID(rawValue: $0)) }, detail: detail))
@@ -1385,7 +903,7 @@ public struct Validator {
 
 
   /// "original" or "replacement N (feature 0xF)" for an instruction of a patch site.
-  private func streamName(_ insn: InsnRef) -> String {
+  func streamName(_ insn: InsnRef) -> String {
     guard let group = p.groupOf[insn.int].value else { return "code" }
     let gi = group.int
     let g = p.groups[gi]
@@ -1396,7 +914,7 @@ public struct Validator {
 
   /// The nearest SAVE mark before `insn` inside the walked function's symbol (objtool
   /// `sym_for_each_insn_continue_reverse`).
-  private func saveInstruction(before insn: InsnRef, function fn: SymbolID?) -> InsnRef? {
+  func saveInstruction(before insn: InsnRef, function fn: SymbolID?) -> InsnRef? {
     guard let fn else { return nil }
     let sym = p.file.symbols[fn.int]
     var i = p.previous(insn)
@@ -1407,79 +925,9 @@ public struct Validator {
     return nil
   }
 
-  // MARK: - uaccess and direction flag
-
-  /// objtool `validate_call`'s uaccess and DF rules (noinstr comes first there): no call
-  /// leaves with user access enabled unless to a uaccess-safe function, none with DF set.
-  private mutating func validateCall(_ insn: InsnRef, uaccess: Bool, df: Bool, noinstr: Bool) -> Bool {
-    if noinstr && !isNoinstrCallee(insn) {
-      warn(insn, .callLeavesNoinstr, "call to \(callDestName(insn))() leaves .noinstr.text section")
-      return false
-    }
-    if uaccess && !isUaccessSafe(r.callDest[insn.int].value) {
-      warn(insn, .callWithUaccessEnabled, "call to \(callDestName(insn))() with UACCESS enabled")
-      return false
-    }
-    if df {
-      warn(insn, .callWithDirectionFlag, "call to \(callDestName(insn))() with DF set")
-      return false
-    }
-    return true
-  }
-
-  /// objtool `noinstr_call_dest`: the callee is noinstr code, a static-call trampoline
-  /// (unknowable) or a UBSAN report; an indirect call only through a paravirt slot all
-  /// of whose functions are noinstr (the others are named, each time).
-  private mutating func isNoinstrCallee(_ insn: InsnRef) -> Bool {
-    guard let dest = r.callDest[insn.int].value else {
-      guard let paravirt, let relocations else { return false }
-      let section = p.sections[p.slot(insn)].section
-      guard let reloc = relocations.first(in: section, from: p.offset(insn), to: p.offset(insn) + UInt64(p.length(insn))),
-            p.file.symbol(reloc.symbol).name == arch.kernel.paravirtOpsTable else { return false }
-      let slot = Int((reloc.addend &+ arch.branchAddendBias) / 8)
-      guard slot >= 0, slot < paravirt.targets.count else { return false }
-      var clean = true
-      for t in paravirt.targets[slot] where !isNoinstrSymbol(t) {
-        findings.append(Finding(rule: .paravirtTargetInstrumented, scope: "pv_ops[\(slot)]: \(p.symbolName(t))"))
-        clean = false
-      }
-      return clean
-    }
-    if isNoinstrSymbol(dest) || r.symbolClass[dest.int].contains(.staticCallTrampoline) { return true }
-    return arch.kernel.noinstrExemptCallPrefixes.contains(where: p.symbolName(dest).hasPrefix)
-  }
-
-  private func isNoinstrSymbol(_ s: SymbolID) -> Bool {
-    guard let sec = p.file.symbols[s.int].section.index else { return false }
-    return arch.kernel.isNoinstrSection(p.file.section(sec).name)
-  }
-
-  /// objtool `func_uaccess_safe`: the symbol is on the uaccess-safe list.
-  private func isUaccessSafe(_ sym: SymbolID?) -> Bool {
-    guard let sym, !uaccessSafe.isEmpty else { return false }
-    return uaccessSafe[sym.int]
-  }
-
-  /// objtool `call_dest_name`: the callee's name, else `{dynamic}`. (6.12 means to name
-  /// a paravirt call through the ops table `pv_ops[N]`, but it looks the relocation up
-  /// without its file and never finds one: every indirect call is `{dynamic}`.)
-  private func callDestName(_ insn: InsnRef) -> String {
-    r.callDest[insn.int].value.map(p.symbolName) ?? "{dynamic}"
-  }
-
-  /// Calls exempt from the frame-pointer rule (x86 `__fentry__`).
-  private func isSpecialCall(_ insn: InsnRef) -> Bool {
-    guard r.kind[insn.int] == .call, !r.callDest[insn.int].isNone else { return false }
-    return arch.frameExemptCallees.contains(p.symbolName(r.callDest[insn.int]))
-  }
-
-  /// objtool's `file->ignore_unreachables`: `--no-unreachable`, or a RIP-relative
-  /// switch table (a GCC quirk that leaves dead code) was seen.
-  private var ignoresUnreachable: Bool { options.skipUnreachable || r.ignoreUnreachables }
-
   // MARK: - Unreachable instructions
 
-  private mutating func validateReachable() {
+  mutating func validateReachable() {
     for i in 0..<p.count {
       let insn = InsnRef(i)
       if marks.visited[i] || ignoreUnreachable(insn) { continue }
@@ -1492,34 +940,14 @@ public struct Validator {
     }
   }
 
-  /// Why nothing reached it: the instruction before it ends every path through it
-  /// (return, jump, noreturn call), and no branch, table or hint leads here.
-  private mutating func explainUnreachable(_ insn: InsnRef) {
-    guard let k = lastWarning else { return }
-    var notes: [String] = []
-    if let prev = p.previous(insn), p.sections[p.slot(prev)].section == p.sections[p.slot(insn)].section {
-      let kind = r.kind[prev.int]
-      let why: String
-      switch kind {
-      case .ret: why = "a return"
-      case .jumpUnconditional, .jumpDynamic: why = "an unconditional jump"
-      case .call where r.deadEnd[prev.int]: why = "a call that does not return"
-      default: why = r.deadEnd[prev.int] ? "a dead end" : marks.visited[prev.int] ? "code that does not fall through" : "code no walk reached either"
-      }
-      notes.append("the instruction before it, \(p.location(prev).text), is \(why); no branch, jump table, alternative or unwind hint leads here")
-      findings[k].related.append(RelatedLocation(label: "the instruction before it", location: p.location(prev)))
-    }
-    findings[k].notes = notes
-  }
-
   /// Instructions found ignorable during the unreachable pass (`.cold` parts of dead
   /// weak-function code), objtool's late `insn->ignore`.
-  private var lateIgnored: Set<InsnRef> = []
+  var lateIgnored: Set<InsnRef> = []
   /// Per text section: replacement or aux code (never reported unreachable).
-  private var patchSections: [Bool] = []
-  private var holes: SymbolHoles?
+  var patchSections: [Bool] = []
+  var holes: SymbolHoles?
 
-  private mutating func markIgnored(function f: SymbolID) {
+  mutating func markIgnored(function f: SymbolID) {
     let sym = p.file.symbols[f.int]
     guard let sec = sym.section.index, var i = p.instruction(in: sec, at: sym.value) else { return }
     while p.symbolOf[i.int] == f {
@@ -1530,7 +958,7 @@ public struct Validator {
   }
 
   /// objtool `ignore_unreachable_insn`.
-  private mutating func ignoreUnreachable(_ insn: InsnRef) -> Bool {
+  mutating func ignoreUnreachable(_ insn: InsnRef) -> Bool {
     let k = r.kind[insn.int]
     if r.ignore[insn.int] || lateIgnored.contains(insn) || k == .nop || k == .trap { return true }
     if patchSections.isEmpty { patchSections = p.sections.map { $0.name == ".altinstr_replacement" || $0.name == ".altinstr_aux" } }
