@@ -6,6 +6,8 @@
 # corpus is fetched, a few real modules. The growing corpus and any crash, timeout
 # (1 s) or leak found stay in ${UNWINDCHECK_FUZZ_DIR:-~/.cache/unwindcheck-fuzz}/TARGET;
 # a finding makes the exit status 1 (turn it into a TestObjects regression case).
+# FUZZ_RUNS=N stops after N executions (whichever of time and count comes first;
+# the bar is 10 million executions or 2 hours).
 # Prints: fuzz TARGET: N runs in S s (R/s), 0 crashes
 set -eu
 T=$1; SECS=$2; JOBS=${3:-1}
@@ -38,18 +40,18 @@ if [ -z "$(ls -A "$SEEDS")" ]; then
   esac
 fi
 LOG="$BASE/$T/last-run.log"
+rm -f "$BASE/$T"/fuzz-*.log  # libFuzzer's worker logs (-jobs) of the previous run
+START=$(date +%s)
 set +e
 ( cd "$BASE/$T" && UNWINDCHECK_FUZZ_TARGET=$T ASAN_OPTIONS=detect_leaks=1 "$BIN" \
-    -max_total_time="$SECS" -timeout=1 -rss_limit_mb=2048 -max_len=262144 \
+    -max_total_time="$SECS" -runs="${FUZZ_RUNS:--1}" -timeout=1 -rss_limit_mb=2048 -max_len=262144 \
     -artifact_prefix="$ART/" -jobs="$JOBS" -workers="$JOBS" -print_final_stats=1 \
     "$CORPUS" "$SEEDS" ) > "$LOG" 2>&1
 status=$?
 set -e
-if [ "$JOBS" -gt 1 ]; then  # (one log per job)
-  runs=$(cat "$BASE/$T"/fuzz-*.log 2>/dev/null | grep 'stat::number_of_executed_units' | awk '{s+=$2} END {print s+0}')
-else
-  runs=$(grep 'stat::number_of_executed_units' "$LOG" | tail -1 | awk '{print $2+0}')
-fi
+ELAPSED=$(( $(date +%s) - START ))
+# The workers (-jobs) log to fuzz-N.log; each prints its final stats there.
+runs=$(cat "$LOG" "$BASE/$T"/fuzz-*.log 2>/dev/null | grep 'stat::number_of_executed_units' | awk '{s+=$2} END {print s+0}')
 found=$(ls "$ART" | grep -c -E '^(crash|timeout|leak|oom|slow-unit)-' || true)
-echo "fuzz $T: $runs runs in $SECS s ($((runs / (SECS > 0 ? SECS : 1)))/s), $found findings in $ART (exit $status)"
+echo "fuzz $T: $runs runs in $ELAPSED s ($((runs / (ELAPSED > 0 ? ELAPSED : 1)))/s), $found findings in $ART (exit $status)"
 [ "$status" -eq 0 ] && [ "$found" -eq 0 ]

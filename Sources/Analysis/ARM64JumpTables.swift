@@ -76,12 +76,9 @@ extension Resolution {
       guard let tableSection = sym.section.index else { continue }
       let tableStart = Int64(bitPattern: sym.value) &+ reloc.addend
       let table = file.reader(for: tableSection)
-      var count = pattern.count
-      let bounded = count > 0
-      if !bounded {
-        // Without a bounds check the table runs to the next thing the object refers to
-        // in that section (another table, a string, a symbol), and its entries must all
-        // be case labels of this function: stop at the first that is not.
+      // The next thing the object refers to in the table's section (another table, a
+      // string, a symbol): no table runs past it.
+      func nextDataStart() -> UInt64 {
         if dataStarts[tableSection] == nil {
           var starts: [UInt64] = file.symbols(in: tableSection).map(\.value)
           for rs in file.relocationSections {
@@ -95,29 +92,54 @@ extension Resolution {
           dataStarts[tableSection] = Array(Set(starts)).sorted()
         }
         let starts = dataStarts[tableSection] ?? []
-        let next = starts.first { $0 > UInt64(bitPattern: tableStart) } ?? file.section(tableSection).size
-        // (A table start past the section's data, from a damaged object: no entries.)
-        let start = UInt64(bitPattern: tableStart)
-        count = next > start ? Int(min(4096, (next - start) / UInt64(pattern.entrySize))) : 0
+        return starts.first { $0 > UInt64(bitPattern: tableStart) } ?? file.section(tableSection).size
       }
-      var targets: [InsnRef] = []
-      for k in 0..<count {
-        let at = Int(tableStart) + k * pattern.entrySize
-        guard at >= 0 else { break }
-        let v: Int64
-        switch pattern.entrySize {
-        case 1: v = table.u8(at: at).map { pattern.signedEntries ? Int64(Int8(bitPattern: $0)) : Int64($0) } ?? .min
-        case 2: v = table.u16(at: at).map { pattern.signedEntries ? Int64(Int16(bitPattern: $0)) : Int64($0) } ?? .min
-        case 4: v = table.u32(at: at).map { pattern.signedEntries ? Int64(Int32(bitPattern: $0)) : Int64($0) } ?? .min
-        default: v = .min
+      // Entries that fit before the next data (a table start past the section's data,
+      // from a damaged object, has none).
+      func room() -> Int {
+        let next = nextDataStart(), start = UInt64(bitPattern: tableStart)
+        return next > start ? Int(min(4096, (next - start) / UInt64(pattern.entrySize))) : 0
+      }
+      // The case labels of the first `count` entries, up to the first that is not one.
+      func caseTargets(_ count: Int) -> [InsnRef] {
+        var targets: [InsnRef] = []
+        for k in 0..<count {
+          let at = Int(tableStart) + k * pattern.entrySize
+          guard at >= 0 else { break }
+          let v: Int64
+          switch pattern.entrySize {
+          case 1: v = table.u8(at: at).map { pattern.signedEntries ? Int64(Int8(bitPattern: $0)) : Int64($0) } ?? .min
+          case 2: v = table.u16(at: at).map { pattern.signedEntries ? Int64(Int16(bitPattern: $0)) : Int64($0) } ?? .min
+          case 4: v = table.u32(at: at).map { pattern.signedEntries ? Int64(Int32(bitPattern: $0)) : Int64($0) } ?? .min
+          default: v = .min
+          }
+          guard v != Int64.min, pattern.base != nil || tableSection == section else { break }
+          let base = pattern.base.map { Int64($0) } ?? tableStart
+          let dest = base &+ (v << Int64(pattern.shift))
+          guard dest >= 0, let d = p.instruction(in: section, at: UInt64(dest)), p.function(d) == f else { break }
+          targets.append(d)
         }
-        guard v != Int64.min, pattern.base != nil || tableSection == section else { break }
-        let base = pattern.base.map { Int64($0) } ?? tableStart
-        let dest = base &+ (v << Int64(pattern.shift))
-        guard dest >= 0, let d = p.instruction(in: section, at: UInt64(dest)), p.function(d) == f else { break }
-        targets.append(d)
+        return targets
       }
-      guard bounded ? targets.count == count : !targets.isEmpty else { continue }
+      var targets: [InsnRef]
+      if pattern.count > 0 {
+        // The wider bound when all its entries are labels before the next data, else
+        // the nearest compare's (all its entries must be labels).
+        targets = []
+        if pattern.widerCount > pattern.count && pattern.widerCount <= room() {
+          targets = caseTargets(pattern.widerCount)
+          if targets.count != pattern.widerCount { targets = [] }
+        }
+        if targets.isEmpty {
+          targets = caseTargets(pattern.count)
+          guard targets.count == pattern.count else { continue }
+        }
+      } else {
+        // Without a bounds check the table runs to the next data, and its entries must
+        // all be case labels of this function: stop at the first that is not.
+        targets = caseTargets(room())
+        guard !targets.isEmpty else { continue }
+      }
       var seen = Set<InsnRef>()
       for t in targets where seen.insert(t).inserted { alternatives[jump, default: []].append(t) }
       jumpTable.insert(jump)

@@ -41,6 +41,10 @@ struct CFIInterpreter {
       cfi.returnAddressSigned = op.destOffset != 0
       return .ok
     }
+    if op.dest == .overwrite {
+      if Int(op.destRegister) < cfiRegisterCount { cfi.vals[Int(op.destRegister)] = CFIRule(base: CFIRule.overwrittenBase) }
+      return .ok
+    }
     if cfi.forceUndefined { return .ok }
     // Stack operations make no sense with an undefined CFA.
     if cfi.cfa.base == CFIRule.undefinedBase {
@@ -50,7 +54,9 @@ struct CFIInterpreter {
 
     switch op.dest {
     case .register:
-      return applyToRegister(op, &cfi, nextIsHint: nextIsHint)
+      let outcome = applyToRegister(op, &cfi, nextIsHint: nextIsHint)
+      if arch.frameRecords && op.destRegister == arch.stackPointer { releaseFreedLinkRegister(&cfi) }
+      return outcome
     case .push, .pushf:
       // push %reg / pushf / push $imm / call (unresolved)
       cfi.stackSize &+= 8
@@ -96,7 +102,7 @@ struct CFIInterpreter {
         // mov %rsp, (%reg): set up a stack swizzle
         cfi.vals[Int(op.destRegister)] = CFIRule(base: CFIRule.spIndirectBase, offset: cfi.cfa.offset)
       }
-    case .returnAddressSigning:
+    case .returnAddressSigning, .overwrite:
       break  // handled above
     case .memory:
       guard op.source == .pop || op.source == .popf else {
@@ -201,6 +207,18 @@ struct CFIInterpreter {
       cfi.stackSize &-= 8
       if cfi.cfa.base == sp { cfi.cfa.offset &-= 8 }
     case .registerIndirect:
+      // The CFA before this load: `ldr x29, [x29]` reads x29's save slot through the
+      // frame pointer that was the CFA base until this very load (arm64 frame records).
+      let addressCFA = cfi.cfa
+      let restoredBefore = cfi.regs[Int(dst)]
+      defer {
+        if arch.frameRecords && Int(dst) < cfiRegisterCount {
+          // A loaded register no longer holds a stack address; x30 holds the return
+          // address again only when this load restored it from its save slot.
+          let restored = restoredBefore != cfi.regs[Int(dst)]
+          cfi.vals[Int(dst)] = restored || dst != Int8(cfiReturnAddress) ? .undefined : CFIRule(base: CFIRule.overwrittenBase)
+        }
+      }
       if !cfi.drap && dst == cfi.cfa.base && dst == bp {
         // mov disp(%rsp), %rbp
         cfi.cfa = CFIRule(base: sp, offset: cfi.stackSize)
@@ -217,6 +235,9 @@ struct CFIInterpreter {
       } else if src == cfi.cfa.base && op.sourceOffset == slot &+ cfi.cfa.offset {
         // mov disp(%rbp), %reg / mov disp(%rsp), %reg
         restore(&cfi, op.destRegister)
+      } else if arch.frameRecords && src == addressCFA.base && op.sourceOffset == slot &+ addressCFA.offset {
+        // ldr x29, [x29]: x29 reloaded from the frame record it pointed at
+        restore(&cfi, op.destRegister)
       } else if src == sp && op.sourceOffset == slot &+ cfi.stackSize {
         // mov disp(%rsp), %reg
         restore(&cfi, op.destRegister)
@@ -225,6 +246,20 @@ struct CFIInterpreter {
       return .stop(.unknownStackInstruction, "unknown stack-related instruction")
     }
     return .ok
+  }
+
+  /// arm64: once the stack pointer moves above x30's save slot, the slot is free memory
+  /// (an interrupt may overwrite it), so no unwinder can use it. If x30 was not
+  /// overwritten since it was saved (no call, load or move into it), it still holds the
+  /// return address: its rule goes back to the entry rule, as a restore would. (perlasm
+  /// epilogues: `ldr x29, [x29]; add sp, sp, #N; ret` with x30 never reloaded.) Whether
+  /// x30 was overwritten is known on the path that first reached an instruction, as
+  /// objtool's other value tracking (`vals` take no part in join comparisons).
+  private func releaseFreedLinkRegister(_ cfi: inout CFIState) {
+    let lr = cfiReturnAddress
+    guard cfi.regs[lr].base == CFIRule.cfaBase, cfi.regs[lr].offset < 0 &- cfi.stackSize,
+          cfi.vals[lr].base == CFIRule.undefinedBase else { return }
+    restore(&cfi, UInt8(lr))
   }
 
   /// The reduced model inside REGS/REGS_PARTIAL frames: only SP-based CFA offsets move.

@@ -763,7 +763,10 @@ struct Resolution {
         dest = d
       }
       callDest[i] = dest
-      dropOps[i] = true
+      // A resolved call's push of the return address (x86) is undone by the callee's
+      // return: objtool drops it. Where the return address goes to a register (arm64
+      // x30) the op records that x30 is overwritten, which stays true after the return.
+      dropOps[i] = !arch.registers.returnAddressInRegister
       // Replacement code is a template, static-call trampolines may be patched to
       // anything: neither makes the call a dead end (nor do retpolines and mcount calls).
       guard annotateCallSite(p, insn, dest) else { continue }

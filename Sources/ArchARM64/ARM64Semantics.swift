@@ -73,6 +73,74 @@ public enum ARM64Semantics {
   /// Classifies `w`; appends its stack ops to `ops`.
   public static func classify(_ w: UInt32, ops: inout [StackOp], extra: inout Extra,
                               calleeSaved: Bool = false) -> InstructionKind {
+    let kind = classifyKind(w, ops: &ops, extra: &extra, calleeSaved: calleeSaved)
+    if writesLinkRegister(w) {
+      ops.append(StackOp(dest: .overwrite, destRegister: ARM64Register.lr, source: .constant))
+    }
+    return kind
+  }
+
+  /// Whether `w` writes x30 other than as one of its tracked stack ops (a load of x30
+  /// from an SP- or x29-based address is a stack op: a restore, or an overwrite decided
+  /// by the CFI interpreter). Calls write the return address; loads, moves, arithmetic,
+  /// MRS, exclusives and atomics, and SIMD/FP-to-general moves write their Rd/Rt/Rs.
+  /// The CFI uses it to know whether x30 still holds the return address when its save
+  /// slot is freed (perlasm epilogues `ldr x29, [x29]; add sp, sp, #N; ret`).
+  static func writesLinkRegister(_ w: UInt32) -> Bool {
+    let rd = w & 0x1F, rt2 = (w >> 10) & 0x1F, rs = (w >> 16) & 0x1F
+    let op0 = (w >> 25) & 0xF
+    switch op0 {
+    case 0b1010, 0b1011:
+      if w & 0xFC00_0000 == 0x9400_0000 { return true }  // BL
+      if w & 0xFE00_0000 == 0xD600_0000 {  // BLR, BLRAA, BLRAAZ, ... (opc 1 and 9)
+        let opc = (w >> 21) & 0xF
+        return opc == 1 || opc == 9
+      }
+      if w & 0xFFD0_0000 == 0xD510_0000 { return false }  // MSR (register), SYS: no write
+      if w & 0xFFD0_0000 == 0xD530_0000 { return rd == 30 }  // MRS, SYSL
+      return false
+    case 0b1000, 0b1001, 0b0101, 0b1101:
+      // Data processing: Rd in bits 0-4 (31 is SP or XZR; conditional compares have
+      // NZCV there with bit 4 clear, never 30).
+      return rd == 30
+    case 0b0100, 0b0110, 0b1100, 0b1110:
+      let v = (w >> 26) & 1 == 1
+      if w & 0x3F00_0000 == 0x0800_0000 {  // exclusives, acquire/release, CAS
+        let load = (w >> 22) & 1 == 1, pair = (w >> 21) & 1 == 1
+        if w & 0x3FA0_7C00 == 0x08A0_7C00 || w & 0x3FA0_7C00 == 0x0820_7C00 { return rs == 30 || (pair && rs == 29) }  // CAS(P)
+        if load { return rd == 30 || (pair && rt2 == 30) }
+        return rs == 30  // store-exclusive status
+      }
+      if v { return false }
+      if w & 0x3B00_0000 == 0x1800_0000 { return w >> 30 != 3 && rd == 30 }  // LDR (literal), not PRFM
+      if w & 0x3A00_0000 == 0x2800_0000 {  // pairs: the 64-bit SP/x29-based ones are stack ops
+        guard (w >> 22) & 1 == 1 else { return false }
+        let rn = (w >> 5) & 0x1F
+        if w >> 30 == 2 && (rn == 31 || rn == 29) { return false }
+        return rd == 30 || rt2 == 30
+      }
+      if w & 0x3B20_0C00 == 0x3820_0000 { return rd == 30 }  // atomic memory operations
+      if w & 0x3A00_0000 == 0x3800_0000 {  // single register: unsigned imm, imm9, register offset
+        let size = w >> 30, opc = (w >> 22) & 3, rn = (w >> 5) & 0x1F
+        if opc == 0 || (size == 3 && opc >= 2) { return false }  // store, PRFM
+        let stackOp = size == 3 && opc == 1 && (rn == 31 || rn == 29) && w & 0x0120_0000 != 0x0020_0000
+        return rd == 30 && !stackOp
+      }
+      return false
+    case 0b0111, 0b1111:
+      if w & 0x5F20_FC00 == 0x1E20_0000 {  // FP <-> integer conversions: to general ones
+        let opcode = (w >> 16) & 7
+        return rd == 30 && (opcode <= 1 || opcode == 4 || opcode == 5 || opcode == 6)
+      }
+      if w & 0xBFE0_FC00 == 0x0E00_3C00 || w & 0xBFE0_FC00 == 0x0E00_2C00 { return rd == 30 }  // UMOV, SMOV
+      return false
+    default:
+      return false
+    }
+  }
+
+  static func classifyKind(_ w: UInt32, ops: inout [StackOp], extra: inout Extra,
+                           calleeSaved: Bool) -> InstructionKind {
     let op0 = (w >> 25) & 0xF
     switch op0 {
     case 0b1010, 0b1011: return branchesAndSystem(w, ops: &ops, extra: &extra)

@@ -114,6 +114,16 @@ public enum ARM64SwitchTables {
     // No bounds check found (the index comes from another table, or the check is far
     // away): count 0 lets the analysis size the table from the next data it knows of.
     guard count <= 4096 else { return nil }
+    // Every other upper-bound compare of the index in the window: the nearest one may
+    // bound only one of the paths into the table code.
+    var widest = count
+    for n in stride(from: loadIndex - 1, through: 0, by: -1) {
+      let w = words[n]
+      if w & 0x7F80_001F == 0x7100_001F, indexRegs.contains((w >> 5) & 0x1F) {
+        let imm = Int((w >> 10) & 0xFFF) << ((w >> 22) & 1 == 1 ? 12 : 0)
+        if imm + 1 <= 4096 { widest = max(widest, imm + 1) }
+      }
+    }
     // The entry as loaded (zero- or sign-extended by the load), then re-extended by an
     // extended-register add (sxtb/sxth narrow it back to the entry's width).
     let width = entrySize * 8
@@ -123,8 +133,34 @@ public enum ARM64SwitchTables {
     } else {
       signedEntries = loadSigned
     }
-    return SwitchTablePattern(anchor: anchor, entrySize: entrySize, signedEntries: signedEntries, shift: shift,
-                              base: base, count: count)
+    // An index defined as a byte (ldrb, uxtb, and #0xff) needs no check to stay below
+    // 256: a table for a whole u8 (an element ID) may rely on that alone.
+    if count > 0 && byteIndex(words: words, before: loadIndex, registers: indexRegs) { widest = max(widest, 256) }
+    var found = SwitchTablePattern(anchor: anchor, entrySize: entrySize, signedEntries: signedEntries, shift: shift,
+                                   base: base, count: count)
+    if count > 0 && widest > count { found.widerCount = widest }
+    return found
+  }
+
+  /// Whether the nearest write of an index register before instruction `before` makes it
+  /// a byte: LDRB (any addressing form), UXTB, or AND with #0xff, all 32-bit.
+  static func byteIndex(words: [UInt32], before: Int, registers: Set<UInt32>) -> Bool {
+    var n = before - 1
+    while n >= 0 {
+      let w = words[n]
+      let rd = w & 0x1F
+      if registers.contains(rd) {
+        if w & 0xFFC0_0000 == 0x3940_0000 || w & 0xFFE0_0000 == 0x3840_0000 { return true }  // LDRB imm forms
+        if w & 0xFFE0_0C00 == 0x3860_0800 { return true }  // LDRB (register)
+        if w & 0xFFFF_FC00 == 0x5300_1C00 || w & 0xFFFF_FC00 == 0x1200_1C00 { return true }  // UXTB, AND #0xff
+        let op0 = (w >> 25) & 0xF
+        let dataProcessing = op0 & 0b1110 == 0b1000 || op0 & 0b0111 == 0b0101
+        let loadStore = op0 & 0b0101 == 0b0100
+        if dataProcessing || (loadStore && (w >> 22) & 1 == 1) { return false }  // another definition
+      }
+      n -= 1
+    }
+    return false
   }
 
   /// The `add xT, xT, #:lo12:` that sets the table register before instruction `before`,

@@ -101,6 +101,12 @@ public struct SwitchTablePattern: Sendable, Equatable {
   /// Number of entries, from the bounds check (`cmp wI, #N-1` + `b.hi`/`b.ls`); 0 when
   /// no check was found (the table then ends at the next referenced data).
   public var count: Int
+  /// The largest bound any compare of the index register before the jump allows, when
+  /// it is larger than `count`: the nearest compare bounds only the path it is on when
+  /// other branches also enter the table code (GCC's bit-test clusters around a table
+  /// for the whole range). The analysis tries it first and keeps it only when every
+  /// entry is a case label of the function before the next data the object refers to.
+  public var widerCount: Int = 0
 
   public init(anchor: UInt32, entrySize: Int, signedEntries: Bool, shift: Int, base: UInt32?, count: Int) {
     self.anchor = anchor

@@ -29,6 +29,10 @@ public struct CFIRule: Hashable, Sendable {
   public static let cfaBase: Int8 = -2
   public static let spIndirectBase: Int8 = -3
   public static let bpIndirectBase: Int8 = -4
+  /// In `vals` only (arm64): the register was overwritten by something that is not a
+  /// stack address (a call's return address in x30, a load, arithmetic), so it no longer
+  /// holds the value it had at function entry or at its last restore.
+  public static let overwrittenBase: Int8 = -5
 
   public static let undefined = CFIRule(base: undefinedBase)
 

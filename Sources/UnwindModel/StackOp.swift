@@ -20,6 +20,11 @@ public struct StackOp: Hashable, Sendable {
     /// arm64 PACIASP/PACIBSP (`destOffset` 1) and AUTIASP/AUTIBSP (0): the return
     /// address in x30 becomes signed / authenticated. No stack effect.
     case returnAddressSigning
+    /// arm64: `destRegister` (x29 or x30) is overwritten by an instruction that is not
+    /// one of its stack ops (`bl`/`blr` write x30; loads, moves and arithmetic into it).
+    /// No stack effect; the register stops holding its entry value (see
+    /// `CFIRule.overwrittenBase`).
+    case overwrite
   }
 
   /// `OP_SRC_*`
@@ -73,6 +78,7 @@ extension StackOp {
     case .push: d = "push"
     case .pushf: d = "pushf"
     case .returnAddressSigning: return destOffset != 0 ? "ra<-signed" : "ra<-authenticated"
+    case .overwrite: return registerName(destRegister) + "<-other"
     }
     let s: String
     switch source {

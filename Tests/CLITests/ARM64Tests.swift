@@ -20,6 +20,7 @@ struct ARM64Tests {
 
   static let objects = ["TestObjects/arm64/frames.o", "TestObjects/arm64/alternatives.o", "TestObjects/arm64/cfi/rules.o",
                         "TestObjects/arm64/cfi/calleesaved.o", "TestObjects/arm64/cfi/jumptables.o",
+                        "TestObjects/arm64/cfi/epilogues.o",
                         "TestObjects/bigendian/frames.o", "TestObjects/compiled/list_sort.clang-arm64.o",
                         "TestObjects/compiled/switch.gcc-arm64.o", "TestObjects/compiled/switch.clang-arm64.o"]
 
@@ -73,8 +74,30 @@ struct ARM64Tests {
     #expect(found == expected)
   }
 
+  /// Epilogues that free the frame without reloading x30 (perlasm sha256's `ldr x29,
+  /// [x29]; add sp, sp, #N; ret`): clean while x30 was not overwritten since its save,
+  /// and the walk agrees with the functions' hand-written CFI at every instruction; a
+  /// call or a scratch use of x30 before the free, or x29 left pointing into the freed
+  /// frame, is a return with a modified frame (EXPECT markers).
+  @Test func framesFreedWithTheReturnAddressStillInX30() throws {
+    let obj = TestSupport.absolute("TestObjects/arm64/cfi/epilogues.o")
+    let expected = try TestSupport.markedFindings("TestObjects/arm64/cfi/epilogues.S")
+    #expect(expected.count == 3)
+    let r = try TestSupport.run(binary, ["check", "--lines", obj])
+    var found: Set<String> = []
+    for line in r.stderr.split(separator: "\n") { found.insert(try #require(TestSupport.locatedFinding(line), "\(line)")) }
+    #expect(found == expected)
+    let dwarf = try TestSupport.run(binary, ["check", "--against-dwarf", "--summary", obj]).stdout
+    for function in ["ep_perlasm", "ep_perlasm_loop"] {
+      let line = try #require(dwarf.split(separator: "\n").first { $0.contains(": \(function): ") }, "\(dwarf)")
+      let m = try #require(line.firstMatch(of: /agree (\d+), disagree 0, not comparable 0/), "\(line)")
+      #expect((Int(m.1) ?? 0) >= 7)
+    }
+  }
+
   /// Hand-written table shapes (GCC byte table, a spilled halfword table with the bound in
-  /// another block, an adds/b.hs negative index with a clang-style add): every function
+  /// another block, an adds/b.hs negative index with a clang-style add, a table over a
+  /// whole byte index whose nearest compare bounds one path only): every function
   /// keeps its frame across the `br`, so an unrecognised table would be a sibling-call
   /// finding; every instruction must be reached (the generated table has no undefined
   /// entry but the section terminator).

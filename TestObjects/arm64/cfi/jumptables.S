@@ -84,6 +84,42 @@ jt_negative:
 	ret
 	.size jt_negative, .-jt_negative
 
+/* A table over every value of a byte index (an element ID loaded with ldrb), the
+ * nearest compare bounding only the path it is on: other IDs branch into the dispatch
+ * from elsewhere (GCC's bit-test clusters; mac80211's _ieee802_11_parse_elems_full).
+ * .Lwide_200 is reached only through entry 200. */
+	.globl jt_byte_wide
+	.type jt_byte_wide, %function
+jt_byte_wide:
+	stp	x29, x30, [sp, #-16]!
+	mov	x29, sp
+	ldrb	w3, [x0]
+	cmp	w3, #1
+	b.hi	.Lwide_high
+.Lwide_dispatch:
+	adrp	x1, .Ltab_wide
+	add	x1, x1, :lo12:.Ltab_wide
+	ldrh	w1, [x1, w3, uxtw #1]
+	adr	x2, .Lbase_wide
+	add	x1, x2, w1, sxth #2
+	br	x1
+.Lwide_high:
+	tbnz	w3, #7, .Lwide_dispatch
+	mov	w0, #0
+	b	.Lwide_out
+.Lbase_wide:
+	mov	w0, #40
+	b	.Lwide_out
+.Lwide_1:
+	mov	w0, #41
+	b	.Lwide_out
+.Lwide_200:
+	mov	w0, #42
+.Lwide_out:
+	ldp	x29, x30, [sp], #16
+	ret
+	.size jt_byte_wide, .-jt_byte_wide
+
 	.section .rodata
 .Ltab_byte:
 	.byte	(.Lbase_byte - .Lbase_byte) / 4, (1b - .Lbase_byte) / 4, (2b - .Lbase_byte) / 4
@@ -92,3 +128,13 @@ jt_negative:
 	.2byte	(.Lbase_half - .Lbase_half) / 4, (6b - .Lbase_half) / 4
 .Ltab_neg:
 	.byte	0, 2, 4
+	.balign 2
+.Ltab_wide:
+	.2byte	0, (.Lwide_1 - .Lbase_wide) / 4
+	.rept	198
+	.2byte	0
+	.endr
+	.2byte	(.Lwide_200 - .Lbase_wide) / 4
+	.rept	55
+	.2byte	0
+	.endr
