@@ -290,20 +290,24 @@ struct Resolution {
   /// or NOPs the mitigation checks accept (objtool `read_retpoline_hints`).
   private mutating func readRetpolineHints(_ p: Program, _ x: Inputs) {
     guard let sec = p.file.section(named: ".discard.retpoline_safe"), fatal.isEmpty else { return }
+    let table = ".discard.retpoline_safe"
     for r in x.relocations.all(in: sec.index) {
       let sym = p.file.symbol(r.symbol)
       guard sym.isSectionSymbol, let target = sym.section.index else {
-        fatal.append(Finding(rule: .badRetpolineHint, scope: "unexpected relocation symbol type in .rela.discard.retpoline_safe"))
+        if badEntry(.badRetpolineHint, table: table, entry: r.offset, "its relocation names \(sym.name.isEmpty ? "a symbol" : sym.name), not a section",
+                    stop: Finding(rule: .badRetpolineHint, scope: "unexpected relocation symbol type in .rela.discard.retpoline_safe")) { continue }
         return
       }
       guard let insn = p.instruction(in: target, at: UInt64(bitPattern: r.addend)) else {
-        fatal.append(Finding(rule: .badRetpolineHint, scope: "bad .discard.retpoline_safe entry"))
+        if badEntry(.badRetpolineHint, table: table, entry: r.offset, "\(place(p, target, UInt64(bitPattern: r.addend))) is not an instruction",
+                    stop: Finding(rule: .badRetpolineHint, scope: "bad .discard.retpoline_safe entry")) { continue }
         return
       }
       switch kind[insn.int] {
       case .jumpDynamic, .callDynamic, .ret, .nop:
         retpolineSafe.insert(insn)
       default:
+        // (A real annotation on the wrong instruction: objtool's message at the instruction.)
         fatal.append(Finding(rule: .badRetpolineHint, at: p.location(insn), message: "retpoline_safe hint not an indirect jump/call/ret/nop"))
         return
       }
@@ -319,9 +323,10 @@ struct Resolution {
     guard let sec = p.file.section(named: ".discard.noendbr"), fatal.isEmpty else { return }
     for r in x.relocations.all(in: sec.index) {
       let sym = p.file.symbol(r.symbol)
-      guard let target = sym.section.index,
-            let insn = p.instruction(in: target, at: UInt64(bitPattern: Int64(bitPattern: sym.value) &+ r.addend)) else {
-        fatal.append(Finding(rule: .badNoEndbrHint, scope: "bad .discard.noendbr entry"))
+      let off = UInt64(bitPattern: Int64(bitPattern: sym.value) &+ r.addend)
+      guard let target = sym.section.index, let insn = p.instruction(in: target, at: off) else {
+        if badEntry(.badNoEndbrHint, table: ".discard.noendbr", entry: r.offset, "\(place(p, sym.section.index, off)) is not an instruction",
+                    stop: Finding(rule: .badNoEndbrHint, scope: "bad .discard.noendbr entry")) { continue }
         return
       }
       noEndbr.insert(insn)
@@ -340,11 +345,13 @@ struct Resolution {
       for r in x.relocations.all(in: sec.index) {
         let sym = p.file.symbol(r.symbol)
         guard sym.isSectionSymbol, let target = sym.section.index else {
-          fatal.append(Finding(rule: .badAnnotationEntry, scope: "unexpected relocation symbol type in .rela\(table)"))
+          if self.badEntry(.badAnnotationEntry, table: table, entry: r.offset, "its relocation names \(sym.name.isEmpty ? "a symbol" : sym.name), not a section",
+                           stop: Finding(rule: .badAnnotationEntry, scope: "unexpected relocation symbol type in .rela\(table)")) { continue }
           return nil
         }
         guard let insn = p.instruction(in: target, at: UInt64(bitPattern: r.addend)) else {
-          fatal.append(Finding(rule: .badAnnotationEntry, scope: "bad \(badEntry) entry"))
+          if self.badEntry(.badAnnotationEntry, table: table, entry: r.offset, "\(place(p, target, UInt64(bitPattern: r.addend))) is not an instruction",
+                           stop: Finding(rule: .badAnnotationEntry, scope: "bad \(badEntry) entry")) { continue }
           return nil
         }
         out.append(insn)
@@ -379,6 +386,25 @@ struct Resolution {
 
   private mutating func addAlternative(_ from: InsnRef, _ to: InsnRef) {
     alternatives[from, default: []].append(to)
+  }
+
+  /// A bad entry of a kernel table (`table` at `entry`, the offset of the entry's
+  /// relocation). With `badEntriesAreFindings` (`check`) it is a finding at the entry and
+  /// the caller goes on with the other entries (returns true); the objtool front end
+  /// stops with objtool's own `stop` finding instead (returns false).
+  private mutating func badEntry(_ rule: RuleID, table: String, entry: UInt64, _ detail: String, stop: Finding) -> Bool {
+    if badEntriesAreFindings {
+      warnings.append(Finding(rule: rule, at: .inSection(table, at: entry), message: "bad \(table) entry: \(detail)",
+                              severity: .warning))
+      return true
+    }
+    fatal.append(stop)
+    return false
+  }
+
+  /// "SECTION+0xOFF" of a table entry's target, for messages.
+  private func place(_ p: Program, _ section: SectionIndex?, _ offset: UInt64) -> String {
+    "\(section.map { p.file.section($0).name } ?? "(no section)")+0x\(String(offset, radix: 16))"
   }
 
   /// Jump labels and exception fixups as alternative successors (objtool
@@ -464,28 +490,53 @@ struct Resolution {
     let bytes = p.file.reader(for: sec.index)
     let entrySize = 12  // s32 bug_addr, s32 file, u16 line, u16 flags (relative pointers, verbose)
     for off in stride(from: 0, to: Int(sec.size) - entrySize + 1, by: entrySize) {
-      guard let flags = bytes.u16(at: off + 10), flags & 1 != 0,
-            let addr = special.address(in: sec.index, at: UInt64(off)),
-            let insn = p.instruction(in: addr.section, at: addr.offset), kind[insn.int] == .bug else { continue }
+      guard let flags = bytes.u16(at: off + 10), flags & 1 != 0 else { continue }
+      // (objtool does not read this table: a bad entry is only ever a `check` finding.)
+      guard let addr = special.address(in: sec.index, at: UInt64(off)) else {
+        if badEntriesAreFindings {
+          _ = badEntry(.specialSectionEntry, table: "__bug_table", entry: UInt64(off), "no relocation for its bug address", stop: Finding(rule: .specialSectionEntry, scope: ""))
+        }
+        continue
+      }
+      guard let insn = p.instruction(in: addr.section, at: addr.offset) else {
+        if badEntriesAreFindings {
+          _ = badEntry(.specialSectionEntry, table: "__bug_table", entry: UInt64(off), "\(place(p, addr.section, addr.offset)) is not an instruction",
+                       stop: Finding(rule: .specialSectionEntry, scope: ""))
+        }
+        continue
+      }
+      guard kind[insn.int] == .bug else { continue }
       deadEnd[insn.int] = false
     }
   }
 
   /// `.discard.reachable` / `.discard.unreachable`: the instruction *before* each
-  /// target loses / gains its dead-end mark (objtool 6.12 `add_dead_ends`).
+  /// target loses / gains its dead-end mark (objtool 6.12 `add_dead_ends`). A target
+  /// that is neither an instruction nor the end of its code section stops objtool ("can't
+  /// find reachable insn at ..."); `check` reports the entry and reads the rest.
   private mutating func addDiscardedAnnotations(_ p: Program, relocations: RelocationIndexCache) {
     for (name, value) in [(".discard.unreachable", true), (".discard.reachable", false)] {
-      guard let sec = p.file.section(named: name) else { continue }
+      guard let sec = p.file.section(named: name), fatal.isEmpty else { continue }
+      let what = value ? "unreachable" : "reachable"
       for r in relocations.all(in: sec.index) {
         let sym = p.file.symbol(r.symbol)
-        guard let target = sym.section.index else { continue }
         let off = UInt64(bitPattern: Int64(bitPattern: sym.value) &+ r.addend)
-        if let insn = p.instruction(in: target, at: off), let prev = p.previous(insn) {
-          deadEnd[prev.int] = value
-        } else if target.int < p.slotOfSection.count, let slot = p.slotOfSection[target.int], off == p.sections[slot].size,
-                  p.sections[slot].count > 0 {
-          deadEnd[p.sections[slot].first + p.sections[slot].count - 1] = value
+        if let target = sym.section.index {
+          if let insn = p.instruction(in: target, at: off) {
+            // (The first instruction of a section has no instruction before it.)
+            if let prev = p.previous(insn) { deadEnd[prev.int] = value }
+            continue
+          }
+          if target.int < p.slotOfSection.count, let slot = p.slotOfSection[target.int], off == p.sections[slot].size,
+             p.sections[slot].count > 0 {
+            deadEnd[p.sections[slot].first + p.sections[slot].count - 1] = value
+            continue
+          }
         }
+        let at = place(p, sym.section.index, off)
+        if badEntry(.badAnnotationEntry, table: name, entry: r.offset, "\(at) is not an instruction",
+                    stop: Finding(rule: .badAnnotationEntry, scope: "can't find \(what) insn at \(at)")) { continue }
+        return
       }
     }
   }

@@ -62,6 +62,7 @@ FORWARD(int, dwarf_get_units,
          Dwarf_Die *subdie),
         (dwarf, cu, next_cu, version, unit_type, cudie, subdie))
 FORWARD(Dwarf_CFI *, dwarf_getcfi, (Dwarf *dwarf), (dwarf))
+FORWARD(int, dwarf_end, (Dwarf *dwarf), (dwarf))
 FORWARD(Dwarf_Line *, dwarf_getsrc_die, (Dwarf_Die *cudie, Dwarf_Addr addr), (cudie, addr))
 FORWARD(int, dwarf_hasattr, (Dwarf_Die *die, unsigned int search_name), (die, search_name))
 FORWARD(int, dwarf_haspc, (Dwarf_Die *die, Dwarf_Addr pc), (die, pc))

@@ -22,6 +22,9 @@ public final class DwarfObject {
   private var debugCFI: (cfi: OpaquePointer, bias: UInt64)?
   private let moduleBias: UInt64
   private let dwarf: OpaquePointer?
+  /// The Dwarf handle opened for `.debug_frame` without `.debug_info` (not libdwfl's:
+  /// ended here, before the session whose ELF it reads).
+  private var ownDwarf: OpaquePointer?
   /// Line-table lookups for this module work (the object has `.debug_line`).
   public let hasLineTable: Bool
 
@@ -64,13 +67,20 @@ public final class DwarfObject {
     if file.section(named: ".debug_frame") != nil {
       if let c = dwfl_module_dwarf_cfi(module, &b) {
         debugCFI = (c, b)
-      } else if let c = Self.debugFrameWithoutDebugInfo(elf: elf) {
-        debugCFI = (c, bias)
+      } else if let dw = dwarf_begin_elf(elf, DWARF_C_READ, nil) {
+        // `.debug_frame` in an object without `.debug_info` (assembly with
+        // `.cfi_sections .debug_frame` but no `-g`): libdwfl then has no Dwarf handle,
+        // so open one on the (already relocated) ELF directly.
+        ownDwarf = dw
+        if let c = dwarf_getcfi(dw) { debugCFI = (c, bias) }
       }
     }
   }
 
-  deinit { dwfl_end(dwfl) }
+  deinit {
+    if let ownDwarf { _ = dwarf_end(ownDwarf) }
+    dwfl_end(dwfl)
+  }
 
   /// Why libdw.so.1 could not be loaded (it is loaded on first use), nil once it is.
   public static var libraryLoadError: String? { uc_libdw_load().map { String(cString: $0) } }
@@ -246,16 +256,6 @@ public final class DwarfObject {
       if shdr.sh_flags & UInt64(SHF_ALLOC) != 0 { out[index] = shdr.sh_addr }
     }
     return out
-  }
-
-  /// `.debug_frame` in an object without `.debug_info` (assembly with
-  /// `.cfi_sections .debug_frame` but no `-g`): libdwfl then has no Dwarf handle, so
-  /// open one on the (already relocated) ELF directly.
-  private static func debugFrameWithoutDebugInfo(elf: OpaquePointer) -> OpaquePointer? {
-    guard let dw = dwarf_begin_elf(elf, DWARF_C_READ, nil) else { return nil }
-    // The Dwarf handle lives as long as the Dwfl session's ELF; it is small and the
-    // session ends with the process (one object = one DwarfObject).
-    return dwarf_getcfi(dw)
   }
 
   /// Writes each relocation of `section` (a CFI section) into libdw's in-memory copy,

@@ -361,6 +361,36 @@ struct MalformedTableTests {
     #expect(front.stderr.replacingOccurrences(of: object, with: "hints.o") == objtool.replacingOccurrences(of: "TestObjects/x86_64/badtables/hints.o", with: "hints.o"))
   }
 
+  /// Bad `.discard.*` annotation entries (noendbr, reachable, retpoline_safe, instr_end):
+  /// each a finding at the entry in `check`, the rest analysed; the front end stops where
+  /// the real objtool stops, table by table (annotations.objtool-orc.txt: objtool's line
+  /// once the tables before it are removed).
+  @Test(.enabled(if: TestSupport.hasTool("objcopy")))
+  func badAnnotationEntriesAreFindingsAtTheEntries() throws {
+    let object = TestSupport.absolute("TestObjects/x86_64/badtables/annotations.o")
+    let r = try TestSupport.run(binary, ["check", object])
+    let lines = r.stderr.split(separator: "\n").map { $0.replacingOccurrences(of: object, with: "OBJ") }
+    #expect(lines == [
+      "OBJ: warning: unwindcheck: .discard.noendbr+0x4: bad .discard.noendbr entry: .text+0x8 is not an instruction [UV0109]",
+      "OBJ: warning: unwindcheck: .discard.reachable+0x4: bad .discard.reachable entry: .text+0x7 is not an instruction [UV0110]",
+      "OBJ: warning: unwindcheck: .discard.retpoline_safe+0x4: bad .discard.retpoline_safe entry: .text+0x5 is not an instruction [UV0108]",
+      "OBJ: warning: unwindcheck: .discard.instr_end+0x4: bad .discard.instr_end entry: .text+0xa is not an instruction [UV0110]",
+      "OBJ: warning: unwindcheck: later+0x6: stack state mismatch: cfa1=4+8 cfa2=4+16 [UV1010]",
+    ])
+    let recorded = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/badtables/annotations.objtool-orc.txt"), encoding: .utf8)
+    let dir = try TestSupport.temporaryDirectory("badannotations")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    for line in recorded.split(separator: "\n") {
+      let m = try #require(line.firstMatch(of: /^removed \[(.*)\]: (.*)$/), "\(line)")
+      let copy = dir.appendingPathComponent("annotations.o").path
+      var args: [String] = []
+      for t in m.1.split(separator: " ") { args += ["--remove-section=\(t)", "--remove-section=.rela\(t)"] }
+      #expect(try TestSupport.run("objcopy", args + [object, copy]).status == 0)
+      let front = try TestSupport.run(binary, ["objtool", "--orc", "--dry-run", copy])
+      #expect(front.stderr.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: copy, with: "annotations.o") == String(m.2))
+    }
+  }
+
   /// A jump label on an instruction that is neither a NOP nor a JMP: objtool stops there
   /// (badlabel.objtool-orc.txt, its front end too); `check` reports the entry and
   /// analyses the rest.
