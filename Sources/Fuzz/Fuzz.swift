@@ -91,6 +91,7 @@ private func fuzzCheck(_ bytes: [UInt8], write: Bool) {
   guard let file = try? ELFFile.parse(bytes: bytes, name: "fuzz.o") else { return }
   var o = CheckOptions()
   o.jobs = 1
+  o.freeEachObject = true
   o.link = true
   o.module = true
   o.uaccess = true
@@ -112,6 +113,7 @@ private func fuzzDwarf(_ bytes: [UInt8]) {
   guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { return }
   var o = CheckOptions()
   o.jobs = 1
+  o.freeEachObject = true
   o.againstDwarf = true
   _ = runCheck(paths: [path], options: o, out: { _ in }, err: { _ in })
 }

@@ -59,6 +59,9 @@ public struct CheckOptions: Sendable {
   /// `--jobs N`: objects analysed at once, and worker threads inside one big object;
   /// 0 means one per core.
   public var jobs = 0
+  /// A one-object run leaves its analysis for the process exit to free (Kbuild's case);
+  /// a caller that checks many objects one call at a time (the fuzz harness) frees each.
+  public var freeEachObject = false
   /// The site sections and rewrites objtool writes for Kbuild (the `objtool` front end).
   public var writes = KbuildWrites()
   /// Standing in for objtool: its message texts, its exit statuses, and sections the
@@ -242,7 +245,7 @@ public func runCheck(paths: [String], options: CheckOptions,
   let options = withProgress
   // One object (as Kbuild runs it): its analysis is left for the process exit to free
   // (tearing down a kernel's tens of arrays one by one costs more than the exit).
-  let keep = paths.count == 1
+  let keep = paths.count == 1 && !options.freeEachObject
   var sarif: [ReportedFinding] = []
   var findingTotal = 0, unreadable = 0
   var baseline = options.baseline

@@ -450,6 +450,26 @@ struct FuzzRegressionTests {
   }
 }
 
+/// The dwarf fuzz target checks one object per call in one process: after ~150 k inputs
+/// it ran out of file descriptors, since a one-object check leaves its analysis (and the
+/// open object) for the process exit. With `freeEachObject` every call closes what it
+/// opened, libdw's session and Dwarf handle included.
+@Suite struct InProcessCheckTests {
+  @Test func repeatedChecksKeepNoDescriptors() throws {
+    let object = TestSupport.absolute("TestObjects/compiled/switch.gcc-arm64.o")
+    func openDescriptors() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1 }
+    var o = CheckOptions()
+    o.jobs = 1
+    o.againstDwarf = true
+    o.freeEachObject = true
+    _ = runCheck(paths: [object], options: o, out: { _ in }, err: { _ in })  // libdw loaded once
+    let before = openDescriptors()
+    for _ in 0..<200 { _ = runCheck(paths: [object], options: o, out: { _ in }, err: { _ in }) }
+    // (Tests running in parallel open pipes too: a leak would add 200.)
+    #expect(before > 0 && openDescriptors() - before < 100)
+  }
+}
+
 /// Inputs made to be slow or huge (Scripts/resource-bounds.py at a fifth of the README's
 /// scale): each class finishes within the limit with a result, never a trap.
 @Suite(.enabled(if: TestSupport.unwindcheckBinary != nil && TestSupport.hasTool("python3"), "needs the built unwindcheck and python3"))
