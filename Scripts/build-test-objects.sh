@@ -46,6 +46,7 @@ asm x86_64-linux-gnu x86_64/entry
 asm x86_64-linux-gnu x86_64/unretfail
 asm x86_64-linux-gnu x86_64/undefcfa
 asm x86_64-linux-gnu x86_64/badtables
+asm aarch64-linux-gnu arm64/badtables
 # DWARF cross-check cases: with line information (-g), so findings carry file:line.
 for s in x86_64/dwarf/*.S; do
   "$CLANG" --target=x86_64-linux-gnu -g -c "$s" -o "${s%.S}.o"

@@ -391,6 +391,21 @@ struct MalformedTableTests {
     }
   }
 
+  /// arm64 reads `__bug_table` (a WARN continues): an entry pointing inside an
+  /// instruction and one without a relocation are findings at the entries, and the good
+  /// entry still lets warn_ok's WARN continue (its epilogue is reached: ORC rows there).
+  @Test func badBugTableEntriesAreFindingsAtTheEntries() throws {
+    let object = TestSupport.absolute("TestObjects/arm64/badtables/bugtable.o")
+    let r = try TestSupport.run(binary, ["check", object])
+    let lines = r.stderr.split(separator: "\n").map { $0.replacingOccurrences(of: object, with: "OBJ") }
+    #expect(lines == [
+      "OBJ: warning: unwindcheck: __bug_table+0xc: bad __bug_table entry: .text+0xa is not an instruction [UV0106]",
+      "OBJ: warning: unwindcheck: __bug_table+0x18: bad __bug_table entry: no relocation for its bug address [UV0106]",
+    ])
+    let orc = try TestSupport.run(binary, ["orc", "dump", "--generate", object]).stdout
+    #expect(orc.contains(".text+10:type:call cfa:sp+0"), "\(orc)")
+  }
+
   /// A jump label on an instruction that is neither a NOP nor a JMP: objtool stops there
   /// (badlabel.objtool-orc.txt, its front end too); `check` reports the entry and
   /// analyses the rest.
