@@ -406,6 +406,17 @@ struct MalformedTableTests {
     #expect(orc.contains(".text+10:type:call cfa:sp+0"), "\(orc)")
   }
 
+  /// arm64's 12-byte `.altinstructions`: the replacement longer than its original is a
+  /// finding at its entry; the good entry still makes its site.
+  @Test func badARM64AlternativeEntryIsAFinding() throws {
+    let object = TestSupport.absolute("TestObjects/arm64/badtables/altentries.o")
+    let r = try TestSupport.run(binary, ["check", object])
+    #expect(r.stderr.replacingOccurrences(of: object, with: "OBJ") ==
+      "OBJ: warning: unwindcheck: .altinstructions+0xc: bad alternative entry: replacement longer than the original (8 > 4 bytes) [UV0106]\n")
+    let sites = try TestSupport.run(binary, ["alternatives", object]).stdout
+    #expect(sites.contains("1 patch site") && sites.contains("site alt_good+0x0 (4 bytes)"))
+  }
+
   /// A jump label on an instruction that is neither a NOP nor a JMP: objtool stops there
   /// (badlabel.objtool-orc.txt, its front end too); `check` reports the entry and
   /// analyses the rest.
