@@ -78,18 +78,20 @@ family undefcfa undefcfa --orc --prefix=16 --link --dry-run
 cp "$HERE/../TestObjects/x86_64/undefcfa/undefcfa.o" "$HERE/../TestObjects/x86_64/undefcfa/undefcfa.objtool612.o"
 "$OBJTOOL612" --orc --prefix=16 --link "$HERE/../TestObjects/x86_64/undefcfa/undefcfa.objtool612.o" 2>/dev/null || true
 # Malformed kernel tables (TestObjects/x86_64/badtables): objtool stops at the first bad
-# entry it reads. annotations.o has a bad entry in four .discard.* tables; each line of
-# annotations.objtool-orc.txt is objtool's verdict once the tables before it are removed
-# (objcopy --remove-section), so every table's stop is recorded.
+# entry it reads. annotations.o and labels.o have a bad entry in several tables; each
+# line of CASE.objtool-orc.txt is objtool's verdict once the tables before it are
+# removed (objcopy --remove-section), so every table's stop is recorded.
 cd "$HERE/../TestObjects/x86_64/badtables"
 "$OBJTOOL612" --orc --dry-run hints.o > hints.objtool-orc.txt 2>&1 || true
-{
-  removed=()
-  for t in .discard.noendbr .discard.reachable .discard.retpoline_safe .discard.instr_end; do
+per_table() {  # CASE TABLE...
+  local c=$1 removed=() args t; shift
+  for t in "$@"; do
     args=(); for r in "${removed[@]}"; do args+=(--remove-section="$r" --remove-section=".rela$r"); done
-    objcopy "${args[@]}" annotations.o /tmp/unwindcheck-annotations.o
-    echo "removed [${removed[*]}]: $("$OBJTOOL612" --orc --dry-run /tmp/unwindcheck-annotations.o 2>&1 | sed 's|/tmp/unwindcheck-annotations.o|annotations.o|')"
+    objcopy "${args[@]}" "$c.o" "/tmp/unwindcheck-$c.o"
+    echo "removed [${removed[*]}]: $("$OBJTOOL612" --orc --dry-run "/tmp/unwindcheck-$c.o" 2>&1 | sed "s|/tmp/unwindcheck-$c.o|$c.o|")"
     removed+=("$t")
-  done
-} > annotations.objtool-orc.txt
-rm -f /tmp/unwindcheck-annotations.o
+  done > "$c.objtool-orc.txt"
+  rm -f "/tmp/unwindcheck-$c.o"
+}
+per_table annotations .discard.noendbr .discard.reachable .discard.retpoline_safe .discard.instr_end
+per_table labels __jump_table __ex_table

@@ -410,6 +410,14 @@ struct Resolution {
   /// Jump labels and exception fixups as alternative successors (objtool
   /// `add_special_section_alts`, after the `.altinstructions` groups).
   private mutating func addSpecialSectionAlternatives(_ p: Program, _ special: SpecialSections) {
+    // Entries whose address fields have no usable relocation (objtool: "can't find orig
+    // reloc" and stop).
+    for table in ["__jump_table", "__ex_table"] where fatal.isEmpty {
+      for bad in special.unreadableEntries(table) {
+        let objtoolStop = Finding(rule: .specialSectionEntry, scope: "\(table)+0x\(String(bad.field, radix: 16)): \(bad.why)")
+        if !badEntry(.specialSectionEntry, table: table, entry: bad.entry, bad.why, stop: objtoolStop) { return }
+      }
+    }
     let labels = special.jumpLabels
     jumpLabelCount = labels.count
     for jl in labels {

@@ -23,13 +23,56 @@ struct SpecialSections {
 
   let file: ELFFile
   let relocations: RelocationIndexCache
+  /// `check`: an entry's 4-byte address field must carry a 4-byte data relocation
+  /// (PC-relative or absolute 32-bit; x86 PLT32 too). A wider or narrower one would
+  /// write over the next field when the kernel is linked. objtool reads any type, as the
+  /// objtool front end does.
+  var strictRelocationTypes = false
 
   /// The address a relocation at `offset` of `section` points to.
   func address(in section: SectionIndex, at offset: UInt64) -> Address? {
     guard let r = relocations.first(in: section, from: offset, to: offset + 1) else { return nil }
+    if strictRelocationTypes && !Self.fitsAddressField(r.type, machine: file.machine) { return nil }
     let sym = file.symbol(r.symbol)
     guard let target = sym.section.index else { return nil }
     return Address(section: target, offset: UInt64(bitPattern: Int64(bitPattern: sym.value) &+ r.addend))
+  }
+
+  /// Whether relocation `type` writes a 4-byte field (see `strictRelocationTypes`).
+  static func fitsAddressField(_ type: UInt32, machine: Machine) -> Bool {
+    let t = RelocationType(rawValue: type)
+    if machine == .x86_64 && t == .x86_64PLT32 { return true }
+    return t.dataEffect(on: machine)?.width == 4
+  }
+
+  /// Why the address field at `offset` gives no address (for `check`'s bad-entry
+  /// findings): objtool's wording for a missing relocation, else the relocation's fault.
+  func addressProblem(in section: SectionIndex, at offset: UInt64, objtoolField: String) -> String {
+    guard let r = relocations.first(in: section, from: offset, to: offset + 1) else { return "can't find \(objtoolField) reloc" }
+    if strictRelocationTypes && !Self.fitsAddressField(r.type, machine: file.machine) {
+      let width = relocationWidth(type: r.type, machine: file.machine)
+      return "its relocation at \(file.section(section).name)+0x\(String(offset, radix: 16)) (type \(r.type)) writes \(width) byte\(width == 1 ? "" : "s"), not the field's 4"
+    }
+    return "its relocation at \(file.section(section).name)+0x\(String(offset, radix: 16)) names an undefined symbol"
+  }
+
+  /// Entries of `__jump_table` and `__ex_table` whose address fields give no address:
+  /// the entry, the field's offset and why. objtool stops at the first ("__jump_table+0x10:
+  /// can't find orig reloc"; the key field's too); `check` reports each.
+  func unreadableEntries(_ name: String) -> [(entry: UInt64, field: UInt64, why: String)] {
+    let size = name == "__jump_table" ? Self.jumpLabelEntrySize : Self.exceptionEntrySize
+    let fields: [(UInt64, String)] = name == "__jump_table" ? [(0, "orig"), (4, "new"), (8, "key")] : [(0, "orig"), (4, "new")]
+    var out: [(entry: UInt64, field: UInt64, why: String)] = []
+    for (sec, off) in entries(name, size: size) {
+      for (at, field) in fields {
+        let missing = at == 8 ? relocations.first(in: sec, from: off + 8, to: off + 9) == nil : address(in: sec, at: off + at) == nil
+        if missing {
+          out.append((off, off + at, addressProblem(in: sec, at: off + at, objtoolField: field)))
+          break
+        }
+      }
+    }
+    return out
   }
 
   func addend(in section: SectionIndex, at offset: UInt64) -> Int64? {

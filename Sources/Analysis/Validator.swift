@@ -123,7 +123,8 @@ public struct Validator {
     // Kept for the checks after the walk, which look up relocations in code only (data
     // sections' come from the file).
     self.relocations = options.ibt || options.noinstr ? relocations.restricted(to: program.sections.map(\.section)) : nil
-    let special = SpecialSections(file: file, relocations: relocations)
+    var special = SpecialSections(file: file, relocations: relocations)
+    special.strictRelocationTypes = options.badEntriesAreFindings
     PhaseTimes.mark("resolve: relocations")
     let layout = arch.alternativeLayout.forUaccess(options.uaccess)
     // objtool reads `.altinstructions` only for a walk (--orc, --stackval, --uaccess) or
