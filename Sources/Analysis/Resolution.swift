@@ -286,89 +286,6 @@ struct Resolution {
     }
   }
 
-  /// `.discard.retpoline_safe`: section-relative pointers to indirect branches, returns
-  /// or NOPs the mitigation checks accept (objtool `read_retpoline_hints`).
-  private mutating func readRetpolineHints(_ p: Program, _ x: Inputs) {
-    guard let sec = p.file.section(named: ".discard.retpoline_safe"), fatal.isEmpty else { return }
-    let table = ".discard.retpoline_safe"
-    for r in x.relocations.all(in: sec.index) {
-      let sym = p.file.symbol(r.symbol)
-      guard sym.isSectionSymbol, let target = sym.section.index else {
-        if badEntry(.badRetpolineHint, table: table, entry: r.offset, "its relocation names \(sym.name.isEmpty ? "a symbol" : sym.name), not a section",
-                    stop: Finding(rule: .badRetpolineHint, scope: "unexpected relocation symbol type in .rela.discard.retpoline_safe")) { continue }
-        return
-      }
-      guard let insn = p.instruction(in: target, at: UInt64(bitPattern: r.addend)) else {
-        if badEntry(.badRetpolineHint, table: table, entry: r.offset, "\(place(p, target, UInt64(bitPattern: r.addend))) is not an instruction",
-                    stop: Finding(rule: .badRetpolineHint, scope: "bad .discard.retpoline_safe entry")) { continue }
-        return
-      }
-      switch kind[insn.int] {
-      case .jumpDynamic, .callDynamic, .ret, .nop:
-        retpolineSafe.insert(insn)
-      default:
-        // (A real annotation on the wrong instruction: objtool's message at the instruction.)
-        fatal.append(Finding(rule: .badRetpolineHint, at: p.location(insn), message: "retpoline_safe hint not an indirect jump/call/ret/nop"))
-        return
-      }
-    }
-  }
-
-  /// `.discard.noendbr`: any symbol + addend names the instruction; one that names no
-  /// instruction stops objtool ("bad .discard.noendbr entry").
-  private mutating func readNoEndbrHints(_ p: Program, _ x: Inputs) {
-    for a in x.annotated(SpecialSections.AnnotationType.noEndbr) {
-      if let insn = p.instruction(in: a.section, at: a.offset) { noEndbr.insert(insn) }
-    }
-    guard let sec = p.file.section(named: ".discard.noendbr"), fatal.isEmpty else { return }
-    for r in x.relocations.all(in: sec.index) {
-      let sym = p.file.symbol(r.symbol)
-      let off = UInt64(bitPattern: Int64(bitPattern: sym.value) &+ r.addend)
-      guard let target = sym.section.index, let insn = p.instruction(in: target, at: off) else {
-        if badEntry(.badNoEndbrHint, table: ".discard.noendbr", entry: r.offset, "\(place(p, sym.section.index, off)) is not an instruction",
-                    stop: Finding(rule: .badNoEndbrHint, scope: "bad .discard.noendbr entry")) { continue }
-        return
-      }
-      noEndbr.insert(insn)
-    }
-  }
-
-  /// `.discard.instr_end`, then `.discard.instr_begin` (objtool reads the second only when
-  /// the first exists), then `.discard.validate_unret`: section-relative instruction
-  /// pointers; anything else stops objtool.
-  private mutating func readInstrumentationHints(_ p: Program, _ x: Inputs) {
-    guard fatal.isEmpty else { return }
-    /// The instructions a table names, or nil after a fatal finding.
-    func targets(_ table: String, badEntry: String) -> [InsnRef]? {
-      guard let sec = p.file.section(named: table), p.file.relocations(for: sec.index) != nil else { return [] }
-      var out: [InsnRef] = []
-      for r in x.relocations.all(in: sec.index) {
-        let sym = p.file.symbol(r.symbol)
-        guard sym.isSectionSymbol, let target = sym.section.index else {
-          if self.badEntry(.badAnnotationEntry, table: table, entry: r.offset, "its relocation names \(sym.name.isEmpty ? "a symbol" : sym.name), not a section",
-                           stop: Finding(rule: .badAnnotationEntry, scope: "unexpected relocation symbol type in .rela\(table)")) { continue }
-          return nil
-        }
-        guard let insn = p.instruction(in: target, at: UInt64(bitPattern: r.addend)) else {
-          if self.badEntry(.badAnnotationEntry, table: table, entry: r.offset, "\(place(p, target, UInt64(bitPattern: r.addend))) is not an instruction",
-                           stop: Finding(rule: .badAnnotationEntry, scope: "bad \(badEntry) entry")) { continue }
-          return nil
-        }
-        out.append(insn)
-      }
-      return out
-    }
-    if let sec = p.file.section(named: ".discard.instr_end"), p.file.relocations(for: sec.index) != nil {
-      guard let ends = targets(".discard.instr_end", badEntry: ".discard.instr_end") else { return }
-      for i in ends { instrumentation[i, default: 0] &-= 1 }
-      guard let begins = targets(".discard.instr_begin", badEntry: ".discard.instr_begin") else { return }
-      for i in begins { instrumentation[i, default: 0] &+= 1 }
-    }
-    // (objtool 6.12 names the wrong table in this message.)
-    guard let unret = targets(".discard.validate_unret", badEntry: ".discard.instr_end") else { return }
-    unretRoots = Array(Set(unret)).sorted { $0.int < $1.int }
-  }
-
   /// Whether `insn` is in built-in init code (`.init.text` of vmlinux: no mitigations needed).
   func isInitCode(_ p: Program, _ insn: InsnRef) -> Bool { initSlot[p.slot(insn)] }
 
@@ -386,25 +303,6 @@ struct Resolution {
 
   private mutating func addAlternative(_ from: InsnRef, _ to: InsnRef) {
     alternatives[from, default: []].append(to)
-  }
-
-  /// A bad entry of a kernel table (`table` at `entry`, the offset of the entry's
-  /// relocation). With `badEntriesAreFindings` (`check`) it is a finding at the entry and
-  /// the caller goes on with the other entries (returns true); the objtool front end
-  /// stops with objtool's own `stop` finding instead (returns false).
-  private mutating func badEntry(_ rule: RuleID, table: String, entry: UInt64, _ detail: String, stop: Finding) -> Bool {
-    if badEntriesAreFindings {
-      warnings.append(Finding(rule: rule, at: .inSection(table, at: entry), message: "bad \(table) entry: \(detail)",
-                              severity: .warning))
-      return true
-    }
-    fatal.append(stop)
-    return false
-  }
-
-  /// "SECTION+0xOFF" of a table entry's target, for messages.
-  private func place(_ p: Program, _ section: SectionIndex?, _ offset: UInt64) -> String {
-    "\(section.map { p.file.section($0).name } ?? "(no section)")+0x\(String(offset, radix: 16))"
   }
 
   /// Jump labels and exception fixups as alternative successors (objtool
@@ -468,84 +366,6 @@ struct Resolution {
         continue
       }
       addAlternative(insn, fixup)
-    }
-  }
-
-  /// ANNOTATE_INTRA_FUNCTION_CALL: the call becomes a jump that keeps its push, so the
-  /// target starts with the return address on the stack.
-  private mutating func readIntraFunctionCalls(_ p: Program, _ targets: [SpecialSections.Address]) {
-    for a in targets {
-      guard let insn = p.instruction(in: a.section, at: a.offset) else { continue }
-      guard kind[insn.int] == .call else {
-        fatal.append(Finding(rule: .intraFunctionCall, at: p.location(insn), message: "intra_function_call not a direct call"))
-        continue
-      }
-      kind[insn.int] = .jumpUnconditional
-      let dest = UInt64(bitPattern: Int64(bitPattern: p.offset(insn)) &+ Int64(p.length(insn)) &+ p.immediate(insn))
-      guard let d = p.instruction(in: p.sections[p.slot(insn)].section, at: dest) else {
-        fatal.append(Finding(rule: .intraFunctionCall, at: p.location(insn), message: "can't find call dest at \(p.sectionName(insn))+0x\(String(dest, radix: 16))"))
-        continue
-      }
-      jumpDest[insn.int] = d
-    }
-  }
-
-  /// A final `.ko` has lost every `.discard.*` annotation (module.lds discards them).
-  /// Recover WARN reachability from `__bug_table`: each entry flagged BUGFLAG_WARNING
-  /// whose address holds a `ud2` was annotated reachable (ASM_REACHABLE in __WARN_FLAGS).
-  private mutating func recoverReachableWarnings(_ p: Program, _ special: SpecialSections) {
-    guard let sec = p.file.section(named: "__bug_table"), sec.size > 0, sec.hasFileBytes else { return }
-    let bytes = p.file.reader(for: sec.index)
-    let entrySize = 12  // s32 bug_addr, s32 file, u16 line, u16 flags (relative pointers, verbose)
-    for off in stride(from: 0, to: Int(sec.size) - entrySize + 1, by: entrySize) {
-      guard let flags = bytes.u16(at: off + 10), flags & 1 != 0 else { continue }
-      // (objtool does not read this table: a bad entry is only ever a `check` finding.)
-      guard let addr = special.address(in: sec.index, at: UInt64(off)) else {
-        if badEntriesAreFindings {
-          _ = badEntry(.specialSectionEntry, table: "__bug_table", entry: UInt64(off), "no relocation for its bug address", stop: Finding(rule: .specialSectionEntry, scope: ""))
-        }
-        continue
-      }
-      guard let insn = p.instruction(in: addr.section, at: addr.offset) else {
-        if badEntriesAreFindings {
-          _ = badEntry(.specialSectionEntry, table: "__bug_table", entry: UInt64(off), "\(place(p, addr.section, addr.offset)) is not an instruction",
-                       stop: Finding(rule: .specialSectionEntry, scope: ""))
-        }
-        continue
-      }
-      guard kind[insn.int] == .bug else { continue }
-      deadEnd[insn.int] = false
-    }
-  }
-
-  /// `.discard.reachable` / `.discard.unreachable`: the instruction *before* each
-  /// target loses / gains its dead-end mark (objtool 6.12 `add_dead_ends`). A target
-  /// that is neither an instruction nor the end of its code section stops objtool ("can't
-  /// find reachable insn at ..."); `check` reports the entry and reads the rest.
-  private mutating func addDiscardedAnnotations(_ p: Program, relocations: RelocationIndexCache) {
-    for (name, value) in [(".discard.unreachable", true), (".discard.reachable", false)] {
-      guard let sec = p.file.section(named: name), fatal.isEmpty else { continue }
-      let what = value ? "unreachable" : "reachable"
-      for r in relocations.all(in: sec.index) {
-        let sym = p.file.symbol(r.symbol)
-        let off = UInt64(bitPattern: Int64(bitPattern: sym.value) &+ r.addend)
-        if let target = sym.section.index {
-          if let insn = p.instruction(in: target, at: off) {
-            // (The first instruction of a section has no instruction before it.)
-            if let prev = p.previous(insn) { deadEnd[prev.int] = value }
-            continue
-          }
-          if target.int < p.slotOfSection.count, let slot = p.slotOfSection[target.int], off == p.sections[slot].size,
-             p.sections[slot].count > 0 {
-            deadEnd[p.sections[slot].first + p.sections[slot].count - 1] = value
-            continue
-          }
-        }
-        let at = place(p, sym.section.index, off)
-        if badEntry(.badAnnotationEntry, table: name, entry: r.offset, "\(at) is not an instruction",
-                    stop: Finding(rule: .badAnnotationEntry, scope: "can't find \(what) insn at \(at)")) { continue }
-        return
-      }
     }
   }
 
