@@ -78,7 +78,7 @@ family undefcfa undefcfa --orc --prefix=16 --link --dry-run
 cp "$HERE/../TestObjects/x86_64/undefcfa/undefcfa.o" "$HERE/../TestObjects/x86_64/undefcfa/undefcfa.objtool612.o"
 "$OBJTOOL612" --orc --prefix=16 --link "$HERE/../TestObjects/x86_64/undefcfa/undefcfa.objtool612.o" 2>/dev/null || true
 # Malformed kernel tables (TestObjects/x86_64/badtables): objtool stops at the first bad
-# entry it reads. annotations.o and labels.o have a bad entry in several tables; each
+# entry it reads. annotations.o, labels.o and targets.o have a bad entry in several tables; each
 # line of CASE.objtool-orc.txt is objtool's verdict once the tables before it are
 # removed (objcopy --remove-section), so every table's stop is recorded.
 cd "$HERE/../TestObjects/x86_64/badtables"
@@ -95,3 +95,4 @@ per_table() {  # CASE TABLE...
 }
 per_table annotations .discard.noendbr .discard.reachable .discard.retpoline_safe .discard.instr_end
 per_table labels __jump_table __ex_table
+per_table targets __jump_table __ex_table

@@ -126,7 +126,8 @@ extension Program {
         continue
       }
       guard let orig = instruction(in: e.original.section, at: e.original.offset) else {
-        out.findings.append(Finding(rule: .specialSectionEntry, scope: "special: can't find orig instruction"))
+        out.findings.append(Finding(rule: .specialSectionEntry, at: objtoolPlace(e.original.section, e.original.offset),
+                                    message: "special: can't find orig instruction"))
         continue
       }
       if e.originalLength == 0 {
@@ -167,7 +168,8 @@ extension Program {
       var nop: InsnRef?
       if let repl = e.replacement, e.replacementLength > 0 {
         guard let first = instruction(in: repl.section, at: repl.offset) else {
-          out.findings.append(Finding(rule: .specialSectionEntry, scope: "special: can't find new instruction"))
+          out.findings.append(Finding(rule: .specialSectionEntry, at: objtoolPlace(repl.section, repl.offset),
+                                      message: "special: can't find new instruction"))
           continue
         }
         newFirst = first

@@ -459,6 +459,25 @@ struct Program {
     return CodeLocation(section: sectionName(i), offset: off, symbol: nil, symbolOffset: off, function: fn)
   }
 
+  /// objtool `offstr` for any place of the object, instruction or not: in code the
+  /// function containing it, else any sized symbol containing it (the lowest start), else
+  /// the section (`f+0x5: special: can't find new instruction`).
+  func objtoolPlace(_ section: SectionIndex, _ offset: UInt64) -> CodeLocation {
+    let inCode = file.section(section).isExecutable
+    var best: Symbol?
+    for sym in file.symbols(in: section) where !sym.isSectionSymbol && sym.size > 0
+      && sym.value <= offset && offset < sym.value &+ sym.size {
+      guard let b = best else { best = sym; continue }
+      if inCode && sym.isFunction != b.isFunction {
+        if sym.isFunction { best = sym }
+      } else if sym.value < b.value {
+        best = sym
+      }
+    }
+    return CodeLocation(section: file.section(section).name, offset: offset, symbol: best?.name,
+                        symbolOffset: offset &- (best?.value ?? 0), function: best.flatMap { $0.isFunction ? $0.name : nil })
+  }
+
   /// Symbols starting at `offset` of `section`, in symbol-table order.
   func symbols(startingAt offset: UInt64, in section: SectionIndex) -> ArraySlice<SymbolID> {
     let key = (section.rawValue, offset)

@@ -325,9 +325,23 @@ struct Resolution {
                                   message: "bad jump label entry: its site \(p.file.section(jl.code.section).name)+0x\(String(jl.code.offset, radix: 16)) is not an instruction",
                                   severity: .warning))
         } else {
-          fatal.append(Finding(rule: .specialSectionEntry, scope: "special: can't find orig instruction"))
+          fatal.append(Finding(rule: .specialSectionEntry, at: p.objtoolPlace(jl.code.section, jl.code.offset),
+                               message: "special: can't find orig instruction"))
+          return
         }
         continue
+      }
+      // objtool needs the target to be an instruction too, whatever the site's kind.
+      guard let target = p.instruction(in: jl.target.section, at: jl.target.offset) else {
+        if badEntriesAreFindings {
+          warnings.append(Finding(rule: .specialSectionEntry, at: .inSection("__jump_table", at: jl.entry),
+                                  message: "bad jump label entry: its target \(p.file.section(jl.target.section).name)+0x\(String(jl.target.offset, radix: 16)) is not an instruction",
+                                  severity: .warning))
+          continue
+        }
+        fatal.append(Finding(rule: .specialSectionEntry, at: p.objtoolPlace(jl.target.section, jl.target.offset),
+                             message: "special: can't find new instruction"))
+        return
       }
       if jumpLabelHack && jl.keyFlags & 2 != 0 && kind[site.int] == .jumpUnconditional {
         // Initially off: the JMP is written as a NOP of its length, and is one.
@@ -337,7 +351,7 @@ struct Resolution {
       switch kind[site.int] {
       case .nop:
         // A NOP site may become a jump to the target.
-        if let t = p.instruction(in: jl.target.section, at: jl.target.offset) { addAlternative(site, t) }
+        addAlternative(site, target)
       case .jumpUnconditional:
         // A JMP site may become a NOP: the next instruction.
         if let n = p.next(site) { addAlternative(site, n) }
@@ -361,7 +375,14 @@ struct Resolution {
                                   message: "bad exception table entry: \(p.file.section(bad.section).name)+0x\(String(bad.offset, radix: 16)) is not an instruction",
                                   severity: .warning))
         } else {
-          fatal.append(Finding(rule: .specialSectionEntry, scope: "special: can't find new instruction"))
+          if p.instruction(in: ex.insn.section, at: ex.insn.offset) == nil {
+            fatal.append(Finding(rule: .specialSectionEntry, at: p.objtoolPlace(ex.insn.section, ex.insn.offset),
+                                 message: "special: can't find orig instruction"))
+          } else {
+            fatal.append(Finding(rule: .specialSectionEntry, at: p.objtoolPlace(ex.fixup.section, ex.fixup.offset),
+                                 message: "special: can't find new instruction"))
+          }
+          return
         }
         continue
       }

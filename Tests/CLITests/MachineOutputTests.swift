@@ -398,6 +398,22 @@ struct MalformedTableTests {
     try frontEndStopsAsRecorded("labels")
   }
 
+  /// A jump label whose target and an exception entry whose fixup are not instructions:
+  /// findings at the entries in `check`; objtool's "f+0x5: special: can't find new
+  /// instruction" stop in the front end (targets.objtool-orc.txt).
+  @Test(.enabled(if: TestSupport.hasTool("objcopy")))
+  func entriesWhoseTargetIsNoInstructionAreFindings() throws {
+    let object = TestSupport.absolute("TestObjects/x86_64/badtables/targets.o")
+    let r = try TestSupport.run(binary, ["check", object])
+    let lines = r.stderr.split(separator: "\n").map { $0.replacingOccurrences(of: object, with: "OBJ") }
+    #expect(lines == [
+      "OBJ: warning: unwindcheck: __jump_table+0x10: bad jump label entry: its target .text+0x5 is not an instruction [UV0106]",
+      "OBJ: warning: unwindcheck: __ex_table+0xc: bad exception table entry: .text+0x6 is not an instruction [UV0106]",
+      "OBJ: warning: unwindcheck: later+0x6: stack state mismatch: cfa1=4+8 cfa2=4+16 [UV1010]",
+    ])
+    try frontEndStopsAsRecorded("targets")
+  }
+
   /// Each line of badtables/CASE.objtool-orc.txt: the real objtool's output once the
   /// listed tables are removed; `unwindcheck objtool` must print the same.
   func frontEndStopsAsRecorded(_ name: String) throws {
