@@ -24,7 +24,7 @@ public struct ARM64TextDecoder: Sendable {
       while nextData < dataRanges.count && dataRanges[nextData].upperBound <= o { nextData += 1 }
       if nextData < dataRanges.count && dataRanges[nextData].contains(o) {
         // Skip to the end of the data range, keeping 4-byte alignment from the section start.
-        let end = Int(dataRanges[nextData].upperBound)
+        let end = Int(min(dataRanges[nextData].upperBound, UInt64(code.count)))
         offset = max(offset + 4, (end + 3) & ~3)
         continue
       }

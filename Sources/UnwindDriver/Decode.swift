@@ -102,7 +102,9 @@ public enum ObjectDecoder {
     marks.sort { $0.0 < $1.0 || ($0.0 == $1.0 && !$0.1 && $1.1) }
     var ranges: [Range<UInt64>] = []
     var start: UInt64?
-    for (v, isData) in marks {
+    // (A mapping symbol past the section's end, from a damaged object, ends there.)
+    for (value, isData) in marks {
+      let v = min(value, section.size)
       if isData { if start == nil { start = v } } else if let s = start {
         if v > s { ranges.append(s..<v) }
         start = nil
