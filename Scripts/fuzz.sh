@@ -53,8 +53,9 @@ set +e
 status=$?
 set -e
 ELAPSED=$(( $(date +%s) - START ))
-# The workers (-jobs) log to fuzz-N.log; each prints its final stats there.
-runs=$(cat "$LOG" "$BASE/$T"/fuzz-*.log 2>/dev/null | grep 'stat::number_of_executed_units' | awk '{s+=$2} END {print s+0}')
+# The workers (-jobs) log to fuzz-N.log, each with its final stats; the driver's log
+# repeats them when there is one worker, so count the workers' only.
+runs=$(cat "$BASE/$T"/fuzz-*.log 2>/dev/null | grep 'stat::number_of_executed_units' | awk '{s+=$2} END {print s+0}')
 found=$(ls "$ART" | grep -c -E '^(crash|timeout|leak|oom|slow-unit)-' || true)
 echo "fuzz $T: $runs runs in $ELAPSED s ($((runs / (ELAPSED > 0 ? ELAPSED : 1)))/s), $found findings in $ART (exit $status)"
 [ "$status" -eq 0 ] && [ "$found" -eq 0 ]
