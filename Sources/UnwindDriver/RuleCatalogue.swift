@@ -58,8 +58,8 @@ public enum RuleCatalogue {
       causes: "A call to a local label instead of a function, or a corrupt relocation.",
       fix: "Call a symbol, or annotate an intra-function call.", example: nil),
     CatalogueEntry(
-      rule: .specialSectionEntry, objtoolMessage: "special: can't find orig instruction / unsupported instruction at jump label / ... / bad alternative entry: %s / bad jump label entry: %s / bad exception table entry: %s",
-      meaning: "An entry of .altinstructions, __jump_table or __ex_table does not point at instruction boundaries, or its site has an unexpected shape. unwindcheck also checks each .altinstructions entry against the object before use (reported at the entry, `.altinstructions+0xN: bad alternative entry: ...`, and skipped while the rest is analysed): a relocation for each address, the original and the replacement inside code, and a replacement not longer than the original (the kernel copies it over the original: a longer one overwrites the code after the site; objtool 6.12 crashes on it).",
+      rule: .specialSectionEntry, objtoolMessage: "special: can't find orig instruction / special: can't find new instruction / can't find orig reloc / can't find new reloc / can't find key reloc / unsupported instruction at jump label / ... / bad alternative entry: %s / bad jump label entry: %s / bad exception table entry: %s / bad __jump_table entry: %s / bad __ex_table entry: %s / bad __bug_table entry: %s",
+      meaning: "An entry of .altinstructions, __jump_table or __ex_table does not point at instruction boundaries, or its site has an unexpected shape. unwindcheck also checks each .altinstructions entry against the object before use (reported at the entry, `.altinstructions+0xN: bad alternative entry: ...`, and skipped while the rest is analysed): a relocation for each address, the original and the replacement inside code, and a replacement not longer than the original (the kernel copies it over the original: a longer one overwrites the code after the site; objtool 6.12 crashes on it). In `check` a __jump_table, __ex_table or (arm64, final modules) __bug_table entry whose address fields have no usable relocation (none: objtool's 'can't find orig reloc'; one that does not write 4 bytes) or do not name instructions is reported at the entry and the rest analysed; objtool, and `unwindcheck objtool`, stop at the first.",
       causes: "Hand-written ALTERNATIVE or jump-label sites with wrong labels or lengths; a jump label site that is neither a NOP nor a JMP; a damaged or crafted object.",
       fix: "Use the kernel's ALTERNATIVE()/static_branch macros; check the labels.", example: "x86_64/cfi/badlabel.S"),
     CatalogueEntry(
@@ -188,13 +188,13 @@ public enum RuleCatalogue {
       fix: "Fix the .cfi_offset/.cfi_restore for the frame pointer at the reported line.",
       example: "x86_64/dwarf/wrongcfi.S"),
     CatalogueEntry(
-      rule: .badRetpolineHint, objtoolMessage: "retpoline_safe hint not an indirect jump/call/ret/nop (and bad .discard.retpoline_safe entries)",
-      meaning: "An ANNOTATE_RETPOLINE_SAFE marks an instruction that is not an indirect jump, indirect call, return or NOP, or the annotation table is malformed. objtool stops here (a setup error: nothing is written).",
+      rule: .badRetpolineHint, objtoolMessage: "retpoline_safe hint not an indirect jump/call/ret/nop / bad .discard.retpoline_safe entry / bad .discard.retpoline_safe entry: %s",
+      meaning: "An ANNOTATE_RETPOLINE_SAFE marks an instruction that is not an indirect jump, indirect call, return or NOP, or the annotation table is malformed. objtool stops here (a setup error: nothing is written); `check` reports each bad entry at its place in the table and analyses the rest.",
       causes: "The annotation placed before the wrong instruction; a hand-made .discard.retpoline_safe entry.",
       fix: "Put ANNOTATE_RETPOLINE_SAFE right before the indirect branch or return it excuses.", example: nil),
     CatalogueEntry(
-      rule: .badNoEndbrHint, objtoolMessage: "bad .discard.noendbr entry",
-      meaning: "An ANNOTATE_NOENDBR entry (.discard.noendbr) names no instruction. objtool stops here (a setup error: nothing is written).",
+      rule: .badNoEndbrHint, objtoolMessage: "bad .discard.noendbr entry / bad .discard.noendbr entry: %s",
+      meaning: "An ANNOTATE_NOENDBR entry (.discard.noendbr) names no instruction. objtool stops here (a setup error: nothing is written); `check` reports each bad entry at its place in the table and analyses the rest.",
       causes: "The annotation placed where no instruction starts (data in text, the middle of an instruction); a hand-made table.",
       fix: "Put ANNOTATE_NOENDBR at the start of the code whose address is taken.", example: "x86_64/cfi/badnoendbr.S"),
     CatalogueEntry(
@@ -232,8 +232,8 @@ public enum RuleCatalogue {
       causes: "A static call to a key defined in another object that was not linked in; a key declared with a different name; calling a static call's trampoline directly.",
       fix: "Link the object that DEFINE_STATIC_CALL()s the key, or call through static_call(name).", example: "x86_64/staticcall/staticcall.S"),
     CatalogueEntry(
-      rule: .badAnnotationEntry, objtoolMessage: "bad .discard.instr_begin|instr_end entry (and unexpected relocation symbol type in .rela.discard.*)",
-      meaning: "An instrumentation_begin()/end() or VALIDATE_UNRET_BEGIN annotation names no instruction, or its relocation is not against a section symbol. objtool stops here (a setup error: nothing is written). objtool 6.12 reports a bad .discard.validate_unret entry as 'bad .discard.instr_end entry'.",
+      rule: .badAnnotationEntry, objtoolMessage: "bad .discard.%s entry / bad .discard.%s entry: %s / can't find reachable insn at %s / can't find unreachable insn at %s (and unexpected relocation symbol type in .rela.discard.*; %s: instr_begin, instr_end, validate_unret, reachable)",
+      meaning: "An instrumentation_begin()/end(), VALIDATE_UNRET_BEGIN or ASM_REACHABLE (.discard.reachable) annotation names no instruction, or its relocation is not against a section symbol. objtool stops here (a setup error: nothing is written; 'can't find reachable insn at .text+0x7' for .discard.reachable); `check` reports each bad entry at its place in the table and analyses the rest. objtool 6.12 reports a bad .discard.validate_unret entry as 'bad .discard.instr_end entry'.",
       causes: "An annotation at a place where no instruction starts; a hand-made table.",
       fix: "Use the kernel's macros; they place the annotation at the next instruction.", example: "x86_64/cfi/badinstr.S"),
     CatalogueEntry(
