@@ -25,6 +25,9 @@ public final class DwarfObject {
   /// The Dwarf handle opened for `.debug_frame` without `.debug_info` (not libdwfl's:
   /// ended here, before the session whose ELF it reads).
   private var ownDwarf: OpaquePointer?
+  /// Frame sections not read because an instruction names a register number above
+  /// `FrameSectionScan.registerLimit` (the section and the number).
+  public private(set) var refusedFrameSections: [(section: String, register: UInt64)] = []
   /// Line-table lookups for this module work (the object has `.debug_line`).
   public let hasLineTable: Bool
 
@@ -61,10 +64,19 @@ public final class DwarfObject {
     for name in [".eh_frame", ".debug_frame"] {
       if let s = file.section(named: name) { applyRelocations(to: s, in: elf, file: file) }
     }
+    // Sections whose instructions name registers no ABI has are not given to libdw
+    // (FrameSectionScan: it would allocate per register up to that number).
+    func sane(_ name: String) -> Bool {
+      guard let s = file.section(named: name) else { return false }
+      guard s.hasFileBytes else { return true }
+      let highest = file.withBytes(of: s.index) { FrameSectionScan.highestRegister($0, ehFrame: name == ".eh_frame") }
+      if highest > FrameSectionScan.registerLimit { refusedFrameSections.append((name, highest)) }
+      return highest <= FrameSectionScan.registerLimit
+    }
     var b: Dwarf_Addr = 0
-    if file.section(named: ".eh_frame") != nil, let c = dwfl_module_eh_cfi(module, &b) { ehCFI = (c, b) }
+    if sane(".eh_frame"), let c = dwfl_module_eh_cfi(module, &b) { ehCFI = (c, b) }
     b = 0
-    if file.section(named: ".debug_frame") != nil {
+    if sane(".debug_frame") {
       if let c = dwfl_module_dwarf_cfi(module, &b) {
         debugCFI = (c, b)
       } else if let dw = dwarf_begin_elf(elf, DWARF_C_READ, nil) {

@@ -356,6 +356,10 @@ func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = fals
         let x = crossCheckDwarf(file: file, result: result, dwarf: dwarf,
                                 map: DwarfRegisterMap(result.registers), table: options.table)
         for line in x.table { report.out("\(path)\t\(line)") }
+        for (name, register) in dwarf.refusedFrameSections {
+          // (libdw would grow a register table to that number: FrameSectionScan.)
+          report.err("\(path): warning: unwindcheck: \(name) not compared: its call-frame instructions name register \(register), more than any ABI has")
+        }
         findings += x.findings
         report.dwarf += x.total
         if options.summary {

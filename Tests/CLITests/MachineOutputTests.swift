@@ -537,6 +537,22 @@ struct FuzzRegressionTests {
     // (Tests running in parallel open pipes too: a leak would add 200.)
     #expect(before > 0 && openDescriptors() - before < 100)
   }
+
+  /// The dwarf fuzz target's timeout: a 2 KB object whose CFI names register 153307022
+  /// made libdw grow a register table to 1.2 GB. The section is now refused before libdw
+  /// reads it, with a warning, and the check is instant.
+  @Test func frameSectionNamingAHugeRegisterIsRefused() throws {
+    let object = TestSupport.absolute("TestObjects/fuzz/dwarf-huge-cfi-register.bin")
+    var o = CheckOptions()
+    o.jobs = 1
+    o.againstDwarf = true
+    o.freeEachObject = true
+    var err: [String] = []
+    let start = Date()
+    _ = runCheck(paths: [object], options: o, out: { _ in }, err: { err.append($0) })
+    #expect(Date().timeIntervalSince(start) < 0.5)
+    #expect(err.contains { $0.hasSuffix(": warning: unwindcheck: .eh_frame not compared: its call-frame instructions name register 153307022, more than any ABI has") }, "\(err)")
+  }
 }
 
 /// Inputs made to be slow or huge (Scripts/resource-bounds.py at a fifth of the README's

@@ -1,0 +1,170 @@
+import ELFObject
+
+/// A look at a frame section's call-frame instructions before libdw interprets them:
+/// libdw grows a frame's register table to the highest register number an instruction
+/// names, so one instruction naming register 50,000,000 in a 2 KB object costs 1.2 GB
+/// (found by the `dwarf` fuzz target). A section whose instructions name a register above
+/// `registerLimit` (no ABI has that many: x86-64 and AArch64 stay below 200) is not
+/// handed to libdw; its functions are then not comparable.
+enum FrameSectionScan {
+  static let registerLimit: UInt64 = 1024
+
+  /// The highest register number named by any CIE or FDE instruction (and CIE
+  /// return-address column) of `.eh_frame` (`ehFrame`) or `.debug_frame` bytes; entries
+  /// that cannot be framed end the scan (libdw reads what it can of them).
+  static func highestRegister(_ b: UnsafeRawBufferPointer, ehFrame: Bool, addressSize: Int = 8) -> UInt64 {
+    var highest: UInt64 = 0
+    // Per CIE offset: its FDE pointer encoding and whether it has 'z' augmentation data.
+    var cies: [Int: (encoding: UInt8, z: Bool)] = [:]
+    var at = 0
+    while at + 4 <= b.count {
+      var length = UInt64(b.loadUnaligned(fromByteOffset: at, as: UInt32.self))
+      var p = at + 4
+      if length == 0 { at = p; if ehFrame { continue } else { break } }
+      var wide = false
+      if length == 0xFFFF_FFFF {
+        guard p + 8 <= b.count else { break }
+        length = b.loadUnaligned(fromByteOffset: p, as: UInt64.self)
+        p += 8
+        wide = true
+      }
+      guard length <= UInt64(b.count - p) else { break }
+      let end = p + Int(length)
+      let idAt = p
+      let idSize = wide ? 8 : 4
+      guard p + idSize <= end else { break }
+      let id: UInt64 = wide ? b.loadUnaligned(fromByteOffset: p, as: UInt64.self) : UInt64(b.loadUnaligned(fromByteOffset: p, as: UInt32.self))
+      p += idSize
+      let isCIE = ehFrame ? id == 0 : (id == 0xFFFF_FFFF || id == UInt64.max)
+      var r = Reader(b: b, at: p, end: end)
+      if isCIE {
+        guard let version = r.byte() else { break }
+        var aug: [UInt8] = []
+        while let c = r.byte(), c != 0 { aug.append(c) }
+        if version >= 4 { _ = r.byte(); _ = r.byte() }  // address size, segment selector size
+        _ = r.uleb()
+        _ = r.sleb()
+        let ra = version == 1 ? r.byte().map(UInt64.init) : r.uleb()
+        highest = max(highest, ra ?? 0)
+        var encoding: UInt8 = 0
+        let z = aug.first == UInt8(ascii: "z")
+        if z {
+          guard let n = r.uleb(), let dataEnd = r.skip(n) else { break }
+          var a = Reader(b: b, at: r.at - Int(n), end: dataEnd)
+          for c in aug.dropFirst() {
+            switch c {
+            case UInt8(ascii: "R"): encoding = a.byte() ?? 0
+            case UInt8(ascii: "L"): _ = a.byte()
+            case UInt8(ascii: "P"): if let e = a.byte() { _ = a.encoded(e, addressSize: addressSize) }
+            default: break
+            }
+          }
+        }
+        cies[at] = (encoding, z)
+        highest = max(highest, r.instructions(addressSize: addressSize, encoding: encoding))
+      } else {
+        let cieAt = ehFrame ? idAt - Int(truncatingIfNeeded: id) : Int(truncatingIfNeeded: id)
+        let cie = cies[cieAt] ?? (0, false)
+        let size = ehFrame ? Reader.encodedSize(cie.encoding, addressSize: addressSize) : addressSize
+        guard let size, r.skip(UInt64(2 * size)) != nil else { at = end; continue }
+        if cie.z { guard let n = r.uleb(), r.skip(n) != nil else { at = end; continue } }
+        highest = max(highest, r.instructions(addressSize: addressSize, encoding: cie.encoding))
+      }
+      at = end
+    }
+    return highest
+  }
+
+  /// Bounds-checked reads of one entry.
+  struct Reader {
+    let b: UnsafeRawBufferPointer
+    var at: Int
+    let end: Int
+
+    mutating func byte() -> UInt8? {
+      guard at < end else { return nil }
+      defer { at += 1 }
+      return b[at]
+    }
+
+    mutating func uleb() -> UInt64? {
+      var v: UInt64 = 0, shift: UInt64 = 0
+      while let c = byte() {
+        if shift < 64 { v |= UInt64(c & 0x7F) << shift }
+        if c & 0x80 == 0 { return v }
+        shift += 7
+      }
+      return nil
+    }
+
+    mutating func sleb() -> Int64? {
+      var v: Int64 = 0, shift: Int64 = 0
+      while let c = byte() {
+        if shift < 64 { v |= Int64(c & 0x7F) << shift }
+        shift += 7
+        if c & 0x80 == 0 {
+          if shift < 64 && c & 0x40 != 0 { v |= -(Int64(1) << shift) }
+          return v
+        }
+      }
+      return nil
+    }
+
+    /// Skips `n` bytes; returns the new position, or nil past the entry's end.
+    mutating func skip(_ n: UInt64) -> Int? {
+      guard n <= UInt64(end - at) else { at = end; return nil }
+      at += Int(n)
+      return at
+    }
+
+    /// Bytes of a DW_EH_PE-encoded value (nil: variable length, read as LEB128).
+    static func encodedSize(_ e: UInt8, addressSize: Int) -> Int? {
+      switch e & 0x0F {
+      case 0x00: return addressSize
+      case 0x02, 0x0A: return 2
+      case 0x03, 0x0B: return 4
+      case 0x04, 0x0C: return 8
+      default: return nil
+      }
+    }
+
+    mutating func encoded(_ e: UInt8, addressSize: Int) -> Bool {
+      if e == 0xFF { return true }  // DW_EH_PE_omit
+      if let n = Self.encodedSize(e, addressSize: addressSize) { return skip(UInt64(n)) != nil }
+      return e & 0x0F == 0x09 ? sleb() != nil : uleb() != nil
+    }
+
+    /// The highest register named by the call-frame instructions up to the entry's end;
+    /// an unknown opcode ends the stream (as it ends libdw's interpretation).
+    mutating func instructions(addressSize: Int, encoding: UInt8) -> UInt64 {
+      var highest: UInt64 = 0
+      func reg(_ r: UInt64?) -> Bool { guard let r else { return false }; highest = max(highest, r); return true }
+      loop: while let op = byte() {
+        switch op >> 6 {
+        case 1: continue  // advance_loc
+        case 2: highest = max(highest, UInt64(op & 0x3F)); guard uleb() != nil else { break loop }  // offset
+        case 3: highest = max(highest, UInt64(op & 0x3F))  // restore
+        default:
+          switch op {
+          case 0x00, 0x0A, 0x0B: break  // nop, remember_state, restore_state
+          case 0x01: guard encoded(encoding, addressSize: addressSize) else { break loop }  // set_loc
+          case 0x02: guard byte() != nil else { break loop }
+          case 0x03: guard skip(2) != nil else { break loop }
+          case 0x04: guard skip(4) != nil else { break loop }
+          case 0x05, 0x14, 0x2F: guard reg(uleb()), uleb() != nil else { break loop }  // offset_extended, val_offset, GNU_negative_offset_extended
+          case 0x06, 0x07, 0x08, 0x0D: guard reg(uleb()) else { break loop }  // restore_extended, undefined, same_value, def_cfa_register
+          case 0x09: guard reg(uleb()), reg(uleb()) else { break loop }  // register
+          case 0x0C: guard reg(uleb()), uleb() != nil else { break loop }  // def_cfa
+          case 0x0E, 0x2E: guard uleb() != nil else { break loop }  // def_cfa_offset, GNU_args_size
+          case 0x0F: guard let n = uleb(), skip(n) != nil else { break loop }  // def_cfa_expression
+          case 0x10, 0x16: guard reg(uleb()), let n = uleb(), skip(n) != nil else { break loop }  // expression, val_expression
+          case 0x11, 0x12, 0x15: guard reg(uleb()), sleb() != nil else { break loop }  // offset_extended_sf, def_cfa_sf, val_offset_sf
+          case 0x13: guard sleb() != nil else { break loop }  // def_cfa_offset_sf
+          default: break loop
+          }
+        }
+      }
+      return highest
+    }
+  }
+}
