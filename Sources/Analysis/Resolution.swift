@@ -322,7 +322,7 @@ struct Resolution {
       guard let site = p.instruction(in: jl.code.section, at: jl.code.offset) else {
         if badEntriesAreFindings {
           warnings.append(Finding(rule: .specialSectionEntry, at: .inSection("__jump_table", at: jl.entry),
-                                  message: "bad jump label entry: its site \(p.file.section(jl.code.section).name)+0x\(String(jl.code.offset, radix: 16)) is not an instruction",
+                                  message: "bad jump label entry: its site \(place(p, jl.code.section, jl.code.offset)) is not an instruction",
                                   severity: .warning))
         } else {
           fatal.append(Finding(rule: .specialSectionEntry, at: p.objtoolPlace(jl.code.section, jl.code.offset),
@@ -335,7 +335,7 @@ struct Resolution {
       guard let target = p.instruction(in: jl.target.section, at: jl.target.offset) else {
         if badEntriesAreFindings {
           warnings.append(Finding(rule: .specialSectionEntry, at: .inSection("__jump_table", at: jl.entry),
-                                  message: "bad jump label entry: its target \(p.file.section(jl.target.section).name)+0x\(String(jl.target.offset, radix: 16)) is not an instruction",
+                                  message: "bad jump label entry: its target \(place(p, jl.target.section, jl.target.offset)) is not an instruction",
                                   severity: .warning))
           continue
         }
@@ -372,7 +372,7 @@ struct Resolution {
         if badEntriesAreFindings {
           let bad = p.instruction(in: ex.insn.section, at: ex.insn.offset) == nil ? ex.insn : ex.fixup
           warnings.append(Finding(rule: .specialSectionEntry, at: .inSection("__ex_table", at: ex.entry),
-                                  message: "bad exception table entry: \(p.file.section(bad.section).name)+0x\(String(bad.offset, radix: 16)) is not an instruction",
+                                  message: "bad exception table entry: \(place(p, bad.section, bad.offset)) is not an instruction",
                                   severity: .warning))
         } else {
           if p.instruction(in: ex.insn.section, at: ex.insn.offset) == nil {

@@ -132,15 +132,11 @@ extension Validator {
   }
 
   /// objtool `offstr` for a place in data: the containing symbol (lowest start, then
-  /// symbol-table order), else the section.
+  /// symbol-table order), else the section; data has no function.
   func dataLocation(_ section: SectionIndex, _ offset: UInt64) -> CodeLocation {
-    let name = p.file.section(section).name
-    var best: Symbol?
-    for sym in p.file.symbols(in: section) where !sym.isSectionSymbol && sym.size > 0
-      && sym.value <= offset && offset < sym.value &+ sym.size {
-      if best == nil || sym.value < best!.value { best = sym }
-    }
-    return CodeLocation(section: name, offset: offset, symbol: best?.name, symbolOffset: offset - (best?.value ?? 0), function: nil)
+    var place = p.objtoolPlace(section, offset)
+    place.function = nil
+    return place
   }
 
   // MARK: - Mitigations
