@@ -1,21 +1,67 @@
 import ELFObject
 
-/// A look at a frame section's call-frame instructions before libdw interprets them:
-/// libdw grows a frame's register table to the highest register number an instruction
-/// names, so one instruction naming register 50,000,000 in a 2 KB object costs 1.2 GB
-/// (found by the `dwarf` fuzz target). A section whose instructions name a register above
-/// `registerLimit` (no ABI has that many: x86-64 and AArch64 stay below 200) is not
-/// handed to libdw; its functions are then not comparable.
+/// A look at a frame section's call-frame instructions before libdw interprets them,
+/// so that nothing in a frame section can make libdw's work or memory super-linear
+/// (each bound was found by the `dwarf` fuzz target):
+/// - libdw grows a frame's register table to the highest register number an instruction
+///   names, so one instruction naming register 50,000,000 in a 2 KB object costs 1.2 GB.
+///   A section naming a register above `registerLimit` (no ABI has that many: x86-64 and
+///   AArch64 stay below 200) is refused.
+/// - libdw evaluates an FDE's program from its start for every address asked about, and
+///   copies the whole register table at each `DW_CFA_remember_state`; unwindcheck asks
+///   once per row. A section whose evaluation would take more than `stepLimit` steps
+///   (Σ over FDEs of rows × (program bytes + remembered states × registers)), or whose
+///   remembered states would hold more than `rememberedCellLimit` register rules at
+///   once, is refused. Real compiler output stays far below both (README, "DWARF").
+/// A refused section is not handed to libdw; its functions are then not comparable.
 enum FrameSectionScan {
   static let registerLimit: UInt64 = 1024
+  static let stepLimit: UInt64 = 1 << 27
+  static let rememberedCellLimit: UInt64 = 1 << 22
 
-  /// The highest register number named by any CIE or FDE instruction (and CIE
-  /// return-address column) of `.eh_frame` (`ehFrame`) or `.debug_frame` bytes; entries
-  /// that cannot be framed end the scan (libdw reads what it can of them).
+  /// What one scan of a frame section found.
+  struct Summary: Equatable {
+    /// The highest register number any CIE or FDE instruction (or a CIE's return-address
+    /// column) names.
+    var highestRegister: UInt64 = 0
+    /// Steps libdw would take to evaluate every row of every FDE once.
+    var evaluationSteps: UInt64 = 0
+    /// The most register rules one FDE's remembered states hold at once.
+    var rememberedCells: UInt64 = 0
+
+    /// Why libdw must not read the section, nil when it may.
+    var refusal: String? {
+      if highestRegister > FrameSectionScan.registerLimit {
+        return "its call-frame instructions name register \(highestRegister), more than any ABI has"
+      }
+      if evaluationSteps > FrameSectionScan.stepLimit {
+        return "evaluating its call-frame instructions row by row would take \(evaluationSteps) steps (limit \(FrameSectionScan.stepLimit))"
+      }
+      if rememberedCells > FrameSectionScan.rememberedCellLimit {
+        return "its remembered states would hold \(rememberedCells) register rules at once (limit \(FrameSectionScan.rememberedCellLimit))"
+      }
+      return nil
+    }
+  }
+
+  /// The highest register number named in `.eh_frame` (`ehFrame`) or `.debug_frame`
+  /// bytes (see `scan`).
   static func highestRegister(_ b: UnsafeRawBufferPointer, ehFrame: Bool, addressSize: Int = 8) -> UInt64 {
+    scan(b, ehFrame: ehFrame, addressSize: addressSize).highestRegister
+  }
+
+  /// Scans every CIE and FDE of `.eh_frame` (`ehFrame`) or `.debug_frame` bytes, as
+  /// relocated; entries that cannot be framed end the scan (libdw reads what it can of
+  /// them).
+  static func scan(_ b: UnsafeRawBufferPointer, ehFrame: Bool, addressSize: Int = 8) -> Summary {
     var highest: UInt64 = 0
-    // Per CIE offset: its FDE pointer encoding and whether it has 'z' augmentation data.
-    var cies: [Int: (encoding: UInt8, z: Bool)] = [:]
+    // Per CIE offset: its FDE pointer encoding, whether it has 'z' augmentation data and
+    // its initial instructions' length (libdw runs them again for every evaluation while
+    // they fail, e.g. a DW_CFA_restore in a CIE, which it does not cache).
+    var cies: [Int: (encoding: UInt8, z: Bool, bytes: UInt64)] = [:]
+    // Σ rows × bytes and Σ rows × remembered states over FDEs (the second is multiplied
+    // by the register table's size at the end, once the highest register is known).
+    var byteSteps: UInt64 = 0, rememberSteps: UInt64 = 0, mostRemembered: UInt64 = 0
     var at = 0
     while at + 4 <= b.count {
       var length = UInt64(b.loadUnaligned(fromByteOffset: at, as: UInt32.self))
@@ -60,19 +106,37 @@ enum FrameSectionScan {
             }
           }
         }
-        cies[at] = (encoding, z)
-        highest = max(highest, r.instructions(addressSize: addressSize, encoding: encoding))
+        let stream = r.instructions(addressSize: addressSize, encoding: encoding)
+        cies[at] = (encoding, z, stream.bytes)
+        highest = max(highest, stream.highest)
       } else {
         let cieAt = ehFrame ? idAt - Int(truncatingIfNeeded: id) : Int(truncatingIfNeeded: id)
-        let cie = cies[cieAt] ?? (0, false)
+        let cie = cies[cieAt] ?? (0, false, 0)
         let size = ehFrame ? Reader.encodedSize(cie.encoding, addressSize: addressSize) : addressSize
         guard let size, r.skip(UInt64(2 * size)) != nil else { at = end; continue }
         if cie.z { guard let n = r.uleb(), r.skip(n) != nil else { at = end; continue } }
-        highest = max(highest, r.instructions(addressSize: addressSize, encoding: cie.encoding))
+        let stream = r.instructions(addressSize: addressSize, encoding: cie.encoding)
+        highest = max(highest, stream.highest)
+        // One evaluation per row (and one before the first advance), each running the
+        // CIE's and the FDE's instructions up to the row (saturating: a huge section
+        // only has to compare above the limits).
+        let evaluations = stream.rows + 1
+        byteSteps = saturating(byteSteps, evaluations, stream.bytes + cie.bytes)
+        rememberSteps = saturating(rememberSteps, evaluations, stream.remembers)
+        mostRemembered = max(mostRemembered, stream.remembers)
       }
       at = end
     }
-    return highest
+    let cells = min(highest, registerLimit) + 1
+    return Summary(highestRegister: highest, evaluationSteps: saturating(byteSteps, rememberSteps, cells),
+                   rememberedCells: saturating(0, mostRemembered, cells))
+  }
+
+  /// `sum + a × b`, or UInt64.max when that overflows.
+  private static func saturating(_ sum: UInt64, _ a: UInt64, _ b: UInt64) -> UInt64 {
+    let (product, o1) = a.multipliedReportingOverflow(by: b)
+    let (total, o2) = sum.addingReportingOverflow(product)
+    return o1 || o2 ? .max : total
   }
 
   /// Bounds-checked reads of one entry.
@@ -134,12 +198,17 @@ enum FrameSectionScan {
       return e & 0x0F == 0x09 ? sleb() != nil : uleb() != nil
     }
 
-    /// The highest register named by the call-frame instructions up to the entry's end;
-    /// an unknown opcode ends the stream (as it ends libdw's interpretation).
-    mutating func instructions(addressSize: Int, encoding: UInt8) -> UInt64 {
-      var highest: UInt64 = 0
+    /// The call-frame instructions up to the entry's end: the highest register they
+    /// name, how many rows they start (advances), how many states they remember and their
+    /// length in bytes; an unknown opcode ends the stream (as it ends libdw's
+    /// interpretation).
+    mutating func instructions(addressSize: Int, encoding: UInt8) -> (highest: UInt64, rows: UInt64, remembers: UInt64, bytes: UInt64) {
+      var highest: UInt64 = 0, rows: UInt64 = 0, remembers: UInt64 = 0
+      let start = at
       func reg(_ r: UInt64?) -> Bool { guard let r else { return false }; highest = max(highest, r); return true }
       loop: while let op = byte() {
+        if op >> 6 == 1 || (op >= 0x01 && op <= 0x04) { rows += 1 }  // advance_loc*, set_loc
+        if op == 0x0A { remembers += 1 }
         switch op >> 6 {
         case 1: continue  // advance_loc
         case 2: highest = max(highest, UInt64(op & 0x3F)); guard uleb() != nil else { break loop }  // offset
@@ -164,7 +233,7 @@ enum FrameSectionScan {
           }
         }
       }
-      return highest
+      return (highest, rows, remembers, UInt64(at - start))
     }
   }
 }

@@ -25,9 +25,9 @@ public final class DwarfObject {
   /// The Dwarf handle opened for `.debug_frame` without `.debug_info` (not libdwfl's:
   /// ended here, before the session whose ELF it reads).
   private var ownDwarf: OpaquePointer?
-  /// Frame sections not read because an instruction names a register number above
-  /// `FrameSectionScan.registerLimit` (the section and the number).
-  public private(set) var refusedFrameSections: [(section: String, register: UInt64)] = []
+  /// Frame sections not given to libdw because evaluating them would be too big or too
+  /// slow (`FrameSectionScan`): the section and why.
+  public private(set) var refusedFrameSections: [(section: String, reason: String)] = []
   /// Line-table lookups for this module work (the object has `.debug_line`).
   public let hasLineTable: Bool
 
@@ -64,14 +64,19 @@ public final class DwarfObject {
     for name in [".eh_frame", ".debug_frame"] {
       if let s = file.section(named: name) { applyRelocations(to: s, in: elf, file: file) }
     }
-    // Sections whose instructions name registers no ABI has are not given to libdw
-    // (FrameSectionScan: it would allocate per register up to that number).
+    // Sections libdw would need unbounded time or memory for are not given to it
+    // (FrameSectionScan: e.g. a register number no ABI has). The scan
+    // reads libdw's own copy, after relocation: a relocation may write inside a CIE's
+    // or FDE's instructions and so name a register the file's bytes do not.
     func sane(_ name: String) -> Bool {
       guard let s = file.section(named: name) else { return false }
       guard s.hasFileBytes else { return true }
-      let highest = file.withBytes(of: s.index) { FrameSectionScan.highestRegister($0, ehFrame: name == ".eh_frame") }
-      if highest > FrameSectionScan.registerLimit { refusedFrameSections.append((name, highest)) }
-      return highest <= FrameSectionScan.registerLimit
+      guard let scn = elf_getscn(elf, s.index.int), let data = elf_getdata(scn, nil),
+            let buffer = data.pointee.d_buf else { return true }
+      let bytes = UnsafeRawBufferPointer(start: buffer, count: Int(data.pointee.d_size))
+      guard let why = FrameSectionScan.scan(bytes, ehFrame: name == ".eh_frame").refusal else { return true }
+      refusedFrameSections.append((name, why))
+      return false
     }
     var b: Dwarf_Addr = 0
     if sane(".eh_frame"), let c = dwfl_module_eh_cfi(module, &b) { ehCFI = (c, b) }
