@@ -2,62 +2,6 @@ import ELFObject
 import WorkPool
 import UnwindModel
 
-/// The result of validating one object.
-public struct ValidationResult: Sendable {
-  public var findings: [Finding]
-  /// Patch-site counts: sites (original streams), replacement streams, sites with two or
-  /// more replacements (ALTERNATIVE_2/3), jump labels, exception-table entries.
-  public var patchSiteCounts: (sites: Int, replacements: Int, multiSites: Int, jumpLabels: Int, exceptionEntries: Int)
-  /// Interned CFI states and, per executable section, each instruction's state before
-  /// it executes (nil = never reached). The ORC stage reads these.
-  public var cfiStates: CFIStateTable
-  /// Per code section: instruction offsets, kinds (as decoded) and CFI at each.
-  /// Views of the object's one array per column (nothing copied per section).
-  public var instructionCFI: [(section: SectionIndex, offsets: Column<UInt32>, kinds: Column<InstructionKind>, cfi: CFIColumn)]
-  /// Patch sites: the original range and its shared byte-offset table.
-  public var sites: [(section: SectionIndex, start: UInt64, end: UInt64, table: [CFIStateID?])] = []
-  /// Per entry of `instructionCFI`: its section's symbols (not section or file symbols)
-  /// by address, ties in symbol-table order (sorted once for the walk; `--prefix` reuses it).
-  public var symbolsByAddress: [[Int32]] = []
-  /// The architecture's registers (names, DWARF numbers) the states are in.
-  public var registers: RegisterVocabulary
-  /// What objtool lists for the kernel to patch at boot (its site sections).
-  public var patchLists = PatchLists()
-  /// With `AnalysisOptions.traceSymbol`: the walk of that function, event by event.
-  public var trace: [TraceEvent] = []
-}
-
-/// The places objtool writes into its site sections, each list in objtool's order.
-public struct PatchLists: Sendable {
-  /// An instruction's place: its section and offset.
-  public struct Place: Sendable, Equatable {
-    public var section: SectionIndex
-    public var offset: UInt64
-    public init(section: SectionIndex, offset: UInt64) {
-      self.section = section
-      self.offset = offset
-    }
-  }
-
-  /// `.static_call_sites`: the call, its trampoline (`__SCT__name`, by symbol index)
-  /// and whether it is a tail call.
-  public var staticCalls: [(place: Place, trampoline: SymbolIndex, tail: Bool)] = []
-  /// `.retpoline_sites`, `.return_sites`, `.call_sites`, `__mcount_loc`.
-  public var retpolines: [Place] = []
-  public var returns: [Place] = []
-  public var calls: [Place] = []
-  public var mcount: [Place] = []
-  /// `.ibt_endbr_seal` (with `--ibt`).
-  public var endbrSeal: [Place] = []
-  /// `--hacks=jump_label`: jumps to overwrite with a NOP of their length.
-  public var jumpLabelNops: [(place: Place, length: Int)] = []
-  /// `--hacks=noinstr`: instrumentation calls to overwrite with a NOP (tail calls: a
-  /// return), of their length.
-  public var noinstrRewrites: [(place: Place, length: Int, tailCall: Bool)] = []
-
-  public init() {}
-}
-
 /// objtool's stack validation (`validate_functions` + the unreachable pass) over one
 /// object: every function is walked from its entry state, depth first, with an explicit
 /// stack of pending paths instead of recursion. A finding ends the walk of its
@@ -109,6 +53,13 @@ public struct Validator {
   var leftFunction = false
   var marked: [InsnRef] = []
   var markedSlots: [Int] = []
+  // The unreachable pass (Validator+Reachability.swift):
+  /// Instructions found ignorable during the unreachable pass (`.cold` parts of dead
+  /// weak-function code), objtool's late `insn->ignore`.
+  var lateIgnored: Set<InsnRef> = []
+  /// Per text section: replacement or aux code (never reported unreachable).
+  var patchSections: [Bool] = []
+  var holes: SymbolHoles?
 
   public init(file: ELFFile, texts: consuming [(SectionIndex, DecodedText)], arch: ArchitectureDescription, options: AnalysisOptions) {
     // (Only bytes in the file count: a section without them may claim any size.)
@@ -886,33 +837,6 @@ public struct Validator {
     return 0
   }
 
-  /// Whether a walk from `root` (as `function`) is one `trace` records.
-  func isTraced(_ root: InsnRef, function fn: SymbolID?) -> Bool {
-    guard let t = traceSymbol else { return false }
-    if let fn, fn == p.parent[t.int] { return true }
-    let sym = p.file.symbols[t.int]
-    guard !p.isVirtual(root), p.sections[p.slot(root)].section == sym.section.index else { return false }
-    let off = p.offset(root)
-    return off >= sym.value && off < sym.value &+ max(sym.size, 1)
-  }
-
-  mutating func trace(_ kind: TraceEvent.Kind, _ insn: InsnRef, _ detail: String = "", state: UInt32? = nil) {
-    traceEvents.append(TraceEvent(kind: kind, section: p.sections[p.slot(insn)].section,
-                                  location: p.isVirtual(insn) ? nil : p.location(insn),
-                                  state: state.map { cfiText(CFIStateID(rawValue: $0)) }, detail: detail))
-  }
-
-
-  /// "original" or "replacement N (feature 0xF)" for an instruction of a patch site.
-  func streamName(_ insn: InsnRef) -> String {
-    guard let group = p.groupOf[insn.int].value else { return "code" }
-    let gi = group.int
-    let g = p.groups[gi]
-    guard !g.original.isNone else { return "original" }
-    let n = p.groups[..<gi].filter { $0.original == g.original }.count + 1
-    return "replacement \(n) (feature \(arch.featureText(g.feature)))"
-  }
-
   /// The nearest SAVE mark before `insn` inside the walked function's symbol (objtool
   /// `sym_for_each_insn_continue_reverse`).
   func saveInstruction(before insn: InsnRef, function fn: SymbolID?) -> InsnRef? {
@@ -924,89 +848,5 @@ public struct Validator {
       i = p.previous(cur)
     }
     return nil
-  }
-
-  // MARK: - Unreachable instructions
-
-  mutating func validateReachable() {
-    for i in 0..<p.count {
-      let insn = InsnRef(i)
-      if marks.visited[i] || ignoreUnreachable(insn) { continue }
-      if let prev = p.previous(insn), r.deadEnd[prev.int], r.kind[prev.int] == .call, !r.callDest[prev.int].isNone {
-        warn(insn, .missingNoreturn, "\(p.symbolName(r.callDest[prev.int]))() is missing a __noreturn annotation")
-        continue
-      }
-      warn(insn, .unreachableInstruction, "unreachable instruction")
-      explainUnreachable(insn)
-    }
-  }
-
-  /// Instructions found ignorable during the unreachable pass (`.cold` parts of dead
-  /// weak-function code), objtool's late `insn->ignore`.
-  var lateIgnored: Set<InsnRef> = []
-  /// Per text section: replacement or aux code (never reported unreachable).
-  var patchSections: [Bool] = []
-  var holes: SymbolHoles?
-
-  mutating func markIgnored(function f: SymbolID) {
-    let sym = p.file.symbols[f.int]
-    guard let sec = sym.section.index, var i = p.instruction(in: sec, at: sym.value) else { return }
-    while p.symbolOf[i.int] == f {
-      lateIgnored.insert(i)
-      guard let n = p.next(i) else { break }
-      i = n
-    }
-  }
-
-  /// objtool `ignore_unreachable_insn`.
-  mutating func ignoreUnreachable(_ insn: InsnRef) -> Bool {
-    let k = r.kind[insn.int]
-    if r.ignore[insn.int] || lateIgnored.contains(insn) || k == .nop || k == .trap { return true }
-    if patchSections.isEmpty { patchSections = p.sections.map { $0.name == ".altinstr_replacement" || $0.name == ".altinstr_aux" } }
-    if patchSections[p.slot(insn)] { return true }
-    if options.linked && p.function(insn) == nil {
-      // Whole-archive links leave the code of weak functions the linker replaced:
-      // code in a hole between symbols is ignored when the hole runs to the end or
-      // reaches walked code (the next symbol's first instruction included).
-      if holes == nil { holes = SymbolHoles(p) }
-      switch holes!.hole(containing: insn, p) {
-      case .none: return false
-      case .toEnd: return true
-      case .until(let end):
-        var cur = p.next(insn)
-        while let c = cur {
-          if marks.visited[c.int] { return true }
-          if p.offset(c) >= end { break }
-          // A hole that jumps into a .cold part: that part is ignored too.
-          if let d = r.jumpDest[c.int].value, let df = p.function(d), nameBeforeCold(p.symbolName(df)) != nil {
-            markIgnored(function: df)
-          }
-          cur = p.next(c)
-        }
-        return false
-      }
-    }
-    guard let fn = p.function(insn) else { return false }
-    if r.symbolClass[fn.int].contains(.staticCallTrampoline) { return true }
-    if let prev = p.previous(insn), r.deadEnd[prev.int] {
-      if k == .bug { return true }
-      if k == .jumpUnconditional, let d = r.jumpDest[insn.int].value, r.kind[d.int] == .bug { return true }
-    }
-    // KASAN/UBSAN: code leading (within the function) to a no-return sanitizer call.
-    var cur = insn
-    for _ in 0..<5 {
-      if r.kind[cur.int] == .call, !r.callDest[cur.int].isNone {
-        let name = p.symbolName(r.callDest[cur.int])
-        if arch.kernel.noReturnSanitizerCalls.contains(name) { return true }
-      }
-      if r.kind[cur.int] == .jumpUnconditional {
-        guard let d = r.jumpDest[cur.int].value, p.function(d) == fn else { break }
-        cur = d
-        continue
-      }
-      guard let n = p.next(cur), p.function(n) == fn else { break }
-      cur = n
-    }
-    return false
   }
 }
