@@ -56,7 +56,20 @@ struct Program {
     /// Global number of this section's first instruction, and how many it has.
     var first: Int
     var count: Int
+    /// Where this section's entries start in `blockStarts`, and how many it has
+    /// (-1, 0: none; the section is searched whole).
+    var blockBase = -1
+    var blockCount = 0
   }
+
+  /// Per big section, per 64-byte block of its bytes, the global number of the first
+  /// instruction starting in the block or after it (one more entry: the section's end).
+  /// An exact-offset lookup (every relocation, call and table entry asks one) reads two
+  /// entries and searches the few instructions between them instead of bisecting a
+  /// section of millions. Built for sections of 4,096 instructions and more with at most
+  /// four blocks per instruction (4 bytes per 64 of code: 1.3 MB for vmlinux.o).
+  private(set) var blockStarts: [Int32] = []
+  static let blockShift: UInt64 = 6
 
   // The decoded instructions of every text section as one set of columns indexed by
   // global instruction number (virtual NOPs appended after the real ones): the walk
@@ -176,6 +189,22 @@ struct Program {
       let base = UInt32(opBases[k - 1])
       parts[k - 1].stackOpStarts.withUnsafeBufferPointer { s in
         for j in 0..<out.count { (out.baseAddress! + j).initialize(to: s[j + 1] &+ base) }
+      }
+    }
+    if total < Int(Int32.max) {
+      for k in sections.indices {
+        let sec = sections[k]
+        let blocks = Int(min(sec.size, UInt64(UInt32.max)) >> Self.blockShift) + 2
+        guard sec.count >= 4096, blocks <= 4 * sec.count else { continue }
+        sections[k].blockBase = blockStarts.count
+        sections[k].blockCount = blocks
+        blockStarts.reserveCapacity(blockStarts.count + blocks)
+        var b = 0
+        for i in sec.first..<(sec.first + sec.count) {
+          let block = Int(offsets[i] >> UInt32(Self.blockShift))
+          while b <= block && b < blocks { blockStarts.append(Int32(i)); b += 1 }
+        }
+        while b < blocks { blockStarts.append(Int32(sec.first + sec.count)); b += 1 }
       }
     }
     stackOps = parallelJoined(count: totalOps, starts: opBases, workers: workers) { k, out in
@@ -350,8 +379,16 @@ struct Program {
   func instruction(in index: SectionIndex, at offset: UInt64) -> InsnRef? {
     guard index.int < slotOfSection.count else { return nil }
     guard let slot = slotOfSection[index.int], offset <= UInt64(UInt32.max) else { return nil }
-    let first = sections[slot].first, end = first + sections[slot].count
-    let i = firstInstruction(from: first, to: end, atOrAfter: UInt32(offset))
+    let sec = sections[slot]
+    let end = sec.first + sec.count
+    var lo = sec.first, hi = end
+    if sec.blockBase >= 0 {
+      let block = Int(offset >> Self.blockShift)
+      guard block + 1 < sec.blockCount else { return nil }  // past the section's bytes
+      lo = Int(blockStarts[sec.blockBase + block])
+      hi = Int(blockStarts[sec.blockBase + block + 1])
+    }
+    let i = firstInstruction(from: lo, to: hi, atOrAfter: UInt32(offset))
     return i < end && UInt64(offsets[i]) == offset ? InsnRef(i) : nil
   }
 
