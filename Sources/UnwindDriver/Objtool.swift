@@ -89,8 +89,6 @@ public func runObjtool(_ inv: ObjtoolInvocation, out: (String) -> Void, err: (St
       return ObjtoolExit.failed
     }
   }
-  // What unwindcheck does not check yet (issue #15): said once per object.
-
   var o = CheckOptions()
   o.objtoolFrontEnd = true
   o.kernel = .v6_12
@@ -130,7 +128,10 @@ public func runObjtool(_ inv: ObjtoolInvocation, out: (String) -> Void, err: (St
   o.walkFindings = inv.orc || inv.stackval || inv.uaccess
   o.noinstr = inv.noinstr
   o.unret = inv.unret
-  o.jobs = 1
+  // Kbuild runs objtool on modules from make's parallel jobs (one thread each here), but
+  // on vmlinux.o (`--link` without `--module`) alone, at link time: there the phases
+  // that can (decoding, the function walk, ORC) use every core, with the same output.
+  o.jobs = link && !inv.module ? 0 : 1
   var report = checkObject(path: inv.file, options: o, keepUntilExit: true, opened: file)
   for (stream, line) in report.lines { if stream == .out { out(line) } else { err(line) } }
   if report.status == .badInput {
