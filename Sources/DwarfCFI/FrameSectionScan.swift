@@ -1,8 +1,9 @@
 import ELFObject
 
 /// A look at a frame section's call-frame instructions before libdw interprets them,
-/// so that nothing in a frame section can make libdw's work or memory super-linear
-/// (each bound was found by the `dwarf` fuzz target):
+/// so that nothing in a frame section can make libdw's work or memory super-linear (the
+/// first bound came from two `dwarf` fuzz finds, the others from reading libdw's
+/// `cfi.c`; `Scripts/resource-bounds.py` generates each case):
 /// - libdw grows a frame's register table to the highest register number an instruction
 ///   names, so one instruction naming register 50,000,000 in a 2 KB object costs 1.2 GB.
 ///   A section naming a register above `registerLimit` (no ABI has that many: x86-64 and
@@ -26,7 +27,8 @@ enum FrameSectionScan {
     var highestRegister: UInt64 = 0
     /// Steps libdw would take to evaluate every row of every FDE once.
     var evaluationSteps: UInt64 = 0
-    /// The most register rules one FDE's remembered states hold at once.
+    /// At most how many register rules one FDE's remembered states hold at once (each
+    /// `DW_CFA_remember_state` counted as if none were restored).
     var rememberedCells: UInt64 = 0
 
     /// Why libdw must not read the section, nil when it may.
@@ -42,12 +44,6 @@ enum FrameSectionScan {
       }
       return nil
     }
-  }
-
-  /// The highest register number named in `.eh_frame` (`ehFrame`) or `.debug_frame`
-  /// bytes (see `scan`).
-  static func highestRegister(_ b: UnsafeRawBufferPointer, ehFrame: Bool, addressSize: Int = 8) -> UInt64 {
-    scan(b, ehFrame: ehFrame, addressSize: addressSize).highestRegister
   }
 
   /// Scans every CIE and FDE of `.eh_frame` (`ehFrame`) or `.debug_frame` bytes, as
