@@ -126,7 +126,7 @@ func writeObject(_ file: ELFFile, result: ValidationResult, path: String, option
   var encoded = ArchitectureSupport.EncodedORC(bytes: [], input: [], offsets: [])
   var inputs: [ORCSectionInput] = []
   var prefixSymbols: [SymbolEdit] = []
-  do {
+  do throws(ORCGenerator.Problem) {
     inputs = orcInputs(file, result)
     PhaseTimes.mark("write: inputs")
     if options.prefix > 0 {
@@ -145,13 +145,12 @@ func writeObject(_ file: ELFFile, result: ValidationResult, path: String, option
       PhaseTimes.mark("write: prefix")
     }
     if writeORC { encoded = try arch.encodeORC(inputs, result.cfiStates, format, file.byteOrder, options.threadsPerObject) }
-  } catch let problem as ORCGenerator.Problem where options.objtoolFrontEnd {
+  } catch {
+    guard options.objtoolFrontEnd else { return .refused("cannot express the CFI as ORC, nothing written: \(error)") }
     // objtool's orc_create warns at the instruction (WARN_INSN: not when its function
     // already warned) and gives up on ORC, but what it made before is still written.
-    if let line = objtoolWarning(for: problem, file, result) { notes.append(line) }
+    if let line = objtoolWarning(for: error, file, result) { notes.append(line) }
     writeORC = false
-  } catch {
-    return .refused("cannot express the CFI as ORC, nothing written: \(error)")
   }
   PhaseTimes.mark("write: entries")
   // objtool creates its prefix symbols after the call-site sections (so the section
