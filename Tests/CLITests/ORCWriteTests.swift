@@ -126,6 +126,25 @@ struct ORCWriteTests {
     #expect(names.filter { $0 == ".orc_unwind" }.count == 1, "regenerated in place, not duplicated")
   }
 
+  /// CFI that ORC cannot express (an unwind hint's undefined CFA base, where the real
+  /// objtool 6.12 says `entry_undef+0x3: unknown CFA base reg -1`): `check --orc` says
+  /// so in one error line and writes nothing; the input stays as it was.
+  @Test func inexpressibleCFIWritesNothing() throws {
+    let dir = try TestSupport.temporaryDirectory("orc-inexpressible")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let copy = dir.appendingPathComponent("undefcfa.o").path
+    try FileManager.default.copyItem(atPath: TestSupport.absolute("TestObjects/x86_64/undefcfa/undefcfa.o"), toPath: copy)
+    let before = try Data(contentsOf: URL(fileURLWithPath: copy))
+    let out = dir.appendingPathComponent("out.o").path
+    for args in [["check", "--orc", "--output", out, copy], ["check", "--orc", copy]] {
+      let r = try TestSupport.run(binary, args)
+      #expect(r.status == 1)
+      #expect(r.stderr.contains("\(copy): error: unwindcheck: cannot express the CFI as ORC, nothing written: .text+0x3: unknown CFA base reg -1"), "\(r.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: out))
+      #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == before)
+    }
+  }
+
   /// Kill the writer at random moments: the input is always byte-identical (or, once
   /// the rename happened, the complete new file), and never a partial one.
   @Test func killedWriteLeavesInputIntact() throws {
