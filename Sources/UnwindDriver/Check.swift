@@ -356,11 +356,12 @@ func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = fals
         let x = crossCheckDwarf(file: file, result: result, dwarf: dwarf,
                                 map: DwarfRegisterMap(result.registers), table: options.table)
         for line in x.table { report.out("\(path)\t\(line)") }
-        for (name, reason) in dwarf.refusedFrameSections {
-          // (libdw would need unbounded memory or time for it: FrameSectionScan.)
-          report.err("\(path): warning: unwindcheck: \(name) not compared: \(reason)")
-        }
         findings += x.findings
+        // Frame sections libdw would need unbounded memory or time for (FrameSectionScan):
+        // a malformed table, so a finding, and the rest is still checked.
+        for (name, reason) in dwarf.refusedFrameSections {
+          findings.append(Finding(rule: .dwarfSectionNotCompared, scope: "\(name) not compared: \(reason)", section: name))
+        }
         report.dwarf += x.total
         if options.summary {
           for (name, c) in x.functions { report.out("\(path): \(name): \(c.shortText)") }

@@ -188,6 +188,12 @@ public enum RuleCatalogue {
       fix: "Fix the .cfi_offset/.cfi_restore for the frame pointer at the reported line.",
       example: "x86_64/dwarf/wrongcfi.S"),
     CatalogueEntry(
+      rule: .dwarfSectionNotCompared, objtoolMessage: "(not objtool) SECTION not compared: its call-frame instructions name register N, more than any ABI has / evaluating its call-frame instructions row by row would take N steps (limit M) / its remembered states would hold N register rules at once (limit M)",
+      meaning: "check --against-dwarf: a frame section (.eh_frame or .debug_frame) is not compared at all, because reading it with libdw would take unbounded memory or time: libdw sizes a frame's register table by the highest register number named, evaluates an FDE's program from its start for every row, and copies the register table at each DW_CFA_remember_state. The section is scanned as libdw would read it (after relocation) before libdw sees it. Real compiler output stays far below the limits (the README lists the largest values measured); the rest of the object is still checked.",
+      causes: "A corrupt or crafted frame section (a relocation writing into call-frame instructions, a mangled register number), or generated CFI with one enormous FDE.",
+      fix: "Regenerate the object; if a tool produced the section, check its .cfi_* output. Nothing in the code itself is wrong.",
+      example: nil),
+    CatalogueEntry(
       rule: .badRetpolineHint, objtoolMessage: "retpoline_safe hint not an indirect jump/call/ret/nop / bad .discard.retpoline_safe entry / bad .discard.retpoline_safe entry: %s",
       meaning: "An ANNOTATE_RETPOLINE_SAFE marks an instruction that is not an indirect jump, indirect call, return or NOP, or the annotation table is malformed. objtool stops here (a setup error: nothing is written); `check` reports each bad entry at its place in the table and analyses the rest.",
       causes: "The annotation placed before the wrong instruction; a hand-made .discard.retpoline_safe entry.",

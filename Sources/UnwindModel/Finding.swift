@@ -76,6 +76,7 @@ public struct RuleID: Hashable, Sendable, CustomStringConvertible {
   public static let dwarfCFAMismatch = RuleID(code: "UV1301", name: "dwarf-cfa-mismatch")
   public static let dwarfReturnAddressMismatch = RuleID(code: "UV1302", name: "dwarf-return-address-mismatch")
   public static let dwarfFramePointerMismatch = RuleID(code: "UV1303", name: "dwarf-frame-pointer-mismatch")
+  public static let dwarfSectionNotCompared = RuleID(code: "UV1304", name: "dwarf-section-not-compared")
 }
 
 extension RuleID {
@@ -88,7 +89,7 @@ extension RuleID {
     .siblingCallWithModifiedFrame, .callWithoutFramePointer, .framePointerScratch,
     .fallsThrough, .unexpectedEndOfSection, .unreachableInstruction, .missingNoreturn, .missingSize,
     .unsupportedInstruction, .restoreWithoutSave, .saveRestoreCombo, .alternativeConflict,
-    .dwarfCFAMismatch, .dwarfReturnAddressMismatch, .dwarfFramePointerMismatch,
+    .dwarfCFAMismatch, .dwarfReturnAddressMismatch, .dwarfFramePointerMismatch, .dwarfSectionNotCompared,
     .indirectBranchInRetpolineBuild, .nakedReturnInRethunkBuild, .missingInt3AfterReturn, .missingInt3AfterIndirectJump,
     .callWithUaccessEnabled, .returnWithUaccessEnabled, .returnWithUaccessDisabled, .recursiveUaccessEnable,
     .redundantUaccessDisable, .uaccessSafeDisablesUaccess, .pushfStackExhausted,

@@ -46,7 +46,7 @@ enum Commands {
       .value("prefix", "prefix", "N bytes of NOP padding before each function become a __pfx_<func> symbol (written to the object even without --orc; with --orc the padding gets the function's CFI) (objtool --prefix; Kbuild passes 16)."),
       .value("kernel", "kernel", kernelHelp + " (default: 6.12)"),
       .value("jobs", "n", "Objects analysed at once, and threads for one big object (default: every core)."),
-      .flag("against-dwarf", "Compare the CFI computed from the instructions with the object's DWARF CFI (.eh_frame/.debug_frame, read by libdw) at every instruction boundary; each disagreement is a finding (UV1301-UV1303) with its source line."),
+      .flag("against-dwarf", "Compare the CFI computed from the instructions with the object's DWARF CFI (.eh_frame/.debug_frame, read by libdw) at every instruction boundary; each disagreement is a finding (UV1301-UV1303) with its source line; a frame section too big or slow for libdw is not compared (UV1304)."),
       .flag("summary", "With --against-dwarf: print agree/disagree/not-comparable counts per function and object on stdout, then 'dwarf: agree N, disagree M, not comparable K' over all inputs."),
       .flag("lines", "Add ' (file.c:123)' from the object's line table to findings (always on with --against-dwarf)."),
       .flag("callee-saved", "arm64: also track the saves and restores of x19-x28 (compared at joins and returns). Off by default: GCC saves them in path-dependent order, which makes false mismatches."),
