@@ -47,9 +47,10 @@ enum FrameSectionScan {
   }
 
   /// Scans every CIE and FDE of `.eh_frame` (`ehFrame`) or `.debug_frame` bytes, as
-  /// relocated; entries that cannot be framed end the scan (libdw reads what it can of
-  /// them).
-  static func scan(_ b: UnsafeRawBufferPointer, ehFrame: Bool, addressSize: Int = 8) -> Summary {
+  /// relocated, in the object's byte `order`; entries that cannot be framed end the scan
+  /// (libdw reads what it can of them).
+  static func scan(_ b: UnsafeRawBufferPointer, ehFrame: Bool, order: ByteOrder, addressSize: Int = 8) -> Summary {
+    let words = ByteReader(b, order: order)
     var highest: UInt64 = 0
     // Per CIE offset: its FDE pointer encoding, whether it has 'z' augmentation data and
     // its initial instructions' length (libdw runs them again for every evaluation while
@@ -59,23 +60,21 @@ enum FrameSectionScan {
     // by the register table's size at the end, once the highest register is known).
     var byteSteps: UInt64 = 0, rememberSteps: UInt64 = 0, mostRemembered: UInt64 = 0
     var at = 0
-    while at + 4 <= b.count {
-      var length = UInt64(b.loadUnaligned(fromByteOffset: at, as: UInt32.self))
+    while let length32 = words.u32(at: at) {
+      var length = UInt64(length32)
       var p = at + 4
       if length == 0 { at = p; if ehFrame { continue } else { break } }
-      var wide = false
-      if length == 0xFFFF_FFFF {
-        guard p + 8 <= b.count else { break }
-        length = b.loadUnaligned(fromByteOffset: p, as: UInt64.self)
+      let wide = length == 0xFFFF_FFFF
+      if wide {
+        guard let length64 = words.u64(at: p) else { break }
+        length = length64
         p += 8
-        wide = true
       }
       guard length <= UInt64(b.count - p) else { break }
       let end = p + Int(length)
       let idAt = p
       let idSize = wide ? 8 : 4
-      guard p + idSize <= end else { break }
-      let id: UInt64 = wide ? b.loadUnaligned(fromByteOffset: p, as: UInt64.self) : UInt64(b.loadUnaligned(fromByteOffset: p, as: UInt32.self))
+      guard p + idSize <= end, let id = wide ? words.u64(at: p) : words.u32(at: p).map(UInt64.init) else { break }
       p += idSize
       let isCIE = ehFrame ? id == 0 : (id == 0xFFFF_FFFF || id == UInt64.max)
       var r = Reader(b: b, at: p, end: end)

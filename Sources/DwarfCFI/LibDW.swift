@@ -74,7 +74,7 @@ public final class DwarfObject {
       guard let scn = elf_getscn(elf, s.index.int), let data = elf_getdata(scn, nil),
             let buffer = data.pointee.d_buf else { return true }
       let bytes = UnsafeRawBufferPointer(start: buffer, count: Int(data.pointee.d_size))
-      guard let why = FrameSectionScan.scan(bytes, ehFrame: name == ".eh_frame").refusal else { return true }
+      guard let why = FrameSectionScan.scan(bytes, ehFrame: name == ".eh_frame", order: file.byteOrder).refusal else { return true }
       refusedFrameSections.append((name, why))
       return false
     }

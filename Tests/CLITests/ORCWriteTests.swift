@@ -13,6 +13,15 @@ import UnwindTestSupport
 struct ORCWriteTests {
   var binary: String { TestSupport.unwindcheckBinary! }
 
+  /// A copy of the TestObject `object` named `name` in `dir`, and its bytes.
+  func scratchCopy(_ object: String, as name: String, in dir: URL) throws -> (path: String, bytes: Data) {
+    let path = dir.appendingPathComponent(name).path
+    try FileManager.default.copyItem(atPath: TestSupport.absolute(object), toPath: path)
+    return (path, try contents(path))
+  }
+
+  func contents(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
+
   func orcBytes(_ path: String) throws -> [UInt8] {
     let f = try ELFFile.open(path: path)
     let s = try #require(f.section(named: ".orc_unwind"))
@@ -112,13 +121,11 @@ struct ORCWriteTests {
   @Test func existingORCIsRefusedUnlessReplace() throws {
     let dir = try TestSupport.temporaryDirectory("orc-replace")
     defer { try? FileManager.default.removeItem(at: dir) }
-    let copy = dir.appendingPathComponent("c.o").path
-    try FileManager.default.copyItem(atPath: TestSupport.absolute("TestObjects/orc/clean.objtool612.o"), toPath: copy)
-    let before = try Data(contentsOf: URL(fileURLWithPath: copy))
+    let (copy, before) = try scratchCopy("TestObjects/orc/clean.objtool612.o", as: "c.o", in: dir)
     let refused = try TestSupport.run(binary, ["check", "--orc", copy])
     #expect(refused.status == 1)
     #expect(refused.stderr.contains("already has .orc_unwind section; use --replace"))
-    #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == before)
+    #expect(try contents(copy) == before)
     let replaced = try TestSupport.run(binary, ["check", "--orc", "--replace", copy])
     #expect(replaced.status == 0)
     #expect(try orcBytes(copy) == orcBytes(TestSupport.absolute("TestObjects/orc/clean.objtool612.o")))
@@ -132,16 +139,14 @@ struct ORCWriteTests {
   @Test func inexpressibleCFIWritesNothing() throws {
     let dir = try TestSupport.temporaryDirectory("orc-inexpressible")
     defer { try? FileManager.default.removeItem(at: dir) }
-    let copy = dir.appendingPathComponent("undefcfa.o").path
-    try FileManager.default.copyItem(atPath: TestSupport.absolute("TestObjects/x86_64/undefcfa/undefcfa.o"), toPath: copy)
-    let before = try Data(contentsOf: URL(fileURLWithPath: copy))
+    let (copy, before) = try scratchCopy("TestObjects/x86_64/undefcfa/undefcfa.o", as: "undefcfa.o", in: dir)
     let out = dir.appendingPathComponent("out.o").path
     for args in [["check", "--orc", "--output", out, copy], ["check", "--orc", copy]] {
       let r = try TestSupport.run(binary, args)
       #expect(r.status == 1)
       #expect(r.stderr.contains("\(copy): error: unwindcheck: cannot express the CFI as ORC, nothing written: .text+0x3: unknown CFA base reg -1"), "\(r.stderr)")
       #expect(!FileManager.default.fileExists(atPath: out))
-      #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == before)
+      #expect(try contents(copy) == before)
     }
   }
 
