@@ -13,6 +13,8 @@
 # Usage: bench-kernel.sh [vmlinux|modules|all]   (RUNS=3 by default; LIST= another list)
 # Uses the static release binary (Scripts/build-release.sh). Warm page cache.
 set -eu
+# `unwindcheck objtool` is objtool 6.12 here (outside Kbuild it is told which kernel).
+export UNWINDCHECK_KERNEL=${UNWINDCHECK_KERNEL:-6.12}
 HERE=$(cd "$(dirname "$0")" && pwd)
 WHAT=${1:-all}
 RUNS=${RUNS:-3}

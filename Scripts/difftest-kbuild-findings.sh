@@ -5,6 +5,8 @@
 # Prints the lines only one side has and
 #   kbuild-findings: F files, objtool N, unwindcheck M, common C, only-objtool A, only-ours B
 set -eu
+# `unwindcheck objtool` is objtool 6.12 here (outside Kbuild it is told which kernel).
+export UNWINDCHECK_KERNEL=${UNWINDCHECK_KERNEL:-6.12}
 HERE=$(cd "$(dirname "$0")" && pwd)
 LIST=${1:-${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}/inputs-amd64.list}
 # shellcheck source=lib/corpus-env.sh

@@ -1,73 +1,85 @@
 #!/bin/bash
-# kbuild-oot.sh [MODULE_SRC_DIR] - a real Kbuild build of out-of-tree modules against
-# Debian's linux-headers-6.12 (unpacked with dpkg -x into the corpus cache; nothing is
-# installed), twice: once with Kbuild's own objtool, once with unwindcheck standing in
-# (`make ... objtool=DIR/objtool`, a link to the release binary, which then runs as
-# objtool). Compares every .ko byte for byte and, where they differ, prints which
-# sections differ (Scripts/compare-objects.py). Default: TestObjects/kbuild-oot.
-# Prints "kbuild-oot: N modules, I identical, D differ" and exits 1 if any differs.
+# kbuild-oot.sh [--kernel 6.1|6.12] [MODULE_SRC_DIR] - a real Kbuild build of
+# out-of-tree modules against Debian's headers of that kernel (6.12: the newest
+# linux-headers-6.12.*-amd64; 6.1: Debian 12's own linux-headers-6.1.0-*-amd64; unpacked
+# with dpkg -x into the corpus cache by kbuild-headers.sh, nothing installed), twice:
+# once with the objtool Kbuild ships, once with unwindcheck standing in (`make ...
+# objtool=DIR/objtool`, a link to the release binary, which then runs as objtool and
+# picks the kernel's contract from Kbuild's VERSION/PATCHLEVEL). Default source:
+# TestObjects/kbuild-oot. KBUILD_CMD overrides the build command (the DKMS script
+# does), run in the source copy with $HDR, $KVER and $MAKEOBJTOOL (empty, or
+# `objtool=PATH`) set.
+#
+# Compares every object of the two builds (every .o and .ko under the build directory):
+# byte for byte, or the same sections, contents and symbols (Scripts/compare-objects.py;
+# unwindcheck writes the ELF file itself, objtool through libelf); a .ko may differ in
+# .BTF alone (pahole). Prints one line per object that objtool processed or that differs
+# and then
+#   kbuild-oot: K=6.1 N objects: I the same (T touched by objtool), D differ; M modules
+# Exits 1 if any object differs, 2 if the build itself failed (with the real objtool).
 # Needs make, bc, gcc-12, pahole (apt-get install pahole).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
+KERNEL=6.12
+if [ "${1:-}" = --kernel ]; then KERNEL=$2; shift 2; fi
 SRC=$(cd "${1:-$HERE/../TestObjects/kbuild-oot}" && pwd)
-DIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}
-KROOT="$DIR/kroot"
-mkdir -p "$KROOT/debs"
-(
-  cd "$KROOT/debs"
-  if ! ls linux-headers-6.12.*-amd64_*.deb >/dev/null 2>&1; then
-    ABI=$(apt-cache search --names-only '^linux-kbuild-6\.12\..*\+deb12$' | awk '{print $1}' \
-          | sed 's/^linux-kbuild-//' | sort -V | tail -1)
-    apt-get download -q "linux-headers-$ABI-amd64" "linux-headers-$ABI-common" "linux-kbuild-$ABI"
-  fi
-  for d in linux-headers-6.12.*-amd64_*.deb linux-headers-6.12.*-common_*.deb linux-kbuild-6.12.*_amd64.deb; do
-    dpkg -x "$d" "$KROOT"
-  done
-)
-HDR=$(ls -d "$KROOT"/usr/src/linux-headers-6.12.*-amd64 | sort -V | tail -1)
-COMMON=${HDR%-amd64}-common
-sed -i "s|^include .*/linux-headers-.*-common/Makefile|include $COMMON/Makefile|" "$HDR/Makefile"
+eval "$("$HERE/kbuild-headers.sh" "$KERNEL")"   # HDR, KROOT, KVER
 B=$("$HERE/build-release.sh")
 TOOLDIR="$KROOT/unwindcheck-as-objtool"
 mkdir -p "$TOOLDIR"
 ln -sf "$B" "$TOOLDIR/objtool"
+NAME=$(basename "$SRC")
 # Both builds in the same directory (paths end up in debug info and WARN strings),
 # their results kept aside.
-BUILD="$KROOT/build-oot"
+BUILD="$KROOT/build-$NAME"
+LOG="$KROOT/log-$NAME"
+mkdir -p "$LOG"
 for which in objtool unwindcheck; do
-  rm -rf "$BUILD"; mkdir -p "$BUILD"
-  cp "$SRC"/Kbuild "$SRC"/*.[chS] "$BUILD"/ 2>/dev/null || true
-  if [ "$which" = objtool ]; then
-    make -s -C "$HDR" M="$BUILD" modules
+  rm -rf "$BUILD"; cp -a "$SRC" "$BUILD"
+  MAKEOBJTOOL=; [ "$which" = objtool ] || MAKEOBJTOOL="objtool=$TOOLDIR/objtool"
+  # Objects newer than this are the build's own (a DKMS source may ship prebuilt blobs).
+  touch "$BUILD/.kbuild-oot-start"; sleep 1
+  if [ -n "${KBUILD_CMD:-}" ]; then
+    cmd=$KBUILD_CMD
   else
-    make -s -C "$HDR" M="$BUILD" objtool="$TOOLDIR/objtool" modules
+    cmd='make -C "$HDR" M="$PWD" $MAKEOBJTOOL modules'
   fi
-  rm -rf "$KROOT/result-$which"; mkdir -p "$KROOT/result-$which"
-  cp "$BUILD"/*.ko "$BUILD"/*.o "$KROOT/result-$which"/
+  if ! (cd "$BUILD" && HDR="$HDR" KVER="$KVER" MAKEOBJTOOL="$MAKEOBJTOOL" bash -c "$cmd") \
+       > "$LOG/$which.out" 2> "$LOG/$which.err"; then
+    echo "kbuild-oot: $NAME: the build with $which failed (see $LOG/$which.err):"; tail -5 "$LOG/$which.err"
+    [ "$which" = objtool ] && exit 2
+    exit 1
+  fi
+  rm -rf "$KROOT/result-$NAME-$which"; mkdir -p "$KROOT/result-$NAME-$which"
+  (cd "$BUILD" && find . -newer .kbuild-oot-start \( -name '*.o' -o -name '*.ko' \) -print0 |
+     xargs -0 -r cp --parents -t "$KROOT/result-$NAME-$which")
 done
-n=0; objs=0; same=0; btf=0; differ=0
-for ko in "$KROOT"/result-objtool/*.ko; do
-  name=$(basename "$ko"); n=$((n + 1))
-  o="${name%.ko}.o"
-  # unwindcheck lays the file out its own way (objtool rewrites it through libelf):
-  # the same sections with the same contents and symbols count as the same object.
-  if cmp -s "$KROOT/result-objtool/$o" "$KROOT/result-unwindcheck/$o"; then
-    objs=$((objs + 1)); echo "$o (objtool's output): identical"
-  elif layout=$(python3 "$HERE/compare-objects.py" "$KROOT/result-objtool/$o" "$KROOT/result-unwindcheck/$o"); then
-    objs=$((objs + 1)); echo "$o (objtool's output): $layout"
+A="$KROOT/result-$NAME-objtool"; U="$KROOT/result-$NAME-unwindcheck"
+n=0; same=0; touched=0; differ=0; modules=0
+while IFS= read -r -d '' f; do
+  rel=${f#"$A"/}; n=$((n + 1))
+  case "$rel" in *.ko) modules=$((modules + 1));; esac
+  # objtool wrote into it when it has ORC (or any section only objtool writes).
+  if readelf -S -W "$f" 2>/dev/null | grep -qE '\.orc_unwind|\.return_sites|\.retpoline_sites|\.static_call_sites'; then
+    touched=$((touched + 1)); mark=" (objtool's output)"
   else
-    echo "$o (objtool's output): differs"; echo "$layout" | sed 's/^/  /'
+    mark=""
   fi
-  if cmp -s "$ko" "$KROOT/result-unwindcheck/$name"; then
-    same=$((same + 1)); echo "$name: identical"
-  else
-    report=$(python3 "$HERE/compare-objects.py" "$ko" "$KROOT/result-unwindcheck/$name" || true)
-    if [ "$report" = ".BTF: contents differ"* ] || [ "$(echo "$report" | grep -v '^\.BTF: ' | grep -v '^\.note\.gnu\.build-id: ')" = "" ]; then
-      btf=$((btf + 1)); echo "$name: identical but for .BTF (pahole)"
-    else
-      differ=$((differ + 1)); echo "$name: differs"; echo "$report" | sed 's/^/  /'
-    fi
+  if [ ! -f "$U/$rel" ]; then
+    differ=$((differ + 1)); echo "$rel: missing in the unwindcheck build"; continue
   fi
-done
-echo "kbuild-oot: $n modules: objtool outputs $objs the same (sections, contents, symbols), .ko $((same + btf)) identical ($btf differ only in .BTF), $((n - objs + differ)) differ"
-[ "$objs" = "$n" ] && [ "$differ" = 0 ]
+  if cmp -s "$f" "$U/$rel"; then
+    same=$((same + 1)); [ -z "$mark" ] || echo "$rel$mark: identical"; continue
+  fi
+  if layout=$(python3 "$HERE/compare-objects.py" "$f" "$U/$rel"); then
+    same=$((same + 1)); echo "$rel$mark: $layout"; continue
+  fi
+  case "$rel" in *.ko)
+    if [ -z "$(echo "$layout" | grep -v '^\.BTF: ' | grep -v '^\.note\.gnu\.build-id: ')" ]; then
+      same=$((same + 1)); echo "$rel$mark: the same but for .BTF (pahole)"; continue
+    fi;;
+  esac
+  differ=$((differ + 1)); echo "$rel$mark: differs"; echo "$layout" | sed 's/^/  /' | head -20
+done < <(find "$A" \( -name '*.o' -o -name '*.ko' \) -print0 | sort -z)
+echo "kbuild-oot: $NAME K=$KERNEL $n objects: $same the same ($touched touched by objtool), $differ differ; $modules modules"
+[ "$differ" = 0 ]

@@ -55,6 +55,9 @@ import subprocess
 import sys
 import tempfile
 
+# `unwindcheck objtool` is objtool 6.12 here (outside Kbuild it is told which kernel).
+os.environ.setdefault("UNWINDCHECK_KERNEL", "6.12")
+
 FLAGS = ["--hacks=jump_label", "--hacks=noinstr", "--hacks=skylake", "--ibt", "--orc", "--retpoline",
          "--rethunk", "--sls", "--static-call", "--uaccess", "--prefix=16", "--link", "--module", "--dry-run"]
 

@@ -12,6 +12,9 @@ objtool, and each result is compared with the shipped module:
 Prints the modules that differ and one summary line per tool:
   kbuild-roundtrip TOOL: N modules, orc A, sites B, prefix C, all D"""
 import os, shutil, struct, subprocess, sys
+
+# `unwindcheck objtool` is objtool 6.12 here (outside Kbuild it is told which kernel).
+os.environ.setdefault("UNWINDCHECK_KERNEL", "6.12")
 from multiprocessing import Pool
 
 FLAGS = ["--hacks=jump_label", "--hacks=noinstr", "--hacks=skylake", "--ibt", "--orc", "--retpoline",

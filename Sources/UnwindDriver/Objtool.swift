@@ -4,9 +4,11 @@ import Glibc
 import ORC
 import UnwindModel
 
-/// objtool 6.12's options, as its command line sets them (`ObjtoolCommandLine` in the
-/// executable parses them; `runObjtool` runs them).
+/// objtool's options, as its command line sets them (`ObjtoolCommandLine` in the
+/// executable parses them; `runObjtool` runs them), and the contract of the kernel it
+/// stands in for.
 public struct ObjtoolInvocation: Sendable {
+  public var contract = ObjtoolContract.v6_12
   // Actions.
   public var hackJumpLabel = false, hackNoinstr = false, hackSkylake = false
   public var ibt = false, mcount = false, noinstr = false, orc = false, retpoline = false, rethunk = false
@@ -29,7 +31,7 @@ public struct ObjtoolInvocation: Sendable {
   }
 }
 
-/// Exit statuses of objtool 6.12 (kbuild-objtool-6.12.md §4).
+/// Exit statuses of objtool 6.1 and 6.12 (kbuild-objtool-6.12.md §4; the same in 6.1).
 public enum ObjtoolExit {
   public static let ok: Int32 = 0
   public static let failed: Int32 = 1
@@ -37,7 +39,7 @@ public enum ObjtoolExit {
   public static let writeFailed: Int32 = 255
 }
 
-/// Runs one objtool invocation as objtool 6.12 would: the same option checks and
+/// Runs one objtool invocation as the contract's objtool would: the same option checks and
 /// messages (`error: objtool: ...`), warnings as `FILE: warning: objtool: ...`, every
 /// section it writes for the given actions, exit 0 even with warnings (unless
 /// `--werror`), 1 for option conflicts and unreadable input, 255 when writing fails.
@@ -46,19 +48,19 @@ public func runObjtool(_ inv: ObjtoolInvocation, out: (String) -> Void, err: (St
   // opts_valid
   if inv.hasAction {
     if inv.dumpORC {
-      error("--dump can't be combined with other actions")
+      error(inv.contract.dumpWithActionsMessage)
       return ObjtoolExit.failed
     }
   } else if inv.unret && !inv.rethunk {
     error("--unret requires --rethunk")
     return ObjtoolExit.failed
   } else if !inv.dumpORC {
-    error("At least one action required")
+    error(inv.contract.noActionMessage)
     return ObjtoolExit.failed
   }
   if inv.dumpORC {
     var buffer = OutputBuffer(fd: 1)
-    let status = runORCDump(paths: [inv.file], format: .v6_12, out: &buffer, err: err)
+    let status = runORCDump(paths: [inv.file], format: inv.contract.kernel == .v6_1 ? .v6_1 : .v6_12, out: &buffer, err: err)
     buffer.flush()
     return status == .clean ? ObjtoolExit.ok : ObjtoolExit.failed
   }
@@ -91,7 +93,7 @@ public func runObjtool(_ inv: ObjtoolInvocation, out: (String) -> Void, err: (St
   }
   var o = CheckOptions()
   o.objtoolFrontEnd = true
-  o.kernel = .v6_12
+  o.kernel = inv.contract.kernel
   o.link = link
   o.module = inv.module
   o.ibt = inv.ibt

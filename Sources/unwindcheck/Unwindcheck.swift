@@ -291,16 +291,31 @@ func writeStderr(_ line: String) {
   }
 }
 
-/// `objtool ARGS`: objtool 6.12's command line and exit statuses.
+/// `objtool ARGS`: the objtool of the kernel that runs it (`ObjtoolContract.select`),
+/// its command line and exit statuses; refused, writing nothing, when that kernel is
+/// not supported or unknown.
 func objtoolMain(_ arguments: [String]) -> Int32 {
-  let environment = getenv("OBJTOOL_ARGS").map { String(cString: $0) }
-  let verbose = getenv("OBJTOOL_VERBOSE").map { String(cString: $0) }
+  func env(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+  var arguments = arguments
+  var environment = env("OBJTOOL_ARGS")
+  var contract = ObjtoolContract.v6_12
   do throws(ObjtoolCommandLine.Usage) {
-    let invocation = try ObjtoolCommandLine.parse(arguments, environment: environment, verbose: verbose)
+    var words = environment.map { $0.split(separator: " ", omittingEmptySubsequences: false).map(String.init) } ?? []
+    let fromEnvironment = try ObjtoolCommandLine.takeKernelOption(&words)
+    if environment != nil { environment = words.joined(separator: " ") }
+    let option = try ObjtoolCommandLine.takeKernelOption(&arguments) ?? fromEnvironment
+    switch ObjtoolContract.select(option: option, environment: env) {
+    case .success(let c): contract = c
+    case .failure(let refusal):
+      writeStderr(refusal.message)
+      return ObjtoolExit.failed
+    }
+    let invocation = try ObjtoolCommandLine.parse(arguments, contract: contract, environment: environment,
+                                                  verbose: env("OBJTOOL_VERBOSE"))
     return runObjtool(invocation, out: { print($0) }, err: writeStderr)
   } catch {
     if let message = error.message { writeStderr("  \(message)") }
-    writeStderr(ObjtoolCommandLine.usageText(error.usageLine))
+    writeStderr(ObjtoolCommandLine.usageText(error.usageLine, contract))
     return ObjtoolExit.usage
   }
 }

@@ -357,7 +357,7 @@ struct MalformedTableTests {
       "OBJ: warning: unwindcheck: later+0x6: stack state mismatch: cfa1=4+8 cfa2=4+16 [UV1010]",
     ])
     let objtool = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/badtables/hints.objtool-orc.txt"), encoding: .utf8)
-    let front = try TestSupport.run(binary, ["objtool", "--orc", "--dry-run", object])
+    let front = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--orc", "--dry-run", object])
     #expect(front.stderr.replacingOccurrences(of: object, with: "hints.o") == objtool.replacingOccurrences(of: "TestObjects/x86_64/badtables/hints.o", with: "hints.o"))
   }
 
@@ -429,7 +429,7 @@ struct MalformedTableTests {
       var args: [String] = []
       for t in m.1.split(separator: " ") { args += ["--remove-section=\(t)", "--remove-section=.rela\(t)"] }
       #expect(try TestSupport.run("objcopy", args + [object, copy]).status == 0)
-      let front = try TestSupport.run(binary, ["objtool", "--orc", "--dry-run", copy])
+      let front = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--orc", "--dry-run", copy])
       #expect(front.stderr.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: copy, with: "\(name).o") == String(m.2))
     }
   }
@@ -468,7 +468,7 @@ struct MalformedTableTests {
     let r = try TestSupport.run(binary, ["check", object])
     #expect(r.stderr.contains(": warning: unwindcheck: __jump_table+0x0: bad jump label entry: unsupported instruction at jump label "))
     let objtool = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/cfi/badlabel.objtool-orc.txt"), encoding: .utf8)
-    let front = try TestSupport.run(binary, ["objtool", "--orc", "--dry-run", object])
+    let front = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--orc", "--dry-run", object])
     #expect(front.stderr.replacingOccurrences(of: object, with: "badlabel.o") == objtool)
   }
 }

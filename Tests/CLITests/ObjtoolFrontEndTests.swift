@@ -23,46 +23,46 @@ struct ObjtoolFrontEndTests {
   }
 
   @Test func usageErrorsExit129() throws {
-    let none = try TestSupport.run(binary, ["objtool"])
+    let none = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--kernel=6.12"])
     #expect(none.status == 129 && none.stderr.contains("Usage: objtool <actions> [<options>] file.o"))
-    let unknown = try TestSupport.run(binary, ["objtool", "--orc", "--frobnicate", "x.o"])
+    let unknown = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--orc", "--frobnicate", "x.o"])
     #expect(unknown.status == 129 && unknown.stderr.contains("Error: unknown option `frobnicate'"))
-    let two = try TestSupport.run(binary, ["objtool", "--orc", "a.o", "b.o"])
+    let two = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--orc", "a.o", "b.o"])
     #expect(two.status == 129)
-    let badHack = try TestSupport.run(binary, ["objtool", "--hacks=nonsense", "x.o"])
+    let badHack = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--hacks=nonsense", "x.o"])
     #expect(badHack.status == 129)
   }
 
   @Test func optionConflictsExit1WithObjtoolsMessages() throws {
     let obj = TestSupport.absolute("TestObjects/x86_64/cfi/clean.o")
     let cases: [([String], String)] = [
-      (["objtool", obj], "error: objtool: At least one action required"),
-      (["objtool", "--orc", "--dump", obj], "error: objtool: --dump can't be combined with other actions"),
-      (["objtool", "--ibt", obj], "error: objtool: --ibt requires --link"),
-      (["objtool", "--orc", "--mnop", obj], "error: objtool: --mnop requires --mcount"),
-      (["objtool", "--unret", obj], "error: objtool: --unret requires --rethunk"),
+      (["objtool", "--kernel=6.12", obj], "error: objtool: At least one action required"),
+      (["objtool", "--kernel=6.12", "--orc", "--dump", obj], "error: objtool: --dump can't be combined with other actions"),
+      (["objtool", "--kernel=6.12", "--ibt", obj], "error: objtool: --ibt requires --link"),
+      (["objtool", "--kernel=6.12", "--orc", "--mnop", obj], "error: objtool: --mnop requires --mcount"),
+      (["objtool", "--kernel=6.12", "--unret", obj], "error: objtool: --unret requires --rethunk"),
     ]
     for (args, message) in cases {
       let r = try TestSupport.run(binary, args)
       #expect(r.status == 1, "\(args)")
       #expect(r.stderr.contains(message), "\(args): \(r.stderr)")
     }
-    let missing = try TestSupport.run(binary, ["objtool", "--orc", "/nonexistent/x.o"])
+    let missing = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--orc", "/nonexistent/x.o"])
     #expect(missing.status == 1)
   }
 
   @Test func warningsInObjtoolsWordsExitZero() throws {
     let path = try copy("TestObjects/x86_64/cfi/modret.o", "modret.o")
-    let r = try TestSupport.run(binary, ["objtool", "--orc", path])
+    let r = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--orc", path])
     #expect(r.status == 0)
     #expect(r.stderr == "\(path): warning: objtool: modret+0x1: return with modified stack frame\n")
-    let werror = try TestSupport.run(binary, ["objtool", "--orc", "--werror", "--dry-run", path])
+    let werror = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--orc", "--werror", "--dry-run", path])
     #expect(werror.status == 1)
     // A second run finds the ORC it wrote and says so, as objtool does.
     #expect(werror.stderr.hasSuffix("\(path): warning: objtool: file already has .orc_unwind section, skipping\n"))
     // OBJTOOL_ARGS is parsed before the command line.
     let fresh = try copy("TestObjects/x86_64/cfi/modret.o", "modret-env.o")
-    let env = try TestSupport.run(binary, ["objtool", "--dry-run", fresh], environment: ["OBJTOOL_ARGS": "--orc --sec-address"])
+    let env = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--dry-run", fresh], environment: ["OBJTOOL_ARGS": "--orc --sec-address"])
     #expect(env.stderr == "\(fresh): warning: objtool: modret+0x1 (.text+0x1): return with modified stack frame\n")
   }
 
@@ -90,7 +90,7 @@ struct ObjtoolFrontEndTests {
 
   @Test func kbuildModuleFlagsWriteWhatTheRealObjtoolWrites() throws {
     let path = try copy("TestObjects/kernel-headers/patchsites.o", "patchsites.o")
-    let r = try TestSupport.run(binary, ["objtool"] + Self.kbuildModuleFlags + [path])
+    let r = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--kernel=6.12"] + Self.kbuildModuleFlags + [path])
     #expect(r.status == 0)
     #expect(r.stderr.contains("\(path): warning: objtool: ps_three+0x9: stack layout conflict in alternatives: ps_three+0xa"))
     let ours = try ELFFile.open(path: path)
@@ -122,7 +122,7 @@ struct ObjtoolFrontEndTests {
   /// (the __pfx_ symbols): the same lines, the same object.
   @Test func inexpressibleCFIWritesWhatObjtoolWrites() throws {
     let path = try copy("TestObjects/x86_64/undefcfa/undefcfa.o", "undefcfa.o")
-    let r = try TestSupport.run(binary, ["objtool", "--orc", "--prefix=16", "--link", path])
+    let r = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--orc", "--prefix=16", "--link", path])
     #expect(r.status == 0)
     let expected = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/undefcfa/undefcfa.objtool612.txt"), encoding: .utf8)
     #expect(r.stderr == expected.replacingOccurrences(of: "undefcfa.o:", with: "\(path):"))
@@ -133,7 +133,7 @@ struct ObjtoolFrontEndTests {
 
   @Test func cfiSitesAsTheRealObjtool() throws {
     let path = try copy("TestObjects/x86_64/kcfi/kcfi.o", "kcfi.o")
-    let r = try TestSupport.run(binary, ["objtool", "--orc", "--cfi", "--link", path])
+    let r = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--orc", "--cfi", "--link", path])
     #expect(r.status == 0)
     let ours = try ELFFile.open(path: path)
     let theirs = try ELFFile.open(path: TestSupport.absolute("TestObjects/orc/kcfi.objtool612.o"))
@@ -152,7 +152,7 @@ struct ObjtoolFrontEndTests {
   func rewritesAsTheRealObjtool(_ k: Int) throws {
     let (input, flags, golden) = Self.rewriteCases[k]
     let path = try copy("TestObjects/\(input).o", "\(golden).o")
-    let r = try TestSupport.run(binary, ["objtool"] + flags + [path])
+    let r = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--kernel=6.12"] + flags + [path])
     #expect(r.status == 0)
     let ours = try ELFFile.open(path: path)
     let theirs = try ELFFile.open(path: TestSupport.absolute("TestObjects/orc/\(golden).objtool612.o"))
@@ -181,7 +181,7 @@ struct ObjtoolFrontEndTests {
     let path = try copy("TestObjects/x86_64/\(family)/\(family).o", "\(golden).o")
     let expected = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/\(family)/\(golden).objtool612.txt"), encoding: .utf8)
       .replacingOccurrences(of: "\(family).o:", with: "\(path):")
-    let r = try TestSupport.run(binary, ["objtool"] + flags + ["--dry-run", path])
+    let r = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--kernel=6.12"] + flags + ["--dry-run", path])
     #expect(r.status == 0)
     #expect(r.stderr == expected)
     // `check` always walks the functions too (objtool does only with --orc/--stackval/
@@ -232,9 +232,9 @@ struct ObjtoolFrontEndTests {
 
   @Test func rerunAddsNothingAndDryRunWritesNothing() throws {
     let path = try copy("TestObjects/kernel-headers/patchsites.o", "patchsites-rerun.o")
-    _ = try TestSupport.run(binary, ["objtool"] + Self.kbuildModuleFlags + [path])
+    _ = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--kernel=6.12"] + Self.kbuildModuleFlags + [path])
     let once = try Data(contentsOf: URL(fileURLWithPath: path))
-    let again = try TestSupport.run(binary, ["objtool"] + Self.kbuildModuleFlags + [path])
+    let again = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--kernel=6.12"] + Self.kbuildModuleFlags + [path])
     #expect(again.status == 0)
     #expect(again.stderr.contains("file already has .orc_unwind section, skipping"))
     #expect(again.stderr.contains("file already has .return_sites, skipping"))
@@ -242,9 +242,9 @@ struct ObjtoolFrontEndTests {
 
     let fresh = try copy("TestObjects/kernel-headers/patchsites.o", "patchsites-dry.o")
     let before = try Data(contentsOf: URL(fileURLWithPath: fresh))
-    _ = try TestSupport.run(binary, ["objtool", "--dry-run"] + Self.kbuildModuleFlags + [fresh])
+    _ = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--dry-run"] + Self.kbuildModuleFlags + [fresh])
     #expect(try Data(contentsOf: URL(fileURLWithPath: fresh)) == before)
-    _ = try TestSupport.run(binary, ["objtool", "--backup"] + Self.kbuildModuleFlags + [fresh])
+    _ = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--backup"] + Self.kbuildModuleFlags + [fresh])
     #expect(try Data(contentsOf: URL(fileURLWithPath: fresh + ".orig")) == before)
     #expect(try Data(contentsOf: URL(fileURLWithPath: fresh)) != before)
   }
