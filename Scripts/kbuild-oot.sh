@@ -8,7 +8,8 @@
 # picks the kernel's contract from Kbuild's VERSION/PATCHLEVEL). Default source:
 # TestObjects/kbuild-oot. KBUILD_CMD overrides the build command (the DKMS script
 # does), run in the source copy with $HDR, $KVER and $MAKEOBJTOOL (empty, or
-# `objtool=PATH`) set.
+# `objtool=PATH`) set; KBUILD_DIR the directory the source is copied to (default
+# CACHE/kroot*/build-NAME).
 #
 # Compares every object of the two builds (every .o and .ko under the build directory):
 # byte for byte, or the same sections, contents and symbols (Scripts/compare-objects.py;
@@ -31,7 +32,7 @@ ln -sf "$B" "$TOOLDIR/objtool"
 NAME=$(basename "$SRC")
 # Both builds in the same directory (paths end up in debug info and WARN strings),
 # their results kept aside.
-BUILD="$KROOT/build-$NAME"
+BUILD=${KBUILD_DIR:-"$KROOT/build-$NAME"}
 LOG="$KROOT/log-$NAME"
 mkdir -p "$LOG"
 for which in objtool unwindcheck; do

@@ -3,11 +3,7 @@
 input (`check --kernel 6.1 --orc`, and the real objtool 6.1 `--orc` for reference)
 against the table shipped in the module.
 
-Debian built 6.1 with objtool run per object file before `ld -r`, so a shipped module's
-table is the per-object tables one after the other. Both sides are compared after
-merging them into one: entries sorted by place; where an object's end-of-section
-terminator and the next object's first entry share a place, the entry wins; an entry
-equal to the one before it in its section is dropped (it says nothing new).
+Both sides are compared after merging the per-object tables (Scripts/lib/orc61.py).
 
 Usage: roundtrip-orc-61.py UNWINDCHECK OBJTOOL61 INPUTS_LIST INPUTS_DIR CORPUS_DIR [JOBS]
 Prints the modules that differ and
@@ -15,42 +11,19 @@ Prints the modules that differ and
 """
 import concurrent.futures as cf
 import os
-import re
 import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from orc61 import merged, dump as dump61  # noqa: E402
+
 ours, objtool, inputs_list, inputs_dir, corpus_dir = sys.argv[1:6]
 jobs = int(sys.argv[6]) if len(sys.argv) > 6 else os.cpu_count() or 2
-LINE = re.compile(r"^(\S+)\+([0-9a-f]+):(.*)$")
-
-
-def merged(dump):
-    entries = {}
-    for line in dump.splitlines():
-        m = LINE.match(line.strip())
-        if not m:
-            continue
-        key = (m.group(1), int(m.group(2), 16))
-        val = m.group(3).strip()
-        if key in entries:
-            if "sp:(und)" in entries[key] and "sp:(und)" not in val:
-                entries[key] = val
-            continue
-        entries[key] = val
-    out, prev = [], {}
-    for sec, off in sorted(entries):
-        v = entries[(sec, off)]
-        if prev.get(sec) == v:
-            continue
-        prev[sec] = v
-        out.append(f"{sec}+{off:x}: {v}")
-    return out
 
 
 def dump(path):
-    r = subprocess.run([objtool, "--dump=orc", path], capture_output=True, text=True)
-    return r.stdout
+    return dump61(objtool, path)
 
 
 def one(inp):

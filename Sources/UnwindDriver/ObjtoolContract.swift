@@ -64,9 +64,13 @@ public struct ObjtoolContract: Sendable, Equatable {
   public static let environmentVariable = "UNWINDCHECK_KERNEL"
 
   /// Picks the contract: `--kernel=V` on the command line, else `UNWINDCHECK_KERNEL`,
-  /// else the kernel Kbuild runs it for (its top Makefile exports `VERSION` and
-  /// `PATCHLEVEL` to every command). A version with no entry, or no version at all, is
-  /// refused: the front end never guesses which objtool to be.
+  /// else the kernel Kbuild runs it for. Kbuild's top Makefile exports `KERNELRELEASE`
+  /// (the tree's `include/config/kernel.release`, e.g. `6.1.0-57-amd64`) and `VERSION`,
+  /// `PATCHLEVEL` to every command; `KERNELRELEASE` comes first because a module's own
+  /// Makefile, which Kbuild reads, may set a `VERSION` of its own (rapiddisk's
+  /// `VERSION = 9.0.0` reaches objtool as `VERSION=9.0.0 PATCHLEVEL=1`). A version with
+  /// no entry, or no version at all, is refused: the front end never guesses which
+  /// objtool to be.
   public static func select(option: String?, environment: (String) -> String?) -> Result<ObjtoolContract, Refusal> {
     let supportedList = supported.map(\.series).joined(separator: ", ")
     let asked: (String, String)
@@ -74,13 +78,16 @@ public struct ObjtoolContract: Sendable, Equatable {
       asked = (option, "--kernel")
     } else if let value = environment(environmentVariable), !value.isEmpty {
       asked = (value, environmentVariable)
+    } else if let release = environment("KERNELRELEASE"), !release.isEmpty {
+      asked = (release, "Kbuild's KERNELRELEASE")
     } else if let version = environment("VERSION"), let patchlevel = environment("PATCHLEVEL"), !version.isEmpty {
       asked = ("\(version).\(patchlevel)", "Kbuild's VERSION.PATCHLEVEL")
     } else {
       return .failure(Refusal(message:
-        "error: unwindcheck: which kernel's objtool to be is unknown (not run by Kbuild, which exports VERSION and PATCHLEVEL); name it with --kernel=V or \(environmentVariable)=V (supported: \(supportedList)); nothing was written"))
+        "error: unwindcheck: which kernel's objtool to be is unknown (not run by Kbuild, which exports KERNELRELEASE); name it with --kernel=V or \(environmentVariable)=V (supported: \(supportedList)); nothing was written"))
     }
-    // "6.1", "6.1.192", "6.12.118+deb12" all name a series by their first two numbers.
+    // "6.1", "6.1.0-57-amd64", "6.12.118+deb12-amd64" name a series by their first two
+    // numbers.
     let parts = asked.0.split(separator: ".", omittingEmptySubsequences: false)
     let series = parts.count >= 2 ? "\(parts[0]).\(parts[1].prefix(while: \.isNumber))" : asked.0
     if let contract = supported.first(where: { $0.series == series }) { return .success(contract) }
