@@ -40,3 +40,9 @@ cp ../x86_64/mcount/mcount.o mcount-mnop.objtool612.o
 cp ../x86_64/noinstr/noinstr.o noinstr.objtool612.o
 "$OBJTOOL612" --orc --hacks=noinstr --link noinstr.objtool612.o 2>/dev/null || true
 "$OBJTOOL612" --dump=orc noinstr.objtool612.o > noinstr.objtool612.dump.txt
+# Kbuild 6.1's module flags (per object, no --link) on the object compiled against 6.1's
+# headers (TestObjects/kernel-headers-61): the written object and the warnings.
+cd ../kernel-headers-61
+cp patchsites.o patchsites.objtool61.o
+"$OBJTOOL61" --hacks=jump_label --hacks=noinstr --orc --retpoline --rethunk --sls --static-call --uaccess \
+  --module patchsites.objtool61.o 2>&1 | sed 's|^patchsites.objtool61.o:|patchsites.o:|' > patchsites.objtool61.txt || true

@@ -1,6 +1,7 @@
 #!/bin/bash
 # test.sh - the project's test command (README, .ci/run): install system packages,
-# then build and run the whole test suite. Corpus-dependent tests run when
+# unpack Debian's 6.1 and 6.12 kernel headers for the Kbuild tests, then build and run
+# the whole test suite. Corpus-dependent tests run when
 # Scripts/fetch-kernel-corpus.sh has been run, and say they are skipped otherwise.
 # Then every libFuzzer target runs FUZZ_SECONDS (default 20; 0 turns it off) from its
 # seeds in a fresh directory, so a regression of the hostile-input work shows at once
@@ -9,6 +10,10 @@ set -eu
 cd "$(dirname "$0")/.."
 Scripts/install-deps.sh
 Scripts/check-deps.sh
+# The Kbuild tests build modules against Debian's 6.1 and 6.12 headers (downloaded once
+# into the corpus cache, not installed).
+Scripts/kbuild-headers.sh 6.1 >/dev/null
+Scripts/kbuild-headers.sh 6.12 >/dev/null
 swift build --build-tests
 swift test "$@"
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}

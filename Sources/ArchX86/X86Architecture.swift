@@ -27,6 +27,7 @@ public enum X86Architecture {
       isReturnThunk: { $0 == "__x86_return_thunk" || $0 == "__pi___x86_return_thunk" },
       alternativeLayout: alternativeLayout(kernel: kernel))
     d.hintBase = hintBase
+    d.kernel.uaccessSafeFunctions = uaccessSafeFunctions(for: kernel)
     d.frameExemptCallees = ["__fentry__"]
     d.mcountCallee = "__fentry__"
     d.isEmbeddedInstruction = { $0 == "retbleed_return_thunk" || $0 == "srso_safe_ret" }

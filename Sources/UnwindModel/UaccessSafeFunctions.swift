@@ -66,3 +66,21 @@ public let uaccessSafeFunctions6_12: Set<String> = [
   "csum_partial_copy_generic", "copy_mc_fragile", "copy_mc_fragile_handle_tail", "copy_mc_enhanced_fast_string",
   "rep_stos_alternative", "rep_movs_alternative", "copy_to_nontemporal",
 ]
+
+/// objtool 6.1's list, as Debian's 6.1 objtool (linux-kbuild-6.1, 6.1.y with stable
+/// backports) has it: 6.12's less the later additions (`__stack_chk_fail`,
+/// `__ubsan_handle_load_invalid_value`, `stackleak_track_stack`, the KMSAN
+/// enable/disable hooks, `rep_movs_alternative`, `rep_stos_alternative`,
+/// `copy_to_nontemporal`), plus the `clear_user_*` helpers 6.1's `clear_user()` calls
+/// with user access enabled (6.12 inlines that loop as `rep_stos_alternative`).
+public let uaccessSafeFunctions6_1: Set<String> = uaccessSafeFunctions6_12
+  .subtracting([
+    "__stack_chk_fail", "__ubsan_handle_load_invalid_value", "stackleak_track_stack", "kmsan_disable_current",
+    "kmsan_enable_current", "rep_movs_alternative", "rep_stos_alternative", "copy_to_nontemporal",
+  ])
+  .union(["clear_user_erms", "clear_user_rep_good", "clear_user_original"])
+
+/// The uaccess-safe list of the objtool of `kernel`.
+public func uaccessSafeFunctions(for kernel: KernelVersion) -> Set<String> {
+  kernel == .v6_1 ? uaccessSafeFunctions6_1 : uaccessSafeFunctions6_12
+}

@@ -23,7 +23,7 @@ struct ObjtoolFrontEndTests {
   }
 
   @Test func usageErrorsExit129() throws {
-    let none = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--kernel=6.12"])
+    let none = try TestSupport.run(binary, ["objtool", "--kernel=6.12"])
     #expect(none.status == 129 && none.stderr.contains("Usage: objtool <actions> [<options>] file.o"))
     let unknown = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--orc", "--frobnicate", "x.o"])
     #expect(unknown.status == 129 && unknown.stderr.contains("Error: unknown option `frobnicate'"))
@@ -90,7 +90,7 @@ struct ObjtoolFrontEndTests {
 
   @Test func kbuildModuleFlagsWriteWhatTheRealObjtoolWrites() throws {
     let path = try copy("TestObjects/kernel-headers/patchsites.o", "patchsites.o")
-    let r = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--kernel=6.12"] + Self.kbuildModuleFlags + [path])
+    let r = try TestSupport.run(binary, ["objtool", "--kernel=6.12"] + Self.kbuildModuleFlags + [path])
     #expect(r.status == 0)
     #expect(r.stderr.contains("\(path): warning: objtool: ps_three+0x9: stack layout conflict in alternatives: ps_three+0xa"))
     let ours = try ELFFile.open(path: path)
@@ -152,7 +152,7 @@ struct ObjtoolFrontEndTests {
   func rewritesAsTheRealObjtool(_ k: Int) throws {
     let (input, flags, golden) = Self.rewriteCases[k]
     let path = try copy("TestObjects/\(input).o", "\(golden).o")
-    let r = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--kernel=6.12"] + flags + [path])
+    let r = try TestSupport.run(binary, ["objtool", "--kernel=6.12"] + flags + [path])
     #expect(r.status == 0)
     let ours = try ELFFile.open(path: path)
     let theirs = try ELFFile.open(path: TestSupport.absolute("TestObjects/orc/\(golden).objtool612.o"))
@@ -181,7 +181,7 @@ struct ObjtoolFrontEndTests {
     let path = try copy("TestObjects/x86_64/\(family)/\(family).o", "\(golden).o")
     let expected = try String(contentsOfFile: TestSupport.absolute("TestObjects/x86_64/\(family)/\(golden).objtool612.txt"), encoding: .utf8)
       .replacingOccurrences(of: "\(family).o:", with: "\(path):")
-    let r = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--kernel=6.12"] + flags + ["--dry-run", path])
+    let r = try TestSupport.run(binary, ["objtool", "--kernel=6.12"] + flags + ["--dry-run", path])
     #expect(r.status == 0)
     #expect(r.stderr == expected)
     // `check` always walks the functions too (objtool does only with --orc/--stackval/
@@ -232,9 +232,9 @@ struct ObjtoolFrontEndTests {
 
   @Test func rerunAddsNothingAndDryRunWritesNothing() throws {
     let path = try copy("TestObjects/kernel-headers/patchsites.o", "patchsites-rerun.o")
-    _ = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--kernel=6.12"] + Self.kbuildModuleFlags + [path])
+    _ = try TestSupport.run(binary, ["objtool", "--kernel=6.12"] + Self.kbuildModuleFlags + [path])
     let once = try Data(contentsOf: URL(fileURLWithPath: path))
-    let again = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--kernel=6.12"] + Self.kbuildModuleFlags + [path])
+    let again = try TestSupport.run(binary, ["objtool", "--kernel=6.12"] + Self.kbuildModuleFlags + [path])
     #expect(again.status == 0)
     #expect(again.stderr.contains("file already has .orc_unwind section, skipping"))
     #expect(again.stderr.contains("file already has .return_sites, skipping"))
@@ -248,27 +248,130 @@ struct ObjtoolFrontEndTests {
     #expect(try Data(contentsOf: URL(fileURLWithPath: fresh + ".orig")) == before)
     #expect(try Data(contentsOf: URL(fileURLWithPath: fresh)) != before)
   }
+
+  // MARK: - Which kernel's objtool (ObjtoolContract)
+
+  /// Kbuild 6.1's per-object module flags (Debian 12's own kernel).
+  static let kbuild61ModuleFlags = ["--hacks=jump_label", "--hacks=noinstr", "--orc", "--retpoline", "--rethunk", "--sls",
+                                    "--static-call", "--uaccess", "--module"]
+
+  /// The 6.1 contract on an object compiled against Debian's 6.1 headers: the warning
+  /// lines and the written object (sections, contents, symbols) as the real objtool 6.1
+  /// (Scripts/record-orc-goldens.sh): 6.1's ORC layout, 12-byte alternatives and its
+  /// conflict place, `.return_sites`, no `.call_sites` (6.1 has no skylake hack).
+  @Test func contract61WritesWhatTheRealObjtool61Writes() throws {
+    let path = try copy("TestObjects/kernel-headers-61/patchsites.o", "patchsites-61.o")
+    let r = try TestSupport.run(binary, ["objtool"] + Self.kbuild61ModuleFlags + [path],
+                                environment: ["KERNELRELEASE": "6.1.0-57-amd64"])
+    #expect(r.status == 0)
+    let expected = try String(contentsOfFile: TestSupport.absolute("TestObjects/kernel-headers-61/patchsites.objtool61.txt"),
+                              encoding: .utf8)
+    #expect(r.stderr == expected.replacingOccurrences(of: "patchsites.o:", with: "\(path):"))
+    let theirs = try ELFFile.open(path: TestSupport.absolute("TestObjects/kernel-headers-61/patchsites.objtool61.o"))
+    #expect(meaning(try ELFFile.open(path: path)) == meaning(theirs))
+    #expect(theirs.section(named: ".orc_unwind") != nil && theirs.section(named: ".call_sites") == nil)
+    // The same object as 6.12 sees it is another object: 6.12's ORC layout.
+    let as612 = try copy("TestObjects/kernel-headers-61/patchsites.o", "patchsites-612.o")
+    _ = try TestSupport.run(binary, ["objtool", "--kernel=6.12"] + Self.kbuild61ModuleFlags + [as612])
+    #expect(meaning(try ELFFile.open(path: as612)) != meaning(theirs))
+  }
+
+  /// 6.1's command line is 6.1's: no --prefix, --cfi, --mnop, --verbose or skylake hack,
+  /// its own wording, OBJTOOL_VERBOSE ignored (6.1 has no --verbose).
+  @Test func contract61HasObjtool61sCommandLine() throws {
+    let obj = TestSupport.absolute("TestObjects/x86_64/cfi/clean.o")
+    let unknown: [(String, String)] = [("--prefix=16", "Error: unknown option `prefix=16'"),
+                                       ("--cfi", "Error: unknown option `cfi'"), ("--mnop", "Error: unknown option `mnop'"),
+                                       ("--verbose", "Error: unknown option `verbose'"), ("-v", "Error: unknown switch `v'")]
+    for (option, message) in unknown {
+      let r = try TestSupport.run(binary, ["objtool", "--kernel=6.1", "--orc", option, obj])
+      #expect(r.status == 129 && r.stderr.hasPrefix("  \(message)\n"), "\(option): \(r.stderr)")
+      #expect(!r.stderr.contains("--prefix") && r.stderr.contains("-h, --hacks[=<jump_label,noinstr>]"))
+    }
+    let skylake = try TestSupport.run(binary, ["objtool", "--kernel=6.1", "--hacks=skylake", obj])
+    #expect(skylake.status == 129 && skylake.stderr.hasPrefix("\n Usage: objtool <actions> [<options>] file.o"))
+    let none = try TestSupport.run(binary, ["objtool", "--kernel=6.1", obj])
+    #expect(none.status == 1 && none.stderr == "error: objtool: At least one command required\n")
+    let dump = try TestSupport.run(binary, ["objtool", "--kernel=6.1", "--dump", "--orc", obj])
+    #expect(dump.status == 1 && dump.stderr == "error: objtool: --dump can't be combined with other options\n")
+    let path = try copy("TestObjects/x86_64/cfi/modret.o", "modret-61.o")
+    let quiet = try TestSupport.run(binary, ["objtool", "--kernel=6.1", "--orc", "--dry-run", path],
+                                    environment: ["OBJTOOL_VERBOSE": "1"])
+    #expect(quiet.stderr == "\(path): warning: objtool: modret+0x1: return with modified stack frame\n")
+    let loud = try TestSupport.run(binary, ["objtool", "--kernel=6.12", "--orc", "--dry-run", path],
+                                   environment: ["OBJTOOL_VERBOSE": "1"])
+    #expect(loud.stderr.contains("modret+0x0: <=== (sym)"))
+  }
+
+  /// Which objtool to be comes from the build: `--kernel=V`, then `UNWINDCHECK_KERNEL`,
+  /// then Kbuild's `KERNELRELEASE`, then its `VERSION`.`PATCHLEVEL`.
+  @Test func theKernelIsChosenByTheBuild() throws {
+    let obj = TestSupport.absolute("TestObjects/x86_64/cfi/clean.o")
+    func noAction(_ args: [String], _ env: [String: String]) throws -> String {
+      try TestSupport.run(binary, ["objtool"] + args + [obj], environment: env).stderr
+    }
+    let v61 = "error: objtool: At least one command required\n", v612 = "error: objtool: At least one action required\n"
+    #expect(try noAction([], ["KERNELRELEASE": "6.1.0-57-amd64"]) == v61)
+    #expect(try noAction([], ["VERSION": "6", "PATCHLEVEL": "12"]) == v612)
+    // A module's Makefile may set a VERSION of its own (rapiddisk: 9.0.0).
+    #expect(try noAction([], ["KERNELRELEASE": "6.1.0-57-amd64", "VERSION": "9.0.0", "PATCHLEVEL": "1"]) == v61)
+    #expect(try noAction([], ["KERNELRELEASE": "6.12.118+deb12-amd64", "UNWINDCHECK_KERNEL": "6.1"]) == v61)
+    #expect(try noAction(["--kernel=6.12"], ["UNWINDCHECK_KERNEL": "6.1"]) == v612)
+    #expect(try noAction(["--kernel", "6.1"], [:]) == v61)
+    #expect(try noAction([], ["OBJTOOL_ARGS": "--kernel=6.1"]) == v61)
+  }
+
+  /// A kernel with no contract, or none to be told: one line naming what was asked and
+  /// what is supported, exit 1, the object untouched (also with --dump, whose format
+  /// depends on the kernel).
+  @Test func anUnsupportedOrUnknownKernelIsRefused() throws {
+    let path = try copy("TestObjects/kernel-headers-61/patchsites.o", "patchsites-refused.o")
+    let before = try Data(contentsOf: URL(fileURLWithPath: path))
+    let cases: [([String], [String: String], String)] = [
+      (Self.kbuild61ModuleFlags, ["KERNELRELEASE": "6.6.0-28-amd64"],
+       "error: unwindcheck: kernel 6.6.0-28-amd64 (from Kbuild's KERNELRELEASE) is not supported as objtool (supported: 6.1, 6.12); nothing was written\n"),
+      (["--kernel=5.10"] + Self.kbuild61ModuleFlags, [:],
+       "error: unwindcheck: kernel 5.10 (from --kernel) is not supported as objtool (supported: 6.1, 6.12); nothing was written\n"),
+      (Self.kbuild61ModuleFlags, [:],
+       "error: unwindcheck: which kernel's objtool to be is unknown (not run by Kbuild, which exports KERNELRELEASE); name it with --kernel=V or UNWINDCHECK_KERNEL=V (supported: 6.1, 6.12); nothing was written\n"),
+      (["--dump=orc"], ["VERSION": "6", "PATCHLEVEL": "6"],
+       "error: unwindcheck: kernel 6.6 (from Kbuild's VERSION.PATCHLEVEL) is not supported as objtool (supported: 6.1, 6.12); nothing was written\n"),
+    ]
+    for (args, env, line) in cases {
+      let r = try TestSupport.run(binary, ["objtool"] + args + [path], environment: env)
+      #expect(r.status == 1 && r.stderr == line && r.stdout.isEmpty, "\(args) \(env): \(r.stderr)")
+      #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+  }
 }
 
-/// A real Kbuild build of TestObjects/kbuild-oot against Debian's 6.12 headers, once with
-/// Kbuild's objtool and once with unwindcheck as `objtool=`: the same objects and .ko
-/// files (Scripts/kbuild-oot.sh). Runs when the headers are unpacked in the corpus cache
-/// (the script itself fetches them) and the kernel's build tools are installed.
+/// Real Kbuild builds against Debian's headers of each supported kernel (6.1: objtool on
+/// each object as it is compiled; 6.12: on the linked module), once with the kernel's
+/// own objtool and once with unwindcheck as `objtool=`, every object compared
+/// (Scripts/kbuild-oot.sh), and two third-party DKMS sources built the DKMS way
+/// (Scripts/kbuild-dkms.sh). The test command (Scripts/test.sh) installs the build tools
+/// and unpacks the headers first, so these run wherever the tests run.
 enum KbuildHeaders {
-  static var kroot: String {
-    (ProcessInfo.processInfo.environment["UNWINDCHECK_CORPUS"] ?? NSHomeDirectory() + "/.cache/unwindcheck-corpus") + "/kroot"
-  }
-  static var available: Bool {
-    FileManager.default.fileExists(atPath: kroot + "/debs") && ["make", "gcc-12", "pahole", "bc"].allSatisfy(TestSupport.hasTool)
-  }
+  static var available: Bool { ["make", "gcc-12", "pahole", "bc"].allSatisfy(TestSupport.hasTool) }
 }
 
-@Suite(.enabled(if: KbuildHeaders.available,
-                "needs the Debian 6.12 headers unpacked by Scripts/kbuild-oot.sh and make, gcc-12, pahole, bc"))
+@Suite(.enabled(if: KbuildHeaders.available, "needs make, gcc-12, pahole and bc (Scripts/install-deps.sh installs them)"),
+       .serialized)
 struct KbuildBuildTests {
-  @Test func unwindcheckAsObjtoolBuildsTheSameModules() throws {
-    let r = try TestSupport.run(TestSupport.absolute("Scripts/kbuild-oot.sh"), [])
+  @Test(arguments: ["6.1", "6.12"]) func unwindcheckAsObjtoolBuildsTheSameObjects(kernel: String) throws {
+    let r = try TestSupport.run(TestSupport.absolute("Scripts/kbuild-oot.sh"), ["--kernel", kernel])
     #expect(r.status == 0, "\(r.stdout.suffix(2000))\(r.stderr.suffix(2000))")
-    #expect(r.stdout.contains("kbuild-oot: 2 modules: objtool outputs 2 the same"))
+    // 6.1: each compiled object and the linked ones; 6.12: the linked modules.
+    let expected = kernel == "6.1" ? "K=6.1 9 objects: 9 the same (7 touched by objtool), 0 differ; 2 modules"
+                                   : "K=6.12 10 objects: 10 the same (4 touched by objtool), 0 differ; 2 modules"
+    #expect(r.stdout.contains(expected), "\(r.stdout.suffix(1000))")
+  }
+
+  @Test(arguments: ["6.1", "6.12"]) func thirdPartyDKMSModulesComeOutTheSame(kernel: String) throws {
+    let r = try TestSupport.run(TestSupport.absolute("Scripts/kbuild-dkms.sh"),
+                                ["--kernel", kernel, "v4l2loopback-dkms", "vpoll-dkms"])
+    #expect(r.status == 0, "\(r.stdout.suffix(2000))\(r.stderr.suffix(2000))")
+    #expect(r.stdout.contains("kbuild-dkms: K=\(kernel) 2 packages: 2 built, 2 the same in every object"),
+            "\(r.stdout.suffix(1000))")
   }
 }

@@ -86,7 +86,7 @@ struct VmlinuxKbuildTests {
     // the DEBUG_ENTRY checks --noinstr --unret on top).
     let flags = ["--hacks=jump_label", "--hacks=noinstr", "--hacks=skylake", "--ibt", "--orc", "--retpoline", "--rethunk",
                  "--static-call", "--uaccess", "--prefix=16", "--noinstr", "--unret", "--link"]
-    let r = try TestSupport.run(TestSupport.unwindcheckBinary!, ["objtool", "--kernel=6.12", "--kernel=6.12"] + flags + [out])
+    let r = try TestSupport.run(TestSupport.unwindcheckBinary!, ["objtool", "--kernel=6.12"] + flags + [out])
     #expect(r.status == 0)
     // Every check of those flags: the findings objtool printed (full.warn).
     let warned = try String(contentsOfFile: Vmlinux.directory + "/full.warn", encoding: .utf8)
