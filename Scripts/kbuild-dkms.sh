@@ -8,8 +8,9 @@
 # MAKEFLAGS, as from its command line, in every make the package's own Makefile
 # starts), every object compared by Scripts/kbuild-oot.sh.
 # Default packages: DKMS_PACKAGES below. Prints kbuild-oot's line per package and
-#   kbuild-dkms: K=6.1 P packages: B built, S the same in every object (O objects,
-#   T touched by objtool, M modules), D differ; F do not build with the real objtool
+#   kbuild-dkms: K=6.1 P packages: B built, S the same in every object and message
+#   (O objects, T touched by objtool, M modules, W objtool messages), D differ; F do not
+#   build with the real objtool
 # Exits 1 if any object of any package differs.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -47,7 +48,7 @@ CMD
 # them: /lib/modules/KVER/build. Made a link to the unpacked headers when nothing is there.
 eval "$("$HERE/kbuild-headers.sh" "$KERNEL")"
 if [ ! -e "/lib/modules/$KVER/build" ]; then mkdir -p "/lib/modules/$KVER"; ln -sfn "$HDR" "/lib/modules/$KVER/build"; fi
-n=0; built=0; same=0; differ=0; nobuild=0; objects=0; touched=0; modules=0
+n=0; built=0; same=0; differ=0; nobuild=0; objects=0; touched=0; modules=0; messages=0
 for p in "${DKMS_PACKAGES[@]}"; do
   n=$((n + 1))
   deb=$(ls "$SRCROOT/debs/${p}_"*.deb | sort -V | tail -1)
@@ -76,9 +77,10 @@ for p in "${DKMS_PACKAGES[@]}"; do
     *) built=$((built + 1)); differ=$((differ + 1));;
   esac
   summary=$(echo "$line" | grep '^kbuild-oot: ' | tail -1)
-  if [[ $summary =~ ([0-9]+)\ objects:\ [0-9]+\ the\ same\ \(([0-9]+)\ touched.*\;\ ([0-9]+)\ modules ]]; then
+  if [[ $summary =~ ([0-9]+)\ objects:\ [0-9]+\ the\ same\ \(([0-9]+)\ touched.*\;\ ([0-9]+)\ modules\;\ objtool\'s\ messages:\ ([0-9]+) ]]; then
     objects=$((objects + BASH_REMATCH[1])); touched=$((touched + BASH_REMATCH[2])); modules=$((modules + BASH_REMATCH[3]))
+    messages=$((messages + BASH_REMATCH[4]))
   fi
 done
-echo "kbuild-dkms: K=$KERNEL $n packages: $built built, $same the same in every object ($objects objects, $touched touched by objtool, $modules modules), $differ differ; $nobuild do not build with the real objtool"
+echo "kbuild-dkms: K=$KERNEL $n packages: $built built, $same the same in every object ($objects objects, $touched touched by objtool, $modules modules, $messages objtool messages), $differ differ; $nobuild do not build with the real objtool"
 [ "$differ" = 0 ]

@@ -14,9 +14,10 @@
 # Compares every object of the two builds (every .o and .ko under the build directory):
 # byte for byte, or the same sections, contents and symbols (Scripts/compare-objects.py;
 # unwindcheck writes the ELF file itself, objtool through libelf); a .ko may differ in
-# .BTF alone (pahole). Prints one line per object that objtool processed or that differs
-# and then
-#   kbuild-oot: K=6.1 N objects: I the same (T touched by objtool), D differ; M modules
+# .BTF alone (pahole); and objtool's messages (every `objtool: ` line on stderr, in
+# any order). Prints one line per object that objtool processed or that differs and then
+#   kbuild-oot: NAME K=6.1 N objects: I the same (T touched by objtool), D differ;
+#   M modules; objtool's messages: W, same|different
 # Exits 1 if any object differs, 2 if the build itself failed (with the real objtool).
 # Needs make, bc, gcc-12, pahole (apt-get install pahole).
 set -eu
@@ -25,7 +26,7 @@ KERNEL=6.12
 if [ "${1:-}" = --kernel ]; then KERNEL=$2; shift 2; fi
 SRC=$(cd "${1:-$HERE/../TestObjects/kbuild-oot}" && pwd)
 eval "$("$HERE/kbuild-headers.sh" "$KERNEL")"   # HDR, KROOT, KVER
-B=$("$HERE/build-release.sh")
+B=${UNWINDCHECK_BIN:-$("$HERE/build-release.sh")}   # UNWINDCHECK_BIN: a given build
 TOOLDIR="$KROOT/unwindcheck-as-objtool"
 mkdir -p "$TOOLDIR"
 ln -sf "$B" "$TOOLDIR/objtool"
@@ -82,5 +83,15 @@ while IFS= read -r -d '' f; do
   esac
   differ=$((differ + 1)); echo "$rel$mark: differs"; echo "$layout" | sed 's/^/  /' | head -20
 done < <(find "$A" \( -name '*.o' -o -name '*.ko' \) -print0 | sort -z)
-echo "kbuild-oot: $NAME K=$KERNEL $n objects: $same the same ($touched touched by objtool), $differ differ; $modules modules"
+# objtool's messages in the two builds (warnings and errors; sorted: a package may build with -j).
+grep -h "objtool: " "$LOG/objtool.err" | sort > "$LOG/objtool.msgs" || true
+grep -h "objtool: " "$LOG/unwindcheck.err" | sort > "$LOG/unwindcheck.msgs" || true
+msgs=$(wc -l < "$LOG/objtool.msgs")
+if cmp -s "$LOG/objtool.msgs" "$LOG/unwindcheck.msgs"; then
+  msgsame=same
+else
+  msgsame=different; differ=$((differ + 1))
+  diff "$LOG/objtool.msgs" "$LOG/unwindcheck.msgs" | head -20 | sed 's/^/  messages: /'
+fi
+echo "kbuild-oot: $NAME K=$KERNEL $n objects: $same the same ($touched touched by objtool), $differ differ; $modules modules; objtool's messages: $msgs, $msgsame"
 [ "$differ" = 0 ]

@@ -2,12 +2,18 @@ import ELFObject
 import UnwindModel
 
 /// Unreachable instructions (objtool `validate_reachable_instructions`): after every
-/// walk, each instruction no walk marked is reported unless objtool would ignore it.
+/// walk, each instruction no walk marked is reported unless objtool would ignore it
+/// (objtool 6.1: only the object's first, `AnalysisOptions.firstUnreachableOnly`).
 extension Validator {
   mutating func validateReachable() {
     for i in 0..<p.count {
       let insn = InsnRef(i)
       if marks.visited[i] || ignoreUnreachable(insn) { continue }
+      if options.firstUnreachableOnly {
+        warn(insn, .unreachableInstruction, "unreachable instruction")
+        explainUnreachable(insn)
+        return
+      }
       if let prev = p.previous(insn), r.deadEnd[prev.int], r.kind[prev.int] == .call, !r.callDest[prev.int].isNone {
         warn(insn, .missingNoreturn, "\(p.symbolName(r.callDest[prev.int]))() is missing a __noreturn annotation")
         continue

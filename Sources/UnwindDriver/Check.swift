@@ -123,6 +123,7 @@ public struct CheckOptions: Sendable {
     o.explainPaths = verbose || format != .text
     o.annotateInstructions = kernel == .v6_14
     o.conflictAtInstruction = kernel == .v6_1
+    o.firstUnreachableOnly = kernel == .v6_1
     o.tablePerEntry = kernel == .v6_1
     o.badEntriesAreFindings = !(objtoolFrontEnd || stopAtBadTableEntries)
     o.relativeJumpTables = againstDwarf

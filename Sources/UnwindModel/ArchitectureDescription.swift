@@ -136,6 +136,10 @@ public struct AnalysisOptions: Sendable {
   /// Report alternative conflicts as objtool 6.1 did: at the conflicting instruction,
   /// without naming it in the message.
   public var conflictAtInstruction = false
+  /// objtool 6.1's unreachable pass: it stops at the first unreachable instruction of
+  /// the object, and has no "missing a __noreturn annotation" message (6.3 on): an
+  /// instruction after a call that does not return is just unreachable.
+  public var firstUnreachableOnly = false
   /// objtool 6.1's patch-site tables: every `.altinstructions` entry gets a fresh CFI
   /// table, which the original stream then uses; earlier replacements of the site keep
   /// theirs (so a conflict between two replacements goes unseen). 6.12 shares one table
