@@ -38,7 +38,8 @@ public struct X86TextDecoder: Sendable {
     var nextRange = 0
     var end = from
     starts[0] = 0
-    decoder.forEachInstruction(in: code, from: from, to: to) { offset, insn in
+    // The kernel's decoder: a forced-emulation prefix belongs to its instruction.
+    decoder.forEachInstruction(in: code, from: from, to: to, emulatePrefixes: true) { offset, insn in
       var inside = false
       if insn.opcode == 0xCF && !functionRanges.isEmpty {
         let o = UInt64(offset)

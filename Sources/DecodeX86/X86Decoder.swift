@@ -19,18 +19,45 @@ public struct X86Decoder: Sendable {
     Self.decode(code, at: offset, tables)
   }
 
-  /// Decodes a run of instructions (linear sweep), calling `body` for each.
+  /// Decodes a run of instructions (linear sweep), calling `body` for each. With
+  /// `emulatePrefixes`, a forced-emulation prefix and the instruction after it are one
+  /// instruction, as the kernel's decoder (and so objtool) sees them.
   public func forEachInstruction(
-    in code: UnsafeRawBufferPointer, from start: Int = 0, to end: Int? = nil,
+    in code: UnsafeRawBufferPointer, from start: Int = 0, to end: Int? = nil, emulatePrefixes: Bool = false,
     _ body: (Int, X86Instruction) -> Void
   ) {
     let end = min(end ?? code.count, code.count)
     let tables = self.tables
     var offset = start
     while offset < end {
-      let insn = Self.decode(code, at: offset, tables)
+      var insn: X86Instruction
+      if emulatePrefixes, Self.emulatePrefix(code, at: offset) != nil {
+        insn = Self.decode(code, at: offset + Self.emulatePrefixLength, tables)
+        insn.length += UInt8(Self.emulatePrefixLength)
+      } else {
+        insn = Self.decode(code, at: offset, tables)
+      }
       body(offset, insn)
       offset += Int(insn.length)
+    }
+  }
+
+  /// The kernel's forced-emulation prefixes (`asm/emulate_prefix.h`): `ud2` and then the
+  /// ASCII `xen` (Xen PV guests' `XEN_EMULATE_PREFIX`, in front of `cpuid`) or `kvm`
+  /// (KVM's forced emulation). The hypervisor traps the `ud2`, sees the marker and
+  /// emulates the instruction after it. The kernel's instruction decoder takes marker and
+  /// instruction as one instruction (`insn_get_emulate_prefix`), and so does objtool;
+  /// GNU objdump decodes `ud2` and then the ASCII as code (`js`, `insb`, ...).
+  public static let emulatePrefixLength = 5
+
+  /// "xen" or "kvm" when a forced-emulation prefix starts at `offset` and an
+  /// instruction byte follows it.
+  public static func emulatePrefix(_ code: UnsafeRawBufferPointer, at offset: Int) -> String? {
+    guard offset + emulatePrefixLength < code.count, code[offset] == 0x0F, code[offset + 1] == 0x0B else { return nil }
+    switch (code[offset + 2], code[offset + 3], code[offset + 4]) {
+    case (0x78, 0x65, 0x6E): return "xen"
+    case (0x6B, 0x76, 0x6D): return "kvm"
+    default: return nil
     }
   }
 
