@@ -17,7 +17,9 @@
 # .BTF alone (pahole); and objtool's messages (every `objtool: ` line on stderr, in
 # any order). Prints one line per object that objtool processed or that differs and then
 #   kbuild-oot: NAME K=6.1 N objects: I the same (T touched by objtool), D differ;
-#   M modules; objtool's messages: W, same|different
+#   M modules; objtool's messages: W, same|different; objtool runs: R, all unwindcheck
+# (R: the commands Kbuild recorded that ran `objtool=`; a build where any objtool run was
+# not unwindcheck's fails.)
 # Exits 1 if any object differs, 2 if the build itself failed (with the real objtool).
 # Needs make, bc, gcc-12, pahole (apt-get install pahole).
 set -eu
@@ -51,6 +53,15 @@ for which in objtool unwindcheck; do
     echo "kbuild-oot: $NAME: the build with $which failed (see $LOG/$which.err):"; tail -5 "$LOG/$which.err"
     [ "$which" = objtool ] && exit 2
     exit 1
+  fi
+  # Which objtool ran: Kbuild records each object's command line, objtool's included.
+  runs=$(find "$BUILD" -name '.*.cmd' -print0 | xargs -0 -r grep -h '^savedcmd_\|^cmd_' | grep -o '[^ ]*/objtool ' | sort | uniq -c || true)
+  if [ "$which" = unwindcheck ]; then
+    ours=$(echo "$runs" | awk -v t="$TOOLDIR/objtool " '$2 " " == t {print $1}')
+    others=$(echo "$runs" | awk -v t="$TOOLDIR/objtool " 'NF && $2 " " != t {n += $1} END {print n + 0}')
+    if [ -z "$ours" ] || [ "$others" != 0 ]; then
+      echo "kbuild-oot: $NAME: unwindcheck did not stand in for every objtool run:"; echo "$runs"; exit 1
+    fi
   fi
   rm -rf "$KROOT/result-$NAME-$which"; mkdir -p "$KROOT/result-$NAME-$which"
   (cd "$BUILD" && find . -newer .kbuild-oot-start \( -name '*.o' -o -name '*.ko' \) -print0 |
@@ -93,5 +104,5 @@ else
   msgsame=different; differ=$((differ + 1))
   diff "$LOG/objtool.msgs" "$LOG/unwindcheck.msgs" | head -20 | sed 's/^/  messages: /'
 fi
-echo "kbuild-oot: $NAME K=$KERNEL $n objects: $same the same ($touched touched by objtool), $differ differ; $modules modules; objtool's messages: $msgs, $msgsame"
+echo "kbuild-oot: $NAME K=$KERNEL $n objects: $same the same ($touched touched by objtool), $differ differ; $modules modules; objtool's messages: $msgs, $msgsame; objtool runs: $ours, all unwindcheck"
 [ "$differ" = 0 ]
