@@ -68,7 +68,13 @@ public func runObjtool(_ inv: ObjtoolInvocation, out: (String) -> Void, err: (St
   do {
     file = try ELFFile.open(path: inv.file)
   } catch {
-    err(DiagnosticFormat.line(for: error, path: inv.file))
+    // A file that cannot be opened: objtool's line (6.1 and 6.12 alike); anything
+    // malformed: unwindcheck's located line.
+    if case .cannotOpen(let reason) = error.kind {
+      err("objtool: Can't open '\(inv.file)': \(reason.prefix(1).uppercased() + reason.dropFirst())")
+    } else {
+      err(DiagnosticFormat.line(for: error, path: inv.file))
+    }
     return ObjtoolExit.failed
   }
   if inv.mnop && !inv.mcount {

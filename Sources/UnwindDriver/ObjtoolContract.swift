@@ -21,9 +21,6 @@ public struct ObjtoolContract: Sendable, Equatable {
   /// `--dump` with an action, and no action at all.
   public var dumpWithActionsMessage: String
   public var noActionMessage: String
-  /// How Kbuild runs it on a module, for the README and the tests: per object as it is
-  /// compiled (`--module` without `--link`) or on the linked module (`--link --module`).
-  public var moduleRunsLinked: Bool
 
   /// Options in every supported objtool (5.19 on) and `--werror`, unwindcheck's opt-in
   /// to fail on warnings (objtool's own from 6.15).
@@ -43,7 +40,7 @@ public struct ObjtoolContract: Sendable, Equatable {
   public static let v6_1 = ObjtoolContract(
     series: "6.1", kernel: .v6_1, extraOptions: [], hacks: ["jump_label", "noinstr"], verboseEnvironment: false,
     dumpWithActionsMessage: "--dump can't be combined with other options",
-    noActionMessage: "At least one command required", moduleRunsLinked: false)
+    noActionMessage: "At least one command required")
 
   /// Debian's 6.12 (X86_KERNEL_IBT on): objtool runs on linked objects only,
   /// `... --ibt ... --prefix=16 --link --module foo.o` and `--link vmlinux.o`.
@@ -51,7 +48,7 @@ public struct ObjtoolContract: Sendable, Equatable {
     series: "6.12", kernel: .v6_12, extraOptions: ["prefix", "cfi", "mnop", "verbose"],
     hacks: ["jump_label", "noinstr", "skylake"], verboseEnvironment: true,
     dumpWithActionsMessage: "--dump can't be combined with other actions",
-    noActionMessage: "At least one action required", moduleRunsLinked: true)
+    noActionMessage: "At least one action required")
 
   public static let supported = [v6_1, v6_12]
 
