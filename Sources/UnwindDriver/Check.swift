@@ -374,6 +374,11 @@ func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = fals
       }
       if let dwarf { attachSourceLines(&findings, file: file, dwarf: dwarf) }
     }
+    if options.stats, let result {
+      let total = result.instructionCFI.reduce(0) { $0 + $1.offsets.count }
+      let walked = result.instructionCFI.reduce(0) { n, s in n + s.cfi.lazy.filter { $0 != nil }.count }
+      report.out("\(path): instructions: \(total) (\(walked) with a CFI state)")
+    }
     if options.stats, let c = result?.patchSiteCounts {
       report.out("\(path): patch sites: \(c.sites) (\(c.replacements) replacements, \(c.multiSites) with 2+), jump labels: \(c.jumpLabels), exception entries: \(c.exceptionEntries)")
     }
