@@ -112,3 +112,30 @@ struct VmlinuxKbuildTests {
     }
   }
 }
+
+/// Every other kernel configuration Scripts/build-vmlinux.sh built (a Xen PV guest, a
+/// KVM guest, sanitizers, Debian's own config): Scripts/difftest-vmlinux.sh against the
+/// real objtool of that build: the same findings with Kbuild's flags, the same ORC read
+/// back, the same sections under Kbuild's full flag set. Each runs when its build is
+/// present (~20-40 min each: not part of the test command).
+enum VmlinuxConfigurations {
+  static let all = ["xen", "kvm", "sanitizers", "debian"]
+  static func isPresent(_ config: String) -> Bool {
+    ["/vmlinux-raw.o", "/full.o", "/orcprefix.orc", "/kbuild.args"]
+      .allSatisfy { FileManager.default.fileExists(atPath: Vmlinux.directory + "/" + config + $0) }
+  }
+  static var present: [String] { all.filter(isPresent) }
+}
+
+@Suite(.enabled(if: !VmlinuxConfigurations.present.isEmpty,
+                "no other kernel configuration built: run Scripts/build-vmlinux.sh --config xen|kvm|sanitizers|debian"),
+       .serialized)
+struct VmlinuxConfigurationTests {
+  @Test(arguments: VmlinuxConfigurations.present)
+  func theConfigurationAsObjtool(_ config: String) throws {
+    let r = try TestSupport.run(TestSupport.absolute("Scripts/difftest-vmlinux.sh"), ["--config", config])
+    #expect(r.status == 0, "\(r.stdout.suffix(3000))\(r.stderr.suffix(1000))")
+    #expect(r.stdout.contains("orc lines differing 0 of") && r.stdout.contains("sections differing 0;"), "\(r.stdout)")
+    print(r.stdout)
+  }
+}
