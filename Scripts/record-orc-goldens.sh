@@ -7,11 +7,12 @@ DIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}
 # shellcheck disable=SC1091
 source "$DIR/tools.env"
 cd "$HERE/../TestObjects/orc"
-for src in ../x86_64/cfi/clean.o ../x86_64/cfi/drap.o ../x86_64/cfi/hints.o ../x86_64/alt/pvsave.o; do
+for src in ../x86_64/cfi/clean.o ../x86_64/cfi/drap.o ../x86_64/cfi/hints.o ../x86_64/alt/pvsave.o ../x86_64/cfi/entry.o; do
   c=$(basename "${src%.o}")
   cp "$src" "$c.objtool612.o"; "$OBJTOOL612" --orc "$c.objtool612.o" 2>/dev/null || true
   "$OBJTOOL612" --dump=orc "$c.objtool612.o" > "$c.objtool612.dump.txt"
   [ "$c" = pvsave ] && continue  # 6.12 layout: objtool 6.1 cannot read it
+  [ "$c" = entry ] && continue   # (6.12's signal bit is what it is there for)
   cp "$src" "$c.objtool61.o"; "$OBJTOOL61" --orc "$c.objtool61.o" 2>/dev/null || true
   "$OBJTOOL61" --dump=orc "$c.objtool61.o" > "$c.objtool61.dump.txt"
 done

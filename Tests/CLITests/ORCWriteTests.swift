@@ -29,7 +29,7 @@ struct ORCWriteTests {
   }
 
   @Test(arguments: [("x86_64/cfi/clean", "clean"), ("x86_64/cfi/drap", "drap"), ("x86_64/cfi/hints", "hints"),
-                    ("x86_64/alt/pvsave", "pvsave")])
+                    ("x86_64/alt/pvsave", "pvsave"), ("x86_64/cfi/entry", "entry")])
   func writtenORCEqualsObjtools(_ source: String, _ name: String) throws {
     let dir = try TestSupport.temporaryDirectory("orc-write")
     defer { try? FileManager.default.removeItem(at: dir) }
