@@ -23,6 +23,7 @@ from multiprocessing import Pool
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from orc61 import merged, dump  # noqa: E402
+from readelfrel import relocations as file_relocations  # noqa: E402
 
 FLAGS = ["--hacks=jump_label", "--hacks=noinstr", "--orc", "--retpoline", "--rethunk", "--sls", "--static-call",
          "--uaccess", "--module"]
@@ -30,18 +31,9 @@ SITES = [".return_sites", ".retpoline_sites", ".static_call_sites"]
 
 
 def relocations(path):
-    """relocation section -> sorted [(type, symbol + addend)] from readelf -rW."""
-    out, current = {}, None
-    text = subprocess.run(["readelf", "-rW", path], capture_output=True, text=True).stdout
-    for line in text.splitlines():
-        if line.startswith("Relocation section '"):
-            current = line.split("'")[1]
-            out[current] = []
-            continue
-        t = line.split()
-        if current and len(t) >= 4 and len(t[0]) == 16:
-            out[current].append((t[2], " ".join(t[4:])))
-    return {k: sorted(v) for k, v in out.items()}
+    """relocation section -> sorted [(type, symbol + addend)]: `ld -r` concatenated the
+    per-object lists of the shipped module."""
+    return {k: sorted(v) for k, v in file_relocations(path).items()}
 
 
 def one(args):

@@ -17,6 +17,9 @@ import os, shutil, struct, subprocess, sys
 os.environ.setdefault("UNWINDCHECK_KERNEL", "6.12")
 from multiprocessing import Pool
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from readelfrel import relocations  # noqa: E402
+
 FLAGS = ["--hacks=jump_label", "--hacks=noinstr", "--hacks=skylake", "--ibt", "--orc", "--retpoline",
          "--rethunk", "--sls", "--static-call", "--uaccess", "--prefix=16", "--link", "--module"]
 SITES = [".return_sites", ".call_sites", ".retpoline_sites", ".static_call_sites", ".ibt_endbr_seal"]
@@ -45,21 +48,6 @@ def orc_bytes(path):
         return None
     off, size = secs[".orc_unwind"]
     return data[off:off + size]
-
-
-def relocations(path):
-    """relocation section -> [(type, symbol + addend)] from readelf -rW."""
-    out, current = {}, None
-    text = subprocess.run(["readelf", "-rW", path], capture_output=True, text=True).stdout
-    for line in text.splitlines():
-        if line.startswith("Relocation section '"):
-            current = line.split("'")[1]
-            out[current] = []
-            continue
-        t = line.split()
-        if current and len(t) >= 4 and len(t[0]) == 16:
-            out[current].append((t[2], " ".join(t[4:])))
-    return out
 
 
 def prefixes(path):
