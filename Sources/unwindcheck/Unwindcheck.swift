@@ -109,7 +109,11 @@ enum Commands {
   static let root = CommandSpec(
     name: "unwindcheck",
     abstract: "Static unwind validator for Linux-kernel-style ELF objects (x86-64, arm64).",
-    discussion: "Exit codes: 0 clean, 1 findings under --werror, 2 usage error, 3 unreadable or malformed input.",
+    discussion: "Exit codes: 0 clean, 1 findings under --werror, 2 usage error, 3 unreadable or malformed input.\n\n"
+      + "unwindcheck objtool [--kernel=V] OBJTOOL-ARGS FILE (or the binary run under the name objtool, as Kbuild's "
+      + "objtool=) stands in for the objtool of kernel V, or of the kernel whose Kbuild runs it (KERNELRELEASE); "
+      + "supported: \(ObjtoolContract.supported.map(\.series).joined(separator: ", ")); UNWINDCHECK_KERNEL=V overrides; "
+      + "any other kernel is refused and nothing is written.",
     subcommands: [check, decode, alternatives, trace, orc, explain])
 }
 
