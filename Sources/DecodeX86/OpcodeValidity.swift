@@ -53,6 +53,10 @@ enum OpcodeValidity {
     case .twoByte0F:
       switch insn.opcode {
       case 0x01, 0xA6, 0xA7, 0x1A, 0x1B: return isDefinedSlowPath(insn, tables)
+      // LKGS Ew (F2 0F 00 /6, FRED's load of the kernel GS base): in the kernel's
+      // decoder map since 6.3 (native_lkgs in a paravirt kernel), after GNU objdump 2.40,
+      // whose probes made these tables.
+      case 0x00 where insn.hasModRM && (insn.modrm >> 3) & 7 == 6 && prefixIndex(insn) == 3: return true
       default: map = 1
       }
     case .threeByte0F38: map = 2
