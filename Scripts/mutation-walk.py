@@ -11,11 +11,13 @@ Ctrl-C).
 
 Prints one line per mutant and then
   mutation-walk: N mutants, K killed (B by the build), S survived
-Run from anywhere; works on the repository it lives in. ~1 min per mutant on 2 cores."""
+Works on the repository it lives in: run it in a clone of its own (it edits sources).
+~1-2 min per mutant on 2 cores."""
 import argparse
 import os
 import random
 import re
+import signal
 import subprocess
 import sys
 
@@ -55,6 +57,8 @@ def main():
     random.Random(args.seed).shuffle(pool)
     mutants = pool[:args.count]
     originals = {f: open(os.path.join(ROOT, f)).read() for f in args.files}
+    # A kill restores the source too (SystemExit runs the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     killed = by_build = 0
     survivors = []
     try:
