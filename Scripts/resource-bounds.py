@@ -18,6 +18,9 @@ Classes (full scale; --scale 0.2 gives a fifth, as the tests run it):
                FDE from its start for every row)
   cfiremember  one FDE remembering its state 100,000 times with register 1000 named
                (--against-dwarf: libdw copies the register table at each)
+  debugrelocs  4,000,000 relocations in .debug_info against one function (debug
+               information: memory must follow the code, not the debug sections; the
+               line also gives the peak RSS of the same object stripped of it)
 Exit status 0 when every class finished with status 0, 1 or 3 (a finding or a clean
 error: never a trap) within the time limit (--limit seconds, default 120).
 """
@@ -109,6 +112,11 @@ def gen_cfiremember(n):
     out += ["\tret", "\t.cfi_endproc", "\t.size f, .-f"]
     return out, f"one FDE remembering its state {n} times"
 
+def gen_debugrelocs(n):
+    out = ["\t.text", "\t.globl target", "\t.type target, @function", "target:", "\tret", "\t.size target, 1",
+           "\t.section .debug_info,\"\",@progbits", f"\t.rept {n}", "\t.quad target", "\t.endr"]
+    return out, f"{n} relocations in .debug_info"
+
 # Classes checked with the DWARF cross-check as well.
 DWARF_CLASSES = {"cfirows", "cfiremember"}
 
@@ -117,7 +125,15 @@ CLASSES = {
     "jumptable": (gen_jumptable, 100_000), "alternatives": (gen_alternatives, 10_000),
     "overlapping": (gen_overlapping, 10_000), "hints": (gen_hints, 100_000),
     "cfirows": (gen_cfirows, 100_000), "cfiremember": (gen_cfiremember, 100_000),
+    "debugrelocs": (gen_debugrelocs, 4_000_000),
 }
+
+
+def peak_mb(tool, obj, out):
+    r = subprocess.run(["/usr/bin/time", "-f", "TIME %e %M", tool, "check", "--orc", "--link", "--output", out, obj],
+                       capture_output=True, text=True)
+    m = re.search(r"TIME ([\d.]+) (\d+)", r.stderr)
+    return int(m.group(2)) // 1024 if m else 0
 
 def main():
     args = sys.argv[1:]
@@ -157,6 +173,10 @@ def main():
             trapped = "Fatal error" in r.stderr or "runtime failure" in r.stderr
             refused = re.search(r"(\.\w+_frame) not compared: (.*)", r.stderr)
             note = f" ({refused.group(1)} not compared: {refused.group(2)})" if refused else ""
+            if name == "debugrelocs":
+                bare = os.path.join(d, "nodebug.o")
+                subprocess.run(["strip", "--strip-debug", "-o", bare, obj], check=True)
+                note += f" (stripped of its debug information: {peak_mb(tool, bare, out)} MB)"
             print(f"bounds {name}: {what} ({os.path.getsize(obj) // 1024} KB object), {secs:.2f} s, {kb // 1024} MB, exit {r.returncode}{note}",
                   flush=True)
             if r.returncode not in (0, 1, 3) or trapped:

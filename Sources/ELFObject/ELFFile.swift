@@ -14,8 +14,12 @@ public final class ELFFile: @unchecked Sendable {
   public let symbols: [Symbol]
   /// The `SHT_SYMTAB` section, if any.
   public let symbolTable: SectionIndex?
-  /// Every `SHT_RELA` section, in section order.
+  /// Every `SHT_RELA` section but those of debug information, in section order,
+  /// decoded: what the analysis reads.
   public let relocationSections: [RelocationSection]
+  /// The relocation sections of debug information (`.rela.debug*`), validated but not
+  /// decoded: `relocations(for:)` and `allRelocationSections()` decode them when asked.
+  public let deferredRelocationSections: [DeferredRelocationSection]
   private let relocationSectionByTarget: [SectionIndex: Int]
   /// Symbol positions (into `symbols`) grouped by defining section, in symbol-table order:
   /// `symbolStarts[s]..<symbolStarts[s + 1]` of `symbolsBySection` belong to section `s`.
@@ -55,8 +59,9 @@ public final class ELFFile: @unchecked Sendable {
     let (symtab, symbols) = try loader.loadSymbols(sections)
     self.symbolTable = symtab
     self.symbols = symbols
-    let relocs = try loader.loadRelocations(sections, symbolTable: symtab, symbolCount: symbols.count)
+    let (relocs, deferred) = try loader.loadRelocations(sections, symbolTable: symtab, symbolCount: symbols.count)
     self.relocationSections = relocs
+    self.deferredRelocationSections = deferred
     var byTarget: [SectionIndex: Int] = [:]
     for (i, r) in relocs.enumerated() where byTarget[r.target] == nil { byTarget[r.target] = i }
     self.relocationSectionByTarget = byTarget
@@ -122,6 +127,9 @@ public final class ELFFile: @unchecked Sendable {
   /// Lends the whole file image (for writers that copy it).
   public func withImage<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R { body(handle.image) }
 
+  /// Gives back the mapped pages of a file range read once (`MappedFile.dropPages`).
+  func dropPages(_ offset: Int, _ count: Int) { handle.dropPages(offset, count) }
+
   /// The file's permission bits.
   public var mode: UInt32 { handle.mode }
 
@@ -130,9 +138,37 @@ public final class ELFFile: @unchecked Sendable {
 
   public func symbol(_ index: SymbolIndex) -> Symbol { symbols[index.int] }
 
-  /// The relocation section patching `target`, if there is one.
+  /// The relocation section patching `target`, if there is one (a debug section's
+  /// decoded now).
   public func relocations(for target: SectionIndex) -> RelocationSection? {
-    relocationSectionByTarget[target].map { relocationSections[$0] }
+    if let k = relocationSectionByTarget[target] { return relocationSections[k] }
+    return deferredRelocationSections.first { $0.target == target }.map(decode)
+  }
+
+  /// Every relocation section in section order, debug ones decoded now (readers that
+  /// want them all: tests, tools).
+  public func allRelocationSections() -> [RelocationSection] {
+    (relocationSections + deferredRelocationSections.map(decode)).sorted { $0.section.rawValue < $1.section.rawValue }
+  }
+
+  /// Relocations across every relocation section, debug ones included, without
+  /// decoding them.
+  public var relocationCount: Int {
+    relocationSections.reduce(0) { $0 + $1.relocations.count } + deferredRelocationSections.reduce(0) { $0 + $1.count }
+  }
+
+  /// Decodes a deferred section (validated at open, so it cannot fail).
+  private func decode(_ d: DeferredRelocationSection) -> RelocationSection {
+    let loader = SectionLoader(handle: handle, header: header)
+    let rela = sections[d.section.int], target = sections[d.target.int]
+    let data = loader.bytes(of: rela)
+    var relocations: [Relocation] = []
+    relocations.reserveCapacity(d.count)
+    for i in 0..<d.count {
+      guard let r = try? loader.decodeRelocation(data, i, rela, target, symbols.count) else { continue }
+      relocations.append(r)
+    }
+    return RelocationSection(section: d.section, target: d.target, relocations: relocations)
   }
 
   /// Whether this looks like a final module: `.modinfo` and `.gnu.linkonce.this_module`

@@ -291,6 +291,9 @@ public struct ELFWriter {
               }
               sink.append(UnsafeRawBufferPointer(rebasing: c[0..<m]))
             }
+            // Read once: the input's pages go back (debug relocations are most of a
+            // debug-info object's bytes).
+            file.dropPages(from + done, m)
             done += m
           }
         }

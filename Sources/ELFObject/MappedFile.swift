@@ -67,6 +67,18 @@ final class MappedFile {
     }
   }
 
+  /// Gives back the pages of `offset..<offset+count` that reading brought in (a private
+  /// read-only mapping: they are read from the file again if touched later). For data
+  /// read once at open (debug relocations), so it does not stay in the process's memory.
+  func dropPages(_ offset: Int, _ count: Int) {
+    guard !owned, let base, count > 0 else { return }
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    // Only whole pages inside the range (a partial page may hold other data in use).
+    let start = (offset + page - 1) / page * page, end = (offset + count) / page * page
+    guard end > start else { return }
+    _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
+  }
+
   /// The whole file, valid for the lifetime of this handle.
   var image: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: base == nil ? 0 : size) }
 }

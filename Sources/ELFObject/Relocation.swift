@@ -9,6 +9,14 @@ public struct Relocation: Sendable {
   public let addend: Int64
 }
 
+/// A relocation section of debug information (`.rela.debug*`), validated at open and
+/// decoded only when asked (`ELFFile.relocations(for:)`, `allRelocationSections()`).
+public struct DeferredRelocationSection: Sendable {
+  public let section: SectionIndex
+  public let target: SectionIndex
+  public let count: Int
+}
+
 /// An `SHT_RELA` section and the section its entries patch (`sh_info`).
 public struct RelocationSection: Sendable {
   /// The `.rela*` section itself.

@@ -147,8 +147,16 @@ struct SectionLoader {
     return (symtab.index, symbols)
   }
 
-  func loadRelocations(_ sections: [Section], symbolTable: SectionIndex?, symbolCount: Int) throws(ELFError) -> [RelocationSection] {
+  /// Every `SHT_RELA` section, validated entry by entry. Those patching debug sections
+  /// (`.debug*`: nothing but the DWARF cross-check reads them, and with debug info they
+  /// are most of a kernel object's relocations) are validated as a stream and kept
+  /// undecoded (`deferred`), the file pages they occupied given back as the scan passes
+  /// (so memory follows the code, not the debug info); the others are decoded.
+  func loadRelocations(_ sections: [Section], symbolTable: SectionIndex?, symbolCount: Int)
+    throws(ELFError) -> (decoded: [RelocationSection], deferred: [DeferredRelocationSection])
+  {
     var result: [RelocationSection] = []
+    var deferred: [DeferredRelocationSection] = []
     for rela in sections where rela.type == .rela {
       let hdr = headerOffset(rela.index.int)
       guard rela.size % UInt64(EntryLayout.relaSize) == 0 else {
@@ -169,34 +177,54 @@ struct SectionLoader {
       if count > 0 && !target.hasFileBytes {
         throw ELFError(.relocationAgainstNoBits(target: target.displayName), at: .section(name: rela.displayName, offset: 0))
       }
+      if target.name.hasPrefix(".debug") {
+        // Validated in chunks, each chunk's pages dropped once read.
+        let chunk = 1 << 16  // entries (1.5 MB)
+        var start = 0
+        while start < count {
+          let end = min(start + chunk, count)
+          for i in start..<end { _ = try decodeRelocation(data, i, rela, target, symbolCount) }
+          handle.dropPages(Int(rela.fileOffset) + start * EntryLayout.relaSize, (end - start) * EntryLayout.relaSize)
+          start = end
+        }
+        deferred.append(DeferredRelocationSection(section: rela.index, target: target.index, count: count))
+        continue
+      }
       var relocations: [Relocation] = []
       relocations.reserveCapacity(count)
-      for i in 0..<count {
-        let at = i * EntryLayout.relaSize
-        let offset = data.u64(at: at)!
-        let info = data.u64(at: at + 8)!
-        let addend = data.i64(at: at + 16)!
-        let symbol = EntryLayout.relocationSymbol(info)
-        let type = EntryLayout.relocationType(info)
-        guard symbol < UInt64(symbolCount) else {
-          throw ELFError(.relocationSymbolOutOfRange(symbol: symbol, count: symbolCount),
-                         at: .section(name: rela.displayName, offset: UInt64(at + 8)))
-        }
-        let width = relocationWidth(type: type, machine: header.machine)
-        let (end, overflow) = offset.addingReportingOverflow(UInt64(width))
-        guard !overflow, end <= target.size else {
-          throw ELFError(.relocationBeyondSection(offset: offset, width: width, target: target.displayName, size: target.size),
-                         at: .section(name: rela.displayName, offset: UInt64(at)))
-        }
-        relocations.append(Relocation(offset: offset, symbol: SymbolIndex(Int(symbol)), type: type, addend: addend))
-      }
+      for i in 0..<count { relocations.append(try decodeRelocation(data, i, rela, target, symbolCount)) }
       result.append(RelocationSection(section: rela.index, target: target.index, relocations: relocations))
     }
-    return result
+    return (result, deferred)
+  }
+
+  /// Entry `i` of relocation section `rela`, checked: its symbol exists and the field it
+  /// patches lies inside `target`.
+  @inline(__always)
+  func decodeRelocation(_ data: ByteReader, _ i: Int, _ rela: Section, _ target: Section, _ symbolCount: Int)
+    throws(ELFError) -> Relocation
+  {
+    let at = i * EntryLayout.relaSize
+    let offset = data.u64(at: at)!
+    let info = data.u64(at: at + 8)!
+    let addend = data.i64(at: at + 16)!
+    let symbol = EntryLayout.relocationSymbol(info)
+    let type = EntryLayout.relocationType(info)
+    guard symbol < UInt64(symbolCount) else {
+      throw ELFError(.relocationSymbolOutOfRange(symbol: symbol, count: symbolCount),
+                     at: .section(name: rela.displayName, offset: UInt64(at + 8)))
+    }
+    let width = relocationWidth(type: type, machine: header.machine)
+    let (end, overflow) = offset.addingReportingOverflow(UInt64(width))
+    guard !overflow, end <= target.size else {
+      throw ELFError(.relocationBeyondSection(offset: offset, width: width, target: target.displayName, size: target.size),
+                     at: .section(name: rela.displayName, offset: UInt64(at)))
+    }
+    return Relocation(offset: offset, symbol: SymbolIndex(Int(symbol)), type: type, addend: addend)
   }
 
   /// A section's bytes in the file's byte order (its range was checked in `loadSections`).
-  private func bytes(of section: Section) -> ByteReader {
+  func bytes(of section: Section) -> ByteReader {
     guard section.hasFileBytes, section.size > 0 else { return ByteReader(UnsafeRawBufferPointer(start: nil, count: 0), order: header.byteOrder) }
     return ByteReader(UnsafeRawBufferPointer(rebasing: handle.image[Int(section.fileOffset)..<Int(section.fileOffset + section.size)]),
                       order: header.byteOrder)

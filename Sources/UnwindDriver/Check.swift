@@ -161,8 +161,8 @@ public struct ObjectSummary: Sendable, Equatable {
     sections = file.sections.count
     executableSections = file.sections.filter(\.isExecutable).count
     symbols = file.symbols.count
-    relocationSections = file.relocationSections.count
-    relocations = file.relocationSections.reduce(0) { $0 + $1.relocations.count }
+    relocationSections = file.relocationSections.count + file.deferredRelocationSections.count
+    relocations = file.relocationCount
   }
 
   /// `key: value` lines, objtool `--stats` style, one object per block.

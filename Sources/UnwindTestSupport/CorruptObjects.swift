@@ -114,7 +114,7 @@ public enum CorruptObjects {
     }
 
     // 5. Relocations.
-    for rs in file.relocationSections {
+    for rs in file.allRelocationSections() {
       let rela = file.section(rs.section), target = file.section(rs.target)
       for (k, r) in rs.relocations.enumerated() {
         let at = Int(rela.fileOffset) + 24 * k

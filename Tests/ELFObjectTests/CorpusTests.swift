@@ -35,7 +35,7 @@ struct CorpusTests {
       #expect(sections.map(\.name) == file.sections.map(\.name), "\(path)")
       #expect(sections.map(\.size) == file.sections.map(\.size), "\(path)")
       let relocs = Readelf.relocations(try TestSupport.run("readelf", ["-rW", path]).stdout)
-      let ours = file.relocationSections.flatMap { rs in
+      let ours = file.allRelocationSections().flatMap { rs in
         rs.relocations.map { Readelf.RelocationRow(section: file.section(rs.section).name, offset: $0.offset,
                                                    symbol: UInt64($0.symbol.rawValue), type: $0.type, addend: $0.addend) }
       }
