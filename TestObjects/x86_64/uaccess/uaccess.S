@@ -173,6 +173,20 @@ copy_mc_enhanced_fast_string:
 	ret
 	.size	copy_mc_enhanced_fast_string, .-copy_mc_enhanced_fast_string
 
+	/* Nested: the inner POPF gives back AC=1 and leaves the outer save, the outer POPF
+	 * gives back AC=0, so the return is clean (objtool forgets the saves only when the
+	 * last one is popped). */
+	.globl	pushf_nested			/* no finding */
+	.type	pushf_nested, @function
+pushf_nested:
+	ALT "pushf", "pushf", X86_FEATURE_XMM2
+	stac
+	ALT "pushf", "pushf", X86_FEATURE_XMM2
+	ALT "popf", "popf", X86_FEATURE_XMM2
+	ALT "popf", "popf", X86_FEATURE_XMM2
+	ret
+	.size	pushf_nested, .-pushf_nested
+
 	/* objtool keeps the saved flags in 32 bits: the 32nd PUSHF in a row is one too many
 	 * (found in the replacement, which the walk follows first). */
 	.globl	pushf_deep			/* EXPECT(.altinstr_replacement): PUSHF stack exhausted */
