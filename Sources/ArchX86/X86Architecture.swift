@@ -80,7 +80,7 @@ public enum X86Architecture {
 
   /// `struct alt_instr`: 12 bytes in 6.1 (u16 feature), 14 bytes since 6.2 (u32 ft_flags).
   static func alternativeLayout(kernel: KernelVersion) -> AlternativeLayout {
-    let old = kernel == .v6_1
+    let old = kernel.objtool.alternatives61
     var l = AlternativeLayout(
       entrySize: old ? 12 : 14, featureOffset: 8, originalLengthOffset: old ? 10 : 12,
       replacementLengthOffset: old ? 11 : 13,

@@ -6,6 +6,9 @@ import UnwindModel
 public enum ORCFormat: Sendable {
   case v6_1
   case v6_12
+
+  /// The layout the kernel's objtool writes (`ObjtoolTraits.orcLayout61`).
+  public init(kernel: KernelVersion) { self = kernel.objtool.orcLayout61 ? .v6_1 : .v6_12 }
 }
 
 /// `struct orc_entry` (arch/x86/include/asm/orc_types.h): 6 packed bytes, the same byte

@@ -118,13 +118,14 @@ public struct CheckOptions: Sendable {
     o.module = module
     o.skipUnreachable = noUnreachable
     o.ibt = ibt
-    o.hintNumbering61 = kernel == .v6_1
+    let traits = kernel.objtool
+    o.hintNumbering61 = traits.hintNumbering61
     o.backtrace = backtrace
     o.explainPaths = verbose || format != .text
-    o.annotateInstructions = kernel == .v6_14
-    o.conflictAtInstruction = kernel == .v6_1
-    o.firstUnreachableOnly = kernel == .v6_1
-    o.tablePerEntry = kernel == .v6_1
+    o.annotateInstructions = traits.annotateInstructions
+    o.conflictAtInstruction = traits.conflictAtInstruction
+    o.firstUnreachableOnly = traits.firstUnreachableOnly
+    o.tablePerEntry = traits.tablePerEntry
     o.badEntriesAreFindings = !(objtoolFrontEnd || stopAtBadTableEntries)
     o.relativeJumpTables = againstDwarf
     o.walkThreads = threadsPerObject

@@ -104,7 +104,7 @@ func writeObject(_ file: ELFFile, result: ValidationResult, path: String, option
   // without a single instruction (`check()` stops when `nr_insns` is 0).
   if result.findings.contains(where: \.isError) { return .skipped(notes) }
   if options.output == nil && result.instructionCFI.allSatisfy({ $0.offsets.isEmpty }) { return .skipped(notes) }
-  let format: ORCFormat = options.kernel == .v6_1 ? .v6_1 : .v6_12
+  let format = ORCFormat(kernel: options.kernel)
   guard let arch = ArchitectureSupport.of(file.machine) else { return .skipped(notes) }
   var edits = ObjectEdits()
   let w = options.writes

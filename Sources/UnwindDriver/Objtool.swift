@@ -60,7 +60,7 @@ public func runObjtool(_ inv: ObjtoolInvocation, out: (String) -> Void, err: (St
   }
   if inv.dumpORC {
     var buffer = OutputBuffer(fd: 1)
-    let status = runORCDump(paths: [inv.file], format: inv.contract.kernel == .v6_1 ? .v6_1 : .v6_12, out: &buffer, err: err)
+    let status = runORCDump(paths: [inv.file], format: ORCFormat(kernel: inv.contract.kernel), out: &buffer, err: err)
     buffer.flush()
     return status == .clean ? ObjtoolExit.ok : ObjtoolExit.failed
   }

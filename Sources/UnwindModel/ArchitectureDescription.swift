@@ -304,6 +304,49 @@ public enum KernelVersion: String, Sendable, CaseIterable {
   case v6_1 = "6.1"
   case v6_12 = "6.12"
   case v6_14 = "6.14"
+
+  /// What this kernel's objtool does differently, in one place: a new kernel is a case
+  /// here and an entry in `ObjtoolTraits.of` (the objtool front end's command line is
+  /// `ObjtoolContract`, in the driver).
+  public var objtool: ObjtoolTraits { ObjtoolTraits.of(self) }
+}
+
+/// The behaviours that differ between the objtool versions unwindcheck emulates, as
+/// data (each read where it applies: the analysis options, the x86 description, the
+/// ORC format).
+public struct ObjtoolTraits: Sendable {
+  /// 6.1's unwind-hint type numbering (`UNWIND_HINT_TYPE_*` before 6.2's renumbering).
+  public var hintNumbering61 = false
+  /// 6.1 reports an alternatives conflict at the conflicting instruction, without
+  /// naming it; later at the site's first instruction, naming it.
+  public var conflictAtInstruction = false
+  /// 6.1 gives each `.altinstructions` entry a fresh CFI table; later versions share
+  /// one per site.
+  public var tablePerEntry = false
+  /// 6.1's unreachable pass stops at the object's first unreachable instruction and
+  /// has no "missing a __noreturn annotation" message.
+  public var firstUnreachableOnly = false
+  /// 6.14's generic `.discard.annotate_insn` annotations.
+  public var annotateInstructions = false
+  /// 6.1's ORC entry layout (a 2-bit type and no signal bit before 6.3's).
+  public var orcLayout61 = false
+  /// 6.1's 12-byte x86 `struct alt_instr` (a u16 feature; 14 bytes with u32 flags
+  /// since 6.2), without nested groups.
+  public var alternatives61 = false
+  /// The noreturn functions and the uaccess-safe functions objtool knows by name.
+  public var noreturns: [String] = KernelNoreturns.linux6_12
+  public var uaccessSafe: Set<String> = uaccessSafeFunctions6_12
+
+  public static func of(_ kernel: KernelVersion) -> ObjtoolTraits {
+    switch kernel {
+    case .v6_1:
+      ObjtoolTraits(hintNumbering61: true, conflictAtInstruction: true, tablePerEntry: true, firstUnreachableOnly: true,
+                    orcLayout61: true, alternatives61: true, noreturns: KernelNoreturns.linux6_1,
+                    uaccessSafe: uaccessSafeFunctions6_1)
+    case .v6_12: ObjtoolTraits()
+    case .v6_14: ObjtoolTraits(annotateInstructions: true)
+    }
+  }
 }
 
 /// Names the kernel (and objtool) give special meaning, the same on every architecture.

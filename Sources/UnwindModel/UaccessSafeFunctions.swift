@@ -82,5 +82,5 @@ public let uaccessSafeFunctions6_1: Set<String> = uaccessSafeFunctions6_12
 
 /// The uaccess-safe list of the objtool of `kernel`.
 public func uaccessSafeFunctions(for kernel: KernelVersion) -> Set<String> {
-  kernel == .v6_1 ? uaccessSafeFunctions6_1 : uaccessSafeFunctions6_12
+  kernel.objtool.uaccessSafe
 }

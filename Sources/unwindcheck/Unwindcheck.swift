@@ -219,7 +219,7 @@ func run(_ path: [String], _ a: ParsedArguments) throws(UsageError) -> ExitStatu
     var o = CheckOptions()
     o.kernel = try kernel()
     o.ibt = a.flag("ibt")
-    return runORCDump(paths: a.positional, format: o.kernel == .v6_1 ? .v6_1 : .v6_12, generate: a.flag("generate"),
+    return runORCDump(paths: a.positional, format: ORCFormat(kernel: o.kernel), generate: a.flag("generate"),
                       options: o, out: &out, err: writeStderr)
   case ["explain"]:
     guard let rule = a.positional.first else {
