@@ -3,28 +3,28 @@
 # mov %rsp,%rbp; push %drap) and meet: the same CFA (through the pushed DRAP slot), the
 # same saved registers and frame type, but one kept its DRAP in %r10 and the other in
 # %r13. Only the DRAP comparison at the join tells them apart (objtool insn_cfi_match).
+	/* gcc's realigned frame through a DRAP register */
+	.macro	DRAP_PROLOGUE drap
+	lea	8(%rsp), \drap
+	and	$-16, %rsp
+	push	-8(\drap)
+	push	%rbp
+	mov	%rsp, %rbp
+	push	\drap
+	.endm
+
 	.text
 	.globl	drapjoin
 	.type	drapjoin, @function
 drapjoin:
 	test	%rdi, %rdi
 	jz	.Lother
-	lea	8(%rsp), %r13
-	and	$-16, %rsp
-	push	-8(%r13)
-	push	%rbp
-	mov	%rsp, %rbp
-	push	%r13
+	DRAP_PROLOGUE %r13
 	jmp	.Ljoin
 .Lother:
 	# (objtool walks a branch's target first: this path reaches the join first and
 	# the epilogue below is its own.)
-	lea	8(%rsp), %r10
-	and	$-16, %rsp
-	push	-8(%r10)
-	push	%rbp
-	mov	%rsp, %rbp
-	push	%r10
+	DRAP_PROLOGUE %r10
 .Ljoin:
 	nop
 	mov	-8(%rbp), %r10

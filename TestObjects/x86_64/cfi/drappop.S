@@ -1,17 +1,23 @@
 # A DRAP frame (gcc's realigned shape) whose epilogue pops the saved DRAP slot into
 # another register: only a pop of the DRAP register itself, at its slot, brings the CFA
 # back to the DRAP register (objtool update_cfi_state, "drap: pop %drap"); popping the
-# slot into %rcx leaves the CFA where it was, and the return is then a modified frame.
+# slot into %rcx leaves the CFA where it was (ORC: sp:(bp-8) until `lea -8(%r10),%rsp`
+# restores the frame), where drappop_ok's pop %r10 makes it r10+0.
+	/* gcc's realigned frame through a DRAP register */
+	.macro	DRAP_PROLOGUE drap
+	lea	8(%rsp), \drap
+	and	$-16, %rsp
+	push	-8(\drap)
+	push	%rbp
+	mov	%rsp, %rbp
+	push	\drap
+	.endm
+
 	.text
 	.globl	drappop
 	.type	drappop, @function
 drappop:
-	lea	8(%rsp), %r10
-	and	$-16, %rsp
-	push	-8(%r10)
-	push	%rbp
-	mov	%rsp, %rbp
-	push	%r10
+	DRAP_PROLOGUE %r10
 	nop
 	pop	%rcx
 	pop	%rbp
@@ -22,12 +28,7 @@ drappop:
 	.globl	drappop_ok
 	.type	drappop_ok, @function
 drappop_ok:
-	lea	8(%rsp), %r10
-	and	$-16, %rsp
-	push	-8(%r10)
-	push	%rbp
-	mov	%rsp, %rbp
-	push	%r10
+	DRAP_PROLOGUE %r10
 	nop
 	pop	%r10
 	pop	%rbp
