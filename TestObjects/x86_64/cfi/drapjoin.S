@@ -3,15 +3,7 @@
 # mov %rsp,%rbp; push %drap) and meet: the same CFA (through the pushed DRAP slot), the
 # same saved registers and frame type, but one kept its DRAP in %r10 and the other in
 # %r13. Only the DRAP comparison at the join tells them apart (objtool insn_cfi_match).
-	/* gcc's realigned frame through a DRAP register */
-	.macro	DRAP_PROLOGUE drap
-	lea	8(%rsp), \drap
-	and	$-16, %rsp
-	push	-8(\drap)
-	push	%rbp
-	mov	%rsp, %rbp
-	push	\drap
-	.endm
+#include "drapframe.inc"
 
 	.text
 	.globl	drapjoin

@@ -3,15 +3,7 @@
 # back to the DRAP register (objtool update_cfi_state, "drap: pop %drap"); popping the
 # slot into %rcx leaves the CFA where it was (ORC: sp:(bp-8) until `lea -8(%r10),%rsp`
 # restores the frame), where drappop_ok's pop %r10 makes it r10+0.
-	/* gcc's realigned frame through a DRAP register */
-	.macro	DRAP_PROLOGUE drap
-	lea	8(%rsp), \drap
-	and	$-16, %rsp
-	push	-8(\drap)
-	push	%rbp
-	mov	%rsp, %rbp
-	push	\drap
-	.endm
+#include "drapframe.inc"
 
 	.text
 	.globl	drappop
