@@ -10,7 +10,8 @@
 #   sections  `unwindcheck objtool` with Kbuild's flags against the real objtool's
 #             full.o: sections, contents and symbols (Scripts/compare-objects.py)
 #   speed     time and peak RSS of `--orc --prefix=16 --link`, both tools, best of RUNS
-#             (default 1)
+#             (default 1), with the static release build (Scripts/build-release.sh) or
+#             UNWINDCHECK_BIN
 # Prints one line:
 #   vmlinux CONFIG: I instructions; findings ours N objtool M common C; orc lines differing
 #   L of E; sections differing S; time Ts/To s (Rx), RSS Mu/Mo MB (Qx)
@@ -22,9 +23,9 @@ if [ "${1:-}" = --config ]; then CONFIG=$2; shift 2; fi
 ROOT=${1:-${UNWINDCHECK_VMLINUX:-$HOME/.cache/unwindcheck-vmlinux}}
 D=$ROOT; [ "$CONFIG" = defconfig ] || D=$ROOT/$CONFIG
 [ -f "$D/vmlinux-raw.o" ] && [ -f "$D/full.o" ] || { echo "no $CONFIG build in $D: run Scripts/build-vmlinux.sh --config $CONFIG" >&2; exit 2; }
-cd "$HERE/.."
-swift build -c release --product unwindcheck >/dev/null
-B="$(swift build -c release --show-bin-path)/unwindcheck"
+# The static release build (its own scratch path: a test run under `swift test`, which
+# holds .build, can start it), or UNWINDCHECK_BIN.
+B=${UNWINDCHECK_BIN:-$("$HERE/build-release.sh" 2>/dev/null)}
 OT=$D/objtool
 if [ -f "$D/kbuild.args" ]; then read -r -a ARGS < "$D/kbuild.args"; else
   ARGS=(--hacks=jump_label --hacks=noinstr --hacks=skylake --ibt --orc --retpoline --rethunk --static-call --uaccess
