@@ -44,7 +44,7 @@ extension ARM64Architecture {
   /// The kernel's functions that never return on arm64: objtool's list without its
   /// x86-only names, plus arm64's.
   public static func noreturnFunctions(kernel: KernelVersion) -> Set<String> {
-    Set(KernelNoreturns.objtool(kernel)).subtracting(KernelNoreturns.x86Only).union(noreturns)
+    Set(kernel.objtool.noreturns).subtracting(KernelNoreturns.x86Only).union(noreturns)
   }
 
   /// The description the analysis runs with. `calleeSaved`: also track x19-x28

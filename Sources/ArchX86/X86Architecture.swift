@@ -21,13 +21,13 @@ public enum X86Architecture {
     var d = ArchitectureDescription(
       functionEntryCFI: functionEntryCFI, calleeSavedMask: calleeSavedMask,
       registers: X86Register.vocabulary,
-      noreturnFunctions: Set(KernelNoreturns.objtool(kernel)),
+      noreturnFunctions: Set(kernel.objtool.noreturns),
       branchAddendBias: 4,
       isRetpolineThunk: { $0.hasPrefix("__x86_indirect_") || $0.hasPrefix("__pi___x86_indirect_") },
       isReturnThunk: { $0 == "__x86_return_thunk" || $0 == "__pi___x86_return_thunk" },
       alternativeLayout: alternativeLayout(kernel: kernel))
     d.hintBase = hintBase
-    d.kernel.uaccessSafeFunctions = uaccessSafeFunctions(for: kernel)
+    d.kernel.uaccessSafeFunctions = kernel.objtool.uaccessSafe
     d.frameExemptCallees = ["__fentry__"]
     d.mcountCallee = "__fentry__"
     d.isEmbeddedInstruction = { $0 == "retbleed_return_thunk" || $0 == "srso_safe_ret" }

@@ -30,12 +30,12 @@ public struct X86Decoder: Sendable {
     let tables = self.tables
     var offset = start
     while offset < end {
-      var insn: X86Instruction
-      if emulatePrefixes, Self.emulatePrefix(code, at: offset) != nil {
+      var insn = Self.decode(code, at: offset, tables)
+      // (Only a ud2 can start a marker: no test on the common path.)
+      if emulatePrefixes && insn.opcode == 0x0B && insn.map == .twoByte0F && insn.length == 2
+        && Self.emulatePrefix(code, at: offset) != nil {
         insn = Self.decode(code, at: offset + Self.emulatePrefixLength, tables)
         insn.length += UInt8(Self.emulatePrefixLength)
-      } else {
-        insn = Self.decode(code, at: offset, tables)
       }
       body(offset, insn)
       offset += Int(insn.length)

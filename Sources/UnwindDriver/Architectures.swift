@@ -112,16 +112,15 @@ struct ArchitectureSupport: Sendable {
     alternativeEntryLines: nil,
     syntax: { bytes, address in
       guard !bytes.isEmpty else { return "(bad)" }
-      // A forced-emulation prefix is spelled as the kernel's macros write it.
-      if let marker = X86Decoder.emulatePrefix(bytes, at: 0) {
-        let rest = UnsafeRawBufferPointer(rebasing: bytes[X86Decoder.emulatePrefixLength...])
-        let insn = X86Decoder().decode(rest, at: 0)
-        let text = X86Syntax.format(insn, bytes: UnsafeRawBufferPointer(rebasing: rest[0..<min(rest.count, Int(insn.length))]),
-                                    address: address + UInt64(X86Decoder.emulatePrefixLength))
-        return "ud2; .ascii \"\(marker)\"; \(text)"
-      }
-      let insn = X86Decoder().decode(bytes, at: 0)
-      return X86Syntax.format(insn, bytes: UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, Int(insn.length))]), address: address)
+      // A forced-emulation prefix is spelled as the kernel's macros write it, before the
+      // instruction it belongs to.
+      let marker = X86Decoder.emulatePrefix(bytes, at: 0)
+      let skip = marker == nil ? 0 : X86Decoder.emulatePrefixLength
+      let rest = UnsafeRawBufferPointer(rebasing: bytes[skip...])
+      let insn = X86Decoder().decode(rest, at: 0)
+      let text = X86Syntax.format(insn, bytes: UnsafeRawBufferPointer(rebasing: rest[0..<min(rest.count, Int(insn.length))]),
+                                  address: address + UInt64(skip))
+      return marker.map { "ud2; .ascii \"\($0)\"; " + text } ?? text
     })
 
   static let aarch64 = ArchitectureSupport(

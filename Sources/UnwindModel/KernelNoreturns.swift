@@ -4,7 +4,6 @@
 /// supports. Sorted. The arch modules start from it: x86 takes it as it is, arm64
 /// without the x86-only names and with its own.
 public enum KernelNoreturns {
-  public static func objtool(_ kernel: KernelVersion) -> [String] { kernel.objtool.noreturns }
 
   /// Names in objtool's list that exist only in x86 kernels (entry, SEV/TDX, Xen PV,
   /// boot and reboot paths, syscall wrappers named for x86).

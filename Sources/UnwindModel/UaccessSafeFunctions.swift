@@ -79,8 +79,3 @@ public let uaccessSafeFunctions6_1: Set<String> = uaccessSafeFunctions6_12
     "kmsan_enable_current", "rep_movs_alternative", "rep_stos_alternative", "copy_to_nontemporal",
   ])
   .union(["clear_user_erms", "clear_user_rep_good", "clear_user_original"])
-
-/// The uaccess-safe list of the objtool of `kernel`.
-public func uaccessSafeFunctions(for kernel: KernelVersion) -> Set<String> {
-  kernel.objtool.uaccessSafe
-}

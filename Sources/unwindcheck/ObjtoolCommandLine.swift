@@ -80,13 +80,14 @@ enum ObjtoolCommandLine {
       if left.count <= 24 { return left + String(repeating: " ", count: 26 - left.count) + o.help }
       return left + "\n" + String(repeating: " ", count: 26) + o.help
     }
+    // Each section lists the lettered options first (the table's order within each).
     let known = options.filter { contract.accepts($0.long) }
-    var text = "\n Usage: \(usageLine)\n\nActions:\n"
-    for o in known where o.action && o.short != nil { text += line(o) + "\n" }
-    for o in known where o.action && o.short == nil { text += line(o) + "\n" }
-    text += "\nOptions:\n"
-    for o in known where !o.action && o.short != nil { text += line(o) + "\n" }
-    for o in known where !o.action && o.short == nil { text += line(o) + "\n" }
+    var text = "\n Usage: \(usageLine)\n"
+    for (title, actions) in [("Actions", true), ("Options", false)] {
+      text += "\n\(title):\n"
+      let section = known.filter { $0.action == actions }
+      for o in section.filter({ $0.short != nil }) + section.filter({ $0.short == nil }) { text += line(o) + "\n" }
+    }
     return text
   }
 
