@@ -45,7 +45,7 @@ extension Validator {
                              instructions: instructions(of: r)))
       }
       let table = marks.siteTable(Int(g.table)).enumerated().map { off, id in
-        (off, id == Self.noState ? nil : cfiText(CFIStateID(rawValue: id)))
+        (off, id == CFIStateID.none.rawValue ? nil : cfiText(CFIStateID(rawValue: id)))
       }
       reports.append(PatchSiteReport(function: owner, location: p.location(first),
                                      length: p.siteTableLengths[Int(g.table)], streams: streams, table: table))
@@ -63,7 +63,7 @@ extension Validator {
       let id = marks.cfi[cur.int]
       out.append(.init(offset: Int(p.offset(cur)) - Int(start), length: p.length(cur), kind: r.kind[cur.int],
                        location: virtual ? nil : p.location(cur),
-                       cfi: id == Self.noState ? nil : cfiText(CFIStateID(rawValue: id))))
+                       cfi: id == CFIStateID.none.rawValue ? nil : cfiText(CFIStateID(rawValue: id))))
       if cur == g.nop || (cur == g.last && g.nop.isNone) { break }
       i = cur == g.last ? g.nop : p.next(cur)
     }

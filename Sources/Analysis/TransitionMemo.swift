@@ -37,22 +37,22 @@ struct TransitionMemo {
   }
 
   /// The state `op` leads to from `from` in `context`, if memoized.
-  func lookup(_ from: UInt32, _ op: StackOp, _ context: UInt8) -> UInt32? {
-    let (k0, k1) = Self.key(from, op, context)
+  func lookup(_ from: CFIStateID, _ op: StackOp, _ context: UInt8) -> CFIStateID? {
+    let (k0, k1) = Self.key(from.rawValue, op, context)
     let mask = values.count - 1
     var i = Self.slot(k0, k1, mask: mask)
     while values[i] != .max {
-      if keys0[i] == k0 && keys1[i] == k1 { return values[i] }
+      if keys0[i] == k0 && keys1[i] == k1 { return CFIStateID(rawValue: values[i]) }
       i = (i + 1) & mask
     }
     return nil
   }
 
   /// Records a transition (the key is known to be absent).
-  mutating func insert(_ from: UInt32, _ op: StackOp, _ context: UInt8, to: UInt32) {
+  mutating func insert(_ from: CFIStateID, _ op: StackOp, _ context: UInt8, to: CFIStateID) {
     if (count + 1) * 2 > values.count { grow() }
-    let (k0, k1) = Self.key(from, op, context)
-    place(k0, k1, to)
+    let (k0, k1) = Self.key(from.rawValue, op, context)
+    place(k0, k1, to.rawValue)
     count += 1
   }
 

@@ -8,20 +8,15 @@ extension Validator {
 
   /// objtool `validate_call`'s uaccess and DF rules (noinstr comes first there): no call
   /// leaves with user access enabled unless to a uaccess-safe function, none with DF set.
-  mutating func validateCall(_ insn: InsnRef, uaccess: Bool, df: Bool, noinstr: Bool) -> Bool {
-    if noinstr && !isNoinstrCallee(insn) {
-      warn(insn, .callLeavesNoinstr, "call to \(callDestName(insn))() leaves .noinstr.text section")
-      return false
+  mutating func callViolation(_ insn: InsnRef, _ state: PathState) -> Violation? {
+    if state.noinstr && state.instr <= 0 && !isNoinstrCallee(insn) {
+      return Violation(insn, .callLeavesNoinstr, "call to \(callDestName(insn))() leaves .noinstr.text section")
     }
-    if uaccess && !isUaccessSafe(r.callDest[insn.int].value) {
-      warn(insn, .callWithUaccessEnabled, "call to \(callDestName(insn))() with UACCESS enabled")
-      return false
+    if state.uaccess && !isUaccessSafe(r.callDest[insn.int].value) {
+      return Violation(insn, .callWithUaccessEnabled, "call to \(callDestName(insn))() with UACCESS enabled")
     }
-    if df {
-      warn(insn, .callWithDirectionFlag, "call to \(callDestName(insn))() with DF set")
-      return false
-    }
-    return true
+    if state.df { return Violation(insn, .callWithDirectionFlag, "call to \(callDestName(insn))() with DF set") }
+    return nil
   }
 
   /// objtool `noinstr_call_dest`: the callee is noinstr code, a static-call trampoline

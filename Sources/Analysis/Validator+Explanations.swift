@@ -10,18 +10,18 @@ extension Validator {
   /// Both states at a join: the one recorded by the first path and the arriving one.
   /// With the branch chains (`explainPaths`): both paths from the walk's root to the
   /// join, as the branches each took, and the point after which they part.
-  mutating func explainMismatch(at insn: InsnRef, recorded: UInt32, arriving: UInt32, chain: Int32,
+  mutating func explainMismatch(at insn: InsnRef, recorded: CFIStateID, arriving: CFIStateID, chain: ChainID,
                                         root: InsnRef?, function fn: SymbolID?) {
     guard let k = lastWarning else { return }
     findings[k].notes = [
-      "state recorded by the first path to reach \(p.location(insn).text): \(cfiText(CFIStateID(rawValue: recorded)))",
-      "state of the path arriving now: \(cfiText(CFIStateID(rawValue: arriving)))",
+      "state recorded by the first path to reach \(p.location(insn).text): \(cfiText(recorded))",
+      "state of the path arriving now: \(cfiText(arriving))",
     ]
     guard options.explainPaths || options.backtrace, let root else { return }
     var second: [PathStep] = []
     var c = chain
-    while c >= 0 {
-      let node = backtraceNodes[Int(c)]
+    while !c.isNone {
+      let node = backtraceNodes[c.int]
       second.append(PathStep(insn: node.insn, alternative: node.label == "(alt)"))
       c = node.parent
     }
@@ -92,7 +92,7 @@ extension Validator {
           if seen.contains(insn) { break }
           seen.insert(insn)
           if insn == target { return steps(chain) }
-          if insnFlags[insn.int] & Self.flagAlternatives != 0, let alts = r.alternatives[insn] {
+          if insnFlags[insn.int].contains(.alternatives), let alts = r.alternatives[insn] {
             stack.append((insn, .afterAlternatives, chain))
             for a in alts {
               nodes.append((PathStep(insn: insn, alternative: true), chain))
@@ -101,7 +101,7 @@ extension Validator {
             break
           }
         }
-        if phase == .afterAlternatives && insnFlags[insn.int] & Self.flagSkipOriginal != 0 { break }
+        if phase == .afterAlternatives && insnFlags[insn.int].contains(.skipOriginal) { break }
         phase = .start
         var ends = false
         switch r.kind[insn.int] {
@@ -139,12 +139,12 @@ extension Validator {
 
   /// What is still on the frame at a return: the state against the entry state, and the
   /// instructions of the function that saved a register still saved there.
-  mutating func explainModifiedFrame(at insn: InsnRef, _ sid: UInt32, function fn: SymbolID?, what: String = "the return") {
+  mutating func explainModifiedFrame(at insn: InsnRef, _ sid: CFIStateID, function fn: SymbolID?, what: String) {
     guard let k = lastWarning else { return }
-    let state = table[CFIStateID(rawValue: sid)]
+    let state = table[sid]
     let entry = arch.functionEntryCFI
     findings[k].notes = [
-      "state at \(what): \(cfiText(CFIStateID(rawValue: sid)))",
+      "state at \(what): \(cfiText(sid))",
       "state at entry:\(String(repeating: " ", count: max(1, what.count - 4)))\(cfiText(table.intern(entry)))",
     ]
     guard let fn else { return }
@@ -166,6 +166,33 @@ extension Validator {
         findings[k].notes.append("\(name) saved at \(p.location(s).text), not restored on this path")
       }
     }
+  }
+
+  /// A call before the frame was set up: the state there and what the rule wants.
+  mutating func explainMissingFrame(_ sid: CFIStateID) {
+    guard let k = lastWarning else { return }
+    let fp = arch.registerName(arch.framePointer)
+    findings[k].notes = [
+      "state at the call: \(cfiText(sid))",
+      "with frame pointers a call needs the frame set up first: \(fp) saved in the frame and the CFA based on \(fp)"
+        + (arch.frameRecords ? " (or \(fp) pointing at the frame record)" : ""),
+    ]
+  }
+
+  /// Two streams of a patch site at one byte offset: the site, the first writer's state
+  /// and the conflicting one's.
+  mutating func explainSiteConflict(site: InsnRef, offset: Int, writer: InsnRef, recorded: CFIStateID, conflicting insn: InsnRef,
+                                    arriving: CFIStateID) {
+    guard let k = lastWarning else { return }
+    func at(_ i: InsnRef) -> String { p.isVirtual(i) ? "its padding" : p.location(i).text }
+    findings[k].notes = [
+      "site \(p.location(site).text), offset +0x\(String(offset, radix: 16)):",
+      "first recorded by \(streamName(writer)) at \(at(writer)): \(cfiText(recorded))",
+      "conflicting \(streamName(insn)) at \(at(insn)): \(cfiText(arriving))",
+    ]
+    findings[k].related = [RelatedLocation(label: "patch site", location: p.location(site))]
+      + [(writer, "first writer: \(streamName(writer))"), (insn, "conflicting: \(streamName(insn))")]
+        .filter { !p.isVirtual($0.0) }.map { RelatedLocation(label: $0.1, location: p.location($0.0)) }
   }
 
   /// A walk that crossed into another function: by a branch into it (named), or by

@@ -33,14 +33,14 @@ extension Validator {
           if phase == .start {
             if visited[insn.int] { continue pathLoop }
             visited[insn.int] = true
-            if insnFlags[insn.int] & Self.flagAlternatives != 0, let alts = r.alternatives[insn] {
+            if insnFlags[insn.int].contains(.alternatives), let alts = r.alternatives[insn] {
               stack.append((insn, .afterAlternatives))
               // (Popped last first: objtool's list order, as the main walk.)
               for a in alts { stack.append((a, .start)) }
               continue pathLoop
             }
           }
-          if phase == .afterAlternatives && insnFlags[insn.int] & Self.flagSkipOriginal != 0 { continue pathLoop }
+          if phase == .afterAlternatives && insnFlags[insn.int].contains(.skipOriginal) { continue pathLoop }
           phase = .start
           let k = r.kind[insn.int]
           switch k {

@@ -34,7 +34,7 @@ extension Validator {
   /// Each thread interns states in its own table; thread w takes chunks w, w+T, ... (a
   /// fixed split: the same ids every run). Afterwards the tables are merged into thread
   /// 0's and every id another thread wrote is renumbered.
-  mutating func walkInParallel(_ items: [RootItem], entry: UInt32) -> [(findings: [Finding], warnings: Int)?] {
+  mutating func walkInParallel(_ items: [RootItem], entry: CFIStateID) -> [(findings: [Finding], warnings: Int)?] {
     var rootsOf: [SymbolID: Int] = [:]
     for item in items where item.missingSize == nil { if let f = item.function { rootsOf[f, default: 0] += 1 } }
     let independent = items.indices.filter { k in items[k].missingSize == nil && items[k].function.map { rootsOf[$0] == 1 } == true }
@@ -67,10 +67,10 @@ extension Validator {
             for i in v.marked {
               v.marks.visited[i.int] = false
               if v.options.uaccess { v.marks.uaccessVisits[i.int] = 0 }
-              v.marks.cfi[i.int] = Self.noState
+              v.marks.cfi[i.int] = CFIStateID.none.rawValue
             }
             for slot in v.markedSlots {
-              v.marks.siteSlots[slot] = Self.noState
+              v.marks.siteSlots[slot] = CFIStateID.none.rawValue
               v.marks.siteWriters[slot] = -1
             }
             v.findings.removeSubrange(before...)
@@ -107,7 +107,7 @@ extension Validator {
     let n = p.count, step = 1 << 16
     parallelFor(count: (n + step - 1) / step, workers: threads) { c in
       let (marks, renumber, threadOf, p) = fix.value
-      for i in (c * step)..<min((c + 1) * step, n) where marks.cfi[i] != Self.noState {
+      for i in (c * step)..<min((c + 1) * step, n) where marks.cfi[i] != CFIStateID.none.rawValue {
         guard let o = p.function(InsnRef(i)) else { continue }
         let w = Int(threadOf[p.parent[o.int].int])
         if w > 0 { marks.cfi[i] = renumber[w][Int(marks.cfi[i])] }
@@ -122,7 +122,7 @@ extension Validator {
       let w = Int(threadOf[f.int])
       guard w > 0 else { continue }
       let t = Int(g.table)
-      for slot in marks.siteBase[t]..<marks.siteBase[t + 1] where marks.siteSlots[slot] != Self.noState {
+      for slot in marks.siteBase[t]..<marks.siteBase[t + 1] where marks.siteSlots[slot] != CFIStateID.none.rawValue {
         marks.siteSlots[slot] = renumber[w][Int(marks.siteSlots[slot])]
       }
     }

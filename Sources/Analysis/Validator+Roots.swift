@@ -17,7 +17,7 @@ extension Validator {
   func territory(_ insn: InsnRef) -> SymbolID? { p.function(insn).map { p.parent[$0.int] } }
 
   mutating func validateFunctions(onlySlot: Int? = nil) -> Int {
-    let entry = table.intern(arch.functionEntryCFI).rawValue
+    let entry = table.intern(arch.functionEntryCFI)
     var items: [RootItem] = []
     for slot in onlySlot.map({ [$0] }) ?? Array(p.sections.indices) {
       // (objtool's order, in which a function without a size has its place.)
@@ -67,7 +67,7 @@ extension Validator {
   mutating func validateUnwindHints(onlySlot: Int? = nil) -> Int {
     guard !hints.hints.isEmpty else { return 0 }
     var warnings = 0
-    let undefined = table.intern(.allUndefined).rawValue
+    let undefined = table.intern(.allUndefined)
     let range = onlySlot.map { p.sections[$0].first..<(p.sections[$0].first + p.sections[$0].count) } ?? 0..<p.realCount
     let noinstr = onlySlot.map(isNoinstrSlot) ?? false
     for i in range {
