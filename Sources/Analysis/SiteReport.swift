@@ -29,9 +29,9 @@ public struct PatchSiteReport: Sendable {
   public var table: [(offset: Int, cfi: String?)]
 }
 
-extension Validator {
+extension Walker {
   /// One report per patch site, in section order (optionally only sites in `function`).
-  public func patchSites(function: String? = nil) -> [PatchSiteReport] {
+  func patchSites(function: String? = nil) -> [PatchSiteReport] {
     var reports: [PatchSiteReport] = []
     for (gi, g) in p.groups.enumerated() where g.original.isNone {
       let first = g.first

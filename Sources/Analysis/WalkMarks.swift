@@ -3,9 +3,9 @@ import UnwindModel
 /// What the walk records, per instruction (the CFI state before it, whether it was
 /// reached), per symbol (already warned about) and per patch-site slot (the shared
 /// byte-offset table's state and which instruction wrote it), in fixed buffers that
-/// every copy of a `Validator` shares. The parallel walk's threads write disjoint
+/// every copy of a `Walker` shares. The parallel walk's threads write disjoint
 /// entries: each walks whole functions, and a function's walk touches only its own
-/// instructions, symbols and sites (anything else stops it: see `Validator`).
+/// instructions, symbols and sites (anything else stops it: see `Walker`).
 final class WalkMarks: @unchecked Sendable {
   // @unchecked: disjoint writers while threads run; one thread otherwise.
   let cfi: IDBuffer

@@ -1,6 +1,6 @@
 import UnwindModel
 
-/// A step of a walk's branch chain (`Validator.backtraceNodes`), or none: the root.
+/// A step of a walk's branch chain (`Walker.backtraceNodes`), or none: the root.
 struct ChainID: Equatable {
   var raw: Int32
   static let none = ChainID(raw: -1)
@@ -34,7 +34,7 @@ struct StateFacts: OptionSet {
 }
 
 /// A rule's verdict that stops the walk: objtool's warning, where it is reported, and
-/// the evidence behind it. Made only when a rule fails; `Validator.report` turns it into
+/// the evidence behind it. Made only when a rule fails; `Walker.report` turns it into
 /// the finding.
 struct Violation {
   /// Where objtool reports it: at `insn` (`WARN_INSN`: once per symbol), or as a plain

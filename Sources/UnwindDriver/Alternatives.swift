@@ -21,7 +21,7 @@ public func runAlternatives(paths: [String], function: String?, options: CheckOp
         out("\(path): \(first)")
         for line in lines.dropFirst() { out(line) }
       }
-      var validator = Validator(file: file, texts: sections.map { ($0.section.index, $0.text) },
+      var validator = AnalysisPipeline(file: file, texts: sections.map { ($0.section.index, $0.text) },
                                 arch: arch.description(options),
                                 options: options.analysisOptions)
       let result = validator.run()

@@ -197,7 +197,7 @@ public func analyse(_ file: ELFFile, options: CheckOptions, extraNoreturns: Set<
                                                          workers: options.threadsPerObject) else { return nil }
   PhaseTimes.mark("decode")
   arch.noreturnFunctions.formUnion(extraNoreturns)
-  var validator = Validator(file: file, texts: consume texts,
+  var validator = AnalysisPipeline(file: file, texts: consume texts,
                             arch: arch,
                             options: options.analysisOptions)
   PhaseTimes.mark("resolve")

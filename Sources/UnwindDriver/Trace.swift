@@ -37,7 +37,7 @@ public func runTrace(path: String, function: String, options: CheckOptions,
     analysis.walkThreads = 1
     analysis.explainPaths = true
     let description = arch.description(options)
-    var validator = Validator(file: file, texts: sections.map { ($0.section.index, $0.text) },
+    var validator = AnalysisPipeline(file: file, texts: sections.map { ($0.section.index, $0.text) },
                               arch: description, options: analysis)
     let result = validator.run()
     let view = TraceView(file: file, sections: sections, syntax: arch.syntax, registerName: arch.registerName,

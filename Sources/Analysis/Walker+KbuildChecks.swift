@@ -5,7 +5,7 @@ import UnwindModel
 /// `--unret`'s walk from each VALIDATE_UNRET_BEGIN, `--ibt`'s ENDBR rules, `--retpoline`
 /// / `--rethunk` and `--sls` (objtool validate_unrets, validate_ibt, validate_retpoline,
 /// validate_sls). The uaccess, direction-flag and noinstr rules are part of the walk.
-extension Validator {
+extension Walker {
   // MARK: - Return-thunk entry (`--unret`)
 
   /// objtool `validate_unrets`: from each VALIDATE_UNRET_BEGIN, every path must reach

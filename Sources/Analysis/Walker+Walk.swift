@@ -16,7 +16,7 @@ import UnwindModel
 /// A rule that fails returns a `Violation`; `report` turns it into the finding (with
 /// its explanation and backtrace) and ends the walk: objtool's "return 1" propagates
 /// to the root, which decides which instructions get CFI and therefore what ORC says.
-extension Validator {
+extension Walker {
   /// Where a pending path resumes.
   enum Phase {
     /// At the top of the per-instruction procedure.

@@ -4,7 +4,7 @@ import UnwindModel
 /// The evidence a finding carries beyond objtool's line (`--verbose`, JSON, SARIF): both
 /// paths of a join mismatch, the state and saves of a modified frame, what led into
 /// another function or left code unreachable. Computed only when a finding is made.
-extension Validator {
+extension Walker {
   // MARK: - Explanations (notes and related places: `--verbose`, JSON, SARIF)
 
   /// Both states at a join: the one recorded by the first path and the arriving one.

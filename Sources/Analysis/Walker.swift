@@ -2,12 +2,14 @@ import ELFObject
 import WorkPool
 import UnwindModel
 
-/// objtool's stack validation (`validate_functions` + the unreachable pass) over one
-/// object: every function is walked from its entry state, depth first, with an explicit
-/// stack of pending paths instead of recursion. A finding ends the walk of its
-/// function (objtool's "return 1" propagates to the root), which decides which
-/// instructions get CFI and therefore what ORC says.
-public struct Validator {
+/// objtool's stack validation over one resolved object (`validate_functions`, the
+/// unwind hints, the unreachable pass, and the checks that walk or read the walk's
+/// marks): every function is walked from its entry state, depth first, with an explicit
+/// stack of pending paths instead of recursion (Walker+Walk.swift). A finding ends the
+/// walk of its function (objtool's "return 1" propagates to the root), which decides
+/// which instructions get CFI and therefore what ORC says. `AnalysisPipeline` builds it
+/// and runs its passes.
+struct Walker {
   let p: Program
   let r: Resolution
   let arch: ArchitectureDescription
@@ -48,7 +50,7 @@ public struct Validator {
   var leftFunction = false
   var marked: [InsnRef] = []
   var markedSlots: [Int] = []
-  // The unreachable pass (Validator+Reachability.swift):
+  // The unreachable pass (Walker+Reachability.swift):
   /// Instructions found ignorable during the unreachable pass (`.cold` parts of dead
   /// weak-function code), objtool's late `insn->ignore`.
   var lateIgnored: Set<InsnRef> = []
@@ -56,114 +58,69 @@ public struct Validator {
   var patchSections: [Bool] = []
   var holes: SymbolHoles?
 
-  public init(file: ELFFile, texts: consuming [(SectionIndex, DecodedText)], arch: ArchitectureDescription, options: AnalysisOptions) {
-    // (Only bytes in the file count: a section without them may claim any size.)
-    let alternativeEntries = file.sections.filter { $0.name == ".altinstructions" && $0.hasFileBytes }
-      .reduce(0) { $0 + Int($1.size) / max(arch.alternativeLayout.entrySize, 1) }
-    var program = Program(file: file, texts: texts, virtualRoom: alternativeEntries,
-                          workers: options.walkThreads,
-                          ownsNoInstructions: { $0.binding == .global && arch.isEmbeddedInstruction($0.name) })
-    program.tablePerEntry = options.tablePerEntry
-    PhaseTimes.mark("resolve: program")
-    let relocations = RelocationIndexCache(file: file)
-    // Kept for the checks after the walk, which look up relocations in code only (data
-    // sections' come from the file).
-    self.relocations = options.ibt || options.noinstr ? relocations.restricted(to: program.sections.map(\.section)) : nil
-    var special = SpecialSections(file: file, relocations: relocations)
-    special.strictRelocationTypes = options.badEntriesAreFindings
-    PhaseTimes.mark("resolve: relocations")
-    let layout = arch.alternativeLayout.forUaccess(options.uaccess)
-    // objtool reads `.altinstructions` only for a walk (--orc, --stackval, --uaccess) or
-    // --noinstr: with --unret alone its UNRET walk follows no alternative.
-    let sites = program.buildAlternativeGroups(options.walk || options.noinstr ? special.alternativeEntries(layout: layout) : [],
-                                               layout: layout)
-    PhaseTimes.mark("resolve: alternatives")
-    // A final module (modpost's .gnu.linkonce.this_module) without any .discard.*
-    // section lost its objtool annotations to module.lds: re-derive what we can.
-    let recover = file.isFinalModule && !file.sections.contains { $0.name.hasPrefix(".discard.") }
-    r = Resolution(program: &program, special: special, relocations: relocations, arch: arch, sites: sites, recoverFinalModule: recover,
-                   readAnnotateInsn: options.annotateInstructions, ibt: options.ibt,
-                   relativeJumpTables: options.relativeJumpTables, noUnreachable: options.skipUnreachable,
-                   module: options.module, mcount: options.mcount, jumpLabelHack: options.jumpLabelHack,
-                   noinstrHack: options.noinstrHack, badEntriesAreFindings: options.badEntriesAreFindings,
-                   workers: options.walkThreads,
-                   parallelMinimum: options.parallelWalkMinimum)
+  /// The walk over a resolved program (built by `AnalysisPipeline`).
+  init(program: Program, resolution: Resolution, hints: UnwindHints, relocations: RelocationIndexCache?,
+       paravirt: Paravirt?, uaccessSafe: [Bool], arch: ArchitectureDescription, options: AnalysisOptions) {
     p = program
-    PhaseTimes.mark("resolve: destinations")
-    marks = WalkMarks(instructions: program.count, symbols: file.symbols.count, siteTables: program.siteTableLengths,
+    r = resolution
+    self.hints = hints
+    self.relocations = relocations
+    self.paravirt = paravirt
+    self.uaccessSafe = uaccessSafe
+    self.arch = arch
+    self.options = options
+    marks = WalkMarks(instructions: program.count, symbols: program.file.symbols.count, siteTables: program.siteTableLengths,
                       uaccess: options.uaccess)
-    let (kinds, noEndbr) = (r.kind, r.noEndbr)
-    hints = UnwindHints(program, special, arch: arch, kernel61: options.hintNumbering61, ibt: options.ibt,
-                        badEntriesAreFindings: options.badEntriesAreFindings,
-                        isEndbrOrNoEndbr: { kinds[$0.int] == .endbr || noEndbr.contains($0) })
     var flags = [InstructionFlags](repeating: [], count: program.count)
-    for (insn, _) in r.alternatives where !r.ignoreAlternatives.contains(insn) { flags[insn.int].insert(.alternatives) }
+    for (insn, _) in resolution.alternatives where !resolution.ignoreAlternatives.contains(insn) { flags[insn.int].insert(.alternatives) }
     for (insn, kind) in hints.hints {
       if case .save = kind { continue }
       flags[insn.int].insert(.hint)
     }
-    for insn in r.skipOriginal { flags[insn.int].insert(.skipOriginal) }
-    for insn in r.instrumentation.keys { flags[insn.int].insert(.instrumentation) }
-    paravirt = options.noinstr ? Paravirt(program, relocations: relocations, kinds: r.kind, conventions: arch.kernel) : nil
+    for insn in resolution.skipOriginal { flags[insn.int].insert(.skipOriginal) }
+    for insn in resolution.instrumentation.keys { flags[insn.int].insert(.instrumentation) }
     insnFlags = flags
-    var safe: [Bool] = []
-    if options.uaccess {
-      // objtool marks the symbol find_symbol_by_name returns: the last of that name.
-      safe = [Bool](repeating: false, count: file.symbols.count)
-      var last: [String: Int] = [:]
-      for sym in file.symbols where arch.kernel.uaccessSafeFunctions.contains(sym.name) { last[sym.name] = Int(sym.index.rawValue) }
-      for i in last.values { safe[i] = true }
-    }
-    uaccessSafe = safe
-    self.arch = arch
-    self.options = options
     traceSymbol = options.traceSymbol.map { SymbolID($0) }
     interpreter = CFIInterpreter(arch: arch, framePointerRules: options.framePointerRules)
     // About one distinct transition per 30 instructions in a kernel: no rehashing.
     transitions = TransitionMemo(capacity: program.count / 32)
   }
 
-  /// Runs the whole validation and returns findings plus per-instruction CFI.
-  public mutating func run() -> ValidationResult {
+  /// The findings the resolution and the hints made while reading the tables (objtool
+  /// reports them before it walks); whether the walk may run (no fatal one).
+  mutating func tableFindings() -> (warnings: Int, clean: Bool) {
     findings.append(contentsOf: r.warnings)
     findings.append(contentsOf: r.fatal)
     findings.append(contentsOf: hints.findings)
     findings.append(contentsOf: hints.entryFindings)
-    var warnings = r.fatal.count + r.warnings.count + hints.findings.count + hints.entryFindings.count
-    let clean = r.fatal.isEmpty && hints.findings.isEmpty
-    if clean {
-      // (While reading the hints: before the walk, so they take the function's one warning.)
-      for insn in hints.iretWithoutEndbr { warn(insn, .iretRegsHintWithoutEndbr, "UNWIND_HINT_IRET_REGS without ENDBR") }
-      warnings += hints.iretWithoutEndbr.count
+    return (r.fatal.count + r.warnings.count + hints.findings.count + hints.entryFindings.count,
+            r.fatal.isEmpty && hints.findings.isEmpty)
+  }
+
+  /// UNWIND_HINT_IRET_REGS without ENDBR: found while reading the hints, reported before
+  /// the walk, so they take the function's one warning.
+  mutating func validateIretHints() -> Int {
+    for insn in hints.iretWithoutEndbr { warn(insn, .iretRegsHintWithoutEndbr, "UNWIND_HINT_IRET_REGS without ENDBR") }
+    return hints.iretWithoutEndbr.count
+  }
+
+  /// objtool `validate_noinstr_sections`: without the full walk, the functions and hint
+  /// entries of the noinstr sections.
+  mutating func validateNoinstrSections() -> Int {
+    var warnings = 0
+    for name in arch.kernel.noinstrWalkedSections {
+      guard let slot = p.sections.firstIndex(where: { $0.name == name }) else { continue }
+      warnings += validateFunctions(onlySlot: slot)
+      warnings += validateUnwindHints(onlySlot: slot)
     }
-    if clean && options.retpolineCheck { warnings += validateRetpoline() }
-    if options.walk && clean {
-      warnings += validateFunctions()
-      warnings += validateUnwindHints()
-      if warnings == 0 && !ignoresUnreachable { validateReachable() }
-    } else if options.noinstr && clean {
-      // objtool `validate_noinstr_sections`: without the full walk, the functions and
-      // hint entries of the noinstr sections.
-      for name in arch.kernel.noinstrWalkedSections {
-        guard let slot = p.sections.firstIndex(where: { $0.name == name }) else { continue }
-        warnings += validateFunctions(onlySlot: slot)
-        warnings += validateUnwindHints(onlySlot: slot)
-      }
-    }
-    var stopped = false
-    if clean && options.unret {
-      let (n, stop) = validateUnrets()
-      warnings += n
-      // (objtool stops after a failed UNRET walk: nothing more is checked or written.)
-      stopped = stop
-    }
-    PhaseTimes.mark("walk: hints, reachable, unret")
-    if clean && !stopped && options.ibt { warnings += validateIBT() }
-    PhaseTimes.mark("walk: ibt")
-    if clean && !stopped && options.slsCheck { warnings += validateSLS() }
+    return warnings
+  }
+
+  /// What the walk leaves: findings, per-instruction CFI (views of the whole-object
+  /// columns, not copies: at kernel scale a copy would be the run's peak memory), the
+  /// site tables and counts, the trace.
+  mutating func result() -> ValidationResult {
     if PhaseTimes.enabled { PhaseTimes.mark("walk: states \(table.states.count) transitions \(transitions.count)") }
-    // Views of the whole-object columns (no state is CFIColumn.none), not copies: at
-    // kernel scale a copy would be the run's peak memory.
     var perSection: [(section: SectionIndex, offsets: Column<UInt32>, kinds: Column<InstructionKind>, cfi: CFIColumn)] = []
     let trace = traceEvents
     traceEvents = []
@@ -242,7 +199,7 @@ public struct Validator {
   @inline(__always)
   func isHint(_ insn: InsnRef) -> Bool { insnFlags[insn.int].contains(.hint) }
 
-  // MARK: - The walk's verdicts (the walk itself: Validator+Walk.swift)
+  // MARK: - The walk's verdicts (the walk itself: Walker+Walk.swift)
 
   /// The walk's stack of pending paths, kept between roots (no allocation per function).
   var pendingPaths: [Pending] = []

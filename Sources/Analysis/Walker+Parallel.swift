@@ -3,7 +3,7 @@ import UnwindModel
 import WorkPool
 
 /// The walk of a big object's functions on every core (see `walkInParallel`).
-extension Validator {
+extension Walker {
   /// What one thread of the parallel walk leaves: its state table and transition memo
   /// (its ids), the roots it walked with their findings, and their functions.
   struct ThreadWalk {

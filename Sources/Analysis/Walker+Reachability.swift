@@ -4,7 +4,7 @@ import UnwindModel
 /// Unreachable instructions (objtool `validate_reachable_instructions`): after every
 /// walk, each instruction no walk marked is reported unless objtool would ignore it
 /// (objtool 6.1: only the object's first, `AnalysisOptions.firstUnreachableOnly`).
-extension Validator {
+extension Walker {
   mutating func validateReachable() {
     for i in 0..<p.count {
       let insn = InsnRef(i)

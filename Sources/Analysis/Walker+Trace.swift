@@ -3,7 +3,7 @@ import UnwindModel
 
 /// `unwindcheck trace`: the events one function's walk records, and how patch-site
 /// streams are named in them and in conflict findings.
-extension Validator {
+extension Walker {
   /// Whether a walk from `root` (as `function`) is one `trace` records.
   func isTraced(_ root: InsnRef, function fn: SymbolID?) -> Bool {
     guard let t = traceSymbol else { return false }

@@ -3,7 +3,7 @@ import UnwindModel
 
 /// What the walk checks at a call or sibling call: uaccess, the direction flag, noinstr
 /// (objtool validate_call and its helpers).
-extension Validator {
+extension Walker {
   // MARK: - uaccess and direction flag
 
   /// objtool `validate_call`'s uaccess and DF rules (noinstr comes first there): no call

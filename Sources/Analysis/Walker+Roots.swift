@@ -3,8 +3,8 @@ import UnwindModel
 
 /// Where walks start (objtool `validate_functions`, `validate_unwind_hints`): every
 /// function from its entry state, in objtool's order (on every core for a big object:
-/// Validator+Parallel.swift), then the hinted code no function walk reached.
-extension Validator {
+/// Walker+Parallel.swift), then the hinted code no function walk reached.
+extension Walker {
   /// One step of `validateFunctions`, in objtool's order: a function without a size
   /// (named here, for its finding) or a root to walk within `function`.
   struct RootItem {
