@@ -37,11 +37,7 @@ public struct AnalysisPipeline {
     // section lost its objtool annotations to module.lds: re-derive what we can.
     let recover = file.isFinalModule && !file.sections.contains { $0.name.hasPrefix(".discard.") }
     let resolution = Resolution(program: &program, special: special, relocations: relocations, arch: arch, sites: sites,
-                                recoverFinalModule: recover, readAnnotateInsn: options.annotateInstructions, ibt: options.ibt,
-                                relativeJumpTables: options.relativeJumpTables, noUnreachable: options.skipUnreachable,
-                                module: options.module, mcount: options.mcount, jumpLabelHack: options.jumpLabelHack,
-                                noinstrHack: options.noinstrHack, badEntriesAreFindings: options.badEntriesAreFindings,
-                                workers: options.walkThreads, parallelMinimum: options.parallelWalkMinimum)
+                                recoverFinalModule: recover, options: options)
     PhaseTimes.mark("resolve: destinations")
     let (kinds, noEndbr) = (resolution.kind, resolution.noEndbr)
     let hints = UnwindHints(program, special, arch: arch, kernel61: options.hintNumbering61, ibt: options.ibt,

@@ -188,27 +188,27 @@ struct Resolution {
   var initSlot: [Bool] = []
   let mcountCallee: String?
 
+  /// Resolves `p` for the walk, with the analysis options that bear on it (`--module`,
+  /// `--ibt`, `--mcount`, the hacks, 6.14's annotations, the table-entry policy,
+  /// `--no-unreachable`, the threads).
   init(program p: inout Program, special: SpecialSections, relocations: RelocationIndexCache, arch: ArchitectureDescription,
-       sites: AlternativeSites, recoverFinalModule: Bool = false, readAnnotateInsn: Bool = false, ibt: Bool = false,
-       relativeJumpTables: Bool = false, noUnreachable: Bool = false, module: Bool = false, mcount: Bool = false,
-      jumpLabelHack: Bool = false, noinstrHack: Bool = false, badEntriesAreFindings: Bool = false,
-      workers: Int = 1, parallelMinimum: Int = 1 << 17) {
-    self.badEntriesAreFindings = badEntriesAreFindings
-    self.workers = p.count >= parallelMinimum ? workers : 1
-    self.module = module
-    self.jumpLabelHack = jumpLabelHack
-    self.kernel = arch.kernel
-    noinstrSlot = noinstrHack ? p.sections.map { arch.kernel.isNoinstrSection($0.name) } : []
-    self.mcount = mcount
-    self.mcountCallee = arch.mcountCallee
+       sites: AlternativeSites, recoverFinalModule: Bool = false, options: AnalysisOptions) {
+    badEntriesAreFindings = options.badEntriesAreFindings
+    workers = p.count >= options.parallelWalkMinimum ? options.walkThreads : 1
+    module = options.module
+    jumpLabelHack = options.jumpLabelHack
+    kernel = arch.kernel
+    noinstrSlot = options.noinstrHack ? p.sections.map { arch.kernel.isNoinstrSection($0.name) } : []
+    mcount = options.mcount
+    mcountCallee = arch.mcountCallee
     replacementSlot = p.sections.map { $0.name == arch.kernel.replacementSection }
-    initSlot = p.sections.map { !module && $0.name == arch.kernel.initSection }
+    initSlot = p.sections.map { !options.module && $0.name == arch.kernel.initSection }
     self.recoverFinalModule = recoverFinalModule
-    self.ibt = ibt
-    self.relativeJumpTables = relativeJumpTables
-    self.pcRelative32 = arch.pcRelative32Relocation
-    self.pcRelativeBias = arch.branchAddendBias
-    self.noUnreachable = noUnreachable
+    ibt = options.ibt
+    relativeJumpTables = options.relativeJumpTables
+    pcRelative32 = arch.pcRelative32Relocation
+    pcRelativeBias = arch.branchAddendBias
+    noUnreachable = options.skipUnreachable
     let n = p.count
     jumpDest = Array(repeating: .none, count: n)
     callDest = Array(repeating: .none, count: n)
@@ -218,7 +218,7 @@ struct Resolution {
     symbolClass = []
     kind = []
     let inputs = Inputs(special: special, relocations: relocations, arch: arch, sites: sites,
-                        annotations: readAnnotateInsn ? special.instructionAnnotations() : [])
+                        annotations: options.annotateInstructions ? special.instructionAnnotations() : [])
     var provided: Set<Fact> = []
     for pass in Pass.allCases {
       assert(pass.needs.isSubset(of: provided), "resolution pass \(pass) runs before what it needs")

@@ -40,9 +40,7 @@ struct SpecialSections {
 
   /// Whether relocation `type` writes a 4-byte field (see `strictRelocationTypes`).
   static func fitsAddressField(_ type: UInt32, machine: Machine) -> Bool {
-    let t = RelocationType(rawValue: type)
-    if machine == .x86_64 && t == .x86_64PLT32 { return true }
-    return t.dataEffect(on: machine)?.width == 4
+    RelocationType(rawValue: type).fillsAddressField(on: machine)
   }
 
   /// Why the address field at `offset` gives no address (for `check`'s bad-entry

@@ -233,4 +233,12 @@ extension RelocationType {
     default: nil
     }
   }
+
+  /// Whether the relocation fills a 4-byte address field (an entry of a kernel table):
+  /// a 4-byte data relocation, or x86's PLT32 (which the assembler uses for `.long sym -
+  /// .` to a function, and is PC32 in a kernel link).
+  public func fillsAddressField(on machine: Machine) -> Bool {
+    if machine == .x86_64 && self == .x86_64PLT32 { return true }
+    return dataEffect(on: machine)?.width == 4
+  }
 }

@@ -111,6 +111,16 @@ public struct CheckOptions: Sendable {
   /// A one-object run on a terminal: the functions walked, as a progress line.
   var walkProgress: WalkProgressLine?
 
+  /// The rules between options, in one place: what one option implies for another, and
+  /// the combinations that make no sense (then the usage error's message).
+  public mutating func settle(inputs: Int) -> String? {
+    if againstDwarf { sourceLines = true }
+    if output != nil && !orc && prefix == 0 { return "--output needs --orc or --prefix" }
+    if output != nil && inputs > 1 { return "--output takes one input file" }
+    if (summary || table) && !againstDwarf { return "--summary and --table need --against-dwarf" }
+    return nil
+  }
+
   var analysisOptions: AnalysisOptions {
     var o = AnalysisOptions()
     o.framePointerRules = stackval

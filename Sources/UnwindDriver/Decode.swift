@@ -130,8 +130,9 @@ public enum ObjectDecoder {
 /// function); TEXT the instruction in assembly (`ArchitectureSupport.syntax`).
 /// With `function`, only the instructions inside functions of that name.
 public func renderDecoded(_ sections: [DecodedSection], file: ELFFile? = nil, function: String? = nil,
-                          machine: Machine = .x86_64, into out: inout OutputBuffer) {
-  let support = ArchitectureSupport.of(machine) ?? .x86_64
+                          machine: Machine, into out: inout OutputBuffer) {
+  // (Sections come from `decodeSections`, which decodes supported machines only.)
+  guard let support = ArchitectureSupport.of(machine) else { return }
   let registerName = support.registerName
   for decoded in sections {
     let name = decoded.section.name

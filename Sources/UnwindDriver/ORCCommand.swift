@@ -40,9 +40,12 @@ public func runORCDump(paths: [String], format: ORCFormat, generate: Bool = fals
         }
         continue
       }
-      switch Result(catching: { () throws(ORCDump.Problem) in
-        try (ArchitectureSupport.of(file.machine) ?? .x86_64).dumpORC(file, format)
-      }) {
+      guard let arch = ArchitectureSupport.of(file.machine) else {
+        err(DiagnosticFormat.error(path: path, "orc dump: \(file.machine) is not supported"))
+        status = .badInput
+        continue
+      }
+      switch Result(catching: { () throws(ORCDump.Problem) in try arch.dumpORC(file, format) }) {
       case .success(let lines):
         // (Nothing found is said, on stderr: stdout stays the dump.)
         if lines.isEmpty { err("\(path): no ORC (no .orc_unwind/.orc_unwind_ip section)") }

@@ -43,14 +43,76 @@ struct CommandSpec {
   var subcommands: [CommandSpec] = []
 }
 
-/// What the parser found for one command.
+/// What the parser found for one command: which options were given (by name, as the
+/// command's option table spells them) and the positional arguments. Read only by
+/// `OptionBinding.apply`, which gives each option's value to the field it declares.
 struct ParsedArguments {
-  var flags: Set<String> = []
-  var values: [String: String] = [:]
+  fileprivate(set) var flags: Set<String> = []
+  fileprivate(set) var values: [String: String] = [:]
   var positional: [String] = []
+}
 
-  func flag(_ name: String) -> Bool { flags.contains(name) }
-  func value(_ name: String) -> String? { values[name] }
+/// An option declared once: its name, help and kind (`spec`, which the parser and the
+/// help text read) and the field of the command's arguments value `Target` it sets.
+/// A typo in a name is a usage error at once, never a silently false read.
+struct OptionBinding<Target>: @unchecked Sendable {  // (key paths and pure closures)
+  var spec: OptionSpec
+  /// Sets the field from the option's text (a flag: called with "" when present).
+  var set: (inout Target, String) throws(OptionValueError) -> Void
+
+  static func flag(_ name: String, _ field: WritableKeyPath<Target, Bool>, _ help: String) -> OptionBinding {
+    OptionBinding(spec: .flag(name, help)) { target, _ in target[keyPath: field] = true }
+  }
+
+  static func text(_ name: String, _ placeholder: String, _ field: WritableKeyPath<Target, String?>, _ help: String)
+    -> OptionBinding
+  {
+    OptionBinding(spec: .value(name, placeholder, help)) { target, text in target[keyPath: field] = text }
+  }
+
+  /// A value parsed into the field's type; `parse` says what is wrong with a bad one.
+  static func value<Value>(_ name: String, _ placeholder: String, _ field: WritableKeyPath<Target, Value>, _ help: String,
+                           _ parse: @escaping (String) throws(OptionValueError) -> Value) -> OptionBinding {
+    OptionBinding(spec: .value(name, placeholder, help)) { target, text throws(OptionValueError) in
+      target[keyPath: field] = try parse(text)
+    }
+  }
+
+  /// The same option applied to a field of a larger value (a command's arguments that
+  /// hold `CheckOptions` and more).
+  func lifted<Outer>(_ path: WritableKeyPath<Outer, Target>) -> OptionBinding<Outer> {
+    let set = self.set
+    return OptionBinding<Outer>(spec: spec) { outer, text throws(OptionValueError) in try set(&outer[keyPath: path], text) }
+  }
+}
+
+/// What is wrong with an option's value.
+struct OptionValueError: Error {
+  var message: String
+}
+
+extension Array {
+  /// The options' specs, for the parser and the help text.
+  func specs<Target>() -> [OptionSpec] where Element == OptionBinding<Target> { map(\.spec) }
+
+  /// Every option given in `arguments` set in `target`, in the table's order.
+  func apply<Target>(_ arguments: ParsedArguments, to target: inout Target, command: [String]) throws(UsageError)
+    where Element == OptionBinding<Target>
+  {
+    for binding in self {
+      let text: String?
+      switch binding.spec.kind {
+      case .flag: text = arguments.flags.contains(binding.spec.name) ? "" : nil
+      case .value: text = arguments.values[binding.spec.name]
+      }
+      guard let text else { continue }
+      do throws(OptionValueError) {
+        try binding.set(&target, text)
+      } catch {
+        throw UsageError(message: error.message, command: command)
+      }
+    }
+  }
 }
 
 /// A usage error: the message, and the command whose usage to show.

@@ -13,89 +13,138 @@ let unwindcheckVersion = "0.1.0"
 /// glibc's `mallopt` (malloc.h is not part of the Glibc module).
 @_silgen_name("mallopt") func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 
+/// What `alternatives`, `trace` and `orc dump` read: the analysis options and their own.
+struct SiteArguments {
+  var check = CheckOptions()
+  var function: String?
+}
+
+struct ORCDumpArguments {
+  var check = CheckOptions()
+  var generate = false
+}
+
+/// The value parsers the option tables share.
+enum OptionValues {
+  static func kernel(_ text: String) throws(OptionValueError) -> KernelVersion {
+    guard let k = KernelVersion(rawValue: text) else { throw OptionValueError(message: "--kernel takes 6.1, 6.12 or 6.14, not '\(text)'") }
+    return k
+  }
+
+  static func count(_ name: String) -> (String) throws(OptionValueError) -> Int {
+    { text throws(OptionValueError) in
+      guard let n = Int(text), n >= 0 else { throw OptionValueError(message: "--\(name) needs a count of 0 or more, not '\(text)'") }
+      return n
+    }
+  }
+
+  static func loaded<T>(_ result: Result<T, FilterFileError>) throws(OptionValueError) -> T {
+    switch result {
+    case .success(let value): return value
+    case .failure(let e): throw OptionValueError(message: e.message)
+    }
+  }
+}
+
 enum Commands {
   static let kernelHelp = "Kernel ABI / objtool version to emulate: 6.1, 6.12 or 6.14."
+
+  /// `check`'s options, each declared once with the field of `CheckOptions` it sets.
+  static let checkOptions: [OptionBinding<CheckOptions>] = [
+    .flag("stats", \.stats, "Print per-object structure counts (sections, symbols, relocations) on stdout."),
+    .flag("stackval", \.stackval, "Also apply the frame-pointer rules (objtool --stackval)."),
+    .flag("link", \.link, "The input is a linked object: vmlinux.o or a module's linked .o (objtool --link)."),
+    .flag("module", \.module, "The object belongs to a module (objtool --module)."),
+    .flag("no-unreachable", \.noUnreachable, "Skip the unreachable-instruction pass."),
+    .flag("ibt", \.ibt, "IBT kernel (objtool --ibt): a direct jump past a function's ENDBR is a sibling call."),
+    .flag("retpoline", \.retpolineCheck, "objtool --retpoline: indirect calls and jumps outside retpolines and annotated places are findings."),
+    .flag("rethunk", \.rethunkCheck, "With --retpoline: bare returns (not through the return thunk) are findings."),
+    .flag("sls", \.slsCheck, "objtool --sls: a ret or indirect jump must be followed by int3."),
+    .flag("noinstr", \.noinstr, "objtool --noinstr (with --link): calls out of noinstr code need instrumentation_begin(); returns must end it."),
+    .flag("unret", \.unret, "objtool --unret: from VALIDATE_UNRET_BEGIN, no return or indirect branch before the untraining."),
+    .flag("static-call", \.staticCallCheck, "objtool --static-call: every static call's key symbol exists (not required with --module)."),
+    .flag("uaccess", \.uaccess, "objtool --uaccess: no call or return with user access (STAC) enabled; SMAP alternatives followed patched."),
+    .flag("werror", \.werror, "Exit with status 1 when there are findings."),
+    .value("suppress", "file", \.suppressions, "Accepted findings: lines 'RULE FUNCTION-GLOB OBJECT-GLOB REASON' (rule id, name or *; the reason is required); suppressed findings are counted, kept in JSON/SARIF as suppressed; with --verbose unused entries are named.") { text throws(OptionValueError) in try OptionValues.loaded(Suppressions.load(text)) },
+    .value("baseline", "file", \.baseline, "Report only findings not in this baseline (written by --write-baseline), matched by fingerprint.") { text throws(OptionValueError) in try OptionValues.loaded(Baseline.load(text)) },
+    .text("write-baseline", "file", \.writeBaseline, "Write the findings (fingerprint, rule, object, place, message) to this file as a baseline."),
+    .value("format", "format", \.format, "text (objtool's lines on stderr, the default), json (one JSON object per finding on stdout: JSON Lines) or sarif (one SARIF 2.1.0 log on stdout).") { text throws(OptionValueError) in
+      guard let f = OutputFormat(rawValue: text) else { throw OptionValueError(message: "--format takes text, json or sarif, not '\(text)'") }
+      return f
+    },
+    .flag("backtrace", \.backtrace, "After each finding, print the branch chain that led to it (objtool --backtrace)."),
+    .flag("verbose", \.verbose, "Print notes under findings (for patch-site conflicts: both streams and their CFI)."),
+    .flag("orc", \.orc, "Write ORC unwind tables into the object (objtool --orc without --dry-run)."),
+    .text("output", "output", \.output, "With --orc: write the result to this file instead of replacing the input."),
+    .flag("replace", \.replace, "With --orc: regenerate ORC in an object that already has it."),
+    .value("prefix", "prefix", \.prefix, "N bytes of NOP padding before each function become a __pfx_<func> symbol (written to the object even without --orc; with --orc the padding gets the function's CFI) (objtool --prefix; Kbuild passes 16).", OptionValues.count("prefix")),
+    .value("kernel", "kernel", \.kernel, kernelHelp + " (default: 6.12)", OptionValues.kernel),
+    .value("jobs", "n", \.jobs, "Objects analysed at once, and threads for one big object (default: every core).", OptionValues.count("jobs")),
+    .flag("against-dwarf", \.againstDwarf, "Compare the CFI computed from the instructions with the object's DWARF CFI (.eh_frame/.debug_frame, read by libdw) at every instruction boundary; each disagreement is a finding (UV1301-UV1303) with its source line; a frame section too big or slow for libdw is not compared (UV1304)."),
+    .flag("summary", \.summary, "With --against-dwarf: print agree/disagree/not-comparable counts per function and object on stdout, then 'dwarf: agree N, disagree M, not comparable K' over all inputs."),
+    .flag("lines", \.sourceLines, "Add ' (file.c:123)' from the object's line table to findings (always on with --against-dwarf)."),
+    .flag("callee-saved", \.calleeSaved, "arm64: also track the saves and restores of x19-x28 (compared at joins and returns). Off by default: GCC saves them in path-dependent order, which makes false mismatches."),
+    .flag("table", \.table, "With --against-dwarf: print both sides at every instruction boundary on stdout: FILE, SECTION, 0xOFFSET, FUNC+0xOFF, ours, DWARF, verdict (tab-separated; each side as 'cfa REG+N ra WHERE fp WHERE')."),
+  ]
 
   static let check = CommandSpec(
     name: "check",
     abstract: "Validate the stack metadata of objects, as objtool --orc --dry-run does.",
-    options: [
-      .flag("stats", "Print per-object structure counts (sections, symbols, relocations) on stdout."),
-      .flag("stackval", "Also apply the frame-pointer rules (objtool --stackval)."),
-      .flag("link", "The input is a linked object: vmlinux.o or a module's linked .o (objtool --link)."),
-      .flag("module", "The object belongs to a module (objtool --module)."),
-      .flag("no-unreachable", "Skip the unreachable-instruction pass."),
-      .flag("ibt", "IBT kernel (objtool --ibt): a direct jump past a function's ENDBR is a sibling call."),
-      .flag("retpoline", "objtool --retpoline: indirect calls and jumps outside retpolines and annotated places are findings."),
-      .flag("rethunk", "With --retpoline: bare returns (not through the return thunk) are findings."),
-      .flag("sls", "objtool --sls: a ret or indirect jump must be followed by int3."),
-      .flag("noinstr", "objtool --noinstr (with --link): calls out of noinstr code need instrumentation_begin(); returns must end it."),
-      .flag("unret", "objtool --unret: from VALIDATE_UNRET_BEGIN, no return or indirect branch before the untraining."),
-      .flag("static-call", "objtool --static-call: every static call's key symbol exists (not required with --module)."),
-      .flag("uaccess", "objtool --uaccess: no call or return with user access (STAC) enabled; SMAP alternatives followed patched."),
-      .flag("werror", "Exit with status 1 when there are findings."),
-      .value("suppress", "file", "Accepted findings: lines 'RULE FUNCTION-GLOB OBJECT-GLOB REASON' (rule id, name or *; the reason is required); suppressed findings are counted, kept in JSON/SARIF as suppressed; with --verbose unused entries are named."),
-      .value("baseline", "file", "Report only findings not in this baseline (written by --write-baseline), matched by fingerprint."),
-      .value("write-baseline", "file", "Write the findings (fingerprint, rule, object, place, message) to this file as a baseline."),
-      .value("format", "format", "text (objtool's lines on stderr, the default), json (one JSON object per finding on stdout: JSON Lines) or sarif (one SARIF 2.1.0 log on stdout)."),
-      .flag("backtrace", "After each finding, print the branch chain that led to it (objtool --backtrace)."),
-      .flag("verbose", "Print notes under findings (for patch-site conflicts: both streams and their CFI)."),
-      .flag("orc", "Write ORC unwind tables into the object (objtool --orc without --dry-run)."),
-      .value("output", "output", "With --orc: write the result to this file instead of replacing the input."),
-      .flag("replace", "With --orc: regenerate ORC in an object that already has it."),
-      .value("prefix", "prefix", "N bytes of NOP padding before each function become a __pfx_<func> symbol (written to the object even without --orc; with --orc the padding gets the function's CFI) (objtool --prefix; Kbuild passes 16)."),
-      .value("kernel", "kernel", kernelHelp + " (default: 6.12)"),
-      .value("jobs", "n", "Objects analysed at once, and threads for one big object (default: every core)."),
-      .flag("against-dwarf", "Compare the CFI computed from the instructions with the object's DWARF CFI (.eh_frame/.debug_frame, read by libdw) at every instruction boundary; each disagreement is a finding (UV1301-UV1303) with its source line; a frame section too big or slow for libdw is not compared (UV1304)."),
-      .flag("summary", "With --against-dwarf: print agree/disagree/not-comparable counts per function and object on stdout, then 'dwarf: agree N, disagree M, not comparable K' over all inputs."),
-      .flag("lines", "Add ' (file.c:123)' from the object's line table to findings (always on with --against-dwarf)."),
-      .flag("callee-saved", "arm64: also track the saves and restores of x19-x28 (compared at joins and returns). Off by default: GCC saves them in path-dependent order, which makes false mismatches."),
-      .flag("table", "With --against-dwarf: print both sides at every instruction boundary on stdout: FILE, SECTION, 0xOFFSET, FUNC+0xOFF, ours, DWARF, verdict (tab-separated; each side as 'cfa REG+N ra WHERE fp WHERE')."),
-    ],
+    options: checkOptions.specs(),
     positional: ("files", "Object files: compiler .o, linked module .o, or final .ko."),
     minimumPositional: 1)
+
+  static let decodeOptions: [OptionBinding<DecodeOptions>] = [
+    .text("section", "section", \.section, "Only decode the section with this name."),
+    .text("function", "name", \.function, "Only the instructions of the functions with this name."),
+  ]
 
   static let decode = CommandSpec(
     name: "decode",
     abstract: "Print every instruction of the executable sections (linear sweep).",
     discussion: "One line per instruction: SECTION<TAB>0xOFFSET<TAB>LENGTH<TAB>KIND<TAB>STACK-OPS<TAB>FUNCTION+0xOFF<TAB>ASSEMBLY (GNU objdump's syntax; .insn and the bytes where unwindcheck does not spell the instruction out). KIND is objtool's instruction type (jcc, jmp, jmp*, call, call*, ret, context-switch, bug, nop, endbr, trap, stac, clac, std, cld, other, invalid); direct branches add ->0xTARGET. STACK-OPS is - or DEST<-SRC ops joined by commas. x86-64 and arm64 (AAELF64 mapping symbols and literal pools mark data in text).",
-    options: [.value("section", "section", "Only decode the section with this name."),
-              .value("function", "name", "Only the instructions of the functions with this name.")],
+    options: decodeOptions.specs(),
     positional: ("files", "Object files."), minimumPositional: 1)
+
+  static let alternativesOptions: [OptionBinding<SiteArguments>] = [
+    .text("function", "function", \.function, "Only sites inside this function."),
+    .value("kernel", "kernel", \.check.kernel, kernelHelp, OptionValues.kernel),
+  ]
 
   static let alternatives = CommandSpec(
     name: "alternatives",
     abstract: "Show every patch site: its code streams, the merged byte-offset CFI table, conflicts.",
-    options: [
-      .value("function", "function", "Only sites inside this function."),
-      .value("kernel", "kernel", kernelHelp),
-    ],
+    options: alternativesOptions.specs(),
     positional: ("files", "Object files."), minimumPositional: 1)
+
+  static let traceOptions: [OptionBinding<SiteArguments>] = [
+    .text("function", "name", \.function, "The function (or code symbol) to trace. Required."),
+    OptionBinding<CheckOptions>.flag("stackval", \.stackval, "Walk with the frame-pointer rules (objtool --stackval).").lifted(\.check),
+    OptionBinding<CheckOptions>.flag("link", \.link, "The object is linked (vmlinux.o, a module's .ko).").lifted(\.check),
+    OptionBinding<CheckOptions>.flag("module", \.module, "The object is a kernel module.").lifted(\.check),
+    OptionBinding<CheckOptions>.flag("uaccess", \.uaccess, "Follow the uaccess state (objtool --uaccess).").lifted(\.check),
+    OptionBinding<CheckOptions>.flag("ibt", \.ibt, "Analyse as objtool --ibt.").lifted(\.check),
+    OptionBinding<CheckOptions>.flag("noinstr", \.noinstr, "Check noinstr rules (with --link).").lifted(\.check),
+    .value("kernel", "kernel", \.check.kernel, kernelHelp, OptionValues.kernel),
+  ]
 
   static let trace = CommandSpec(
     name: "trace",
     abstract: "Show the walk of one function: every instruction in walk order with its assembly, stack ops and CFI, the branch decisions, and every stream of its patch sites.",
     discussion: "Lines: '== walk from ...' where a walk starts; one line per instruction walked (function+offset, section+offset, bytes, assembly with the relocation target, stack ops, then '| ' and the CFI after it); '## ' an unwind hint setting the state; '=> ' a patch site or jump table whose other streams are walked first; '-> ' a branch decision or the end of a path; '<- ' back at a branch or site for the path left for later; '-- ' a join with code already walked; '!! ' a finding. Then the instructions no walk reached and each patch site's streams with the merged table.",
-    options: [
-      .value("function", "name", "The function (or code symbol) to trace. Required."),
-      .flag("stackval", "Walk with the frame-pointer rules (objtool --stackval)."),
-      .flag("link", "The object is linked (vmlinux.o, a module's .ko)."),
-      .flag("module", "The object is a kernel module."),
-      .flag("uaccess", "Follow the uaccess state (objtool --uaccess)."),
-      .flag("ibt", "Analyse as objtool --ibt."),
-      .flag("noinstr", "Check noinstr rules (with --link)."),
-      .value("kernel", "kernel", kernelHelp),
-    ],
+    options: traceOptions.specs(),
     positional: ("file", "An object file."), minimumPositional: 1, maximumPositional: 1)
+
+  static let orcDumpOptions: [OptionBinding<ORCDumpArguments>] = [
+    .value("kernel", "kernel", \.check.kernel, "ORC format: 6.12 (default; also 6.14) or 6.1.", OptionValues.kernel),
+    .flag("generate", \.generate, "Print the ORC unwindcheck generates for the object (from its own analysis) instead of the ORC it contains."),
+    OptionBinding<CheckOptions>.flag("ibt", \.ibt, "With --generate: analyse as objtool --ibt (Kbuild on IBT kernels).").lifted(\.check),
+  ]
 
   static let orcDump = CommandSpec(
     name: "dump",
     abstract: "Print an object's ORC table as objtool --dump=orc does.",
-    options: [
-      .value("kernel", "kernel", "ORC format: 6.12 (default; also 6.14) or 6.1."),
-      .flag("generate", "Print the ORC unwindcheck generates for the object (from its own analysis) instead of the ORC it contains."),
-      .flag("ibt", "With --generate: analyse as objtool --ibt (Kbuild on IBT kernels)."),
-    ],
+    options: orcDumpOptions.specs(),
     positional: ("files", "Object files (.o after objtool, or .ko)."), minimumPositional: 1)
 
   static let orc = CommandSpec(name: "orc", abstract: "ORC unwind tables.", subcommands: [orcDump])
@@ -119,108 +168,35 @@ enum Commands {
 
 /// Runs the command `path` names; returns the exit status.
 func run(_ path: [String], _ a: ParsedArguments) throws(UsageError) -> ExitStatus {
-  func kernel() throws(UsageError) -> KernelVersion {
-    guard let text = a.value("kernel") else { return .v6_12 }
-    guard let k = KernelVersion(rawValue: text) else {
-      throw UsageError(message: "--kernel takes 6.1, 6.12 or 6.14, not '\(text)'", command: path)
-    }
-    return k
-  }
-  func count(_ name: String) throws(UsageError) -> Int? {
-    guard let text = a.value(name) else { return nil }
-    guard let n = Int(text), n >= 0 else {
-      throw UsageError(message: "--\(name) needs a count of 0 or more, not '\(text)'", command: path)
-    }
-    return n
-  }
   switch path {
   case ["check"]:
     var o = CheckOptions()
-    o.stats = a.flag("stats")
-    o.stackval = a.flag("stackval")
-    o.link = a.flag("link")
-    o.module = a.flag("module")
-    o.noUnreachable = a.flag("no-unreachable")
-    o.ibt = a.flag("ibt")
-    o.retpolineCheck = a.flag("retpoline")
-    o.rethunkCheck = a.flag("rethunk")
-    o.slsCheck = a.flag("sls")
-    o.uaccess = a.flag("uaccess")
-    o.staticCallCheck = a.flag("static-call")
     o.toolVersion = unwindcheckVersion
-    if let file = a.value("suppress") {
-      switch Suppressions.load(file) {
-      case .success(let s): o.suppressions = s
-      case .failure(let e): throw UsageError(message: e.message, command: path)
-      }
-    }
-    if let file = a.value("baseline") {
-      switch Baseline.load(file) {
-      case .success(let b): o.baseline = b
-      case .failure(let e): throw UsageError(message: e.message, command: path)
-      }
-    }
-    o.writeBaseline = a.value("write-baseline")
-    if let text = a.value("format") {
-      guard let f = OutputFormat(rawValue: text) else {
-        throw UsageError(message: "--format takes text, json or sarif, not '\(text)'", command: path)
-      }
-      o.format = f
-    }
-    o.noinstr = a.flag("noinstr")
-    o.unret = a.flag("unret")
-    o.werror = a.flag("werror")
-    o.backtrace = a.flag("backtrace")
-    o.verbose = a.flag("verbose")
-    o.orc = a.flag("orc")
-    o.output = a.value("output")
-    o.replace = a.flag("replace")
-    o.prefix = try count("prefix") ?? 0
-    o.kernel = try kernel()
-    o.jobs = try count("jobs") ?? 0
-    o.againstDwarf = a.flag("against-dwarf")
-    o.summary = a.flag("summary")
-    o.table = a.flag("table")
-    o.calleeSaved = a.flag("callee-saved")
-    o.sourceLines = a.flag("lines") || o.againstDwarf
+    try Commands.checkOptions.apply(a, to: &o, command: path)
     // For the differential scripts: the parallel walk on objects of any size.
     if let v = getenv("UNWINDCHECK_PARALLEL_WALK_MIN") { o.parallelWalkMinimum = Int(String(cString: v)) }
-    if o.output != nil && !o.orc && o.prefix == 0 { throw UsageError(message: "--output needs --orc or --prefix", command: path) }
-    if o.output != nil && a.positional.count > 1 { throw UsageError(message: "--output takes one input file", command: path) }
-    if (o.summary || o.table) && !o.againstDwarf {
-      throw UsageError(message: "--summary and --table need --against-dwarf", command: path)
-    }
+    if let problem = o.settle(inputs: a.positional.count) { throw UsageError(message: problem, command: path) }
     return runCheck(paths: a.positional, options: o, out: { print($0) }, err: writeStderr)
   case ["decode"]:
     var o = DecodeOptions()
-    o.section = a.value("section")
-    o.function = a.value("function")
+    try Commands.decodeOptions.apply(a, to: &o, command: path)
     var out = OutputBuffer(fd: 1)
     return runDecode(paths: a.positional, options: o, out: &out, err: writeStderr)
   case ["alternatives"]:
-    var o = CheckOptions()
-    o.kernel = try kernel()
-    return runAlternatives(paths: a.positional, function: a.value("function"), options: o, out: { print($0) }, err: writeStderr)
+    var o = SiteArguments()
+    try Commands.alternativesOptions.apply(a, to: &o, command: path)
+    return runAlternatives(paths: a.positional, function: o.function, options: o.check, out: { print($0) }, err: writeStderr)
   case ["trace"]:
-    guard let function = a.value("function") else {
-      throw UsageError(message: "trace needs --function NAME", command: path)
-    }
-    var o = CheckOptions()
-    o.kernel = try kernel()
-    o.stackval = a.flag("stackval")
-    o.link = a.flag("link")
-    o.module = a.flag("module")
-    o.uaccess = a.flag("uaccess")
-    o.ibt = a.flag("ibt")
-    o.noinstr = a.flag("noinstr")
-    return runTrace(path: a.positional[0], function: function, options: o, out: { print($0) }, err: writeStderr)
+    var o = SiteArguments()
+    try Commands.traceOptions.apply(a, to: &o, command: path)
+    guard let function = o.function else { throw UsageError(message: "trace needs --function NAME", command: path) }
+    return runTrace(path: a.positional[0], function: function, options: o.check, out: { print($0) }, err: writeStderr)
   case ["orc", "dump"]:
+    var o = ORCDumpArguments()
+    try Commands.orcDumpOptions.apply(a, to: &o, command: path)
     var out = OutputBuffer(fd: 1)
-    var o = CheckOptions()
-    o.kernel = try kernel()
-    o.ibt = a.flag("ibt")
-    return runORCDump(paths: a.positional, format: ORCFormat(kernel: o.kernel), generate: a.flag("generate"),
-                      options: o, out: &out, err: writeStderr)
+    return runORCDump(paths: a.positional, format: ORCFormat(kernel: o.check.kernel), generate: o.generate,
+                      options: o.check, out: &out, err: writeStderr)
   case ["explain"]:
     guard let rule = a.positional.first else {
       for e in RuleCatalogue.entries { print("\(e.rule.code)  \(e.rule.name)") }
