@@ -50,7 +50,11 @@ def candidates(path):
 
 
 def run(cmd, timeout):
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    """The command's result; a timeout (a mutant that walks for ever) counts as a failure."""
+    try:
+        return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(cmd, 124, "", "timed out")
 
 
 def main():
@@ -59,6 +63,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--files", nargs="*", default=DEFAULT_FILES)
     ap.add_argument("--tests", default=DEFAULT_TESTS)
+    ap.add_argument("--skip", type=int, default=0, help="resume: leave out the first N mutants of this seed's order")
     args = ap.parse_args()
     pool = [c for f in args.files for c in candidates(f)]
     random.Random(args.seed).shuffle(pool)
@@ -70,6 +75,8 @@ def main():
     survivors = []
     try:
         for k, (path, n, col, a, b) in enumerate(mutants, 1):
+            if k <= args.skip:
+                continue
             lines = originals[path].split("\n")
             lines[n] = lines[n][:col] + b + lines[n][col + len(a):]
             open(os.path.join(ROOT, path), "w").write("\n".join(lines))
@@ -82,10 +89,11 @@ def main():
                 # (The filter also matches suites in the same files: the Kbuild builds and
                 # whole kernels are skipped, they share caches with other runs.)
                 test = run(["swift", "test", "--skip-build", "--filter", args.tests,
-                            "--skip", "KbuildBuildTests|Vmlinux"], 1800)
+                            "--skip", "KbuildBuildTests|Vmlinux"], 900)
                 if test.returncode != 0:
                     killed += 1
-                    print(f"[{k}/{len(mutants)}] killed {place}", flush=True)
+                    how = " (timeout: the walk never ends)" if test.returncode == 124 else ""
+                    print(f"[{k}/{len(mutants)}] killed{how} {place}", flush=True)
                 else:
                     survivors.append((place, lines[n].strip()))
                     print(f"[{k}/{len(mutants)}] SURVIVED {place}\n    {lines[n].strip()}", flush=True)
@@ -93,7 +101,7 @@ def main():
     finally:
         for f, text in originals.items():
             open(os.path.join(ROOT, f), "w").write(text)
-    print(f"mutation-walk: {len(mutants)} mutants, {killed} killed ({by_build} by the build), {len(survivors)} survived")
+    print(f"mutation-walk: {len(mutants) - args.skip} mutants, {killed} killed ({by_build} by the build), {len(survivors)} survived")
     sys.exit(0)
 
 

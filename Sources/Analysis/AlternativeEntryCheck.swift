@@ -21,17 +21,17 @@ public enum AlternativeEntries {
   /// marks callback entries; `instructionSize` (if fixed) is checked for alignment.
   public static func check(_ file: ELFFile, layout: AlternativeLayout, callbackBit: UInt16?, instructionSize: Int?) -> [AlternativeEntryReport] {
     let special = SpecialSections(file: file, relocations: RelocationIndexCache(file: file))
-    guard let sec = file.section(named: ".altinstructions"), sec.size > 0, sec.hasFileBytes else { return [] }
+    guard let sec = file.section(named: KernelSections.alternatives), sec.size > 0, sec.hasFileBytes else { return [] }
     let bytes = file.reader(for: sec.index)
     var out: [AlternativeEntryReport] = []
     func code(_ a: SpecialSections.Address, length: Int) -> String? {
       let s = file.section(a.section)
       guard s.isExecutable else { return "\(s.displayName) is not executable" }
-      guard a.offset + UInt64(length) <= s.size else { return "\(s.displayName)+0x\(String(a.offset, radix: 16)) runs past the section end" }
+      guard a.offset + UInt64(length) <= s.size else { return "\(placeText(s.displayName, a.offset)) runs past the section end" }
       if let n = instructionSize, a.offset % UInt64(n) != 0 || length % n != 0 { return "not on a \(n)-byte instruction boundary" }
       return nil
     }
-    func where_(_ a: SpecialSections.Address) -> String { "\(file.section(a.section).displayName)+0x\(String(a.offset, radix: 16))" }
+    func where_(_ a: SpecialSections.Address) -> String { "\(placeText(file.section(a.section).displayName, a.offset))" }
     for off in stride(from: 0, to: Int(sec.size) - layout.entrySize + 1, by: layout.entrySize) {
       let feature = bytes.u16(at: off + layout.featureOffset) ?? 0
       let origLen = Int(bytes.u8(at: off + layout.originalLengthOffset) ?? 0)
@@ -53,7 +53,7 @@ public enum AlternativeEntries {
         } else if let s = sym.section.index {
           let at = UInt64(bitPattern: Int64(bitPattern: sym.value) &+ r.addend)
           let fn = file.symbols.first { $0.isFunction && $0.section == .section(s) && $0.value == at }
-          replacement = "callback \(fn.map { "\($0.name)()" } ?? "\(file.section(s).displayName)+0x\(String(at, radix: 16))")"
+          replacement = "callback \(fn.map { "\($0.name)()" } ?? "\(placeText(file.section(s).displayName, at))")"
           if fn == nil && problem == nil { problem = "callback is not a function" }
         }
         if newLen != 0 && problem == nil { problem = "callback entry with replacement length \(newLen)" }

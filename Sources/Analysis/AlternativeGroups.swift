@@ -36,7 +36,7 @@ extension SpecialSections {
   /// entries for one site get the largest original length (ALTERNATIVE_2/3).
   func alternativeEntries(layout: AlternativeLayout) -> [AlternativeEntry] {
     // (A section without bytes in the file - SHT_NOBITS - may claim any size: no entries.)
-    guard let sec = file.section(named: ".altinstructions"), sec.size > 0, sec.hasFileBytes else { return [] }
+    guard let sec = file.section(named: KernelSections.alternatives), sec.size > 0, sec.hasFileBytes else { return [] }
     let bytes = file.reader(for: sec.index)
     var result: [AlternativeEntry] = []
     var groupStart = 0
@@ -54,7 +54,7 @@ extension SpecialSections {
         continue
       }
       guard file.section(orig.section).isExecutable, orig.offset &+ UInt64(origLen) <= file.section(orig.section).size else {
-        bad("the original (\(file.section(orig.section).name)+0x\(String(orig.offset, radix: 16)), \(origLen) bytes) is not inside code")
+        bad("the original (\(placeText(file.section(orig.section).name, orig.offset)), \(origLen) bytes) is not inside code")
         continue
       }
       // A callback site: its code is produced at boot. A NOP callback (arm64
@@ -77,7 +77,7 @@ extension SpecialSections {
           continue
         }
         guard file.section(repl.section).isExecutable, repl.offset &+ UInt64(newLen) <= file.section(repl.section).size else {
-          bad("the replacement (\(file.section(repl.section).name)+0x\(String(repl.offset, radix: 16)), \(newLen) bytes) is not inside code")
+          bad("the replacement (\(placeText(file.section(repl.section).name, repl.offset)), \(newLen) bytes) is not inside code")
           continue
         }
       }
@@ -111,7 +111,7 @@ extension Program {
   /// by nested entries), replacement groups, padding NOPs, in-place jump redirection.
   mutating func buildAlternativeGroups(_ entries: [AlternativeEntry], layout: AlternativeLayout) -> AlternativeSites {
     var out = AlternativeSites()
-    func entryPlace(_ e: AlternativeEntry) -> CodeLocation { .inSection(".altinstructions", at: e.entryOffset) }
+    func entryPlace(_ e: AlternativeEntry) -> CodeLocation { .inSection(KernelSections.alternatives, at: e.entryOffset) }
     for e in entries {
       if let problem = e.problem {
         out.findings.append(Finding(rule: .specialSectionEntry, at: entryPlace(e), message: "bad alternative entry: \(problem)", severity: .warning))

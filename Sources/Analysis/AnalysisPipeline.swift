@@ -16,7 +16,7 @@ public struct AnalysisPipeline {
 
   public init(file: ELFFile, texts: consuming [(SectionIndex, DecodedText)], arch: ArchitectureDescription, options: AnalysisOptions) {
     // (Only bytes in the file count: a section without them may claim any size.)
-    let alternativeEntries = file.sections.filter { $0.name == ".altinstructions" && $0.hasFileBytes }
+    let alternativeEntries = file.sections.filter { $0.name == KernelSections.alternatives && $0.hasFileBytes }
       .reduce(0) { $0 + Int($1.size) / max(arch.alternativeLayout.entrySize, 1) }
     var program = Program(file: file, texts: texts, virtualRoom: alternativeEntries,
                           workers: options.walkThreads,
@@ -35,7 +35,7 @@ public struct AnalysisPipeline {
     PhaseTimes.mark("resolve: alternatives")
     // A final module (modpost's .gnu.linkonce.this_module) without any .discard.*
     // section lost its objtool annotations to module.lds: re-derive what we can.
-    let recover = file.isFinalModule && !file.sections.contains { $0.name.hasPrefix(".discard.") }
+    let recover = file.isFinalModule && !file.sections.contains { $0.name.hasPrefix(KernelSections.discardPrefix) }
     let resolution = Resolution(program: &program, special: special, relocations: relocations, arch: arch, sites: sites,
                                 recoverFinalModule: recover, options: options)
     PhaseTimes.mark("resolve: destinations")

@@ -15,14 +15,14 @@ import WorkPool
 struct IBTSeal {
   /// Sections whose relocations never make an ENDBR "used" (objtool `validate_ibt`).
   static let ignoredDataSections: Set<String> = [
-    ".altinstructions", ".ibt_endbr_seal", ".orc_unwind_ip", ".parainstructions", ".retpoline_sites",
-    ".smp_locks", ".static_call_sites", "_error_injection_whitelist", "_kprobe_blacklist", "__bug_table",
-    "__ex_table", "__jump_table", "__mcount_loc", ".kcfi_traps",
+    KernelSections.alternatives, KernelSections.endbrSeal, KernelSections.orcUnwindIP, KernelSections.paravirtInstructions, KernelSections.retpolineSites,
+    KernelSections.smpLocks, KernelSections.staticCallSites, "_error_injection_whitelist", "_kprobe_blacklist", KernelSections.bugTable,
+    KernelSections.exceptionTable, KernelSections.jumpTable, KernelSections.mcountLocations, KernelSections.kcfiTraps,
   ]
 
   static func ignoresDataSection(_ name: String) -> Bool {
-    (name.hasPrefix(".discard") && name != ".discard.ibt_endbr_noseal") || name.hasPrefix(".debug")
-      || ignoredDataSections.contains(name) || name.contains("__patchable_function_entries")
+    (name.hasPrefix(".discard") && name != KernelSections.endbrNoSeal) || name.hasPrefix(".debug")
+      || ignoredDataSections.contains(name) || name.contains(KernelSections.patchableFunctionEntries)
   }
 
   /// What `validate_ibt` finds: the ENDBRs to seal (in objtool's order) and the

@@ -23,14 +23,14 @@ extension Resolution {
 
   /// "SECTION+0xOFF" of a table entry's target, for messages.
   func place(_ p: Program, _ section: SectionIndex?, _ offset: UInt64) -> String {
-    "\(section.map { p.file.section($0).name } ?? "(no section)")+0x\(String(offset, radix: 16))"
+    placeText(section.map { p.file.section($0).name } ?? "(no section)", offset)
   }
 
   /// `.discard.retpoline_safe`: section-relative pointers to indirect branches, returns
   /// or NOPs the mitigation checks accept (objtool `read_retpoline_hints`).
   mutating func readRetpolineHints(_ p: Program, _ x: Inputs) {
-    guard let sec = p.file.section(named: ".discard.retpoline_safe"), fatal.isEmpty else { return }
-    let table = ".discard.retpoline_safe"
+    guard let sec = p.file.section(named: KernelSections.retpolineSafe), fatal.isEmpty else { return }
+    let table = KernelSections.retpolineSafe
     for r in x.relocations.all(in: sec.index) {
       let sym = p.file.symbol(r.symbol)
       guard sym.isSectionSymbol, let target = sym.section.index else {
@@ -60,12 +60,12 @@ extension Resolution {
     for a in x.annotated(SpecialSections.AnnotationType.noEndbr) {
       if let insn = p.instruction(in: a.section, at: a.offset) { noEndbr.insert(insn) }
     }
-    guard let sec = p.file.section(named: ".discard.noendbr"), fatal.isEmpty else { return }
+    guard let sec = p.file.section(named: KernelSections.noEndbr), fatal.isEmpty else { return }
     for r in x.relocations.all(in: sec.index) {
       let sym = p.file.symbol(r.symbol)
       let off = UInt64(bitPattern: Int64(bitPattern: sym.value) &+ r.addend)
       guard let target = sym.section.index, let insn = p.instruction(in: target, at: off) else {
-        if badEntry(.badNoEndbrHint, table: ".discard.noendbr", entry: r.offset, "\(place(p, sym.section.index, off)) is not an instruction",
+        if badEntry(.badNoEndbrHint, table: KernelSections.noEndbr, entry: r.offset, "\(place(p, sym.section.index, off)) is not an instruction",
                     stop: Finding(rule: .badNoEndbrHint, scope: "bad .discard.noendbr entry")) { continue }
         return
       }
@@ -98,14 +98,14 @@ extension Resolution {
       }
       return out
     }
-    if let sec = p.file.section(named: ".discard.instr_end"), p.file.relocations(for: sec.index) != nil {
-      guard let ends = targets(".discard.instr_end", badEntry: ".discard.instr_end") else { return }
+    if let sec = p.file.section(named: KernelSections.instrumentationEnd), p.file.relocations(for: sec.index) != nil {
+      guard let ends = targets(KernelSections.instrumentationEnd, badEntry: KernelSections.instrumentationEnd) else { return }
       for i in ends { instrumentation[i, default: 0] &-= 1 }
-      guard let begins = targets(".discard.instr_begin", badEntry: ".discard.instr_begin") else { return }
+      guard let begins = targets(KernelSections.instrumentationBegin, badEntry: KernelSections.instrumentationBegin) else { return }
       for i in begins { instrumentation[i, default: 0] &+= 1 }
     }
     // (objtool 6.12 names the wrong table in this message.)
-    guard let unret = targets(".discard.validate_unret", badEntry: ".discard.instr_end") else { return }
+    guard let unret = targets(KernelSections.validateUnret, badEntry: KernelSections.instrumentationEnd) else { return }
     unretRoots = Array(Set(unret)).sorted { $0.int < $1.int }
   }
 
@@ -121,7 +121,7 @@ extension Resolution {
       kind[insn.int] = .jumpUnconditional
       let dest = UInt64(bitPattern: Int64(bitPattern: p.offset(insn)) &+ Int64(p.length(insn)) &+ p.immediate(insn))
       guard let d = p.instruction(in: p.sections[p.slot(insn)].section, at: dest) else {
-        fatal.append(Finding(rule: .intraFunctionCall, at: p.location(insn), message: "can't find call dest at \(p.sectionName(insn))+0x\(String(dest, radix: 16))"))
+        fatal.append(Finding(rule: .intraFunctionCall, at: p.location(insn), message: "can't find call dest at \(placeText(p.sectionName(insn), dest))"))
         continue
       }
       jumpDest[insn.int] = d
@@ -132,7 +132,7 @@ extension Resolution {
   /// Recover WARN reachability from `__bug_table`: each entry flagged BUGFLAG_WARNING
   /// whose address holds a `ud2` was annotated reachable (ASM_REACHABLE in __WARN_FLAGS).
   mutating func recoverReachableWarnings(_ p: Program, _ special: SpecialSections) {
-    guard let sec = p.file.section(named: "__bug_table"), sec.size > 0, sec.hasFileBytes else { return }
+    guard let sec = p.file.section(named: KernelSections.bugTable), sec.size > 0, sec.hasFileBytes else { return }
     let bytes = p.file.reader(for: sec.index)
     let entrySize = 12  // s32 bug_addr, s32 file, u16 line, u16 flags (relative pointers, verbose)
     for off in stride(from: 0, to: Int(sec.size) - entrySize + 1, by: entrySize) {
@@ -140,13 +140,13 @@ extension Resolution {
       // (objtool does not read this table: a bad entry is only ever a `check` finding.)
       guard let addr = special.address(in: sec.index, at: UInt64(off)) else {
         if badEntriesAreFindings {
-          _ = badEntry(.specialSectionEntry, table: "__bug_table", entry: UInt64(off), "no relocation for its bug address", stop: Finding(rule: .specialSectionEntry, scope: ""))
+          _ = badEntry(.specialSectionEntry, table: KernelSections.bugTable, entry: UInt64(off), "no relocation for its bug address", stop: Finding(rule: .specialSectionEntry, scope: ""))
         }
         continue
       }
       guard let insn = p.instruction(in: addr.section, at: addr.offset) else {
         if badEntriesAreFindings {
-          _ = badEntry(.specialSectionEntry, table: "__bug_table", entry: UInt64(off), "\(place(p, addr.section, addr.offset)) is not an instruction",
+          _ = badEntry(.specialSectionEntry, table: KernelSections.bugTable, entry: UInt64(off), "\(place(p, addr.section, addr.offset)) is not an instruction",
                        stop: Finding(rule: .specialSectionEntry, scope: ""))
         }
         continue
@@ -161,7 +161,7 @@ extension Resolution {
   /// that is neither an instruction nor the end of its code section stops objtool ("can't
   /// find reachable insn at ..."); `check` reports the entry and reads the rest.
   mutating func addDiscardedAnnotations(_ p: Program, relocations: RelocationIndexCache) {
-    for (name, value) in [(".discard.unreachable", true), (".discard.reachable", false)] {
+    for (name, value) in [(KernelSections.unreachable, true), (KernelSections.reachable, false)] {
       guard let sec = p.file.section(named: name), fatal.isEmpty else { continue }
       let what = value ? "unreachable" : "reachable"
       for r in relocations.all(in: sec.index) {

@@ -47,7 +47,7 @@ extension Resolution {
              case let f = p.file.symbols[fn.int], destOffset == f.value &+ p.functionLength(fn) {
             continue  // GCOV/KCOV dead code may jump to the end of its function
           }
-          fatal.append(Finding(rule: .jumpDestinationNotFound, at: p.location(insn), message: "can't find jump dest instruction at \(p.file.section(destSection).name)+0x\(String(destOffset, radix: 16))"))
+          fatal.append(Finding(rule: .jumpDestinationNotFound, at: p.location(insn), message: "can't find jump dest instruction at \(placeText(p.file.section(destSection).name, destOffset))"))
           continue
         case .dest(let d):
           dest = d
@@ -236,7 +236,7 @@ extension Resolution {
       case .callee(let d):
         dest = d
       case .notFound(let s, let off):
-        fatal.append(Finding(rule: .callDestinationNotFound, at: p.location(insn), message: "can't find call dest symbol at \(p.file.section(s).name)+0x\(String(off, radix: 16))"))
+        fatal.append(Finding(rule: .callDestinationNotFound, at: p.location(insn), message: "can't find call dest symbol at \(placeText(p.file.section(s).name, off))"))
         continue
       case .local(let found, let sec, let off):
         guard let d = found else {

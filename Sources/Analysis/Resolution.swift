@@ -239,7 +239,7 @@ struct Resolution {
     case .ignores:
       addIgnores(p, x.special)
     case .ignoreAlternatives:
-      for a in x.special.annotationTargets(".discard.ignore_alts") + x.annotated(SpecialSections.AnnotationType.ignoreAlternatives) {
+      for a in x.special.annotationTargets(KernelSections.ignoreAlternatives) + x.annotated(SpecialSections.AnnotationType.ignoreAlternatives) {
         if let insn = p.instruction(in: a.section, at: a.offset) { ignoreAlternatives.insert(insn) }
       }
     case .noEndbrHints:
@@ -263,7 +263,7 @@ struct Resolution {
       addJumpDestinations(&p, relocations: x.relocations, arch: x.arch)
       PhaseTimes.mark("resolve: jumps")
     case .intraFunctionCalls:
-      readIntraFunctionCalls(p, x.special.annotationTargets(".discard.intra_function_calls")
+      readIntraFunctionCalls(p, x.special.annotationTargets(KernelSections.intraFunctionCalls)
                                 + x.annotated(SpecialSections.AnnotationType.intraFunctionCall))
     case .callDestinations:
       addCallDestinations(p, relocations: x.relocations, arch: x.arch)
@@ -310,9 +310,9 @@ struct Resolution {
   private mutating func addSpecialSectionAlternatives(_ p: Program, _ special: SpecialSections) {
     // Entries whose address fields have no usable relocation (objtool: "can't find orig
     // reloc" and stop).
-    for table in ["__jump_table", "__ex_table"] where fatal.isEmpty {
+    for table in [KernelSections.jumpTable, KernelSections.exceptionTable] where fatal.isEmpty {
       for bad in special.unreadableEntries(table) {
-        let objtoolStop = Finding(rule: .specialSectionEntry, scope: "\(table)+0x\(String(bad.field, radix: 16)): \(bad.why)")
+        let objtoolStop = Finding(rule: .specialSectionEntry, scope: "\(placeText(table, bad.field)): \(bad.why)")
         if !badEntry(.specialSectionEntry, table: table, entry: bad.entry, bad.why, stop: objtoolStop) { return }
       }
     }
@@ -321,7 +321,7 @@ struct Resolution {
     for jl in labels {
       guard let site = p.instruction(in: jl.code.section, at: jl.code.offset) else {
         if badEntriesAreFindings {
-          warnings.append(Finding(rule: .specialSectionEntry, at: .inSection("__jump_table", at: jl.entry),
+          warnings.append(Finding(rule: .specialSectionEntry, at: .inSection(KernelSections.jumpTable, at: jl.entry),
                                   message: "bad jump label entry: its site \(place(p, jl.code.section, jl.code.offset)) is not an instruction",
                                   severity: .warning))
         } else {
@@ -334,7 +334,7 @@ struct Resolution {
       // objtool needs the target to be an instruction too, whatever the site's kind.
       guard let target = p.instruction(in: jl.target.section, at: jl.target.offset) else {
         if badEntriesAreFindings {
-          warnings.append(Finding(rule: .specialSectionEntry, at: .inSection("__jump_table", at: jl.entry),
+          warnings.append(Finding(rule: .specialSectionEntry, at: .inSection(KernelSections.jumpTable, at: jl.entry),
                                   message: "bad jump label entry: its target \(place(p, jl.target.section, jl.target.offset)) is not an instruction",
                                   severity: .warning))
           continue
@@ -357,7 +357,7 @@ struct Resolution {
         if let n = p.next(site) { addAlternative(site, n) }
       default:
         if badEntriesAreFindings {
-          warnings.append(Finding(rule: .specialSectionEntry, at: .inSection("__jump_table", at: jl.entry),
+          warnings.append(Finding(rule: .specialSectionEntry, at: .inSection(KernelSections.jumpTable, at: jl.entry),
                                   message: "bad jump label entry: unsupported instruction at jump label \(p.location(site).text)", severity: .warning))
         } else {
           fatal.append(Finding(rule: .specialSectionEntry, at: p.location(site), message: "unsupported instruction at jump label"))
@@ -371,7 +371,7 @@ struct Resolution {
             let fixup = p.instruction(in: ex.fixup.section, at: ex.fixup.offset) else {
         if badEntriesAreFindings {
           let bad = p.instruction(in: ex.insn.section, at: ex.insn.offset) == nil ? ex.insn : ex.fixup
-          warnings.append(Finding(rule: .specialSectionEntry, at: .inSection("__ex_table", at: ex.entry),
+          warnings.append(Finding(rule: .specialSectionEntry, at: .inSection(KernelSections.exceptionTable, at: ex.entry),
                                   message: "bad exception table entry: \(place(p, bad.section, bad.offset)) is not an instruction",
                                   severity: .warning))
         } else {

@@ -49,17 +49,17 @@ struct SpecialSections {
     guard let r = relocations.first(in: section, from: offset, to: offset + 1) else { return "can't find \(objtoolField) reloc" }
     if strictRelocationTypes && !Self.fitsAddressField(r.type, machine: file.machine) {
       let width = relocationWidth(type: r.type, machine: file.machine)
-      return "its relocation at \(file.section(section).name)+0x\(String(offset, radix: 16)) (type \(r.type)) writes \(width) byte\(width == 1 ? "" : "s"), not the field's 4"
+      return "its relocation at \(placeText(file.section(section).name, offset)) (type \(r.type)) writes \(width) byte\(width == 1 ? "" : "s"), not the field's 4"
     }
-    return "its relocation at \(file.section(section).name)+0x\(String(offset, radix: 16)) names an undefined symbol"
+    return "its relocation at \(placeText(file.section(section).name, offset)) names an undefined symbol"
   }
 
   /// Entries of `__jump_table` and `__ex_table` whose address fields give no address:
   /// the entry, the field's offset and why. objtool stops at the first ("__jump_table+0x10:
   /// can't find orig reloc"; the key field's too); `check` reports each.
   func unreadableEntries(_ name: String) -> [(entry: UInt64, field: UInt64, why: String)] {
-    let size = name == "__jump_table" ? Self.jumpLabelEntrySize : Self.exceptionEntrySize
-    let fields: [(UInt64, String)] = name == "__jump_table" ? [(0, "orig"), (4, "new"), (8, "key")] : [(0, "orig"), (4, "new")]
+    let size = name == KernelSections.jumpTable ? Self.jumpLabelEntrySize : Self.exceptionEntrySize
+    let fields: [(UInt64, String)] = name == KernelSections.jumpTable ? [(0, "orig"), (4, "new"), (8, "key")] : [(0, "orig"), (4, "new")]
     var out: [(entry: UInt64, field: UInt64, why: String)] = []
     for (sec, off) in entries(name, size: size) {
       for (at, field) in fields {
@@ -80,8 +80,8 @@ struct SpecialSections {
   /// objtool's check that a special section holds whole entries ("%s size not a
   /// multiple of %d"), which is fatal there.
   func sizeFindings(alternativeEntrySize: Int) -> [Finding] {
-    [(".altinstructions", alternativeEntrySize), ("__jump_table", Self.jumpLabelEntrySize),
-     ("__ex_table", Self.exceptionEntrySize)].compactMap { name, size in
+    [(KernelSections.alternatives, alternativeEntrySize), (KernelSections.jumpTable, Self.jumpLabelEntrySize),
+     (KernelSections.exceptionTable, Self.exceptionEntrySize)].compactMap { name, size in
       guard let sec = file.section(named: name), sec.size % UInt64(size) != 0 else { return nil }
       return Finding(rule: .specialSectionEntry, scope: "\(name) size not a multiple of \(size)")
     }
@@ -94,7 +94,7 @@ struct SpecialSections {
   }
 
   var jumpLabels: [JumpLabel] {
-    entries("__jump_table", size: Self.jumpLabelEntrySize).compactMap { sec, off in
+    entries(KernelSections.jumpTable, size: Self.jumpLabelEntrySize).compactMap { sec, off in
       guard let code = address(in: sec, at: off), let target = address(in: sec, at: off + 4) else { return nil }
       let flags = UInt8(truncatingIfNeeded: addend(in: sec, at: off + 8) ?? 0) & 3
       return JumpLabel(code: code, target: target, keyFlags: flags, entry: off)
@@ -102,7 +102,7 @@ struct SpecialSections {
   }
 
   var exceptionTable: [ExceptionEntry] {
-    entries("__ex_table", size: Self.exceptionEntrySize).compactMap { sec, off in
+    entries(KernelSections.exceptionTable, size: Self.exceptionEntrySize).compactMap { sec, off in
       guard let insn = address(in: sec, at: off), var fixup = address(in: sec, at: off + 4) else { return nil }
       // Legacy _ASM_EXTABLE_EX entries carry a 0x7ffffff0 bias on the fixup.
       if fixup.offset >= 0x7FFF_FFF0 { fixup.offset -= 0x7FFF_FFF0 }
@@ -124,7 +124,7 @@ struct SpecialSections {
   /// `.discard.annotate_insn` (6.14+): 8-byte entries, s32 PC-relative instruction
   /// address (through its relocation) and u32 ANNOTYPE.
   func instructionAnnotations() -> [(Address, UInt32)] {
-    guard let sec = file.section(named: ".discard.annotate_insn"), sec.size > 0, sec.hasFileBytes else { return [] }
+    guard let sec = file.section(named: KernelSections.annotateInstructions), sec.size > 0, sec.hasFileBytes else { return [] }
     let bytes = file.reader(for: sec.index)
     return stride(from: 0, to: Int(sec.size) - 7, by: 8).compactMap { off in
       guard let a = address(in: sec.index, at: UInt64(off)), let type = bytes.u32(at: off + 4) else { return nil }
@@ -142,7 +142,7 @@ struct SpecialSections {
 
   /// Functions named by `.discard.func_stack_frame_non_standard` (STACK_FRAME_NON_STANDARD).
   func nonStandardFrameFunctions() -> [SymbolIndex] {
-    guard let sec = file.section(named: ".discard.func_stack_frame_non_standard") else { return [] }
+    guard let sec = file.section(named: KernelSections.stackFrameNonStandard) else { return [] }
     return relocations.all(in: sec.index).compactMap { r in
       let sym = file.symbol(r.symbol)
       if sym.isFunction { return sym.index }

@@ -30,7 +30,7 @@ struct UnwindHints {
 
   init(_ p: Program, _ special: SpecialSections, arch: ArchitectureDescription, kernel61: Bool,
        ibt: Bool = false, badEntriesAreFindings: Bool = false, isEndbrOrNoEndbr: (InsnRef) -> Bool = { _ in true }) {
-    guard let sec = p.file.section(named: ".discard.unwind_hints"), sec.size > 0, sec.hasFileBytes else { return }
+    guard let sec = p.file.section(named: KernelSections.unwindHints), sec.size > 0, sec.hasFileBytes else { return }
     guard p.file.relocations(for: sec.index) != nil else {
       findings.append(Finding(rule: .badHint, scope: "missing .rela.discard.unwind_hints section"))
       return
@@ -41,7 +41,7 @@ struct UnwindHints {
     }
     let bytes = p.file.reader(for: sec.index)
     func bad(_ off: Int, _ why: String) {
-      entryFindings.append(Finding(rule: .badHint, at: .inSection(".discard.unwind_hints", at: UInt64(off)),
+      entryFindings.append(Finding(rule: .badHint, at: .inSection(KernelSections.unwindHints, at: UInt64(off)),
                                    message: "bad unwind hint: \(why)", severity: .warning))
     }
     for (i, off) in stride(from: 0, to: Int(sec.size), by: Self.entrySize).enumerated() {
@@ -51,7 +51,7 @@ struct UnwindHints {
         return
       }
       guard let insn = p.instruction(in: at.section, at: at.offset) else {
-        if badEntriesAreFindings { bad(off, "\(p.file.section(at.section).name)+0x\(String(at.offset, radix: 16)) is not an instruction"); continue }
+        if badEntriesAreFindings { bad(off, "\(placeText(p.file.section(at.section).name, at.offset)) is not an instruction"); continue }
         findings.append(Finding(rule: .badHint, scope: "can't find insn for unwind_hints[\(i)]"))
         return
       }

@@ -37,7 +37,7 @@ extension Walker {
   mutating func ignoreUnreachable(_ insn: InsnRef) -> Bool {
     let k = r.kind[insn.int]
     if r.ignore[insn.int] || lateIgnored.contains(insn) || k == .nop || k == .trap { return true }
-    if patchSections.isEmpty { patchSections = p.sections.map { $0.name == ".altinstr_replacement" || $0.name == ".altinstr_aux" } }
+    if patchSections.isEmpty { patchSections = p.sections.map { $0.name == KernelSections.alternativeReplacements || $0.name == KernelSections.alternativeAux } }
     if patchSections[p.slot(insn)] { return true }
     if options.linked && p.function(insn) == nil {
       // Whole-archive links leave the code of weak functions the linker replaced:

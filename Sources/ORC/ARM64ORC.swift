@@ -130,9 +130,9 @@ extension ORCGenerator {
 extension ORCDump {
   /// `orc dump` of an arm64 object: one line per entry, `SECTION+OFF:` then the entry text.
   public static func arm64Lines(_ file: ELFFile) throws(Problem) -> [String] {
-    guard let unwind = file.section(named: ".orc_unwind"), let ip = file.section(named: ".orc_unwind_ip") else { return [] }
-    guard unwind.size % UInt64(ARM64ORCEntry.size) == 0 else { throw .badSize(section: ".orc_unwind", size: unwind.size) }
-    guard ip.size % 4 == 0 else { throw .badSize(section: ".orc_unwind_ip", size: ip.size) }
+    guard let unwind = file.section(named: KernelSections.orcUnwind), let ip = file.section(named: KernelSections.orcUnwindIP) else { return [] }
+    guard unwind.size % UInt64(ARM64ORCEntry.size) == 0 else { throw .badSize(section: KernelSections.orcUnwind, size: unwind.size) }
+    guard ip.size % 4 == 0 else { throw .badSize(section: KernelSections.orcUnwindIP, size: ip.size) }
     let count = Int(min(unwind.size / UInt64(ARM64ORCEntry.size), ip.size / 4))
     let orc = file.reader(for: unwind.index)
     let relocs = file.relocations(for: ip.index)?.relocations ?? []

@@ -9,9 +9,9 @@ public enum ORCDump {
 
   /// The dump lines, one per entry, in table order (empty when there is no ORC).
   public static func lines(_ file: ELFFile, format: ORCFormat) throws(Problem) -> [String] {
-    guard let unwind = file.section(named: ".orc_unwind"), let ip = file.section(named: ".orc_unwind_ip") else { return [] }
-    guard unwind.size % UInt64(ORCEntry.size) == 0 else { throw .badSize(section: ".orc_unwind", size: unwind.size) }
-    guard ip.size % 4 == 0 else { throw .badSize(section: ".orc_unwind_ip", size: ip.size) }
+    guard let unwind = file.section(named: KernelSections.orcUnwind), let ip = file.section(named: KernelSections.orcUnwindIP) else { return [] }
+    guard unwind.size % UInt64(ORCEntry.size) == 0 else { throw .badSize(section: KernelSections.orcUnwind, size: unwind.size) }
+    guard ip.size % 4 == 0 else { throw .badSize(section: KernelSections.orcUnwindIP, size: ip.size) }
     let count = Int(min(unwind.size / UInt64(ORCEntry.size), ip.size / 4))
     let orc = file.reader(for: unwind.index)
     let ips = file.reader(for: ip.index)

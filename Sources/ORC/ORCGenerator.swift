@@ -46,16 +46,16 @@ public enum ORCGenerator {
 
     public var description: String {
       switch self {
-      case .unknownCFABase(let s, let o, let b): "\(s)+0x\(String(o, radix: 16)): unknown CFA base reg \(b)"
-      case .unknownBPBase(let s, let o, let b): "\(s)+0x\(String(o, radix: 16)): unknown BP base reg \(b)"
-      case .unknownType(let s, let o, let t): "\(s)+0x\(String(o, radix: 16)): unknown unwind hint type \(t)"
+      case .unknownCFABase(let s, let o, let b): "\(placeText(s, o)): unknown CFA base reg \(b)"
+      case .unknownBPBase(let s, let o, let b): "\(placeText(s, o)): unknown BP base reg \(b)"
+      case .unknownType(let s, let o, let t): "\(placeText(s, o)): unknown unwind hint type \(t)"
       }
     }
   }
 
   /// Sections that never get ORC of their own (objtool: not "text").
   public static func isText(_ name: String) -> Bool {
-    name != ".altinstr_replacement" && name != ".altinstr_aux" && !name.hasPrefix(".discard.")
+    name != KernelSections.alternativeReplacements && name != KernelSections.alternativeAux && !name.hasPrefix(KernelSections.discardPrefix)
   }
 
   /// x86 entries as columns (see `placement`).

@@ -358,7 +358,7 @@ func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = fals
     options.walkProgress?.finish()
     if keepUntilExit, let result { KeptUntilExit.shared.keep((file, result)) }
     var findings = result?.findings ?? []
-    if options.staticCallCheck && !options.writes.staticCalls, let result, file.section(named: ".static_call_sites") == nil,
+    if options.staticCallCheck && !options.writes.staticCalls, let result, file.section(named: KernelSections.staticCallSites) == nil,
        let arch = ArchitectureSupport.of(file.machine),
        case .failure(let problem) = staticCallKeys(file, result.patchLists, arch: arch, module: options.module) {
       findings.append(problem.finding)

@@ -73,7 +73,7 @@ func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject
 
   for entry in result.instructionCFI {
     let section = file.section(entry.section)
-    let replacement = section.name == ".altinstr_replacement"
+    let replacement = section.name == KernelSections.alternativeReplacements
     let offsets = Array(entry.offsets)
     let rows = dwarf.rows(section: entry.section, offsets: offsets, framePointer: map.dwarfFramePointer,
                           table: &rowTable)

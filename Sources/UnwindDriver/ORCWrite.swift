@@ -92,7 +92,7 @@ func staticCallKeys(_ file: ELFFile, _ lists: PatchLists, arch: ArchitectureSupp
 func writeObject(_ file: ELFFile, result: ValidationResult, path: String, options: CheckOptions) -> ORCWriteOutcome {
   var notes: [String] = []
   var writeORC = options.orc
-  if options.orc && file.section(named: ".orc_unwind") != nil && !options.replace {
+  if options.orc && file.section(named: KernelSections.orcUnwind) != nil && !options.replace {
     guard options.objtoolFrontEnd else {
       // objtool: "file already has .orc_unwind section, skipping"
       return .refused("file already has .orc_unwind section; use --replace to regenerate it")
@@ -158,10 +158,10 @@ func writeObject(_ file: ELFFile, result: ValidationResult, path: String, option
   edits.symbolsAfterSections = edits.sections.count
   for s in prefixSymbols { edits.addSymbol(s) }
   if w.endbrSeal {
-    if file.section(named: ".ibt_endbr_seal") != nil {
+    if file.section(named: KernelSections.endbrSeal) != nil {
       notes.append("file already has .ibt_endbr_seal, skipping")
     } else if !result.patchLists.endbrSeal.isEmpty {
-      edits.sections.append(siteSection(".ibt_endbr_seal", result.patchLists.endbrSeal, arch: arch))
+      edits.sections.append(siteSection(KernelSections.endbrSeal, result.patchLists.endbrSeal, arch: arch))
     }
   }
   if writeORC {
@@ -173,9 +173,9 @@ func writeObject(_ file: ELFFile, result: ValidationResult, path: String, option
                                         addend: Int64(bitPattern: encoded.offsets[i])))
     }
     edits.sections += [
-      SectionEdit(name: ".orc_unwind", flags: .alloc, alignment: arch.orcAlignment,
+      SectionEdit(name: KernelSections.orcUnwind, flags: .alloc, alignment: arch.orcAlignment,
                   entrySize: arch.orcEntrySize, contents: .bytes(encoded.bytes)),
-      SectionEdit(name: ".orc_unwind_ip", flags: .alloc, alignment: 1, entrySize: 4,
+      SectionEdit(name: KernelSections.orcUnwindIP, flags: .alloc, alignment: 1, entrySize: 4,
                   contents: .zeros(encoded.input.count * 4), relocations: relocations),
     ]
   }
@@ -224,7 +224,7 @@ private func objtoolWarning(for problem: ORCGenerator.Problem, _ file: ELFFile, 
      result.findings.contains(where: { $0.location?.section == section && $0.location?.function == sym.name }) {
     return nil
   }
-  let place = containing.map { "\($0.name)+0x\(String(offset - $0.value, radix: 16))" } ?? "\(section)+0x\(String(offset, radix: 16))"
+  let place = containing.map { placeText($0.name, offset - $0.value) } ?? placeText(section, offset)
   return "\(place): \(message)"
 }
 
@@ -268,7 +268,7 @@ private func kbuildSiteSections(_ file: ELFFile, _ lists: PatchLists, writes w: 
     }
   }
   if w.staticCalls {
-    if file.section(named: ".static_call_sites") != nil {
+    if file.section(named: KernelSections.staticCallSites) != nil {
       notes.append("file already has .static_call_sites section, skipping")
     } else if !lists.staticCalls.isEmpty {
       var relocations: [RelocationEdit] = []
@@ -285,7 +285,7 @@ private func kbuildSiteSections(_ file: ELFFile, _ lists: PatchLists, writes w: 
         relocations.append(RelocationEdit(offset: UInt64(k * 8 + 4), type: arch.orcRelocation, symbol: .existing(keys[k]),
                                           addend: site.tail ? 1 : 0))
       }
-      edits.sections.append(SectionEdit(name: ".static_call_sites", flags: [.alloc, .write], alignment: 1, entrySize: 8,
+      edits.sections.append(SectionEdit(name: KernelSections.staticCallSites, flags: [.alloc, .write], alignment: 1, entrySize: 8,
                                         contents: .zeros(lists.staticCalls.count * 8), relocations: relocations))
     }
   }
@@ -296,12 +296,12 @@ private func kbuildSiteSections(_ file: ELFFile, _ lists: PatchLists, writes w: 
       edits.sections.append(siteSection(name, places, arch: arch))
     }
   }
-  if w.retpolines { add(".retpoline_sites", lists.retpolines, "file already has .retpoline_sites, skipping") }
+  if w.retpolines { add(KernelSections.retpolineSites, lists.retpolines, "file already has .retpoline_sites, skipping") }
   var calls = lists.calls
   if w.cfiSites {
     // Every kCFI preamble (objtool `create_cfi_sections`), in symbol-table order; the
     // section is written even when there is none.
-    if file.section(named: ".cfi_sites") != nil {
+    if file.section(named: KernelSections.cfiSites) != nil {
       notes.append("file already has .cfi_sites section, skipping")
       calls = []  // (objtool then drops its call list too)
     } else {
@@ -313,16 +313,16 @@ private func kbuildSiteSections(_ file: ELFFile, _ lists: PatchLists, writes w: 
         }
         places.append(PatchLists.Place(section: s, offset: sym.value))
       }
-      edits.sections.append(siteSection(".cfi_sites", places, arch: arch))
+      edits.sections.append(siteSection(KernelSections.cfiSites, places, arch: arch))
     }
   }
-  if w.returns { add(".return_sites", lists.returns, "file already has .return_sites, skipping") }
-  if w.returns && w.calls { add(".call_sites", calls, "file already has .call_sites section, skipping") }
+  if w.returns { add(KernelSections.returnSites, lists.returns, "file already has .return_sites, skipping") }
+  if w.returns && w.calls { add(KernelSections.callSites, calls, "file already has .call_sites section, skipping") }
   if w.mcount {
-    if file.section(named: "__mcount_loc") != nil {
+    if file.section(named: KernelSections.mcountLocations) != nil {
       notes.append("file already has __mcount_loc section, skipping")
     } else if !lists.mcount.isEmpty {
-      edits.sections.append(SectionEdit(name: "__mcount_loc", flags: .alloc, alignment: 8, entrySize: 8,
+      edits.sections.append(SectionEdit(name: KernelSections.mcountLocations, flags: .alloc, alignment: 8, entrySize: 8,
                                         contents: .zeros(lists.mcount.count * 8),
                                         relocations: lists.mcount.enumerated().map { k, p in
                                           RelocationEdit(offset: UInt64(k * 8), type: arch.absolute64Relocation,

@@ -29,7 +29,7 @@ public func runTrace(path: String, function: String, options: CheckOptions,
       return .clean
     }
     if candidates.filter({ $0.isFunction }).count > 1 {
-      err("\(path): \(candidates.filter { $0.isFunction }.count) functions named \(function): tracing the first (\(file.section(sym.section.index!).name)+0x\(String(sym.value, radix: 16)))")
+      err("\(path): \(candidates.filter { $0.isFunction }.count) functions named \(function): tracing the first (\(placeText(file.section(sym.section.index!).name, sym.value)))")
     }
     let sections = arch.decodeSections(file, nil, options.calleeSaved)
     var analysis = options.analysisOptions
@@ -43,7 +43,7 @@ public func runTrace(path: String, function: String, options: CheckOptions,
     let view = TraceView(file: file, sections: sections, syntax: arch.syntax, registerName: arch.registerName,
                          pcRelative: description.pcRelativeRelocations)
     let secName = file.section(sym.section.index!).name
-    out("\(path): trace of \(function) (\(secName)+0x\(String(sym.value, radix: 16)), \(sym.size) bytes)")
+    out("\(path): trace of \(function) (\(placeText(secName, sym.value)), \(sym.size) bytes)")
     if result.trace.isEmpty {
       out("  no walk starts in it or enters it (not code any walk reaches)")
     }
@@ -148,7 +148,7 @@ struct TraceView {
     }
     let ops = t.ops(InstructionIndex(i)).map { $0.text(registerName: registerName) }.joined(separator: ",")
     let place = location?.text ?? names.name(offset, section: section.section.name)
-    return Self.pad(place, 22) + Self.pad("\(section.section.name)+0x\(String(offset, radix: 16))", 20)
+    return Self.pad(place, 22) + Self.pad(placeText(section.section.name, offset), 20)
       + Self.pad(hex, 24) + Self.pad(asm + (reloc.isEmpty ? "" : " " + reloc), 44) + Self.pad(ops.isEmpty ? "" : ops, 18)
   }
 

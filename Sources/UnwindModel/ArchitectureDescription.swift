@@ -360,19 +360,19 @@ public struct KernelConventions: Sendable {
   public var noReturnSanitizerCalls: Set<String> = ["__ubsan_handle_builtin_unreachable", "__asan_handle_no_return"]
   /// Sections of alternative replacement code: a template, never annotated as a call
   /// site or reported unreachable on its own.
-  public var replacementSection = ".altinstr_replacement"
+  public var replacementSection = KernelSections.alternativeReplacements
   /// Built-in init code (`.init.text`): runs before user space, so vmlinux's calls
   /// there need no call-depth accounting (modules' init code does).
-  public var initSection = ".init.text"
+  public var initSection = KernelSections.initText
   /// A module's entry points (`module_init`/`module_exit` aliases): called indirectly by
   /// the loader, so with IBT their ENDBR must stay.
   public var moduleEntryPoints: Set<String> = ["init_module", "cleanup_module"]
   /// Code that must not be instrumented (`noinstr`): these sections, and those with
   /// these prefixes.
-  public var noinstrSections: Set<String> = [".noinstr.text", ".entry.text", ".cpuidle.text"]
+  public var noinstrSections: Set<String> = [KernelSections.noinstrText, KernelSections.entryText, KernelSections.cpuidleText]
   public var noinstrSectionPrefixes = [".text..__x86."]
   /// The sections `--noinstr` walks when nothing else asks for the walk.
-  public var noinstrWalkedSections = [".noinstr.text", ".entry.text", ".cpuidle.text"]
+  public var noinstrWalkedSections = [KernelSections.noinstrText, KernelSections.entryText, KernelSections.cpuidleText]
   /// Instrumentation calls compilers leave in `noinstr` code (KCOV, KCSAN), which
   /// `--hacks=noinstr` turns into NOPs.
   public var profilingCallPrefixes = ["__sanitizer_cov_", "__tsan_func_"]

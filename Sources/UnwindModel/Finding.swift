@@ -145,7 +145,13 @@ public struct CodeLocation: Sendable, Hashable {
   public var name: String { symbol ?? section }
 
   /// objtool's rendering, `sym+0x1a`.
-  public var text: String { "\(name)+0x\(String(symbolOffset, radix: 16))" }
+  public var text: String { placeText(name, symbolOffset) }
+}
+
+/// objtool's naming of a place: `BASE+0xOFF`, the base a symbol or a section, the
+/// offset in lower-case hex. Every place unwindcheck prints is spelled by this.
+public func placeText(_ base: String, _ offset: some BinaryInteger) -> String {
+  base + "+0x" + String(offset, radix: 16)
 }
 
 /// Another place a finding involves, with what it is (the stream that wrote a patch
@@ -253,7 +259,7 @@ public enum DiagnosticText {
 
     /// A place as the style names it (objtool `offstr`).
     public func text(_ l: CodeLocation) -> String {
-      sectionAddresses && l.symbol != nil ? "\(l.text) (\(l.section)+0x\(String(l.offset, radix: 16)))" : l.text
+      sectionAddresses && l.symbol != nil ? "\(l.text) (\(placeText(l.section, l.offset)))" : l.text
     }
   }
 
