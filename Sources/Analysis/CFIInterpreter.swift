@@ -120,6 +120,9 @@ struct CFIInterpreter {
     let src = Int8(op.sourceRegister), dst = Int8(op.destRegister)
     switch op.source {
     case .register:
+      // (A move that touches no stack pointer is no op to an objtool that does not
+      // track register moves.)
+      if !arch.tracksRegisterMoves && src != sp && dst != sp { return .ok }
       if src == sp && dst == bp && cfi.cfa.base == sp && savedAt(cfi, bp, 0 &- cfi.cfa.offset) {
         // mov %rsp, %rbp: the frame pointer becomes the CFA base
         cfi.cfa.base = bp

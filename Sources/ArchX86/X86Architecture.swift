@@ -27,6 +27,7 @@ public enum X86Architecture {
       isReturnThunk: { $0 == "__x86_return_thunk" || $0 == "__pi___x86_return_thunk" },
       alternativeLayout: alternativeLayout(kernel: kernel))
     d.hintBase = hintBase
+    d.tracksRegisterMoves = kernel.objtool.registerMoves
     d.kernel.uaccessSafeFunctions = kernel.objtool.uaccessSafe
     d.frameExemptCallees = ["__fentry__"]
     d.mcountCallee = "__fentry__"

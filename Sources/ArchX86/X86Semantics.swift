@@ -78,6 +78,11 @@ public enum X86Semantics {
             ops.append(StackOp(dest: .register, destRegister: sp, source: .register, sourceRegister: insn.reg))
             break
           }
+          if modIsReg {
+            // mov %reg, %reg (objtool 6.12: one into the CFA's base makes it undefined)
+            ops.append(StackOp(dest: .register, destRegister: insn.rm, source: .register, sourceRegister: insn.reg))
+            break
+          }
         }
         if rmIsMem(bp) {
           // mov %reg, disp(%rbp)

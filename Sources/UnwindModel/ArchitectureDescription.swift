@@ -32,6 +32,9 @@ public struct ArchitectureDescription: Sendable {
   /// address in the next slot. (x86's frame pointer always points at the saved one at
   /// the top of the frame, where the CFA is based on it.)
   public var frameRecords = false
+  /// A move between two registers, neither the stack pointer, is applied to the CFI
+  /// state (objtool 6.12's x86 decoder makes an op of each; 6.1's does not).
+  public var tracksRegisterMoves = true
   /// The name of an alternative's CPU feature number (x86 `X86_FEATURE_SMAP`, arm64
   /// cpucap `ARM64_HAS_PAN`), for reports; nil when the number is not a 6.12 name.
   public var featureName: @Sendable (UInt16) -> String? = { _ in nil }
@@ -333,6 +336,10 @@ public struct ObjtoolTraits: Sendable {
   /// 6.1's 12-byte x86 `struct alt_instr` (a u16 feature; 14 bytes with u32 flags
   /// since 6.2), without nested groups.
   public var alternatives61 = false
+  /// x86: every 64-bit `mov %reg, %reg` is a stack op (6.12's decoder), so one into the
+  /// CFA's base register makes the CFA undefined; 6.1's decoder makes ops of moves from
+  /// or to %rsp only.
+  public var registerMoves = true
   /// The noreturn functions and the uaccess-safe functions objtool knows by name.
   public var noreturns: [String] = KernelNoreturns.linux6_12
   public var uaccessSafe: Set<String> = uaccessSafeFunctions6_12
@@ -341,7 +348,7 @@ public struct ObjtoolTraits: Sendable {
     switch kernel {
     case .v6_1:
       ObjtoolTraits(hintNumbering61: true, conflictAtInstruction: true, tablePerEntry: true, firstUnreachableOnly: true,
-                    orcLayout61: true, alternatives61: true, noreturns: KernelNoreturns.linux6_1,
+                    orcLayout61: true, alternatives61: true, registerMoves: false, noreturns: KernelNoreturns.linux6_1,
                     uaccessSafe: uaccessSafeFunctions6_1)
     case .v6_12: ObjtoolTraits()
     case .v6_14: ObjtoolTraits(annotateInstructions: true)

@@ -141,6 +141,26 @@ struct Kernel61Tests {
     #expect(try !recorded("padding61", ".objtool61-orc.txt").isEmpty)
   }
 
+  /// A `mov %reg, %reg` into the CFA's base register: objtool 6.12's decoder makes an op
+  /// of every register move (the CFA becomes undefined: a finding), 6.1's only of moves
+  /// from or to %rsp (nothing to say). Each `--kernel` as its objtool.
+  @Test func registerMovesAsEachObjtool() throws {
+    let name = "fpclobber", dir = "TestObjects/x86_64/cfi/"
+    let file = try ELFFile.open(path: TestSupport.absolute(dir + name + ".o"))
+    func lines(_ kernel: KernelVersion) -> [String] {
+      var o = CheckOptions()
+      o.kernel = kernel
+      return validate(file, options: o).flatMap { DiagnosticText.lines($0, file: name + ".o", verbose: false) }.map(ObjtoolGolden.normalized)
+    }
+    func recorded(_ suffix: String) throws -> [String] {
+      try String(contentsOfFile: TestSupport.absolute(dir + name + suffix), encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+    #expect(try recorded(".objtool61-orc.txt").isEmpty)
+    #expect(lines(.v6_1).isEmpty)
+    #expect(try !recorded(".objtool-orc.txt").isEmpty)
+    #expect(try lines(.v6_12) == recorded(".objtool-orc.txt"))
+  }
+
   @Test func sixTwelveRejectsTheOldLayoutAsObjtool612Does() throws {
     for name in ["conflict61", "three61", "padding61"] {
       #expect(try lines(name, CheckOptions()) == recorded(name, ".objtool-orc.txt"))
