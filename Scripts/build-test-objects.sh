@@ -43,6 +43,7 @@ asm x86_64-linux-gnu x86_64/uaccess
 asm x86_64-linux-gnu x86_64/ibt
 asm x86_64-linux-gnu x86_64/staticcall
 asm x86_64-linux-gnu x86_64/entry
+asm x86_64-linux-gnu x86_64/noinstrext
 asm x86_64-linux-gnu x86_64/unretfail
 asm x86_64-linux-gnu x86_64/undefcfa
 asm x86_64-linux-gnu x86_64/badtables

@@ -74,6 +74,7 @@ family staticcall staticcall --static-call --link --dry-run
 family staticcall staticcall-module --static-call --link --module --dry-run
 family entry entry --noinstr --unret --rethunk --link --orc --dry-run
 family entry entry-noinstr --noinstr --link --dry-run
+family noinstrext noinstrext --noinstr --link --dry-run
 family unretfail unretfail --unret --rethunk --link --dry-run
 family undefcfa undefcfa --orc --prefix=16 --link --dry-run
 # ... and what objtool writes there (the __pfx_ symbols, no ORC).

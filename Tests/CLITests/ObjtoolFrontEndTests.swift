@@ -144,14 +144,16 @@ struct ObjtoolFrontEndTests {
     #expect(meaning(ours) == meaning(theirs))
   }
 
-  /// (input, flags, golden): --mcount, --mcount --mnop, --hacks=noinstr.
+  /// (input, flags, golden): --mcount, --mcount --mnop, --hacks=noinstr, and a module's
+  /// `.static_call_sites` (a tail call's key carries the tail bit, addend +1).
   static let rewriteCases: [(String, [String], String)] = [
     ("x86_64/mcount/mcount", ["--orc", "--mcount"], "mcount"),
     ("x86_64/mcount/mcount", ["--orc", "--mcount", "--mnop"], "mcount-mnop"),
     ("x86_64/noinstr/noinstr", ["--orc", "--hacks=noinstr", "--link"], "noinstr"),
+    ("x86_64/staticcall/staticcall", ["--static-call", "--link", "--module"], "staticcall-module"),
   ]
 
-  @Test(arguments: 0..<3)
+  @Test(arguments: 0..<4)
   func rewritesAsTheRealObjtool(_ k: Int) throws {
     let (input, flags, golden) = Self.rewriteCases[k]
     let path = try copy("TestObjects/\(input).o", "\(golden).o")
@@ -178,6 +180,7 @@ struct ObjtoolFrontEndTests {
     (["--static-call", "--link", "--module"], "staticcall", "staticcall-module"),
     (["--noinstr", "--unret", "--rethunk", "--link", "--orc"], "entry", "entry"),
     (["--noinstr", "--link"], "entry", "entry-noinstr"),
+    (["--noinstr", "--link"], "noinstrext", "noinstrext"),
     (["--unret", "--rethunk", "--link"], "unretfail", "unretfail"),
   ])
   func checkFamilyAsTheRealObjtool(_ flags: [String], _ family: String, _ golden: String) throws {
