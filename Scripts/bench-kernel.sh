@@ -11,14 +11,15 @@
 #             sequential (as Kbuild calls it) against (a) unwindcheck one process per
 #             file, same flags, and (b) all files in one process with --jobs (every core)
 # Usage: bench-kernel.sh [vmlinux|modules|all]   (RUNS=3 by default; LIST= another list)
-# Uses the static release binary (Scripts/build-release.sh). Warm page cache.
+# Uses the static release binary (Scripts/build-release.sh), or UNWINDCHECK_BIN (another
+# commit's, to compare). Warm page cache.
 set -eu
 # `unwindcheck objtool` is objtool 6.12 here (outside Kbuild it is told which kernel).
 export UNWINDCHECK_KERNEL=${UNWINDCHECK_KERNEL:-6.12}
 HERE=$(cd "$(dirname "$0")" && pwd)
 WHAT=${1:-all}
 RUNS=${RUNS:-3}
-B=$("$HERE/build-release.sh")
+B=${UNWINDCHECK_BIN:-$("$HERE/build-release.sh")}
 VDIR=${UNWINDCHECK_VMLINUX:-$HOME/.cache/unwindcheck-vmlinux}
 CDIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo); unwindcheck $B"

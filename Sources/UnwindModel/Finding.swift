@@ -3,7 +3,20 @@
 public struct RuleID: Hashable, Sendable, CustomStringConvertible {
   public let code: String
   public let name: String
+  /// objtool's class for the rule, declared with it: setup problems stop objtool before
+  /// the walk (error), the rest warn; the backtrace is context (note).
+  public let severity: Severity
   public var description: String { code }
+
+  init(code: String, name: String, severity: Severity = .warning) {
+    self.code = code
+    self.name = name
+    self.severity = severity
+  }
+
+  // (Identity is the code; the severity comes with it.)
+  public static func == (a: RuleID, b: RuleID) -> Bool { a.code == b.code }
+  public func hash(into h: inout Hasher) { h.combine(code) }
 
   // Stack state (objtool "CFI" class).
   public static let undefinedStackState = RuleID(code: "UV1001", name: "undefined-stack-state")
@@ -25,17 +38,17 @@ public struct RuleID: Hashable, Sendable, CustomStringConvertible {
   public static let missingSize = RuleID(code: "UV1024", name: "missing-elf-size")
   public static let unsupportedInstruction = RuleID(code: "UV1025", name: "unsupported-instruction-in-function")
   // Setup problems objtool treats as fatal.
-  public static let cannotDecode = RuleID(code: "UV0101", name: "cannot-decode")
-  public static let jumpDestinationNotFound = RuleID(code: "UV0102", name: "jump-destination-not-an-instruction")
-  public static let intraFunctionCall = RuleID(code: "UV0103", name: "unannotated-intra-function-call")
-  public static let callToNonFunction = RuleID(code: "UV0104", name: "call-to-non-function")
-  public static let callDestinationNotFound = RuleID(code: "UV0105", name: "call-destination-not-found")
-  public static let specialSectionEntry = RuleID(code: "UV0106", name: "bad-special-section-entry")
-  public static let badHint = RuleID(code: "UV0107", name: "bad-unwind-hint")
-  public static let badRetpolineHint = RuleID(code: "UV0108", name: "bad-retpoline-safe-hint")
-  public static let badNoEndbrHint = RuleID(code: "UV0109", name: "bad-noendbr-entry")
-  public static let badAnnotationEntry = RuleID(code: "UV0110", name: "bad-instrumentation-or-unret-entry")
-  public static let unretWalkFailed = RuleID(code: "UV0111", name: "unret-validation-failed")
+  public static let cannotDecode = RuleID(code: "UV0101", name: "cannot-decode", severity: .error)
+  public static let jumpDestinationNotFound = RuleID(code: "UV0102", name: "jump-destination-not-an-instruction", severity: .error)
+  public static let intraFunctionCall = RuleID(code: "UV0103", name: "unannotated-intra-function-call", severity: .error)
+  public static let callToNonFunction = RuleID(code: "UV0104", name: "call-to-non-function", severity: .error)
+  public static let callDestinationNotFound = RuleID(code: "UV0105", name: "call-destination-not-found", severity: .error)
+  public static let specialSectionEntry = RuleID(code: "UV0106", name: "bad-special-section-entry", severity: .error)
+  public static let badHint = RuleID(code: "UV0107", name: "bad-unwind-hint", severity: .error)
+  public static let badRetpolineHint = RuleID(code: "UV0108", name: "bad-retpoline-safe-hint", severity: .error)
+  public static let badNoEndbrHint = RuleID(code: "UV0109", name: "bad-noendbr-entry", severity: .error)
+  public static let badAnnotationEntry = RuleID(code: "UV0110", name: "bad-instrumentation-or-unret-entry", severity: .error)
+  public static let unretWalkFailed = RuleID(code: "UV0111", name: "unret-validation-failed", severity: .error)
   // Mitigations (`--retpoline`, `--rethunk`, `--sls`).
   public static let indirectBranchInRetpolineBuild = RuleID(code: "UV1401", name: "indirect-branch-in-retpoline-build")
   public static let nakedReturnInRethunkBuild = RuleID(code: "UV1402", name: "naked-return-in-rethunk-build")
@@ -68,7 +81,7 @@ public struct RuleID: Hashable, Sendable, CustomStringConvertible {
   public static let returnBeforeUntrain = RuleID(code: "UV1811", name: "ret-before-untrain")
   public static let earlyIndirectCall = RuleID(code: "UV1812", name: "early-indirect-call")
   /// Not a rule: the lines of a `--backtrace`.
-  public static let backtrace = RuleID(code: "UV0000", name: "backtrace")
+  public static let backtrace = RuleID(code: "UV0000", name: "backtrace", severity: .note)
   // Unwind hints.
   public static let restoreWithoutSave = RuleID(code: "UV1030", name: "restore-hint-without-save")
   public static let saveRestoreCombo = RuleID(code: "UV1031", name: "save-restore-combination")
@@ -228,11 +241,8 @@ public struct Finding: Sendable, Hashable {
 }
 
 extension RuleID {
-  /// objtool's class for the rule: setup problems (UV01xx) stop it, the rest warn.
-  public var defaultSeverity: Severity {
-    if self == .backtrace { return .note }
-    return code.hasPrefix("UV01") ? .error : .warning
-  }
+  /// objtool's class for the rule, as the rule declares it.
+  public var defaultSeverity: Severity { severity }
 }
 
 /// objtool-compatible text for findings: one renderer, the only place a finding

@@ -150,7 +150,7 @@ struct ObjtoolFrontEndTests {
     ("x86_64/mcount/mcount", ["--orc", "--mcount"], "mcount"),
     ("x86_64/mcount/mcount", ["--orc", "--mcount", "--mnop"], "mcount-mnop"),
     ("x86_64/noinstr/noinstr", ["--orc", "--hacks=noinstr", "--link"], "noinstr"),
-    ("x86_64/staticcall/staticcall", ["--static-call", "--link", "--module"], "staticcall-module"),
+    ("x86_64/staticcall/staticcall", ["--orc", "--static-call", "--link", "--module"], "staticcall-module"),
   ]
 
   @Test(arguments: 0..<4)
