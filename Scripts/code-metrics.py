@@ -99,7 +99,11 @@ def main():
             c = code_of(line)
             if re.search(r'\b(?:flag|value|values|int)\("[a-z-]+"\)', line) and "Parser" not in rel:
                 string_reads.append(f"{rel}:{k}")
-            if re.search(r"\.(message|scope)\s*\.(hasPrefix|hasSuffix|contains|range|split|firstRange|components)\b|\.(message|scope)\s*==", c):
+            # (A rendered message read back: searched, compared, or handed to a function
+            # that takes it apart, as the fingerprint and the suppression matcher do.)
+            code = line.split("//")[0]  # (interpolations count: strings are not stripped here)
+            if re.search(r"\.(message|scope)\s*\.(hasPrefix|hasSuffix|contains|range|split|firstRange|components)\b|\.(message|scope)\s*=="
+                         r"|\b(calledNames|normalised|normalized|hasPrefix|hasSuffix|contains)\([^)]*\.message\b", code):
                 parse_backs.append(f"{rel}:{k}")
             if module in NEUTRAL and rel != REGISTRY and ARCH_NAME.search(c):
                 arch_names.append(f"{rel}:{k}: {line.strip()[:90]}")

@@ -38,4 +38,7 @@ public struct TraceEvent: Sendable {
   /// The CFI after the instruction (`step`), at it (`start`, `joined`), else nil.
   public var state: String?
   public var detail: String
+  /// `finding`: the index of the finding it made in the result's findings (nil: objtool
+  /// suppressed it, the symbol had warned already).
+  public var finding: Int?
 }

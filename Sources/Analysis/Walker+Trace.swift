@@ -14,10 +14,11 @@ extension Walker {
     return off >= sym.value && off < sym.value &+ max(sym.size, 1)
   }
 
-  mutating func trace(_ kind: TraceEvent.Kind, _ insn: InsnRef, _ detail: String = "", state: CFIStateID? = nil) {
+  mutating func trace(_ kind: TraceEvent.Kind, _ insn: InsnRef, _ detail: String = "", state: CFIStateID? = nil,
+                      finding: Int? = nil) {
     traceEvents.append(TraceEvent(kind: kind, section: p.sections[p.slot(insn)].section,
                                   location: p.isVirtual(insn) ? nil : p.location(insn),
-                                  state: state.map(cfiText), detail: detail))
+                                  state: state.map(cfiText), detail: detail, finding: finding))
   }
 
   /// "original" or "replacement N (feature 0xF)" for an instruction of a patch site.

@@ -172,7 +172,6 @@ struct Walker {
 
   /// objtool `WARN_INSN`: one finding per symbol; later ones are suppressed.
   mutating func warn(_ insn: InsnRef, _ rule: RuleID, _ message: String) {
-    if tracingNow { trace(.finding, insn, message + " [\(rule.code)]") }
     let sym = p.symbolOf[insn.int]
     if sym.isNone || !marks.warned[sym.int] {
       findings.append(Finding(rule: rule, at: p.location(insn), message: message))
@@ -181,14 +180,15 @@ struct Walker {
       lastWarning = nil
     }
     if !sym.isNone { marks.warned[sym.int] = true }
+    if tracingNow { trace(.finding, insn, message + " [\(rule.code)]", finding: lastWarning) }
   }
 
   /// objtool `WARN`: not tied to an instruction in its text, never suppressed; `place`
   /// is the instruction it arose at, for machine-readable output.
   mutating func warnPlain(_ rule: RuleID, _ message: String, section: String? = nil, place: InsnRef? = nil) {
-    if tracingNow, let place { trace(.finding, place, message + " [\(rule.code)]") }
     findings.append(Finding(rule: rule, scope: message, section: section, place: place.map { p.location($0) }))
     lastWarning = findings.count - 1
+    if tracingNow, let place { trace(.finding, place, message + " [\(rule.code)]", finding: lastWarning) }
   }
 
   /// The finding the walk's last `warn`/`warnPlain` made (nil: suppressed), which a

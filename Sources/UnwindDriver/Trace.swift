@@ -50,8 +50,8 @@ public func runTrace(path: String, function: String, options: CheckOptions,
     for e in result.trace {
       out(view.line(e))
       // A finding's evidence under it (both paths of a mismatch, both streams...).
-      if e.kind == .finding, let f = result.findings.first(where: { $0.location == e.location && e.detail.hasPrefix($0.message) }) {
-        for note in f.notes { out("     " + note) }
+      if e.kind == .finding, let k = e.finding {
+        for note in result.findings[k].notes { out("     " + note) }
       }
     }
     // What no walk reached.
@@ -88,8 +88,12 @@ public func runTrace(path: String, function: String, options: CheckOptions,
       }
       out("    merged table: " + site.table.compactMap { e in e.cfi.map { "+0x\(String(e.offset, radix: 16)) \($0)" } }.joined(separator: "; "))
     }
-    let own = result.findings.filter { f in
-      f.rule != .backtrace && (f.location?.function == function || f.location?.symbol == function || f.message.contains("\(function)()"))
+    // Its findings: those located in it, and those its walks made (a fall-through is
+    // located in the next function).
+    let made = Set(result.trace.compactMap(\.finding))
+    let own = result.findings.indices.filter { k in
+      let f = result.findings[k]
+      return f.rule != .backtrace && (f.location?.function == function || f.location?.symbol == function || made.contains(k))
     }
     out("  \(own.isEmpty ? "no findings" : "\(own.count) finding\(own.count == 1 ? "" : "s")") in \(function)")
     return .clean
