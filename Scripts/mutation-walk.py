@@ -50,10 +50,17 @@ def candidates(path):
 
 
 def run(cmd, timeout):
-    """The command's result; a timeout (a mutant that walks for ever) counts as a failure."""
+    """The command's result; a timeout (a mutant that walks for ever) counts as a failure,
+    and everything the command started is killed (the test runner's children would go
+    on walking for ever)."""
+    p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
     try:
-        return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+        out, err = p.communicate(timeout=timeout)
+        return subprocess.CompletedProcess(cmd, p.returncode, out, err)
     except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
         return subprocess.CompletedProcess(cmd, 124, "", "timed out")
 
 
