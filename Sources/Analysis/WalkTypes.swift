@@ -31,12 +31,17 @@ struct StateFacts: OptionSet {
   static let validFrame = StateFacts(rawValue: 4)
   static let bpScratch = StateFacts(rawValue: 8)
   static let cfaUndefined = StateFacts(rawValue: 16)
+  /// A move between two registers, neither the stack pointer, changes nothing unless
+  /// it writes the CFA's base register (the CFA is defined and no regs frame, or the
+  /// state is forced undefined): the walk skips such moves without the memo.
+  static let movesInert = StateFacts(rawValue: 32)
 }
 
 /// A rule's verdict that stops the walk: objtool's warning, where it is reported, and
 /// the evidence behind it. Made only when a rule fails; `Walker.report` turns it into
-/// the finding.
-struct Violation {
+/// the finding. (A class: the walk's stages return `Violation?` and `Step` for every
+/// instruction, and a reference keeps those one word wide; only a failure allocates.)
+final class Violation {
   /// Where objtool reports it: at `insn` (`WARN_INSN`: once per symbol), or as a plain
   /// `WARN` (never suppressed; `insn` is then only its place for machine output).
   enum Placement {
@@ -57,7 +62,7 @@ struct Violation {
     self.explanation = explanation
   }
 
-  init(_ insn: InsnRef, _ rule: RuleID, _ message: String, plainIn section: String?, explanation: Explanation = .none) {
+  convenience init(_ insn: InsnRef, _ rule: RuleID, _ message: String, plainIn section: String?, explanation: Explanation = .none) {
     self.init(insn, rule, message, explanation: explanation)
     placement = .plain(section: section)
   }

@@ -95,6 +95,7 @@ extension Walker {
     walks[0].transitions = TransitionMemo()
     table.reserveCapacity(walks.reduce(0) { $0 + $1.table.states.count } + table.states.count)
     stateFacts = []
+    stateCFABase = []
     var renumber: [[UInt32]] = [[]]
     var threadOf = [UInt8](repeating: 0, count: p.file.symbols.count)
     for w in 1..<threads {

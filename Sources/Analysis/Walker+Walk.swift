@@ -74,8 +74,12 @@ extension Walker {
     let insn: InsnRef
     /// The function walked (its instructions' territory), nil for code of none.
     let function: SymbolID?
-    /// objtool's backtrace label of the root ("<=== (sym)", "<=== (hint)").
-    let label: String
+    /// Walked from an unwind hint, not a symbol's entry.
+    let fromHint: Bool
+
+    /// objtool's backtrace label of the root. (A flag, not the string, is carried: the
+    /// root goes to every stage of every instruction.)
+    var label: String { fromHint ? "<=== (hint)" : "<=== (sym)" }
   }
 
   /// What an instruction's stage decides.
@@ -103,7 +107,7 @@ extension Walker {
   /// across roots.
   mutating func walk(from start: InsnRef, function fn: SymbolID?, initial: CFIStateID, uaccess: Bool = false,
                      noinstr: Bool = false, rootLabel: String) -> Int {
-    let root = Root(insn: start, function: fn, label: rootLabel)
+    let root = Root(insn: start, function: fn, fromHint: rootLabel == "<=== (hint)")
     backtraceNodes.removeAll(keepingCapacity: true)
     var stack: [Pending] = []
     swap(&stack, &pendingPaths)  // unique, so no copy on the appends below
@@ -153,9 +157,9 @@ extension Walker {
       }
       phase = .start
       let next = p.nextToValidate(path.insn)
-      if let v = applyOps(&path, nextIsHint: next.map(isHint) ?? false) { return .failed(v, path.chain) }
+      if let v = applyOps(&path, next: next) { return .failed(v, path.chain) }
       if tracingNow { trace(.step, path.insn, "", state: path.state.cfi) }
-      switch dispatch(&path, nextIsHint: next.map(isHint) ?? false, root, &stack) {
+      switch dispatch(&path, next: next, root, &stack) {
       case .proceed: break
       case .endPath: return .ended
       case .jump(let dest):
@@ -189,6 +193,7 @@ extension Walker {
   /// The first stage: is the instruction the walk's to take, was it reached before (a
   /// join), does a hint replace the state; then its marks, its patch-site slot, and the
   /// alternative streams, walked before the instruction's own ops.
+  @inline(__always)
   mutating func enter(_ path: inout Path, _ root: Root, _ stack: inout [Pending]) -> Step {
     let insn = path.insn
     // Straight-line code must not run into another function.
@@ -317,14 +322,18 @@ extension Walker {
   // MARK: - Stack operations
 
   /// The instruction's stack operations applied to the path's CFI state.
-  mutating func applyOps(_ path: inout Path, nextIsHint: Bool) -> Violation? {
+  @inline(__always)
+  mutating func applyOps(_ path: inout Path, next: InsnRef?) -> Violation? {
     let insn = path.insn
     guard !r.dropOps[insn.int] else { return nil }
     let ops = p.ops(insn)
     guard !ops.isEmpty else { return nil }
-    let inside = p.function(insn) != nil
-    let context: UInt8 = (inside ? 1 : 0) | (nextIsHint ? 2 : 0)
+    // (inside a function: bit 0; the next instruction has a hint: bit 1; computed at the
+    // first op that is not an inert register move.)
+    var context: UInt8 = .max
     for op in ops {
+      if isInertMove(op, path.state.cfi) { continue }
+      if context == .max { context = (p.function(insn) != nil ? 1 : 0) | ((next.map(isHint) ?? false) ? 2 : 0) }
       // Applying an op to an interned state is a pure function of (state, op, context):
       // computed once, then one table lookup.
       if let to = transitions.lookup(path.state.cfi, op, context) {
@@ -332,7 +341,8 @@ extension Walker {
         continue
       }
       var state = table[path.state.cfi]
-      if case .stop(let rule, let message) = interpreter.apply(op, to: &state, insideFunction: inside, nextIsHint: nextIsHint) {
+      if case .stop(let rule, let message) = interpreter.apply(op, to: &state, insideFunction: context & 1 != 0,
+                                                               nextIsHint: context & 2 != 0) {
         return Violation(insn, rule, message)
       }
       let to = table.intern(state)
@@ -368,7 +378,8 @@ extension Walker {
   // MARK: - The instruction kind's rules
 
   /// The last stage: what the instruction's kind means for the path.
-  mutating func dispatch(_ path: inout Path, nextIsHint: Bool, _ root: Root, _ stack: inout [Pending]) -> Step {
+  @inline(__always)
+  mutating func dispatch(_ path: inout Path, next: InsnRef?, _ root: Root, _ stack: inout [Pending]) -> Step {
     let insn = path.insn
     let fn = root.function
     switch r.kind[insn.int] {
@@ -390,7 +401,9 @@ extension Walker {
       // Outside a function the path ends here; inside one only an unwind hint on the
       // next instruction makes it acceptable, and the walk goes on there.
       guard fn != nil else { return .endPath }
-      if !nextIsHint { return .fail(Violation(insn, .unsupportedInstruction, "unsupported instruction in callable function")) }
+      if !(next.map(isHint) ?? false) {
+        return .fail(Violation(insn, .unsupportedInstruction, "unsupported instruction in callable function"))
+      }
     case .stac, .clac, .std, .cld:
       if let v = flagChange(insn, &path.state, function: fn) { return .fail(v) }
     default:

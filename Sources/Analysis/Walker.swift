@@ -260,21 +260,40 @@ struct Walker {
     return 1
   }
 
-  /// Per interned state, its facts (`StateFacts`; zero: not computed yet).
+  /// Per interned state, its facts (`StateFacts`; zero: not computed yet) and its CFA's
+  /// base register.
   var stateFacts: [StateFacts] = []
+  var stateCFABase: [Int8] = []
 
   mutating func facts(_ id: CFIStateID) -> StateFacts {
     let i = Int(id.rawValue)
     if i < stateFacts.count, !stateFacts[i].isEmpty { return stateFacts[i] }
-    if stateFacts.count < table.states.count { stateFacts.append(contentsOf: repeatElement([], count: table.states.count - stateFacts.count)) }
+    if stateFacts.count < table.states.count {
+      stateFacts.append(contentsOf: repeatElement([], count: table.states.count - stateFacts.count))
+      stateCFABase.append(contentsOf: repeatElement(CFIRule.undefinedBase, count: table.states.count - stateCFABase.count))
+    }
     let s = table.states[i]
     var f: StateFacts = .known
     if isModifiedFrame(s) { f.insert(.modifiedFrame) }
     if isValidFrame(s) { f.insert(.validFrame) }
     if s.bpScratch { f.insert(.bpScratch) }
     if s.cfa.base == CFIRule.undefinedBase { f.insert(.cfaUndefined) }
+    if s.forceUndefined || (s.cfa.base != CFIRule.undefinedBase && s.type != .regs && s.type != .regsPartial) {
+      f.insert(.movesInert)
+    }
     stateFacts[i] = f
+    stateCFABase[i] = s.cfa.base
     return f
+  }
+
+  /// Whether `op` is a move between two registers that leaves `state` as it is (see
+  /// `StateFacts.movesInert`): the walk's shortcut past the memo for the moves objtool
+  /// 6.12 makes ops of.
+  @inline(__always)
+  mutating func isInertMove(_ op: StackOp, _ state: CFIStateID) -> Bool {
+    guard op.source == .register, op.dest == .register, op.sourceRegister != arch.stackPointer,
+          op.destRegister != arch.stackPointer, facts(state).contains(.movesInert) else { return false }
+    return Int8(op.destRegister) != stateCFABase[Int(state.rawValue)]
   }
 
   mutating func isModifiedFrame(_ id: CFIStateID) -> Bool { facts(id).contains(.modifiedFrame) }
