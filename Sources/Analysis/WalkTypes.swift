@@ -54,16 +54,20 @@ final class Violation {
   var message: String
   var placement = Placement.instruction
   var explanation = Explanation.none
+  /// The functions the message names (`Finding.names`).
+  var names: [String] = []
 
-  init(_ insn: InsnRef, _ rule: RuleID, _ message: String, explanation: Explanation = .none) {
+  init(_ insn: InsnRef, _ rule: RuleID, _ message: String, explanation: Explanation = .none, names: [String] = []) {
     self.insn = insn
     self.rule = rule
     self.message = message
     self.explanation = explanation
+    self.names = names
   }
 
-  convenience init(_ insn: InsnRef, _ rule: RuleID, _ message: String, plainIn section: String?, explanation: Explanation = .none) {
-    self.init(insn, rule, message, explanation: explanation)
+  convenience init(_ insn: InsnRef, _ rule: RuleID, _ message: String, plainIn section: String?, explanation: Explanation = .none,
+                   names: [String] = []) {
+    self.init(insn, rule, message, explanation: explanation, names: names)
     placement = .plain(section: section)
   }
 }

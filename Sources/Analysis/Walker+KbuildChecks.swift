@@ -123,7 +123,9 @@ extension Walker {
         guard let s = p.symbolOf[insn.int].value else { continue }
         let sym = p.file.symbols[s.int]
         if sym.isFunction && sym.value == p.offset(insn) && arch.kernel.moduleEntryPoints.contains(sym.name) {
-          findings.append(Finding(rule: .moduleEntryNotIndirectTarget, scope: "\(sym.name)(): not an indirect call target"))
+          var f = Finding(rule: .moduleEntryNotIndirectTarget, scope: "\(sym.name)(): not an indirect call target")
+          f.names = [sym.name]
+          findings.append(f)
           warnings += 1
         }
       }

@@ -16,6 +16,7 @@ extension Walker {
       }
       if let prev = p.previous(insn), r.deadEnd[prev.int], r.kind[prev.int] == .call, !r.callDest[prev.int].isNone {
         warn(insn, .missingNoreturn, "\(p.symbolName(r.callDest[prev.int]))() is missing a __noreturn annotation")
+        if let k = lastWarning { findings[k].names = [p.symbolName(r.callDest[prev.int])] }
         continue
       }
       warn(insn, .unreachableInstruction, "unreachable instruction")

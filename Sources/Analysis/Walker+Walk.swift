@@ -201,7 +201,7 @@ extension Walker {
       let name = p.symbolName(fn)
       if arch.kernel.paddingPrefixes.contains(where: name.hasPrefix) || ignoresUnreachable { return .endPath }
       return .fail(Violation(insn, .fallsThrough, "\(name)() falls through to next function \(p.symbolName(owner))()",
-                             plainIn: nil, explanation: .fallThrough(from: path.previous)))
+                             plainIn: nil, explanation: .fallThrough(from: path.previous), names: [name, p.symbolName(owner)]))
     }
     if speculative && p.function(insn) == nil {
       // Code of no function may be walked from several functions: the sequential pass

@@ -220,6 +220,7 @@ struct Walker {
     case .instruction: warn(v.insn, v.rule, v.message)
     case .plain(let section): warnPlain(v.rule, v.message, section: section, place: v.insn)
     }
+    if let k = lastWarning, !v.names.isEmpty { findings[k].names = v.names }
     switch v.explanation {
     case .none:
       break

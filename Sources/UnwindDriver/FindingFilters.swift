@@ -49,24 +49,13 @@ public struct Suppressions: Sendable {
   /// The first entry that accepts the finding.
   public func match(_ r: ReportedFinding) -> Int? {
     let f = r.finding
-    let names = [f.location?.function, f.location?.symbol].compactMap { $0 } + Self.calledNames(f.message)
+    let names = [f.location?.function, f.location?.symbol].compactMap { $0 } + f.names
     let base = r.file.split(separator: "/").last.map(String.init) ?? r.file
     return entries.firstIndex { e in
       (e.rule == "*" || RuleID.named(e.rule) == f.rule)
         && names.contains { glob(e.function, $0) }
         && (glob(e.object, r.file) || glob(e.object, base))
     }
-  }
-
-  /// The `name()` mentions of a message (`f() falls through to next function g()`).
-  static func calledNames(_ message: String) -> [String] {
-    var out: [String] = []
-    var word = ""
-    for c in message {
-      if c == "(" && !word.isEmpty { out.append(word) }
-      if c == " " || c == "(" || c == ")" || c == ":" { word = "" } else { word.append(c) }
-    }
-    return out
   }
 
   private func glob(_ pattern: String, _ text: String) -> Bool { fnmatch(pattern, text, 0) == 0 }

@@ -206,6 +206,10 @@ public struct Finding: Sendable, Hashable {
   /// The section a section-scoped finding is about ("unexpected end of section").
   public var sectionName: String?
   public var message: String
+  /// The functions the message names, as its arguments (the callee of "call to f() ...",
+  /// both functions of a fall-through, the function without a size): suppression
+  /// entries match them besides the finding's own function, without reading the text.
+  public var names: [String] = []
   public var related: [RelatedLocation] = []
   /// Details beyond objtool's one line (for a patch-site conflict: both streams, their
   /// offsets and CFI); printed with `check --verbose`.
