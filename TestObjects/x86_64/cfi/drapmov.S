@@ -1,6 +1,7 @@
 // drapmov.S - a DRAP frame whose DRAP register is saved by a store into the frame
 // (mov %r10, -8(%rbp)) instead of a push: the CFA is then found through that slot
-// (objtool's "drap: mov %drap, disp(%rbp)"), ORC sp:(bp-8), until the load back.
+// (objtool's "drap: mov %drap, disp(%rbp)"), ORC sp:(bp-8), until the load back. A
+// register move inside the frame changes nothing (not "drap: mov %rsp, %rbp").
 	.text
 	.globl	drapmov
 	.type	drapmov, @function
@@ -12,9 +13,29 @@ drapmov:
 	mov	%rsp, %rbp
 	sub	$0x10, %rsp
 	mov	%r10, -0x8(%rbp)
+	mov	%rdi, %rax
 	nop
 	mov	-0x8(%rbp), %r10
 	leave
 	lea	-8(%r10), %rsp
 	ret
 	.size	drapmov, .-drapmov
+
+	// A register move between the DRAP frame's push %rbp and mov %rsp, %rbp: nothing
+	// (%rbp is not yet the frame's base).
+	.globl	drapmov_early
+	.type	drapmov_early, @function
+drapmov_early:
+	lea	8(%rsp), %r10
+	and	$-16, %rsp
+	push	-8(%r10)
+	push	%rbp
+	mov	%rdi, %rax
+	mov	%rsp, %rbp
+	push	%r10
+	nop
+	pop	%r10
+	pop	%rbp
+	lea	-8(%r10), %rsp
+	ret
+	.size	drapmov_early, .-drapmov_early

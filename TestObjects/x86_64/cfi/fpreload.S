@@ -15,3 +15,16 @@ fpreload:
 	pop	%rbp
 	ret
 	.size	fpreload, .-fpreload
+
+	// The same through the CFA's base: a load through %rbp restores only from the slot.
+	.globl	fpreload_bp
+	.type	fpreload_bp, @function
+fpreload_bp:
+	push	%rbp
+	mov	%rsp, %rbp
+	push	%rbx
+	mov	-0x10(%rbp), %rbx
+	add	$8, %rsp
+	pop	%rbp
+	ret
+	.size	fpreload_bp, .-fpreload_bp
