@@ -35,6 +35,8 @@ for o in *.o; do
   "$OBJTOOL61" --orc --dry-run "$o" > "$c.objtool61-orc.txt" 2>&1 || true
   "$OBJTOOL612" --orc --dry-run "$o" > "$c.objtool-orc.txt" 2>&1 || true
 done
+# --no-unreachable, once.
+(cd "$HERE/../TestObjects/x86_64/cfi" && "$OBJTOOL612" --orc --dry-run --no-unreachable unreachable.o > unreachable.objtool-nounreachable.txt 2>&1 || true)
 # A register move into the CFA's base: objtool 6.1's decoder has no op for it.
 (cd "$HERE/../TestObjects/x86_64/cfi" && "$OBJTOOL61" --orc --dry-run fpclobber.o > fpclobber.objtool61-orc.txt 2>&1 || true)
 # Real compiler output (gcc/clang -O2, jump tables, frame pointers on and off).

@@ -141,6 +141,20 @@ struct Kernel61Tests {
     #expect(try !recorded("padding61", ".objtool61-orc.txt").isEmpty)
   }
 
+  /// `--no-unreachable`: the unreachable instruction objtool reports without it goes
+  /// unreported, as the real objtool's `--no-unreachable` run recorded it.
+  @Test func noUnreachableAsObjtool() throws {
+    let dir = "TestObjects/x86_64/cfi/"
+    let file = try ELFFile.open(path: TestSupport.absolute(dir + "unreachable.o"))
+    var o = CheckOptions()
+    o.noUnreachable = true
+    let ours = validate(file, options: o).flatMap { DiagnosticText.lines($0, file: "unreachable.o", verbose: false) }.map(ObjtoolGolden.normalized)
+    let recorded = try String(contentsOfFile: TestSupport.absolute(dir + "unreachable.objtool-nounreachable.txt"), encoding: .utf8)
+      .split(separator: "\n").map(String.init)
+    #expect(ours == recorded)
+    #expect(try !String(contentsOfFile: TestSupport.absolute(dir + "unreachable.objtool-orc.txt"), encoding: .utf8).isEmpty)
+  }
+
   /// A `mov %reg, %reg` into the CFA's base register: objtool 6.12's decoder makes an op
   /// of every register move (the CFA becomes undefined: a finding), 6.1's only of moves
   /// from or to %rsp (nothing to say). Each `--kernel` as its objtool.
