@@ -39,3 +39,22 @@ drapmov_early:
 	lea	-8(%r10), %rsp
 	ret
 	.size	drapmov_early, .-drapmov_early
+
+	// And after the frame is left (leave restored %rbp) but before the DRAP register
+	// gives %rsp back, a copy of %rsp: nothing for %rbp (only mov %rsp, %rbp is).
+	.globl	drapmov_late
+	.type	drapmov_late, @function
+drapmov_late:
+	lea	8(%rsp), %r10
+	and	$-16, %rsp
+	push	-8(%r10)
+	push	%rbp
+	mov	%rsp, %rbp
+	push	%r10
+	nop
+	mov	-0x8(%rbp), %r10
+	leave
+	mov	%rsp, %rax
+	lea	-8(%r10), %rsp
+	ret
+	.size	drapmov_late, .-drapmov_late
