@@ -5,8 +5,8 @@ testing of the walk's rules: small source mutants of the CFI interpreter and the
 swapped, a `return false` made `return true`, a rule's violation ignored, a path's step
 turned from "go on" to "end here" or back), each built (debug) and run against the test
 suite's analysis tests (default filter: the objtool goldens of 6.12 and 6.1, the arm64
-cases, ORC writing, the objtool front end, the DWARF cross-check, the explanations, IBT
-and annotations). A mutant is killed when the
+cases, ORC writing, the objtool front end, the DWARF cross-check, the explanations, IBT,
+annotations and trace). A mutant is killed when the
 build fails or a test fails; a survivor is printed with its place and line, to be
 killed by a new test or explained. The source is restored after every mutant (also on
 Ctrl-C).
@@ -27,7 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_FILES = ["Sources/Analysis/CFIInterpreter.swift", "Sources/Analysis/Walker+Walk.swift",
                  "Sources/Analysis/Walker.swift", "Sources/Analysis/Walker+Calls.swift"]
 DEFAULT_TESTS = ("ObjtoolGoldenTests|ARM64Tests|ORCWriteTests|ORC61WriteTests|ObjtoolFrontEndTests|DwarfCrossCheckTests"
-                 "|Kernel61Tests|ExplanationTests|ConflictNotesTests|ConflictDepthTests|IBTTests|AnnotateInsnTests")
+                 "|Kernel61Tests|ExplanationTests|ConflictNotesTests|ConflictDepthTests|IBTTests|AnnotateInsnTests|TraceTests")
 # The comparison and logic operators, and the walk's own: a rule's verdict dropped (its
 # violation ignored), a path ended early or carried on past its end.
 OPS = [(" == ", " != "), (" != ", " == "), (" < ", " <= "), (" <= ", " < "), (" && ", " || "), (" || ", " && "),
