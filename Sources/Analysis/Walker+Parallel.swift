@@ -62,7 +62,7 @@ extension Walker {
           let before = v.findings.count
           let n = v.walk(from: item.start, function: item.function, initial: entry,
                          uaccess: v.options.uaccess && v.isUaccessSafe(item.function),
-                         noinstr: v.isNoinstrSlot(v.p.slot(item.start)), rootLabel: "<=== (sym)")
+                         noinstr: v.isNoinstrSlot(v.p.slot(item.start)))
           if v.leftFunction {
             for i in v.marked {
               v.marks.visited[i.int] = false
@@ -95,7 +95,6 @@ extension Walker {
     walks[0].transitions = TransitionMemo()
     table.reserveCapacity(walks.reduce(0) { $0 + $1.table.states.count } + table.states.count)
     stateFacts = []
-    stateCFABase = []
     var renumber: [[UInt32]] = [[]]
     var threadOf = [UInt8](repeating: 0, count: p.file.symbols.count)
     for w in 1..<threads {

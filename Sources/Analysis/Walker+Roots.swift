@@ -52,7 +52,7 @@ extension Walker {
       } else if !marks.visited[item.start.int] {
         warnings += walk(from: item.start, function: item.function, initial: entry,
                          uaccess: options.uaccess && isUaccessSafe(item.function),
-                         noinstr: isNoinstrSlot(p.slot(item.start)), rootLabel: "<=== (sym)")
+                         noinstr: isNoinstrSlot(p.slot(item.start)))
       }
       unreported += 1
       if unreported == 1024 { options.rootsWalked?(unreported, items.count); unreported = 0 }
@@ -74,7 +74,7 @@ extension Walker {
     for i in range {
       let insn = InsnRef(i)
       guard isHint(insn), !marks.visited[i], !r.ignore[i] else { continue }
-      warnings += walk(from: insn, function: p.function(insn), initial: undefined, noinstr: noinstr, rootLabel: "<=== (hint)")
+      warnings += walk(from: insn, function: p.function(insn), initial: undefined, noinstr: noinstr, fromHint: true)
     }
     return warnings
   }

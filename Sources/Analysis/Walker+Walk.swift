@@ -106,8 +106,8 @@ extension Walker {
   /// Walks one root; returns 1 if a finding stopped it. The pending-path stack is reused
   /// across roots.
   mutating func walk(from start: InsnRef, function fn: SymbolID?, initial: CFIStateID, uaccess: Bool = false,
-                     noinstr: Bool = false, rootLabel: String) -> Int {
-    let root = Root(insn: start, function: fn, fromHint: rootLabel == "<=== (hint)")
+                     noinstr: Bool = false, fromHint: Bool = false) -> Int {
+    let root = Root(insn: start, function: fn, fromHint: fromHint)
     backtraceNodes.removeAll(keepingCapacity: true)
     var stack: [Pending] = []
     swap(&stack, &pendingPaths)  // unique, so no copy on the appends below
@@ -116,7 +116,7 @@ extension Walker {
     defer { pendingPaths = stack }
     tracingNow = traceSymbol != nil && isTraced(start, function: fn)
     defer { tracingNow = false }
-    if tracingNow { trace(.start, start, rootLabel == "<=== (hint)" ? "walk from an unwind hint" : "walk from the entry", state: initial) }
+    if tracingNow { trace(.start, start, fromHint ? "walk from an unwind hint" : "walk from the entry", state: initial) }
     while let pending = stack.popLast() {
       switch follow(pending, root, &stack) {
       case .ended: continue

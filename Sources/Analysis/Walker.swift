@@ -22,7 +22,7 @@ struct Walker {
 
   var table = CFIStateTable()
   /// What the walk marks per instruction, symbol and site slot, in memory every copy of
-  /// this validator shares (the parallel walk's threads write disjoint entries).
+  /// this walker shares (the parallel walk's threads write disjoint entries).
   let marks: WalkMarks
   var findings: [Finding] = []
   var transitions = TransitionMemo()
@@ -235,13 +235,13 @@ struct Walker {
     case .siteConflict(let site, let offset, let writer, let recorded, let conflicting, let arriving):
       explainSiteConflict(site: site, offset: offset, writer: writer, recorded: recorded, conflicting: conflicting, arriving: arriving)
     }
-    return failed(chain, root: root.insn, rootLabel: root.label)
+    return failed(chain, root: root)
   }
 
   /// Ends a walk with a finding: with --backtrace, the chain back to the root becomes
   /// the finding's trace (objtool prints it even when the warning itself was
   /// suppressed: then a note carries it).
-  mutating func failed(_ chain: ChainID, root: InsnRef, rootLabel: String) -> Int {
+  mutating func failed(_ chain: ChainID, root: Root) -> Int {
     guard options.backtrace else { return 1 }
     var trace: [TraceStep] = []
     var c = chain
@@ -250,29 +250,24 @@ struct Walker {
       trace.append(TraceStep(location: p.location(node.insn), label: node.label))
       c = node.parent
     }
-    trace.append(TraceStep(location: p.location(root), label: rootLabel))
+    trace.append(TraceStep(location: p.location(root.insn), label: root.label))
     if let k = lastWarning, k == findings.count - 1 {
       findings[k].trace = trace
     } else {
-      var note = Finding(rule: .backtrace, scope: "backtrace of a suppressed warning", place: p.location(root))
+      var note = Finding(rule: .backtrace, scope: "backtrace of a suppressed warning", place: p.location(root.insn))
       note.trace = trace
       findings.append(note)
     }
     return 1
   }
 
-  /// Per interned state, its facts (`StateFacts`; zero: not computed yet) and its CFA's
-  /// base register.
+  /// Per interned state, its facts (`StateFacts`; zero: not computed yet).
   var stateFacts: [StateFacts] = []
-  var stateCFABase: [Int8] = []
 
   mutating func facts(_ id: CFIStateID) -> StateFacts {
     let i = Int(id.rawValue)
     if i < stateFacts.count, !stateFacts[i].isEmpty { return stateFacts[i] }
-    if stateFacts.count < table.states.count {
-      stateFacts.append(contentsOf: repeatElement([], count: table.states.count - stateFacts.count))
-      stateCFABase.append(contentsOf: repeatElement(CFIRule.undefinedBase, count: table.states.count - stateCFABase.count))
-    }
+    if stateFacts.count < table.states.count { stateFacts.append(contentsOf: repeatElement([], count: table.states.count - stateFacts.count)) }
     let s = table.states[i]
     var f: StateFacts = .known
     if isModifiedFrame(s) { f.insert(.modifiedFrame) }
@@ -283,7 +278,6 @@ struct Walker {
       f.insert(.movesInert)
     }
     stateFacts[i] = f
-    stateCFABase[i] = s.cfa.base
     return f
   }
 
@@ -294,7 +288,7 @@ struct Walker {
   mutating func isInertMove(_ op: StackOp, _ state: CFIStateID) -> Bool {
     guard op.source == .register, op.dest == .register, op.sourceRegister != arch.stackPointer,
           op.destRegister != arch.stackPointer, facts(state).contains(.movesInert) else { return false }
-    return Int8(op.destRegister) != stateCFABase[Int(state.rawValue)]
+    return Int8(op.destRegister) != table.states[Int(state.rawValue)].cfa.base
   }
 
   mutating func isModifiedFrame(_ id: CFIStateID) -> Bool { facts(id).contains(.modifiedFrame) }

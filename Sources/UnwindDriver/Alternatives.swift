@@ -21,11 +21,11 @@ public func runAlternatives(paths: [String], function: String?, options: CheckOp
         out("\(path): \(first)")
         for line in lines.dropFirst() { out(line) }
       }
-      var validator = AnalysisPipeline(file: file, texts: sections.map { ($0.section.index, $0.text) },
+      var pipeline = AnalysisPipeline(file: file, texts: sections.map { ($0.section.index, $0.text) },
                                 arch: arch.description(options),
                                 options: options.analysisOptions)
-      let result = validator.run()
-      let sites = validator.patchSites(function: function)
+      let result = pipeline.run()
+      let sites = pipeline.patchSites(function: function)
       if let function, !file.symbols.contains(where: { $0.isFunction && $0.name == function }) {
         err("\(path): no function named \(function)")
       }

@@ -207,11 +207,11 @@ public func analyse(_ file: ELFFile, options: CheckOptions, extraNoreturns: Set<
                                                          workers: options.threadsPerObject) else { return nil }
   PhaseTimes.mark("decode")
   arch.noreturnFunctions.formUnion(extraNoreturns)
-  var validator = AnalysisPipeline(file: file, texts: consume texts,
+  var pipeline = AnalysisPipeline(file: file, texts: consume texts,
                             arch: arch,
                             options: options.analysisOptions)
   PhaseTimes.mark("resolve")
-  let result = validator.run()
+  let result = pipeline.run()
   PhaseTimes.mark("walk")
   return result
 }

@@ -37,9 +37,9 @@ public func runTrace(path: String, function: String, options: CheckOptions,
     analysis.walkThreads = 1
     analysis.explainPaths = true
     let description = arch.description(options)
-    var validator = AnalysisPipeline(file: file, texts: sections.map { ($0.section.index, $0.text) },
+    var pipeline = AnalysisPipeline(file: file, texts: sections.map { ($0.section.index, $0.text) },
                               arch: description, options: analysis)
-    let result = validator.run()
+    let result = pipeline.run()
     let view = TraceView(file: file, sections: sections, syntax: arch.syntax, registerName: arch.registerName,
                          pcRelative: description.pcRelativeRelocations)
     let secName = file.section(sym.section.index!).name
@@ -72,7 +72,7 @@ public func runTrace(path: String, function: String, options: CheckOptions,
       }
     }
     // Every stream of every patch site in the function.
-    let sites = validator.patchSites(function: function)
+    let sites = pipeline.patchSites(function: function)
     for site in sites {
       out("  patch site \(site.location.text) (\(site.length) bytes), each stream with the CFI before each instruction:")
       for stream in site.streams {

@@ -67,7 +67,7 @@ struct OptionBinding<Target>: @unchecked Sendable {  // (key paths and pure clos
   static func text(_ name: String, _ placeholder: String, _ field: WritableKeyPath<Target, String?>, _ help: String)
     -> OptionBinding
   {
-    OptionBinding(spec: .value(name, placeholder, help)) { target, text in target[keyPath: field] = text }
+    value(name, placeholder, field, help) { text in text }
   }
 
   /// A value parsed into the field's type; `parse` says what is wrong with a bad one.

@@ -35,9 +35,9 @@ struct DecodedTextAnalysisTests {
   /// Validates `text` in an object whose `.text` holds `symbols`.
   func validate(_ b: TextBuilder, _ symbols: [ObjectBuilder.SymbolSpec]) throws -> ValidationResult {
     let file = try ObjectBuilder(textSize: Int(b.offset), symbols: symbols).file()
-    var validator = AnalysisPipeline(file: file, texts: [(ObjectBuilder.textSection, b.text)],
+    var pipeline = AnalysisPipeline(file: file, texts: [(ObjectBuilder.textSection, b.text)],
                               arch: X86Architecture.description(kernel: .v6_12), options: AnalysisOptions())
-    return validator.run()
+    return pipeline.run()
   }
 
   func cfa(_ r: ValidationResult, _ i: Int) -> String? {
