@@ -28,7 +28,7 @@ struct AlternativeEntry {
   /// Where the entry is in `.altinstructions`.
   var entryOffset: UInt64 = 0
   /// Why the entry cannot be used (then it is reported and skipped), or nil.
-  var problem: String? = nil
+  var problem: Message? = nil
 }
 
 extension SpecialSections {
@@ -45,16 +45,16 @@ extension SpecialSections {
             let newLen = bytes.u8(at: off + layout.replacementLengthOffset),
             let feature = bytes.u16(at: off + layout.featureOffset) else { continue }
       // An entry is input like any other: its places must be code of this object.
-      func bad(_ why: String) {
+      func bad(_ why: Message) {
         result.append(AlternativeEntry(original: Address(section: sec.index, offset: 0), replacement: nil, originalLength: Int(origLen),
                                        replacementLength: Int(newLen), feature: feature, entryOffset: UInt64(off), problem: why))
       }
       guard let orig = address(in: sec.index, at: UInt64(off)) else {
-        bad("no relocation gives the original instruction's address")
+        bad(Message(.noOriginalRelocation))
         continue
       }
       guard file.section(orig.section).isExecutable, orig.offset &+ UInt64(origLen) <= file.section(orig.section).size else {
-        bad("the original (\(placeText(file.section(orig.section).name, orig.offset)), \(origLen) bytes) is not inside code")
+        bad(Message(.originalOutsideCode, .place(file.section(orig.section).name, orig.offset), .integer(origLen)))
         continue
       }
       // A callback site: its code is produced at boot. A NOP callback (arm64
@@ -73,11 +73,11 @@ extension SpecialSections {
       let repl = newLen > 0 ? address(in: sec.index, at: UInt64(off + 4)) : nil
       if newLen > 0 {
         guard let repl else {
-          bad("no relocation gives the replacement's address")
+          bad(Message(.noReplacementRelocation))
           continue
         }
         guard file.section(repl.section).isExecutable, repl.offset &+ UInt64(newLen) <= file.section(repl.section).size else {
-          bad("the replacement (\(placeText(file.section(repl.section).name, repl.offset)), \(newLen) bytes) is not inside code")
+          bad(Message(.replacementOutsideCode, .place(file.section(repl.section).name, repl.offset), .integer(newLen)))
           continue
         }
       }
@@ -114,24 +114,23 @@ extension Program {
     func entryPlace(_ e: AlternativeEntry) -> CodeLocation { .inSection(KernelSections.alternatives, at: e.entryOffset) }
     for e in entries {
       if let problem = e.problem {
-        out.findings.append(Finding(rule: .specialSectionEntry, at: entryPlace(e), message: "bad alternative entry: \(problem)", severity: .warning))
+        out.findings.append(Finding(at: entryPlace(e), Message(.badAlternativeEntry, .detail(problem)), severity: .warning))
         continue
       }
       if e.replacementLength > e.originalLength {
         // The kernel copies the replacement over the original: longer, it overwrites
         // the code after the site (the assembler macros pad the original to prevent it).
-        out.findings.append(Finding(rule: .specialSectionEntry, at: entryPlace(e),
-                                    message: "bad alternative entry: replacement longer than the original (\(e.replacementLength) > \(e.originalLength) bytes)",
+        out.findings.append(Finding(at: entryPlace(e),
+                                    Message(.alternativeReplacementTooLong, .integer(e.replacementLength), .integer(e.originalLength)),
                                     severity: .warning))
         continue
       }
       guard let orig = instruction(in: e.original.section, at: e.original.offset) else {
-        out.findings.append(Finding(rule: .specialSectionEntry, at: objtoolPlace(e.original.section, e.original.offset),
-                                    message: "special: can't find orig instruction"))
+        out.findings.append(Finding(at: objtoolPlace(e.original.section, e.original.offset), Message(.cantFindOriginal)))
         continue
       }
       if e.originalLength == 0 {
-        out.findings.append(Finding(rule: .specialSectionEntry, at: location(orig), message: "empty alternative entry", severity: .warning))
+        out.findings.append(Finding(at: location(orig), Message(.emptyAlternative), severity: .warning))
         continue
       }
       // The original stream's group, created by the first entry for this site.
@@ -152,7 +151,7 @@ extension Program {
         let g = groups[og.int]
         let span = Int(offset(g.last) - offset(orig)) + length(g.last)
         if span != e.originalLength {
-          out.findings.append(Finding(rule: .specialSectionEntry, at: location(orig), message: "weirdly overlapping alternative! \(span) != \(e.originalLength)"))
+          out.findings.append(Finding(at: location(orig), Message(.overlappingAlternative, .integer(span), .integer(e.originalLength))))
           continue
         }
         if tablePerEntry {
@@ -168,8 +167,7 @@ extension Program {
       var nop: InsnRef?
       if let repl = e.replacement, e.replacementLength > 0 {
         guard let first = instruction(in: repl.section, at: repl.offset) else {
-          out.findings.append(Finding(rule: .specialSectionEntry, at: objtoolPlace(repl.section, repl.offset),
-                                      message: "special: can't find new instruction"))
+          out.findings.append(Finding(at: objtoolPlace(repl.section, repl.offset), Message(.cantFindReplacement)))
           continue
         }
         newFirst = first
@@ -184,7 +182,7 @@ extension Program {
             let dest = Int64(bitPattern: offset(cur)) &+ Int64(length(cur)) &+ immediate(cur)
             if dest == Int64(repl.offset) + Int64(e.replacementLength) {
               guard let after = next(site.last) else {
-                out.findings.append(Finding(rule: .specialSectionEntry, at: location(cur), message: "can't find alternative jump destination"))
+                out.findings.append(Finding(at: location(cur), Message(.alternativeJumpDestination)))
                 continue
               }
               out.jumpDestinations.append((cur, after))
@@ -193,7 +191,7 @@ extension Program {
           i = next(cur)
         }
         guard let l = last else {
-          out.findings.append(Finding(rule: .specialSectionEntry, scope: "can't find last new alternative instruction"))
+          out.findings.append(Finding(scope: Message(.lastReplacementInstruction)))
           continue
         }
         groups[ng.int].last = l

@@ -9,7 +9,7 @@ struct CFIInterpreter {
 
   enum Outcome {
     case ok
-    case stop(RuleID, String)
+    case stop(MessageKind)
   }
 
   private var sp: Int8 { Int8(arch.stackPointer) }
@@ -48,7 +48,7 @@ struct CFIInterpreter {
     if cfi.forceUndefined { return .ok }
     // Stack operations make no sense with an undefined CFA.
     if cfi.cfa.base == CFIRule.undefinedBase {
-      return insideFunction ? .stop(.undefinedStackState, "undefined stack state") : .ok
+      return insideFunction ? .stop(.undefinedStackState) : .ok
     }
     if cfi.type == .regs || cfi.type == .regsPartial { return applyInRegsFrame(op, &cfi) }
 
@@ -106,7 +106,7 @@ struct CFIInterpreter {
       break  // handled above
     case .memory:
       guard op.source == .pop || op.source == .popf else {
-        return .stop(.unknownStackMemoryOperation, "unknown stack-related memory operation")
+        return .stop(.unknownStackMemoryOperation)
       }
       // pop to memory / popf
       cfi.stackSize &-= 8
@@ -174,12 +174,12 @@ struct CFIInterpreter {
         cfi.drapRegister = CFIRule.undefinedBase
         cfi.drap = false
       } else if dst == cfi.cfa.base && !nextIsHint {
-        return .stop(.unsupportedStackRegisterModification, "unsupported stack register modification")
+        return .stop(.unsupportedStackRegisterModification)
       }
     case .and:
       if dst != sp || (cfi.drapRegister != CFIRule.undefinedBase && cfi.cfa.base != sp)
         || (cfi.drapRegister == CFIRule.undefinedBase && cfi.cfa.base != bp) {
-        return .stop(.unsupportedStackRealignment, "unsupported stack pointer realignment")
+        return .stop(.unsupportedStackRealignment)
       }
       if cfi.drapRegister != CFIRule.undefinedBase {
         // drap: and $imm, %rsp
@@ -246,7 +246,7 @@ struct CFIInterpreter {
         restore(&cfi, op.destRegister)
       }
     case .constant:
-      return .stop(.unknownStackInstruction, "unknown stack-related instruction")
+      return .stop(.unknownStackInstruction)
     }
     return .ok
   }

@@ -99,7 +99,7 @@ extension Resolution {
           k += 1
         }
         if prevOffset == nil {
-          fatal.append(Finding(rule: .specialSectionEntry, at: p.location(jump), message: "can't find switch jump table"))
+          fatal.append(Finding(at: p.location(jump), Message(.switchTableNotFound)))
         } else {
           jumpTable.insert(jump)
         }

@@ -11,19 +11,36 @@ extension Resolution {
   /// relocation). With `badEntriesAreFindings` (`check`) it is a finding at the entry and
   /// the caller goes on with the other entries (returns true); the objtool front end
   /// stops with objtool's own `stop` finding instead (returns false).
-  mutating func badEntry(_ rule: RuleID, table: String, entry: UInt64, _ detail: String, stop: Finding) -> Bool {
+  mutating func badEntry(_ rule: RuleID, table: String, entry: UInt64, _ detail: Message, stop: Finding?) -> Bool {
     if badEntriesAreFindings {
-      warnings.append(Finding(rule: rule, at: .inSection(table, at: entry), message: "bad \(table) entry: \(detail)",
-                              severity: .warning))
+      let message: Message = switch rule {
+      case .badRetpolineHint: Message(.badRetpolineTableEntry, .detail(detail))
+      case .badNoEndbrHint: Message(.badNoEndbrTableEntry, .detail(detail))
+      case .badAnnotationEntry:
+        Message(.badAnnotationEntryProblem, .name(String(table.dropFirst(KernelSections.discardPrefix.count))), .detail(detail))
+      default: Message(.badSpecialTableEntry, .name(table), .detail(detail))
+      }
+      warnings.append(Finding(at: .inSection(table, at: entry), message, severity: .warning))
       return true
     }
+    guard let stop else { return true }
     fatal.append(stop)
     return false
   }
 
   /// "SECTION+0xOFF" of a table entry's target, for messages.
-  func place(_ p: Program, _ section: SectionIndex?, _ offset: UInt64) -> String {
-    placeText(section.map { p.file.section($0).name } ?? "(no section)", offset)
+  func place(_ p: Program, _ section: SectionIndex?, _ offset: UInt64) -> MessageArgument {
+    .place(section.map { p.file.section($0).name } ?? "(no section)", offset)
+  }
+
+  /// A table entry's target that is not an instruction.
+  func notAnInstruction(_ p: Program, _ section: SectionIndex?, _ offset: UInt64) -> Message {
+    Message(.notAnInstruction, place(p, section, offset))
+  }
+
+  /// A table entry whose relocation names a symbol where a section is wanted.
+  func namesSymbol(_ sym: Symbol) -> Message {
+    Message(.relocationNamesSymbol, .name(sym.name.isEmpty ? "a symbol" : sym.name))
   }
 
   /// `.discard.retpoline_safe`: section-relative pointers to indirect branches, returns
@@ -34,13 +51,13 @@ extension Resolution {
     for r in x.relocations.all(in: sec.index) {
       let sym = p.file.symbol(r.symbol)
       guard sym.isSectionSymbol, let target = sym.section.index else {
-        if badEntry(.badRetpolineHint, table: table, entry: r.offset, "its relocation names \(sym.name.isEmpty ? "a symbol" : sym.name), not a section",
-                    stop: Finding(rule: .badRetpolineHint, scope: "unexpected relocation symbol type in .rela.discard.retpoline_safe")) { continue }
+        if badEntry(.badRetpolineHint, table: table, entry: r.offset, namesSymbol(sym),
+                    stop: Finding(scope: Message(.retpolineRelocationSymbolType))) { continue }
         return
       }
       guard let insn = p.instruction(in: target, at: UInt64(bitPattern: r.addend)) else {
-        if badEntry(.badRetpolineHint, table: table, entry: r.offset, "\(place(p, target, UInt64(bitPattern: r.addend))) is not an instruction",
-                    stop: Finding(rule: .badRetpolineHint, scope: "bad .discard.retpoline_safe entry")) { continue }
+        if badEntry(.badRetpolineHint, table: table, entry: r.offset, notAnInstruction(p, target, UInt64(bitPattern: r.addend)),
+                    stop: Finding(scope: Message(.badRetpolineEntry))) { continue }
         return
       }
       switch kind[insn.int] {
@@ -48,7 +65,7 @@ extension Resolution {
         retpolineSafe.insert(insn)
       default:
         // (A real annotation on the wrong instruction: objtool's message at the instruction.)
-        fatal.append(Finding(rule: .badRetpolineHint, at: p.location(insn), message: "retpoline_safe hint not an indirect jump/call/ret/nop"))
+        fatal.append(Finding(at: p.location(insn), Message(.retpolineHintTarget)))
         return
       }
     }
@@ -65,8 +82,8 @@ extension Resolution {
       let sym = p.file.symbol(r.symbol)
       let off = UInt64(bitPattern: Int64(bitPattern: sym.value) &+ r.addend)
       guard let target = sym.section.index, let insn = p.instruction(in: target, at: off) else {
-        if badEntry(.badNoEndbrHint, table: KernelSections.noEndbr, entry: r.offset, "\(place(p, sym.section.index, off)) is not an instruction",
-                    stop: Finding(rule: .badNoEndbrHint, scope: "bad .discard.noendbr entry")) { continue }
+        if badEntry(.badNoEndbrHint, table: KernelSections.noEndbr, entry: r.offset, notAnInstruction(p, sym.section.index, off),
+                    stop: Finding(scope: Message(.badNoEndbrEntry))) { continue }
         return
       }
       noEndbr.insert(insn)
@@ -85,13 +102,13 @@ extension Resolution {
       for r in x.relocations.all(in: sec.index) {
         let sym = p.file.symbol(r.symbol)
         guard sym.isSectionSymbol, let target = sym.section.index else {
-          if self.badEntry(.badAnnotationEntry, table: table, entry: r.offset, "its relocation names \(sym.name.isEmpty ? "a symbol" : sym.name), not a section",
-                           stop: Finding(rule: .badAnnotationEntry, scope: "unexpected relocation symbol type in .rela\(table)")) { continue }
+          if self.badEntry(.badAnnotationEntry, table: table, entry: r.offset, namesSymbol(sym),
+                           stop: Finding(scope: Message(.annotationRelocationSymbolType, .name(table)))) { continue }
           return nil
         }
         guard let insn = p.instruction(in: target, at: UInt64(bitPattern: r.addend)) else {
-          if self.badEntry(.badAnnotationEntry, table: table, entry: r.offset, "\(place(p, target, UInt64(bitPattern: r.addend))) is not an instruction",
-                           stop: Finding(rule: .badAnnotationEntry, scope: "bad \(badEntry) entry")) { continue }
+          if self.badEntry(.badAnnotationEntry, table: table, entry: r.offset, notAnInstruction(p, target, UInt64(bitPattern: r.addend)),
+                           stop: Finding(scope: Message(.badAnnotationTableEntry, .name(badEntry)))) { continue }
           return nil
         }
         out.append(insn)
@@ -115,13 +132,13 @@ extension Resolution {
     for a in targets {
       guard let insn = p.instruction(in: a.section, at: a.offset) else { continue }
       guard kind[insn.int] == .call else {
-        fatal.append(Finding(rule: .intraFunctionCall, at: p.location(insn), message: "intra_function_call not a direct call"))
+        fatal.append(Finding(at: p.location(insn), Message(.intraFunctionCallNotDirect)))
         continue
       }
       kind[insn.int] = .jumpUnconditional
       let dest = UInt64(bitPattern: Int64(bitPattern: p.offset(insn)) &+ Int64(p.length(insn)) &+ p.immediate(insn))
       guard let d = p.instruction(in: p.sections[p.slot(insn)].section, at: dest) else {
-        fatal.append(Finding(rule: .intraFunctionCall, at: p.location(insn), message: "can't find call dest at \(placeText(p.sectionName(insn), dest))"))
+        fatal.append(Finding(at: p.location(insn), Message(.intraFunctionCallDestination, .place(p.sectionName(insn), dest))))
         continue
       }
       jumpDest[insn.int] = d
@@ -140,14 +157,13 @@ extension Resolution {
       // (objtool does not read this table: a bad entry is only ever a `check` finding.)
       guard let addr = special.address(in: sec.index, at: UInt64(off)) else {
         if badEntriesAreFindings {
-          _ = badEntry(.specialSectionEntry, table: KernelSections.bugTable, entry: UInt64(off), "no relocation for its bug address", stop: Finding(rule: .specialSectionEntry, scope: ""))
+          _ = badEntry(.specialSectionEntry, table: KernelSections.bugTable, entry: UInt64(off), Message(.noBugAddressRelocation), stop: nil)
         }
         continue
       }
       guard let insn = p.instruction(in: addr.section, at: addr.offset) else {
         if badEntriesAreFindings {
-          _ = badEntry(.specialSectionEntry, table: KernelSections.bugTable, entry: UInt64(off), "\(place(p, addr.section, addr.offset)) is not an instruction",
-                       stop: Finding(rule: .specialSectionEntry, scope: ""))
+          _ = badEntry(.specialSectionEntry, table: KernelSections.bugTable, entry: UInt64(off), notAnInstruction(p, addr.section, addr.offset), stop: nil)
         }
         continue
       }
@@ -180,8 +196,8 @@ extension Resolution {
           }
         }
         let at = place(p, sym.section.index, off)
-        if badEntry(.badAnnotationEntry, table: name, entry: r.offset, "\(at) is not an instruction",
-                    stop: Finding(rule: .badAnnotationEntry, scope: "can't find \(what) insn at \(at)")) { continue }
+        if badEntry(.badAnnotationEntry, table: name, entry: r.offset, Message(.notAnInstruction, at),
+                    stop: Finding(scope: Message(.annotationInstructionMissing, .name(what), at))) { continue }
         return
       }
     }

@@ -47,7 +47,7 @@ extension Resolution {
              case let f = p.file.symbols[fn.int], destOffset == f.value &+ p.functionLength(fn) {
             continue  // GCOV/KCOV dead code may jump to the end of its function
           }
-          fatal.append(Finding(rule: .jumpDestinationNotFound, at: p.location(insn), message: "can't find jump dest instruction at \(placeText(p.file.section(destSection).name, destOffset))"))
+          fatal.append(Finding(at: p.location(insn), Message(.jumpDestinationNotFound, .place(p.file.section(destSection).name, destOffset))))
           continue
         case .dest(let d):
           dest = d
@@ -236,7 +236,7 @@ extension Resolution {
       case .callee(let d):
         dest = d
       case .notFound(let s, let off):
-        fatal.append(Finding(rule: .callDestinationNotFound, at: p.location(insn), message: "can't find call dest symbol at \(placeText(p.file.section(s).name, off))"))
+        fatal.append(Finding(at: p.location(insn), Message(.callDestinationNotFound, .place(p.file.section(s).name, off))))
         continue
       case .local(let found, let sec, let off):
         guard let d = found else {
@@ -248,11 +248,11 @@ extension Resolution {
             jumpDest[i] = target
             continue
           }
-          fatal.append(Finding(rule: .intraFunctionCall, at: p.location(insn), message: "unannotated intra-function call"))
+          fatal.append(Finding(at: p.location(insn), Message(.intraFunctionCall)))
           continue
         }
         if !ignore[i] && p.function(insn) != nil && !p.symbolIsFunction[d.int] {
-          fatal.append(Finding(rule: .callToNonFunction, at: p.location(insn), message: "unsupported call to non-function"))
+          fatal.append(Finding(at: p.location(insn), Message(.callToNonFunction)))
           continue
         }
         dest = d

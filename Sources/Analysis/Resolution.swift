@@ -312,7 +312,7 @@ struct Resolution {
     // reloc" and stop).
     for table in [KernelSections.jumpTable, KernelSections.exceptionTable] where fatal.isEmpty {
       for bad in special.unreadableEntries(table) {
-        let objtoolStop = Finding(rule: .specialSectionEntry, scope: "\(placeText(table, bad.field)): \(bad.why)")
+        let objtoolStop = Finding(scope: Message(.tableFieldUnreadable, .place(table, bad.field), .detail(bad.why)))
         if !badEntry(.specialSectionEntry, table: table, entry: bad.entry, bad.why, stop: objtoolStop) { return }
       }
     }
@@ -321,12 +321,11 @@ struct Resolution {
     for jl in labels {
       guard let site = p.instruction(in: jl.code.section, at: jl.code.offset) else {
         if badEntriesAreFindings {
-          warnings.append(Finding(rule: .specialSectionEntry, at: .inSection(KernelSections.jumpTable, at: jl.entry),
-                                  message: "bad jump label entry: its site \(place(p, jl.code.section, jl.code.offset)) is not an instruction",
+          warnings.append(Finding(at: .inSection(KernelSections.jumpTable, at: jl.entry),
+                                  Message(.jumpLabelSiteNotInstruction, place(p, jl.code.section, jl.code.offset)),
                                   severity: .warning))
         } else {
-          fatal.append(Finding(rule: .specialSectionEntry, at: p.objtoolPlace(jl.code.section, jl.code.offset),
-                               message: "special: can't find orig instruction"))
+          fatal.append(Finding(at: p.objtoolPlace(jl.code.section, jl.code.offset), Message(.cantFindOriginal)))
           return
         }
         continue
@@ -334,13 +333,12 @@ struct Resolution {
       // objtool needs the target to be an instruction too, whatever the site's kind.
       guard let target = p.instruction(in: jl.target.section, at: jl.target.offset) else {
         if badEntriesAreFindings {
-          warnings.append(Finding(rule: .specialSectionEntry, at: .inSection(KernelSections.jumpTable, at: jl.entry),
-                                  message: "bad jump label entry: its target \(place(p, jl.target.section, jl.target.offset)) is not an instruction",
+          warnings.append(Finding(at: .inSection(KernelSections.jumpTable, at: jl.entry),
+                                  Message(.jumpLabelTargetNotInstruction, place(p, jl.target.section, jl.target.offset)),
                                   severity: .warning))
           continue
         }
-        fatal.append(Finding(rule: .specialSectionEntry, at: p.objtoolPlace(jl.target.section, jl.target.offset),
-                             message: "special: can't find new instruction"))
+        fatal.append(Finding(at: p.objtoolPlace(jl.target.section, jl.target.offset), Message(.cantFindReplacement)))
         return
       }
       if jumpLabelHack && jl.keyFlags & 2 != 0 && kind[site.int] == .jumpUnconditional {
@@ -357,10 +355,10 @@ struct Resolution {
         if let n = p.next(site) { addAlternative(site, n) }
       default:
         if badEntriesAreFindings {
-          warnings.append(Finding(rule: .specialSectionEntry, at: .inSection(KernelSections.jumpTable, at: jl.entry),
-                                  message: "bad jump label entry: unsupported instruction at jump label \(p.location(site).text)", severity: .warning))
+          warnings.append(Finding(at: .inSection(KernelSections.jumpTable, at: jl.entry),
+                                  Message(.jumpLabelSiteUnsupported, .location(p.location(site))), severity: .warning))
         } else {
-          fatal.append(Finding(rule: .specialSectionEntry, at: p.location(site), message: "unsupported instruction at jump label"))
+          fatal.append(Finding(at: p.location(site), Message(.jumpLabelUnsupportedInstruction)))
         }
       }
     }
@@ -371,16 +369,14 @@ struct Resolution {
             let fixup = p.instruction(in: ex.fixup.section, at: ex.fixup.offset) else {
         if badEntriesAreFindings {
           let bad = p.instruction(in: ex.insn.section, at: ex.insn.offset) == nil ? ex.insn : ex.fixup
-          warnings.append(Finding(rule: .specialSectionEntry, at: .inSection(KernelSections.exceptionTable, at: ex.entry),
-                                  message: "bad exception table entry: \(place(p, bad.section, bad.offset)) is not an instruction",
+          warnings.append(Finding(at: .inSection(KernelSections.exceptionTable, at: ex.entry),
+                                  Message(.exceptionEntryNotInstruction, place(p, bad.section, bad.offset)),
                                   severity: .warning))
         } else {
           if p.instruction(in: ex.insn.section, at: ex.insn.offset) == nil {
-            fatal.append(Finding(rule: .specialSectionEntry, at: p.objtoolPlace(ex.insn.section, ex.insn.offset),
-                                 message: "special: can't find orig instruction"))
+            fatal.append(Finding(at: p.objtoolPlace(ex.insn.section, ex.insn.offset), Message(.cantFindOriginal)))
           } else {
-            fatal.append(Finding(rule: .specialSectionEntry, at: p.objtoolPlace(ex.fixup.section, ex.fixup.offset),
-                                 message: "special: can't find new instruction"))
+            fatal.append(Finding(at: p.objtoolPlace(ex.fixup.section, ex.fixup.offset), Message(.cantFindReplacement)))
           }
           return
         }

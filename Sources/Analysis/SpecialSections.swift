@@ -45,22 +45,26 @@ struct SpecialSections {
 
   /// Why the address field at `offset` gives no address (for `check`'s bad-entry
   /// findings): objtool's wording for a missing relocation, else the relocation's fault.
-  func addressProblem(in section: SectionIndex, at offset: UInt64, objtoolField: String) -> String {
-    guard let r = relocations.first(in: section, from: offset, to: offset + 1) else { return "can't find \(objtoolField) reloc" }
+  func addressProblem(in section: SectionIndex, at offset: UInt64, objtoolField: String) -> Message {
+    guard let r = relocations.first(in: section, from: offset, to: offset + 1) else {
+      return Message(.fieldRelocationMissing, .name(objtoolField))
+    }
+    let at = MessageArgument.place(file.section(section).name, offset)
     if strictRelocationTypes && !Self.fitsAddressField(r.type, machine: file.machine) {
       let width = relocationWidth(type: r.type, machine: file.machine)
-      return "its relocation at \(placeText(file.section(section).name, offset)) (type \(r.type)) writes \(width) byte\(width == 1 ? "" : "s"), not the field's 4"
+      return width == 1 ? Message(.fieldRelocationOneByte, at, .integer(r.type))
+        : Message(.fieldRelocationWidth, at, .integer(r.type), .integer(width))
     }
-    return "its relocation at \(placeText(file.section(section).name, offset)) names an undefined symbol"
+    return Message(.fieldRelocationUndefined, at)
   }
 
   /// Entries of `__jump_table` and `__ex_table` whose address fields give no address:
   /// the entry, the field's offset and why. objtool stops at the first ("__jump_table+0x10:
   /// can't find orig reloc"; the key field's too); `check` reports each.
-  func unreadableEntries(_ name: String) -> [(entry: UInt64, field: UInt64, why: String)] {
+  func unreadableEntries(_ name: String) -> [(entry: UInt64, field: UInt64, why: Message)] {
     let size = name == KernelSections.jumpTable ? Self.jumpLabelEntrySize : Self.exceptionEntrySize
     let fields: [(UInt64, String)] = name == KernelSections.jumpTable ? [(0, "orig"), (4, "new"), (8, "key")] : [(0, "orig"), (4, "new")]
-    var out: [(entry: UInt64, field: UInt64, why: String)] = []
+    var out: [(entry: UInt64, field: UInt64, why: Message)] = []
     for (sec, off) in entries(name, size: size) {
       for (at, field) in fields {
         let missing = at == 8 ? relocations.first(in: sec, from: off + 8, to: off + 9) == nil : address(in: sec, at: off + at) == nil
@@ -83,7 +87,7 @@ struct SpecialSections {
     [(KernelSections.alternatives, alternativeEntrySize), (KernelSections.jumpTable, Self.jumpLabelEntrySize),
      (KernelSections.exceptionTable, Self.exceptionEntrySize)].compactMap { name, size in
       guard let sec = file.section(named: name), sec.size % UInt64(size) != 0 else { return nil }
-      return Finding(rule: .specialSectionEntry, scope: "\(name) size not a multiple of \(size)")
+      return Finding(scope: Message(.tableSizeNotMultiple, .name(name), .integer(size)))
     }
   }
 

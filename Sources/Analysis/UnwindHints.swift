@@ -32,27 +32,27 @@ struct UnwindHints {
        ibt: Bool = false, badEntriesAreFindings: Bool = false, isEndbrOrNoEndbr: (InsnRef) -> Bool = { _ in true }) {
     guard let sec = p.file.section(named: KernelSections.unwindHints), sec.size > 0, sec.hasFileBytes else { return }
     guard p.file.relocations(for: sec.index) != nil else {
-      findings.append(Finding(rule: .badHint, scope: "missing .rela.discard.unwind_hints section"))
+      findings.append(Finding(scope: Message(.hintSectionMissing)))
       return
     }
     guard sec.size % UInt64(Self.entrySize) == 0 else {
-      findings.append(Finding(rule: .badHint, scope: "struct unwind_hint size mismatch"))
+      findings.append(Finding(scope: Message(.hintSizeMismatch)))
       return
     }
     let bytes = p.file.reader(for: sec.index)
-    func bad(_ off: Int, _ why: String) {
-      entryFindings.append(Finding(rule: .badHint, at: .inSection(KernelSections.unwindHints, at: UInt64(off)),
-                                   message: "bad unwind hint: \(why)", severity: .warning))
+    func bad(_ off: Int, _ why: Message) {
+      entryFindings.append(Finding(at: .inSection(KernelSections.unwindHints, at: UInt64(off)),
+                                   Message(.badHintEntry, .detail(why)), severity: .warning))
     }
     for (i, off) in stride(from: 0, to: Int(sec.size), by: Self.entrySize).enumerated() {
       guard let at = special.address(in: sec.index, at: UInt64(off)) else {
-        if badEntriesAreFindings { bad(off, "no relocation gives its instruction's address"); continue }
-        findings.append(Finding(rule: .badHint, scope: "can't find reloc for unwind_hints[\(i)]"))
+        if badEntriesAreFindings { bad(off, Message(.noInstructionAddressRelocation)); continue }
+        findings.append(Finding(scope: Message(.hintRelocationMissing, .integer(i))))
         return
       }
       guard let insn = p.instruction(in: at.section, at: at.offset) else {
-        if badEntriesAreFindings { bad(off, "\(placeText(p.file.section(at.section).name, at.offset)) is not an instruction"); continue }
-        findings.append(Finding(rule: .badHint, scope: "can't find insn for unwind_hints[\(i)]"))
+        if badEntriesAreFindings { bad(off, Message(.notAnInstruction, .place(p.file.section(at.section).name, at.offset))); continue }
+        findings.append(Finding(scope: Message(.hintInstructionMissing, .integer(i))))
         return
       }
       let spOffset = Int32(Int16(bitPattern: bytes.u16(at: off + 4) ?? 0))
@@ -63,7 +63,7 @@ struct UnwindHints {
       // RESTORE 6; 6.12 UNDEFINED 0, END_OF_STACK 1, CALL 2, REGS 3, REGS_PARTIAL 4,
       // FUNC 5, SAVE 6, RESTORE 7.
       if badEntriesAreFindings && rawType > (kernel61 ? 6 : 7) {
-        bad(off, "unknown type \(rawType) at \(p.location(insn).text)")
+        bad(off, Message(.unknownHintType, .integer(rawType), .location(p.location(insn))))
         continue
       }
       let type: UInt8 = kernel61 ? [2, 3, 4, 5, 2, 6, 7][Int(min(rawType, 6))] : rawType
@@ -87,10 +87,10 @@ struct UnwindHints {
         if case .state(let existing) = hints[insn] { cfi = existing } else { cfi = .allUndefined }
         guard let base = arch.hintBase(spReg) else {
           if badEntriesAreFindings {
-            bad(off, "unsupported unwind_hint sp base reg \(spReg) at \(p.location(insn).text)")
+            bad(off, Message(.unsupportedHintBase, .integer(spReg), .location(p.location(insn))))
             continue
           }
-          findings.append(Finding(rule: .badHint, at: p.location(insn), message: "unsupported unwind_hint sp base reg \(spReg)"))
+          findings.append(Finding(at: p.location(insn), Message(.hintBaseRegister, .integer(spReg))))
           return
         }
         cfi.cfa = CFIRule(base: base, offset: spOffset)

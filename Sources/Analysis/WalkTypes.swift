@@ -50,24 +50,18 @@ final class Violation {
   }
 
   var insn: InsnRef
-  var rule: RuleID
-  var message: String
+  var message: Message
   var placement = Placement.instruction
   var explanation = Explanation.none
-  /// The functions the message names (`Finding.names`).
-  var names: [String] = []
 
-  init(_ insn: InsnRef, _ rule: RuleID, _ message: String, explanation: Explanation = .none, names: [String] = []) {
+  init(_ insn: InsnRef, _ message: Message, explanation: Explanation = .none) {
     self.insn = insn
-    self.rule = rule
     self.message = message
     self.explanation = explanation
-    self.names = names
   }
 
-  convenience init(_ insn: InsnRef, _ rule: RuleID, _ message: String, plainIn section: String?, explanation: Explanation = .none,
-                   names: [String] = []) {
-    self.init(insn, rule, message, explanation: explanation, names: names)
+  convenience init(_ insn: InsnRef, _ message: Message, plainIn section: String?, explanation: Explanation = .none) {
+    self.init(insn, message, explanation: explanation)
     placement = .plain(section: section)
   }
 }

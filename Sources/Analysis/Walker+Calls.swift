@@ -10,15 +10,13 @@ extension Walker {
   /// leaves with user access enabled unless to a uaccess-safe function, none with DF set.
   mutating func callViolation(_ insn: InsnRef, _ state: PathState) -> Violation? {
     if state.noinstr && state.instr <= 0 && !isNoinstrCallee(insn) {
-      return Violation(insn, .callLeavesNoinstr, "call to \(callDestName(insn))() leaves .noinstr.text section",
-                       names: [callDestName(insn)])
+      return Violation(insn, Message(.callLeavesNoinstr, .function(callDestName(insn))))
     }
     if state.uaccess && !isUaccessSafe(r.callDest[insn.int].value) {
-      return Violation(insn, .callWithUaccessEnabled, "call to \(callDestName(insn))() with UACCESS enabled",
-                       names: [callDestName(insn)])
+      return Violation(insn, Message(.callWithUaccessEnabled, .function(callDestName(insn))))
     }
     if state.df {
-      return Violation(insn, .callWithDirectionFlag, "call to \(callDestName(insn))() with DF set", names: [callDestName(insn)])
+      return Violation(insn, Message(.callWithDirectionFlag, .function(callDestName(insn))))
     }
     return nil
   }
@@ -36,9 +34,7 @@ extension Walker {
       guard slot >= 0, slot < paravirt.targets.count else { return false }
       var clean = true
       for t in paravirt.targets[slot] where !isNoinstrSymbol(t) {
-        var f = Finding(rule: .paravirtTargetInstrumented, scope: "pv_ops[\(slot)]: \(p.symbolName(t))")
-        f.names = [p.symbolName(t)]
-        findings.append(f)
+        findings.append(Finding(scope: Message(.paravirtTargetInstrumented, .integer(slot), .function(p.symbolName(t)))))
         clean = false
       }
       return clean

@@ -25,7 +25,7 @@ extension Walker {
         var phase = step
         if phase == .afterBranch {
           guard !r.deadEnd[insn.int] else { continue pathLoop }
-          guard let n = p.nextToValidate(insn) else { return unretFailed(root, at: insn, "teh end!") }
+          guard let n = p.nextToValidate(insn) else { return unretFailed(root, at: insn, Message(.unretEnd)) }
           insn = n
           phase = .start
         }
@@ -45,13 +45,13 @@ extension Walker {
           let k = r.kind[insn.int]
           switch k {
           case .callDynamic, .jumpDynamic, .jumpDynamicConditional:
-            warn(insn, .earlyIndirectCall, "early indirect call")
+            warn(insn, Message(.earlyIndirectCall))
             warnings += 1
             continue rootLoop
           case .jumpUnconditional, .jumpConditional, .call:
             if k != .call && !r.isSiblingCall(p, insn) {
               guard let dest = r.jumpDest[insn.int].value else {
-                warn(insn, .unretWalkFailed, "unresolved jump target after linking?!?")
+                warn(insn, Message(.unretJumpUnresolved))
                 return unretFailed(root)
               }
               if k == .jumpConditional {
@@ -66,14 +66,13 @@ extension Walker {
             let callee = r.callDest[insn.int].value
             guard let callee, let sec = p.file.symbols[callee.int].section.index,
                   let dest = p.instruction(in: sec, at: p.file.symbols[callee.int].value) else {
-              findings.append(Finding(rule: .unretWalkFailed,
-                                      scope: "Unresolved function after linking!?: \(callee.map(p.symbolName) ?? "")"))
+              findings.append(Finding(scope: Message(.unretFunctionUnresolved, .function(callee.map(p.symbolName) ?? ""))))
               return unretFailed(root)
             }
             insn = dest
             continue
           case .ret:
-            warn(insn, .returnBeforeUntrain, "RET before UNTRAIN")
+            warn(insn, Message(.returnBeforeUntrain))
             warnings += 1
             continue rootLoop
           case .contextSwitch:
@@ -84,7 +83,7 @@ extension Walker {
             break
           }
           if r.deadEnd[insn.int] { continue pathLoop }
-          guard let n = p.nextToValidate(insn) else { return unretFailed(root, at: insn, "teh end!") }
+          guard let n = p.nextToValidate(insn) else { return unretFailed(root, at: insn, Message(.unretEnd)) }
           insn = n
         }
       }
@@ -93,10 +92,10 @@ extension Walker {
   }
 
   /// A failed UNRET walk: the reason (at `insn`), then objtool's line at the root.
-  mutating func unretFailed(_ root: InsnRef, at insn: InsnRef? = nil, _ message: String? = nil)
+  mutating func unretFailed(_ root: InsnRef, at insn: InsnRef? = nil, _ message: Message? = nil)
     -> (warnings: Int, stop: Bool) {
-    if let insn, let message { warn(insn, .unretWalkFailed, message) }
-    warn(root, .unretWalkFailed, "Failed UNRET validation")
+    if let insn, let message { warn(insn, message) }
+    warn(root, Message(.unretFailed))
     return (0, true)
   }
 
@@ -111,11 +110,10 @@ extension Walker {
                           branchBias: arch.branchAddendBias, workers: p.count >= options.parallelWalkMinimum ? options.walkThreads : 1,
                           ownsNoInstructions: { [arch] in $0.binding == .global && arch.isEmbeddedInstruction($0.name) })
     for (insn, dest) in ibt.code {
-      warn(insn, .relocationToNonEndbr, "relocation to !ENDBR: \(p.location(dest).text)")
+      warn(insn, Message(.relocationToNonEndbr, .location(p.location(dest))))
     }
     for (section, offset, dest) in ibt.data {
-      findings.append(Finding(rule: .dataRelocationToNonEndbr, at: dataLocation(section, offset),
-                              message: "data relocation to !ENDBR: \(p.location(dest).text)"))
+      findings.append(Finding(at: dataLocation(section, offset), Message(.dataRelocationToNonEndbr, .location(p.location(dest)))))
     }
     var warnings = ibt.code.count + ibt.data.count
     if options.module {
@@ -123,9 +121,7 @@ extension Walker {
         guard let s = p.symbolOf[insn.int].value else { continue }
         let sym = p.file.symbols[s.int]
         if sym.isFunction && sym.value == p.offset(insn) && arch.kernel.moduleEntryPoints.contains(sym.name) {
-          var f = Finding(rule: .moduleEntryNotIndirectTarget, scope: "\(sym.name)(): not an indirect call target")
-          f.names = [sym.name]
-          findings.append(f)
+          findings.append(Finding(scope: Message(.moduleEntryNotIndirectTarget, .function(sym.name))))
           warnings += 1
         }
       }
@@ -155,9 +151,9 @@ extension Walker {
             !r.isInitCode(p, insn) else { continue }
       if k == .ret {
         guard options.rethunkCheck else { continue }
-        warn(insn, .nakedReturnInRethunkBuild, "'naked' return found in MITIGATION_RETHUNK build")
+        warn(insn, Message(.nakedReturn))
       } else {
-        warn(insn, .indirectBranchInRetpolineBuild, "indirect \(k == .jumpDynamic ? "jump" : "call") found in MITIGATION_RETPOLINE build")
+        warn(insn, Message(.indirectBranchInRetpolineBuild, .name(k == .jumpDynamic ? "jump" : "call")))
       }
       count += 1
     }
@@ -173,8 +169,7 @@ extension Walker {
       let k = r.kind[i]
       guard k == .ret || k == .jumpDynamic, !r.retpolineSafe.contains(insn) else { continue }
       if let n = p.next(insn), r.kind[n.int] == .trap { continue }
-      warn(insn, k == .ret ? .missingInt3AfterReturn : .missingInt3AfterIndirectJump,
-           k == .ret ? "missing int3 after ret" : "missing int3 after indirect jump")
+      warn(insn, Message(k == .ret ? .missingInt3AfterReturn : .missingInt3AfterIndirectJump))
       count += 1
     }
     return count

@@ -10,16 +10,15 @@ extension Walker {
       let insn = InsnRef(i)
       if marks.visited[i] || ignoreUnreachable(insn) { continue }
       if options.firstUnreachableOnly {
-        warn(insn, .unreachableInstruction, "unreachable instruction")
+        warn(insn, Message(.unreachableInstruction))
         explainUnreachable(insn)
         return
       }
       if let prev = p.previous(insn), r.deadEnd[prev.int], r.kind[prev.int] == .call, !r.callDest[prev.int].isNone {
-        warn(insn, .missingNoreturn, "\(p.symbolName(r.callDest[prev.int]))() is missing a __noreturn annotation")
-        if let k = lastWarning { findings[k].names = [p.symbolName(r.callDest[prev.int])] }
+        warn(insn, Message(.missingNoreturn, .function(p.symbolName(r.callDest[prev.int]))))
         continue
       }
-      warn(insn, .unreachableInstruction, "unreachable instruction")
+      warn(insn, Message(.unreachableInstruction))
       explainUnreachable(insn)
     }
   }

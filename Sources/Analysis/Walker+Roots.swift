@@ -42,8 +42,7 @@ extension Walker {
     var unreported = 0
     for (k, item) in items.enumerated() {
       if let name = item.missingSize {
-        warnPlain(.missingSize, "\(name)() is missing an ELF size annotation")
-        findings[findings.count - 1].names = [name]
+        warnPlain(Message(.missingSize, .function(name)))
         warnings += 1
       } else if k < done.count, let d = done[k] {
         findings.append(contentsOf: d.findings)

@@ -185,7 +185,7 @@ extension Walker {
   mutating func endOfSection(_ path: Path) -> PathEnd {
     if isCFAUndefined(path.state.cfi) || ignoresUnreachable { return .ended }
     let name = p.sectionName(path.insn)
-    return .failed(Violation(path.insn, .unexpectedEndOfSection, "\(name): unexpected end of section", plainIn: name), path.chain)
+    return .failed(Violation(path.insn, Message(.unexpectedEndOfSection, .name(name)), plainIn: name), path.chain)
   }
 
   // MARK: - Entering an instruction
@@ -200,8 +200,8 @@ extension Walker {
     if let fn = root.function, let owner = p.function(insn), fn != p.parent[owner.int] {
       let name = p.symbolName(fn)
       if arch.kernel.paddingPrefixes.contains(where: name.hasPrefix) || ignoresUnreachable { return .endPath }
-      return .fail(Violation(insn, .fallsThrough, "\(name)() falls through to next function \(p.symbolName(owner))()",
-                             plainIn: nil, explanation: .fallThrough(from: path.previous), names: [name, p.symbolName(owner)]))
+      return .fail(Violation(insn, Message(.fallsThrough, .function(name), .function(p.symbolName(owner))),
+                             plainIn: nil, explanation: .fallThrough(from: path.previous)))
     }
     if speculative && p.function(insn) == nil {
       // Code of no function may be walked from several functions: the sequential pass
@@ -249,7 +249,7 @@ extension Walker {
       path.state.cfi = table.intern(UnwindHints.forceUndefinedState)
     case .restore:
       guard let save = saveInstruction(before: insn, function: root.function) else {
-        return .fail(Violation(insn, .restoreWithoutSave, "no corresponding CFI save for CFI restore"))
+        return .fail(Violation(insn, Message(.restoreWithoutSave)))
       }
       if speculative && territory(save) != root.function {
         // Another function's mark decides here: leave it to the sequential pass.
@@ -260,7 +260,7 @@ extension Walker {
         // Reached by a branch before the straight-line path got to the SAVE: leave it
         // to that path.
         if path.previous == nil { return .endPath }
-        return .fail(Violation(insn, .saveRestoreCombo, "objtool isn't smart enough to handle this CFI save/restore combo"))
+        return .fail(Violation(insn, Message(.saveRestoreCombo)))
       }
       path.state.cfi = marks[state: save]
     case .save:
@@ -298,9 +298,9 @@ extension Walker {
     let conflict = Explanation.siteConflict(site: site, offset: off, writer: InsnRef(Int(marks.siteWriters[slot])),
                                             recorded: recorded, conflicting: insn, arriving: state)
     if options.conflictAtInstruction {
-      return Violation(insn, .alternativeConflict, "stack layout conflict in alternatives", explanation: conflict)
+      return Violation(insn, Message(.alternativeConflict), explanation: conflict)
     }
-    return Violation(site, .alternativeConflict, "stack layout conflict in alternatives: \(p.location(insn).text)",
+    return Violation(site, Message(.alternativeConflictAt, .location(p.location(insn))),
                      explanation: conflict)
   }
 
@@ -341,9 +341,9 @@ extension Walker {
         continue
       }
       var state = table[path.state.cfi]
-      if case .stop(let rule, let message) = interpreter.apply(op, to: &state, insideFunction: context & 1 != 0,
+      if case .stop(let kind) = interpreter.apply(op, to: &state, insideFunction: context & 1 != 0,
                                                                nextIsHint: context & 2 != 0) {
-        return Violation(insn, rule, message)
+        return Violation(insn, Message(kind))
       }
       let to = table.intern(state)
       transitions.insert(path.state.cfi, op, context, to: to)
@@ -362,7 +362,7 @@ extension Walker {
         if state.uaccessStack == 0 {
           state.uaccessStack = 1
         } else if state.uaccessStack >> 31 != 0 {
-          return Violation(insn, .pushfStackExhausted, "PUSHF stack exhausted")
+          return Violation(insn, Message(.pushfStackExhausted))
         }
         state.uaccessStack = state.uaccessStack << 1 | (state.uaccess ? 1 : 0)
       }
@@ -390,7 +390,7 @@ extension Walker {
     case .call, .callDynamic:
       if let v = callViolation(insn, path.state) { return .fail(v) }
       if options.framePointerRules && fn != nil && !isSpecialCall(insn) && !isValidFrame(path.state.cfi) {
-        return .fail(Violation(insn, .callWithoutFramePointer, "call without frame pointer save/setup",
+        return .fail(Violation(insn, Message(.callWithoutFramePointer),
                                explanation: .callWithoutFramePointer(path.state.cfi)))
       }
     case .jumpConditional, .jumpUnconditional:
@@ -402,7 +402,7 @@ extension Walker {
       // next instruction makes it acceptable, and the walk goes on there.
       guard fn != nil else { return .endPath }
       if !(next.map(isHint) ?? false) {
-        return .fail(Violation(insn, .unsupportedInstruction, "unsupported instruction in callable function"))
+        return .fail(Violation(insn, Message(.unsupportedInstruction)))
       }
     case .stac, .clac, .std, .cld:
       if let v = flagChange(insn, &path.state, function: fn) { return .fail(v) }
@@ -415,27 +415,27 @@ extension Walker {
   /// objtool's checks at a return: instrumentation, uaccess, DF, the frame.
   mutating func returnViolation(_ insn: InsnRef, _ state: PathState, function fn: SymbolID?) -> Violation? {
     if state.noinstr && state.instr > 0 {
-      return Violation(insn, .returnWithInstrumentation, "return with instrumentation enabled")
+      return Violation(insn, Message(.returnWithInstrumentation))
     }
     if state.uaccess && !isUaccessSafe(fn) {
-      return Violation(insn, .returnWithUaccessEnabled, "return with UACCESS enabled")
+      return Violation(insn, Message(.returnWithUaccessEnabled))
     }
     if !state.uaccess && isUaccessSafe(fn) {
-      return Violation(insn, .returnWithUaccessDisabled, "return with UACCESS disabled from a UACCESS-safe function")
+      return Violation(insn, Message(.returnWithUaccessDisabled))
     }
-    if state.df { return Violation(insn, .returnWithDirectionFlag, "return with DF set") }
+    if state.df { return Violation(insn, Message(.returnWithDirectionFlag)) }
     if fn != nil && isModifiedFrame(state.cfi) {
-      return Violation(insn, .returnWithModifiedFrame, "return with modified stack frame",
+      return Violation(insn, Message(.returnWithModifiedFrame),
                        explanation: .modifiedFrame(state.cfi, what: "the return"))
     }
-    if isBPScratch(state.cfi) { return Violation(insn, .framePointerScratch, "BP used as a scratch register") }
+    if isBPScratch(state.cfi) { return Violation(insn, Message(.framePointerScratch)) }
     return nil
   }
 
   /// A sibling call (a jump out of the function) leaves as a return does, and is a call.
   mutating func siblingCallViolation(_ insn: InsnRef, _ state: PathState) -> Violation? {
     if p.function(insn) != nil && isModifiedFrame(state.cfi) {
-      return Violation(insn, .siblingCallWithModifiedFrame, "sibling call from callable instruction with modified stack frame",
+      return Violation(insn, Message(.siblingCallWithModifiedFrame),
                        explanation: .modifiedFrame(state.cfi, what: "the sibling call"))
     }
     return callViolation(insn, state)
@@ -481,20 +481,20 @@ extension Walker {
     switch r.kind[insn.int] {
     case .stac:
       guard options.uaccess else { return nil }
-      if state.uaccess { return Violation(insn, .recursiveUaccessEnable, "recursive UACCESS enable") }
+      if state.uaccess { return Violation(insn, Message(.recursiveUaccessEnable)) }
       state.uaccess = true
     case .clac:
       guard options.uaccess else { return nil }
-      if !state.uaccess && fn != nil { return Violation(insn, .redundantUaccessDisable, "redundant UACCESS disable") }
+      if !state.uaccess && fn != nil { return Violation(insn, Message(.redundantUaccessDisable)) }
       if isUaccessSafe(fn) && state.uaccessStack == 0 {
-        return Violation(insn, .uaccessSafeDisablesUaccess, "UACCESS-safe disables UACCESS")
+        return Violation(insn, Message(.uaccessSafeDisablesUaccess))
       }
       state.uaccess = false
     case .std:
-      if state.df { return Violation(insn, .recursiveSTD, "recursive STD") }
+      if state.df { return Violation(insn, Message(.recursiveSTD)) }
       state.df = true
     case .cld:
-      if !state.df && fn != nil { return Violation(insn, .redundantCLD, "redundant CLD") }
+      if !state.df && fn != nil { return Violation(insn, Message(.redundantCLD)) }
       state.df = false
     default:
       break

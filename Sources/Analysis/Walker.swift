@@ -100,7 +100,7 @@ struct Walker {
   /// UNWIND_HINT_IRET_REGS without ENDBR: found while reading the hints, reported before
   /// the walk, so they take the function's one warning.
   mutating func validateIretHints() -> Int {
-    for insn in hints.iretWithoutEndbr { warn(insn, .iretRegsHintWithoutEndbr, "UNWIND_HINT_IRET_REGS without ENDBR") }
+    for insn in hints.iretWithoutEndbr { warn(insn, Message(.iretRegsHintWithoutEndbr)) }
     return hints.iretWithoutEndbr.count
   }
 
@@ -171,24 +171,24 @@ struct Walker {
   // MARK: - Reporting
 
   /// objtool `WARN_INSN`: one finding per symbol; later ones are suppressed.
-  mutating func warn(_ insn: InsnRef, _ rule: RuleID, _ message: String) {
+  mutating func warn(_ insn: InsnRef, _ message: Message) {
     let sym = p.symbolOf[insn.int]
     if sym.isNone || !marks.warned[sym.int] {
-      findings.append(Finding(rule: rule, at: p.location(insn), message: message))
+      findings.append(Finding(at: p.location(insn), message))
       lastWarning = findings.count - 1
     } else {
       lastWarning = nil
     }
     if !sym.isNone { marks.warned[sym.int] = true }
-    if tracingNow { trace(.finding, insn, message + " [\(rule.code)]", finding: lastWarning) }
+    if tracingNow { trace(.finding, insn, message.text + " [\(message.kind.rule?.code ?? "")]", finding: lastWarning) }
   }
 
   /// objtool `WARN`: not tied to an instruction in its text, never suppressed; `place`
   /// is the instruction it arose at, for machine-readable output.
-  mutating func warnPlain(_ rule: RuleID, _ message: String, section: String? = nil, place: InsnRef? = nil) {
-    findings.append(Finding(rule: rule, scope: message, section: section, place: place.map { p.location($0) }))
+  mutating func warnPlain(_ message: Message, section: String? = nil, place: InsnRef? = nil) {
+    findings.append(Finding(scope: message, section: section, place: place.map { p.location($0) }))
     lastWarning = findings.count - 1
-    if tracingNow, let place { trace(.finding, place, message + " [\(rule.code)]", finding: lastWarning) }
+    if tracingNow, let place { trace(.finding, place, message.text + " [\(message.kind.rule?.code ?? "")]", finding: lastWarning) }
   }
 
   /// The finding the walk's last `warn`/`warnPlain` made (nil: suppressed), which a
@@ -217,10 +217,9 @@ struct Walker {
   /// backtrace. Returns the walk's count (1).
   mutating func report(_ v: Violation, chain: ChainID, root: Root) -> Int {
     switch v.placement {
-    case .instruction: warn(v.insn, v.rule, v.message)
-    case .plain(let section): warnPlain(v.rule, v.message, section: section, place: v.insn)
+    case .instruction: warn(v.insn, v.message)
+    case .plain(let section): warnPlain(v.message, section: section, place: v.insn)
     }
-    if let k = lastWarning, !v.names.isEmpty { findings[k].names = v.names }
     switch v.explanation {
     case .none:
       break
@@ -254,7 +253,7 @@ struct Walker {
     if let k = lastWarning, k == findings.count - 1 {
       findings[k].trace = trace
     } else {
-      var note = Finding(rule: .backtrace, scope: "backtrace of a suppressed warning", place: p.location(root.insn))
+      var note = Finding(scope: Message(.backtraceOfSuppressed), place: p.location(root.insn))
       note.trace = trace
       findings.append(note)
     }
@@ -327,19 +326,21 @@ struct Walker {
     let recorded = table[recordedID]
     let arriving = table[arrivingID]
     let regs = arch.registers
-    let message: String
+    let message: Message
     if recorded.cfa != arriving.cfa {
-      message = "stack state mismatch: cfa1=\(regs.messageText(recorded.cfa)) cfa2=\(regs.messageText(arriving.cfa))"
+      message = Message(.mismatchCFA, .value(regs.messageText(recorded.cfa)), .value(regs.messageText(arriving.cfa)))
     } else if let i = (0..<cfiRegisterCount).first(where: { recorded.regs[$0] != arriving.regs[$0] }) {
-      message = "stack state mismatch: reg1[\(regs.messageLabel(i))]=\(regs.messageText(recorded.regs[i])) reg2[\(regs.messageLabel(i))]=\(regs.messageText(arriving.regs[i]))"
+      message = Message(.mismatchRegister, .name(regs.messageLabel(i)), .value(regs.messageText(recorded.regs[i])),
+                        .name(regs.messageLabel(i)), .value(regs.messageText(arriving.regs[i])))
     } else if recorded.type != arriving.type {
-      message = "stack state mismatch: type1=\(recorded.type.rawValue) type2=\(arriving.type.rawValue)"
+      message = Message(.mismatchType, .integer(recorded.type.rawValue), .integer(arriving.type.rawValue))
     } else if recorded.drap != arriving.drap || (recorded.drap && (recorded.drapRegister != arriving.drapRegister
                                                                    || recorded.drapOffset != arriving.drapOffset)) {
-      message = "stack state mismatch: drap1=\(recorded.drap ? 1 : 0)(\(recorded.drapRegister),\(recorded.drapOffset)) drap2=\(arriving.drap ? 1 : 0)(\(arriving.drapRegister),\(arriving.drapOffset))"
+      func drap(_ s: CFIState) -> [MessageArgument] { [.number(s.drap ? 1 : 0), .integer(s.drapRegister), .integer(s.drapOffset)] }
+      message = Message(.mismatchDRAP, arguments: drap(recorded) + drap(arriving))
     } else {
       return nil
     }
-    return Violation(insn, .stackStateMismatch, message, explanation: .mismatch(recorded: recordedID, arriving: arrivingID))
+    return Violation(insn, message, explanation: .mismatch(recorded: recordedID, arriving: arrivingID))
   }
 }

@@ -372,7 +372,7 @@ func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = fals
         // Frame sections libdw would need unbounded memory or time for (FrameSectionScan):
         // a malformed table, so a finding, and the rest is still checked.
         for (name, reason) in dwarf.refusedFrameSections {
-          findings.append(Finding(rule: .dwarfSectionNotCompared, scope: "\(name) not compared: \(reason)", section: name))
+          findings.append(Finding(scope: Message(.frameSectionNotCompared, .name(name), .value(reason)), section: name))
         }
         report.dwarf += x.total
         if options.summary {

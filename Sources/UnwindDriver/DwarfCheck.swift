@@ -84,14 +84,22 @@ func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject
       if case .savedAt(let n) = rowTable[r].framePointer { fpSaves[owners[i].id, default: []].insert(n) }
       if case .savedAt(let n) = rowTable[r].returnAddress { raSaves[owners[i].id, default: []].insert(n) }
     }
-    var run: (finding: Finding, key: BoundaryVerdict, last: Int, count: Int, suspect: String)?
+    // The finding of a run of boundaries: its first place, the field, the message's
+    // arguments (ours, theirs, the DWARF section), the side suspected; made when the run ends.
+    var run: (finding: Finding, key: BoundaryVerdict, last: Int, count: Int, field: DwarfField, facts: [MessageArgument],
+               suspect: MessageArgument)?
     func flush() {
       guard let r = run else { return }
       var f = r.finding
       if r.count > 1 {
-        f.message += " (\(r.count) instructions, to \(location(owners[r.last], in: section, offset: UInt64(entry.offsets[r.last])).text))"
+        let last = location(owners[r.last], in: section, offset: UInt64(entry.offsets[r.last]))
+        let kind: MessageKind = switch r.field {
+        case .cfa: .dwarfCFAOverRun
+        case .returnAddress: .dwarfReturnAddressOverRun
+        case .framePointer: .dwarfFramePointerOverRun
+        }
+        f.message = Message(kind, arguments: r.facts + [.integer(r.count), .location(last), r.suspect])
       }
-      f.message += "; suspect: " + r.suspect
       out.findings.append(f)
       run = nil
     }
@@ -138,18 +146,17 @@ func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject
       }
       flush()
       let off = UInt64(entry.offsets[i])
-      let rule: RuleID = switch field {
-      case .cfa: .dwarfCFAMismatch
-      case .returnAddress: .dwarfReturnAddressMismatch
-      case .framePointer: .dwarfFramePointerMismatch
+      let kind: MessageKind = switch field {
+      case .cfa: .dwarfCFA
+      case .returnAddress: .dwarfReturnAddress
+      case .framePointer: .dwarfFramePointer
       }
       let suspect = functionsWithFindings.contains(owner.name)
         ? "unwindcheck's walk (the function has other findings)" : "the DWARF CFI"
-      let source = rowTable[rows[i]].source.rawValue
-      var f = Finding(rule: rule, at: location(owner, in: section, offset: off),
-                      message: "DWARF CFI disagrees with the machine code: \(field.rawValue) is \(ours) by the instructions, \(theirs) by \(source)")
+      let facts: [MessageArgument] = [.value(ours), .value(theirs), .name(rowTable[rows[i]].source.rawValue)]
+      var f = Finding(at: location(owner, in: section, offset: off), Message(kind, arguments: facts + [.name(suspect)]))
       f.sourceLine = dwarf.sourceLine(section: entry.section, offset: off).map(displayPath)
-      run = (f, verdict, i, 1, suspect)
+      run = (f, verdict, i, 1, field, facts, .name(suspect))
     }
     flush()
   }

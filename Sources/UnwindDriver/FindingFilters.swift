@@ -64,7 +64,7 @@ public struct Suppressions: Sendable {
 /// `check --baseline FILE` / `--write-baseline FILE`: known findings by fingerprint, one
 /// per line after a header, with the rule, object, place and message for people:
 ///
-///     # unwindcheck baseline 1
+///     # unwindcheck baseline 2
 ///     FINGERPRINT<TAB>RULE<TAB>OBJECT<TAB>PLACE<TAB>MESSAGE
 ///
 /// A finding whose fingerprint is listed is not reported; a fingerprint listed n times
@@ -74,11 +74,16 @@ public struct Baseline: Sendable {
 
   public init() {}
 
-  public static let header = "# unwindcheck baseline 1"
+  public static let header = "# unwindcheck baseline 2"
+  /// The header's words before the format number.
+  static let headerPrefix = "# unwindcheck baseline "
 
   public static func parse(_ text: String, path: String) -> Result<Baseline, FilterFileError> {
     var out = Baseline()
     for (n, line) in text.split(separator: "\n").enumerated() {
+      if line.hasPrefix(headerPrefix) && line != header {
+        return .failure(FilterFileError(message: "\(path):\(n + 1): a baseline of format \(line.dropFirst(headerPrefix.count)), whose fingerprints this unwindcheck does not compute (format 2); write it again with --write-baseline"))
+      }
       if line.hasPrefix("#") || line.isEmpty { continue }
       let fp = line.prefix { $0 != "\t" }
       guard fp.count == 16, fp.allSatisfy(\.isHexDigit) else {
@@ -93,7 +98,7 @@ public struct Baseline: Sendable {
     var out = header + "\n"
     for r in findings where r.finding.rule != .backtrace {
       let place = r.finding.location?.text ?? r.finding.sectionName ?? "-"
-      let message = String(r.finding.message.map { $0 == "\t" ? " " : $0 })
+      let message = String(r.finding.message.text.map { $0 == "\t" ? " " : $0 })
       out += "\(r.fingerprint)\t\(r.finding.rule.code)\t\(r.file)\t\(place)\t\(message)\n"
     }
     return out

@@ -33,14 +33,16 @@ public struct ReportedFinding: Sendable {
 }
 
 /// A finding's identity across rebuilds: its rule, the object's file name (not its
-/// directory), the function (else the symbol or section) it is in and its message with
-/// every hexadecimal offset and number replaced, so code moving within or between
-/// builds keeps the fingerprint and a different problem does not. FNV-1a, 64 bits, hex.
+/// directory), the function (else the symbol or section) it is in, and its message's kind
+/// and arguments with every offset and number blanked (`Message.fingerprintKey`), so
+/// code moving within or between builds keeps the fingerprint and a different problem
+/// does not. FNV-1a, 64 bits, hex. (Format 2 of the baseline: format 1 hashed the
+/// rendered message.)
 public enum FindingFingerprint {
   public static func of(_ f: Finding, file: String) -> String {
     let base = file.split(separator: "/").last.map(String.init) ?? file
     let scope = f.location?.function ?? f.location?.symbol ?? f.sectionName ?? f.location?.section ?? ""
-    let key = "\(f.rule.code)|\(base)|\(scope)|\(normalised(f.message))"
+    let key = "\(f.rule.code)|\(base)|\(scope)|\(f.message.fingerprintKey)"
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
     for b in key.utf8 {
       h ^= UInt64(b)
@@ -48,28 +50,6 @@ public enum FindingFingerprint {
     }
     let hex = String(h, radix: 16)
     return String(repeating: "0", count: 16 - hex.count) + hex
-  }
-
-  /// The message with offsets and numbers blanked (`f+0x1a` -> `f+#`, `cfa1=4+16` ->
-  /// `cfa1=#+#`).
-  static func normalised(_ message: String) -> String {
-    var out = ""
-    var i = message.startIndex
-    while i < message.endIndex {
-      let c = message[i]
-      if c.isNumber {
-        // 0x... or a decimal number: one '#'.
-        var j = message.index(after: i)
-        if c == "0", j < message.endIndex, message[j] == "x" { j = message.index(after: j) }
-        while j < message.endIndex, message[j].isHexDigit { j = message.index(after: j) }
-        out.append("#")
-        i = j
-      } else {
-        out.append(c)
-        i = message.index(after: i)
-      }
-    }
-    return out
   }
 }
 
@@ -123,7 +103,7 @@ public enum FindingJSON {
       ("location", l.map { JSON.string($0.text) }),
       ("function", l?.function.map(JSON.string)),
       ("source", f.sourceLine.map(JSON.string)),
-      ("message", JSON.string(f.message)),
+      ("message", JSON.string(f.message.text)),
       ("notes", JSON.array(f.notes.map(JSON.string))),
       ("related", JSON.array(zip(f.related, r.relatedFileOffsets).map { rel, off in
         JSON.object([
@@ -163,7 +143,7 @@ public enum FindingSARIF {
         return JSON.object([
           ("id", JSON.string(rule.code)),
           ("name", JSON.string(rule.name)),
-          ("shortDescription", JSON.object([("text", JSON.string(e?.objtoolMessage ?? rule.name))])),
+          ("shortDescription", JSON.object([("text", JSON.string(e?.messages ?? rule.name))])),
           ("fullDescription", JSON.object([("text", JSON.string(e?.meaning ?? rule.name))])),
           ("help", JSON.object([("text", JSON.string(e.map { "Causes: \($0.causes)\nFix: \($0.fix)" } ?? ""))])),
           ("defaultConfiguration", JSON.object([("level", JSON.string(level(rule.defaultSeverity)))])),
@@ -205,7 +185,7 @@ public enum FindingSARIF {
           ("logicalLocations", logical(pair.0.location)),
         ])
       }
-      let text = ([f.location.map { "\($0.text): \(f.message)" } ?? f.message] + f.notes).joined(separator: "\n")
+      let text = ([f.location.map { "\($0.text): \(f.message.text)" } ?? f.message.text] + f.notes).joined(separator: "\n")
       return JSON.object([
         ("ruleId", JSON.string(f.rule.code)),
         ("ruleIndex", ruleIndex[f.rule.code].map { "\($0)" }),

@@ -66,8 +66,7 @@ func staticCallKeys(_ file: ELFFile, _ lists: PatchLists, arch: ArchitectureSupp
     let trampoline = file.symbol(site.trampoline)
     guard let prefix = arch.staticCallTrampolinePrefix, let keyPrefix = arch.staticCallKeyPrefix,
           trampoline.name.hasPrefix(prefix) else {
-      return .failure(StaticCallProblem(finding: Finding(rule: .staticCallTrampolineMalformed,
-                                                         scope: "static_call: trampoline name malformed: \(trampoline.name)")))
+      return .failure(StaticCallProblem(finding: Finding(scope: Message(.staticCallTrampolineMalformed, .name(trampoline.name)))))
     }
     let keyName = keyPrefix + trampoline.name.dropFirst(prefix.count)
     if let key = byName[keyName] {
@@ -75,8 +74,7 @@ func staticCallKeys(_ file: ELFFile, _ lists: PatchLists, arch: ArchitectureSupp
     } else if module {
       keys.append(site.trampoline)
     } else {
-      return .failure(StaticCallProblem(finding: Finding(rule: .staticCallKeyMissing,
-                                                         scope: "static_call: can't find static_call_key symbol: \(keyName)")))
+      return .failure(StaticCallProblem(finding: Finding(scope: Message(.staticCallKeyMissing, .name(String(keyName))))))
     }
   }
   return .success(keys)
@@ -276,7 +274,7 @@ private func kbuildSiteSections(_ file: ELFFile, _ lists: PatchLists, writes w: 
       switch staticCallKeys(file, lists, arch: arch, module: module) {
       case .success(let k): keys = k
       case .failure(let problem):
-        notes.append(problem.finding.message)
+        notes.append(problem.finding.message.text)
         return .failure(SiteSectionStop(notes: notes))
       }
       for (k, site) in lists.staticCalls.enumerated() {

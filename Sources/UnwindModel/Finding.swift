@@ -205,11 +205,12 @@ public struct Finding: Sendable, Hashable {
   public var showsLocation: Bool
   /// The section a section-scoped finding is about ("unexpected end of section").
   public var sectionName: String?
-  public var message: String
+  /// What it says, as data (`message.text` is objtool's wording).
+  public var message: Message
   /// The functions the message names, as its arguments (the callee of "call to f() ...",
   /// both functions of a fall-through, the function without a size): suppression
   /// entries match them besides the finding's own function, without reading the text.
-  public var names: [String] = []
+  public var names: [String] { message.functionNames }
   public var related: [RelatedLocation] = []
   /// Details beyond objtool's one line (for a patch-site conflict: both streams, their
   /// offsets and CFI); printed with `check --verbose`.
@@ -219,8 +220,11 @@ public struct Finding: Sendable, Hashable {
   /// `file.c:123` from the object's line table (`check --lines`, `--against-dwarf`).
   public var sourceLine: String?
 
-  /// A finding at an instruction; `severity` defaults to the rule's.
-  public init(rule: RuleID, at location: CodeLocation?, message: String, severity: Severity? = nil) {
+  /// A finding at an instruction, under its message's rule; `severity` defaults to the
+  /// rule's.
+  public init(at location: CodeLocation?, _ message: Message, severity: Severity? = nil) {
+    let rule = message.kind.rule ?? .backtrace
+    assert(message.kind.rule != nil, "\(message.kind) is a part of other messages")
     self.rule = rule
     self.severity = severity ?? rule.defaultSeverity
     self.location = location
@@ -230,14 +234,10 @@ public struct Finding: Sendable, Hashable {
 
   /// A finding about a function or section as a whole: objtool's line names no
   /// instruction (the place, when known, is still recorded for machine output).
-  public init(rule: RuleID, scope message: String, section: String? = nil, place: CodeLocation? = nil,
-              severity: Severity? = nil) {
-    self.rule = rule
-    self.severity = severity ?? rule.defaultSeverity
-    self.location = place
+  public init(scope message: Message, section: String? = nil, place: CodeLocation? = nil, severity: Severity? = nil) {
+    self.init(at: place, message, severity: severity)
     self.showsLocation = false
     self.sectionName = section ?? place?.section
-    self.message = message
   }
 
   /// Whether objtool would have stopped before the walk (its fatal class).
@@ -284,7 +284,7 @@ public enum DiagnosticText {
     let loc = f.showsLocation ? f.location.map { "\(style.text($0)): " } ?? "" : ""
     let src = f.sourceLine.map { " (\($0))" } ?? ""
     let rule = style.ruleIDs ? " [\(f.rule.code)]" : ""
-    return "\(file): warning: \(style.tool): \(loc)\(f.message)\(src)\(rule)"
+    return "\(file): warning: \(style.tool): \(loc)\(f.message.text)\(src)\(rule)"
   }
 
   /// The `--backtrace` lines, as objtool prints its BT_INSN lines.

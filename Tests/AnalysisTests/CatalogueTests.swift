@@ -12,6 +12,7 @@ struct CatalogueTests {
   @Test func everyRuleHasAnEntry() {
     for rule in RuleID.all {
       #expect(RuleCatalogue.entry(for: rule) != nil, "\(rule.code) \(rule.name)")
+      #expect(!MessageKind.kinds(of: rule).isEmpty, "\(rule.code) has a message")
     }
     #expect(Set(RuleID.all.map(\.code)).count == RuleID.all.count, "rule codes are unique")
   }
@@ -68,14 +69,9 @@ struct CatalogueTests {
       let dir = (object as NSString).deletingLastPathComponent
       let recorded = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".objtool612.txt") }
         .map { try String(contentsOfFile: dir + "/" + $0, encoding: .utf8) }.joined()
-      let entry = try #require(RuleCatalogue.entry(for: RuleID.all.first { $0.code == code }!))
-      let alternatives = entry.objtoolMessage.components(separatedBy: "|")  // "indirect jump|call found"
-      let pattern = alternatives.count == 2
-        ? NSRegularExpression.escapedPattern(for: alternatives[0]).replacingOccurrences(of: "jump", with: "(jump|call)")
-          + NSRegularExpression.escapedPattern(for: String(alternatives[1].drop { $0 != " " }))
-        : NSRegularExpression.escapedPattern(for: entry.objtoolMessage).replacingOccurrences(of: "%s", with: ".*")
-          .replacingOccurrences(of: "%d", with: "[0-9]+")
-      #expect(recorded.range(of: pattern, options: .regularExpression) != nil, "objtool printed \(entry.objtoolMessage) for \(example)")
+      // One of objtool's lines is read back to the rule by the catalogue's templates.
+      let matched = recorded.split(separator: "\n").contains { RuleCatalogue.rule(matching: String($0))?.code == code }
+      #expect(matched, "no line objtool printed for \(example) reads as \(code)")
       return
     }
     let file = try ELFFile.open(path: object)

@@ -80,7 +80,7 @@ struct DecodedTextAnalysisTests {
     let r = try validate(b, [.init("f", at: 0, size: 4)])
     #expect(r.findings.count == 1)
     #expect(r.findings.first?.rule == .stackStateMismatch)
-    #expect(r.findings.first?.message == "stack state mismatch: cfa1=4+8 cfa2=4+16")
+    #expect(r.findings.first?.message.text == "stack state mismatch: cfa1=4+8 cfa2=4+16")
     #expect(r.findings.first?.location?.text == "f+0x3")
   }
 
@@ -89,7 +89,8 @@ struct DecodedTextAnalysisTests {
     b.add(1, .other)
     b.add(1, .ret)
     let r = try validate(b, [.init("f", at: 0, size: 1), .init("g", at: 1, size: 1)])
-    #expect(r.findings.map(\.message) == ["f() falls through to next function g()"])
+    #expect(r.findings.map(\.message.text) == ["f() falls through to next function g()"])
+    #expect(r.findings.first?.names == ["f", "g"])
     let f = try #require(r.findings.first)
     #expect(!f.showsLocation && f.location?.text == "g+0x0")
   }
