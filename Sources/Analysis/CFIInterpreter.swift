@@ -18,14 +18,14 @@ struct CFIInterpreter {
   /// `save_reg`: record where a callee-saved register was stored, once.
   @inline(__always)
   private func save(_ cfi: inout CFIState, _ reg: UInt8, base: Int8, offset: Int32) {
-    guard arch.isCalleeSaved(reg), Int(reg) < cfiRegisterCount, cfi.regs[Int(reg)].base == CFIRule.undefinedBase else { return }
+    guard arch.isCalleeSaved(reg), Int(reg) < CFIState.registerCapacity, cfi.regs[Int(reg)].base == CFIRule.undefinedBase else { return }
     cfi.regs[Int(reg)] = CFIRule(base: base, offset: offset)
   }
 
   /// `restore_reg`: back to the function-entry rule.
   @inline(__always)
   private func restore(_ cfi: inout CFIState, _ reg: UInt8) {
-    guard Int(reg) < cfiRegisterCount else { return }
+    guard Int(reg) < CFIState.registerCapacity else { return }
     cfi.regs[Int(reg)] = arch.functionEntryCFI.regs[Int(reg)]
   }
 
@@ -42,7 +42,7 @@ struct CFIInterpreter {
       return .ok
     }
     if op.dest == .overwrite {
-      if Int(op.destRegister) < cfiRegisterCount { cfi.vals[Int(op.destRegister)] = CFIRule(base: CFIRule.overwrittenBase) }
+      if Int(op.destRegister) < CFIState.registerCapacity { cfi.vals[Int(op.destRegister)] = CFIRule(base: CFIRule.overwrittenBase) }
       return .ok
     }
     if cfi.forceUndefined { return .ok }
@@ -203,7 +203,7 @@ struct CFIInterpreter {
         // drap: pop %drap
         cfi.cfa = CFIRule(base: cfi.drapRegister, offset: 0)
         cfi.drapOffset = -1
-      } else if Int(dst) < cfiRegisterCount && cfi.stackSize == 0 &- cfi.regs[Int(dst)].offset {
+      } else if Int(dst) < CFIState.registerCapacity && cfi.stackSize == 0 &- cfi.regs[Int(dst)].offset {
         // pop %reg
         restore(&cfi, op.destRegister)
       }
@@ -215,11 +215,11 @@ struct CFIInterpreter {
       let addressCFA = cfi.cfa
       let restoredBefore = cfi.regs[Int(dst)]
       defer {
-        if arch.frameRecords && Int(dst) < cfiRegisterCount {
+        if arch.frameRecords && Int(dst) < CFIState.registerCapacity {
           // A loaded register no longer holds a stack address; x30 holds the return
           // address again only when this load restored it from its save slot.
           let restored = restoredBefore != cfi.regs[Int(dst)]
-          cfi.vals[Int(dst)] = restored || dst != Int8(cfiReturnAddress) ? .undefined : CFIRule(base: CFIRule.overwrittenBase)
+          cfi.vals[Int(dst)] = restored || dst != Int8(arch.registers.returnAddress) ? .undefined : CFIRule(base: CFIRule.overwrittenBase)
         }
       }
       if !cfi.drap && dst == cfi.cfa.base && dst == bp {
@@ -259,7 +259,7 @@ struct CFIInterpreter {
   /// x30 was overwritten is known on the path that first reached an instruction, as
   /// objtool's other value tracking (`vals` take no part in join comparisons).
   private func releaseFreedLinkRegister(_ cfi: inout CFIState) {
-    let lr = cfiReturnAddress
+    let lr = Int(arch.registers.returnAddress)
     guard cfi.regs[lr].base == CFIRule.cfaBase, cfi.regs[lr].offset < 0 &- cfi.stackSize,
           cfi.vals[lr].base == CFIRule.undefinedBase else { return }
     restore(&cfi, UInt8(lr))

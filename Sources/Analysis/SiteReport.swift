@@ -79,13 +79,13 @@ extension Walker {
       case CFIRule.cfaBase: return "CFA"
       case CFIRule.spIndirectBase: return "[\(arch.registerName(arch.stackPointer))]"
       case CFIRule.bpIndirectBase: return "[\(arch.registerName(arch.framePointer))]"
-      default: return Int(b) == cfiReturnAddress ? "ra" : arch.registerName(UInt8(b))
+      default: return arch.registers.reportName(Int(b))
       }
     }
     func offset(_ o: Int32) -> String { o < 0 ? "-\(-Int(o))" : "+\(o)" }
     var parts = [s.cfa.base == CFIRule.undefinedBase ? "CFA=undefined" : "CFA=\(base(s.cfa.base))\(offset(s.cfa.offset))"]
-    for i in 0..<cfiRegisterCount where s.regs[i].base != CFIRule.undefinedBase {
-      let name = i == cfiReturnAddress ? "ra" : arch.registerName(UInt8(i))
+    for i in arch.registers.slots where s.regs[i].base != CFIRule.undefinedBase {
+      let name = arch.registers.reportName(i)
       parts.append("\(name)=[\(base(s.regs[i].base))\(offset(s.regs[i].offset))]")
     }
     // The stack depth, which the CFA shows only when it is on the stack pointer (in a

@@ -150,7 +150,7 @@ extension Walker {
     guard let fn else { return }
     let sym = p.file.symbols[fn.int]
     guard let sec = sym.section.index, let start = p.instruction(in: sec, at: sym.value) else { return }
-    for reg in 0..<cfiRegisterCount where state.regs[reg] != entry.regs[reg] && state.regs[reg].base == CFIRule.cfaBase {
+    for reg in arch.registers.slots where state.regs[reg] != entry.regs[reg] && state.regs[reg].base == CFIRule.cfaBase {
       // The saves of that register in the function (a push or a store of it).
       var saves: [InsnRef] = []
       var cur: InsnRef? = start
@@ -160,7 +160,7 @@ extension Walker {
         }
         cur = p.next(c)
       }
-      let name = reg == cfiReturnAddress ? "ra" : arch.registerName(UInt8(reg))
+      let name = arch.registers.reportName(reg)
       for s in saves.prefix(3) {
         findings[k].related.append(RelatedLocation(label: "\(name) saved here, not restored on this path", location: p.location(s)))
         findings[k].notes.append("\(name) saved at \(p.location(s).text), not restored on this path")

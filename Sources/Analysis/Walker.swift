@@ -300,18 +300,18 @@ struct Walker {
     if s.cfa.base != entry.cfa.base || s.drap || s.cfa.offset != entry.cfa.offset || s.stackSize != entry.cfa.offset {
       return true
     }
-    for i in 0..<cfiRegisterCount where s.regs[i] != entry.regs[i] { return true }
+    for i in arch.registers.slots where s.regs[i] != entry.regs[i] { return true }
     return false
   }
 
   func isValidFrame(_ s: CFIState) -> Bool {
     let bp = Int(arch.framePointer)
     if s.cfa.base == Int8(bp) && s.regs[bp] == CFIRule(base: CFIRule.cfaBase, offset: 0 &- s.cfa.offset)
-      && s.regs[cfiReturnAddress] == CFIRule(base: CFIRule.cfaBase, offset: (0 &- s.cfa.offset) &+ 8) {
+      && s.regs[Int(arch.registers.returnAddress)] == CFIRule(base: CFIRule.cfaBase, offset: (0 &- s.cfa.offset) &+ 8) {
       return true
     }
     if arch.frameRecords && s.regs[bp].base == CFIRule.cfaBase && s.vals[bp] == s.regs[bp]
-      && s.regs[cfiReturnAddress] == CFIRule(base: CFIRule.cfaBase, offset: s.regs[bp].offset &+ 8) {
+      && s.regs[Int(arch.registers.returnAddress)] == CFIRule(base: CFIRule.cfaBase, offset: s.regs[bp].offset &+ 8) {
       return true  // the frame pointer holds the address of the frame record
     }
     return s.drap && s.regs[bp].base == Int8(bp)
@@ -329,7 +329,7 @@ struct Walker {
     let message: Message
     if recorded.cfa != arriving.cfa {
       message = Message(.mismatchCFA, .value(regs.messageText(recorded.cfa)), .value(regs.messageText(arriving.cfa)))
-    } else if let i = (0..<cfiRegisterCount).first(where: { recorded.regs[$0] != arriving.regs[$0] }) {
+    } else if let i = regs.slots.first(where: { recorded.regs[$0] != arriving.regs[$0] }) {
       message = Message(.mismatchRegister, .name(regs.messageLabel(i)), .value(regs.messageText(recorded.regs[i])),
                         .name(regs.messageLabel(i)), .value(regs.messageText(arriving.regs[i])))
     } else if recorded.type != arriving.type {

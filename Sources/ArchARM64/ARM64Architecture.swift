@@ -47,14 +47,14 @@ extension ARM64Architecture {
     Set(kernel.objtool.noreturns).subtracting(KernelNoreturns.x86Only).union(noreturns)
   }
 
-  /// The description the analysis runs with. `calleeSaved`: also track x19-x28
-  /// (slots 6-15), compared at joins and returns like x86's callee-saved registers
+  /// The description the analysis runs with. `calleeSaved`: also track x19-x28,
+  /// compared at joins and returns like x86's callee-saved registers
   /// (`check --callee-saved`; off by default).
   public static func description(kernel: KernelVersion = .v6_12, calleeSaved: Bool = false) -> ArchitectureDescription {
     var d = ArchitectureDescription(
       functionEntryCFI: functionEntryCFI,
-      calleeSavedMask: calleeSaved ? trackedMask | (0x3FF << 6) : trackedMask,
-      registers: ARM64Register.vocabulary(calleeSaved: calleeSaved),
+      calleeSavedMask: calleeSaved ? trackedMask | (0x3FF << 19) : trackedMask,
+      registers: ARM64Register.vocabulary,
       noreturnFunctions: noreturnFunctions(kernel: kernel),
       branchAddendBias: 0,  // R_AARCH64_CALL26/JUMP26: the addend is the target offset
       isRetpolineThunk: { _ in false }, isReturnThunk: { _ in false },

@@ -1,55 +1,37 @@
 import UnwindModel
 
-/// The CFI register slots arm64 uses in the shared `CFIState` (17 slots, x86-shaped):
-/// the stack pointer and frame pointer take the slots the analysis knows as SP and FP,
-/// x30 (the link register) takes the return-address slot, and a few scratch registers
-/// keep their own slot so `mov xN, sp` ... `mov sp, xN` can be followed. Registers
-/// without a slot never take part in a stack op.
+/// arm64's register model: slot n is xn (x0-x30), slot 31 is SP; the return address
+/// arrives in x30, the frame pointer is x29. Slots and DWARF numbers agree (AAPCS64).
+/// The analysis follows copies of the stack pointer through a set of scratch registers
+/// (`slot(_:calleeSaved:)`: x0-x3, x8-x17), with `check --callee-saved` through x19-x28
+/// instead; other registers never take part in a stack op.
 public enum ARM64Register {
-  public static let sp: UInt8 = 4
-  public static let fp: UInt8 = 5
-  public static let lr: UInt8 = UInt8(cfiReturnAddress)
+  public static let sp: UInt8 = 31
+  public static let fp: UInt8 = 29
+  public static let lr: UInt8 = 30
 
-  /// Slot of general register `n` (0-30), or nil. With `calleeSaved` (`check
-  /// --callee-saved`) x19-x28 take slots 6-15 instead of the scratch registers.
+  /// The slot of general register `n` (0-30) when the analysis follows it, else nil.
+  /// With `calleeSaved` (`check --callee-saved`) x19-x28 are followed instead of the
+  /// scratch registers x16, x17 and x8-x15.
   @inline(__always)
   public static func slot(_ n: UInt32, calleeSaved: Bool = false) -> UInt8? {
     guard n < 31 else { return nil }
-    let s = (calleeSaved ? calleeSavedSlotOf : slotOf)[Int(n)]
-    return s == 0xFF ? nil : s
+    return (calleeSaved ? calleeSavedFollowed : followed) & (1 << n) != 0 ? UInt8(n) : nil
   }
 
-  /// The inverses of the tables below (register 0-31 -> slot, 0xFF = none).
-  static let slotOf = inverse(slotRegisters)
-  static let calleeSavedSlotOf = inverse(calleeSavedSlotRegisters)
-  static func inverse(_ table: [UInt8]) -> [UInt8] {
-    var out = [UInt8](repeating: 0xFF, count: 32)
-    for (slot, reg) in table.enumerated() { out[Int(reg)] = UInt8(slot) }
-    return out
+  /// The registers followed, as bit masks over register numbers.
+  static let followed: UInt32 = 0xF | 0x3FF << 8 | 1 << 29 | 1 << 30
+  static let calleeSavedFollowed: UInt32 = 0xF | 0x3FF << 19 | 1 << 29 | 1 << 30
+
+  public static func name(_ slot: UInt8) -> String {
+    slot == sp ? "sp" : slot < 31 ? "x\(slot)" : "r?\(slot)"
   }
 
-  /// The register (AArch64 number, 31 = SP; also its AAPCS64 DWARF number) in each
-  /// slot, by default and with `calleeSaved`. `slot(_:calleeSaved:)` is the inverse.
-  public static let slotRegisters: [UInt8] = [0, 1, 2, 3, 31, 29, 16, 17, 8, 9, 10, 11, 12, 13, 14, 15, 30]
-  public static let calleeSavedSlotRegisters: [UInt8] = [0, 1, 2, 3, 31, 29, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 30]
-
-  static func name(_ slot: UInt8, in table: [UInt8]) -> String {
-    guard Int(slot) < table.count else { return "r?\(slot)" }
-    return table[Int(slot)] == 31 ? "sp" : "x\(table[Int(slot)])"
-  }
-
-  public static func name(_ slot: UInt8) -> String { name(slot, in: slotRegisters) }
-
-  /// Names in `--callee-saved` mode (slots 6-15 are x19-x28).
-  public static func calleeSavedName(_ slot: UInt8) -> String { name(slot, in: calleeSavedSlotRegisters) }
-
-  /// The slots' registers by name and DWARF number (AAPCS64: x0-x30 = 0-30, SP = 31);
-  /// the return address arrives in x30; messages name registers (`reg1[x29]`).
-  public static func vocabulary(calleeSaved: Bool = false) -> RegisterVocabulary {
-    let table = calleeSaved ? calleeSavedSlotRegisters : slotRegisters
-    return RegisterVocabulary(names: table.indices.map { name(UInt8($0), in: table) }, dwarfNumbers: table.map(UInt16.init),
-                              stackPointer: sp, framePointer: fp, returnAddressInRegister: true, numbersInMessages: false)
-  }
+  /// The model: 32 slots named x0-x30 and sp, DWARF numbers equal to the slots; the
+  /// return address arrives in x30; messages name registers (`reg1[x29]`).
+  public static let vocabulary = RegisterVocabulary(
+    names: (0..<32).map { name(UInt8($0)) }, dwarfNumbers: (0..<32).map(UInt16.init), stackPointer: sp, framePointer: fp,
+    returnAddress: lr, returnAddressInRegister: true, numbersInMessages: false)
 }
 
 /// objtool's view of one A64 instruction: its kind, branch displacement and stack ops.

@@ -7,7 +7,7 @@ public enum X86Architecture {
   public static let functionEntryCFI: CFIState = {
     var s = CFIState.allUndefined
     s.cfa = CFIRule(base: Int8(X86Register.rsp), offset: 8)
-    s.regs[cfiReturnAddress] = CFIRule(base: CFIRule.cfaBase, offset: -8)
+    s.regs[Int(X86Register.returnAddress)] = CFIRule(base: CFIRule.cfaBase, offset: -8)
     s.stackSize = 8
     s.type = .call
     return s

@@ -14,11 +14,14 @@ public struct DwarfRegisterMap: Sendable {
   /// The return address arrives in a register (arm64 x30) rather than on the stack;
   /// `returnAddressSlot` is that register's slot.
   public var returnAddressInRegister = false
+  /// The slot describing the return address.
+  public var returnAddress: UInt8
 
   public init(toDwarf: [UInt16], stackPointer: UInt8, framePointer: UInt8,
               registerName: @escaping @Sendable (UInt8) -> String,
-              fromDwarf: @escaping @Sendable (UInt16) -> UInt8?, returnAddressInRegister: Bool = false) {
+              fromDwarf: @escaping @Sendable (UInt16) -> UInt8?, returnAddress: UInt8, returnAddressInRegister: Bool = false) {
     self.returnAddressInRegister = returnAddressInRegister
+    self.returnAddress = returnAddress
     self.toDwarf = toDwarf
     self.stackPointer = stackPointer
     self.framePointer = framePointer
@@ -30,7 +33,7 @@ public struct DwarfRegisterMap: Sendable {
   public init(_ v: RegisterVocabulary) {
     self.init(toDwarf: v.dwarfNumbers, stackPointer: v.stackPointer, framePointer: v.framePointer,
               registerName: { v.name($0) }, fromDwarf: { v.slot(dwarf: $0) },
-              returnAddressInRegister: v.returnAddressInRegister)
+              returnAddress: v.returnAddress, returnAddressInRegister: v.returnAddressInRegister)
   }
 
   public var dwarfFramePointer: UInt16 { toDwarf[Int(framePointer)] }
@@ -153,7 +156,7 @@ public func compareBoundary(ours: CFIState, row: DwarfRow, map: DwarfRegisterMap
   case .expression: return .notComparable(.dwarfExpression)
   case .register(let r, let off):
     // DWARF's register holds CFA + v by our tracking, so its rule r+off is the CFA iff v + off == 0.
-    if r != ourCFA.reg, let mine = map.fromDwarf(r), Int(mine) < cfiRegisterCount,
+    if r != ourCFA.reg, let mine = map.fromDwarf(r), Int(mine) < CFIState.registerCapacity,
        ours.vals[Int(mine)].base == CFIRule.cfaBase, Int64(ours.vals[Int(mine)].offset) + off == 0 {
       cfaThroughCopy = true
     } else if r != ourCFA.reg, r == map.toDwarf[Int(map.stackPointer)], off == Int64(ours.stackSize) {
@@ -168,18 +171,18 @@ public func compareBoundary(ours: CFIState, row: DwarfRow, map: DwarfRegisterMap
   var tolerance: DwarfTolerance? = cfaThroughCopy ? .cfaThroughCopy : nil
 
   // Return address: on the stack at CFA+n, or (arm64) still in the link register.
-  let ra = ours.regs[cfiReturnAddress]
+  let ra = ours.regs[Int(map.returnAddress)]
   let oursRA: Int64? = ra.base == CFIRule.cfaBase ? Int64(ra.offset) : nil
   if map.returnAddressInRegister && (oursRA != nil || ra.base == CFIRule.undefinedBase) {
     guard let dwarfRA = savedOffset(row.returnAddress) else {
-      return .disagree(.returnAddress, ours: saveText(oursRA, inRegister: map.registerName(UInt8(cfiReturnAddress))),
+      return .disagree(.returnAddress, ours: saveText(oursRA, inRegister: map.registerName(map.returnAddress)),
                        dwarf: map.ruleText(row.returnAddress))
     }
     switch compareSave(ours: oursRA, dwarf: dwarfRA, functionSaves: returnAddressSaves, state: ours, map: map) {
     case .same: break
     case .tolerated(let t): tolerance = tolerance ?? t
     case .differ:
-      return .disagree(.returnAddress, ours: saveText(oursRA, inRegister: map.registerName(UInt8(cfiReturnAddress))),
+      return .disagree(.returnAddress, ours: saveText(oursRA, inRegister: map.registerName(map.returnAddress)),
                        dwarf: map.ruleText(row.returnAddress))
     }
   } else if let n = oursRA, row.returnAddress != .savedAt(cfaOffset: n) {

@@ -69,8 +69,8 @@ public struct ARM64ORCEntry: Sendable, Equatable {
     signal = f & (1 << 11) != 0
   }
 
-  /// From the CFI before an instruction; `registers` names the SP (CFA register 1) and
-  /// x29 (CFA register 2, the frame pointer) slots.
+  /// From the CFI before an instruction; `registers` names the SP (CFA register 1),
+  /// x29 (CFA register 2, the frame pointer) and x30 (the return address) slots.
   public init(_ cfi: CFIState, registers: ORCRegisterSlots, section: String, offset: UInt64) throws(ORCGenerator.Problem) {
     switch cfi.type {
     case .undefined: return
@@ -93,7 +93,7 @@ public struct ARM64ORCEntry: Sendable, Equatable {
     } else if fp.base != CFIRule.undefinedBase {
       throw .unknownBPBase(section: section, offset: offset, base: fp.base)
     }
-    let ra = cfi.regs[cfiReturnAddress]
+    let ra = cfi.regs[Int(registers.returnAddress)]
     if ra.base == CFIRule.cfaBase {
       raRegister = 2
       raOffset = Int16(truncatingIfNeeded: ra.offset)

@@ -83,10 +83,13 @@ public struct ORCRegisterSlots: Sendable {
   public var cfaBases: [(slot: Int8, orc: UInt8)]
   /// The frame pointer's slot (x86 rbp, arm64 x29).
   public var framePointer: Int8
+  /// The return address's slot (x86: the pseudo-register for the stack slot, arm64 x30).
+  public var returnAddress: Int8
 
-  public init(cfaBases: [(slot: Int8, orc: UInt8)], framePointer: Int8) {
+  public init(cfaBases: [(slot: Int8, orc: UInt8)], framePointer: Int8, returnAddress: Int8) {
     self.cfaBases = cfaBases
     self.framePointer = framePointer
+    self.returnAddress = returnAddress
   }
 
   func orc(cfaBase base: Int8) -> UInt8? { cfaBases.first { $0.slot == base }?.orc }

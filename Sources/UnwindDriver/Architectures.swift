@@ -72,11 +72,12 @@ struct ArchitectureSupport: Sendable {
     cfaBases: [(Int8(X86Register.rsp), ORCRegister.sp), (Int8(X86Register.rbp), ORCRegister.bp),
                (Int8(X86Register.r10), ORCRegister.r10), (Int8(X86Register.r13), ORCRegister.r13),
                (Int8(X86Register.rdi), ORCRegister.di), (Int8(X86Register.rdx), ORCRegister.dx)],
-    framePointer: Int8(X86Register.rbp))
+    framePointer: Int8(X86Register.rbp), returnAddress: Int8(X86Register.returnAddress))
 
   /// unwindcheck's arm64 ORC-like entries: CFA register 1 is SP, 2 is x29.
   static let arm64ORCRegisters = ORCRegisterSlots(
-    cfaBases: [(Int8(ARM64Register.sp), 1), (Int8(ARM64Register.fp), 2)], framePointer: Int8(ARM64Register.fp))
+    cfaBases: [(Int8(ARM64Register.sp), 1), (Int8(ARM64Register.fp), 2)], framePointer: Int8(ARM64Register.fp),
+    returnAddress: Int8(ARM64Register.lr))
 
   static let x86_64 = ArchitectureSupport(
     machine: .x86_64,

@@ -227,7 +227,7 @@ func tableLine(section: Section, offset: UInt64, location: String, ours: CFIStat
   }
   let o = ours.map { s -> String in
     let cfa = s.cfa.base >= 0 ? map.registerName(UInt8(s.cfa.base)) + (s.cfa.offset >= 0 ? "+" : "") + "\(s.cfa.offset)" : "undefined"
-    return "cfa \(cfa) ra \(rule(s.regs[cfiReturnAddress])) fp \(rule(s.regs[Int(map.framePointer)]))"
+    return "cfa \(cfa) ra \(rule(s.regs[Int(map.returnAddress)])) fp \(rule(s.regs[Int(map.framePointer)]))"
   } ?? "-"
   let d = row.map { r -> String in
     let cfa: String

@@ -252,29 +252,43 @@ public struct AlternativeLayout: Sendable {
   }
 }
 
-/// An architecture's registers as the analysis sees them: which register each CFI slot
-/// (`CFIState.regs`, `StackOp` register fields) stands for, its name and DWARF number.
+/// An architecture's registers as the analysis sees them: its register model. Each
+/// CFI slot (`CFIState.regs`, `StackOp` register fields) is one register, named and
+/// numbered for DWARF here; the architecture chooses how many (at most
+/// `CFIState.registerCapacity`) and which slot is the stack pointer, the frame pointer
+/// and the return address. Nothing outside the architecture assumes a numbering.
 public struct RegisterVocabulary: Sendable {
-  /// The name of each slot (slots past the end are shown as `r?N`).
+  /// The name of each slot (its count is the model's).
   public var names: [String]
   /// The DWARF register number of each slot.
   public var dwarfNumbers: [UInt16]
   public var stackPointer: UInt8
   public var framePointer: UInt8
+  /// The slot that describes the return address: a pseudo-register (x86: the return
+  /// address is on the stack; objtool `CFI_RA`) or the register it arrives in (arm64 x30).
+  public var returnAddress: UInt8
   /// The return address arrives in a register (arm64 x30), not on the stack.
   public var returnAddressInRegister: Bool
   /// Messages show slot numbers, as objtool's do (x86); otherwise register names.
   public var numbersInMessages: Bool
 
-  public init(names: [String], dwarfNumbers: [UInt16], stackPointer: UInt8, framePointer: UInt8,
+  public init(names: [String], dwarfNumbers: [UInt16], stackPointer: UInt8, framePointer: UInt8, returnAddress: UInt8,
               returnAddressInRegister: Bool, numbersInMessages: Bool) {
+    precondition(names.count <= CFIState.registerCapacity && dwarfNumbers.count == names.count)
     self.names = names
     self.dwarfNumbers = dwarfNumbers
     self.stackPointer = stackPointer
     self.framePointer = framePointer
+    self.returnAddress = returnAddress
     self.returnAddressInRegister = returnAddressInRegister
     self.numbersInMessages = numbersInMessages
   }
+
+  /// How many slots the model has.
+  public var count: Int { names.count }
+
+  /// The slots, in order.
+  public var slots: Range<Int> { 0..<names.count }
 
   public func name(_ slot: UInt8) -> String { Int(slot) < names.count ? names[Int(slot)] : "r?\(slot)" }
 
@@ -283,8 +297,11 @@ public struct RegisterVocabulary: Sendable {
 
   /// A slot as a message names it: `5` (x86, objtool's way) or `x29`.
   public func messageLabel(_ slot: Int) -> String {
-    numbersInMessages ? "\(slot)" : slot == cfiReturnAddress && Int(slot) >= names.count ? "ra" : name(UInt8(slot))
+    numbersInMessages ? "\(slot)" : name(UInt8(slot))
   }
+
+  /// A slot as reports name it: the return address `ra`, the others by name.
+  public func reportName(_ slot: Int) -> String { slot == Int(returnAddress) ? "ra" : name(UInt8(slot)) }
 
   /// A rule as a message shows it: objtool's `base+offset` numbers (x86), or with the
   /// base named (`sp+16`, `cfa-16`, `undef`, `[sp]+8`).

@@ -1,5 +1,5 @@
-/// Where a value lives, in objtool's `struct cfi_reg` terms: `base` is a register
-/// number (x86: ModRM order, 16 = return address) or one of the pseudo-bases below,
+/// Where a value lives, in objtool's `struct cfi_reg` terms: `base` is a register slot
+/// of the architecture's model (`RegisterVocabulary`) or one of the pseudo-bases below,
 /// plus an offset. For the CFA it reads "CFA = value(base) + offset"; for a saved
 /// register "the caller's value is stored at base + offset".
 public struct CFIRule: Hashable, Sendable {
@@ -42,11 +42,6 @@ public struct CFIRule: Hashable, Sendable {
   }
 }
 
-/// Number of register slots (x86: 16 GPRs + return address), objtool `CFI_NUM_REGS`.
-public let cfiRegisterCount = 17
-/// The return-address slot, objtool `CFI_RA`.
-public let cfiReturnAddress = 16
-
 /// Unwind frame types as objtool 6.12 numbers them (`UNWIND_HINT_TYPE_*`).
 public enum CFIFrameType: UInt8, Sendable {
   case undefined = 0, endOfStack = 1, call = 2, regs = 3, regsPartial = 4
@@ -55,14 +50,19 @@ public enum CFIFrameType: UInt8, Sendable {
 /// The call-frame state before one instruction: objtool's `struct cfi_state`, named in
 /// DWARF vocabulary. Registers live in fixed-size inline storage, so copying and
 /// mutating a state never allocates; instructions store only an interned
-/// `CFIStateID`.
+/// `CFIStateID`. Register slots are the architecture's (`RegisterVocabulary`: x86 17,
+/// arm64 32); the storage holds `registerCapacity`, slots past an architecture's count
+/// stay undefined.
 public struct CFIState: Sendable {
+  /// The most register slots an architecture may declare.
+  public static let registerCapacity = 32
+
   public var cfa: CFIRule
   /// Where each register's caller value is saved.
-  public var regs: InlineArray<17, CFIRule>
+  public var regs: InlineArray<32, CFIRule>
   /// What each register currently holds when it is a copy of a stack address
   /// (`mov %rsp,%reg`, `lea disp(%rsp),%reg`, swizzle setup).
-  public var vals: InlineArray<17, CFIRule>
+  public var vals: InlineArray<32, CFIRule>
   /// Bytes between the CFA and the current stack pointer as tracked by push/pop/add.
   public var stackSize: Int32
   public var drapRegister: Int8
@@ -82,7 +82,7 @@ public struct CFIState: Sendable {
     stackSize: 0, drapRegister: CFIRule.undefinedBase, drapOffset: -1, type: .undefined,
     bpScratch: false, drap: false, signal: false, forceUndefined: false)
 
-  public init(cfa: CFIRule, regs: InlineArray<17, CFIRule>, vals: InlineArray<17, CFIRule>,
+  public init(cfa: CFIRule, regs: InlineArray<32, CFIRule>, vals: InlineArray<32, CFIRule>,
               stackSize: Int32, drapRegister: Int8, drapOffset: Int32, type: CFIFrameType,
               bpScratch: Bool, drap: Bool, signal: Bool, forceUndefined: Bool) {
     self.cfa = cfa
@@ -106,7 +106,7 @@ extension CFIState: Hashable {
           a.drapOffset == b.drapOffset, a.type == b.type, a.bpScratch == b.bpScratch,
           a.drap == b.drap, a.signal == b.signal, a.forceUndefined == b.forceUndefined,
           a.returnAddressSigned == b.returnAddressSigned else { return false }
-    for i in 0..<cfiRegisterCount where a.regs[i] != b.regs[i] || a.vals[i] != b.vals[i] { return false }
+    for i in 0..<registerCapacity where a.regs[i] != b.regs[i] || a.vals[i] != b.vals[i] { return false }
     return true
   }
 
@@ -120,7 +120,7 @@ extension CFIState: Hashable {
     x ^= UInt64(UInt32(bitPattern: stackSize)) << 8 | UInt64(type.rawValue) | (returnAddressSigned ? 1 << 7 : 0)
     x ^= UInt64(UInt8(bitPattern: drapRegister)) << 40 | UInt64(UInt32(bitPattern: drapOffset)) << 16
     x ^= (bpScratch ? 1 << 48 : 0) | (drap ? 1 << 49 : 0) | (signal ? 1 << 50 : 0) | (forceUndefined ? 1 << 51 : 0)
-    for i in 0..<cfiRegisterCount {
+    for i in 0..<Self.registerCapacity {
       x = (x ^ regs[i].bits) &* 0xBF58_476D_1CE4_E5B9
       x ^= vals[i].bits &+ UInt64(i)
       x = x ^ (x >> 29)

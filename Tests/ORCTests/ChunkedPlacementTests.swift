@@ -40,7 +40,7 @@ struct ChunkedPlacementTests {
     }
     let input = ORCSectionInput(section: SectionIndex(1), name: ".text", size: UInt64(off),
                                 offsets: Column(offsets), cfi: CFIColumn(raw: cfi), sites: sites)
-    let registers = ORCRegisterSlots(cfaBases: [(4, 5), (5, 4)], framePointer: 5)
+    let registers = ORCRegisterSlots(cfaBases: [(4, 5), (5, 4)], framePointer: 5, returnAddress: 16)
     let one = try ORCGenerator.x86Placement([input], states: table, format: .v6_12, registers: registers, workers: 1)
     let many = try ORCGenerator.x86Placement([input], states: table, format: .v6_12, registers: registers, workers: 4)
     #expect(ORCGenerator.chunkStarts(input, workers: 4).count > 2)
