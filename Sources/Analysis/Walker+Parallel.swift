@@ -91,7 +91,7 @@ extension Walker {
     // Thread 0's ids stay; the others' states are interned after them.
     table = walks[0].table
     transitions = walks[0].transitions
-    walks[0].table = CFIStateTable()
+    walks[0].table = CFIStateTable(registerCount: arch.registers.count)
     walks[0].transitions = TransitionMemo()
     table.reserveCapacity(walks.reduce(0) { $0 + $1.table.states.count } + table.states.count)
     stateFacts = []
@@ -99,7 +99,7 @@ extension Walker {
     var threadOf = [UInt8](repeating: 0, count: p.file.symbols.count)
     for w in 1..<threads {
       renumber.append(walks[w].table.states.map { table.intern($0).rawValue })
-      walks[w].table = CFIStateTable()  // released as soon as it is merged
+      walks[w].table = CFIStateTable(registerCount: arch.registers.count)  // released as soon as it is merged
       walks[w].transitions = TransitionMemo()
       for f in walks[w].functions { threadOf[f.int] = UInt8(w) }
     }

@@ -20,7 +20,7 @@ struct Walker {
   /// scan after the walk); otherwise released with the resolution's other inputs.
   let relocations: RelocationIndexCache?
 
-  var table = CFIStateTable()
+  var table: CFIStateTable
   /// What the walk marks per instruction, symbol and site slot, in memory every copy of
   /// this walker shares (the parallel walk's threads write disjoint entries).
   let marks: WalkMarks
@@ -68,6 +68,7 @@ struct Walker {
     self.paravirt = paravirt
     self.uaccessSafe = uaccessSafe
     self.arch = arch
+    table = CFIStateTable(registerCount: arch.registers.count)
     self.options = options
     marks = WalkMarks(instructions: program.count, symbols: program.file.symbols.count, siteTables: program.siteTableLengths,
                       uaccess: options.uaccess)

@@ -101,12 +101,18 @@ public struct CFIState: Sendable {
 
 extension CFIState: Hashable {
   /// The whole record, as objtool's `cficmp` (a memcmp of everything).
-  public static func == (a: CFIState, b: CFIState) -> Bool {
+  public static func == (a: CFIState, b: CFIState) -> Bool { a.equals(b, slots: registerCapacity) }
+
+  /// Equality when both states leave every slot from `n` on undefined (an
+  /// architecture's states: `n` is its register count), comparing only the first `n`.
+  @inlinable
+  public func equals(_ b: CFIState, slots n: Int) -> Bool {
+    let a = self
     guard a.cfa == b.cfa, a.stackSize == b.stackSize, a.drapRegister == b.drapRegister,
           a.drapOffset == b.drapOffset, a.type == b.type, a.bpScratch == b.bpScratch,
           a.drap == b.drap, a.signal == b.signal, a.forceUndefined == b.forceUndefined,
           a.returnAddressSigned == b.returnAddressSigned else { return false }
-    for i in 0..<registerCapacity where a.regs[i] != b.regs[i] || a.vals[i] != b.vals[i] { return false }
+    for i in 0..<n where a.regs[i] != b.regs[i] || a.vals[i] != b.vals[i] { return false }
     return true
   }
 
@@ -115,12 +121,17 @@ extension CFIState: Hashable {
   /// Everything folded into one well-mixed word, without `Hasher` (SipHash): the
   /// interning table probes with it and compares it before whole states.
   @inlinable
-  public var fingerprint: UInt64 {
+  public var fingerprint: UInt64 { fingerprint(slots: Self.registerCapacity) }
+
+  /// The fingerprint of the first `n` register slots and the rest of the state (the
+  /// interning table's: `n` is the architecture's register count).
+  @inlinable
+  public func fingerprint(slots n: Int) -> UInt64 {
     var x = cfa.bits &* 0x9E37_79B9_7F4A_7C15
     x ^= UInt64(UInt32(bitPattern: stackSize)) << 8 | UInt64(type.rawValue) | (returnAddressSigned ? 1 << 7 : 0)
     x ^= UInt64(UInt8(bitPattern: drapRegister)) << 40 | UInt64(UInt32(bitPattern: drapOffset)) << 16
     x ^= (bpScratch ? 1 << 48 : 0) | (drap ? 1 << 49 : 0) | (signal ? 1 << 50 : 0) | (forceUndefined ? 1 << 51 : 0)
-    for i in 0..<Self.registerCapacity {
+    for i in 0..<n {
       x = (x ^ regs[i].bits) &* 0xBF58_476D_1CE4_E5B9
       x ^= vals[i].bits &+ UInt64(i)
       x = x ^ (x >> 29)
@@ -147,8 +158,14 @@ public struct CFIStateTable: Sendable {
   /// `Dictionary<CFIState, ID>` kept a second copy and hashed with SipHash: a tenth of
   /// the kernel walk's time).
   private var slots = [UInt32](repeating: .max, count: 64)
+  /// The architecture's register count: slots past it are undefined in every state, so
+  /// hashing and comparing stop there.
+  public let registerCount: Int
 
-  public init() {}
+  public init(registerCount: Int = CFIState.registerCapacity) {
+    precondition(registerCount <= CFIState.registerCapacity)
+    self.registerCount = registerCount
+  }
 
   /// Room for `n` states in all (no regrowth while merging tables).
   public mutating func reserveCapacity(_ n: Int) {
@@ -158,11 +175,11 @@ public struct CFIStateTable: Sendable {
   }
 
   public mutating func intern(_ s: CFIState) -> CFIStateID {
-    let f = s.fingerprint
+    let f = s.fingerprint(slots: registerCount)
     let mask = slots.count - 1
     var i = Int(truncatingIfNeeded: f) & mask
     while case let id = slots[i], id != .max {
-      if fingerprints[Int(id)] == f && states[Int(id)] == s { return CFIStateID(rawValue: id) }
+      if fingerprints[Int(id)] == f && states[Int(id)].equals(s, slots: registerCount) { return CFIStateID(rawValue: id) }
       i = (i + 1) & mask
     }
     let id = UInt32(states.count)
