@@ -93,12 +93,12 @@ extension Walker {
     transitions = walks[0].transitions
     walks[0].table = CFIStateTable(registerCount: arch.registers.count)
     walks[0].transitions = TransitionMemo()
-    table.reserveCapacity(walks.reduce(0) { $0 + $1.table.states.count } + table.states.count)
+    table.reserveCapacity(walks.reduce(0) { $0 + $1.table.count } + table.count)
     stateFacts = []
     var renumber: [[UInt32]] = [[]]
     var threadOf = [UInt8](repeating: 0, count: p.file.symbols.count)
     for w in 1..<threads {
-      renumber.append(walks[w].table.states.map { table.intern($0).rawValue })
+      renumber.append((0..<walks[w].table.count).map { table.intern(walks[w].table[$0]).rawValue })
       walks[w].table = CFIStateTable(registerCount: arch.registers.count)  // released as soon as it is merged
       walks[w].transitions = TransitionMemo()
       for f in walks[w].functions { threadOf[f.int] = UInt8(w) }

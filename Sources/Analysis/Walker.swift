@@ -121,7 +121,7 @@ struct Walker {
   /// columns, not copies: at kernel scale a copy would be the run's peak memory), the
   /// site tables and counts, the trace.
   mutating func result() -> ValidationResult {
-    if PhaseTimes.enabled { PhaseTimes.mark("walk: states \(table.states.count) transitions \(transitions.count)") }
+    if PhaseTimes.enabled { PhaseTimes.mark("walk: states \(table.count) transitions \(transitions.count)") }
     var perSection: [(section: SectionIndex, offsets: Column<UInt32>, kinds: Column<InstructionKind>, cfi: CFIColumn)] = []
     let trace = traceEvents
     traceEvents = []
@@ -267,8 +267,8 @@ struct Walker {
   mutating func facts(_ id: CFIStateID) -> StateFacts {
     let i = Int(id.rawValue)
     if i < stateFacts.count, !stateFacts[i].isEmpty { return stateFacts[i] }
-    if stateFacts.count < table.states.count { stateFacts.append(contentsOf: repeatElement([], count: table.states.count - stateFacts.count)) }
-    let s = table.states[i]
+    if stateFacts.count < table.count { stateFacts.append(contentsOf: repeatElement([], count: table.count - stateFacts.count)) }
+    let s = table[i]
     var f: StateFacts = .known
     if isModifiedFrame(s) { f.insert(.modifiedFrame) }
     if isValidFrame(s) { f.insert(.validFrame) }
@@ -288,7 +288,7 @@ struct Walker {
   mutating func isInertMove(_ op: StackOp, _ state: CFIStateID) -> Bool {
     guard op.source == .register, op.dest == .register, op.sourceRegister != arch.stackPointer,
           op.destRegister != arch.stackPointer, facts(state).contains(.movesInert) else { return false }
-    return Int8(op.destRegister) != table.states[Int(state.rawValue)].cfa.base
+    return Int8(op.destRegister) != table.cfa(state).base
   }
 
   mutating func isModifiedFrame(_ id: CFIStateID) -> Bool { facts(id).contains(.modifiedFrame) }

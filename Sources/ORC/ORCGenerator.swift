@@ -164,7 +164,7 @@ public enum ORCGenerator {
   ) -> Result<(offsets: [UInt64], entries: [E]), Problem> {
     // An entry depends only on the interned state: made once per state, not per
     // instruction (a CFIState is ~300 bytes to read).
-    var memo = [E?](repeating: nil, count: states.states.count)
+    var memo = [E?](repeating: nil, count: states.count)
     func entry(_ id: CFIStateID, _ off: UInt64) throws(Problem) -> E {
       if let e = memo[Int(id.rawValue)] { return e }
       let e = try make(states[id], s.name, off)

@@ -70,6 +70,8 @@ func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject
   var rowTable = DwarfRowTable()
   var functionIndex: [String: Int] = [:]
   let functionsWithFindings = Set(result.findings.compactMap { $0.showsLocation ? $0.location?.name : nil })
+  // (Read at every boundary: unpacked once.)
+  let states = result.cfiStates.unpacked
 
   for entry in result.instructionCFI {
     let section = file.section(entry.section)
@@ -124,7 +126,7 @@ func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject
       } else if rows[i] < 0 {
         verdict = .notComparable(.noDwarfRow)
       } else if let id = entry.cfi[i] {
-        verdict = compareBoundary(ours: result.cfiStates[id], row: rowTable[rows[i]], map: map,
+        verdict = compareBoundary(ours: states[Int(id.rawValue)], row: rowTable[rows[i]], map: map,
                                   framePointerSaves: current.fpSaves, returnAddressSaves: current.raSaves)
       } else {
         verdict = .notComparable(.notReached)
@@ -134,7 +136,7 @@ func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject
       if table {
         out.table.append(tableLine(section: section, offset: UInt64(entry.offsets[i]),
                                    location: location(owner, in: section, offset: UInt64(entry.offsets[i])).text,
-                                   ours: entry.cfi[i].map { result.cfiStates[$0] },
+                                   ours: entry.cfi[i].map { states[Int($0.rawValue)] },
                                    row: rows[i] < 0 ? nil : rowTable[rows[i]], verdict: verdict, map: map))
       }
 

@@ -148,18 +148,45 @@ public struct CFIStateID: RawRepresentable, Hashable, Sendable {
 }
 
 /// Hash-consing table for CFI states (objtool `cfi_hash_find_or_add`): most
-/// instructions share their predecessor's state, so the table stays small.
+/// instructions share their predecessor's state, so the table stays small. Each state is
+/// stored packed: its fields but the registers in one record, and only the
+/// architecture's `registerCount` saved-register and value rules (x86: 17 of the 32 a
+/// `CFIState` has room for), so a wider register model costs the other architectures
+/// nothing.
 public struct CFIStateTable: Sendable {
-  public private(set) var states: [CFIState] = []
+  /// A state without its register rules.
+  @usableFromInline
+  struct Head: Sendable, Equatable {
+    @usableFromInline var cfa: CFIRule
+    var stackSize: Int32
+    var drapOffset: Int32
+    var drapRegister: Int8
+    var type: CFIFrameType
+    /// bpScratch, drap, signal, forceUndefined, returnAddressSigned: bits 0-4.
+    var flags: UInt8
+
+    init(_ s: CFIState) {
+      cfa = s.cfa
+      stackSize = s.stackSize
+      drapOffset = s.drapOffset
+      drapRegister = s.drapRegister
+      type = s.type
+      flags = (s.bpScratch ? 1 : 0) | (s.drap ? 2 : 0) | (s.signal ? 4 : 0) | (s.forceUndefined ? 8 : 0)
+        | (s.returnAddressSigned ? 16 : 0)
+    }
+  }
+
+  @usableFromInline var heads: [Head] = []
+  /// Per state, `registerCount` saved-register rules then as many value rules.
+  @usableFromInline var rules: [CFIRule] = []
   /// Each state's `fingerprint`, by id.
   private var fingerprints: [UInt64] = []
   /// Open addressing, linear probing: a state id per slot, `UInt32.max` when empty;
-  /// never more than half full. The states are stored once, in `states` (a
-  /// `Dictionary<CFIState, ID>` kept a second copy and hashed with SipHash: a tenth of
-  /// the kernel walk's time).
+  /// never more than half full. (A `Dictionary<CFIState, ID>` kept a second copy and
+  /// hashed with SipHash: a tenth of the kernel walk's time.)
   private var slots = [UInt32](repeating: .max, count: 64)
   /// The architecture's register count: slots past it are undefined in every state, so
-  /// hashing and comparing stop there.
+  /// storing, hashing and comparing stop there.
   public let registerCount: Int
 
   public init(registerCount: Int = CFIState.registerCapacity) {
@@ -167,27 +194,42 @@ public struct CFIStateTable: Sendable {
     self.registerCount = registerCount
   }
 
+  /// How many states the table holds (ids 0..<count).
+  public var count: Int { heads.count }
+
   /// Room for `n` states in all (no regrowth while merging tables).
   public mutating func reserveCapacity(_ n: Int) {
-    states.reserveCapacity(n)
+    heads.reserveCapacity(n)
+    rules.reserveCapacity(n * 2 * registerCount)
     fingerprints.reserveCapacity(n)
     if n * 2 > slots.count { rebuild(capacity: n * 2) }
   }
 
   public mutating func intern(_ s: CFIState) -> CFIStateID {
     let f = s.fingerprint(slots: registerCount)
+    let head = Head(s)
     let mask = slots.count - 1
     var i = Int(truncatingIfNeeded: f) & mask
     while case let id = slots[i], id != .max {
-      if fingerprints[Int(id)] == f && states[Int(id)].equals(s, slots: registerCount) { return CFIStateID(rawValue: id) }
+      if fingerprints[Int(id)] == f && heads[Int(id)] == head && sameRegisters(Int(id), s) { return CFIStateID(rawValue: id) }
       i = (i + 1) & mask
     }
-    let id = UInt32(states.count)
-    states.append(s)
+    let id = UInt32(heads.count)
+    heads.append(head)
+    for k in 0..<registerCount { rules.append(s.regs[k]) }
+    for k in 0..<registerCount { rules.append(s.vals[k]) }
     fingerprints.append(f)
     slots[i] = id
-    if states.count * 2 > slots.count { rebuild(capacity: slots.count * 2) }
+    if heads.count * 2 > slots.count { rebuild(capacity: slots.count * 2) }
     return CFIStateID(rawValue: id)
+  }
+
+  private func sameRegisters(_ id: Int, _ s: CFIState) -> Bool {
+    let base = id * 2 * registerCount
+    for k in 0..<registerCount where rules[base + k] != s.regs[k] || rules[base + registerCount + k] != s.vals[k] {
+      return false
+    }
+    return true
   }
 
   /// Re-inserts every id into a slot array of at least `capacity` (a power of two).
@@ -203,7 +245,36 @@ public struct CFIStateTable: Sendable {
     }
   }
 
-  public subscript(id: CFIStateID) -> CFIState { states[Int(id.rawValue)] }
+  /// A state, unpacked.
+  public subscript(id: CFIStateID) -> CFIState { self[Int(id.rawValue)] }
+
+  public subscript(index: Int) -> CFIState {
+    let h = heads[index]
+    var s = CFIState.allUndefined
+    s.cfa = h.cfa
+    s.stackSize = h.stackSize
+    s.drapOffset = h.drapOffset
+    s.drapRegister = h.drapRegister
+    s.type = h.type
+    s.bpScratch = h.flags & 1 != 0
+    s.drap = h.flags & 2 != 0
+    s.signal = h.flags & 4 != 0
+    s.forceUndefined = h.flags & 8 != 0
+    s.returnAddressSigned = h.flags & 16 != 0
+    let base = index * 2 * registerCount
+    for k in 0..<registerCount {
+      s.regs[k] = rules[base + k]
+      s.vals[k] = rules[base + registerCount + k]
+    }
+    return s
+  }
+
+  /// A state's CFA rule, without unpacking the state.
+  @inlinable
+  public func cfa(_ id: CFIStateID) -> CFIRule { heads[Int(id.rawValue)].cfa }
+
+  /// Every state, unpacked, by id (for a pass that reads states per instruction).
+  public var unpacked: [CFIState] { (0..<count).map { self[$0] } }
 }
 
 /// A zero-based view of `count` elements of a shared array from `base`: per-section
