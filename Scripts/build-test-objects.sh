@@ -4,6 +4,7 @@
 #   x86_64/*.S, x86_64/cfi/*.S   Swift toolchain clang --target=x86_64-linux-gnu
 #   x86_64/dwarf/*.S   the same, with -g (line tables for --against-dwarf findings)
 #   arm64/*.S      Swift toolchain clang --target=aarch64-linux-gnu
+#   arm64/kernel/*.S  the same (constructs of the arm64 kernel proper)
 #   bigendian/*.S  Swift toolchain clang --target=aarch64_be-linux-gnu
 #   other/elf32.S  Swift toolchain clang --target=i386-linux-gnu (an input we refuse)
 #   x86_64/kcfi/kcfi.c  the same clang, -O2 -fsanitize=kcfi (kCFI preambles)
@@ -54,6 +55,7 @@ for s in x86_64/dwarf/*.S; do
   echo "  $s -> ${s%.S}.o (x86_64-linux-gnu, -g)"
 done
 asm aarch64-linux-gnu arm64
+asm aarch64-linux-gnu arm64/kernel
 # ftrace entry calls (call __fentry__, no __mcount_loc from gcc) for --mcount/--mnop.
 gcc -O2 -pg -mfentry -fno-pic -mcmodel=kernel -fno-asynchronous-unwind-tables -c x86_64/mcount/mcount.c -o x86_64/mcount/mcount.o
 echo "  x86_64/mcount/mcount.c -> x86_64/mcount/mcount.o (gcc -pg -mfentry)"

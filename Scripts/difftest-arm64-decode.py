@@ -77,7 +77,8 @@ def one(args):
                 pass
     section = None
     unknown = 0
-    out = subprocess.run([objdump, "-d", "--no-show-raw-insn", path], capture_output=True, text=True).stdout
+    # (-z: zero words in code are instructions, udf #0, not an elided "...".)
+    out = subprocess.run([objdump, "-d", "-z", "--no-show-raw-insn", path], capture_output=True, text=True).stdout
     for line in out.splitlines():
         m = re.match(r"Disassembly of section (\S+):", line)
         if m:

@@ -241,9 +241,12 @@ extension Resolution {
       case .local(let found, let sec, let off):
         guard let d = found else {
           if ignore[i] { continue }  // STACK_FRAME_NON_STANDARD code is not checked
-          if recoverFinalModule, let target = p.instruction(in: sec, at: off) {
-            // Lost ANNOTATE_INTRA_FUNCTION_CALL (RSB stuffing `call 1f`): a jump that
-            // keeps its push, as the annotation would have made it.
+          if recoverFinalModule || arch.registers.returnAddressInRegister, let target = p.instruction(in: sec, at: off) {
+            // A call to a local label: a jump that keeps its op, as x86's
+            // ANNOTATE_INTRA_FUNCTION_CALL makes it (RSB stuffing `call 1f`). x86: the
+            // annotation was lost in a final module (the push stays). arm64: the kernel
+            // has no such annotation and needs none, since `bl` pushes nothing (x30 is
+            // overwritten: the KPTI trampoline's `bl 2f; b .; 2:` return-stack stuffing).
             kind[i] = .jumpUnconditional
             jumpDest[i] = target
             continue

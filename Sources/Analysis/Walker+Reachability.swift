@@ -39,6 +39,7 @@ extension Walker {
     if r.ignore[insn.int] || lateIgnored.contains(insn) || k == .nop || k == .trap { return true }
     if patchSections.isEmpty { patchSections = p.sections.map { $0.name == KernelSections.alternativeReplacements || $0.name == KernelSections.alternativeAux } }
     if patchSections[p.slot(insn)] { return true }
+    if !arch.codeOutsideFunctionsHasHints && p.function(insn) == nil { return true }
     if options.linked && p.function(insn) == nil {
       // Whole-archive links leave the code of weak functions the linker replaced:
       // code in a hole between symbols is ignored when the hole runs to the end or

@@ -62,6 +62,7 @@ extension ARM64Architecture {
     d.switchTablePattern = { ARM64SwitchTables.pattern(words: $0, offsets: $1) }
     d.warningsFromBugTable = true
     d.frameRecords = true
+    d.codeOutsideFunctionsHasHints = false
     // (Bit 15 marks a callback entry; the rest is the cpucap.)
     d.featureName = { f in Int(f & 0x7FFF) < arm64CpucapNames6_12.count ? arm64CpucapNames6_12[Int(f & 0x7FFF)] : nil }
     return d

@@ -4,7 +4,7 @@ import UnwindModel
 /// word of the code regions, in order. Data in text is not decoded: the ELF mapping
 /// symbols (`$d` starts data, `$x` starts code; AAELF64) delimit it, and the words an
 /// LDR (literal) in this section loads are data too (literal pools in code regions of
-/// objects without mapping symbols).
+/// objects without mapping symbols; a relocated LDR's literal is elsewhere).
 public struct ARM64TextDecoder: Sendable {
   /// Track x19-x28 saves and restores (`check --callee-saved`).
   public var calleeSaved: Bool
@@ -34,7 +34,10 @@ public struct ARM64TextDecoder: Sendable {
       let kind = ARM64Semantics.classify(w, ops: &text.stackOps, extra: &extra, calleeSaved: calleeSaved)
       text.append(offset: UInt32(truncatingIfNeeded: offset), length: 4, kind: kind,
                   immediate: kind.hasDirectTarget ? extra.displacement - 4 : extra.displacement)
-      if extra.literalSize > 0 {
+      // (A displacement of 0 is a relocated load: in a relocatable object the
+      // relocation names the literal, in another section or at an address not known
+      // yet; an LDR loading its own encoding is no code anyone writes.)
+      if extra.literalSize > 0 && extra.displacement != 0 {
         let target = Int64(offset) + extra.displacement
         if target >= 0 && target < Int64(code.count) {
           literals.append(UInt64(target)..<UInt64(target) + UInt64(extra.literalSize))

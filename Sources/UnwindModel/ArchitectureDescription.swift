@@ -32,6 +32,11 @@ public struct ArchitectureDescription: Sendable {
   /// address in the next slot. (x86's frame pointer always points at the saved one at
   /// the top of the frame, where the CFA is based on it.)
   public var frameRecords = false
+  /// The kernel describes its code outside functions with unwind hints (x86
+  /// `UNWIND_HINT_*`), so a walk reaches it and what no walk reaches is reported. arm64
+  /// has no hints: code outside functions (entry code, vectors, trampolines) is no
+  /// walk's, and is not reported unreachable (the DWARF coverage report lists it).
+  public var codeOutsideFunctionsHasHints = true
   /// A move between two registers, neither the stack pointer, is applied to the CFI
   /// state (objtool 6.12's x86 decoder makes an op of each; 6.1's does not).
   public var tracksRegisterMoves = true

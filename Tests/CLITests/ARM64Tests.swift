@@ -20,7 +20,7 @@ struct ARM64Tests {
 
   static let objects = ["TestObjects/arm64/frames.o", "TestObjects/arm64/alternatives.o", "TestObjects/arm64/cfi/rules.o",
                         "TestObjects/arm64/cfi/calleesaved.o", "TestObjects/arm64/cfi/jumptables.o",
-                        "TestObjects/arm64/cfi/epilogues.o",
+                        "TestObjects/arm64/cfi/epilogues.o", "TestObjects/arm64/kernel/tramp.o",
                         "TestObjects/bigendian/frames.o", "TestObjects/compiled/list_sort.clang-arm64.o",
                         "TestObjects/compiled/switch.gcc-arm64.o", "TestObjects/compiled/switch.clang-arm64.o"]
 
@@ -35,6 +35,21 @@ struct ARM64Tests {
     let m = try #require(r.stdout.firstMatch(of: /(\d+) llvm instructions, (\d+) ours, 0 boundary differences, 0 class differences, 0 target differences, 0 unknown in code/))
     #expect(m.1 == m.2)
     #expect((Int(m.1) ?? 0) >= 200)
+  }
+
+  /// The KPTI trampoline vector entry (entry.S `tramp_ventry`): its `bl 2f` to a local
+  /// label is a jump that overwrites x30 (arm64 has no annotation and needs none), its
+  /// relocated `ldr x30, <literal in .entry.tramp.rodata>` names no literal pool here,
+  /// so the PRFM after it is an instruction and its alternative resolves; code outside
+  /// functions is no walk's on arm64 (no unwind hints) and is not reported unreachable.
+  /// (The boundaries are LLVM's: `decodeEqualsLLVM`.)
+  @Test func kptiTrampolineIsModelled() throws {
+    let obj = TestSupport.absolute("TestObjects/arm64/kernel/tramp.o")
+    let r = try TestSupport.run(binary, ["check", "--link", "--verbose", obj])
+    #expect(r.status == 0 && r.stderr.isEmpty, "\(r.stderr)")
+    let sites = try TestSupport.run(binary, ["alternatives", obj])
+    #expect(sites.stdout.contains(".entry.tramp.text+0x43c"), "\(sites.stdout)")
+    #expect(!sites.stdout.contains("UNRESOLVED"), "\(sites.stdout)")
   }
 
   /// The hand-written cases: exactly the findings the EXPECT markers name, at their lines.
