@@ -48,6 +48,9 @@ public struct CheckOptions: Sendable {
   public var summary = false
   /// `--table` (with `--against-dwarf`): both sides at every boundary, on stdout.
   public var table = false
+  /// `--coverage` (with `--against-dwarf`): the code without DWARF CFI, with the CFI the
+  /// walk computed for it, on stdout.
+  public var coverage = false
   /// `--lines`: add ` (file.c:123)` to findings (always on with `--against-dwarf`).
   /// Off by default so plain `check` prints objtool's exact text.
   public var sourceLines = false
@@ -117,7 +120,7 @@ public struct CheckOptions: Sendable {
     if againstDwarf { sourceLines = true }
     if output != nil && !orc && prefix == 0 { return "--output needs --orc or --prefix" }
     if output != nil && inputs > 1 { return "--output takes one input file" }
-    if (summary || table) && !againstDwarf { return "--summary and --table need --against-dwarf" }
+    if (summary || table || coverage) && !againstDwarf { return "--summary, --table and --coverage need --against-dwarf" }
     return nil
   }
 
@@ -366,8 +369,9 @@ func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = fals
     if options.againstDwarf || options.sourceLines {
       if options.againstDwarf, let result, let dwarf {
         let x = crossCheckDwarf(file: file, result: result, dwarf: dwarf,
-                                map: DwarfRegisterMap(result.registers), table: options.table)
+                                map: DwarfRegisterMap(result.registers), table: options.table, coverage: options.coverage)
         for line in x.table { report.out("\(path)\t\(line)") }
+        for line in x.coverage?.lines(path: path) ?? [] { report.out(line) }
         findings += x.findings
         // Frame sections libdw would need unbounded memory or time for (FrameSectionScan):
         // a malformed table, so a finding, and the rest is still checked.

@@ -57,6 +57,8 @@ public struct DwarfCrossCheck: Sendable {
   public var frameSections: [DwarfFrameSection] = []
   /// `--table`: one line per instruction boundary (see `tableLine`).
   public var table: [String] = []
+  /// `--coverage`: the code without DWARF CFI.
+  var coverage: DwarfCoverage?
 }
 
 /// Compares, at every instruction boundary of every executable section, the CFI the
@@ -64,8 +66,9 @@ public struct DwarfCrossCheck: Sendable {
 /// for what is compared and tolerated). Disagreements become findings, one per run of
 /// consecutive boundaries with the same difference, located by function and source line.
 func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject,
-                     map: DwarfRegisterMap, table: Bool = false) -> DwarfCrossCheck {
+                     map: DwarfRegisterMap, table: Bool = false, coverage: Bool = false) -> DwarfCrossCheck {
   var out = DwarfCrossCheck()
+  if coverage { out.coverage = DwarfCoverage() }
   out.frameSections = dwarf.frameSections
   var rowTable = DwarfRowTable()
   var functionIndex: [String: Int] = [:]
@@ -80,6 +83,10 @@ func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject
     let rows = dwarf.rows(section: entry.section, offsets: offsets, framePointer: map.dwarfFramePointer,
                           table: &rowTable)
     let owners = functionOwners(file: file, section: entry.section, offsets: offsets)
+    if coverage && !replacement {
+      out.coverage?.add(section: section, offsets: offsets, rows: rows, cfi: entry.cfi, states: states,
+                        symbols: file.symbolsByAddress(in: entry.section), map: map)
+    }
     // Every frame-pointer save offset the DWARF of each function describes.
     var fpSaves: [Int: Set<Int64>] = [:], raSaves: [Int: Set<Int64>] = [:]
     for (i, r) in rows.enumerated() where r >= 0 {

@@ -84,6 +84,7 @@ enum Commands {
     .flag("summary", \.summary, "With --against-dwarf: print agree/disagree/not-comparable counts per function and object on stdout, then 'dwarf: agree N, disagree M, not comparable K' over all inputs."),
     .flag("lines", \.sourceLines, "Add ' (file.c:123)' from the object's line table to findings (always on with --against-dwarf)."),
     .flag("callee-saved", \.calleeSaved, "arm64: also track the saves and restores of x19-x28 (compared at joins and returns). Off by default: GCC saves them in path-dependent order, which makes false mismatches."),
+    .flag("coverage", \.coverage, "With --against-dwarf: list on stdout the functions and blocks of code outside functions that have no DWARF CFI at all, each with how many of its instructions the walk reached and the CFI it computed there (a row at each change: what a hand annotation must say), then the counts."),
     .flag("table", \.table, "With --against-dwarf: print both sides at every instruction boundary on stdout: FILE, SECTION, 0xOFFSET, FUNC+0xOFF, ours, DWARF, verdict (tab-separated; each side as 'cfa REG+N ra WHERE fp WHERE')."),
   ]
 

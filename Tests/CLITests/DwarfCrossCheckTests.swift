@@ -48,6 +48,56 @@ struct DwarfCrossCheckTests {
     #expect(!r.stderr.contains("[UV130"))
   }
 
+  /// `--coverage` on code without CFI: a copy of compiled objects with their frame
+  /// sections removed (objcopy) lists every function, walked, and the CFA
+  /// rows it prints are the compiler's: at every boundary of the original, the row in
+  /// force names the CFA its DWARF names (read by `--table`), wherever the original
+  /// agrees as written.
+  @Test(.enabled(if: TestSupport.hasTool("objcopy") && TestSupport.hasTool("aarch64-linux-gnu-objcopy")), arguments: [
+    "TestObjects/compiled/list_sort.gcc-x86_64.o", "TestObjects/compiled/list_sort.clang-x86_64.o",
+    "TestObjects/compiled/list_sort.clang-arm64.o", "TestObjects/compiled/switch.gcc-arm64.o",
+  ])
+  func coverageRowsAreTheCompilersCFI(_ relative: String) throws {
+    let original = TestSupport.absolute(relative)
+    let dir = try TestSupport.temporaryDirectory("coverage")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let stripped = dir.appendingPathComponent("nocfi.o").path
+    let strip = try TestSupport.run(relative.contains("arm64") ? "aarch64-linux-gnu-objcopy" : "objcopy", ["--remove-section=.eh_frame", "--remove-section=.rela.eh_frame",
+                                                 "--remove-section=.debug_frame", "--remove-section=.rela.debug_frame",
+                                                 original, stripped])
+    #expect(strip.status == 0, "\(strip.stderr)")
+    let cov = try TestSupport.run(binary, ["check", "--against-dwarf", "--coverage", stripped])
+    // function -> [(offset in function, cfa text)]
+    var rows: [String: [(UInt64, String)]] = [:]
+    for line in cov.stdout.split(separator: "\n") {
+      guard let m = line.firstMatch(of: /no DWARF CFI: (\S+)\(\) at \S+, (\d+) instructions, walked (\d+): (.*)$/) else { continue }
+      // (Reached: all but dead padding and code after calls that do not return.)
+      #expect((Int(m.3) ?? 0) > 0 && (Int(m.3) ?? 0) >= (Int(m.2) ?? 0) * 3 / 4, "\(line)")
+      rows[String(m.1)] = m.4.split(separator: "; ").compactMap { r in
+        r.firstMatch(of: /^\+0x([0-9a-f]+) cfa=(\S+)/).map { (UInt64($0.1, radix: 16)!, String($0.2)) }
+      }
+    }
+    let summary = try #require(cov.stdout.split(separator: "\n").last)
+    let total = try #require(summary.firstMatch(of: /coverage: (\d+) of (\d+) functions without DWARF CFI/))
+    #expect(total.1 == total.2 && (Int(total.1) ?? 0) >= 2, "\(summary)")
+    #expect(rows.count == Int(total.1))
+    let table = try TestSupport.run(binary, ["check", "--against-dwarf", "--table", original])
+    var compared = 0
+    for line in table.stdout.split(separator: "\n") {
+      let f = line.split(separator: "\t").map(String.init)  // FILE SECTION 0xOFF FUNC+0xOFF OURS DWARF VERDICT
+      // (Where the compiler names the CFA through another register holding the same
+      // value, `tolerated (CFA through an equal register)`, either row is right.)
+      guard f.count == 7, f[6] == "agree",
+            let place = f[3].firstMatch(of: /^(.+)\+0x([0-9a-f]+)$/), let fn = rows[String(place.1)],
+            let dwarfCFA = f[5].firstMatch(of: /^cfa (\S+)/) else { continue }
+      let at = UInt64(place.2, radix: 16)!
+      let ours = fn.last { $0.0 <= at }?.1
+      #expect(ours == String(dwarfCFA.1), "\(line)")
+      compared += 1
+    }
+    #expect(compared >= 40, "\(compared) boundaries compared")
+  }
+
   /// The DWARF side of every boundary equals the row GNU readelf's own CFI
   /// interpreter computes (`--debug-dump=frames-interp`, relocations applied).
   @Test(.enabled(if: TestSupport.hasTool("readelf") && TestSupport.hasTool("python3")))
