@@ -14,6 +14,18 @@ public struct AlternativeEntryReport: Sendable {
   public var isCallback: Bool
   /// Why the entry does not resolve to code, or nil.
   public var problem: String?
+  /// The replacement lies in the original's own section (arm64 `.subsection 1`), not in
+  /// `.altinstr_replacement`.
+  public var replacementInOwnSection = false
+
+  /// The counts `alternatives` prints after the entries.
+  public static func summary(_ entries: [AlternativeEntryReport]) -> String {
+    let callbacks = entries.filter(\.isCallback).count
+    let own = entries.filter(\.replacementInOwnSection).count
+    let unresolved = entries.filter { $0.problem != nil }.count
+    return "entries: \(entries.count) (\(callbacks) callbacks, \(entries.count - callbacks) with replacement code, "
+      + "\(own) of them in the original's own section), \(unresolved) unresolved"
+  }
 }
 
 public enum AlternativeEntries {
@@ -32,6 +44,19 @@ public enum AlternativeEntries {
       return nil
     }
     func where_(_ a: SpecialSections.Address) -> String { "\(placeText(file.section(a.section).displayName, a.offset))" }
+    // Function symbols by (section, address), for callbacks (built on first use: a
+    // kernel has thousands of callback entries and a hundred thousand symbols).
+    var functionsAt: [SectionIndex: [UInt64: String]]?
+    func function(in s: SectionIndex, at value: UInt64) -> String? {
+      if functionsAt == nil {
+        var m: [SectionIndex: [UInt64: String]] = [:]
+        for sym in file.symbols where sym.isFunction {
+          if let i = sym.section.index, m[i]?[sym.value] == nil { m[i, default: [:]][sym.value] = sym.name }
+        }
+        functionsAt = m
+      }
+      return functionsAt?[s]?[value]
+    }
     for off in stride(from: 0, to: Int(sec.size) - layout.entrySize + 1, by: layout.entrySize) {
       let feature = bytes.u16(at: off + layout.featureOffset) ?? 0
       let origLen = Int(bytes.u8(at: off + layout.originalLengthOffset) ?? 0)
@@ -52,8 +77,8 @@ public enum AlternativeEntries {
           replacement = "callback \(sym.name)() (external)"
         } else if let s = sym.section.index {
           let at = UInt64(bitPattern: Int64(bitPattern: sym.value) &+ r.addend)
-          let fn = file.symbols.first { $0.isFunction && $0.section == .section(s) && $0.value == at }
-          replacement = "callback \(fn.map { "\($0.name)()" } ?? "\(placeText(file.section(s).displayName, at))")"
+          let fn = function(in: s, at: at)
+          replacement = "callback \(fn.map { "\($0)()" } ?? "\(placeText(file.section(s).displayName, at))")"
           if fn == nil && problem == nil { problem = "callback is not a function" }
         }
         if newLen != 0 && problem == nil { problem = "callback entry with replacement length \(newLen)" }
@@ -67,8 +92,10 @@ public enum AlternativeEntries {
       } else if newLen > 0 || isCallback {
         problem = problem ?? "no relocation for the replacement"
       }
-      out.append(.init(original: where_(orig), originalLength: origLen, replacement: replacement, replacementLength: newLen,
-                       feature: feature, isCallback: isCallback, problem: problem))
+      var report = AlternativeEntryReport(original: where_(orig), originalLength: origLen, replacement: replacement,
+                                          replacementLength: newLen, feature: feature, isCallback: isCallback, problem: problem)
+      report.replacementInOwnSection = !isCallback && special.address(in: sec.index, at: UInt64(off + 4))?.section == orig.section
+      out.append(report)
     }
     return out
   }

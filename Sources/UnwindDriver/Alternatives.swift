@@ -31,6 +31,11 @@ public func runAlternatives(paths: [String], function: String?, options: CheckOp
       }
       out("\(path): \(sites.count) patch site\(sites.count == 1 ? "" : "s")")
       for site in sites { out(render(site, findings: result.findings, path: path)) }
+      if function == nil {
+        let multi = sites.filter { $0.streams.count > 1 }.count
+        let conflicts = result.findings.filter { $0.rule == .alternativeConflict }.count
+        out("\(path): sites: \(sites.count) (\(multi) with 2+ streams), conflicts: \(conflicts)")
+      }
     } catch {
       err(DiagnosticFormat.line(for: error, path: path))
       status = .badInput

@@ -160,7 +160,7 @@ struct ArchitectureSupport: Sendable {
       return ["\(entries.count) alternative entr\(entries.count == 1 ? "y" : "ies")"] + entries.map { e in
         "  \(e.original) (\(e.originalLength) bytes) <- \(e.replacement) (\(e.replacementLength) bytes), cpucap 0x\(String(e.feature, radix: 16))"
           + (e.problem.map { "  UNRESOLVED: \($0)" } ?? "")
-      }
+      } + [AlternativeEntryReport.summary(entries)]
     },
     syntax: { bytes, address in
       guard bytes.count >= 4 else { return "(bad)" }
