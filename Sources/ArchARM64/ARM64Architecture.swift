@@ -10,9 +10,16 @@ public enum ARM64Architecture {
     var l = AlternativeLayout(entrySize: 12, featureOffset: 8, originalLengthOffset: 10, replacementLengthOffset: 11,
                               nestedGroups: false)
     l.callbackBit = callbackBit
-    l.nopCallbacks = ["alt_cb_patch_nops"]
+    l.nopCallbacks = ["alt_cb_patch_nops", kvmNVHEPrefix + "alt_cb_patch_nops"]
     return l
   }()
+
+  /// The prefix every symbol of the KVM nVHE hypervisor objects gets when they are linked
+  /// into the kernel (arch/arm64/kvm/hyp/nvhe/Makefile, `objcopy --prefix-symbols`); the
+  /// kernel's functions they call, the alternative callbacks among them, are aliased
+  /// under it at the final link (`KVM_NVHE_ALIAS` in kernel/image-vars.h), so in
+  /// vmlinux.o a hyp site's callback is `__kvm_nvhe_alt_cb_patch_nops`.
+  public static let kvmNVHEPrefix = "__kvm_nvhe_"
 
   /// `ARM64_CB_BIT`: the entry names a callback that patches the original at boot;
   /// it has no replacement instructions.

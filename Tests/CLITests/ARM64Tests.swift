@@ -21,6 +21,7 @@ struct ARM64Tests {
   static let objects = ["TestObjects/arm64/frames.o", "TestObjects/arm64/alternatives.o", "TestObjects/arm64/cfi/rules.o",
                         "TestObjects/arm64/cfi/calleesaved.o", "TestObjects/arm64/cfi/jumptables.o",
                         "TestObjects/arm64/cfi/epilogues.o", "TestObjects/arm64/kernel/tramp.o",
+                        "TestObjects/arm64/kernel/hyp.o",
                         "TestObjects/bigendian/frames.o", "TestObjects/compiled/list_sort.clang-arm64.o",
                         "TestObjects/compiled/switch.gcc-arm64.o", "TestObjects/compiled/switch.clang-arm64.o"]
 
@@ -50,6 +51,20 @@ struct ARM64Tests {
     let sites = try TestSupport.run(binary, ["alternatives", obj])
     #expect(sites.stdout.contains(".entry.tramp.text+0x43c"), "\(sites.stdout)")
     #expect(!sites.stdout.contains("UNRESOLVED"), "\(sites.stdout)")
+  }
+
+  /// KVM nVHE code in vmlinux.o: its callback is `__kvm_nvhe_alt_cb_patch_nops` (every
+  /// hyp symbol is prefixed; the alias to alt_cb_patch_nops exists only after the final
+  /// link), still a NOP callback: both the original branch and the NOP stream are
+  /// walked, so the call the branch skips is reached; the in-section replacement merges.
+  @Test func kvmHypCallbackSitesAreWalkedWithTheirNOPStream() throws {
+    let obj = TestSupport.absolute("TestObjects/arm64/kernel/hyp.o")
+    let r = try TestSupport.run(binary, ["check", "--link", obj])
+    #expect(r.status == 0 && r.stderr.isEmpty, "\(r.stderr)")
+    let sites = try TestSupport.run(binary, ["alternatives", obj])
+    #expect(sites.stdout.contains("entries: 2 (1 callbacks, 1 with replacement code, 1 of them in the original's own section), 0 unresolved"),
+            "\(sites.stdout)")
+    #expect(sites.stdout.contains("sites: 2 (2 with 2+ streams), conflicts: 0"), "\(sites.stdout)")
   }
 
   /// The hand-written cases: exactly the findings the EXPECT markers name, at their lines.
