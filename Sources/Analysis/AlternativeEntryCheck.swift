@@ -29,6 +29,22 @@ public struct AlternativeEntryReport: Sendable {
 }
 
 public enum AlternativeEntries {
+  /// The byte ranges `.altinstructions` names as instructions (each entry's original and
+  /// replacement), by section: code whatever the mapping symbols say. (GAS marks the
+  /// start of a `.subsection 1` replacement `$d` when the section was declared without
+  /// "x", as arch/arm64/mm/proc.S declares `.idmap.text`: the kernel executes it.)
+  public static func codeRanges(_ file: ELFFile, layout: AlternativeLayout) -> [SectionIndex: [Range<UInt64>]] {
+    let special = SpecialSections(file: file, relocations: RelocationIndexCache(file: file))
+    var out: [SectionIndex: [Range<UInt64>]] = [:]
+    for e in special.alternativeEntries(layout: layout) where e.problem == nil {
+      out[e.original.section, default: []].append(e.original.offset..<(e.original.offset &+ UInt64(e.originalLength)))
+      if let r = e.replacement, e.replacementLength > 0 {
+        out[r.section, default: []].append(r.offset..<(r.offset &+ UInt64(e.replacementLength)))
+      }
+    }
+    return out
+  }
+
   /// Resolves every entry of `file`'s `.altinstructions` with `layout`. `callbackBit`
   /// marks callback entries; `instructionSize` (if fixed) is checked for alignment.
   public static func check(_ file: ELFFile, layout: AlternativeLayout, callbackBit: UInt16?, instructionSize: Int?) -> [AlternativeEntryReport] {

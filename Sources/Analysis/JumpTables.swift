@@ -15,6 +15,7 @@ extension Resolution {
       return (name.hasPrefix(".rodata") && !name.contains(".str1.")) || name.hasPrefix(".data.rel.ro")
     }
     var covered: [SectionIndex: SectionSpans] = [:]
+    var localObjectStarts: [SectionIndex: Set<UInt64>] = [:]
     guard file.sections.contains(where: { isRodata($0.index) }) else { return }
     // Relocations of each rodata section in file order, with an offset -> position map.
     var tables: [SectionIndex: (relocs: [Relocation], position: [UInt64: Int])] = [:]
@@ -42,6 +43,8 @@ extension Resolution {
       var firstJumpSource: [InsnRef: InsnRef] = [:]
       var last: InsnRef? = nil
       var found: [(jump: InsnRef, section: SectionIndex, head: Int)] = []
+      // Named code-address tables the function loads from (C computed goto).
+      var labelTables: [(SectionIndex, Int)] = []
       for insn in members {
         if last == nil { last = insn }
         if kind[insn.int] == .jumpUnconditional, let d = jumpDest[insn.int].value, let l = last, p.offset(insn) > p.offset(l),
@@ -58,13 +61,14 @@ extension Resolution {
             let dOff = p.offset(d)
             if dOff <= p.offset(c) || dOff > p.offset(insn) { break }
           }
-          if let (tsec, head, pcRelative) = switchTable(p, c, relocations: relocations, tables: tables, isRodata: isRodata,
-                                                        covered: &covered) {
+          if let (tsec, head, pcRelative, named) = switchTable(p, c, relocations: relocations, tables: tables, isRodata: isRodata,
+                                                               covered: &covered, localObjectStarts: &localObjectStarts) {
             let entry = tables[tsec]!.relocs[head]
             let target = file.symbol(entry.symbol)
             if let ts = target.section.index, let dest = p.instruction(in: ts, at: UInt64(bitPattern: entry.addend)),
                let df = p.function(dest), p.parent[df.int] == f {
               if pcRelative { ignoreUnreachables = true }
+              if named && !labelTables.contains(where: { $0 == (tsec, head) }) { labelTables.append((tsec, head)) }
               found.append((insn, tsec, head))
               heads.insert([UInt64(tsec.rawValue), entry.offset])
               break
@@ -73,6 +77,16 @@ extension Resolution {
           if let src = firstJumpSource[c] { cur = src } else {
             cur = p.previous(c).flatMap { p.symbolOf[$0.int] == p.symbolOf[c.int] ? $0 : nil }
           }
+        }
+      }
+      // `goto *table[i]`: any of the function's address-taken labels is a target of
+      // every computed goto in it, and GCC copies the dispatch (`ldr; br`) into each
+      // handler with the table base kept in a register: each indirect jump no table was
+      // found for gets the function's label tables.
+      if !labelTables.isEmpty {
+        let resolved = Set(found.map(\.jump))
+        for insn in members where kind[insn.int] == .jumpDynamic && !resolved.contains(insn) {
+          for (tsec, head) in labelTables { found.append((insn, tsec, head)) }
         }
       }
       for (jump, tsec, head) in found {
@@ -112,10 +126,27 @@ extension Resolution {
   private func switchTable(_ p: Program, _ insn: InsnRef, relocations: RelocationIndexCache,
                            tables: [SectionIndex: (relocs: [Relocation], position: [UInt64: Int])],
                            isRodata: (SectionIndex) -> Bool,
-                           covered: inout [SectionIndex: SectionSpans]) -> (SectionIndex, Int, Bool)? {
+                           covered: inout [SectionIndex: SectionSpans],
+                           localObjectStarts: inout [SectionIndex: Set<UInt64>]) -> (SectionIndex, Int, Bool, named: Bool)? {
     guard !p.isVirtual(insn), let r = p.relocation(in: insn, relocations: relocations) else { return nil }
     let sym = p.file.symbol(r.symbol)
+    if addressTablesInLocalObjects, !sym.isSectionSymbol, sym.type == .object, sym.binding == .local, sym.size > 0,
+       let tsec = sym.section.index, isRodata(tsec) {
+      // A named table (see `ArchitectureDescription.addressTablesInLocalObjects`):
+      // its entries start at the symbol, whatever instruction half (`adrp`, `add
+      // :lo12:`) names it.
+      guard let head = tables[tsec]?.position[sym.value &+ UInt64(bitPattern: r.addend)] else { return nil }
+      return (tsec, head, false, true)
+    }
     guard sym.isSectionSymbol, let tsec = sym.section.index, isRodata(tsec) else { return nil }
+    if addressTablesInLocalObjects {
+      // (A linked object names the same table through its section symbol.)
+      let at = UInt64(bitPattern: r.addend)
+      if localObjectStarts[tsec] == nil {
+        localObjectStarts[tsec] = Set(p.file.symbols(in: tsec).filter { $0.type == .object && $0.binding == .local && $0.size > 0 }.map(\.value))
+      }
+      if localObjectStarts[tsec]!.contains(at), let head = tables[tsec]?.position[at] { return (tsec, head, false, true) }
+    }
     let pcRelative = r.type == pcRelative32
     let offset = UInt64(bitPattern: r.addend &+ (pcRelative ? pcRelativeBias : 0))
     let name = p.file.section(tsec).name
@@ -125,7 +156,7 @@ extension Resolution {
       if covered[tsec]!.covers(offset) { return nil }
     }
     guard let head = tables[tsec]?.position[offset] else { return nil }
-    return (tsec, head, pcRelative)
+    return (tsec, head, pcRelative, false)
   }
 }
 

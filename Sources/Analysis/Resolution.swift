@@ -69,6 +69,8 @@ struct Resolution {
   let ibt: Bool
   /// See `AnalysisOptions.relativeJumpTables`.
   let relativeJumpTables: Bool
+  /// See `ArchitectureDescription.addressTablesInLocalObjects`.
+  let addressTablesInLocalObjects: Bool
   /// The architecture's 32-bit PC-relative relocation type (relative switch tables).
   let pcRelative32: UInt32?
   /// What a PC-relative field's addend lacks to be its target's offset (x86: 4).
@@ -206,6 +208,7 @@ struct Resolution {
     self.recoverFinalModule = recoverFinalModule
     ibt = options.ibt
     relativeJumpTables = options.relativeJumpTables
+    addressTablesInLocalObjects = arch.addressTablesInLocalObjects
     pcRelative32 = arch.pcRelative32Relocation
     pcRelativeBias = arch.branchAddendBias
     noUnreachable = options.skipUnreachable

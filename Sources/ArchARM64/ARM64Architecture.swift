@@ -70,6 +70,7 @@ extension ARM64Architecture {
     d.warningsFromBugTable = true
     d.frameRecords = true
     d.codeOutsideFunctionsHasHints = false
+    d.addressTablesInLocalObjects = true
     // (Bit 15 marks a callback entry; the rest is the cpucap.)
     d.featureName = { f in Int(f & 0x7FFF) < arm64CpucapNames6_12.count ? arm64CpucapNames6_12[Int(f & 0x7FFF)] : nil }
     return d

@@ -165,15 +165,23 @@ public enum ARM64SwitchTables {
 
   /// The `add xT, xT, #:lo12:` that sets the table register before instruction `before`,
   /// anywhere earlier (GCC hoists the table address out of loops), also when the
-  /// address was spilled to the stack (`str xS, [sp, #n]` ... `ldr xT, [sp, #n]`).
+  /// address was spilled to the stack (`str xS, [sp, #n]` ... `ldr xT, [sp, #n]`) or
+  /// copied (`mov xT, xS`: vt.c's do_con_write keeps it in a callee-saved register).
   static func tableAnchor(words: [UInt32], offsets: [UInt32], register: UInt32, before: Int) -> UInt32? {
     var reg = register
     var k = before - 1
-    var spills = 0
+    var spills = 0, copies = 0
     while k >= 0 {
       let w = words[k]
       if w & 0xFF80_0000 == 0x9100_0000, w & 0x1F == reg {  // ADD (immediate), 64-bit
         return offsets[k]
+      }
+      // mov reg, xS (ORR reg, xzr, xS): the address came from xS.
+      if w & 0xFFE0_FFE0 == 0xAA00_03E0, w & 0x1F == reg, copies < 4 {
+        reg = (w >> 16) & 0x1F
+        copies += 1
+        k -= 1
+        continue
       }
       // ldr reg, [sp, #n] (64-bit, unsigned offset): follow the spill slot.
       if w & 0xFFC0_0000 == 0xF940_0000, w & 0x1F == reg, (w >> 5) & 0x1F == 31, spills < 2 {

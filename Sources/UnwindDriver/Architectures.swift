@@ -128,10 +128,17 @@ struct ArchitectureSupport: Sendable {
     machine: .aarch64,
     description: { ARM64Architecture.description(kernel: $0.kernel, calleeSaved: $0.calleeSaved) },
     decodeSections: { file, name, calleeSaved in
-      // Every word of the code regions; the mapping symbols say what is data.
+      // Every word of the code regions; the mapping symbols say what is data, but for
+      // the bytes the patch-site table names as instructions.
       let decoder = ARM64TextDecoder(calleeSaved: calleeSaved)
-      return ObjectDecoder.executableSections(of: file, named: name).map { section in
-        let data = ObjectDecoder.mappingDataRanges(in: section, of: file)
+      let sections = ObjectDecoder.executableSections(of: file, named: name)
+      var patched: [SectionIndex: [Range<UInt64>]]?
+      return sections.map { section in
+        var data = ObjectDecoder.mappingDataRanges(in: section, of: file)
+        if !data.isEmpty {
+          if patched == nil { patched = AlternativeEntries.codeRanges(file, layout: ARM64Architecture.alternativeLayout) }
+          data = ObjectDecoder.subtracting(patched?[section.index] ?? [], from: data)
+        }
         return DecodedSection(section: section, text: file.withBytes(of: section.index) { decoder.decode($0, dataRanges: data) })
       }
     },

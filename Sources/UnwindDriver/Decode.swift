@@ -89,6 +89,23 @@ public enum ObjectDecoder {
     return out
   }
 
+  /// `ranges` without the bytes of `code` (both sorted or not; the result is sorted).
+  static func subtracting(_ code: [Range<UInt64>], from ranges: [Range<UInt64>]) -> [Range<UInt64>] {
+    guard !code.isEmpty, !ranges.isEmpty else { return ranges }
+    let cuts = code.sorted { $0.lowerBound < $1.lowerBound }
+    var out: [Range<UInt64>] = []
+    for r in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+      var start = r.lowerBound
+      for c in cuts where c.upperBound > start && c.lowerBound < r.upperBound {
+        if c.lowerBound > start { out.append(start..<c.lowerBound) }
+        start = max(start, c.upperBound)
+        if start >= r.upperBound { break }
+      }
+      if start < r.upperBound { out.append(start..<r.upperBound) }
+    }
+    return out
+  }
+
   /// The `$d` ... `$x` ranges of a section (AAELF64 mapping symbols `$d`, `$d.N`,
   /// `$x`, `$x.N`): data from a `$d` to the next `$x` or the section end.
   static func mappingDataRanges(in section: Section, of file: ELFFile) -> [Range<UInt64>] {

@@ -32,6 +32,12 @@ public struct ArchitectureDescription: Sendable {
   /// address in the next slot. (x86's frame pointer always points at the saved one at
   /// the top of the frame, where the CFA is based on it.)
   public var frameRecords = false
+  /// A table of code addresses (C computed goto: `goto *table[i]`) may be a named local
+  /// object in `.rodata` (arm64: GCC's `jumptable.N` in ___bpf_prog_run, reached with
+  /// `adrp`/`add` against the symbol). On x86 the kernel puts it in
+  /// `.data.rel.ro.c_jump_table` for objtool, which reads only anonymous tables
+  /// elsewhere, so x86 leaves this off.
+  public var addressTablesInLocalObjects = false
   /// The kernel describes its code outside functions with unwind hints (x86
   /// `UNWIND_HINT_*`), so a walk reaches it and what no walk reaches is reported. arm64
   /// has no hints: code outside functions (entry code, vectors, trampolines) is no
