@@ -112,6 +112,9 @@ struct Program {
   private var placeSection: [UInt32] = []
   private var placeOffset: [UInt64] = []
   private var placeSymbol: [SymbolID] = []
+  /// Per entry of the arrays above, the largest end (offset + size) among the entries of
+  /// the same section up to it: which sized symbols contain an offset, in O(log n + k).
+  private var placeMaxEnd: [UInt64] = []
   /// Per function symbol: its `.cold` child.
   var coldChild: [SymbolID]
   /// Per symbol: `STT_FUNC` (a flat copy: the walk asks for every instruction).
@@ -142,6 +145,14 @@ struct Program {
     placeSection = placed.map(\.section)
     placeOffset = placed.map(\.offset)
     placeSymbol = placed.map(\.symbol)
+    placeMaxEnd = []
+    placeMaxEnd.reserveCapacity(placed.count)
+    for (k, e) in placed.enumerated() {
+      let size = file.symbols[e.symbol.int].size
+      let end = e.offset.addingReportingOverflow(size).overflow ? UInt64.max : e.offset + size
+      let sameSection = k > 0 && placed[k - 1].section == e.section
+      placeMaxEnd.append(sameSection ? max(placeMaxEnd[k - 1], end) : end)
+    }
     isAlias = Array(repeating: false, count: file.symbols.count)
     firstAlias = file.symbols.indices.map { SymbolID($0) }
     slotOfSection = Array(repeating: nil, count: file.sections.count)
@@ -482,17 +493,7 @@ struct Program {
         return at(sym)
       }
     }
-    var best: Symbol?
-    for sym in file.symbols(in: idx) where sym.size > 0 && !sym.isSectionSymbol
-      && sym.value <= off && off < sym.value &+ sym.size {
-      guard let b = best else { best = sym; continue }
-      if sym.isFunction != b.isFunction {
-        if sym.isFunction { best = sym }
-      } else if sym.value < b.value {
-        best = sym
-      }
-    }
-    if let b = best { return at(b) }
+    if let b = namingSymbol(containing: off, in: idx, preferFunctions: true) { return at(b) }
     return CodeLocation(section: sectionName(i), offset: off, symbol: nil, symbolOffset: off, function: fn)
   }
 
@@ -500,19 +501,37 @@ struct Program {
   /// function containing it, else any sized symbol containing it (the lowest start), else
   /// the section (`f+0x5: special: can't find new instruction`).
   func objtoolPlace(_ section: SectionIndex, _ offset: UInt64) -> CodeLocation {
-    let inCode = file.section(section).isExecutable
-    var best: Symbol?
-    for sym in file.symbols(in: section) where !sym.isSectionSymbol && sym.size > 0
-      && sym.value <= offset && offset < sym.value &+ sym.size {
-      guard let b = best else { best = sym; continue }
-      if inCode && sym.isFunction != b.isFunction {
-        if sym.isFunction { best = sym }
-      } else if sym.value < b.value {
-        best = sym
-      }
-    }
+    let best = namingSymbol(containing: offset, in: section, preferFunctions: file.section(section).isExecutable)
     return CodeLocation(section: file.section(section).name, offset: offset, symbol: best?.name,
                         symbolOffset: offset &- (best?.value ?? 0), function: best.flatMap { $0.isFunction ? $0.name : nil })
+  }
+
+  /// The sized symbol a place is named after (objtool `offstr`): among those containing
+  /// it, a function first (with `preferFunctions`), then the lowest start, then the
+  /// first in the symbol table.
+  func namingSymbol(containing offset: UInt64, in section: SectionIndex, preferFunctions: Bool) -> Symbol? {
+    let key = (section.rawValue, offset)
+    var lo = 0, hi = placeSymbol.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if (placeSection[mid], placeOffset[mid]) <= key { lo = mid + 1 } else { hi = mid }
+    }
+    var best: Symbol?
+    var k = lo - 1
+    while k >= 0 && placeSection[k] == section.rawValue && placeMaxEnd[k] > offset {
+      let sym = file.symbols[placeSymbol[k].int]
+      if offset < sym.value &+ sym.size {
+        if let b = best {
+          let better = preferFunctions && sym.isFunction != b.isFunction ? sym.isFunction
+            : (sym.value, sym.index.rawValue) < (b.value, b.index.rawValue)
+          if better { best = sym }
+        } else {
+          best = sym
+        }
+      }
+      k -= 1
+    }
+    return best
   }
 
   /// Symbols starting at `offset` of `section`, in symbol-table order.

@@ -33,13 +33,18 @@ extension Walker {
   /// One report per patch site, in section order (optionally only sites in `function`).
   func patchSites(function: String? = nil) -> [PatchSiteReport] {
     var reports: [PatchSiteReport] = []
+    // Each original's replacement groups, in order (one pass: a kernel has tens of
+    // thousands of sites).
+    var replacements: [Int: [Int]] = [:]
+    for (ri, r) in p.groups.enumerated() where !r.original.isNone { replacements[r.original.int, default: []].append(ri) }
     for (gi, g) in p.groups.enumerated() where g.original.isNone {
       let first = g.first
       let owner = p.function(first).map(p.symbolName)
       if let function, owner != function { continue }
       var streams = [PatchSiteReport.Stream(label: "original", instructions: instructions(of: g))]
       var n = 0
-      for r in p.groups where r.original.int == gi {
+      for ri in replacements[gi] ?? [] {
+        let r = p.groups[ri]
         n += 1
         streams.append(.init(label: "replacement \(n) (feature \(arch.featureText(r.feature)))",
                              instructions: instructions(of: r)))
