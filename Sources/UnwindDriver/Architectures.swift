@@ -134,7 +134,7 @@ struct ArchitectureSupport: Sendable {
       let sections = ObjectDecoder.executableSections(of: file, named: name)
       var patched: [SectionIndex: [Range<UInt64>]]?
       return sections.map { section in
-        var data = ObjectDecoder.mappingDataRanges(in: section, of: file)
+        var data = ObjectDecoder.mappingDataRanges(in: section, of: file, renamedWith: [ARM64Architecture.kvmNVHEPrefix])
         if !data.isEmpty {
           if patched == nil { patched = AlternativeEntries.codeRanges(file, layout: ARM64Architecture.alternativeLayout) }
           data = ObjectDecoder.subtracting(patched?[section.index] ?? [], from: data)

@@ -108,10 +108,14 @@ public enum ObjectDecoder {
 
   /// The `$d` ... `$x` ranges of a section (AAELF64 mapping symbols `$d`, `$d.N`,
   /// `$x`, `$x.N`): data from a `$d` to the next `$x` or the section end.
-  static func mappingDataRanges(in section: Section, of file: ELFFile) -> [Range<UInt64>] {
+  /// `renamedWith`: prefixes a tool may have put before the names (the KVM nVHE objects'
+  /// `objcopy --prefix-symbols=__kvm_nvhe_` renames `$x` too).
+  static func mappingDataRanges(in section: Section, of file: ELFFile, renamedWith prefixes: [String] = []) -> [Range<UInt64>] {
     var marks: [(UInt64, Bool)] = []
-    for sym in file.symbols(in: section.index) where sym.type == .noType && sym.name.hasPrefix("$") {
-      let n = sym.name
+    for sym in file.symbols(in: section.index) where sym.type == .noType {
+      var n = Substring(sym.name)
+      if !n.hasPrefix("$"), let p = prefixes.first(where: { n.hasPrefix($0) }) { n = n.dropFirst(p.count) }
+      guard n.hasPrefix("$") else { continue }
       if n == "$d" || n.hasPrefix("$d.") { marks.append((sym.value, true)) }
       else if n == "$x" || n.hasPrefix("$x.") { marks.append((sym.value, false)) }
     }

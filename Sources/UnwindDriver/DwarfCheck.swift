@@ -84,7 +84,7 @@ func crossCheckDwarf(file: ELFFile, result: ValidationResult, dwarf: DwarfObject
                           table: &rowTable)
     let owners = functionOwners(file: file, section: entry.section, offsets: offsets)
     if coverage && !replacement {
-      out.coverage?.add(section: section, offsets: offsets, rows: rows, cfi: entry.cfi, states: states,
+      out.coverage?.add(section: section, offsets: offsets, kinds: entry.kinds, rows: rows, cfi: entry.cfi, states: states,
                         symbols: file.symbolsByAddress(in: entry.section), map: map)
     }
     // Every frame-pointer save offset the DWARF of each function describes.

@@ -52,17 +52,20 @@ struct DwarfCoverage {
 
   /// Adds one section's runs. `rows[i] < 0`: no DWARF row at boundary i; `cfi[i]`: the
   /// walk's state there, if any.
-  mutating func add(section: Section, offsets: [UInt32], rows: [Int32], cfi: CFIColumn, states: [CFIState],
-                    symbols: [Symbol], map: DwarfRegisterMap) {
+  mutating func add(section: Section, offsets: [UInt32], kinds: Column<InstructionKind>, rows: [Int32], cfi: CFIColumn,
+                    states: [CFIState], symbols: [Symbol], map: DwarfRegisterMap) {
     // Sized functions, and the other code symbols (SYM_CODE labels) that name blocks.
     let functions = symbols.filter { $0.isFunction && $0.size > 0 }
-    let labels = symbols.filter { !$0.isFunction && !$0.isSectionSymbol && !$0.name.isEmpty && !$0.name.hasPrefix("$") }
+    // (Not mapping symbols, `$x`/`$d`, also when a tool prefixed them: `__kvm_nvhe_$x`.)
+    let labels = symbols.filter { !$0.isFunction && !$0.isSectionSymbol && !$0.name.isEmpty && !$0.name.contains("$") }
     var f = 0, l = 0
     var run: (key: String, isFunction: Bool, start: Int, base: UInt64)?
     func close(_ end: Int) {
       guard let r = run else { return }
-      if r.isFunction { self.functions += 1 } else { blocks += 1 }
       let range = r.start..<end
+      // (Alignment padding between functions, NOPs or zero words, is no code to describe.)
+      if !r.isFunction && range.allSatisfy({ kinds[$0] == .nop || kinds[$0] == .trap }) { return }
+      if r.isFunction { self.functions += 1 } else { blocks += 1 }
       guard range.allSatisfy({ rows[$0] < 0 }) else { return }
       var lines: [String] = []
       var last: String?
@@ -80,13 +83,17 @@ struct DwarfCoverage {
       let o = UInt64(offsets[i])
       while f < functions.count && functions[f].value &+ functions[f].size <= o { f += 1 }
       while l + 1 < labels.count && labels[l + 1].value <= o { l += 1 }
+      // A block outside functions starts at a label (a SYM_CODE entry) or right after
+      // a function (then named by its place).
       let key: (String, Bool, UInt64)
       if f < functions.count && functions[f].value <= o {
         key = (functions[f].name, true, functions[f].value)
-      } else if l < labels.count && labels[l].value <= o {
-        key = (labels[l].name, false, labels[l].value)
+      } else if l < labels.count && labels[l].value == o {
+        key = (labels[l].name, false, o)
+      } else if let r = run, !r.isFunction {
+        key = (r.key, false, r.base)
       } else {
-        key = (section.displayName, false, 0)
+        key = (placeText(section.displayName, o), false, o)
       }
       if run == nil || run!.key != key.0 || run!.isFunction != key.1 {
         close(i)

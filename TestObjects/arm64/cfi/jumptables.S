@@ -120,7 +120,71 @@ jt_byte_wide:
 	ret
 	.size jt_byte_wide, .-jt_byte_wide
 
+/* The table address copied to a callee-saved register before the loop that switches
+ * (GCC, drivers/tty/vt/vt.c do_con_write): mov x23, x0 ... ldrh w3, [x23, w0, uxtw #1]. */
+	.globl jt_base_copied
+	.type jt_base_copied, %function
+jt_base_copied:
+	stp	x29, x30, [sp, #-32]!
+	mov	x29, sp
+	str	x23, [sp, #16]
+	adrp	x0, .Ltab_copied
+	add	x0, x0, :lo12:.Ltab_copied
+	mov	x23, x0
+	mov	w0, w1
+	cmp	w0, #1
+	b.hi	.Lcopied_out
+	ldrh	w3, [x23, w0, uxtw #1]
+	adr	x4, .Lbase_copied
+	add	x3, x4, w3, sxth #2
+	br	x3
+.Lbase_copied:
+	mov	w0, #50
+	b	.Lcopied_out
+.Lcopied_1:
+	mov	w0, #51
+.Lcopied_out:
+	ldr	x23, [sp, #16]
+	ldp	x29, x30, [sp], #32
+	ret
+	.size jt_base_copied, .-jt_base_copied
+
+/* C computed goto (`goto *table[op]`, kernel/bpf/core.c ___bpf_prog_run): the label
+ * addresses in a named local object, the dispatch copied into each handler with the
+ * table base kept in a register; any address-taken label is a target of every
+ * `br` of the function. */
+	.globl cgoto
+	.type cgoto, %function
+cgoto:
+	stp	x29, x30, [sp, #-32]!
+	mov	x29, sp
+	str	x21, [sp, #16]
+	mov	w3, #0
+	adrp	x21, cgoto_table
+	add	x21, x21, :lo12:cgoto_table
+	ldrb	w1, [x0], #1
+	ldr	x2, [x21, w1, sxtw #3]
+	br	x2
+.Lop_inc:
+	add	w3, w3, #1
+	ldrb	w1, [x0], #1
+	ldr	x2, [x21, w1, sxtw #3]
+	br	x2
+.Lop_exit:
+	mov	w0, w3
+	ldr	x21, [sp, #16]
+	ldp	x29, x30, [sp], #32
+	ret
+	.size cgoto, .-cgoto
+
 	.section .rodata
+	.balign 8
+	.type cgoto_table, %object
+cgoto_table:
+	.quad	.Lop_inc, .Lop_exit
+	.size cgoto_table, .-cgoto_table
+.Ltab_copied:
+	.2byte	0, (.Lcopied_1 - .Lbase_copied) / 4
 .Ltab_byte:
 	.byte	(.Lbase_byte - .Lbase_byte) / 4, (1b - .Lbase_byte) / 4, (2b - .Lbase_byte) / 4
 	.balign 2
