@@ -10,7 +10,10 @@
 #             objtool --dry-run --orc --link --module --ibt one process per file,
 #             sequential (as Kbuild calls it) against (a) unwindcheck one process per
 #             file, same flags, and (b) all files in one process with --jobs (every core)
-# Usage: bench-kernel.sh [vmlinux|modules|all]   (RUNS=3 by default; LIST= another list)
+#   arm64     the arm64 defconfig vmlinux.o of Scripts/build-vmlinux-arm64.sh: check
+#             --link, with --orc --output, and with --against-dwarf (no objtool for
+#             arm64), ns and bytes per instruction to set beside the x86 vmlinux.o's
+# Usage: bench-kernel.sh [vmlinux|arm64|modules|all]   (RUNS=3 by default; LIST= another list)
 # Uses the static release binary (Scripts/build-release.sh), or UNWINDCHECK_BIN (another
 # commit's, to compare). Warm page cache.
 set -eu
@@ -72,6 +75,28 @@ if [ "$WHAT" = vmlinux ] || [ "$WHAT" = all ]; then
     echo "vmlinux: objtool, Kbuild's full flags:            ${fos} s, $((fokb / 1024)) MB"
     echo "vmlinux: unwindcheck objtool, the same flags:     ${fus} s, $((fukb / 1024)) MB  (time $(ratio "$fus" "$fos")x, memory $(ratio "$fukb" "$fokb")x)"
     echo "vmlinux: per instruction: $(awk -v s="$us" -v n="$insns" 'BEGIN {printf "%.0f", s * 1e9 / n}') ns, $(awk -v k="$ukb" -v n="$insns" 'BEGIN {printf "%.0f", k * 1024 / n}') bytes (objtool $(awk -v s="$os" -v n="$insns" 'BEGIN {printf "%.0f", s * 1e9 / n}') ns, $(awk -v k="$okb" -v n="$insns" 'BEGIN {printf "%.0f", k * 1024 / n}') bytes)"
+    rm -rf "$T"
+  fi
+fi
+
+if [ "$WHAT" = arm64 ] || [ "$WHAT" = all ]; then
+  A=$VDIR/arm64/vmlinux-raw.o
+  if [ ! -f "$A" ]; then
+    echo "arm64: skipped (no $A: run Scripts/build-vmlinux-arm64.sh)"
+  else
+    # No objtool for arm64: unwindcheck alone, beside the x86 vmlinux.o's figures above.
+    cat "$A" > /dev/null
+    ainsns=$("$B" decode "$A" | wc -l)
+    T=$(mktemp -d)
+    set -- $(best "$B" check --link "$A"); as=$1; akb=$2
+    aorc() { rm -f "$T/a.o"; measure "$B" check --link --orc --output "$T/a.o" "$A"; }
+    ao=""; for _ in $(seq "$RUNS"); do t=$(aorc); if [ -z "$ao" ] || awk -v a="${t%% *}" -v c="${ao%% *}" 'BEGIN {exit !(a < c)}'; then ao=$t; fi; done
+    set -- $ao; aos=$1; aokb=$2
+    set -- $(best "$B" check --link --against-dwarf "$A"); ads=$1; adkb=$2
+    echo "arm64: $ainsns instructions, $(stat -c %s "$A") bytes (debug info included)"
+    echo "arm64: unwindcheck check --link:                 ${as} s, $((akb / 1024)) MB  ($(awk -v s="$as" -v n="$ainsns" 'BEGIN {printf "%.0f", s * 1e9 / n}') ns, $(awk -v k="$akb" -v n="$ainsns" 'BEGIN {printf "%.0f", k * 1024 / n}') bytes per instruction)"
+    echo "arm64: unwindcheck check --link --orc --output:  ${aos} s, $((aokb / 1024)) MB"
+    echo "arm64: unwindcheck check --link --against-dwarf: ${ads} s, $((adkb / 1024)) MB"
     rm -rf "$T"
   fi
 fi

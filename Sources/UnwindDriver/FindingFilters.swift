@@ -6,8 +6,8 @@ import UnwindModel
 ///     RULE  FUNCTION-GLOB  OBJECT-GLOB  REASON...
 ///
 /// RULE is a rule id (`UV1020`), a rule name (`falls-through-to-next-function`) or `*`;
-/// FUNCTION-GLOB is matched (fnmatch) against the finding's function, its symbol and
-/// every `name()` its message names (a fall-through names both functions); OBJECT-GLOB
+/// FUNCTION-GLOB is matched (fnmatch) against the finding's function, its symbol (its
+/// section, for a place outside any symbol) and every `name()` its message names (a fall-through names both functions); OBJECT-GLOB
 /// against the object's path as given and its file name. The reason is required: it is
 /// what a reviewer reads, and SARIF carries it as the suppression's justification.
 /// `#` starts a comment; blank lines are ignored.
@@ -49,7 +49,8 @@ public struct Suppressions: Sendable {
   /// The first entry that accepts the finding.
   public func match(_ r: ReportedFinding) -> Int? {
     let f = r.finding
-    let names = [f.location?.function, f.location?.symbol].compactMap { $0 } + f.names
+    // (A place in code outside any symbol is named after its section: `.idmap.text`.)
+    let names = [f.location?.function, f.location?.name].compactMap { $0 } + f.names
     let base = r.file.split(separator: "/").last.map(String.init) ?? r.file
     return entries.firstIndex { e in
       (e.rule == "*" || RuleID.named(e.rule) == f.rule)
