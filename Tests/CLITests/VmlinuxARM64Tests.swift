@@ -64,7 +64,7 @@ struct VmlinuxARM64Tests {
     let coverage = try #require(r.stdout.split(separator: "\n").first { $0.contains(": coverage: ") })
     let c = try #require(coverage.firstMatch(of: /coverage: (\d+) of (\d+) functions without DWARF CFI/))
     #expect((Int(c.1) ?? 0) > 50 && (Int(c.1) ?? 0) < (Int(c.2) ?? 0) / 100, "\(coverage)")
-    #expect(r.stdout.contains("no DWARF CFI: cpu_switch_to() at .text+0x"), "an entry.S function without CFI")
+    #expect(r.stdout.contains("no DWARF CFI: call_on_irq_stack() at .text+0x"), "an entry.S function without CFI")
   }
 
   /// Every `.altinstructions` entry resolves (callbacks named, replacements in their
