@@ -90,7 +90,7 @@ def one(args):
         mn, operands = m.group(2), m.group(3) or ""
         # .word / byte dumps: data ($d). (A byte dump is hex bytes only: `dc civac, x3`
         # is an instruction whose mnemonic looks like a byte.)
-        if mn.startswith(".") or (re.fullmatch(r"[0-9a-f]{2}", mn) and re.fullmatch(r"(?:[0-9a-f]{2}\s*)*", operands)):
+        if mn.startswith(".") or (re.fullmatch(r"[0-9a-f]{2}", mn) and re.fullmatch(r"(?:[0-9a-f]{2}\s+)*(?:\.\w+.*)?", operands.strip() + " ")):
             continue
         if int(m.group(1), 16) + 4 > sizes.get(section, 0):
             continue  # a placeholder section shorter than one instruction (.plt, ftrace trampoline)
