@@ -150,6 +150,13 @@ enum Commands {
 
   static let orc = CommandSpec(name: "orc", abstract: "ORC unwind tables.", subcommands: [orcDump])
 
+  static let sframeDump = CommandSpec(
+    name: "dump",
+    abstract: "Print an object's .sframe section (SFrame version 1) in the layout of readelf --sframe, with real function starts.",
+    positional: ("files", "Object files."), minimumPositional: 1)
+
+  static let sframe = CommandSpec(name: "sframe", abstract: "SFrame stack trace tables.", subcommands: [sframeDump])
+
   static let explain = CommandSpec(
     name: "explain",
     abstract: "Explain a finding's rule: meaning, typical causes, how to fix it.",
@@ -164,7 +171,7 @@ enum Commands {
       + "objtool=) stands in for the objtool of kernel V, or of the kernel whose Kbuild runs it (KERNELRELEASE); "
       + "supported: \(ObjtoolContract.supported.map(\.series).joined(separator: ", ")); UNWINDCHECK_KERNEL=V overrides; "
       + "any other kernel is refused and nothing is written.",
-    subcommands: [check, decode, alternatives, trace, orc, explain])
+    subcommands: [check, decode, alternatives, trace, orc, sframe, explain])
 }
 
 /// Runs the command `path` names; returns the exit status.
@@ -198,6 +205,9 @@ func run(_ path: [String], _ a: ParsedArguments) throws(UsageError) -> ExitStatu
     var out = OutputBuffer(fd: 1)
     return runORCDump(paths: a.positional, format: ORCFormat(kernel: o.check.kernel), generate: o.generate,
                       options: o.check, out: &out, err: writeStderr)
+  case ["sframe", "dump"]:
+    var out = OutputBuffer(fd: 1)
+    return runSFrameDump(paths: a.positional, out: &out, err: writeStderr)
   case ["explain"]:
     guard let rule = a.positional.first else {
       for e in RuleCatalogue.entries { print("\(e.rule.code)  \(e.rule.name)") }
