@@ -48,6 +48,9 @@ public struct CheckOptions: Sendable {
   public var summary = false
   /// `--table` (with `--against-dwarf`): both sides at every boundary, on stdout.
   public var table = false
+  /// `--sframe[=VERSION]`: write an `.sframe` section computed from the instructions
+  /// (with `--output`, into a copy); functions SFrame cannot describe are findings.
+  public var sframe: UInt8?
   /// `--coverage` (with `--against-dwarf`): the code without DWARF CFI, with the CFI the
   /// walk computed for it, on stdout.
   public var coverage = false
@@ -118,7 +121,7 @@ public struct CheckOptions: Sendable {
   /// the combinations that make no sense (then the usage error's message).
   public mutating func settle(inputs: Int) -> String? {
     if againstDwarf { sourceLines = true }
-    if output != nil && !orc && prefix == 0 { return "--output needs --orc or --prefix" }
+    if output != nil && !orc && prefix == 0 && sframe == nil { return "--output needs --orc, --prefix or --sframe" }
     if output != nil && inputs > 1 { return "--output takes one input file" }
     if (summary || table || coverage) && !againstDwarf { return "--summary, --table and --coverage need --against-dwarf" }
     return nil
@@ -409,9 +412,31 @@ func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = fals
     }
     report.anyFinding = findings.contains { $0.severity != .note }
     report.findingCount = findings.filter { $0.severity != .note }.count
-    if options.orc || options.prefix > 0 || options.writes.any, let result {
+    var extraSections: [SectionEdit] = []
+    if let version = options.sframe, let result {
+      if let build = buildSFrame(file, result: result, version: version), let arch = ArchitectureSupport.of(file.machine) {
+        report.findingCount += build.findings.count
+        report.anyFinding = report.anyFinding || !build.findings.isEmpty
+        for f in build.findings {
+          for line in DiagnosticText.lines(f, file: path, verbose: options.verbose, style: style) { report.err(line) }
+        }
+        if options.stats {
+          report.out("\(path): sframe: \(build.covered) of \(build.reached) reached functions described, \(build.rowCount) rows")
+        }
+        do {
+          extraSections.append(try sframeSection(build, order: file.byteOrder, relocation: arch.orcRelocation))
+        } catch {
+          report.err(DiagnosticFormat.error(path: path, "cannot encode SFrame: \(error)"))
+          report.status = .findings
+        }
+      } else {
+        report.err(DiagnosticFormat.error(path: path, "SFrame has no ABI for \(file.machine)"))
+        report.status = .findings
+      }
+    }
+    if options.orc || options.prefix > 0 || options.writes.any || !extraSections.isEmpty, let result {
       defer { PhaseTimes.mark("write") }
-      switch writeObject(file, result: result, path: path, options: options) {
+      switch writeObject(file, result: result, path: path, options: options, extraSections: extraSections) {
       case .written(let notes), .skipped(let notes):
         for n in notes { report.err("\(path): warning: \(style.tool): \(n)") }
       case .refused(let message):

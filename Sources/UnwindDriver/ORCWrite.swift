@@ -87,8 +87,12 @@ func staticCallKeys(_ file: ELFFile, _ lists: PatchLists, arch: ArchitectureSupp
 /// section's section symbol (created where missing), written atomically. A section the
 /// object already has is not written again (objtool's "file already has ..."), so a
 /// rerun adds nothing: prefix symbols already there are not duplicated either.
-func writeObject(_ file: ELFFile, result: ValidationResult, path: String, options: CheckOptions) -> ORCWriteOutcome {
+func writeObject(_ file: ELFFile, result: ValidationResult, path: String, options: CheckOptions,
+                 extraSections: [SectionEdit] = []) -> ORCWriteOutcome {
   var notes: [String] = []
+  if !extraSections.isEmpty && file.section(named: ".sframe") != nil && !options.replace {
+    return .refused("file already has .sframe section; use --replace to regenerate it")
+  }
   var writeORC = options.orc
   if options.orc && file.section(named: KernelSections.orcUnwind) != nil && !options.replace {
     guard options.objtoolFrontEnd else {
@@ -177,6 +181,7 @@ func writeObject(_ file: ELFFile, result: ValidationResult, path: String, option
                   contents: .zeros(encoded.input.count * 4), relocations: relocations),
     ]
   }
+  edits.sections += extraSections
   PhaseTimes.mark("write: relocations")
   if options.dryRun || (edits.isEmpty && options.output == nil) { return .skipped(notes) }
   func write(_ edits: ObjectEdits) -> ORCWriteOutcome {

@@ -198,6 +198,12 @@ public enum RuleCatalogue {
       fix: "Regenerate the object; if a tool produced the section, check its .cfi_* output. Nothing in the code itself is wrong.",
       example: nil),
     CatalogueEntry(
+      rule: .sframeCannotExpress,
+      meaning: "check --sframe: at this instruction the CFI the walk computed has no SFrame row: the CFA is not SP or FP plus an offset (undefined after a stack switch, on another register as with DRAP, realigned), the frame is an exception or interrupt frame, the return address is not where SFrame puts it (x86-64: CFA-8; AArch64: in x30 or saved CFA-relative), or (AArch64) the frame pointer is saved while the return address is not. The function gets no SFrame at all rather than a wrong row; GNU as 2.40 writes wrong rows for several of these silently.",
+      causes: "Entry and stack-switching assembly, DRAP prologues (GCC's stack realignment), interrupt frames described by unwind hints.",
+      fix: "Nothing to fix in SFrame terms: an unwinder reading SFrame cannot pass this function. Use another unwinder for it (ORC, DWARF), or restructure the code if it should be unwindable.",
+      example: nil),
+    CatalogueEntry(
       rule: .badRetpolineHint,
       meaning: "An ANNOTATE_RETPOLINE_SAFE marks an instruction that is not an indirect jump, indirect call, return or NOP, or the annotation table is malformed. objtool stops here (a setup error: nothing is written); `check` reports each bad entry at its place in the table and analyses the rest.",
       causes: "The annotation placed before the wrong instruction; a hand-made .discard.retpoline_safe entry.",

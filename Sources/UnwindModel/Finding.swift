@@ -90,6 +90,8 @@ public struct RuleID: Hashable, Sendable, CustomStringConvertible {
   public static let dwarfReturnAddressMismatch = RuleID(code: "UV1302", name: "dwarf-return-address-mismatch")
   public static let dwarfFramePointerMismatch = RuleID(code: "UV1303", name: "dwarf-frame-pointer-mismatch")
   public static let dwarfSectionNotCompared = RuleID(code: "UV1304", name: "dwarf-section-not-compared")
+  // SFrame (`check --sframe`).
+  public static let sframeCannotExpress = RuleID(code: "UV1901", name: "sframe-cannot-express")
 }
 
 extension RuleID {
@@ -103,6 +105,7 @@ extension RuleID {
     .fallsThrough, .unexpectedEndOfSection, .unreachableInstruction, .missingNoreturn, .missingSize,
     .unsupportedInstruction, .restoreWithoutSave, .saveRestoreCombo, .alternativeConflict,
     .dwarfCFAMismatch, .dwarfReturnAddressMismatch, .dwarfFramePointerMismatch, .dwarfSectionNotCompared,
+    .sframeCannotExpress,
     .indirectBranchInRetpolineBuild, .nakedReturnInRethunkBuild, .missingInt3AfterReturn, .missingInt3AfterIndirectJump,
     .callWithUaccessEnabled, .returnWithUaccessEnabled, .returnWithUaccessDisabled, .recursiveUaccessEnable,
     .redundantUaccessDisable, .uaccessSafeDisablesUaccess, .pushfStackExhausted,

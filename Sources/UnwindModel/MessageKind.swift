@@ -34,6 +34,8 @@ public enum MessageKind: String, Sendable, Hashable, CaseIterable {
   // The DWARF cross-check.
   case dwarfCFA, dwarfCFAOverRun, dwarfReturnAddress, dwarfReturnAddressOverRun, dwarfFramePointer, dwarfFramePointerOverRun
   case frameSectionNotCompared
+  // SFrame.
+  case sframeCannotExpress
   /// The note that carries the backtrace of a warning objtool suppressed.
   case backtraceOfSuppressed
   // Parts of other messages: a table entry's problem.
@@ -163,6 +165,8 @@ public enum MessageKind: String, Sendable, Hashable, CaseIterable {
     case .dwarfFramePointerOverRun:
       return (.dwarfFramePointerMismatch, MessageTemplate(dwarf + "frame pointer save is {OURS} by the instructions, {THEIRS} by {SECTION} ({N} instructions, to {LAST}); suspect: {SIDE}"))
     case .frameSectionNotCompared: return (.dwarfSectionNotCompared, "{SECTION} not compared: {REASON}")
+    case .sframeCannotExpress:
+      return (.sframeCannotExpress, "SFrame cannot describe {FUNC}() here ({WHY}): the function gets no SFrame rows")
     case .backtraceOfSuppressed: return (.backtrace, "backtrace of a suppressed warning")
     case .notAnInstruction: return (nil, "{PLACE} is not an instruction")
     case .relocationNamesSymbol: return (nil, "its relocation names {SYMBOL}, not a section")

@@ -18,6 +18,9 @@ struct OptionSpec {
     case flag
     /// Takes a value; `placeholder` names it in the help text.
     case value(placeholder: String)
+    /// `--name` alone means `default`; another value only as `--name=value` (so a
+    /// following file name is never taken for it).
+    case optionalValue(placeholder: String, default: String)
   }
 
   var name: String
@@ -78,6 +81,16 @@ struct OptionBinding<Target>: @unchecked Sendable {  // (key paths and pure clos
     }
   }
 
+  /// A value that may be left out (`--name` alone is `defaultText`), parsed into the
+  /// field's type.
+  static func optionalValue<Value>(_ name: String, _ placeholder: String, default defaultText: String,
+                                   _ field: WritableKeyPath<Target, Value>, _ help: String,
+                                   _ parse: @escaping (String) throws(OptionValueError) -> Value) -> OptionBinding {
+    OptionBinding(spec: OptionSpec(name: name, kind: .optionalValue(placeholder: placeholder, default: defaultText), help: help)) {
+      target, text throws(OptionValueError) in target[keyPath: field] = try parse(text)
+    }
+  }
+
   /// The same option applied to a field of a larger value (a command's arguments that
   /// hold `CheckOptions` and more).
   func lifted<Outer>(_ path: WritableKeyPath<Outer, Target>) -> OptionBinding<Outer> {
@@ -103,7 +116,7 @@ extension Array {
       let text: String?
       switch binding.spec.kind {
       case .flag: text = arguments.flags.contains(binding.spec.name) ? "" : nil
-      case .value: text = arguments.values[binding.spec.name]
+      case .value, .optionalValue: text = arguments.values[binding.spec.name]
       }
       guard let text else { continue }
       do throws(OptionValueError) {
@@ -184,6 +197,8 @@ enum CommandLineParser {
       case .flag:
         if inlineValue != nil { throw UsageError(message: "option '--\(name)' takes no value", command: path) }
         parsed.flags.insert(name)
+      case .optionalValue(_, let defaultText):
+        parsed.values[name] = inlineValue ?? defaultText
       case .value:
         if let v = inlineValue {
           parsed.values[name] = v
@@ -234,6 +249,7 @@ enum CommandLineParser {
         switch o.kind {
         case .flag: out += item("--\(o.name)", o.help)
         case .value(let placeholder): out += item("--\(o.name) <\(placeholder)>", o.help)
+        case .optionalValue(let placeholder, _): out += item("--\(o.name)[=<\(placeholder)>]", o.help)
         }
       }
       if path.isEmpty { out += item("--version", "Show the version.") }

@@ -75,6 +75,10 @@ enum Commands {
     .flag("backtrace", \.backtrace, "After each finding, print the branch chain that led to it (objtool --backtrace)."),
     .flag("verbose", \.verbose, "Print notes under findings (for patch-site conflicts: both streams and their CFI)."),
     .flag("orc", \.orc, "Write ORC unwind tables into the object (objtool --orc without --dry-run)."),
+    .optionalValue("sframe", "version", default: "1", \.sframe, "Write an .sframe section computed from the instructions (SFrame version 1, what binutils 2.40 reads); functions whose CFI SFrame cannot express get none and a finding.") { text throws(OptionValueError) in
+      guard text == "1" else { throw OptionValueError(message: "--sframe: version \(text) is not written yet (1 is)") }
+      return 1
+    },
     .text("output", "output", \.output, "With --orc: write the result to this file instead of replacing the input."),
     .flag("replace", \.replace, "With --orc: regenerate ORC in an object that already has it."),
     .value("prefix", "prefix", \.prefix, "N bytes of NOP padding before each function become a __pfx_<func> symbol (written to the object even without --orc; with --orc the padding gets the function's CFI) (objtool --prefix; Kbuild passes 16).", OptionValues.count("prefix")),
