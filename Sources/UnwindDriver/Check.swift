@@ -392,6 +392,26 @@ func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = fals
       }
       if let dwarf { attachSourceLines(&findings, file: file, dwarf: dwarf) }
     }
+    // SFrame from the instructions (`--sframe`): its findings join the others (filters,
+    // formats), its section waits for the write below.
+    var extraSections: [SectionEdit] = []
+    if let version = options.sframe, let result {
+      if let build = buildSFrame(file, result: result, version: version), let arch = ArchitectureSupport.of(file.machine) {
+        findings += build.findings
+        if options.stats {
+          report.out("\(path): sframe: \(build.covered) of \(build.reached) reached functions described, \(build.rowCount) rows")
+        }
+        do {
+          extraSections.append(try sframeSection(build, order: file.byteOrder, relocation: arch.orcRelocation))
+        } catch {
+          report.err(DiagnosticFormat.error(path: path, "cannot encode SFrame: \(error)"))
+          report.status = .findings
+        }
+      } else {
+        report.err(DiagnosticFormat.error(path: path, "SFrame has no ABI for \(file.machine)"))
+        report.status = .findings
+      }
+    }
     if options.stats, let result {
       let total = result.instructionCFI.reduce(0) { $0 + $1.offsets.count }
       let walked = result.instructionCFI.reduce(0) { n, s in n + s.cfi.lazy.filter { $0 != nil }.count }
@@ -412,28 +432,6 @@ func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = fals
     }
     report.anyFinding = findings.contains { $0.severity != .note }
     report.findingCount = findings.filter { $0.severity != .note }.count
-    var extraSections: [SectionEdit] = []
-    if let version = options.sframe, let result {
-      if let build = buildSFrame(file, result: result, version: version), let arch = ArchitectureSupport.of(file.machine) {
-        report.findingCount += build.findings.count
-        report.anyFinding = report.anyFinding || !build.findings.isEmpty
-        for f in build.findings {
-          for line in DiagnosticText.lines(f, file: path, verbose: options.verbose, style: style) { report.err(line) }
-        }
-        if options.stats {
-          report.out("\(path): sframe: \(build.covered) of \(build.reached) reached functions described, \(build.rowCount) rows")
-        }
-        do {
-          extraSections.append(try sframeSection(build, order: file.byteOrder, relocation: arch.orcRelocation))
-        } catch {
-          report.err(DiagnosticFormat.error(path: path, "cannot encode SFrame: \(error)"))
-          report.status = .findings
-        }
-      } else {
-        report.err(DiagnosticFormat.error(path: path, "SFrame has no ABI for \(file.machine)"))
-        report.status = .findings
-      }
-    }
     if options.orc || options.prefix > 0 || options.writes.any || !extraSections.isEmpty, let result {
       defer { PhaseTimes.mark("write") }
       switch writeObject(file, result: result, path: path, options: options, extraSections: extraSections) {
