@@ -51,6 +51,8 @@ public struct CheckOptions: Sendable {
   /// `--sframe[=VERSION]`: write an `.sframe` section computed from the instructions
   /// (with `--output`, into a copy); functions SFrame cannot describe are findings.
   public var sframe: UInt8?
+  /// `--against-sframe`: the object's own `.sframe` against the computed CFI.
+  public var againstSFrame = false
   /// `--coverage` (with `--against-dwarf`): the code without DWARF CFI, with the CFI the
   /// walk computed for it, on stdout.
   public var coverage = false
@@ -123,7 +125,8 @@ public struct CheckOptions: Sendable {
     if againstDwarf { sourceLines = true }
     if output != nil && !orc && prefix == 0 && sframe == nil { return "--output needs --orc, --prefix or --sframe" }
     if output != nil && inputs > 1 { return "--output takes one input file" }
-    if (summary || table || coverage) && !againstDwarf { return "--summary, --table and --coverage need --against-dwarf" }
+    if (table || coverage) && !againstDwarf { return "--table and --coverage need --against-dwarf" }
+    if summary && !againstDwarf && !againstSFrame { return "--summary needs --against-dwarf or --against-sframe" }
     return nil
   }
 
@@ -391,6 +394,20 @@ func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = fals
         report.err("\(path): warning: unwindcheck: no DWARF cross-check (\(result == nil ? "architecture not analysed yet" : DwarfObject.libraryLoadError.map { "cannot load libdw: \($0)" } ?? "libdw cannot open the object"))")
       }
       if let dwarf { attachSourceLines(&findings, file: file, dwarf: dwarf) }
+    }
+    if options.againstSFrame, let result {
+      switch checkAgainstSFrame(file, result: result) {
+      case .success(let x):
+        findings += x.findings
+        if options.stats || options.summary {
+          report.out("\(path): sframe: \(x.functions) functions compared (\(x.instructions) instructions, \(x.disagreeing) disagreeing), \(x.missing) reached without an entry")
+        }
+      case .failure(.noSection):
+        report.err("\(path): warning: unwindcheck: no .sframe section to check")
+      case .failure(.unreadable(let why)):
+        report.err(DiagnosticFormat.error(path: path, "cannot read .sframe: \(why)"))
+        report.status = .badInput
+      }
     }
     // SFrame from the instructions (`--sframe`): its findings join the others (filters,
     // formats), its section waits for the write below.

@@ -204,6 +204,18 @@ public enum RuleCatalogue {
       fix: "Nothing to fix in SFrame terms: an unwinder reading SFrame cannot pass this function. Use another unwinder for it (ORC, DWARF), or restructure the code if it should be unwindable.",
       example: nil),
     CatalogueEntry(
+      rule: .sframeDisagrees,
+      meaning: "check --against-sframe: the object's own .sframe (written by the assembler from .cfi directives) says something else about this instruction than the CFI the walk computed from the machine code: the CFA (register and offset, equal values through SP or FP accepted), where the frame pointer is saved (when the machine code says it is), or where the return address is and whether it is signed. Reported at the first such instruction of the function with the count. A restored register whose slot .sframe still names is accepted (compilers emit no .cfi_restore in epilogues).",
+      causes: "A wrong or missing .cfi_* directive in hand-written assembly; CFI GNU as 2.40 re-encodes wrongly without a warning (a CFA on a register other than SP and FP, DRAP, the frame pointer saved while the return address is not).",
+      fix: "Fix the .cfi_* directive; where SFrame cannot express the frame (check --sframe says so, UV1901), keep such a function out of SFrame.",
+      example: nil),
+    CatalogueEntry(
+      rule: .sframeMissing,
+      meaning: "check --against-sframe: a function the walk reaches has no function entry in the object's .sframe, so an unwinder that reads SFrame stops there. The assembler writes none for code without .cfi directives, and drops functions whose CFI it cannot translate.",
+      causes: "Assembly without .cfi_startproc/.cfi_endproc; directives GNU as cannot translate (.cfi_escape, .cfi_register of the return address, ...).",
+      fix: "Annotate the function (check --against-dwarf --coverage gives the rows to write), or have unwindcheck write the .sframe (check --sframe).",
+      example: nil),
+    CatalogueEntry(
       rule: .badRetpolineHint,
       meaning: "An ANNOTATE_RETPOLINE_SAFE marks an instruction that is not an indirect jump, indirect call, return or NOP, or the annotation table is malformed. objtool stops here (a setup error: nothing is written); `check` reports each bad entry at its place in the table and analyses the rest.",
       causes: "The annotation placed before the wrong instruction; a hand-made .discard.retpoline_safe entry.",

@@ -92,6 +92,8 @@ public struct RuleID: Hashable, Sendable, CustomStringConvertible {
   public static let dwarfSectionNotCompared = RuleID(code: "UV1304", name: "dwarf-section-not-compared")
   // SFrame (`check --sframe`).
   public static let sframeCannotExpress = RuleID(code: "UV1901", name: "sframe-cannot-express")
+  public static let sframeDisagrees = RuleID(code: "UV1902", name: "sframe-disagrees")
+  public static let sframeMissing = RuleID(code: "UV1903", name: "sframe-function-missing")
 }
 
 extension RuleID {
@@ -105,7 +107,7 @@ extension RuleID {
     .fallsThrough, .unexpectedEndOfSection, .unreachableInstruction, .missingNoreturn, .missingSize,
     .unsupportedInstruction, .restoreWithoutSave, .saveRestoreCombo, .alternativeConflict,
     .dwarfCFAMismatch, .dwarfReturnAddressMismatch, .dwarfFramePointerMismatch, .dwarfSectionNotCompared,
-    .sframeCannotExpress,
+    .sframeCannotExpress, .sframeDisagrees, .sframeMissing,
     .indirectBranchInRetpolineBuild, .nakedReturnInRethunkBuild, .missingInt3AfterReturn, .missingInt3AfterIndirectJump,
     .callWithUaccessEnabled, .returnWithUaccessEnabled, .returnWithUaccessDisabled, .recursiveUaccessEnable,
     .redundantUaccessDisable, .uaccessSafeDisablesUaccess, .pushfStackExhausted,

@@ -35,7 +35,7 @@ public enum MessageKind: String, Sendable, Hashable, CaseIterable {
   case dwarfCFA, dwarfCFAOverRun, dwarfReturnAddress, dwarfReturnAddressOverRun, dwarfFramePointer, dwarfFramePointerOverRun
   case frameSectionNotCompared
   // SFrame.
-  case sframeCannotExpress
+  case sframeCannotExpress, sframeDisagrees, sframeMissing
   /// The note that carries the backtrace of a warning objtool suppressed.
   case backtraceOfSuppressed
   // Parts of other messages: a table entry's problem.
@@ -167,6 +167,10 @@ public enum MessageKind: String, Sendable, Hashable, CaseIterable {
     case .frameSectionNotCompared: return (.dwarfSectionNotCompared, "{SECTION} not compared: {REASON}")
     case .sframeCannotExpress:
       return (.sframeCannotExpress, "SFrame cannot describe {FUNC}() here ({WHY}): the function gets no SFrame rows")
+    case .sframeDisagrees:
+      return (.sframeDisagrees,
+              "SFrame disagrees with the machine code: {WHAT} is {OURS} by the instructions, {THEIRS} by .sframe ({N} instructions of the function)")
+    case .sframeMissing: return (.sframeMissing, "{FUNC}() has no SFrame function entry: an unwinder reading .sframe cannot pass it")
     case .backtraceOfSuppressed: return (.backtrace, "backtrace of a suppressed warning")
     case .notAnInstruction: return (nil, "{PLACE} is not an instruction")
     case .relocationNamesSymbol: return (nil, "its relocation names {SYMBOL}, not a section")

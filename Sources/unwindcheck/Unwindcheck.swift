@@ -75,6 +75,7 @@ enum Commands {
     .flag("backtrace", \.backtrace, "After each finding, print the branch chain that led to it (objtool --backtrace)."),
     .flag("verbose", \.verbose, "Print notes under findings (for patch-site conflicts: both streams and their CFI)."),
     .flag("orc", \.orc, "Write ORC unwind tables into the object (objtool --orc without --dry-run)."),
+    .flag("against-sframe", \.againstSFrame, "Compare the object's own .sframe (SFrame version 1, as GNU as writes it from .cfi directives) with the CFI computed from the instructions: disagreements and reached functions without an entry are findings; with --summary the counts on stdout."),
     .optionalValue("sframe", "version", default: "1", \.sframe, "Write an .sframe section computed from the instructions (SFrame version 1, what binutils 2.40 reads); functions whose CFI SFrame cannot express get none and a finding.") { text throws(OptionValueError) in
       guard text == "1" else { throw OptionValueError(message: "--sframe: version \(text) is not written yet (1 is)") }
       return 1

@@ -91,4 +91,49 @@ struct SFrameTests {
       #expect(r.status == 0 && r.stdout.contains("Num FDEs: \(ours.count)"), "\(r.stdout.prefix(500))\(r.stderr)")
     }
   }
+
+  /// `--against-sframe` on the assembler's SFrame of compiled C: every reached function
+  /// has an entry and no instruction disagrees.
+  @Test(arguments: ["list_sort.gcc-x86_64.o", "list_sort.gcc-x86_64-fp.o", "list_sort.gcc-arm64.o"])
+  func compiledCodeAgreesWithItsSFrame(_ name: String) throws {
+    let r = try TestSupport.run(binary, ["check", "--against-sframe", "--summary",
+                                         TestSupport.absolute("TestObjects/sframe/" + name)])
+    #expect(r.stderr.isEmpty, "\(r.stderr)")
+    let m = try #require(r.stdout.firstMatch(of: /sframe: (\d+) functions compared \((\d+) instructions, 0 disagreeing\), 0 reached without an entry/),
+                         "\(r.stdout)")
+    #expect((Int(m.1) ?? 0) >= 2 && (Int(m.2) ?? 0) >= 50)
+  }
+
+  /// The planted CFI mistakes of x86_64/dwarf/wrongcfi.S, assembled with --gsframe: the
+  /// SFrame check finds them at the same instructions as the DWARF cross-check does
+  /// (whose EXPECT markers name them).
+  @Test func plantedCFIMistakesAreFoundInSFrameToo() throws {
+    let sframe = try TestSupport.run(binary, ["check", "--against-sframe", TestSupport.absolute("TestObjects/sframe/wrongcfi.o")])
+    let dwarf = try TestSupport.run(binary, ["check", "--against-dwarf", TestSupport.absolute("TestObjects/x86_64/dwarf/wrongcfi.o")])
+    func places(_ text: String, _ code: String) -> [String] {
+      text.split(separator: "\n").filter { $0.hasSuffix("[\(code)]") || $0.contains("[\(code)") }
+        .compactMap { $0.firstMatch(of: #/unwindcheck: (\S+): /#).map { String($0.1) } }.sorted()
+    }
+    let expected = places(dwarf.stderr, "UV130")
+    #expect(expected.count == 4)
+    #expect(places(sframe.stderr, "UV1902") == expected, "\(sframe.stderr)")
+  }
+
+  /// GCC's DRAP prologue: GNU as 2.40 drops the function with `.cfi_escape` and writes
+  /// a wrong SP-based row for the one without; a function without directives has no
+  /// entry. `--against-sframe` names both dropped functions and the wrong row (the
+  /// CFA is rsp+8 there, not rsp+0); `--sframe` describes neither realigned function.
+  @Test func assemblerDropsAndMisencodingsAreNamed() throws {
+    let obj = TestSupport.absolute("TestObjects/sframe/drap.o")
+    let r = try TestSupport.run(binary, ["check", "--against-sframe", obj])
+    let lines = r.stderr.split(separator: "\n").map { String($0.drop { $0 != " " }.dropFirst()) }
+    #expect(lines.contains("warning: unwindcheck: realigned() has no SFrame function entry: an unwinder reading .sframe cannot pass it [UV1903]"))
+    #expect(lines.contains("warning: unwindcheck: bare() has no SFrame function entry: an unwinder reading .sframe cannot pass it [UV1903]"))
+    #expect(lines.contains { $0.hasPrefix("warning: unwindcheck: realigned_kept+0x5: SFrame disagrees with the machine code: CFA is sp+8 by the instructions, sp+0 by .sframe") },
+            "\(r.stderr)")
+    let dir = try TestSupport.temporaryDirectory("drap")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let w = try TestSupport.run(binary, ["check", "--sframe", "--replace", "--output", dir.appendingPathComponent("o.o").path, obj])
+    #expect(w.stderr.components(separatedBy: "[UV1901]").count - 1 == 2, "\(w.stderr)")
+  }
 }
