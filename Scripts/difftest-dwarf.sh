@@ -24,48 +24,9 @@ DIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}/csrc
 OUT=$DIR/out
 CLANG=${CLANG:-$(dirname "$(readlink -f "$(command -v swift)")")/clang}
 GCC=${GCC:-gcc}
-mkdir -p "$DIR/apt/lists/partial" "$OUT"
-cd "$DIR"
-
-# 1. Sources.
-PKGS="zlib bzip2 lua5.4 libpng1.6 pcre2 sqlite3"
-if ! ls pcre2_*.dsc >/dev/null 2>&1; then
-  echo "deb-src http://deb.debian.org/debian bookworm main" > apt/sources.list
-  APTO=(-o "Dir::Etc::SourceList=$DIR/apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
-        -o "Dir::State::Lists=$DIR/apt/lists")
-  apt-get "${APTO[@]}" update -qq 2>/dev/null
-  apt-get "${APTO[@]}" source --download-only -qq $PKGS 2>/dev/null
-fi
-for t in *.orig.tar.*; do
-  case $t in *www*|*.asc) continue;; esac
-  d=$(tar tf "$t" | head -1 | cut -d/ -f1)
-  [ -d "$d" ] || tar xf "$t"
-done
-
-# 2. Per-library preparation (what `configure` would do, minus the build system).
-Z=$(ls -d zlib-*/ | head -1); Z=$DIR/${Z%/}
-P=$(ls -d libpng-*/ | head -1); P=$DIR/${P%/}
-[ -f "$P/pnglibconf.h" ] || cp "$P/scripts/pnglibconf.h.prebuilt" "$P/pnglibconf.h"
-R=$(ls -d pcre2-*/ | head -1); R=$DIR/${R%/}
-[ -f "$R/src/config.h" ] || cp "$R/src/config.h.generic" "$R/src/config.h"
-[ -f "$R/src/pcre2.h" ] || cp "$R/src/pcre2.h.generic" "$R/src/pcre2.h"
-[ -f "$R/src/pcre2_chartables.c" ] || cp "$R/src/pcre2_chartables.c.dist" "$R/src/pcre2_chartables.c"
-S=$(ls -d sqlite3-*/ | head -1); S=$DIR/${S%/}
-if [ ! -f "$S/bld/sqlite3.c" ]; then
-  (mkdir -p "$S/bld" && cd "$S/bld" && ../configure -q >/dev/null && make -s sqlite3.c >/dev/null)
-fi
-B=$(ls -d bzip2-*/ | head -1); B=$DIR/${B%/}
-L=$(ls -d lua-*/ | head -1); L=$DIR/${L%/}
-
-# "library|cflags|sources"
-LIBS=(
-  "zlib|-DHAVE_UNISTD_H -DHAVE_STDARG_H -I$Z|$(ls "$Z"/*.c | tr '\n' ' ')"
-  "bzip2|-I$B|$(cd "$B" && ls blocksort.c huffman.c crctable.c randtable.c compress.c decompress.c bzlib.c bzip2.c | sed "s|^|$B/|" | tr '\n' ' ')"
-  "lua|-DLUA_USE_LINUX -I$L/src|$(ls "$L"/src/*.c | tr '\n' ' ')"
-  "libpng|-I$P -I$Z|$(cd "$P" && ls png*.c | grep -v pngtest | sed "s|^|$P/|" | tr '\n' ' ')"
-  "pcre2|-DHAVE_CONFIG_H -DPCRE2_CODE_UNIT_WIDTH=8 -I$R/src|$(cd "$R/src" && ls pcre2_*.c | grep -vE 'pcre2_(dftables|fuzzsupport|jit_(match|misc|test)|printint|ucptables)\.c' | sed "s|^|$R/src/|" | tr '\n' ' ')"
-  "sqlite3|-DSQLITE_THREADSAFE=1 -I$S/bld|$S/bld/sqlite3.c"
-)
+mkdir -p "$OUT"
+# shellcheck source=lib/csrc-libs.sh
+. "$HERE/lib/csrc-libs.sh"
 CONFIGS=${CONFIGS:-"gcc-fp gcc-nofp clang-fp clang-nofp a64-gcc-fp a64-gcc-nofp a64-gcc-pac a64-clang-fp a64-clang-nofp a64-clang-pac"}
 case " $CONFIGS " in *" a64-"*)
   if ! command -v aarch64-linux-gnu-gcc >/dev/null || [ ! -d /usr/aarch64-linux-gnu/include ]; then

@@ -12,7 +12,8 @@ import UnwindModel
 ///    through SP or FP accepted: the walk knows how far SP and FP are from the CFA), the
 ///    frame-pointer slot wherever the machine code says FP is saved, the return address
 ///    (AArch64: its slot or x30, and the signed bit). A slot `.sframe` still names after
-///    the register was restored is accepted (no `.cfi_restore` in epilogues).
+///    the register was restored is accepted (no `.cfi_restore` in epilogues), and so is
+///    "in the link register" for a saved return address while x30 still holds it.
 ///  Where the walk's CFI has no SFrame row at all (a CFA on another register, DRAP, ...),
 ///  any row is a disagreement: GNU as 2.40 writes such rows wrong without a word.
 struct SFrameCheck {
@@ -120,7 +121,10 @@ private func difference(_ s: CFIState, _ row: SFrame.Row, abi: SFrame.ABI, regis
     return ("the frame pointer save", "cfa" + signed(fp), row.fpOffset.map { "cfa" + signed($0) } ?? "not saved")
   }
   guard abi.tracksReturnAddress else { return nil }
-  if let ra = ours.raOffset, row.raOffset != ra {
+  // (Saved, and still in x30 as long as nothing overwrote x30 since: GCC describes the
+  // save a few instructions late, and "in the link register" is right until then.)
+  let stillInLinkRegister = row.raOffset == nil && s.vals[Int(registers.returnAddress)].base != CFIRule.overwrittenBase
+  if let ra = ours.raOffset, row.raOffset != ra, !stillInLinkRegister {
     return ("the return address", "at cfa" + signed(ra), row.raOffset.map { "at cfa" + signed($0) } ?? "in the link register")
   }
   if ours.raMangled != row.raMangled {
