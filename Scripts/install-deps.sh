@@ -7,11 +7,14 @@
 #   binutils     readelf/objdump: the oracles of the differential tests
 #   xz-utils, zstd  decompress kernel modules (corpus scripts)
 #   python3-jsonschema  validates `check --format sarif` against the SARIF schema (tests)
+#   binutils-dev libsframe 2.40: an independent reader of the .sframe we write (tests)
+#   binutils-aarch64-linux-gnu  aarch64 readelf/objcopy: oracles of the arm64 and SFrame tests
 #   make, gcc-12, bc, pahole  real Kbuild builds of modules against Debian's 6.1 and
 #                6.12 headers, with the real objtool and with unwindcheck (tests)
 # Idempotent: does nothing when everything is already installed.
 set -eu
-PKGS=(libelf-dev libdw-dev pkg-config binutils xz-utils zstd python3 python3-jsonschema make gcc-12 bc pahole)
+PKGS=(libelf-dev libdw-dev pkg-config binutils binutils-dev binutils-aarch64-linux-gnu xz-utils zstd python3 python3-jsonschema
+      make gcc-12 bc pahole)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -18,6 +18,12 @@ struct ARM64Tests {
     return FileManager.default.isExecutableFile(atPath: path) ? path : nil
   }
 
+  /// The Swift toolchain's clang (always there where swift is).
+  static var toolchainClang: String? {
+    llvmObjdump.map { URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("clang").path }
+      .flatMap { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil }
+  }
+
   static let objects = ["TestObjects/arm64/frames.o", "TestObjects/arm64/alternatives.o", "TestObjects/arm64/cfi/rules.o",
                         "TestObjects/arm64/cfi/calleesaved.o", "TestObjects/arm64/cfi/jumptables.o",
                         "TestObjects/arm64/cfi/epilogues.o", "TestObjects/arm64/kernel/tramp.o",

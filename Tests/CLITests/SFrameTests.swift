@@ -2,6 +2,7 @@
 // compiler's .cfi directives) for real compiled C, and binutils 2.40's readelf as an
 // independent reader of what unwindcheck writes. `sframe dump` reads an object's
 // section in readelf's layout (function starts relocated).
+import ELFObject
 import Foundation
 import Testing
 import UnwindTestSupport
@@ -135,5 +136,45 @@ struct SFrameTests {
     defer { try? FileManager.default.removeItem(at: dir) }
     let w = try TestSupport.run(binary, ["check", "--sframe", "--replace", "--output", dir.appendingPathComponent("o.o").path, obj])
     #expect(w.stderr.components(separatedBy: "[UV1901]").count - 1 == 2, "\(w.stderr)")
+  }
+
+  /// binutils' own libsframe 2.40 (binutils-dev) reads the `.sframe` unwindcheck writes
+  /// row for row as unwindcheck's reader does (Scripts/lib/sframe-read.c, built here):
+  /// x86-64 with and without frame pointers, aarch64 with signed return addresses.
+  @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/include/sframe-api.h") && ARM64Tests.toolchainClang != nil),
+        arguments: ["list_sort.gcc-x86_64.o", "list_sort.gcc-x86_64-fp.o", "list_sort.gcc-arm64.o"])
+  func libsframeReadsWhatWeWrite(_ name: String) throws {
+    let dir = try TestSupport.temporaryDirectory("libsframe")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let reader = dir.appendingPathComponent("sframe-read").path
+    let cc = try TestSupport.run(ARM64Tests.toolchainClang!, ["-O2", TestSupport.absolute("Scripts/lib/sframe-read.c"), "-o", reader, "-lsframe"])
+    #expect(cc.status == 0, "\(cc.stderr)")
+    let out = dir.appendingPathComponent("ours.o").path
+    let w = try TestSupport.run(binary, ["check", "--sframe", "--replace", "--output", out,
+                                         TestSupport.absolute("TestObjects/sframe/" + name)])
+    #expect(w.status == 0, "\(w.stderr)")
+    let file = try ELFFile.open(path: out)
+    let section = try #require(file.section(named: ".sframe"))
+    let bin = dir.appendingPathComponent("sframe.bin")
+    try file.withBytes(of: section.index) { Data($0) }.write(to: bin)
+    let theirs = try TestSupport.run(reader, [bin.path])
+    #expect(theirs.status == 0, "\(theirs.stderr)")
+    var libsframe: [[String]] = []
+    for line in theirs.stdout.split(separator: "\n") {
+      let f = line.split(separator: " ").map(String.init)
+      if f.first == "F" { libsframe.append([]) } else if f.first == "R", !libsframe.isEmpty {
+        libsframe[libsframe.count - 1].append(f.dropFirst().joined(separator: " "))
+      }
+    }
+    let ours = Self.parse(try TestSupport.run(binary, ["sframe", "dump", out]).stdout).map { fn in
+      fn.rows.map { r -> String in
+        let cfa = r.cfa.replacingOccurrences(of: "+", with: " ")
+        let fp = r.fp == "u" ? "u" : String(r.fp.dropFirst())
+        let ra = r.ra.replacingOccurrences(of: "[s]", with: "")
+        return "\(r.address - fn.pc) \(cfa) \(fp) \(ra == "u" ? "u" : String(ra.dropFirst())) \(r.ra.hasSuffix("[s]") ? 1 : 0)"
+      }
+    }
+    #expect(libsframe.count == ours.count && ours.count >= 2)
+    #expect(libsframe == ours)
   }
 }
