@@ -20,11 +20,7 @@
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-DIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}/csrc
-OUT=$DIR/out
-CLANG=${CLANG:-$(dirname "$(readlink -f "$(command -v swift)")")/clang}
 GCC=${GCC:-gcc}
-mkdir -p "$OUT"
 # shellcheck source=lib/csrc-libs.sh
 . "$HERE/lib/csrc-libs.sh"
 CONFIGS=${CONFIGS:-"gcc-fp gcc-nofp clang-fp clang-nofp a64-gcc-fp a64-gcc-nofp a64-gcc-pac a64-clang-fp a64-clang-nofp a64-clang-pac"}

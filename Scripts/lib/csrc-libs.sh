@@ -2,8 +2,11 @@
 # sources of zlib, bzip2, lua5.4, libpng1.6, pcre2 and sqlite3 downloaded (apt-get source
 # --download-only with a private source list; nothing installed) and unpacked into $DIR,
 # prepared as their `configure` would, and LIBS: one "library|cflags|sources" per
-# library. Needs DIR set.
-mkdir -p "$DIR/apt/lists/partial"
+# library; DIR (the sources), OUT (results) and CLANG (the Swift toolchain's) set.
+DIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}/csrc
+OUT=$DIR/out
+CLANG=${CLANG:-$(dirname "$(readlink -f "$(command -v swift)")")/clang}
+mkdir -p "$DIR/apt/lists/partial" "$OUT"
 cd "$DIR"
 
 # 1. Sources.

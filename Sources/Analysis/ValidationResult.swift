@@ -12,7 +12,9 @@ public struct ValidationResult: Sendable {
   public var cfiStates: CFIStateTable
   /// Per code section: instruction offsets, kinds (as decoded) and CFI at each.
   /// Views of the object's one array per column (nothing copied per section).
-  public var instructionCFI: [(section: SectionIndex, offsets: Column<UInt32>, kinds: Column<InstructionKind>, cfi: CFIColumn)]
+  public var instructionCFI: [SectionCFI]
+  /// One code section's columns.
+  public typealias SectionCFI = (section: SectionIndex, offsets: Column<UInt32>, kinds: Column<InstructionKind>, cfi: CFIColumn)
   /// Patch sites: the original range and its shared byte-offset table.
   public var sites: [(section: SectionIndex, start: UInt64, end: UInt64, table: [CFIStateID?])] = []
   /// Per entry of `instructionCFI`: its section's symbols (not section or file symbols)

@@ -31,7 +31,8 @@ public enum SFrameDump {
     return names.isEmpty ? "NONE" : names.joined(separator: ",\n           ")
   }
 
-  static func signed(_ n: Int32) -> String { n >= 0 ? "+\(n)" : "\(n)" }
+  /// `+8`, `-16`: an offset as the dump (and the findings about it) write it.
+  public static func signed(_ n: Int32) -> String { n >= 0 ? "+\(n)" : "\(n)" }
 
   static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
 }

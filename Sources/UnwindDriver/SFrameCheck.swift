@@ -22,71 +22,50 @@ struct SFrameCheck {
   var functions = 0, missing = 0, instructions = 0, disagreeing = 0
 }
 
-enum SFrameCheckError: Error {
-  case noSection
-  case unreadable(String)
-}
-
-func checkAgainstSFrame(_ file: ELFFile, result: ValidationResult) -> Result<SFrameCheck, SFrameCheckError> {
-  guard let section = file.section(named: ".sframe"), section.hasFileBytes else { return .failure(.noSection) }
+func checkAgainstSFrame(_ file: ELFFile, result: ValidationResult) -> Result<SFrameCheck, SFrameReadError> {
   guard let abi = SFrame.ABI(file.machine, file.byteOrder) else { return .failure(.unreadable("no SFrame ABI for \(file.machine)")) }
-  let decoded: SFrameV1.Decoded
-  switch file.withBytes(of: section.index, { SFrameV1.decode($0) }) {
-  case .success(let d): decoded = d
-  case .failure(let e): return .failure(.unreadable("\(section.displayName)+0x\(String(e.offset, radix: 16)): \(e.reason)"))
+  let read: ReadSFrame
+  switch readSFrame(file) {
+  case .success(let x): read = x
+  case .failure(let e): return .failure(e)
   }
-  // Each entry's function: the start field's relocation names its section and offset.
-  var byField: [UInt64: Relocation] = [:]
-  for r in file.relocations(for: section.index)?.relocations ?? [] where byField[r.offset] == nil { byField[r.offset] = r }
+  let decoded = read.decoded
+  // Each entry by its function's section and offset.
   var entries: [SectionIndex: [UInt64: Int]] = [:]
-  for (k, f) in decoded.functions.enumerated() {
-    guard let r = byField[UInt64(f.startFieldOffset)] else { continue }
-    let sym = file.symbol(r.symbol)
-    guard let s = sym.section.index else { continue }
-    entries[s, default: [:]][sym.value &+ UInt64(bitPattern: r.addend)] = k
+  for (k, start) in read.starts.enumerated() {
+    if let s = start.section { entries[s, default: [:]][start.offset] = k }
   }
   var out = SFrameCheck()
   let regs = result.registers
   let states = result.cfiStates
-  for entry in result.instructionCFI {
-    let sec = file.section(entry.section)
-    guard sec.name != KernelSections.alternativeReplacements else { continue }
-    var seen: Set<UInt64> = []
-    for f in file.symbolsByAddress(in: entry.section) where f.isFunction && f.size > 0 && seen.insert(f.value).inserted {
-      var lo = 0, hi = entry.offsets.count
-      while lo < hi { let mid = (lo + hi) / 2; if UInt64(entry.offsets[mid]) < f.value { lo = mid + 1 } else { hi = mid } }
-      var end = lo
-      while end < entry.offsets.count, UInt64(entry.offsets[end]) < f.value &+ f.size { end += 1 }
-      guard (lo..<end).contains(where: { entry.cfi[$0] != nil }) else { continue }
-      let place = { (i: Int) in
-        CodeLocation(section: sec.displayName, offset: UInt64(entry.offsets[i]), symbol: f.name,
-                     symbolOffset: UInt64(entry.offsets[i]) - f.value, function: f.name)
+  forEachReachedFunction(file, result) { fn in
+    let f = fn.symbol, cols = fn.columns
+    guard let k = entries[cols.section]?[f.value] else {
+      out.missing += 1
+      out.findings.append(Finding(scope: Message(.sframeMissing, .function(f.name)), place: fn.place(fn.instructions.lowerBound)))
+      return
+    }
+    out.functions += 1
+    let rows = decoded.functions[k].rows
+    var first: (index: Int, what: String, ours: String, theirs: String)?
+    var count = 0
+    var r = -1  // the row in force (offsets only grow)
+    for i in fn.instructions {
+      guard let id = cols.cfi[i] else { continue }
+      let off = UInt32(truncatingIfNeeded: UInt64(cols.offsets[i]) - f.value)
+      while r + 1 < rows.count && rows[r + 1].offset <= off { r += 1 }
+      guard r >= 0 else { continue }
+      out.instructions += 1
+      if let d = difference(states[id], rows[r], abi: abi, registers: regs) {
+        count += 1
+        if first == nil { first = (i, d.what, d.ours, d.theirs) }
       }
-      guard let k = entries[entry.section]?[f.value] else {
-        out.missing += 1
-        out.findings.append(Finding(scope: Message(.sframeMissing, .function(f.name)), place: place(lo)))
-        continue
-      }
-      out.functions += 1
-      let rows = decoded.functions[k].rows
-      var first: (index: Int, what: String, ours: String, theirs: String)?
-      var count = 0
-      for i in lo..<end {
-        guard let id = entry.cfi[i] else { continue }
-        let off = UInt32(truncatingIfNeeded: UInt64(entry.offsets[i]) - f.value)
-        guard let row = rows.last(where: { $0.offset <= off }) else { continue }
-        out.instructions += 1
-        if let d = difference(states[id], row, abi: abi, registers: regs) {
-          count += 1
-          if first == nil { first = (i, d.what, d.ours, d.theirs) }
-        }
-      }
-      if let first {
-        out.disagreeing += count
-        out.findings.append(Finding(at: place(first.index),
-                                    Message(.sframeDisagrees, .name(first.what), .value(first.ours), .value(first.theirs),
-                                            .integer(count))))
-      }
+    }
+    if let first {
+      out.disagreeing += count
+      out.findings.append(Finding(at: fn.place(first.index),
+                                  Message(.sframeDisagrees, .name(first.what), .value(first.ours), .value(first.theirs),
+                                          .integer(count))))
     }
   }
   return .success(out)
@@ -96,13 +75,12 @@ func checkAgainstSFrame(_ file: ELFFile, result: ValidationResult) -> Result<SFr
 private func difference(_ s: CFIState, _ row: SFrame.Row, abi: SFrame.ABI, registers: RegisterVocabulary)
   -> (what: String, ours: String, theirs: String)?
 {
-  func signed(_ n: Int32) -> String { n >= 0 ? "+\(n)" : "\(n)" }
+  let signed = SFrameDump.signed
   let theirsCFA = (row.cfaOnStackPointer ? "sp" : "fp") + signed(row.cfaOffset)
-  guard case .success(let ours) = sframeRow(s, offset: row.offset, abi: abi, registers: registers) else {
-    if case .failure(let gap) = sframeRow(s, offset: row.offset, abi: abi, registers: registers) {
-      return ("the frame", "not expressible in SFrame (\(gap.text))", theirsCFA)
-    }
-    return nil
+  let ours: SFrame.Row
+  switch sframeRow(s, offset: row.offset, abi: abi, registers: registers) {
+  case .success(let r): ours = r
+  case .failure(let gap): return ("the frame", "not expressible in SFrame (\(gap.text))", theirsCFA)
   }
   // The CFA: the same base and offset, or the other base holding the value that gives it.
   let oursCFA = (ours.cfaOnStackPointer ? "sp" : "fp") + signed(ours.cfaOffset)

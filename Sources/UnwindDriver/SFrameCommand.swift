@@ -15,26 +15,14 @@ public func runSFrameDump(paths: [String], out: inout OutputBuffer, err: (String
         out.append("==> \(path) <==")
         out.endLine()
       }
-      guard let section = file.section(named: ".sframe"), section.hasFileBytes else {
+      switch readSFrame(file) {
+      case .failure(.noSection):
         err("\(path): no .sframe section")
-        continue
-      }
-      let decoded = file.withBytes(of: section.index) { SFrameV1.decode($0) }
-      switch decoded {
-      case .failure(let e):
-        err(DiagnosticFormat.error(path: path, "\(section.displayName)+0x\(String(e.offset, radix: 16)): \(e.reason)"))
+      case .failure(.unreadable(let why)):
+        err(DiagnosticFormat.error(path: path, why))
         status = .badInput
-      case .success(let d):
-        let relocations = file.relocations(for: section.index)?.relocations ?? []
-        var byField: [UInt64: Relocation] = [:]
-        for r in relocations where byField[r.offset] == nil { byField[r.offset] = r }
-        let starts = d.functions.map { f -> UInt64 in
-          if let r = byField[UInt64(f.startFieldOffset)] {
-            return file.symbol(r.symbol).value &+ UInt64(bitPattern: r.addend)
-          }
-          return section.address &+ UInt64(bitPattern: Int64(f.startField))
-        }
-        for line in SFrameDump.lines(section: section.displayName, d, starts: starts) {
+      case .success(let x):
+        for line in SFrameDump.lines(section: x.section.displayName, x.decoded, starts: x.starts.map(\.offset)) {
           out.append(line)
           out.endLine()
         }
@@ -46,4 +34,38 @@ public func runSFrameDump(paths: [String], out: inout OutputBuffer, err: (String
   }
   out.flush()
   return status
+}
+
+/// An object's `.sframe` (version 1) read, with each function's start: the start
+/// field's relocation gives the symbol's section and value plus the addend (a `.o`);
+/// without one the field is taken, as ld 2.40 writes it, relative to the section's
+/// address (section nil).
+struct ReadSFrame {
+  var section: Section
+  var decoded: SFrameV1.Decoded
+  var starts: [(section: SectionIndex?, offset: UInt64)]
+}
+
+enum SFrameReadError: Error {
+  case noSection
+  case unreadable(String)
+}
+
+func readSFrame(_ file: ELFFile) -> Result<ReadSFrame, SFrameReadError> {
+  guard let section = file.section(named: ".sframe"), section.hasFileBytes else { return .failure(.noSection) }
+  let decoded: SFrameV1.Decoded
+  switch file.withBytes(of: section.index, { SFrameV1.decode($0) }) {
+  case .success(let d): decoded = d
+  case .failure(let e): return .failure(.unreadable("\(section.displayName)+0x\(String(e.offset, radix: 16)): \(e.reason)"))
+  }
+  var byField: [UInt64: Relocation] = [:]
+  for r in file.relocations(for: section.index)?.relocations ?? [] where byField[r.offset] == nil { byField[r.offset] = r }
+  let starts = decoded.functions.map { f -> (section: SectionIndex?, offset: UInt64) in
+    if let r = byField[UInt64(f.startFieldOffset)] {
+      let sym = file.symbol(r.symbol)
+      return (sym.section.index, sym.value &+ UInt64(bitPattern: r.addend))
+    }
+    return (nil, section.address &+ UInt64(bitPattern: Int64(f.startField)))
+  }
+  return .success(ReadSFrame(section: section, decoded: decoded, starts: starts))
 }

@@ -27,6 +27,43 @@ extension SFrame.ABI {
   }
 }
 
+/// A function the walk reached: its symbol, its section's columns and the range of
+/// them that is its instructions.
+struct ReachedFunction {
+  var symbol: Symbol
+  var section: Section
+  var columns: ValidationResult.SectionCFI
+  var instructions: Range<Int>
+
+  /// The function's place at instruction `i` (an index into the columns).
+  func place(_ i: Int) -> CodeLocation {
+    let off = UInt64(columns.offsets[i])
+    return CodeLocation(section: section.displayName, offset: off, symbol: symbol.name, symbolOffset: off - symbol.value,
+                        function: symbol.name)
+  }
+}
+
+/// Every sized function (one per start: aliases share it) outside the replacement
+/// section with at least one reached instruction, in section and address order: what
+/// SFrame describes, written or checked.
+func forEachReachedFunction(_ file: ELFFile, _ result: ValidationResult, _ body: (ReachedFunction) -> Void) {
+  for entry in result.instructionCFI {
+    let section = file.section(entry.section)
+    guard section.name != KernelSections.alternativeReplacements else { continue }
+    var seen: Set<UInt64> = []
+    var lo = 0
+    for f in file.symbolsByAddress(in: entry.section) where f.isFunction && f.size > 0 && seen.insert(f.value).inserted {
+      // (Symbols come by address: the first instruction is found from the previous one.)
+      while lo > 0 && UInt64(entry.offsets[lo - 1]) >= f.value { lo -= 1 }
+      while lo < entry.offsets.count && UInt64(entry.offsets[lo]) < f.value { lo += 1 }
+      var end = lo
+      while end < entry.offsets.count && UInt64(entry.offsets[end]) < f.value &+ f.size { end += 1 }
+      guard (lo..<end).contains(where: { entry.cfi[$0] != nil }) else { continue }
+      body(ReachedFunction(symbol: f, section: section, columns: entry, instructions: lo..<end))
+    }
+  }
+}
+
 func buildSFrame(_ file: ELFFile, result: ValidationResult, version: UInt8) -> SFrameBuild? {
   guard let abi = SFrame.ABI(file.machine, file.byteOrder) else { return nil }
   let regs = result.registers
@@ -34,48 +71,28 @@ func buildSFrame(_ file: ELFFile, result: ValidationResult, version: UInt8) -> S
   var build = SFrameBuild(table: SFrame.Table(version: version, abi: abi, fixedRAOffset: abi.tracksReturnAddress ? 0 : -8,
                                               functions: []))
   let states = result.cfiStates
-  for entry in result.instructionCFI {
-    let section = file.section(entry.section)
-    guard section.name != KernelSections.alternativeReplacements else { continue }
-    let functions = file.symbolsByAddress(in: entry.section).filter { $0.isFunction && $0.size > 0 }
-    var seen: Set<UInt64> = []
-    for f in functions where seen.insert(f.value).inserted {  // (aliases: one FDE per start)
-      // The function's instructions: a binary search for its first.
-      var lo = 0, hi = entry.offsets.count
-      while lo < hi { let mid = (lo + hi) / 2; if UInt64(entry.offsets[mid]) < f.value { lo = mid + 1 } else { hi = mid } }
-      var rows: [SFrame.Row] = []
-      var problem: (offset: UInt64, why: String)?
-      var anyReached = false
-      var i = lo
-      while i < entry.offsets.count, UInt64(entry.offsets[i]) < f.value &+ f.size {
-        defer { i += 1 }
-        guard let id = entry.cfi[i] else { continue }
-        anyReached = true
-        let off = UInt64(entry.offsets[i]) - f.value
-        switch sframeRow(states[id], offset: UInt32(truncatingIfNeeded: off), abi: abi, registers: regs) {
-        case .success(let row):
-          if let last = rows.last, last.sameRule(as: row) { continue }
-          rows.append(row)
-        case .failure(let why):
-          problem = (off, why.text)
-        }
-        if problem != nil { break }
+  forEachReachedFunction(file, result) { fn in
+    let f = fn.symbol, cols = fn.columns
+    build.reached += 1
+    var rows: [SFrame.Row] = []
+    for i in fn.instructions {
+      guard let id = cols.cfi[i] else { continue }
+      let off = UInt64(cols.offsets[i]) - f.value
+      switch sframeRow(states[id], offset: UInt32(truncatingIfNeeded: off), abi: abi, registers: regs) {
+      case .success(let row):
+        if let last = rows.last, last.sameRule(as: row) { continue }
+        rows.append(row)
+      case .failure(let why):
+        build.findings.append(Finding(at: fn.place(i), Message(.sframeCannotExpress, .function(f.name), .name(why.text))))
+        return
       }
-      guard anyReached else { continue }
-      build.reached += 1
-      if let problem {
-        let place = CodeLocation(section: section.displayName, offset: f.value + problem.offset, symbol: f.name,
-                                 symbolOffset: problem.offset, function: f.name)
-        build.findings.append(Finding(at: place, Message(.sframeCannotExpress, .function(f.name), .name(problem.why))))
-        continue
-      }
-      // The first row starts at the function's start (an unreached entry keeps the
-      // first reached row's rule).
-      if !rows.isEmpty { rows[0].offset = 0 }
-      build.covered += 1
-      build.table.functions.append(SFrame.Function(section: entry.section, start: f.value,
-                                                   size: UInt32(truncatingIfNeeded: f.size), rows: rows))
     }
+    // The first row starts at the function's start (an unreached entry keeps the
+    // first reached row's rule).
+    rows[0].offset = 0
+    build.covered += 1
+    build.table.functions.append(SFrame.Function(section: fn.columns.section, start: f.value,
+                                                 size: UInt32(truncatingIfNeeded: f.size), rows: rows))
   }
   return build
 }
