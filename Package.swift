@@ -81,7 +81,7 @@ let package = Package(
 // -sanitize=fuzzer,address; libFuzzer supplies main, so a plain build could not link them).
 if ProcessInfo.processInfo.environment["UNWINDCHECK_FUZZ"] == "1" {
   package.targets.append(.executableTarget(
-    name: "unwindcheck-fuzz", dependencies: ["ELFObject", "DecodeX86", "ArchX86", "ArchARM64", "UnwindModel", "UnwindDriver"],
+    name: "unwindcheck-fuzz", dependencies: ["ELFObject", "DecodeX86", "ArchX86", "ArchARM64", "UnwindModel", "UnwindDriver", "SFrame"],
     path: "Sources/Fuzz", swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]))
   package.products.append(.executable(name: "unwindcheck-fuzz", targets: ["unwindcheck-fuzz"]))
 }

@@ -13,7 +13,7 @@
 #   arm64/cfi/*.S  clang --target=aarch64-linux-gnu -g
 #   compiled/switch.c  aarch64-linux-gnu-gcc and clang -O2 (arm64 jump tables)
 #   compiled/cgoto.c   aarch64-linux-gnu-gcc -O2 -fno-omit-frame-pointer (computed goto)
-#   sframe/list_sort.*.o  compiled/list_sort.c with gcc -Wa,--gsframe (x86-64 ±fp, aarch64 pac-ret): the assembler's SFrame
+#   sframe/list_sort.*.o  compiled/list_sort.c with gcc -Wa,--gsframe (x86-64 ±fp, aarch64 pac-ret with the A and the B key): the assembler's SFrame
 #   compiled/*.c   gcc -O2 (x86-64, with and without frame pointers) and clang -O2
 #                  (x86-64 and aarch64), -fasynchronous-unwind-tables
 # The swift toolchain's clang is always present where Swift is; gcc is Debian's.
@@ -80,6 +80,7 @@ if command -v aarch64-linux-gnu-gcc >/dev/null; then
   aarch64-linux-gnu-gcc -O2 -fasynchronous-unwind-tables -c compiled/switch.c -o compiled/switch.gcc-arm64.o
   # SFrame oracles: GNU as 2.40's own .sframe (version 1) beside the code
   aarch64-linux-gnu-gcc -O2 -fno-omit-frame-pointer -mbranch-protection=pac-ret -Wa,--gsframe -c compiled/list_sort.c -o sframe/list_sort.gcc-arm64.o
+  aarch64-linux-gnu-gcc -O2 -fno-omit-frame-pointer -mbranch-protection=pac-ret+b-key -Wa,--gsframe -c compiled/list_sort.c -o sframe/list_sort.gcc-arm64-bkey.o
   # computed goto (the BPF interpreter's shape), frame pointers as the kernel builds
   aarch64-linux-gnu-gcc -O2 -fno-omit-frame-pointer -fasynchronous-unwind-tables -c compiled/cgoto.c -o compiled/cgoto.gcc-arm64.o
 fi

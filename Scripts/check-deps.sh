@@ -20,7 +20,7 @@ declare -A allow=(
   [unwindcheck]="UnwindDriver UnwindModel ORC Glibc"
   [unwindcheck-bench]="ELFObject DecodeX86 ArchX86 UnwindModel Glibc"
   [UnwindTestSupport]="ELFObject Foundation"
-  [Fuzz]="ELFObject DecodeX86 ArchX86 ArchARM64 UnwindModel UnwindDriver Foundation"
+  [Fuzz]="ELFObject DecodeX86 ArchX86 ArchARM64 UnwindModel UnwindDriver SFrame Foundation"
 )
 bad=0
 for target in "${!allow[@]}"; do

@@ -1,7 +1,7 @@
 #!/bin/bash
 # fuzz.sh TARGET SECONDS [JOBS] - build the libFuzzer harnesses (Sources/Fuzz, with
 # -sanitize=fuzzer,address; not part of the default build) and run one target for
-# SECONDS: elf, x86, arm64, tables, pipeline, dwarf (see Sources/Fuzz/Fuzz.swift).
+# SECONDS: elf, x86, arm64, tables, pipeline, dwarf, sframe (see Sources/Fuzz/Fuzz.swift).
 # Seeds: the TestObjects (whole objects, or their code for the decoders) and, when the
 # corpus is fetched, a few real modules. The growing corpus and any crash, timeout
 # (1 s) or leak found stay in ${UNWINDCHECK_FUZZ_DIR:-~/.cache/unwindcheck-fuzz}/TARGET;
@@ -13,7 +13,7 @@ set -eu
 T=$1; SECS=$2; JOBS=${3:-1}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT="$HERE/.."
-case "$T" in elf|x86|arm64|tables|pipeline|dwarf) ;; *) echo "fuzz.sh: unknown target $T" >&2; exit 2 ;; esac
+case "$T" in elf|x86|arm64|tables|pipeline|dwarf|sframe) ;; *) echo "fuzz.sh: unknown target $T" >&2; exit 2 ;; esac
 cd "$ROOT"
 UNWINDCHECK_FUZZ=1 swift build -c release --product unwindcheck-fuzz --build-path .build-fuzz \
   -Xswiftc -sanitize=fuzzer,address >/dev/null
@@ -31,6 +31,19 @@ if [ -z "$(ls -A "$SEEDS")" ]; then
         "$oc" -O binary --only-section=.text "$o" "$SEEDS/$(echo "$o" | tr / _).text" 2>/dev/null || true
       done
       find "$SEEDS" -size 0 -delete ;;
+    sframe)
+      # The assemblers' .sframe sections (version 1) and unwindcheck's own (1, 2, 3:
+      # by the debug build, which Scripts/test.sh has made).
+      UC="$ROOT/.build/debug/unwindcheck"
+      for o in TestObjects/sframe/*.o; do
+        oc=objcopy; case "$o" in *arm64*) oc=aarch64-linux-gnu-objcopy ;; esac
+        "$oc" -O binary --only-section=.sframe "$o" "$SEEDS/$(basename "$o").sframe" 2>/dev/null || true
+        for v in 1 2 3; do
+          [ -x "$UC" ] && "$UC" check --sframe=$v --replace --output "$SEEDS/tmp.o" "$o" >/dev/null 2>&1 &&
+            "$oc" -O binary --only-section=.sframe "$SEEDS/tmp.o" "$SEEDS/$(basename "$o").v$v.sframe" 2>/dev/null || true
+        done
+      done
+      rm -f "$SEEDS/tmp.o"; find "$SEEDS" -size 0 -delete ;;
     *)
       for o in $(find TestObjects -name '*.o'); do cp "$o" "$SEEDS/$(echo "$o" | tr / _)"; done
       # A few small real modules (objects under 64 KB keep executions fast).

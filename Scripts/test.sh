@@ -20,7 +20,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 if [ "$FUZZ_SECONDS" -gt 0 ] && [ $# -eq 0 ]; then
   dir=$(mktemp -d)
   trap 'rm -rf "$dir"' EXIT
-  for t in elf x86 arm64 tables pipeline dwarf; do
+  for t in elf x86 arm64 tables pipeline dwarf sframe; do
     UNWINDCHECK_FUZZ_DIR="$dir" Scripts/fuzz.sh "$t" "$FUZZ_SECONDS" || {
       echo "test.sh: fuzz target $t found a problem (see the artifacts printed above)"; ls "$dir/$t/artifacts"; exit 1; }
   done

@@ -234,6 +234,17 @@ extension RelocationType {
     }
   }
 
+  /// The PC-relative data relocation of a `width`-byte field (4 or 8) on `machine`.
+  public static func pcRelative(width: Int, on machine: Machine) -> RelocationType? {
+    switch (machine, width) {
+    case (.x86_64, 4): .x86_64PC32
+    case (.x86_64, 8): .x86_64PC64
+    case (.aarch64, 4): .aarch64PREL32
+    case (.aarch64, 8): .aarch64PREL64
+    default: nil
+    }
+  }
+
   /// Whether the relocation fills a 4-byte address field (an entry of a kernel table):
   /// a 4-byte data relocation, or x86's PLT32 (which the assembler uses for `.long sym -
   /// .` to a function, and is PC32 in a kernel link).

@@ -9,17 +9,20 @@
 //   pipeline  the whole pipeline: check with Kbuild's module flags, then ORC and the
 //             site sections written to memory and parsed back
 //   dwarf     the DWARF CFI reader (libdw) and the comparison, on an object
+//   sframe    an .sframe section's bytes (versions 1-3): decoded and dumped; what
+//             decodes is encoded again in its version and must decode to the same rows
 // Every target: any input must give a result or a clean error, never a trap.
 import ArchARM64
 import ArchX86
 import DecodeX86
 import ELFObject
 import Foundation
+import SFrame
 import UnwindDriver
 import UnwindModel
 
 private enum Target: String {
-  case elf, x86, arm64, tables, pipeline, dwarf
+  case elf, x86, arm64, tables, pipeline, dwarf, sframe
 }
 
 private let target: Target = {
@@ -41,6 +44,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
   case .tables: fuzzCheck(bytes, write: false)
   case .pipeline: fuzzCheck(bytes, write: true)
   case .dwarf: fuzzDwarf(bytes)
+  case .sframe: fuzzSFrame(bytes)
   }
   return 0
 }
@@ -116,6 +120,26 @@ private func fuzzDwarf(_ bytes: [UInt8]) {
   o.freeEachObject = true
   o.againstDwarf = true
   _ = runCheck(paths: [path], options: o, out: { _ in }, err: { _ in })
+}
+
+private func fuzzSFrame(_ bytes: [UInt8]) {
+  guard case .success(let d) = bytes.withUnsafeBytes({ SFrameCoding.decode($0) }) else { return }
+  _ = SFrameDump.lines(section: ".sframe", d, starts: d.functions.map { UInt64(bitPattern: $0.startField) })
+  // Re-encode what the row model holds (rows inside their function's size, so the row
+  // type the encoder picks holds their offsets) and read it back.
+  let kept = d.functions.filter { f in !f.flexible && !f.pcMask && f.rows.allSatisfy { $0.offset < max(f.size, 1) } }
+  let table = SFrame.Table(version: d.version, flags: d.flags, abi: d.abi, fixedFPOffset: d.fixedFPOffset,
+                           fixedRAOffset: d.fixedRAOffset,
+                           functions: kept.map { SFrame.Function(section: SectionIndex(1), start: 0, size: $0.size, rows: $0.rows,
+                                                                 pauthKeyB: $0.pauthKeyB) })
+  guard let encoded = try? SFrameCoding.encode(table, order: .little) else { return }
+  guard case .success(let again) = encoded.bytes.withUnsafeBytes({ SFrameCoding.decode($0) }) else {
+    fatalError("unwindcheck's own SFrame encoding does not decode")
+  }
+  for (a, b) in zip(kept, again.functions) where a.rows.count != b.rows.count
+    || zip(a.rows, b.rows).contains(where: { !$0.sameRule(as: $1) || $0.offset != $1.offset }) {
+    fatalError("SFrame rows change through encode and decode")
+  }
 }
 
 // SwiftPM links an executable target's entry as `<module>_main` (it aliases `main` to

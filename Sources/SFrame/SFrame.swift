@@ -8,6 +8,22 @@ public enum SFrame {
   public static let magic: UInt16 = 0xdee2
   /// Header size up to the auxiliary header (every version so far).
   public static let headerSize = 28
+  /// The versions unwindcheck reads and writes.
+  public static let versions: ClosedRange<UInt8> = 1...3
+
+  /// `sfp_flags`.
+  public struct Flags: OptionSet, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// `SFRAME_F_FDE_SORTED`: the function descriptors are sorted by start.
+    public static let sorted = Flags(rawValue: 1)
+    /// `SFRAME_F_FRAME_POINTER` (versions 1 and 2): functions keep a frame pointer.
+    public static let framePointer = Flags(rawValue: 2)
+    /// `SFRAME_F_FDE_FUNC_START_PCREL` (version 2 errata 1, version 3): a function's
+    /// start is stored relative to its own start field (else, as ld 2.40 links version
+    /// 1, relative to the `.sframe` section).
+    public static let startPCRelative = Flags(rawValue: 4)
+  }
 
   /// `sfh_abi_arch`.
   public enum ABI: UInt8, Sendable {
@@ -40,20 +56,26 @@ public enum SFrame {
     public var raOffset: Int32?
     /// The return address is signed (AArch64 PAC: PACIASP done, AUTIASP not yet).
     public var raMangled: Bool
+    /// The return address is undefined: the outermost frame, where unwinding ends
+    /// (version 2 errata 1 and version 3: a row without data words; the other fields
+    /// are then meaningless).
+    public var raUndefined: Bool
 
     public init(offset: UInt32, cfaOnStackPointer: Bool, cfaOffset: Int32, fpOffset: Int32? = nil, raOffset: Int32? = nil,
-                raMangled: Bool = false) {
+                raMangled: Bool = false, raUndefined: Bool = false) {
       self.offset = offset
       self.cfaOnStackPointer = cfaOnStackPointer
       self.cfaOffset = cfaOffset
       self.fpOffset = fpOffset
       self.raOffset = raOffset
       self.raMangled = raMangled
+      self.raUndefined = raUndefined
     }
 
     /// The same rule (the offset aside).
     public func sameRule(as r: Row) -> Bool {
-      cfaOnStackPointer == r.cfaOnStackPointer && cfaOffset == r.cfaOffset && fpOffset == r.fpOffset
+      if raUndefined || r.raUndefined { return raUndefined == r.raUndefined }
+      return cfaOnStackPointer == r.cfaOnStackPointer && cfaOffset == r.cfaOffset && fpOffset == r.fpOffset
         && raOffset == r.raOffset && raMangled == r.raMangled
     }
   }
@@ -81,13 +103,13 @@ public enum SFrame {
   /// A whole `.sframe`: the ABI, the fixed offsets of the header, the functions.
   public struct Table: Sendable {
     public var version: UInt8
-    public var flags: UInt8
+    public var flags: Flags
     public var abi: ABI
     public var fixedFPOffset: Int8
     public var fixedRAOffset: Int8
     public var functions: [Function]
 
-    public init(version: UInt8, flags: UInt8 = 0, abi: ABI, fixedFPOffset: Int8 = 0, fixedRAOffset: Int8, functions: [Function]) {
+    public init(version: UInt8, flags: Flags = [], abi: ABI, fixedFPOffset: Int8 = 0, fixedRAOffset: Int8, functions: [Function]) {
       self.version = version
       self.flags = flags
       self.abi = abi

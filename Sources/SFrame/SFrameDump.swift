@@ -1,33 +1,57 @@
-/// `sframe dump`: a `.sframe` section in the layout of binutils' `readelf --sframe`
-/// (2.40), with function starts as given (`pc`, the relocated start) and every row's
-/// address the function's start plus its offset.
+/// `sframe dump`: a `.sframe` section in the layout of binutils' `readelf --sframe`:
+/// version 1 as 2.40 prints it (the readelf that reads version 1), versions 2 and 3 as
+/// the newer readelf that reads them prints them (fixed offsets in the header, `f` for
+/// a return address at the fixed offset, `RA undefined`, `attr = "S"` for a signal
+/// frame, `[m]` for PC-mask functions). Function starts as given (`pc`, the relocated
+/// start); every row's address is the function's start plus its offset.
 public enum SFrameDump {
-  public static func lines(section name: String, _ d: SFrameV1.Decoded, starts: [UInt64]) -> [String] {
-    var out = ["Contents of the SFrame section \(name):", "  Header :", "", "    Version: SFRAME_VERSION_1",
-               "    Flags: \(flagsText(d.flags))", "    Num FDEs: \(d.functions.count)", "    Num FREs: \(d.rowCount)", "",
-               "  Function Index :", ""]
+  public static func lines(section name: String, _ d: SFrameCoding.Decoded, starts: [UInt64]) -> [String] {
+    let newer = d.version >= 2
+    var out = ["Contents of the SFrame section \(name):", "  Header :", "", "    Version: SFRAME_VERSION_\(d.version)",
+               "    Flags: \(flagsText(d.flags))"]
+    if newer {
+      if d.fixedFPOffset != 0 { out.append("    CFA fixed FP offset: \(d.fixedFPOffset)") }
+      if d.fixedRAOffset != 0 { out.append("    CFA fixed RA offset: \(d.fixedRAOffset)") }
+    }
+    out += ["    Num FDEs: \(d.functions.count)", "    Num FREs: \(d.rowCount)", "", "  Function Index :", ""]
     for (k, f) in d.functions.enumerated() {
       let pc = k < starts.count ? starts[k] : 0
-      out.append("    func idx [\(k)]: pc = 0x\(String(pc, radix: 16)), size = \(f.size) bytes" + (f.info & 0x20 != 0 ? ", pauth = B key" : ""))
-      out.append("    STARTPC         CFA       FP        RA           ")
+      var head = "    func idx [\(k)]: pc = 0x\(String(pc, radix: 16)), size = \(f.size) bytes"
+      if newer && d.isSignalFrame(f) { head += ", attr = \"S\"" }
+      if f.pauthKeyB && d.abi.tracksReturnAddress { head += ", pauth = B key" }
+      out.append(head)
+      out.append("    STARTPC" + pad(f.pcMask ? "[m]" : "", 8) + " CFA       FP        RA           ")
+      if f.flexible { out.append("    (a flexible FDE: its rows are not shown)") }
       for row in f.rows {
-        let address = String(pc &+ UInt64(row.offset), radix: 16)
+        let address = String(f.pcMask ? UInt64(row.offset) : pc &+ UInt64(row.offset), radix: 16)
+        let at = "    " + String(repeating: "0", count: max(0, 16 - address.count)) + address
+        if row.raUndefined {
+          out.append(at + "  RA undefined")
+          continue
+        }
         let cfa = (row.cfaOnStackPointer ? "sp" : "fp") + signed(row.cfaOffset)
         let fp = row.fpOffset.map { "c" + signed($0) } ?? "u"
-        var ra = d.abi.tracksReturnAddress ? row.raOffset.map { "c" + signed($0) } ?? "u" : "u"
-        if row.raMangled { ra += "[s]" }
-        out.append("    " + String(repeating: "0", count: max(0, 16 - address.count)) + address + "  "
-                   + pad(cfa, 10) + pad(fp, 10) + pad(ra, 13))
+        var ra: String
+        if !d.abi.tracksReturnAddress {
+          ra = newer && d.fixedRAOffset != 0 ? "f" : "u"
+        } else {
+          ra = row.raOffset.map { "c" + signed($0) } ?? "u"
+        }
+        ra += row.raMangled ? "[s]" : newer ? "   " : ""
+        out.append(at + "  " + pad(cfa, 10) + pad(fp, 10) + pad(ra, 13))
       }
       if k + 1 < d.functions.count { out.append("") }
     }
     return out
   }
 
-  static func flagsText(_ flags: UInt8) -> String {
+  static func flagsText(_ flags: SFrame.Flags) -> String {
     var names: [String] = []
-    if flags & 1 != 0 { names.append("SFRAME_F_FDE_SORTED") }
-    if flags & 2 != 0 { names.append("SFRAME_F_FRAME_POINTER") }
+    if flags.contains(.sorted) { names.append("SFRAME_F_FDE_SORTED") }
+    if flags.contains(.framePointer) { names.append("SFRAME_F_FRAME_POINTER") }
+    if flags.contains(.startPCRelative) { names.append("SFRAME_F_FDE_FUNC_START_PCREL") }
+    let rest = flags.rawValue & ~7
+    if rest != 0 { names.append("\(rest)") }
     return names.isEmpty ? "NONE" : names.joined(separator: ",\n           ")
   }
 

@@ -4,6 +4,7 @@ import DwarfCFI
 import WorkPool
 import ELFObject
 import UnwindModel
+import SFrame
 
 /// Options of `unwindcheck check`, with objtool's meanings.
 public struct CheckOptions: Sendable {
@@ -51,6 +52,8 @@ public struct CheckOptions: Sendable {
   /// `--sframe[=VERSION]`: write an `.sframe` section computed from the instructions
   /// (with `--output`, into a copy); functions SFrame cannot describe are findings.
   public var sframe: UInt8?
+  /// The SFrame versions `--sframe` writes.
+  public static let sframeVersions = SFrame.versions
   /// `--against-sframe`: the object's own `.sframe` against the computed CFI.
   public var againstSFrame = false
   /// `--coverage` (with `--against-dwarf`): the code without DWARF CFI, with the CFI the
@@ -400,7 +403,8 @@ func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = fals
       case .success(let x):
         findings += x.findings
         if options.stats || options.summary {
-          report.out("\(path): sframe: \(x.functions) functions compared (\(x.instructions) instructions, \(x.disagreeing) disagreeing), \(x.missing) reached without an entry")
+          report.out("\(path): sframe: \(x.functions) functions compared (\(x.instructions) instructions, \(x.disagreeing) disagreeing), \(x.missing) reached without an entry"
+                     + (x.notCompared > 0 ? ", \(x.notCompared) entries not compared (flexible or PC-mask)" : ""))
         }
       case .failure(.noSection):
         report.err("\(path): warning: unwindcheck: no .sframe section to check")
@@ -413,13 +417,13 @@ func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = fals
     // formats), its section waits for the write below.
     var extraSections: [SectionEdit] = []
     if let version = options.sframe, let result {
-      if let build = buildSFrame(file, result: result, version: version), let arch = ArchitectureSupport.of(file.machine) {
+      if let build = buildSFrame(file, result: result, version: version) {
         findings += build.findings
         if options.stats {
           report.out("\(path): sframe: \(build.covered) of \(build.reached) reached functions described, \(build.rowCount) rows")
         }
         do {
-          extraSections.append(try sframeSection(build, order: file.byteOrder, relocation: arch.orcRelocation))
+          extraSections.append(try sframeSection(build, machine: file.machine, order: file.byteOrder))
         } catch {
           report.err(DiagnosticFormat.error(path: path, "cannot encode SFrame: \(error)"))
           report.status = .findings

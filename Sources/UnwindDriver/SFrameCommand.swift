@@ -36,13 +36,14 @@ public func runSFrameDump(paths: [String], out: inout OutputBuffer, err: (String
   return status
 }
 
-/// An object's `.sframe` (version 1) read, with each function's start: the start
-/// field's relocation gives the symbol's section and value plus the addend (a `.o`);
-/// without one the field is taken, as ld 2.40 writes it, relative to the section's
-/// address (section nil).
+/// An object's `.sframe` (version 1, 2 or 3) read, with each function's start: the
+/// start field's relocation gives the symbol's section and value plus the addend (a
+/// `.o`); without one the field is taken relative to itself when the section says
+/// "PC-relative starts" (version 3, version 2 errata 1), else, as ld 2.40 links version
+/// 1, relative to the section's address (section nil: an address).
 struct ReadSFrame {
   var section: Section
-  var decoded: SFrameV1.Decoded
+  var decoded: SFrameCoding.Decoded
   var starts: [(section: SectionIndex?, offset: UInt64)]
 }
 
@@ -53,8 +54,8 @@ enum SFrameReadError: Error {
 
 func readSFrame(_ file: ELFFile) -> Result<ReadSFrame, SFrameReadError> {
   guard let section = file.section(named: ".sframe"), section.hasFileBytes else { return .failure(.noSection) }
-  let decoded: SFrameV1.Decoded
-  switch file.withBytes(of: section.index, { SFrameV1.decode($0) }) {
+  let decoded: SFrameCoding.Decoded
+  switch file.withBytes(of: section.index, { SFrameCoding.decode($0) }) {
   case .success(let d): decoded = d
   case .failure(let e): return .failure(.unreadable("\(section.displayName)+0x\(String(e.offset, radix: 16)): \(e.reason)"))
   }
@@ -65,7 +66,8 @@ func readSFrame(_ file: ELFFile) -> Result<ReadSFrame, SFrameReadError> {
       let sym = file.symbol(r.symbol)
       return (sym.section.index, sym.value &+ UInt64(bitPattern: r.addend))
     }
-    return (nil, section.address &+ UInt64(bitPattern: Int64(f.startField)))
+    let base = decoded.flags.contains(.startPCRelative) ? section.address &+ UInt64(f.startFieldOffset) : section.address
+    return (nil, base &+ UInt64(bitPattern: f.startField))
   }
   return .success(ReadSFrame(section: section, decoded: decoded, starts: starts))
 }

@@ -35,6 +35,18 @@ struct ReachedFunction {
   var columns: ValidationResult.SectionCFI
   var instructions: Range<Int>
 
+  /// AArch64: the function signs its return address with the B key (PACIBSP), which
+  /// SFrame records per function. (Instructions are little-endian on either data order.)
+  func signsWithKeyB(_ file: ELFFile) -> Bool {
+    guard file.machine == .aarch64 else { return false }
+    return file.withBytes(of: section.index) { b in
+      instructions.contains { i in
+        let at = Int(columns.offsets[i])
+        return at + 4 <= b.count && b.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian == 0xD503_237F
+      }
+    }
+  }
+
   /// The function's place at instruction `i` (an index into the columns).
   func place(_ i: Int) -> CodeLocation {
     let off = UInt64(columns.offsets[i])
@@ -68,8 +80,10 @@ func buildSFrame(_ file: ELFFile, result: ValidationResult, version: UInt8) -> S
   guard let abi = SFrame.ABI(file.machine, file.byteOrder) else { return nil }
   let regs = result.registers
   // AMD64 keeps the return address at CFA-8 (the header's fixed offset).
-  var build = SFrameBuild(table: SFrame.Table(version: version, abi: abi, fixedRAOffset: abi.tracksReturnAddress ? 0 : -8,
-                                              functions: []))
+  // Versions 2 and 3 say that starts are relative to their field (what a relocatable
+  // object's PC-relative relocations make them; version 1 has no such flag).
+  var build = SFrameBuild(table: SFrame.Table(version: version, flags: version >= 2 ? .startPCRelative : [], abi: abi,
+                                              fixedRAOffset: abi.tracksReturnAddress ? 0 : -8, functions: []))
   let states = result.cfiStates
   forEachReachedFunction(file, result) { fn in
     let f = fn.symbol, cols = fn.columns
@@ -90,9 +104,15 @@ func buildSFrame(_ file: ELFFile, result: ValidationResult, version: UInt8) -> S
     // The first row starts at the function's start (an unreached entry keeps the
     // first reached row's rule).
     rows[0].offset = 0
+    guard rows.count <= SFrameCoding.maximumRows(version: version) else {
+      build.findings.append(Finding(at: fn.place(fn.instructions.lowerBound),
+                                    Message(.sframeCannotExpress, .function(f.name), .name(SFrameGap.tooManyRows.text))))
+      return
+    }
     build.covered += 1
     build.table.functions.append(SFrame.Function(section: fn.columns.section, start: f.value,
-                                                 size: UInt32(truncatingIfNeeded: f.size), rows: rows))
+                                                 size: UInt32(truncatingIfNeeded: f.size), rows: rows,
+                                                 pauthKeyB: rows.contains(where: \.raMangled) && fn.signsWithKeyB(file)))
   }
   return build
 }
@@ -100,7 +120,7 @@ func buildSFrame(_ file: ELFFile, result: ValidationResult, version: UInt8) -> S
 /// Why a state has no SFrame row.
 enum SFrameGap: Error {
   case notACallFrame, cfaUndefined, cfaOnOtherRegister, realigned, returnAddressElsewhere, framePointerElsewhere
-  case framePointerWithoutReturnAddress
+  case framePointerWithoutReturnAddress, tooManyRows
 
   var text: String {
     switch self {
@@ -111,6 +131,7 @@ enum SFrameGap: Error {
     case .returnAddressElsewhere: "the return address is not where SFrame puts it"
     case .framePointerElsewhere: "the frame pointer is saved other than CFA-relative"
     case .framePointerWithoutReturnAddress: "the frame pointer is saved and the return address is not"
+    case .tooManyRows: "more than 65535 rows (SFrame version 3 counts them in 16 bits)"
     }
   }
 }
@@ -143,12 +164,16 @@ func sframeRow(_ s: CFIState, offset: UInt32, abi: SFrame.ABI, registers: Regist
   return .success(row)
 }
 
-/// The `.sframe` section edit for `build` (version 1), its start fields relocated
-/// PC-relative against each function's section as GNU as does.
-func sframeSection(_ build: SFrameBuild, order: ByteOrder, relocation: RelocationType) throws(SFrameV1.EncodeError) -> SectionEdit {
-  let encoded = try SFrameV1.encode(build.table, order: order)
-  let relocations = encoded.startFields.map { f in
-    RelocationEdit(offset: f.offset, type: relocation, symbol: .sectionSymbol(f.section), addend: f.addend)
+/// The `.sframe` section edit for `build`, its start fields relocated PC-relative
+/// against each function's section as GNU as does (32 or 64 bits as the version's
+/// field).
+func sframeSection(_ build: SFrameBuild, machine: Machine, order: ByteOrder) throws(SFrameCoding.EncodeError) -> SectionEdit {
+  let encoded = try SFrameCoding.encode(build.table, order: order)
+  var relocations: [RelocationEdit] = []
+  relocations.reserveCapacity(encoded.startFields.count)
+  for f in encoded.startFields {
+    guard let type = RelocationType.pcRelative(width: f.width, on: machine) else { throw .unsupportedVersion(build.table.version) }
+    relocations.append(RelocationEdit(offset: f.offset, type: type, symbol: .sectionSymbol(f.section), addend: f.addend))
   }
   return SectionEdit(name: ".sframe", flags: .alloc, alignment: 8, entrySize: 0, contents: .bytes(encoded.bytes),
                      relocations: relocations)

@@ -75,10 +75,10 @@ enum Commands {
     .flag("backtrace", \.backtrace, "After each finding, print the branch chain that led to it (objtool --backtrace)."),
     .flag("verbose", \.verbose, "Print notes under findings (for patch-site conflicts: both streams and their CFI)."),
     .flag("orc", \.orc, "Write ORC unwind tables into the object (objtool --orc without --dry-run)."),
-    .flag("against-sframe", \.againstSFrame, "Compare the object's own .sframe (SFrame version 1, as GNU as writes it from .cfi directives) with the CFI computed from the instructions: disagreements and reached functions without an entry are findings; with --summary the counts on stdout."),
-    .optionalValue("sframe", "version", default: "1", \.sframe, "Write an .sframe section computed from the instructions (SFrame version 1, what binutils 2.40 reads); functions whose CFI SFrame cannot express get none and a finding.") { text throws(OptionValueError) in
-      guard text == "1" else { throw OptionValueError(message: "--sframe: version \(text) is not written yet (1 is)") }
-      return 1
+    .flag("against-sframe", \.againstSFrame, "Compare the object's own .sframe (SFrame version 1, 2 or 3, as GNU as writes it from .cfi directives) with the CFI computed from the instructions: disagreements and reached functions without an entry are findings; with --summary the counts on stdout."),
+    .optionalValue("sframe", "version", default: "3", \.sframe, "Write an .sframe section computed from the instructions: SFrame version 3 with PC-relative function starts (what the kernel's SFrame readers take; the default), 2, or 1 (what binutils 2.40 reads); functions whose CFI SFrame cannot express get none and a finding.") { text throws(OptionValueError) in
+      guard let v = UInt8(text), CheckOptions.sframeVersions.contains(v) else { throw OptionValueError(message: "--sframe: version \(text): unwindcheck writes SFrame versions 1, 2 and 3") }
+      return v
     },
     .text("output", "output", \.output, "With --orc: write the result to this file instead of replacing the input."),
     .flag("replace", \.replace, "With --orc: regenerate ORC in an object that already has it."),
@@ -157,7 +157,7 @@ enum Commands {
 
   static let sframeDump = CommandSpec(
     name: "dump",
-    abstract: "Print an object's .sframe section (SFrame version 1) in the layout of readelf --sframe, with real function starts.",
+    abstract: "Print an object's .sframe section (SFrame version 1, 2 or 3) in the layout of readelf --sframe, with real function starts.",
     positional: ("files", "Object files."), minimumPositional: 1)
 
   static let sframe = CommandSpec(name: "sframe", abstract: "SFrame stack trace tables.", subcommands: [sframeDump])

@@ -10,6 +10,9 @@ import UnwindTestSupport
 @Suite(.enabled(if: TestSupport.unwindcheckBinary != nil, "needs the built unwindcheck executable"))
 struct SFrameTests {
   var binary: String { TestSupport.unwindcheckBinary! }
+  /// The compiled C with the assembler's SFrame: x86-64 with and without frame
+  /// pointers, aarch64 signing return addresses with the A and with the B key.
+  static let compiled = ["list_sort.gcc-x86_64.o", "list_sort.gcc-x86_64-fp.o", "list_sort.gcc-arm64.o", "list_sort.gcc-arm64-bkey.o"]
 
   /// One function of a dump: its start and its rows (address, CFA, FP, RA).
   struct DumpedFunction: Equatable {
@@ -57,17 +60,22 @@ struct SFrameTests {
   /// keeps the CFA on SP after `mov x29, sp` where the walk moves it to x29 (the same
   /// value: `CFA through an equal register` of the DWARF cross-check). readelf 2.40
   /// reads what unwindcheck wrote.
-  @Test(arguments: ["list_sort.gcc-x86_64.o", "list_sort.gcc-x86_64-fp.o", "list_sort.gcc-arm64.o"])
+  @Test(arguments: compiled)
   func sframeFromTheMachineCodeAgreesWithTheAssemblers(_ name: String) throws {
     let obj = TestSupport.absolute("TestObjects/sframe/" + name)
     let dir = try TestSupport.temporaryDirectory("sframe")
     defer { try? FileManager.default.removeItem(at: dir) }
     let out = dir.appendingPathComponent("ours.o").path
-    let w = try TestSupport.run(binary, ["check", "--sframe", "--replace", "--output", out, obj])
+    let w = try TestSupport.run(binary, ["check", "--sframe=1", "--replace", "--output", out, obj])
     #expect(w.status == 0 && w.stderr.isEmpty, "\(w.stderr)")
-    let ours = Self.parse(try TestSupport.run(binary, ["sframe", "dump", out]).stdout)
-    let theirs = Self.parse(try TestSupport.run(binary, ["sframe", "dump", obj]).stdout)
+    let oursText = try TestSupport.run(binary, ["sframe", "dump", out]).stdout
+    let theirsText = try TestSupport.run(binary, ["sframe", "dump", obj]).stdout
+    let ours = Self.parse(oursText), theirs = Self.parse(theirsText)
     #expect(ours == theirs && ours.count >= 2, "the same functions")
+    // The return-address signing key of each function (AArch64: B for PACIBSP).
+    let keys = { (t: String) in t.split(separator: "\n").filter { $0.contains("func idx") }.map { $0.contains("pauth = B key") } }
+    #expect(keys(oursText) == keys(theirsText))
+    #expect(keys(oursText).contains(true) == name.contains("bkey"))
     var compared = 0
     for (o, t) in zip(ours, theirs) {
       let addresses = Set(o.rows.map(\.address) + t.rows.map(\.address)).sorted()
@@ -95,7 +103,7 @@ struct SFrameTests {
 
   /// `--against-sframe` on the assembler's SFrame of compiled C: every reached function
   /// has an entry and no instruction disagrees.
-  @Test(arguments: ["list_sort.gcc-x86_64.o", "list_sort.gcc-x86_64-fp.o", "list_sort.gcc-arm64.o"])
+  @Test(arguments: compiled)
   func compiledCodeAgreesWithItsSFrame(_ name: String) throws {
     let r = try TestSupport.run(binary, ["check", "--against-sframe", "--summary",
                                          TestSupport.absolute("TestObjects/sframe/" + name)])
@@ -142,7 +150,7 @@ struct SFrameTests {
   /// row for row as unwindcheck's reader does (Scripts/lib/sframe-read.c, built here):
   /// x86-64 with and without frame pointers, aarch64 with signed return addresses.
   @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/include/sframe-api.h") && ARM64Tests.toolchainClang != nil),
-        arguments: ["list_sort.gcc-x86_64.o", "list_sort.gcc-x86_64-fp.o", "list_sort.gcc-arm64.o"])
+        arguments: compiled)
   func libsframeReadsWhatWeWrite(_ name: String) throws {
     let dir = try TestSupport.temporaryDirectory("libsframe")
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -150,7 +158,7 @@ struct SFrameTests {
     let cc = try TestSupport.run(ARM64Tests.toolchainClang!, ["-O2", TestSupport.absolute("Scripts/lib/sframe-read.c"), "-o", reader, "-lsframe"])
     #expect(cc.status == 0, "\(cc.stderr)")
     let out = dir.appendingPathComponent("ours.o").path
-    let w = try TestSupport.run(binary, ["check", "--sframe", "--replace", "--output", out,
+    let w = try TestSupport.run(binary, ["check", "--sframe=1", "--replace", "--output", out,
                                          TestSupport.absolute("TestObjects/sframe/" + name)])
     #expect(w.status == 0, "\(w.stderr)")
     let file = try ELFFile.open(path: out)
@@ -176,5 +184,121 @@ struct SFrameTests {
     }
     #expect(libsframe.count == ours.count && ours.count >= 2)
     #expect(libsframe == ours)
+  }
+
+  /// The assemblers' objects and the planted ones: what the independent reader reads.
+  static let assembled = compiled + ["wrongcfi.o", "drap.o"]
+
+  /// Scripts/sframe-read.py, an SFrame reader written in Python from the format's
+  /// specification apart from the Swift code, is first checked against binutils 2.40's
+  /// readelf on what the assembler wrote and on unwindcheck's version 1; then
+  /// unwindcheck's versions 2 and 3 of the same object must read as its version 1 row
+  /// for row (starts relocated), and every row of version 1, looked up by address (its
+  /// first and its last byte) in version 3 as an unwinder looks up a PC, gives the
+  /// same rule. `sframe dump` reads version 3 as the Python reader does.
+  @Test(.enabled(if: TestSupport.hasTool("python3")), arguments: assembled)
+  func anIndependentReaderReadsEveryVersion(_ name: String) throws {
+    let obj = TestSupport.absolute("TestObjects/sframe/" + name)
+    let reader = TestSupport.absolute("Scripts/sframe-read.py")
+    let readelf = name.contains("arm64") ? "aarch64-linux-gnu-readelf" : "readelf"
+    let dir = try TestSupport.temporaryDirectory("sframe-versions")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    func python(_ mode: String, _ path: String) throws -> String {
+      let r = try TestSupport.run("python3", [reader, mode, path])
+      #expect(r.status == 0, "\(path): \(r.stderr)")
+      return r.stdout
+    }
+    var written: [String] = []
+    for v in 1...3 {
+      let out = dir.appendingPathComponent("v\(v).o").path
+      let w = try TestSupport.run(binary, ["check", "--sframe=\(v)", "--replace", "--output", out, obj])
+      #expect(w.status == 0 || w.status == 1, "\(w.stderr)")
+      written.append(out)
+    }
+    // 1. The reader against binutils, on the assembler's section and on ours.
+    if TestSupport.hasTool(readelf) {
+      for path in [obj, written[0]] {
+        #expect(try python("--readelf", path) == TestSupport.run(readelf, ["--sframe", path]).stdout, "\(path)")
+      }
+    }
+    // 2. Versions 2 and 3 hold the rows of version 1.
+    let rows = try written.map { try python("--rows", $0) }
+    #expect(rows[0].split(separator: "\n").count >= 3)
+    #expect(rows[1] == rows[0] && rows[2] == rows[0])
+    // 3. Every row of version 1, at its first and last byte, looked up in version 3.
+    var queries: [String] = [], expected: [String] = []
+    var function: (section: String, end: UInt64)?
+    let lines = rows[0].split(separator: "\n").map(String.init)
+    for (k, line) in lines.enumerated() {
+      let f = line.split(separator: " ", maxSplits: 2).map(String.init)
+      let (section, address) = Self.place(f[1])
+      if f[0] == "F" {
+        function = (section, address + UInt64(f[2].split(separator: " ")[0])!)
+        continue
+      }
+      guard let fn = function else { continue }
+      let next = k + 1 < lines.count && lines[k + 1].hasPrefix("R ") ? Self.place(lines[k + 1].split(separator: " ")[1]).offset : fn.end
+      for a in Set([address, max(address, next) - (next > address ? 1 : 0)]).sorted() {
+        queries.append("\(section) \(a)")
+        expected.append("\(section)+0x\(String(a, radix: 16)) \(f[2])")
+      }
+    }
+    let q = dir.appendingPathComponent("queries").path
+    try (queries.joined(separator: "\n") + "\n").write(toFile: q, atomically: true, encoding: .utf8)
+    let looked = try TestSupport.run("sh", ["-c", "python3 \"$0\" --lookup \"$1\" < \"$2\"", reader, written[2], q])
+    #expect(looked.status == 0, "\(looked.stderr)")
+    #expect(looked.stdout.split(separator: "\n").map(String.init) == expected)
+    // 4. unwindcheck's own reader of version 3 (sframe dump) gives the same rows.
+    let dumped = Self.parse(try TestSupport.run(binary, ["sframe", "dump", written[2]]).stdout)
+    let listed = lines.filter { $0.hasPrefix("R ") }.map { Self.place($0.split(separator: " ")[1]).offset }
+    #expect(dumped.flatMap { $0.rows.map(\.address) } == listed)
+  }
+
+  /// `.text+0x1c` -> (".text", 0x1c).
+  static func place<S: StringProtocol>(_ s: S) -> (section: String, offset: UInt64) {
+    let parts = s.split(separator: "+0x", maxSplits: 1)
+    return (String(parts[0]), UInt64(parts.count > 1 ? String(parts[1]) : "0", radix: 16) ?? 0)
+  }
+
+  /// A function whose `.sframe` entry says the A key while it signs with PACIBSP:
+  /// `--against-sframe` names the key.
+  @Test func theSigningKeyIsChecked() throws {
+    let obj = TestSupport.absolute("TestObjects/sframe/list_sort.gcc-arm64-bkey.o")
+    let file = try ELFFile.open(path: obj)
+    let section = try #require(file.section(named: ".sframe"))
+    var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: obj)))
+    // Function 0's info byte (version 1: the last byte of the first 17-byte FDE).
+    let info = Int(section.fileOffset) + 28 + 16
+    #expect(bytes[info] & 0x20 != 0)
+    bytes[info] &= ~0x20
+    let dir = try TestSupport.temporaryDirectory("bkey")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let planted = dir.appendingPathComponent("akey.o")
+    try Data(bytes).write(to: planted)
+    let r = try TestSupport.run(binary, ["check", "--against-sframe", planted.path])
+    #expect(r.stderr.contains("the return address signing key is the B key by the instructions, the A key by .sframe"), "\(r.stderr)")
+    let clean = try TestSupport.run(binary, ["check", "--against-sframe", obj])
+    #expect(!clean.stderr.contains("UV1902"), "\(clean.stderr)")
+  }
+
+  /// A damaged version-3 section is one located error line (exit 3), not a trap.
+  @Test func aDamagedVersion3SectionIsALocatedError() throws {
+    let dir = try TestSupport.temporaryDirectory("v3bad")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("v3.o").path
+    _ = try TestSupport.run(binary, ["check", "--sframe=3", "--replace", "--output", out,
+                                     TestSupport.absolute("TestObjects/sframe/list_sort.gcc-x86_64.o")])
+    let file = try ELFFile.open(path: out)
+    let section = try #require(file.section(named: ".sframe"))
+    var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: out)))
+    // Function 0's attribute offset (index entry bytes 12-15) past the row sub-section.
+    let at = Int(section.fileOffset) + 28 + 12
+    bytes.replaceSubrange(at..<at + 4, with: [0xF0, 0xFF, 0, 0])
+    let bad = dir.appendingPathComponent("bad.o")
+    try Data(bytes).write(to: bad)
+    let r = try TestSupport.run(binary, ["sframe", "dump", bad.path])
+    #expect(r.status == 3)
+    #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(".sframe+0x28: function 0: its attributes lie outside the row sub-section"),
+            "\(r.stderr)")
   }
 }
