@@ -8,26 +8,50 @@
 #   gcc-fp / gcc-nofp          gcc -O2 -Wa,--gsframe, with / without frame pointers (x86-64)
 #   clang-fp                   clang -O2 -fno-integrated-as -Wa,--gsframe (GNU as writes the SFrame)
 #   a64-gcc-fp / -nofp / -pac  aarch64-linux-gnu-gcc, the last -mbranch-protection=pac-ret+bti
-# with -g into $UNWINDCHECK_CORPUS/csrc/sframe-obj-g/CONFIG, then per configuration
+# with -g into $UNWINDCHECK_CORPUS/csrc/sframe-obj-g/CONFIG, and kernel code:
+#   ksrc-x86 / ksrc-arm64      the real 6.12 kernel sources of difftest-dwarf-kernel.sh (lib/kernel-sources.sh)
+#                              built by Kbuild against Debian's 6.12 headers with KCFLAGS=-Wa,--gsframe
+#                              (checked with --module; x86 also --ibt)
+# then per configuration
 #   unwindcheck check --against-sframe --against-dwarf --summary   (functions compared, agreeing, instructions,
 #                                                   functions without an entry)
-#   unwindcheck check --sframe --against-dwarf --replace --output  (a copy with our own .sframe) and readelf
-#                                                   --sframe on it (its FDE count)
+#   unwindcheck check --sframe=1 / --sframe=3 --against-dwarf --replace --output  (copies with our own
+#                                                   .sframe), readelf --sframe on version 1 (its FDE count), and
+#                                                   lib/sframe-roundtrip.py: version 3 read by sframe-read.py
+#                                                   (the reader from the specification) holds every row of
+#                                                   version 1, each looked up by address
+# and, when Scripts/build-vmlinux-arm64.sh has run, the arm64 vmlinux.o (check --link
+# --sframe=1 and =3: functions described, rows, readelf on version 1, the round trip).
 # Prints per configuration
 #   CONFIG: N objects, F functions compared, A agree (P %), D disagree, M reached without an
 #           entry; instructions I (X disagreeing); ours read back by readelf: R FDEs
-# Findings go to OUT/sframe-findings-CONFIG.txt. ~4 min to build, ~1 min to check.
+#   CONFIG: sframe round trip: N objects, F functions, R rows, L lookups, M mismatched objects
+# Findings go to OUT/sframe-findings-CONFIG.txt. ~4 min to build the C libraries, ~6 min
+# the kernel sources, ~3 min to check.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 # shellcheck source=lib/csrc-libs.sh
 . "$HERE/lib/csrc-libs.sh"
-CONFIGS=${CONFIGS:-"gcc-fp gcc-nofp clang-fp a64-gcc-fp a64-gcc-nofp a64-gcc-pac"}
+CONFIGS=${CONFIGS:-"gcc-fp gcc-nofp clang-fp a64-gcc-fp a64-gcc-nofp a64-gcc-pac ksrc-x86 ksrc-arm64"}
 # (-g: with --against-dwarf the walk knows the functions DWARF marks noreturn, as the
 # compiler did when it wrote the CFI.)
 BASE="-O2 -g -w -Wa,--gsframe"
 for cfg in $CONFIGS; do
+  odir=$DIR/sframe-obj-g/$cfg
+  [ -f "$odir/.done" ] && continue
   case $cfg in
+    ksrc-x86|ksrc-arm64)
+      # shellcheck source=lib/kernel-sources.sh
+      DIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus} HERE=$HERE bash -c '
+        set -eu; . "$HERE/lib/kernel-sources.sh"
+        if [ "$0" = ksrc-x86 ]; then
+          KCFLAGS=-Wa,--gsframe build_sources "$HDR" "$DIR/ksrc/build-sframe" "$1" net/sched crypto arch/x86/crypto lib fs/nls drivers/net
+        else
+          arm64_headers
+          KCFLAGS=-Wa,--gsframe build_sources "$HA" "$DIR/ksrc/build-sframe-a64" "$1" net/sched crypto lib fs/nls drivers/net
+        fi' "$cfg" "$odir"
+      continue;;
     gcc-fp) CC=gcc; F="-fno-omit-frame-pointer";;
     gcc-nofp) CC=gcc; F="-fomit-frame-pointer";;
     clang-fp) CC="$CLANG -fno-integrated-as"; F="-fno-omit-frame-pointer";;
@@ -35,8 +59,6 @@ for cfg in $CONFIGS; do
     a64-gcc-nofp) CC=aarch64-linux-gnu-gcc; F="-fomit-frame-pointer";;
     a64-gcc-pac) CC=aarch64-linux-gnu-gcc; F="-fno-omit-frame-pointer -mbranch-protection=pac-ret+bti";;
   esac
-  odir=$DIR/sframe-obj-g/$cfg
-  [ -f "$odir/.done" ] && continue
   mkdir -p "$odir"
   for lib in "${LIBS[@]}"; do
     IFS='|' read -r name flags srcs <<<"$lib"
@@ -51,17 +73,36 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 for cfg in $CONFIGS; do
   objs=$(ls "$DIR/sframe-obj-g/$cfg"/*.o)
-  "$U" check --against-sframe --against-dwarf --summary $objs >"$T/summary" 2>"$OUT/sframe-findings-$cfg.txt" || true
+  flags=""
+  case $cfg in ksrc-x86) flags="--module --ibt";; ksrc-arm64) flags="--module";; esac
+  "$U" check --against-sframe --against-dwarf --summary $flags $objs >"$T/summary" 2>"$OUT/sframe-findings-$cfg.txt" || true
   read -r f i x m < <(sed -nE 's/.*sframe: ([0-9]+) functions compared \(([0-9]+) instructions, ([0-9]+) disagreeing\), ([0-9]+) reached.*/\1 \2 \3 \4/p' "$T/summary" |
     awk '{f+=$1; i+=$2; x+=$3; m+=$4} END {print f+0, i+0, x+0, m+0}')
   d=$(grep -c '\[UV1902\]' "$OUT/sframe-findings-$cfg.txt" || true)
-  readelf=readelf; case $cfg in a64-*) readelf=aarch64-linux-gnu-readelf;; esac
+  readelf=readelf; case $cfg in *a64*|*arm64*) readelf=aarch64-linux-gnu-readelf;; esac
   r=0
+  : > "$T/pairs"
+  mkdir -p "$T/ours"
   for o in $objs; do
-    "$U" check --sframe --against-dwarf --replace --output "$T/o.o" "$o" >/dev/null 2>&1 || true
-    n=$("$readelf" --sframe "$T/o.o" 2>/dev/null | sed -n 's/.*Num FDEs: //p' | head -1)
+    b=$T/ours/$(basename "$o" .o)
+    "$U" check --sframe=1 --against-dwarf $flags --replace --output "$b.v1.o" "$o" >/dev/null 2>&1 || true
+    "$U" check --sframe=3 --against-dwarf $flags --replace --output "$b.v3.o" "$o" >/dev/null 2>&1 || true
+    n=$("$readelf" --sframe "$b.v1.o" 2>/dev/null | sed -n 's/.*Num FDEs: //p' | head -1)
     r=$((r + ${n:-0}))
+    [ -f "$b.v1.o" ] && [ -f "$b.v3.o" ] && echo "$b.v1.o $b.v3.o" >> "$T/pairs"
   done
   pct=$(python3 -c "print(f'{100*($f-$d)/max(1,$f):.3f}')")
   echo "$cfg: $(echo "$objs" | wc -w) objects, $f functions compared, $((f - d)) agree ($pct %), $d disagree, $m reached without an entry; instructions $i ($x disagreeing); ours read back by readelf: $r FDEs"
+  echo "$cfg: $(python3 "$HERE/lib/sframe-roundtrip.py" < "$T/pairs" 2>"$OUT/sframe-roundtrip-$cfg.txt" || true)"
+  rm -rf "$T/ours"
 done
+# The arm64 kernel: every function the walk covers, assembly without directives included.
+VML=${UNWINDCHECK_VMLINUX:-$HOME/.cache/unwindcheck-vmlinux}/arm64/vmlinux-raw.o
+if [ -f "$VML" ]; then
+  for v in 1 3; do
+    "$U" check --link --stats --sframe=$v --replace --output "$T/vmlinux.v$v.o" "$VML" 2>"$OUT/sframe-findings-vmlinux-v$v.txt" |
+      grep 'sframe:' | sed "s/^[^:]*: /arm64 vmlinux.o (version $v): /"
+  done
+  echo "arm64 vmlinux.o: ours read back by readelf (version 1): $(aarch64-linux-gnu-readelf --sframe "$T/vmlinux.v1.o" | sed -n 's/.*Num FDEs: //p' | head -1) FDEs"
+  echo "arm64 vmlinux.o: $(echo "$T/vmlinux.v1.o $T/vmlinux.v3.o" | python3 "$HERE/lib/sframe-roundtrip.py" 2>&1)"
+fi

@@ -215,43 +215,38 @@ def readelf_v1(name, t, sec_addr):
     return lines
 
 
-def main(argv):
-    if len(argv) != 3 or argv[1] not in ("--readelf", "--rows", "--lookup"):
-        sys.stderr.write(__doc__)
-        return 2
-    mode, path = argv[1], argv[2]
-    try:
-        with open(path, "rb") as fh:
-            elf = ELF(fh.read())
-        index, sec = elf.section(".sframe")
-        if sec is None:
-            raise Malformed("no .sframe section")
-        t = decode(elf.contents(sec), elf.e)
-    except (Malformed, struct.error, ValueError) as err:
-        sys.stderr.write("%s: %s\n" % (path, err))
-        return 1
-    out = sys.stdout
-    if mode == "--readelf":
-        if t["version"] != 1:
-            sys.stderr.write("%s: --readelf prints version 1 only\n" % path)
-            return 1
-        out.write("\n".join(readelf_v1(".sframe", t, sec["addr"])) + "\n")
-        return 0
-    placed = starts(elf, index, sec, t)
-    if mode == "--rows":
-        for f, (where, start) in zip(t["functions"], placed):
-            attrs = []
-            if f["info"] & 0x20:
-                attrs.append("keyB")
-            if t["version"] == 3 and f["info"] & 0x80:
-                attrs.append("signal")
-            if f["info2"] & 0x1F:
-                attrs.append("flex")
-            out.write("F %s+0x%x %d %d%s\n" % (where, start, f["size"], f["count"], "".join(" " + a for a in attrs)))
-            for r in f["rows"]:
-                out.write("R %s+0x%x %s\n" % (where, start + r["start"], rule(t, r)))
-        return 0
-    # --lookup: the functions of each section by start, searched by bisection.
+def load(path):
+    """(section header, decoded table, placed starts) of a file's .sframe."""
+    with open(path, "rb") as fh:
+        elf = ELF(fh.read())
+    index, sec = elf.section(".sframe")
+    if sec is None:
+        raise Malformed("no .sframe section")
+    t = decode(elf.contents(sec), elf.e)
+    return sec, t, starts(elf, index, sec, t)
+
+
+def listing(t, placed):
+    """The --rows lines."""
+    out = []
+    for f, (where, start) in zip(t["functions"], placed):
+        attrs = []
+        if f["info"] & 0x20:
+            attrs.append("keyB")
+        if t["version"] == 3 and f["info"] & 0x80:
+            attrs.append("signal")
+        if f["info2"] & 0x1F:
+            attrs.append("flex")
+        out.append("F %s+0x%x %d %d%s" % (where, start, f["size"], f["count"], "".join(" " + a for a in attrs)))
+        for r in f["rows"]:
+            out.append("R %s+0x%x %s" % (where, start + r["start"], rule(t, r)))
+    return out
+
+
+def lookup(t, placed, queries):
+    """For each (section, pc), the rule in force there, found as an unwinder finds it:
+    the function whose range holds pc (bisection over the starts), then its last row
+    starting at or before pc (bisection over the row starts); "none" if there is none."""
     import bisect
     by_section = {}
     for f, (where, start) in zip(t["functions"], placed):
@@ -259,25 +254,49 @@ def main(argv):
     for v in by_section.values():
         v.sort(key=lambda x: x[0])
     keys = {s: [x[0] for x in v] for s, v in by_section.items()}
-    for line in sys.stdin:
-        parts = line.split()
-        if len(parts) != 2:
-            continue
-        where, pc = parts[0], int(parts[1], 0)
+    row_starts = {}
+    out = []
+    for where, pc in queries:
         found = "none"
         k = bisect.bisect_right(keys.get(where, []), pc) - 1
         if k >= 0:
             start, f = by_section[where][k]
             if pc < start + f["size"] and f["rows"]:
-                row = None
-                for r in f["rows"]:
-                    if start + r["start"] <= pc:
-                        row = r
-                    else:
-                        break
-                if row is not None:
-                    found = rule(t, row)
-        out.write("%s+0x%x %s\n" % (where, pc, found))
+                rs = row_starts.get(id(f))
+                if rs is None:
+                    rs = row_starts[id(f)] = [start + r["start"] for r in f["rows"]]
+                j = bisect.bisect_right(rs, pc) - 1
+                if j >= 0:
+                    found = rule(t, f["rows"][j])
+        out.append("%s+0x%x %s" % (where, pc, found))
+    return out
+
+
+def main(argv):
+    if len(argv) != 3 or argv[1] not in ("--readelf", "--rows", "--lookup"):
+        sys.stderr.write(__doc__)
+        return 2
+    mode, path = argv[1], argv[2]
+    try:
+        sec, t, placed = load(path)
+    except (Malformed, struct.error, ValueError, OSError) as err:
+        sys.stderr.write("%s: %s\n" % (path, err))
+        return 1
+    if mode == "--readelf":
+        if t["version"] != 1:
+            sys.stderr.write("%s: --readelf prints version 1 only\n" % path)
+            return 1
+        lines = readelf_v1(".sframe", t, sec["addr"])
+    elif mode == "--rows":
+        lines = listing(t, placed)
+    else:
+        queries = []
+        for line in sys.stdin:
+            parts = line.split()
+            if len(parts) == 2:
+                queries.append((parts[0], int(parts[1], 0)))
+        lines = lookup(t, placed, queries)
+    sys.stdout.write("".join(l + "\n" for l in lines))
     return 0
 
 
