@@ -81,6 +81,8 @@ if command -v aarch64-linux-gnu-gcc >/dev/null; then
   # SFrame oracles: GNU as 2.40's own .sframe (version 1) beside the code
   aarch64-linux-gnu-gcc -O2 -fno-omit-frame-pointer -mbranch-protection=pac-ret -Wa,--gsframe -c compiled/list_sort.c -o sframe/list_sort.gcc-arm64.o
   aarch64-linux-gnu-gcc -O2 -fno-omit-frame-pointer -mbranch-protection=pac-ret+b-key -Wa,--gsframe -c compiled/list_sort.c -o sframe/list_sort.gcc-arm64-bkey.o
+  # the arm64 kernel's ftrace entry: two NOPs before the symbol, two after it before .cfi_startproc
+  aarch64-linux-gnu-gcc -O2 -fno-omit-frame-pointer -fpatchable-function-entry=4,2 -Wa,--gsframe -c compiled/list_sort.c -o sframe/list_sort.gcc-arm64-patchable.o
   # computed goto (the BPF interpreter's shape), frame pointers as the kernel builds
   aarch64-linux-gnu-gcc -O2 -fno-omit-frame-pointer -fasynchronous-unwind-tables -c compiled/cgoto.c -o compiled/cgoto.gcc-arm64.o
 fi

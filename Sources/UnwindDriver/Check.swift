@@ -404,7 +404,8 @@ func checkObject(path: String, options: CheckOptions, keepUntilExit: Bool = fals
         findings += x.findings
         if options.stats || options.summary {
           report.out("\(path): sframe: \(x.functions) functions compared (\(x.instructions) instructions, \(x.disagreeing) disagreeing), \(x.missing) reached without an entry"
-                     + (x.notCompared > 0 ? ", \(x.notCompared) entries not compared (flexible or PC-mask)" : ""))
+                     + (x.notCompared > 0 ? ", \(x.notCompared) entries not compared (flexible or PC-mask)" : "")
+                     + (x.lateEntries > 0 ? ", \(x.lateEntries) entries starting after the function (\(x.uncoveredInstructions) instructions before them)" : ""))
         }
       case .failure(.noSection):
         report.err("\(path): warning: unwindcheck: no .sframe section to check")

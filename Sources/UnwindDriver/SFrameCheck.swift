@@ -6,7 +6,9 @@ import UnwindModel
 /// `check --against-sframe`: the object's own `.sframe` (version 1, 2 or 3, as GNU as writes it
 /// from `.cfi` directives) against the CFI the walk computed, instruction by
 /// instruction, function by function:
-///  - a function the walk reaches without an `.sframe` entry is named (UV1903);
+///  - a function the walk reaches without an `.sframe` entry is named (UV1903); its
+///    entry is the first that starts inside it (arm64 kernels open the CFI after the
+///    patchable-entry NOPs: those instructions are counted as before the entry);
 ///  - where the rows disagree with the machine code, the function's first such
 ///    instruction is reported with the count (UV1902). Compared: the CFA (equal values
 ///    through SP or FP accepted: the walk knows how far SP and FP are from the CFA), the
@@ -21,6 +23,9 @@ struct SFrameCheck {
   /// Functions compared / without an entry / with an entry not compared (version 3
   /// flexible, PC-mask); instructions compared / disagreeing.
   var functions = 0, missing = 0, notCompared = 0, instructions = 0, disagreeing = 0
+  /// Functions whose entry starts after their first reached instruction (a patchable
+  /// entry before the compiler's `.cfi_startproc`), and those instructions.
+  var lateEntries = 0, uncoveredInstructions = 0
 }
 
 func checkAgainstSFrame(_ file: ELFFile, result: ValidationResult) -> Result<SFrameCheck, SFrameReadError> {
@@ -31,21 +36,32 @@ func checkAgainstSFrame(_ file: ELFFile, result: ValidationResult) -> Result<SFr
   case .failure(let e): return .failure(e)
   }
   let decoded = read.decoded
-  // Each entry by its function's section and offset.
-  var entries: [SectionIndex: [UInt64: Int]] = [:]
+  // The entries of each section by start. A function's entry is the first starting in
+  // it: at its start, or later where the compiler's CFI begins after a patchable entry
+  // (arm64 kernels: `-fpatchable-function-entry=4,2` puts two NOPs after the symbol
+  // before `.cfi_startproc`); the instructions before it have no entry.
+  var entries: [SectionIndex: [(start: UInt64, index: Int)]] = [:]
   for (k, start) in read.starts.enumerated() {
-    if let s = start.section { entries[s, default: [:]][start.offset] = k }
+    if let s = start.section { entries[s, default: []].append((start.offset, k)) }
   }
+  for s in entries.keys { entries[s]!.sort { $0.start < $1.start } }
   var out = SFrameCheck()
   let regs = result.registers
   let states = result.cfiStates
   forEachReachedFunction(file, result) { fn in
     let f = fn.symbol, cols = fn.columns
-    guard let k = entries[cols.section]?[f.value] else {
+    let list = entries[cols.section] ?? []
+    var lo = 0, hi = list.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if list[mid].start < f.value { lo = mid + 1 } else { hi = mid }
+    }
+    guard lo < list.count, list[lo].start < f.value &+ max(f.size, 1) else {
       out.missing += 1
       out.findings.append(Finding(scope: Message(.sframeMissing, .function(f.name)), place: fn.place(fn.instructions.lowerBound)))
       return
     }
+    let k = list[lo].index, entryStart = list[lo].start
     // (Flexible and PC-mask entries are not in the row model: counted, not compared.)
     guard !decoded.functions[k].flexible && !decoded.functions[k].pcMask else {
       out.notCompared += 1
@@ -56,9 +72,14 @@ func checkAgainstSFrame(_ file: ELFFile, result: ValidationResult) -> Result<SFr
     var first: (index: Int, what: String, ours: String, theirs: String)?
     var count = 0
     var r = -1  // the row in force (offsets only grow)
+    var uncovered = 0
     for i in fn.instructions {
       guard let id = cols.cfi[i] else { continue }
-      let off = UInt32(truncatingIfNeeded: UInt64(cols.offsets[i]) - f.value)
+      guard UInt64(cols.offsets[i]) >= entryStart else {
+        uncovered += 1
+        continue
+      }
+      let off = UInt32(truncatingIfNeeded: UInt64(cols.offsets[i]) - entryStart)
       while r + 1 < rows.count && rows[r + 1].offset <= off { r += 1 }
       guard r >= 0 else { continue }
       out.instructions += 1
@@ -66,6 +87,10 @@ func checkAgainstSFrame(_ file: ELFFile, result: ValidationResult) -> Result<SFr
         count += 1
         if first == nil { first = (i, d.what, d.ours, d.theirs) }
       }
+    }
+    if uncovered > 0 {
+      out.lateEntries += 1
+      out.uncoveredInstructions += uncovered
     }
     // The key signing return addresses is the function's (AArch64): PACIBSP is B.
     if first == nil, rows.contains(where: \.raMangled), decoded.functions[k].pauthKeyB != fn.signsWithKeyB(file) {

@@ -281,6 +281,18 @@ struct SFrameTests {
     #expect(!clean.stderr.contains("UV1902"), "\(clean.stderr)")
   }
 
+  /// The arm64 kernel's patchable function entry (`-fpatchable-function-entry=4,2`):
+  /// GCC opens the CFI after the two NOPs that follow the symbol, so the assembler's
+  /// entry starts 8 bytes into the function. It is that function's entry, compared from
+  /// its start; the NOPs before it are counted, not reported as a missing entry.
+  @Test func anEntryAfterThePatchableNOPsIsTheFunctions() throws {
+    let r = try TestSupport.run(binary, ["check", "--against-sframe", "--summary",
+                                         TestSupport.absolute("TestObjects/sframe/list_sort.gcc-arm64-patchable.o")])
+    #expect(r.stderr.isEmpty, "\(r.stderr)")
+    #expect(r.stdout.contains("sframe: 2 functions compared") && r.stdout.contains("0 disagreeing), 0 reached without an entry, 2 entries starting after the function (4 instructions before them)"),
+            "\(r.stdout)")
+  }
+
   /// A damaged version-3 section is one located error line (exit 3), not a trap.
   @Test func aDamagedVersion3SectionIsALocatedError() throws {
     let dir = try TestSupport.temporaryDirectory("v3bad")
