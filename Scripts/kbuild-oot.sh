@@ -28,10 +28,18 @@ KERNEL=6.12
 if [ "${1:-}" = --kernel ]; then KERNEL=$2; shift 2; fi
 SRC=$(cd "${1:-$HERE/../TestObjects/kbuild-oot}" && pwd)
 eval "$("$HERE/kbuild-headers.sh" "$KERNEL")"   # HDR, KROOT, KVER
-B=${UNWINDCHECK_BIN:-$("$HERE/build-release.sh")}   # UNWINDCHECK_BIN: a given build
-TOOLDIR="$KROOT/unwindcheck-as-objtool"
-mkdir -p "$TOOLDIR"
-ln -sf "$B" "$TOOLDIR/objtool"
+# UNWINDCHECK_OBJTOOL: an objtool path to hand Kbuild as it is (an installed package's
+# /usr/lib/unwindcheck/objtool); else a link named objtool to UNWINDCHECK_BIN or the
+# release build.
+if [ -n "${UNWINDCHECK_OBJTOOL:-}" ]; then
+  OBJTOOL_PATH=$UNWINDCHECK_OBJTOOL
+else
+  B=${UNWINDCHECK_BIN:-$("$HERE/build-release.sh")}   # UNWINDCHECK_BIN: a given build
+  TOOLDIR="$KROOT/unwindcheck-as-objtool"
+  mkdir -p "$TOOLDIR"
+  ln -sf "$B" "$TOOLDIR/objtool"
+  OBJTOOL_PATH=$TOOLDIR/objtool
+fi
 NAME=$(basename "$SRC")
 # Both builds in the same directory (paths end up in debug info and WARN strings),
 # their results kept aside.
@@ -40,7 +48,7 @@ LOG="$KROOT/log-$NAME"
 mkdir -p "$LOG"
 for which in objtool unwindcheck; do
   rm -rf "$BUILD"; cp -a "$SRC" "$BUILD"
-  MAKEOBJTOOL=; [ "$which" = objtool ] || MAKEOBJTOOL="objtool=$TOOLDIR/objtool"
+  MAKEOBJTOOL=; [ "$which" = objtool ] || MAKEOBJTOOL="objtool=$OBJTOOL_PATH"
   # Objects newer than this are the build's own (a DKMS source may ship prebuilt blobs).
   touch "$BUILD/.kbuild-oot-start"; sleep 1
   if [ -n "${KBUILD_CMD:-}" ]; then
@@ -57,8 +65,8 @@ for which in objtool unwindcheck; do
   # Which objtool ran: Kbuild records each object's command line, objtool's included.
   runs=$(find "$BUILD" -name '.*.cmd' -print0 | xargs -0 -r grep -h '^savedcmd_\|^cmd_' | grep -o '[^ ]*/objtool ' | sort | uniq -c || true)
   if [ "$which" = unwindcheck ]; then
-    ours=$(echo "$runs" | awk -v t="$TOOLDIR/objtool " '$2 " " == t {print $1}')
-    others=$(echo "$runs" | awk -v t="$TOOLDIR/objtool " 'NF && $2 " " != t {n += $1} END {print n + 0}')
+    ours=$(echo "$runs" | awk -v t="$OBJTOOL_PATH " '$2 " " == t {print $1}')
+    others=$(echo "$runs" | awk -v t="$OBJTOOL_PATH " 'NF && $2 " " != t {n += $1} END {print n + 0}')
     if [ -z "$ours" ] || [ "$others" != 0 ]; then
       echo "kbuild-oot: $NAME: unwindcheck did not stand in for every objtool run:"; echo "$runs"; exit 1
     fi

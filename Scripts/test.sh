@@ -15,6 +15,11 @@ Scripts/check-deps.sh
 Scripts/kbuild-headers.sh 6.1 >/dev/null
 Scripts/kbuild-headers.sh 6.12 >/dev/null
 swift build --build-tests
+# The Debian package, from the static release binary (which the Kbuild tests use too),
+# for the package test (Tests/CLITests/PackageTests.swift: Scripts/test-deb.sh).
+Scripts/build-release.sh >/dev/null
+UNWINDCHECK_DEB=$(Scripts/build-deb.sh)
+export UNWINDCHECK_DEB
 swift test "$@"
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 if [ "$FUZZ_SECONDS" -gt 0 ] && [ $# -eq 0 ]; then

@@ -14,7 +14,7 @@ enum ObjtoolCommandLine {
     var usageLine = "objtool <actions> [<options>] file.o"
   }
 
-  private enum Kind: @unchecked Sendable {
+  enum Kind: @unchecked Sendable {
     case flag(WritableKeyPath<ObjtoolInvocation, Bool>), integer, hacks, dump
     var isHacks: Bool { if case .hacks = self { true } else { false } }
   }
@@ -22,7 +22,7 @@ enum ObjtoolCommandLine {
   /// One option of objtool's command line, declared once: its letters, its kind, the
   /// section and help line of the usage text. `ObjtoolContract.accepts` says which
   /// objtool has it.
-  private struct Option: @unchecked Sendable {  // (key paths are immutable values)
+  struct Option: @unchecked Sendable {  // (key paths are immutable values)
     var short: Character?
     var long: String
     var kind: Kind
@@ -33,7 +33,7 @@ enum ObjtoolCommandLine {
   }
 
   // In objtool's usage order: actions (lettered first), then options.
-  private static let options: [Option] = [
+  static let options: [Option] = [
     Option(short: "h", long: "hacks", kind: .hacks, action: true, help: "patch toolchain bugs/limitations"),
     Option(short: "i", long: "ibt", kind: .flag(\.ibt), action: true, help: "validate and annotate IBT"),
     Option(short: "l", long: "sls", kind: .flag(\.sls), action: true, help: "validate straight-line-speculation mitigations"),

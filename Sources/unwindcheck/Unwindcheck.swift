@@ -168,6 +168,20 @@ enum Commands {
     positional: ("rule", "A rule id (UV1010), a rule name (stack-state-mismatch), or an objtool or unwindcheck warning line pasted whole; omit to list all rules."),
     maximumPositional: 1)
 
+  static let manualOptions: [OptionBinding<ManualArguments>] = [
+    .flag("objtool", \.objtool, "The page of the objtool personality (unwindcheck-objtool(1)) instead of unwindcheck(1)."),
+  ]
+
+  static let manual = CommandSpec(
+    name: "manual",
+    abstract: "Print the manual page (roff, for man(1)) generated from the same tables as --help.",
+    options: manualOptions.specs())
+
+  static let completion = CommandSpec(
+    name: "completion",
+    abstract: "Print a shell completion script generated from the same tables as --help (bash).",
+    positional: ("shell", "bash."), minimumPositional: 1, maximumPositional: 1)
+
   static let root = CommandSpec(
     name: "unwindcheck",
     abstract: "Static unwind validator for Linux-kernel-style ELF objects (x86-64, arm64).",
@@ -176,7 +190,12 @@ enum Commands {
       + "objtool=) stands in for the objtool of kernel V, or of the kernel whose Kbuild runs it (KERNELRELEASE); "
       + "supported: \(ObjtoolContract.supported.map(\.series).joined(separator: ", ")); UNWINDCHECK_KERNEL=V overrides; "
       + "any other kernel is refused and nothing is written.",
-    subcommands: [check, decode, alternatives, trace, orc, sframe, explain])
+    subcommands: [check, decode, alternatives, trace, orc, sframe, explain, manual, completion])
+}
+
+/// `manual`'s options.
+struct ManualArguments {
+  var objtool = false
 }
 
 /// Runs the command `path` names; returns the exit status.
@@ -222,6 +241,16 @@ func run(_ path: [String], _ a: ParsedArguments) throws(UsageError) -> ExitStatu
       throw UsageError(message: "no rule matches '\(rule)' (give a rule id, a rule name or a warning line; unwindcheck explain lists the rules)", command: path)
     }
     print(RuleCatalogue.text(for: entry))
+    return .clean
+  case ["manual"]:
+    var o = ManualArguments()
+    try Commands.manualOptions.apply(a, to: &o, command: path)
+    print(o.objtool ? ManualPage.objtool(version: unwindcheckVersion) : ManualPage.unwindcheck(root: Commands.root, version: unwindcheckVersion),
+          terminator: "")
+    return .clean
+  case ["completion"]:
+    guard a.positional == ["bash"] else { throw UsageError(message: "completion: only bash is written", command: path) }
+    print(ManualPage.bashCompletion(root: Commands.root), terminator: "")
     return .clean
   default:
     throw UsageError(message: "unknown command '\(path.joined(separator: " "))'", command: [])
