@@ -44,6 +44,10 @@ extension Walker {
       return s.alternative ? "enters the alternative at \(p.location(s.insn).text)"
         : "takes the branch at \(p.location(s.insn).text) (\(r.kind[s.insn.int] == .jumpConditional ? "conditional" : "unconditional"))"
     }
+    findings[k].paths = [
+      FindingPath(label: "first path", start: p.location(root), turns: first.map { p.location($0.insn) }, end: p.location(insn)),
+      FindingPath(label: "arriving path", start: p.location(root), turns: second.map { p.location($0.insn) }, end: p.location(insn)),
+    ]
     findings[k].notes += [
       "first path:    \(text(first))",
       "arriving path: \(text(second))",

@@ -5,7 +5,9 @@ import UnwindModel
 /// `unwindcheck alternatives FILE...`: every patch site with its streams (offset,
 /// length, kind and recorded CFI per instruction), the merged byte-offset table, and
 /// the findings located at the site.
-public func runAlternatives(paths: [String], function: String?, options: CheckOptions,
+///
+/// With `html` (one input), the sites as one HTML page instead (`SiteTable`).
+public func runAlternatives(paths: [String], function: String?, options: CheckOptions, html: String? = nil,
                             out: (String) -> Void, err: (String) -> Void) -> ExitStatus {
   var status = ExitStatus.clean
   for path in paths {
@@ -28,6 +30,14 @@ public func runAlternatives(paths: [String], function: String?, options: CheckOp
       let sites = pipeline.patchSites(function: function)
       if let function, !file.symbols.contains(where: { $0.isFunction && $0.name == function }) {
         err("\(path): no function named \(function)")
+      }
+      if let html {
+        if let problem = HTMLPage.write(alternativesHTML(path: path, sites: sites, findings: result.findings), to: html) {
+          err(DiagnosticFormat.error(path: html, problem))
+          return .badInput
+        }
+        out("\(path): \(sites.count) patch site\(sites.count == 1 ? "" : "s") written to \(html)")
+        continue
       }
       out("\(path): \(sites.count) patch site\(sites.count == 1 ? "" : "s")")
       for site in sites { out(render(site, findings: result.findings, path: path)) }

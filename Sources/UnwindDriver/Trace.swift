@@ -13,7 +13,11 @@ import UnwindModel
 /// merged CFI table. objtool 6.19's `--trace` is the model (one line per instruction
 /// with the CFI change); this also prints the state in full, the branch decisions and
 /// the streams.
-public func runTrace(path: String, function: String, options: CheckOptions,
+///
+/// With `html`, the same walk as one HTML page instead (`TraceHTML`): the function's
+/// control-flow graph laid out by Graphviz, the frame at `at` (an offset in the
+/// function) or at its first finding.
+public func runTrace(path: String, function: String, options: CheckOptions, html: String? = nil, at: UInt64? = nil,
                      out: (String) -> Void, err: (String) -> Void) -> ExitStatus {
   do {
     let file = try ELFFile.open(path: path)
@@ -43,6 +47,10 @@ public func runTrace(path: String, function: String, options: CheckOptions,
     let view = TraceView(file: file, sections: sections, syntax: arch.syntax, registerName: arch.registerName,
                          pcRelative: description.pcRelativeRelocations)
     let secName = file.section(sym.section.index!).name
+    if let html {
+      return traceHTMLPage(file: file, path: path, symbol: sym, function: function, sections: sections, result: result,
+                           sites: pipeline.patchSites(function: function), view: view, at: at, to: html, out: out, err: err)
+    }
     out("\(path): trace of \(function) (\(placeText(secName, sym.value)), \(sym.size) bytes)")
     if result.trace.isEmpty {
       out("  no walk starts in it or enters it (not code any walk reaches)")
@@ -99,6 +107,42 @@ public func runTrace(path: String, function: String, options: CheckOptions,
     return .clean
   } catch {
     err(DiagnosticFormat.line(for: error, path: path))
+    return .badInput
+  }
+}
+
+/// `trace --html`: the page for `symbol`, written to `to`.
+func traceHTMLPage(file: ELFFile, path: String, symbol sym: Symbol, function: String, sections: [DecodedSection],
+                   result: ValidationResult, sites: [PatchSiteReport], view: TraceView, at: UInt64?, to: String,
+                   out: (String) -> Void, err: (String) -> Void) -> ExitStatus {
+  guard let sec = sym.section.index, let decoded = sections.first(where: { $0.section.index == sec }) else {
+    err("\(path): \(function) has no code to draw")
+    return .clean
+  }
+  let made = Set(result.trace.compactMap(\.finding))
+  let own = result.findings.indices.filter { k in
+    let f = result.findings[k]
+    return f.rule != .backtrace && (f.location?.function == function || f.location?.symbol == function || made.contains(k))
+  }.map { result.findings[$0] }
+  let page = TraceHTML(file: file, symbol: sym, section: decoded, cfi: result.instructionCFI.first(where: { $0.section == sec }),
+                       result: result, findings: own, sites: sites, view: view,
+                       registerName: { result.registers.reportName($0) }, chosen: at.map { sym.value &+ $0 })
+  do {
+    let text = try page.render()
+    if let problem = HTMLPage.write(text, to: to) {
+      err(DiagnosticFormat.error(path: to, problem))
+      return .badInput
+    }
+    out("\(path): trace of \(function) written to \(to)")
+    return .clean
+  } catch let e as Graphviz.Missing {
+    err("unwindcheck: \(e.message)")
+    return .usage
+  } catch let e as Graphviz.Failed {
+    err("unwindcheck: \(e.message)")
+    return .badInput
+  } catch {
+    err("unwindcheck: \(error)")
     return .badInput
   }
 }

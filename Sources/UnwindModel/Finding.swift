@@ -135,6 +135,21 @@ public enum Severity: String, Sendable, Hashable {
 
 /// A place in an object: an instruction's section and offset, and how objtool names it
 /// (`sym+0xoff`, the function else the innermost sized symbol, else the section).
+/// One path to a finding: where its walk started, the branches it took (or the
+/// alternatives it entered) in order, and where it ended.
+public struct FindingPath: Sendable, Hashable {
+  public var label: String
+  public var start: CodeLocation
+  public var turns: [CodeLocation]
+  public var end: CodeLocation
+  public init(label: String, start: CodeLocation, turns: [CodeLocation], end: CodeLocation) {
+    self.label = label
+    self.start = start
+    self.turns = turns
+    self.end = end
+  }
+}
+
 public struct CodeLocation: Sendable, Hashable {
   public var section: String
   public var offset: UInt64
@@ -222,6 +237,9 @@ public struct Finding: Sendable, Hashable {
   public var notes: [String] = []
   /// With `--backtrace`: the chain from the finding back to its walk's root.
   public var trace: [TraceStep] = []
+  /// A join mismatch's two paths (with path explanations): from the walk's root through
+  /// the branches each took to the join (`trace --html` draws them).
+  public var paths: [FindingPath] = []
   /// `file.c:123` from the object's line table (`check --lines`, `--against-dwarf`).
   public var sourceLine: String?
 

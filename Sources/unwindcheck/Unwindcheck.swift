@@ -17,6 +17,10 @@ let unwindcheckVersion = "0.1.0"
 struct SiteArguments {
   var check = CheckOptions()
   var function: String?
+  /// `--html FILE`: the page to write.
+  var html: String?
+  /// `--at FUNCTION+0xOFFSET`: the instruction whose frame the page shows first.
+  var at: String?
 }
 
 struct ORCDumpArguments {
@@ -115,6 +119,7 @@ enum Commands {
   static let alternativesOptions: [OptionBinding<SiteArguments>] = [
     .text("function", "function", \.function, "Only sites inside this function."),
     .value("kernel", "kernel", \.check.kernel, kernelHelp, OptionValues.kernel),
+    .text("html", "file", \.html, "Write the sites as one self-contained HTML page instead: per site its streams over the shared byte offsets with the CFI each recorded, the merged table, conflicting slots marked (one input file)."),
   ]
 
   static let alternatives = CommandSpec(
@@ -124,7 +129,9 @@ enum Commands {
     positional: ("files", "Object files."), minimumPositional: 1)
 
   static let traceOptions: [OptionBinding<SiteArguments>] = [
-    .text("function", "name", \.function, "The function (or code symbol) to trace. Required."),
+    .text("function", "name", \.function, "The function (or code symbol) to trace. Required unless --at names it."),
+    .text("html", "file", \.html, "Write the trace as one self-contained HTML page instead: the function's control-flow graph laid out by Graphviz (dot) with the CFI after each instruction, a mismatch's two paths in two colours, the frame at an instruction drawn as stack slots (click an instruction), the function's patch sites as tables."),
+    .text("at", "place", \.at, "With --html: FUNCTION+0xOFFSET (a finding's place): the instruction whose frame the page shows first; it names the function when --function is not given."),
     OptionBinding<CheckOptions>.flag("stackval", \.stackval, "Walk with the frame-pointer rules (objtool --stackval).").lifted(\.check),
     OptionBinding<CheckOptions>.flag("link", \.link, "The object is linked (vmlinux.o, a module's .ko).").lifted(\.check),
     OptionBinding<CheckOptions>.flag("module", \.module, "The object is a kernel module.").lifted(\.check),
@@ -217,12 +224,29 @@ func run(_ path: [String], _ a: ParsedArguments) throws(UsageError) -> ExitStatu
   case ["alternatives"]:
     var o = SiteArguments()
     try Commands.alternativesOptions.apply(a, to: &o, command: path)
-    return runAlternatives(paths: a.positional, function: o.function, options: o.check, out: { print($0) }, err: writeStderr)
+    if o.html != nil && a.positional.count != 1 { throw UsageError(message: "--html takes one input file", command: path) }
+    return runAlternatives(paths: a.positional, function: o.function, options: o.check, html: o.html,
+                           out: { print($0) }, err: writeStderr)
   case ["trace"]:
     var o = SiteArguments()
     try Commands.traceOptions.apply(a, to: &o, command: path)
-    guard let function = o.function else { throw UsageError(message: "trace needs --function NAME", command: path) }
-    return runTrace(path: a.positional[0], function: function, options: o.check, out: { print($0) }, err: writeStderr)
+    var at: UInt64?
+    var function = o.function
+    if let place = o.at {
+      // FUNCTION+0xOFFSET (or FUNCTION alone).
+      let parts = place.split(separator: "+", maxSplits: 1)
+      let offset = parts.count == 2 ? (parts[1].hasPrefix("0x") ? UInt64(parts[1].dropFirst(2), radix: 16) : UInt64(parts[1])) : 0
+      guard let offset, !parts.isEmpty else { throw UsageError(message: "--at: '\(place)' is not FUNCTION+0xOFFSET", command: path) }
+      if function == nil { function = String(parts[0]) }
+      guard function == String(parts[0]) else {
+        throw UsageError(message: "--at \(place) is not in --function \(function!)", command: path)
+      }
+      at = offset
+    }
+    guard let function else { throw UsageError(message: "trace needs --function NAME (or --at FUNCTION+0xOFFSET)", command: path) }
+    if o.at != nil && o.html == nil { throw UsageError(message: "--at needs --html", command: path) }
+    return runTrace(path: a.positional[0], function: function, options: o.check, html: o.html, at: at,
+                    out: { print($0) }, err: writeStderr)
   case ["orc", "dump"]:
     var o = ORCDumpArguments()
     try Commands.orcDumpOptions.apply(a, to: &o, command: path)
