@@ -6,7 +6,7 @@
 #   /usr/lib/unwindcheck/objtool -> ../../bin/unwindcheck   (Kbuild: objtool=/usr/lib/unwindcheck/objtool)
 #   /usr/share/man/man1/unwindcheck.1.gz, unwindcheck-objtool.1.gz   (`unwindcheck manual [--objtool]`)
 #   /usr/share/bash-completion/completions/unwindcheck           (`unwindcheck completion bash`)
-#   /usr/share/doc/unwindcheck/{copyright,changelog.Debian.gz,README.md}
+#   /usr/share/doc/unwindcheck/{copyright,changelog.Debian.gz,README.md,docs/}
 #   /usr/share/lintian/overrides/unwindcheck   (the two warnings that stay, with reasons)
 # The manual pages and the completion come from the binary itself, from the same tables
 # as its --help. The version is the binary's (`unwindcheck --version`), which must be the
@@ -41,6 +41,9 @@ chmod 0644 "$P/usr/share/bash-completion/completions/unwindcheck"
 install -m 0644 "$HERE/deb/copyright" "$P/usr/share/doc/unwindcheck/copyright"
 gzip -9n < "$HERE/deb/changelog" > "$P/usr/share/doc/unwindcheck/changelog.Debian.gz"
 install -m 0644 "$ROOT/README.md" "$P/usr/share/doc/unwindcheck/README.md"
+install -d "$P/usr/share/doc/unwindcheck/docs/images"
+install -m 0644 "$ROOT"/docs/*.md "$P/usr/share/doc/unwindcheck/docs/"
+install -m 0644 "$ROOT"/docs/images/*.png "$P/usr/share/doc/unwindcheck/docs/images/"
 # The two lintian warnings that stay, each with its reason.
 install -m 0644 "$HERE/deb/lintian-overrides" "$P/usr/share/lintian/overrides/unwindcheck"
 # The shared libraries the binary needs, as Debian computes them.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# html-pages.sh OUTDIR [--screenshots] - the HTML pages of the README's five common
+# html-pages.sh OUTDIR [--screenshots] - the HTML pages of the user guide's five common
 # warnings (trace --html on TestObjects/x86_64/cfi) and of a patch-site conflict
 # (alternatives --html on TestObjects/x86_64/alt/conflict.o), written to OUTDIR; with
 # --screenshots each is rendered by headless Chromium to OUTDIR/NAME.png and its DOM

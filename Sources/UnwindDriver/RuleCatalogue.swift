@@ -193,7 +193,7 @@ public enum RuleCatalogue {
       example: "x86_64/dwarf/wrongcfi.S"),
     CatalogueEntry(
       rule: .dwarfSectionNotCompared,
-      meaning: "check --against-dwarf: a frame section (.eh_frame or .debug_frame) is not compared at all, because reading it with libdw would take unbounded memory or time: libdw sizes a frame's register table by the highest register number named, evaluates an FDE's program from its start for every row, and copies the register table at each DW_CFA_remember_state. The section is scanned as libdw would read it (after relocation) before libdw sees it. Real compiler output stays far below the limits (the README lists the largest values measured); the rest of the object is still checked.",
+      meaning: "check --against-dwarf: a frame section (.eh_frame or .debug_frame) is not compared at all, because reading it with libdw would take unbounded memory or time: libdw sizes a frame's register table by the highest register number named, evaluates an FDE's program from its start for every row, and copies the register table at each DW_CFA_remember_state. The section is scanned as libdw would read it (after relocation) before libdw sees it. Real compiler output stays far below the limits (docs/user-guide.md lists the largest values measured); the rest of the object is still checked.",
       causes: "A corrupt or crafted frame section (a relocation writing into call-frame instructions, a mangled register number), or generated CFI with one enormous FDE.",
       fix: "Regenerate the object; if a tool produced the section, check its .cfi_* output. Nothing in the code itself is wrong.",
       example: nil),

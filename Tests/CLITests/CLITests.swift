@@ -148,7 +148,7 @@ struct DecodeCLITests {
 
   /// The assembly column against GNU objdump (x86-64) and aarch64-linux-gnu-objdump
   /// (arm64) on every test object, through Scripts/difftest-syntax.py (the corpus-wide
-  /// figures are in the README): nothing spelled differently.
+  /// figures are in docs/figures.md): nothing spelled differently.
   @Test(.enabled(if: TestSupport.hasTool("objdump") && TestSupport.hasTool("aarch64-linux-gnu-objdump") && TestSupport.hasTool("python3")),
         arguments: ["x86_64", "arm64"])
   func assemblyTextMatchesObjdump(_ arch: String) throws {

@@ -1,5 +1,5 @@
 // The HTML pages of `trace --html` and `alternatives --html` as a person sees them:
-// Scripts/html-pages.sh writes the pages of the README's five common warnings and of a
+// Scripts/html-pages.sh writes the pages of the user guide's five common warnings and of a
 // patch-site conflict and renders each with headless Chromium (a screenshot and the DOM
 // after the page's script ran); the tests read the DOM: the graph is there, a
 // mismatch's two paths are drawn as edges of their own classes, the conflicting slot is

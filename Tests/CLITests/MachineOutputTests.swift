@@ -585,7 +585,7 @@ struct FuzzRegressionTests {
   }
 }
 
-/// Inputs made to be slow or huge (Scripts/resource-bounds.py at a fifth of the README's
+/// Inputs made to be slow or huge (Scripts/resource-bounds.py at a fifth of docs/user-guide.md's
 /// scale): each class finishes within the limit with a result, never a trap.
 @Suite(.enabled(if: TestSupport.unwindcheckBinary != nil && TestSupport.hasTool("python3"), "needs the built unwindcheck and python3"))
 struct ResourceBoundsTests {
