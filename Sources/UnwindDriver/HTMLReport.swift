@@ -87,6 +87,16 @@ enum HTMLPage {
       var m = /^\\+(0x[0-9a-f]+)/.exec(t.textContent);
       if (m) t.addEventListener('click', function () { showFrame(m[1]); });
     });
+    // Open a big graph on the block of interest.
+    document.querySelectorAll('.graph[data-focus]').forEach(function (g) {
+      g.querySelectorAll('g.node').forEach(function (n) {
+        var t = n.querySelector('title');
+        if (!t || t.textContent !== g.getAttribute('data-focus')) return;
+        var r = n.getBoundingClientRect(), c = g.getBoundingClientRect();
+        g.scrollLeft += r.left - c.left - (c.width - r.width) / 2;
+        g.scrollTop += r.top - c.top - 20;
+      });
+    });
     document.querySelectorAll('[data-off]').forEach(function (e) {
       e.addEventListener('click', function () { showFrame(e.getAttribute('data-off')); });
     });

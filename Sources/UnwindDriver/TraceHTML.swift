@@ -156,7 +156,11 @@ struct TraceHTML {
       body += "</div>"
     }
     if !legend.isEmpty { body += "<p class=\"legend\">\(legend.joined())</p>" }
-    body += "<div class=\"graph\">\(svg)</div>"
+    // The block the page opens on (a big function's graph is wider than the window).
+    let wantedFirst = chosen ?? findings.compactMap { $0.location?.section == section.section.name ? $0.location?.offset : nil }.first
+      ?? symbol.value
+    let focus = view.index(of: wantedFirst, in: t).flatMap(block) ?? 0
+    body += "<div class=\"graph\" data-focus=\"b\(focus)\">\(svg)</div>"
     // Frames: one per instruction with a state, the chosen one shown.
     body += "<h2>Frame</h2><p>The stack at an instruction; click an instruction in the graph to see its frame.</p>"
     let wanted = chosen ?? findings.compactMap { $0.location?.section == section.section.name ? $0.location?.offset : nil }.first
