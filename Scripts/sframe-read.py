@@ -150,12 +150,11 @@ def decode(sec, e):
     return dict(version=version, flags=flags, abi=abi, fixed_fp=fixed_fp, fixed_ra=fixed_ra, functions=functions)
 
 
-def rule(t, r):
-    """A row's rule in the words of the spec: CFA = base + word 0; AMD64 FP = CFA +
-    word 1 (RA at the fixed offset); AArch64 RA = CFA + word 1, FP = CFA + word 2."""
+def parts(t, r):
+    """A row's (CFA, FP, RA) in the words of the spec: CFA = base + word 0; AMD64 FP =
+    CFA + word 1 (RA at the fixed offset: "f", or "u" where the header has none);
+    AArch64 RA = CFA + word 1, FP = CFA + word 2; "u": not saved."""
     w = r["words"]
-    if not w:
-        return "ra=undefined"
     cfa = ("sp" if r["sp"] else "fp") + "%+d" % w[0]
     if ABI_TRACKS_RA[t["abi"]]:
         ra = "c%+d" % w[1] if len(w) > 1 else "u"
@@ -163,6 +162,14 @@ def rule(t, r):
     else:
         fp = "c%+d" % w[1] if len(w) > 1 else "u"
         ra = "f" if t["fixed_ra"] else "u"
+    return cfa, fp, ra
+
+
+def rule(t, r):
+    """A row as one comparable rule: "cfa=sp+16 fp=c-16 ra=f s=0" or "ra=undefined"."""
+    if not r["words"]:
+        return "ra=undefined"
+    cfa, fp, ra = parts(t, r)
     return "cfa=%s fp=%s ra=%s s=%d" % (cfa, fp, ra, r["mangled"])
 
 
@@ -199,14 +206,9 @@ def readelf_v1(name, t, sec_addr):
         lines.append(head)
         lines.append("    %-7s%-8s %-10s%-10s%-13s" % ("STARTPC", "", "CFA", "FP", "RA"))
         for r in f["rows"]:
-            w = r["words"]
-            cfa = ("sp" if r["sp"] else "fp") + "%+d" % w[0]
-            if ABI_TRACKS_RA[t["abi"]]:
-                ra = "c%+d" % w[1] if len(w) > 1 else "u"
-                fp = "c%+d" % w[2] if len(w) > 2 else "u"
-            else:
-                fp = "c%+d" % w[1] if len(w) > 1 else "u"
-                ra = "u"
+            cfa, fp, ra = parts(t, r)
+            if not ABI_TRACKS_RA[t["abi"]]:
+                ra = "u"  # (2.40 prints the fixed RA as not saved)
             if r["mangled"]:
                 ra += "[s]"
             lines.append("    %016x  %-10s%-10s%-13s" % ((pc + r["start"]) & 0xFFFFFFFFFFFFFFFF, cfa, fp, ra))
