@@ -93,7 +93,8 @@ gcc -O2 -fno-omit-frame-pointer -Wa,--gsframe -c compiled/list_sort.c -o sframe/
 echo "  compiled/list_sort.c -> sframe/list_sort.{gcc-x86_64,gcc-x86_64-fp,gcc-arm64}.o (-Wa,--gsframe)"
 as --gsframe x86_64/dwarf/wrongcfi.S -o sframe/wrongcfi.o
 as --gsframe sframe/drap.S -o sframe/drap.o
-echo "  x86_64/dwarf/wrongcfi.S, sframe/drap.S -> sframe/{wrongcfi,drap}.o (GNU as --gsframe)"
+as --gsframe sframe/pcrel.S -o sframe/pcrel.o
+echo "  x86_64/dwarf/wrongcfi.S, sframe/drap.S, sframe/pcrel.S -> sframe/{wrongcfi,drap,pcrel}.o (GNU as --gsframe)"
 for c in compiled/list_sort.c; do
   b=${c%.c}
   "$GCC" $CFLAGS -c "$c" -o "$b.gcc-x86_64.o"
