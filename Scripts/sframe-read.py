@@ -10,6 +10,8 @@ version-3 reader). Standard library only.
   sframe-read.py --rows FILE      every function and row, starts relocated:
                                     F <section>+0x<start> <size> <row count> [flags]
                                     R <section>+0x<address> <rule>
+  sframe-read.py --raw-rows BIN   the same for a bare section (little-endian bytes, no
+                                  ELF): starts as stored, relative to the section
   sframe-read.py --lookup FILE    for each "<section> <offset>" line on stdin, the
                                   row in force at that address (found as an unwinder
                                   does: the function whose range holds it, then the
@@ -275,10 +277,21 @@ def lookup(t, placed, queries):
 
 
 def main(argv):
-    if len(argv) != 3 or argv[1] not in ("--readelf", "--rows", "--lookup"):
+    if len(argv) != 3 or argv[1] not in ("--readelf", "--rows", "--raw-rows", "--lookup"):
         sys.stderr.write(__doc__)
         return 2
     mode, path = argv[1], argv[2]
+    if mode == "--raw-rows":
+        try:
+            with open(path, "rb") as fh:
+                t = decode(fh.read(), "<")
+        except (Malformed, struct.error, ValueError, OSError) as err:
+            sys.stderr.write("%s: %s\n" % (path, err))
+            return 1
+        base = lambda f: f["field"] if t["flags"] & F_PCREL else 0
+        placed = [("", (base(f) + f["start"]) & 0xFFFFFFFFFFFFFFFF) for f in t["functions"]]
+        sys.stdout.write("".join(l + "\n" for l in listing(t, placed)))
+        return 0
     try:
         sec, t, placed = load(path)
     except (Malformed, struct.error, ValueError, OSError) as err:

@@ -20,6 +20,28 @@ struct SFrameCodingTests {
     0x04, 0x04, 0x10, 0xf0, 0x06, 0x05, 0x08, 0xf0,
   ]
 
+  /// Scripts/sframe-read.py, the reader written from the specification, reads binutils
+  /// 2.47's version 3 as the rows GNU as 2.40 wrote for the same functions.
+  @Test(.enabled(if: TestSupport.hasTool("python3")))
+  func theSpecificationReaderReadsBinutils247() throws {
+    let dir = try TestSupport.temporaryDirectory("sframe247")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let bin = dir.appendingPathComponent("v3.bin")
+    try Data(Self.binutils247).write(to: bin)
+    let r = try TestSupport.run("python3", [TestSupport.absolute("Scripts/sframe-read.py"), "--raw-rows", bin.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout == """
+      F +0x1c 2 1
+      R +0x1c cfa=sp+8 fp=u ra=f s=0
+      F +0x2c 7 4
+      R +0x2c cfa=sp+8 fp=u ra=f s=0
+      R +0x2d cfa=sp+16 fp=c-16 ra=f s=0
+      R +0x30 cfa=fp+16 fp=c-16 ra=f s=0
+      R +0x32 cfa=sp+8 fp=c-16 ra=f s=0
+
+      """)
+  }
+
   /// The same two functions (TestObjects/sframe/pcrel.S) assembled by Debian's GNU as
   /// 2.40 give version 1; its rows, read by unwindcheck's decoder and written by its
   /// encoder as version 3, are binutils 2.47's bytes exactly, and decode back to the
