@@ -6,8 +6,9 @@
 #
 # The six libraries of difftest-dwarf.sh (lib/csrc-libs.sh), every file compiled with
 #   gcc-fp / gcc-nofp          gcc -O2 -Wa,--gsframe, with / without frame pointers (x86-64)
-#   clang-fp                   clang -O2 -fno-integrated-as -Wa,--gsframe (GNU as writes the SFrame)
+#   clang-fp / clang-nofp      clang -O2 -fno-integrated-as -Wa,--gsframe (GNU as writes the SFrame)
 #   a64-gcc-fp / -nofp / -pac  aarch64-linux-gnu-gcc, the last -mbranch-protection=pac-ret+bti
+#   a64-clang-fp / -nofp       clang --target=aarch64-linux-gnu -fno-integrated-as (aarch64-linux-gnu-as)
 # with -g into $UNWINDCHECK_CORPUS/csrc/sframe-obj-g/CONFIG, and kernel code:
 #   ksrc-x86 / ksrc-arm64      the real 6.12 kernel sources of difftest-dwarf-kernel.sh (lib/kernel-sources.sh)
 #                              built by Kbuild against Debian's 6.12 headers with KCFLAGS=-Wa,--gsframe
@@ -33,7 +34,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 # shellcheck source=lib/csrc-libs.sh
 . "$HERE/lib/csrc-libs.sh"
-CONFIGS=${CONFIGS:-"gcc-fp gcc-nofp clang-fp a64-gcc-fp a64-gcc-nofp a64-gcc-pac ksrc-x86 ksrc-arm64"}
+CONFIGS=${CONFIGS:-"gcc-fp gcc-nofp clang-fp clang-nofp a64-gcc-fp a64-gcc-nofp a64-gcc-pac a64-clang-fp a64-clang-nofp ksrc-x86 ksrc-arm64"}
 # (-g: with --against-dwarf the walk knows the functions DWARF marks noreturn, as the
 # compiler did when it wrote the CFI.)
 BASE="-O2 -g -w -Wa,--gsframe"
@@ -55,6 +56,9 @@ for cfg in $CONFIGS; do
     gcc-fp) CC=gcc; F="-fno-omit-frame-pointer";;
     gcc-nofp) CC=gcc; F="-fomit-frame-pointer";;
     clang-fp) CC="$CLANG -fno-integrated-as"; F="-fno-omit-frame-pointer";;
+    clang-nofp) CC="$CLANG -fno-integrated-as"; F="-fomit-frame-pointer";;
+    a64-clang-fp) CC="$CLANG --target=aarch64-linux-gnu -fno-integrated-as"; F="-fno-omit-frame-pointer";;
+    a64-clang-nofp) CC="$CLANG --target=aarch64-linux-gnu -fno-integrated-as"; F="-fomit-frame-pointer";;
     a64-gcc-fp) CC=aarch64-linux-gnu-gcc; F="-fno-omit-frame-pointer";;
     a64-gcc-nofp) CC=aarch64-linux-gnu-gcc; F="-fomit-frame-pointer";;
     a64-gcc-pac) CC=aarch64-linux-gnu-gcc; F="-fno-omit-frame-pointer -mbranch-protection=pac-ret+bti";;
