@@ -87,6 +87,11 @@ if command -v aarch64-linux-gnu-gcc >/dev/null; then
   aarch64-linux-gnu-gcc -O2 -fno-omit-frame-pointer -fasynchronous-unwind-tables -c compiled/cgoto.c -o compiled/cgoto.gcc-arm64.o
 fi
 "$CLANG" --target=aarch64-linux-gnu -O2 -fasynchronous-unwind-tables -c compiled/switch.c -o compiled/switch.clang-arm64.o
+# clang's shrink-wrapped early return (.cfi_remember_state/.cfi_restore_state), its SFrame
+# written by GNU as 2.40 (wrongly: TestObjects/sframe, SFrameTests)
+if command -v aarch64-linux-gnu-as >/dev/null; then
+  "$CLANG" --target=aarch64-linux-gnu -fno-integrated-as -O2 -fno-omit-frame-pointer -Wa,--gsframe -c compiled/shrinkwrap.c -o sframe/shrinkwrap.clang-arm64.o
+fi
 echo "  compiled/switch.c -> compiled/switch.{gcc,clang}-arm64.o"
 gcc -O2 -fasynchronous-unwind-tables -Wa,--gsframe -c compiled/list_sort.c -o sframe/list_sort.gcc-x86_64.o
 gcc -O2 -fno-omit-frame-pointer -Wa,--gsframe -c compiled/list_sort.c -o sframe/list_sort.gcc-x86_64-fp.o

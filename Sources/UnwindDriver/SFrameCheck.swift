@@ -15,7 +15,9 @@ import UnwindModel
 ///    frame-pointer slot wherever the machine code says FP is saved, the return address
 ///    (AArch64: its slot or x30, and the signed bit). A slot `.sframe` still names after
 ///    the register was restored is accepted (no `.cfi_restore` in epilogues), and so is
-///    "in the link register" for a saved return address while x30 still holds it.
+///    "not saved" for a frame pointer whose save the function's rows describe later
+///    (clang's prologues), and "in the link register" for a saved return address while
+///    x30 still holds it.
 ///  Where the walk's CFI has no SFrame row at all (a CFA on another register, DRAP, ...),
 ///  any row is a disagreement: GNU as 2.40 writes such rows wrong without a word.
 struct SFrameCheck {
@@ -69,6 +71,7 @@ func checkAgainstSFrame(_ file: ELFFile, result: ValidationResult) -> Result<SFr
     }
     out.functions += 1
     let rows = decoded.functions[k].rows
+    let fpSaves = Set(rows.compactMap(\.fpOffset))
     var first: (index: Int, what: String, ours: String, theirs: String)?
     var count = 0
     var r = -1  // the row in force (offsets only grow)
@@ -83,7 +86,7 @@ func checkAgainstSFrame(_ file: ELFFile, result: ValidationResult) -> Result<SFr
       while r + 1 < rows.count && rows[r + 1].offset <= off { r += 1 }
       guard r >= 0 else { continue }
       out.instructions += 1
-      if let d = difference(states[id], rows[r], abi: abi, registers: regs) {
+      if let d = difference(states[id], rows[r], abi: abi, registers: regs, framePointerSaves: fpSaves) {
         count += 1
         if first == nil { first = (i, d.what, d.ours, d.theirs) }
       }
@@ -110,7 +113,8 @@ func checkAgainstSFrame(_ file: ELFFile, result: ValidationResult) -> Result<SFr
 }
 
 /// What an `.sframe` row says differently from a state, if anything.
-private func difference(_ s: CFIState, _ row: SFrame.Row, abi: SFrame.ABI, registers: RegisterVocabulary)
+private func difference(_ s: CFIState, _ row: SFrame.Row, abi: SFrame.ABI, registers: RegisterVocabulary,
+                        framePointerSaves: Set<Int32>)
   -> (what: String, ours: String, theirs: String)?
 {
   let signed = SFrameDump.signed
@@ -134,8 +138,15 @@ private func difference(_ s: CFIState, _ row: SFrame.Row, abi: SFrame.ABI, regis
     }
     if !sameValue { return ("CFA", oursCFA, theirsCFA) }
   }
-  // The frame pointer, wherever the machine code says it is saved.
-  if let fp = ours.fpOffset, row.fpOffset != fp {
+  // The frame pointer, wherever the machine code says it is saved. "Not saved" is
+  // accepted where the function's rows describe that save later (clang emits every
+  // `.cfi_offset` once the prologue's pushes are done) and the register still holds
+  // the caller's value (nothing the walk follows set it since), as the DWARF
+  // cross-check accepts it.
+  // (A frame pointer that is the CFA's base holds a stack address, not the caller's.)
+  let fpUnchanged = s.vals[Int(registers.framePointer)].base == CFIRule.undefinedBase
+    && s.cfa.base != Int8(registers.framePointer)
+  if let fp = ours.fpOffset, row.fpOffset != fp, !(row.fpOffset == nil && framePointerSaves.contains(fp) && fpUnchanged) {
     return ("the frame pointer save", "cfa" + signed(fp), row.fpOffset.map { "cfa" + signed($0) } ?? "not saved")
   }
   guard abi.tracksReturnAddress else { return nil }
@@ -144,6 +155,14 @@ private func difference(_ s: CFIState, _ row: SFrame.Row, abi: SFrame.ABI, regis
   let stillInLinkRegister = row.raOffset == nil && s.vals[Int(registers.returnAddress)].base != CFIRule.overwrittenBase
   if let ra = ours.raOffset, row.raOffset != ra, !stillInLinkRegister {
     return ("the return address", "at cfa" + signed(ra), row.raOffset.map { "at cfa" + signed($0) } ?? "in the link register")
+  }
+  // Saved by .sframe while the machine code has it in x30: an unwinder would read the
+  // slot. Accepted while the slot is still live (at or above SP: a restore described an
+  // instruction late, the slot still holds the value); below SP it was never written on
+  // this path or is released (GNU as 2.40 keeps a shrink-wrapped function's saves on
+  // its early-return path).
+  if ours.raOffset == nil, let theirs = row.raOffset, theirs < 0 &- Int32(truncatingIfNeeded: s.stackSize) {
+    return ("the return address", "in the link register", "at cfa" + signed(theirs))
   }
   if ours.raMangled != row.raMangled {
     return ("the return address signing", ours.raMangled ? "signed" : "not signed", row.raMangled ? "signed" : "not signed")

@@ -281,6 +281,21 @@ struct SFrameTests {
     #expect(!clean.stderr.contains("UV1902"), "\(clean.stderr)")
   }
 
+  /// clang's shrink-wrapped function (TestObjects/compiled/shrinkwrap.c for aarch64):
+  /// GNU as 2.40 translates its `.cfi_remember_state`/`.cfi_restore_state` wrongly, so
+  /// the early return keeps the frame's save slots (the return address "at cfa-40" where
+  /// it is in x30) and the restored body loses them. The compiler's own DWARF from the
+  /// same directives agrees with the instructions at every boundary; `--against-sframe`
+  /// names the assembler's rows.
+  @Test func theAssemblersRememberStateMistakeIsNamed() throws {
+    let obj = TestSupport.absolute("TestObjects/sframe/shrinkwrap.clang-arm64.o")
+    let r = try TestSupport.run(binary, ["check", "--against-sframe", "--against-dwarf", "--summary", obj])
+    #expect(r.stdout.contains("dwarf (.eh_frame): agree 29") && r.stdout.contains("disagree 0"), "\(r.stdout)")
+    #expect(r.stderr.contains("take_twice+0x58: SFrame disagrees with the machine code: the return address is in the link register by the instructions, at cfa-40 by .sframe"),
+            "\(r.stderr)")
+    #expect(r.stdout.contains("sframe: 1 functions compared (29 instructions, 6 disagreeing)"), "\(r.stdout)")
+  }
+
   /// The arm64 kernel's patchable function entry (`-fpatchable-function-entry=4,2`):
   /// GCC opens the CFI after the two NOPs that follow the symbol, so the assembler's
   /// entry starts 8 bytes into the function. It is that function's entry, compared from
