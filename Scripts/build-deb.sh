@@ -50,6 +50,7 @@ install -m 0644 "$HERE/deb/lintian-overrides" "$P/usr/share/lintian/overrides/un
 mkdir -p "$STAGE/debian"
 printf 'Source: unwindcheck\n\nPackage: unwindcheck\nArchitecture: any\n' > "$STAGE/debian/control"
 DEPENDS=$(cd "$STAGE" && dpkg-shlibdeps -O "$P/usr/bin/unwindcheck" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+[ -n "$DEPENDS" ] || { echo "build-deb: dpkg-shlibdeps found no dependencies (is dpkg-dev installed?)" >&2; exit 1; }
 SIZE=$(du -sk --exclude=DEBIAN "$P" | cut -f1)
 cat > "$P/DEBIAN/control" <<EOF
 Package: unwindcheck

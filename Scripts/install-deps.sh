@@ -11,13 +11,14 @@
 #   binutils-aarch64-linux-gnu  aarch64 readelf/objcopy: oracles of the arm64 and SFrame tests
 #   make, gcc-12, bc, pahole  real Kbuild builds of modules against Debian's 6.1 and
 #                6.12 headers, with the real objtool and with unwindcheck (tests)
-#   lintian      checks the Debian package Scripts/build-deb.sh makes (tests)
+#   lintian, dpkg-dev  check the Debian package Scripts/build-deb.sh makes, and compute
+#                its dependencies (dpkg-shlibdeps) (tests)
 #   graphviz     lays out the control-flow graphs of `trace --html` (dot)
 #   chromium, fonts-dejavu-core  render those pages headless to screenshots (tests)
 # Idempotent: does nothing when everything is already installed.
 set -eu
 PKGS=(libelf-dev libdw-dev pkg-config binutils binutils-dev binutils-aarch64-linux-gnu xz-utils zstd python3 python3-jsonschema
-      make gcc-12 bc pahole lintian graphviz chromium fonts-dejavu-core)
+      make gcc-12 bc pahole lintian dpkg-dev graphviz chromium fonts-dejavu-core)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
