@@ -29,32 +29,12 @@ case " $CONFIGS " in *" a64-"*)
     apt-get install -y -qq --no-install-recommends gcc-aarch64-linux-gnu libc6-dev-arm64-cross >/dev/null
   fi;;
 esac
-A64CLANG="$CLANG --target=aarch64-linux-gnu --sysroot=/usr/aarch64-linux-gnu"
 BASE="-O2 -g -fasynchronous-unwind-tables -w"
 
 # 3. Build.
 for cfg in $CONFIGS; do
-  case $cfg in
-    gcc-fp) CC=$GCC; F="-fno-omit-frame-pointer";;
-    gcc-nofp) CC=$GCC; F="-fomit-frame-pointer";;
-    clang-fp) CC=$CLANG; F="-fno-omit-frame-pointer";;
-    clang-nofp) CC=$CLANG; F="-fomit-frame-pointer";;
-    a64-gcc-fp) CC=aarch64-linux-gnu-gcc; F="-fno-omit-frame-pointer";;
-    a64-gcc-nofp) CC=aarch64-linux-gnu-gcc; F="-fomit-frame-pointer";;
-    a64-gcc-pac) CC=aarch64-linux-gnu-gcc; F="-fno-omit-frame-pointer -mbranch-protection=pac-ret+bti";;
-    a64-clang-fp) CC=$A64CLANG; F="-fno-omit-frame-pointer";;
-    a64-clang-nofp) CC=$A64CLANG; F="-fomit-frame-pointer";;
-    a64-clang-pac) CC=$A64CLANG; F="-fno-omit-frame-pointer -mbranch-protection=pac-ret+bti";;
-  esac
-  odir=$DIR/obj/$cfg
-  [ -f "$odir/.done" ] && continue
-  mkdir -p "$odir"
-  for lib in "${LIBS[@]}"; do
-    IFS='|' read -r name flags srcs <<<"$lib"
-    for s in $srcs; do echo "$s"; done | xargs -P2 -I{} sh -c \
-      "$CC $BASE $F $flags -c {} -o $odir/$name-\$(basename {} .c).o"
-  done
-  touch "$odir/.done"
+  config_compiler "$cfg"
+  build_libs "$DIR/obj/$cfg" $BASE $F
 done
 
 # 4. Cross-check.

@@ -54,22 +54,10 @@ for cfg in $CONFIGS; do
           KCFLAGS=-Wa,--gsframe build_sources "$HA" "$DIR/ksrc/build-sframe-a64" "$1" net/sched crypto lib fs/nls drivers/net
         fi' "$cfg" "$odir"
       continue;;
-    gcc-fp) CC=gcc; F="-fno-omit-frame-pointer";;
-    gcc-nofp) CC=gcc; F="-fomit-frame-pointer";;
-    clang-fp) CC="$CLANG -fno-integrated-as"; F="-fno-omit-frame-pointer";;
-    clang-nofp) CC="$CLANG -fno-integrated-as"; F="-fomit-frame-pointer";;
-    a64-clang-fp) CC="$CLANG --target=aarch64-linux-gnu -fno-integrated-as"; F="-fno-omit-frame-pointer";;
-    a64-clang-nofp) CC="$CLANG --target=aarch64-linux-gnu -fno-integrated-as"; F="-fomit-frame-pointer";;
-    a64-gcc-fp) CC=aarch64-linux-gnu-gcc; F="-fno-omit-frame-pointer";;
-    a64-gcc-nofp) CC=aarch64-linux-gnu-gcc; F="-fomit-frame-pointer";;
-    a64-gcc-pac) CC=aarch64-linux-gnu-gcc; F="-fno-omit-frame-pointer -mbranch-protection=pac-ret+bti";;
+    *)
+      CLANG_FLAGS=-fno-integrated-as config_compiler "$cfg"
+      build_libs "$odir" $BASE $F;;
   esac
-  mkdir -p "$odir"
-  for lib in "${LIBS[@]}"; do
-    IFS='|' read -r name flags srcs <<<"$lib"
-    for s in $srcs; do echo "$s"; done | xargs -P2 -I{} sh -c "$CC $BASE $F $flags -c {} -o $odir/$name-\$(basename {} .c).o"
-  done
-  touch "$odir/.done"
 done
 cd "$ROOT"
 swift build -c release --product unwindcheck >/dev/null

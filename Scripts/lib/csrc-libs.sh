@@ -3,6 +3,7 @@
 # --download-only with a private source list; nothing installed) and unpacked into $DIR,
 # prepared as their `configure` would, and LIBS: one "library|cflags|sources" per
 # library; DIR (the sources), OUT (results) and CLANG (the Swift toolchain's) set.
+# Defines config_compiler and build_libs (below), which both scripts build with.
 DIR=${UNWINDCHECK_CORPUS:-$HOME/.cache/unwindcheck-corpus}/csrc
 OUT=$DIR/out
 CLANG=${CLANG:-$(dirname "$(readlink -f "$(command -v swift)")")/clang}
@@ -48,3 +49,39 @@ LIBS=(
   "pcre2|-DHAVE_CONFIG_H -DPCRE2_CODE_UNIT_WIDTH=8 -I$R/src|$(cd "$R/src" && ls pcre2_*.c | grep -vE 'pcre2_(dftables|fuzzsupport|jit_(match|misc|test)|printint|ucptables)\.c' | sed "s|^|$R/src/|" | tr '\n' ' ')"
   "sqlite3|-DSQLITE_THREADSAFE=1 -I$S/bld|$S/bld/sqlite3.c"
 )
+
+# config_compiler CONFIG: CC and F for a configuration: gcc-fp, gcc-nofp, clang-fp,
+# clang-nofp, a64-gcc-{fp,nofp,pac}, a64-clang-{fp,nofp,pac} (pac:
+# -mbranch-protection=pac-ret+bti). GCC (default gcc) and CLANG_FLAGS (extra clang
+# options, e.g. -fno-integrated-as) from the environment.
+config_compiler() {
+  local clang="$CLANG ${CLANG_FLAGS:-}" a64clang="$CLANG --target=aarch64-linux-gnu --sysroot=/usr/aarch64-linux-gnu ${CLANG_FLAGS:-}"
+  local fp="-fno-omit-frame-pointer" nofp="-fomit-frame-pointer" pac="-fno-omit-frame-pointer -mbranch-protection=pac-ret+bti"
+  case $1 in
+    gcc-fp) CC=${GCC:-gcc}; F=$fp;;
+    gcc-nofp) CC=${GCC:-gcc}; F=$nofp;;
+    clang-fp) CC=$clang; F=$fp;;
+    clang-nofp) CC=$clang; F=$nofp;;
+    a64-gcc-fp) CC=aarch64-linux-gnu-gcc; F=$fp;;
+    a64-gcc-nofp) CC=aarch64-linux-gnu-gcc; F=$nofp;;
+    a64-gcc-pac) CC=aarch64-linux-gnu-gcc; F=$pac;;
+    a64-clang-fp) CC=$a64clang; F=$fp;;
+    a64-clang-nofp) CC=$a64clang; F=$nofp;;
+    a64-clang-pac) CC=$a64clang; F=$pac;;
+    *) echo "unknown configuration $1" >&2; return 1;;
+  esac
+}
+
+# build_libs ODIR FLAGS...: every source of LIBS compiled by $CC with FLAGS, the
+# library's own flags into ODIR/LIB-FILE.o (two at a time); skipped when ODIR/.done.
+build_libs() {
+  local odir=$1 lib name flags srcs s
+  shift
+  [ -f "$odir/.done" ] && return 0
+  mkdir -p "$odir"
+  for lib in "${LIBS[@]}"; do
+    IFS='|' read -r name flags srcs <<<"$lib"
+    for s in $srcs; do echo "$s"; done | xargs -P2 -I{} sh -c "$CC $* $flags -c {} -o $odir/$name-\$(basename {} .c).o"
+  done
+  touch "$odir/.done"
+}
