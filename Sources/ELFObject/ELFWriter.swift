@@ -230,11 +230,23 @@ public struct ELFWriter {
     case io(path: String, what: String)
   }
 
-  /// Writes the new object to `path` atomically: a temporary file in the same
-  /// directory, flushed to disk, then renamed over `path`. On any failure `path` is
-  /// untouched and the temporary file removed. `mode` is the new file's mode.
+  /// Writes the new object to `path` atomically (`ELFWriter.replaceAtomically`). `mode`
+  /// is the new file's mode.
   public func write(adding new: [NewSection], replace: Bool, to path: String, mode: mode_t = 0o644) throws(WriteError) {
     let layout = layout(adding: new, replace: replace)
+    try Self.replaceAtomically(path, mode: mode) { fd in
+      var sink = FileSink(fd: fd)
+      emit(layout, into: &sink)
+      sink.flush()
+      return sink.error
+    }
+  }
+
+  /// Replaces `path` atomically: `fill` writes the new contents to a temporary file in
+  /// the same directory (returning an errno on failure), which is flushed to disk and
+  /// renamed over `path`. On any failure `path` is untouched and the temporary file
+  /// removed. (Objects, and the pages `trace --html` writes.)
+  public static func replaceAtomically(_ path: String, mode: mode_t, _ fill: (Int32) -> Int32?) throws(WriteError) {
     let dir = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
     let base = path.split(separator: "/").last.map(String.init) ?? path
     var template = Array("\(dir)/.\(base).unwindcheck-XXXXXX".utf8CString)
@@ -245,10 +257,7 @@ public struct ELFWriter {
     defer {
       if !ok { unlink(tmp) }
     }
-    var sink = FileSink(fd: fd)
-    emit(layout, into: &sink)
-    sink.flush()
-    if let failed = sink.error {
+    if let failed = fill(fd) {
       close(fd)
       throw .io(path: path, what: "write failed: \(String(cString: strerror(failed)))")
     }

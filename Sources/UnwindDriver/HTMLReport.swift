@@ -1,4 +1,5 @@
 import Analysis
+import ELFObject
 import Glibc
 import UnwindModel
 
@@ -6,30 +7,23 @@ import UnwindModel
 /// its style and script inline, nothing fetched (they open offline, from a CI
 /// artifact or a mail attachment).
 enum HTMLPage {
-  /// Writes `text` to `path` atomically (a temporary file beside it, renamed over it);
-  /// nil, or why not.
+  /// Writes `text` to `path` atomically (as objects are written); nil, or why not.
   static func write(_ text: String, to path: String) -> String? {
-    let dir = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-    let base = path.split(separator: "/").last.map(String.init) ?? path
-    var template = Array("\(dir)/.\(base).unwindcheck-XXXXXX".utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    guard fd >= 0 else { return "cannot create a file in \(dir): \(String(cString: strerror(errno)))" }
-    let tmp = String(cString: template)
     let bytes = Array(text.utf8)
-    var done = 0
-    while done < bytes.count {
-      let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
-      if n <= 0 { break }
-      done += n
+    do throws(ELFWriter.WriteError) {
+      try ELFWriter.replaceAtomically(path, mode: 0o644) { fd in
+        var done = 0
+        while done < bytes.count {
+          let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+          if n <= 0 { return errno }
+          done += n
+        }
+        return nil
+      }
+      return nil
+    } catch {
+      switch error { case .io(_, let what): return what }
     }
-    fchmod(fd, 0o644)
-    let closed = close(fd) == 0
-    guard done == bytes.count, closed, rename(tmp, path) == 0 else {
-      let why = String(cString: strerror(errno))
-      unlink(tmp)
-      return "cannot write \(path): \(why)"
-    }
-    return nil
   }
 
   static func escape(_ s: String) -> String {
@@ -45,6 +39,12 @@ enum HTMLPage {
       }
     }
     return out
+  }
+
+  /// A finding: its line and its notes.
+  static func finding(_ f: Finding, path: String) -> String {
+    "<div class=\"finding\"><code>\(escape(DiagnosticText.line(f, file: path) ?? f.message.text))</code>"
+      + f.notes.map { "<br><code>\(escape($0))</code>" }.joined() + "</div>"
   }
 
   static func page(title: String, body: String) -> String {
@@ -111,7 +111,8 @@ enum HTMLPage {
 /// before the call) at the top, every register saved relative to it in its slot, and
 /// where the stack and frame pointers point, 8 bytes a row.
 enum FrameDrawing {
-  static func html(_ s: CFIState, registers: RegisterVocabulary, registerName: (Int) -> String, title: String) -> String {
+  static func html(_ s: CFIState, registers: RegisterVocabulary, title: String) -> String {
+    let registerName = registers.reportName
     guard s.cfa.base != CFIRule.undefinedBase else {
       return "<p><b>\(HTMLPage.escape(title))</b>: the CFA is undefined here (the stack was switched): no frame to draw.</p>"
     }

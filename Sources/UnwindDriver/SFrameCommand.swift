@@ -2,38 +2,20 @@ import ELFObject
 import SFrame
 
 /// `unwindcheck sframe dump FILE...`: each object's `.sframe` in the layout of
-/// `readelf --sframe`, with function starts made real: in a relocatable object the
-/// start field's relocation (symbol value + addend, the function's offset in its
-/// section); in a linked one the field taken, as ld 2.40 writes it, relative to the
-/// `.sframe` section's address.
+/// `readelf --sframe`, with function starts made real (`readSFrame`).
 public func runSFrameDump(paths: [String], out: inout OutputBuffer, err: (String) -> Void) -> ExitStatus {
-  var status = ExitStatus.clean
-  for path in paths {
-    do {
-      let file = try ELFFile.open(path: path)
-      if paths.count > 1 {
-        out.append("==> \(path) <==")
-        out.endLine()
-      }
-      switch readSFrame(file) {
-      case .failure(.noSection):
-        err("\(path): no .sframe section")
-      case .failure(.unreadable(let why)):
-        err(DiagnosticFormat.error(path: path, why))
-        status = .badInput
-      case .success(let x):
-        for line in SFrameDump.lines(section: x.section.displayName, x.decoded, starts: x.starts.map(\.offset)) {
-          out.append(line)
-          out.endLine()
-        }
-      }
-    } catch {
-      err(DiagnosticFormat.line(for: error, path: path))
-      status = .badInput
+  dumpEach(paths, out: &out, err: err) { path, file in
+    switch readSFrame(file) {
+    case .failure(.noSection):
+      err("\(path): no .sframe section")
+      return ([], .clean)
+    case .failure(.unreadable(let why)):
+      err(DiagnosticFormat.error(path: path, why))
+      return ([], .badInput)
+    case .success(let x):
+      return (SFrameDump.lines(section: x.section.displayName, x.decoded, starts: x.starts.map(\.offset)), .clean)
     }
   }
-  out.flush()
-  return status
 }
 
 /// An object's `.sframe` (version 1, 2 or 3) read, with each function's start: the

@@ -125,8 +125,7 @@ func traceHTMLPage(file: ELFFile, path: String, symbol sym: Symbol, function: St
     return f.rule != .backtrace && (f.location?.function == function || f.location?.symbol == function || made.contains(k))
   }.map { result.findings[$0] }
   let page = TraceHTML(file: file, symbol: sym, section: decoded, cfi: result.instructionCFI.first(where: { $0.section == sec }),
-                       result: result, findings: own, sites: sites, view: view,
-                       registerName: { result.registers.reportName($0) }, chosen: at.map { sym.value &+ $0 })
+                       result: result, findings: own, sites: sites, view: view, chosen: at.map { sym.value &+ $0 })
   do {
     let text = try page.render()
     if let problem = HTMLPage.write(text, to: to) {
@@ -169,35 +168,53 @@ struct TraceView {
     }
   }
 
-  func index(of offset: UInt64, in text: DecodedText) -> Int? {
+  /// The first instruction at or after `offset`.
+  func firstIndex(atOrAfter offset: UInt64, in text: DecodedText) -> Int {
     var lo = 0, hi = text.count
     while lo < hi {
       let mid = (lo + hi) / 2
       if UInt64(text.offsets[mid]) < offset { lo = mid + 1 } else { hi = mid }
     }
-    return lo < text.count && UInt64(text.offsets[lo]) == offset ? lo : nil
+    return lo
+  }
+
+  /// The instruction starting at `offset`, if one does.
+  func index(of offset: UInt64, in text: DecodedText) -> Int? {
+    let k = firstIndex(atOrAfter: offset, in: text)
+    return k < text.count && UInt64(text.offsets[k]) == offset ? k : nil
   }
 
   static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
 
+  private func bytes(section: DecodedSection, index i: Int) -> [UInt8] {
+    let offset = Int(section.text.offsets[i]), length = Int(section.text.lengths[i])
+    return file.withBytes(of: section.section.index) { b in Array(b[offset..<min(b.count, offset + length)]) }
+  }
+
+  private func names(_ section: DecodedSection) -> CodeNames {
+    cache.names(section.section.index) { CodeNames(file: file, section: $0, pcRelative: pcRelative) }
+  }
+
+  /// The assembly of one instruction with its relocation, or its branch target by name.
+  func assembly(section: DecodedSection, index i: Int) -> String {
+    let t = section.text
+    let offset = UInt64(t.offsets[i])
+    let asm = bytes(section: section, index: i).withUnsafeBytes { syntax($0, offset) }
+    let names = names(section)
+    if let reloc = names.relocation(at: offset, length: Int(t.lengths[i])) { return asm + " " + reloc }
+    if let target = t.target(InstructionIndex(i)) { return asm + " <" + names.name(UInt64(bitPattern: target), section: section.section.name) + ">" }
+    return asm
+  }
+
   /// `func+0xN  section+0xN  bytes  assembly  [reloc]  ops`.
   func instructionText(section: DecodedSection, index i: Int, location: CodeLocation?) -> String {
     let t = section.text
-    let offset = UInt64(t.offsets[i]), length = Int(t.lengths[i])
-    let bytes: [UInt8] = file.withBytes(of: section.section.index) { b in
-      Array(b[Int(offset)..<min(b.count, Int(offset) + length)])
-    }
-    let asm = bytes.withUnsafeBytes { syntax($0, offset) }
-    let hex = bytes.map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }.joined(separator: " ")
-    let names = cache.names(section.section.index) { CodeNames(file: file, section: $0, pcRelative: pcRelative) }
-    var reloc = names.relocation(at: offset, length: length) ?? ""
-    if reloc.isEmpty, let target = t.target(InstructionIndex(i)) {
-      reloc = "<" + names.name(UInt64(bitPattern: target), section: section.section.name) + ">"
-    }
+    let offset = UInt64(t.offsets[i])
+    let hex = bytes(section: section, index: i).map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }.joined(separator: " ")
     let ops = t.ops(InstructionIndex(i)).map { $0.text(registerName: registerName) }.joined(separator: ",")
-    let place = location?.text ?? names.name(offset, section: section.section.name)
+    let place = location?.text ?? names(section).name(offset, section: section.section.name)
     return Self.pad(place, 22) + Self.pad(placeText(section.section.name, offset), 20)
-      + Self.pad(hex, 24) + Self.pad(asm + (reloc.isEmpty ? "" : " " + reloc), 44) + Self.pad(ops.isEmpty ? "" : ops, 18)
+      + Self.pad(hex, 24) + Self.pad(assembly(section: section, index: i), 44) + Self.pad(ops.isEmpty ? "" : ops, 18)
   }
 
   func line(_ e: TraceEvent) -> String {

@@ -20,11 +20,137 @@ struct TraceHTML {
   let findings: [Finding]
   let sites: [PatchSiteReport]
   let view: TraceView
-  let registerName: (Int) -> String
   let chosen: UInt64?
 
-  struct Block {
-    var first: Int, last: Int
+  /// The function's basic blocks and the edges between them.
+  struct ControlFlow {
+    struct Block {
+      var first: Int, last: Int
+    }
+    /// `taken`: the branch's target (else the fall-through).
+    struct Edge {
+      var from: Int, to: Int, taken: Bool
+    }
+    /// The function's instructions (indices into the section's text).
+    let range: Range<Int>
+    var blocks: [Block] = []
+    var blockOf: [Int] = []
+    var edges: [Edge] = []
+    var targets: [Int?] = []
+
+    init(_ t: DecodedText, range: Range<Int>, view: TraceView) {
+      self.range = range
+      // A branch's target inside the function, as an instruction index.
+      targets = range.map { i in
+        t.target(InstructionIndex(i)).flatMap { view.index(of: UInt64(bitPattern: $0), in: t) }.flatMap { range.contains($0) ? $0 : nil }
+      }
+      var leader = Set<Int>([range.lowerBound])
+      for i in range {
+        if t.kinds[i] == .jumpConditional || t.kinds[i] == .jumpUnconditional, let k = targets[i - range.lowerBound] { leader.insert(k) }
+        if Self.endsBlock(t.kinds[i]) && i + 1 < range.upperBound { leader.insert(i + 1) }
+      }
+      let starts = leader.sorted()
+      blockOf = [Int](repeating: 0, count: range.count)
+      for (b, s) in starts.enumerated() {
+        let e = b + 1 < starts.count ? starts[b + 1] - 1 : range.upperBound - 1
+        blocks.append(Block(first: s, last: e))
+        for i in s...e { blockOf[i - range.lowerBound] = b }
+      }
+      for (b, blk) in blocks.enumerated() {
+        let kind = t.kinds[blk.last]
+        if kind == .jumpConditional || kind == .jumpUnconditional, let k = target(blk.last) {
+          edges.append(Edge(from: b, to: block(k)!, taken: true))
+        }
+        if (kind == .jumpConditional || !Self.endsBlock(kind)) && b + 1 < blocks.count {
+          edges.append(Edge(from: b, to: b + 1, taken: false))
+        }
+      }
+    }
+
+    static func endsBlock(_ kind: InstructionKind) -> Bool {
+      switch kind {
+      case .jumpConditional, .jumpUnconditional, .jumpDynamic, .jumpDynamicConditional, .ret, .contextSwitch, .trap, .bug: true
+      default: false
+      }
+    }
+
+    func block(_ i: Int) -> Int? { range.contains(i) ? blockOf[i - range.lowerBound] : nil }
+    func target(_ i: Int) -> Int? { range.contains(i) ? targets[i - range.lowerBound] : nil }
+  }
+
+  /// The classes of a mismatch's two paths.
+  static let pathClasses = ["path-first", "path-arriving"]
+
+  /// The edges and instructions on each of a mismatch's paths (by class), followed from
+  /// the walk's start straight on except at each turn, and their legend.
+  func paths(_ flow: ControlFlow) -> (edges: [Int: Set<String>], instructions: [Int: Set<String>], legend: [String]) {
+    var edges: [Int: Set<String>] = [:], instructions: [Int: Set<String>] = [:], legend: [String] = []
+    let t = section.text
+    guard let mismatch = findings.first(where: { !$0.paths.isEmpty }) else { return (edges, instructions, legend) }
+    for (n, path) in mismatch.paths.prefix(2).enumerated() where path.start.section == section.section.name {
+      let cls = Self.pathClasses[n]
+      let turns = Set(path.turns.filter { $0.section == section.section.name }.map(\.offset))
+      guard var cur = view.index(of: path.start.offset, in: t) else { continue }
+      var steps = 0
+      while steps < 100_000, flow.range.contains(cur) {
+        steps += 1
+        instructions[cur, default: []].insert(cls)
+        if UInt64(t.offsets[cur]) == path.end.offset { break }
+        let turned = turns.contains(UInt64(t.offsets[cur]))
+        guard let next = turned ? flow.target(cur) : (flow.range.contains(cur + 1) ? cur + 1 : nil) else { break }
+        if turned || flow.block(next) != flow.block(cur), let a = flow.block(cur), let b = flow.block(next),
+           let e = flow.edges.firstIndex(where: { $0.from == a && $0.to == b && $0.taken == turned }) {
+          edges[e, default: []].insert(cls)
+        }
+        cur = next
+      }
+      legend.append("<span class=\"\(n == 0 ? "first" : "arriving")\">\(HTMLPage.escape(path.label)): "
+                    + HTMLPage.escape(([path.start.text + " (start)"] + path.turns.map { $0.text + " (turn)" } + [path.end.text]).joined(separator: " → "))
+                    + "</span>")
+    }
+    return (edges, instructions, legend)
+  }
+
+  /// The graph in DOT: one node per block, a table of its instructions with the CFI
+  /// after each (the walk's trace), the paths' edges in their classes and colours.
+  func graph(_ flow: ControlFlow, pathEdges: [Int: Set<String>], pathInstructions: [Int: Set<String>]) -> String {
+    let t = section.text
+    var after: [UInt64: String] = [:]
+    for e in result.trace where e.kind == .step && e.section == section.section.index {
+      if let loc = e.location, let s = e.state { after[loc.offset] = s }
+    }
+    let findingOffsets = Set(findings.compactMap { f in f.location.flatMap { $0.section == section.section.name ? $0.offset : nil } })
+    var dot = "digraph cfg {\n  graph [fontname=\"DejaVu Sans Mono\", nodesep=0.3, ranksep=0.35];\n"
+      + "  node [shape=plaintext, fontname=\"DejaVu Sans Mono\", fontsize=10];\n  edge [fontname=\"DejaVu Sans\", fontsize=9];\n"
+    for (b, blk) in flow.blocks.enumerated() {
+      var rows = ""
+      for i in blk.first...blk.last {
+        let state = after[UInt64(t.offsets[i])]
+        var bg = ""
+        if findingOffsets.contains(UInt64(t.offsets[i])) {
+          bg = " BGCOLOR=\"#f8c4c4\""
+        } else if let c = pathInstructions[i] {
+          bg = c.count == 2 ? " BGCOLOR=\"#e6d7f2\"" : c.contains("path-first") ? " BGCOLOR=\"#fbe3e3\"" : " BGCOLOR=\"#dde9f7\""
+        }
+        rows += "<TR><TD ALIGN=\"LEFT\"\(bg)><FONT\(state == nil ? " COLOR=\"#999999\"" : "")>+0x\(String(UInt64(t.offsets[i]) - symbol.value, radix: 16))  "
+          + "\(HTMLPage.escape(view.assembly(section: section, index: i)))</FONT></TD>"
+          + "<TD ALIGN=\"LEFT\"\(bg)><FONT POINT-SIZE=\"9\" COLOR=\"\(state == nil ? "#999999" : "#2e7d32")\">\(HTMLPage.escape(state ?? "not reached"))&#160;&#160;</FONT></TD></TR>"
+      }
+      // (CELLPADDING 4: browsers' text runs a little wider than Graphviz measures it.)
+      dot += "  b\(b) [label=<<TABLE BORDER=\"1\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"4\">\(rows)</TABLE>>];\n"
+    }
+    for (k, e) in flow.edges.enumerated() {
+      var attrs: [String] = []
+      if e.taken && t.kinds[flow.blocks[e.from].last] == .jumpConditional { attrs.append("label=\"taken\"") }
+      if let c = pathEdges[k] {
+        let classes = Self.pathClasses.filter(c.contains)
+        attrs.append("class=\"\(classes.joined(separator: " "))\"")
+        attrs.append("color=\"\(classes.map { $0 == "path-first" ? "#c62828" : "#1565c0" }.joined(separator: ":"))\"")
+        attrs.append("penwidth=3")
+      }
+      dot += "  b\(e.from) -> b\(e.to)" + (attrs.isEmpty ? "" : " [\(attrs.joined(separator: ", "))]") + ";\n"
+    }
+    return dot + "}\n"
   }
 
   func render() throws -> String {
@@ -33,141 +159,25 @@ struct TraceHTML {
     var hi = lo
     while hi < t.count && UInt64(t.offsets[hi]) < symbol.value &+ max(symbol.size, 1) { hi += 1 }
     guard lo < hi else { return HTMLPage.page(title: symbol.name, body: "<p>\(HTMLPage.escape(symbol.name)) has no instructions.</p>") }
-    // Basic blocks.
-    var leader = Set<Int>([lo])
-    for i in lo..<hi {
-      let kind = t.kinds[i]
-      if let target = t.target(InstructionIndex(i)), kind == .jumpConditional || kind == .jumpUnconditional,
-         let k = view.index(of: UInt64(bitPattern: target), in: t), k >= lo, k < hi {
-        leader.insert(k)
-      }
-      switch kind {
-      case .jumpConditional, .jumpUnconditional, .jumpDynamic, .jumpDynamicConditional, .ret, .contextSwitch, .trap, .bug:
-        if i + 1 < hi { leader.insert(i + 1) }
-      default: break
-      }
-    }
-    let starts = leader.sorted()
-    var blocks: [Block] = []
-    var blockOf = [Int](repeating: 0, count: hi - lo)
-    for (b, s) in starts.enumerated() {
-      let e = b + 1 < starts.count ? starts[b + 1] - 1 : hi - 1
-      blocks.append(Block(first: s, last: e))
-      for i in s...e { blockOf[i - lo] = b }
-    }
-    func block(_ i: Int) -> Int? { i >= lo && i < hi ? blockOf[i - lo] : nil }
-    func target(_ i: Int) -> Int? {
-      t.target(InstructionIndex(i)).flatMap { view.index(of: UInt64(bitPattern: $0), in: t) }.flatMap { $0 >= lo && $0 < hi ? $0 : nil }
-    }
-    // Edges: (from, to, kind).
-    var edges: [(from: Int, to: Int, label: String)] = []
-    for (b, blk) in blocks.enumerated() {
-      let i = blk.last
-      switch t.kinds[i] {
-      case .jumpConditional:
-        if let k = target(i), let tb = block(k) { edges.append((b, tb, "taken")) }
-        if b + 1 < blocks.count { edges.append((b, b + 1, "")) }
-      case .jumpUnconditional:
-        if let k = target(i), let tb = block(k) { edges.append((b, tb, "")) }
-      case .jumpDynamic, .jumpDynamicConditional, .ret, .contextSwitch, .trap, .bug:
-        break
-      default:
-        if b + 1 < blocks.count { edges.append((b, b + 1, "")) }
-      }
-    }
-    // The paths of a mismatch: from the start, straight on except at each turn.
-    var pathEdges: [Int: Set<String>] = [:]  // edge index -> classes
-    var pathInsns: [Int: Set<String>] = [:]
-    let pathClasses = ["path-first", "path-arriving"]
-    var legend: [String] = []
-    let mismatch = findings.first { !$0.paths.isEmpty }
-    if let m = mismatch {
-      for (n, path) in m.paths.prefix(2).enumerated() where path.start.section == section.section.name {
-        let cls = pathClasses[n]
-        let turns = Set(path.turns.filter { $0.section == section.section.name }.map(\.offset))
-        guard var cur = view.index(of: path.start.offset, in: t) else { continue }
-        var steps = 0
-        while steps < 100_000, cur >= lo, cur < hi {
-          steps += 1
-          pathInsns[cur, default: []].insert(cls)
-          if UInt64(t.offsets[cur]) == path.end.offset { break }
-          let next: Int?
-          if turns.contains(UInt64(t.offsets[cur])) { next = target(cur) } else { next = cur + 1 < hi ? cur + 1 : nil }
-          guard let nx = next else { break }
-          if let a = block(cur), let b = block(nx), a != b || nx <= cur,
-             let e = edges.firstIndex(where: { $0.from == a && $0.to == b && ((nx == cur + 1) == ($0.label != "taken") || $0.label.isEmpty) }) {
-            pathEdges[e, default: []].insert(cls)
-          }
-          cur = nx
-        }
-        legend.append("<span class=\"\(n == 0 ? "first" : "arriving")\">\(HTMLPage.escape(path.label)): "
-                      + HTMLPage.escape(([path.start.text + " (start)"] + path.turns.map { $0.text + " (turn)" } + [path.end.text]).joined(separator: " → "))
-                      + "</span>")
-      }
-    }
-    // The CFI after each instruction as the walk printed it (its trace), and the
-    // findings' instructions.
-    let states = result.cfiStates
-    var after: [UInt64: String] = [:]
-    for e in result.trace where e.kind == .step && e.section == section.section.index {
-      if let loc = e.location, let s = e.state { after[loc.offset] = s }
-    }
-    func stateText(_ i: Int) -> String? { after[UInt64(t.offsets[i])] }
-    let findingOffsets = Set(findings.compactMap { f in f.location.flatMap { $0.section == section.section.name ? $0.offset : nil } })
-    // The graph.
-    var dot = "digraph cfg {\n  graph [fontname=\"DejaVu Sans Mono\", nodesep=0.3, ranksep=0.35];\n"
-      + "  node [shape=plaintext, fontname=\"DejaVu Sans Mono\", fontsize=10];\n  edge [fontname=\"DejaVu Sans\", fontsize=9];\n"
-    for (b, blk) in blocks.enumerated() {
-      var rows = ""
-      for i in blk.first...blk.last {
-        let off = UInt64(t.offsets[i]) - symbol.value
-        let asm = view.assembly(section: section, index: i)
-        let state = stateText(i)
-        var bg = ""
-        if findingOffsets.contains(UInt64(t.offsets[i])) { bg = " BGCOLOR=\"#f8c4c4\"" }
-        else if let c = pathInsns[i] { bg = c.count == 2 ? " BGCOLOR=\"#e6d7f2\"" : c.contains("path-first") ? " BGCOLOR=\"#fbe3e3\"" : " BGCOLOR=\"#dde9f7\"" }
-        let color = state == nil ? " COLOR=\"#999999\"" : ""
-        rows += "<TR><TD ALIGN=\"LEFT\"\(bg)><FONT\(color.isEmpty ? "" : color)>+0x\(String(off, radix: 16))  \(dotEscape(asm))</FONT></TD>"
-          + "<TD ALIGN=\"LEFT\"\(bg)><FONT POINT-SIZE=\"9\" COLOR=\"\(state == nil ? "#999999" : "#2e7d32")\">\(dotEscape(state ?? "not reached"))&#160;&#160;</FONT></TD></TR>"
-      }
-      // (CELLPADDING 4: browsers' text runs a little wider than Graphviz measures it.)
-      dot += "  b\(b) [label=<<TABLE BORDER=\"1\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"4\">\(rows)</TABLE>>];\n"
-    }
-    for (k, e) in edges.enumerated() {
-      var attrs: [String] = []
-      if !e.label.isEmpty { attrs.append("label=\"\(e.label)\"") }
-      if let c = pathEdges[k] {
-        let sorted = pathClasses.filter(c.contains)
-        attrs.append("class=\"\(sorted.joined(separator: " "))\"")
-        attrs.append("color=\"\(sorted.map { $0 == "path-first" ? "#c62828" : "#1565c0" }.joined(separator: ":"))\"")
-        attrs.append("penwidth=3")
-      }
-      dot += "  b\(e.from) -> b\(e.to)" + (attrs.isEmpty ? "" : " [\(attrs.joined(separator: ", "))]") + ";\n"
-    }
-    dot += "}\n"
-    let svg = try Graphviz.svg(dot)
+    let flow = ControlFlow(t, range: lo..<hi, view: view)
+    let marked = paths(flow)
+    let svg = try Graphviz.svg(graph(flow, pathEdges: marked.edges, pathInstructions: marked.instructions))
+    // The chosen instruction: `--at`, else the first finding's, else the entry; one no
+    // walk reached has no frame, so the nearest reached one before it.
+    let wanted = chosen ?? findings.compactMap { $0.location?.section == section.section.name ? $0.location?.offset : nil }.first
+      ?? symbol.value
+    let reached = (lo..<hi).filter { cfi?.cfi[$0] != nil }.map { UInt64(t.offsets[$0]) }
+    let chosenOffset = reached.last(where: { $0 <= wanted }) ?? reached.first ?? wanted
     // The page.
     var body = "<h1>\(HTMLPage.escape(symbol.name)) <small class=\"mono\">\(HTMLPage.escape(placeText(section.section.name, symbol.value))), "
       + "\(symbol.size) bytes, \(HTMLPage.escape(file.path))</small></h1>"
     if findings.isEmpty { body += "<p>No findings in \(HTMLPage.escape(symbol.name)).</p>" }
-    for f in findings {
-      body += "<div class=\"finding\"><code>\(HTMLPage.escape(DiagnosticText.line(f, file: file.path) ?? f.message.text))</code>"
-      for n in f.notes { body += "<br><code>\(HTMLPage.escape(n))</code>" }
-      body += "</div>"
-    }
-    if !legend.isEmpty { body += "<p class=\"legend\">\(legend.joined())</p>" }
-    // The block the page opens on (a big function's graph is wider than the window).
-    let wantedFirst = chosen ?? findings.compactMap { $0.location?.section == section.section.name ? $0.location?.offset : nil }.first
-      ?? symbol.value
-    let focus = view.index(of: wantedFirst, in: t).flatMap(block) ?? 0
+    for f in findings { body += HTMLPage.finding(f, path: file.path) }
+    if !marked.legend.isEmpty { body += "<p class=\"legend\">\(marked.legend.joined())</p>" }
+    // (The page opens on the chosen block: a big function's graph is wider than the window.)
+    let focus = view.index(of: chosenOffset, in: t).flatMap(flow.block) ?? 0
     body += "<div class=\"graph\" data-focus=\"b\(focus)\">\(svg)</div>"
-    // Frames: one per instruction with a state, the chosen one shown.
     body += "<h2>Frame</h2><p>The stack at an instruction; click an instruction in the graph to see its frame.</p>"
-    let wanted = chosen ?? findings.compactMap { $0.location?.section == section.section.name ? $0.location?.offset : nil }.first
-      ?? symbol.value
-    // (An instruction no walk reached has no frame: the nearest reached one before it.)
-    let reached = (lo..<hi).filter { cfi?.cfi[$0] != nil }.map { UInt64(t.offsets[$0]) }
-    let chosenOffset = reached.last(where: { $0 <= wanted }) ?? reached.first ?? wanted
     if chosenOffset != wanted {
       body += "<p>No walk reached +0x\(String(wanted &- symbol.value, radix: 16)): the frame shown is the nearest reached instruction's.</p>"
     }
@@ -178,15 +188,12 @@ struct TraceHTML {
       let title = "at \(symbol.name)+0x\(String(off - symbol.value, radix: 16)) (\(view.assembly(section: section, index: i))), "
         + "before it runs: what an unwinder stopped here sees"
       body += "<div id=\"frame-0x\(String(off - symbol.value, radix: 16))\"\(off == chosenOffset ? " class=\"shown\"" : "")>"
-        + FrameDrawing.html(states[id], registers: result.registers, registerName: registerName, title: title) + "</div>"
+        + FrameDrawing.html(result.cfiStates[id], registers: result.registers, title: title) + "</div>"
     }
     body += "</div>"
     for site in sites { body += SiteTable.html(site) }
     return HTMLPage.page(title: "unwindcheck trace \(symbol.name)", body: body)
   }
-
-  /// Text for a Graphviz HTML-like label.
-  func dotEscape(_ s: String) -> String { HTMLPage.escape(s) }
 }
 
 /// `alternatives --html`: every patch site (or the function's) as a table.
@@ -194,33 +201,7 @@ func alternativesHTML(path: String, sites: [PatchSiteReport], findings: [Finding
   var body = "<h1>Patch sites of \(HTMLPage.escape(path))</h1><p>\(sites.count) site\(sites.count == 1 ? "" : "s"). Each stream's "
     + "instructions over the site's shared byte offsets, with the CFI each recorded; the merged table is what the unwind "
     + "tables are written from. A slot where streams leave different CFI is a conflict.</p>"
-  for f in findings where f.rule == .alternativeConflict {
-    body += "<div class=\"finding\"><code>\(HTMLPage.escape(DiagnosticText.line(f, file: path) ?? f.message.text))</code></div>"
-  }
+  for f in findings where f.rule == .alternativeConflict { body += HTMLPage.finding(f, path: path) }
   for site in sites { body += SiteTable.html(site) }
   return HTMLPage.page(title: "unwindcheck alternatives \(path)", body: body)
-}
-
-extension TraceView {
-  /// The first instruction at or after `offset`.
-  func firstIndex(atOrAfter offset: UInt64, in text: DecodedText) -> Int {
-    var lo = 0, hi = text.count
-    while lo < hi {
-      let mid = (lo + hi) / 2
-      if UInt64(text.offsets[mid]) < offset { lo = mid + 1 } else { hi = mid }
-    }
-    return lo
-  }
-
-  /// The assembly text of one instruction, with its relocation or branch target.
-  func assembly(section: DecodedSection, index i: Int) -> String {
-    let t = section.text
-    let offset = UInt64(t.offsets[i]), length = Int(t.lengths[i])
-    let bytes: [UInt8] = file.withBytes(of: section.section.index) { b in Array(b[Int(offset)..<min(b.count, Int(offset) + length)]) }
-    let asm = bytes.withUnsafeBytes { syntax($0, offset) }
-    let names = cache.names(section.section.index) { CodeNames(file: file, section: $0, pcRelative: pcRelative) }
-    if let reloc = names.relocation(at: offset, length: length) { return asm + " " + reloc }
-    if let target = t.target(InstructionIndex(i)) { return asm + " <" + names.name(UInt64(bitPattern: target), section: section.section.name) + ">" }
-    return asm
-  }
 }

@@ -20,7 +20,7 @@ struct SiteArguments {
   /// `--html FILE`: the page to write.
   var html: String?
   /// `--at FUNCTION+0xOFFSET`: the instruction whose frame the page shows first.
-  var at: String?
+  var at: (function: String, offset: UInt64)?
 }
 
 struct ORCDumpArguments {
@@ -131,7 +131,15 @@ enum Commands {
   static let traceOptions: [OptionBinding<SiteArguments>] = [
     .text("function", "name", \.function, "The function (or code symbol) to trace. Required unless --at names it."),
     .text("html", "file", \.html, "Write the trace as one self-contained HTML page instead: the function's control-flow graph laid out by Graphviz (dot) with the CFI after each instruction, a mismatch's two paths in two colours, the frame at an instruction drawn as stack slots (click an instruction), the function's patch sites as tables."),
-    .text("at", "place", \.at, "With --html: FUNCTION+0xOFFSET (a finding's place): the instruction whose frame the page shows first; it names the function when --function is not given."),
+    .value("at", "place", \.at, "With --html: FUNCTION+0xOFFSET (a finding's place): the instruction whose frame the page shows first; it names the function when --function is not given.") { text throws(OptionValueError) in
+      // FUNCTION+0xOFFSET (or FUNCTION alone: its entry).
+      let parts = text.split(separator: "+", maxSplits: 1)
+      let digits = parts.count == 2 ? parts[1] : "0"
+      guard let name = parts.first, let offset = digits.hasPrefix("0x") ? UInt64(digits.dropFirst(2), radix: 16) : UInt64(digits) else {
+        throw OptionValueError(message: "--at: '\(text)' is not FUNCTION+0xOFFSET")
+      }
+      return (String(name), offset)
+    },
     OptionBinding<CheckOptions>.flag("stackval", \.stackval, "Walk with the frame-pointer rules (objtool --stackval).").lifted(\.check),
     OptionBinding<CheckOptions>.flag("link", \.link, "The object is linked (vmlinux.o, a module's .ko).").lifted(\.check),
     OptionBinding<CheckOptions>.flag("module", \.module, "The object is a kernel module.").lifted(\.check),
@@ -230,22 +238,14 @@ func run(_ path: [String], _ a: ParsedArguments) throws(UsageError) -> ExitStatu
   case ["trace"]:
     var o = SiteArguments()
     try Commands.traceOptions.apply(a, to: &o, command: path)
-    var at: UInt64?
-    var function = o.function
-    if let place = o.at {
-      // FUNCTION+0xOFFSET (or FUNCTION alone).
-      let parts = place.split(separator: "+", maxSplits: 1)
-      let offset = parts.count == 2 ? (parts[1].hasPrefix("0x") ? UInt64(parts[1].dropFirst(2), radix: 16) : UInt64(parts[1])) : 0
-      guard let offset, !parts.isEmpty else { throw UsageError(message: "--at: '\(place)' is not FUNCTION+0xOFFSET", command: path) }
-      if function == nil { function = String(parts[0]) }
-      guard function == String(parts[0]) else {
-        throw UsageError(message: "--at \(place) is not in --function \(function!)", command: path)
-      }
-      at = offset
+    if let at = o.at, let function = o.function, at.function != function {
+      throw UsageError(message: "--at \(at.function)+0x\(String(at.offset, radix: 16)) is not in --function \(function)", command: path)
     }
-    guard let function else { throw UsageError(message: "trace needs --function NAME (or --at FUNCTION+0xOFFSET)", command: path) }
+    guard let function = o.function ?? o.at?.function else {
+      throw UsageError(message: "trace needs --function NAME (or --at FUNCTION+0xOFFSET)", command: path)
+    }
     if o.at != nil && o.html == nil { throw UsageError(message: "--at needs --html", command: path) }
-    return runTrace(path: a.positional[0], function: function, options: o.check, html: o.html, at: at,
+    return runTrace(path: a.positional[0], function: function, options: o.check, html: o.html, at: o.at?.offset,
                     out: { print($0) }, err: writeStderr)
   case ["orc", "dump"]:
     var o = ORCDumpArguments()
