@@ -38,15 +38,9 @@ enum Graphviz {
       unlink(input)
       unlink(output)
     }
-    let bytes = Array(graph.utf8)
-    var written = 0
-    while written < bytes.count {
-      let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
-      guard n > 0 else {
-        close(fd)
-        throw Failed(message: "cannot write the graph for dot")
-      }
-      written += n
+    if writeAll(fd, Array(graph.utf8)) != nil {
+      close(fd)
+      throw Failed(message: "cannot write the graph for dot")
     }
     close(fd)
     let argv = [dot, "-Tsvg", input, "-o", output]
@@ -71,4 +65,15 @@ enum Graphviz {
     if let start = text.firstRange(of: "<svg") { return String(text[start.lowerBound...]) }
     return text
   }
+}
+
+/// Writes all of `bytes` to `fd`: nil, or the errno of the write that failed.
+func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
+  var done = 0
+  while done < bytes.count {
+    let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
+    if n <= 0 { return n < 0 ? errno : EIO }
+    done += n
+  }
+  return nil
 }

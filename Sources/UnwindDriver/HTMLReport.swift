@@ -1,6 +1,5 @@
 import Analysis
 import ELFObject
-import Glibc
 import UnwindModel
 
 /// The self-contained HTML pages of `trace --html` and `alternatives --html`: one file,
@@ -11,15 +10,7 @@ enum HTMLPage {
   static func write(_ text: String, to path: String) -> String? {
     let bytes = Array(text.utf8)
     do throws(ELFWriter.WriteError) {
-      try ELFWriter.replaceAtomically(path, mode: 0o644) { fd in
-        var done = 0
-        while done < bytes.count {
-          let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
-          if n <= 0 { return errno }
-          done += n
-        }
-        return nil
-      }
+      try ELFWriter.replaceAtomically(path, mode: 0o644) { fd in writeAll(fd, bytes) }
       return nil
     } catch {
       switch error { case .io(_, let what): return what }
